@@ -1,0 +1,1 @@
+"""Peer Assist Live: run a peer assist from the room."""

@@ -1,0 +1,139 @@
+"""Cards on the board, and visitors' votes on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ..db import queries
+from ..db.models import Card, Vote, Workshop
+from ..domain import rules
+from ..domain.errors import NotAllowedInPhase
+from ..domain.rules import Actor, CardKind, Evidence, Role
+from ..domain.visibility import card_view
+from .base import Events, meeting_of
+
+
+@dataclass(frozen=True)
+class NewCard:
+    kind: CardKind
+    text: str
+    evidence: Evidence | None = None
+    source_url: str | None = None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
+class CardChanges:
+    text: str | None = None
+    kind: CardKind | None = None
+    theme: str | None = None
+    hidden: bool | None = None
+    # Themes can be cleared, so "not given" and "set to null" differ.
+    clear_theme: bool = False
+
+
+def add_card(
+    session: Session, workshop: Workshop, *, actor: Actor, new: NewCard, now: datetime
+) -> tuple[int, dict, Events]:
+    meeting = meeting_of(workshop)
+    rules.check_add_card(meeting.phase, actor, meeting.mute, new.kind)
+    card = Card(
+        workshop_id=workshop.id,
+        author_id=actor.id,
+        kind=new.kind.value,
+        text=new.text,
+        evidence=new.evidence.value if new.evidence else None,
+        source_url=new.source_url,
+        anonymous=new.anonymous,
+        # During private writing only the author and the facilitator see a card until reveal.
+        private=workshop.private_writing and actor.role is not Role.facilitator,
+        phase=meeting.phase.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(card)
+    session.flush()
+    record = queries.card_with_author(session, card=card)
+    return 201, card_view(record, actor), [("card.added", record)]
+
+
+def edit_card(
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    card_id: int,
+    changes: CardChanges,
+    now: datetime,
+) -> tuple[int, dict, Events]:
+    meeting = meeting_of(workshop)
+    card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
+    moderates = changes.theme is not None or changes.clear_theme or changes.hidden is not None
+    rules.check_edit_card(
+        meeting.phase, actor, meeting.mute, author_id=card.author_id, new_kind=changes.kind,
+        moderates=moderates,
+    )
+    if changes.text is not None:
+        card.text = changes.text
+    if changes.kind is not None:
+        card.kind = changes.kind.value
+    if changes.theme is not None or changes.clear_theme:
+        card.theme = changes.theme
+    if changes.hidden is not None:
+        card.hidden = changes.hidden
+    card.updated_at = now
+    session.add(card)
+    session.flush()
+    record = queries.card_with_author(session, card=card)
+    return 200, card_view(record, actor), [("card.updated", record)]
+
+
+def _vote_change(
+    session: Session, workshop: Workshop, *, actor: Actor, card: Card, voted: bool
+) -> tuple[int, dict, Events]:
+    used = len(queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id))
+    data = {
+        "card_id": card.id,
+        "votes": card.votes,
+        "voter_id": actor.id,
+        "voted": voted,
+        "votes_left": rules.VOTES_PER_VISITOR - used,
+    }
+    body = {"card_id": card.id, "votes": card.votes, "votes_left": data["votes_left"]}
+    return 200, body, [("vote.changed", data)]
+
+
+def vote(
+    session: Session, workshop: Workshop, *, actor: Actor, card_id: int, now: datetime
+) -> tuple[int, dict, Events]:
+    meeting = meeting_of(workshop)
+    card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
+    existing = queries.get_vote(session, card_id=card_id, participant_id=actor.id)
+    used = len(queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id))
+    rules.check_vote(meeting.phase, actor, already_voted=existing is not None, votes_used=used)
+    if card.hidden or card.private:
+        raise NotAllowedInPhase("This card is not on the board, so it cannot be voted for.",
+                                code="card_not_on_board")
+    session.add(Vote(card_id=card_id, participant_id=actor.id, workshop_id=workshop.id,
+                     created_at=now))
+    card.votes += 1
+    session.add(card)
+    session.flush()
+    return _vote_change(session, workshop, actor=actor, card=card, voted=True)
+
+
+def unvote(
+    session: Session, workshop: Workshop, *, actor: Actor, card_id: int, now: datetime
+) -> tuple[int, dict, Events]:
+    meeting = meeting_of(workshop)
+    card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
+    existing = queries.get_vote(session, card_id=card_id, participant_id=actor.id)
+    rules.check_unvote(meeting.phase, actor, has_voted=existing is not None)
+    session.delete(existing)
+    card.votes -= 1
+    session.add(card)
+    session.flush()
+    return _vote_change(session, workshop, actor=actor, card=card, voted=False)

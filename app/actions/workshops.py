@@ -1,0 +1,120 @@
+"""Creating a peer assist and joining it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from ..db import queries
+from ..db.models import Invite, Participant, Workshop
+from ..db.records import workshop_record
+from ..domain.errors import Invalid, NotFound, RuleError
+from ..domain.meeting import opening
+from ..domain.phases import default_agenda
+from ..domain.rules import Role
+from ..security import hash_secret, new_secret, new_workshop_id
+from .base import Events, store_meeting
+
+INVITED_ROLES = (Role.host, Role.visitor, Role.projector)
+
+
+class InviteRevoked(RuleError):
+    status, code = 410, "invite_revoked"
+
+
+@dataclass(frozen=True)
+class NewWorkshop:
+    title: str
+    problem: str
+    duration_minutes: int
+    facilitator_name: str
+    purpose: str | None = None
+    decision_date: date | None = None
+    starts_at: datetime | None = None
+
+
+def create_workshop(
+    session: Session, *, new: NewWorkshop, now: datetime, base_url: str
+) -> tuple[int, dict, Events]:
+    """Make the workshop, its facilitator and one invite code per role."""
+    if new.decision_date is not None and new.decision_date < now.date():
+        raise Invalid("The decision date is in the past.", code="date_in_past")
+    workshop = Workshop(
+        id=new_workshop_id(),
+        title=new.title,
+        problem=new.problem,
+        purpose=new.purpose,
+        duration_minutes=new.duration_minutes,
+        facilitator_name=new.facilitator_name,
+        decision_date=new.decision_date,
+        starts_at=new.starts_at,
+        created_at=now,
+        phase="welcome",
+        agenda=[],
+        timer_status="stopped",
+        timer_duration_s=0,
+        speakers=[],
+    )
+    store_meeting(workshop, opening(default_agenda(new.duration_minutes)))
+    session.add(workshop)
+    session.flush()
+    token = new_secret()
+    facilitator = Participant(
+        workshop_id=workshop.id,
+        role=Role.facilitator.value,
+        name=new.facilitator_name,
+        token_hash=hash_secret(token),
+        joined_at=now,
+    )
+    session.add(facilitator)
+    invites = {}
+    for role in INVITED_ROLES:
+        code = new_secret()
+        session.add(
+            Invite(workshop_id=workshop.id, role=role.value, code_hash=hash_secret(code),
+                   created_at=now)
+        )
+        invites[role.value] = {"code": code, "url": f"{base_url}/j/{code}"}
+    session.flush()
+    body = {
+        "workshop": workshop_record(workshop),
+        "workshop_id": workshop.id,
+        "facilitator_token": token,
+        "participant": {"id": facilitator.id, "name": facilitator.name, "role": "facilitator"},
+        "invites": invites,
+    }
+    return 201, body, []
+
+
+def find_invite(session: Session, *, code: str) -> Invite:
+    invite = queries.invite_by_code(session, code_hash=hash_secret(code))
+    if invite is None:
+        raise NotFound(
+            "That invite code is not known. Check the link, or ask the facilitator for a new one.",
+            code="invite_not_found",
+        )
+    if invite.revoked_at is not None:
+        raise InviteRevoked(
+            "That invite code has been withdrawn. Ask the facilitator for the current link."
+        )
+    return invite
+
+
+def join(
+    session: Session, workshop: Workshop, *, invite: Invite, name: str, now: datetime
+) -> tuple[int, dict, Events]:
+    token = new_secret()
+    participant = Participant(
+        workshop_id=workshop.id,
+        role=invite.role,
+        name=name,
+        token_hash=hash_secret(token),
+        joined_at=now,
+    )
+    session.add(participant)
+    session.flush()
+    record = {"id": participant.id, "name": participant.name, "role": participant.role}
+    body = {"participant": record, "token": token, "workshop_id": workshop.id}
+    return 201, body, [("participant.joined", record)]

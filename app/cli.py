@@ -1,0 +1,81 @@
+"""`python -m app.cli migrate | serve`: what `make run` and the Dockerfile call."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def migrate(database_url: str | None = None) -> None:
+    """Bring the database to the newest schema (creating the data folder for SQLite)."""
+    from alembic import command
+
+    from .settings import load_settings
+
+    settings = load_settings()
+    url = database_url or settings.database
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def serve() -> None:
+    import uvicorn
+
+    from .main import create_app
+    from .settings import load_settings
+    from .web.live import close_all
+
+    settings = load_settings()
+    app = create_app(settings)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list | None = None) -> None:
+            # Tell live clients we are going away (1001) before uvicorn's own 1012, so they
+            # reconnect elsewhere and resume with `since`.
+            await close_all(app.state.live_sockets)
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws=os.environ.get("UVICORN_WS", "websockets-sansio"),
+        # Compressed frames cannot be shared between connections; see docs/performance.md.
+        ws_per_message_deflate=os.environ.get("WS_PER_MESSAGE_DEFLATE", "0") in ("1", "true"),
+        ws_ping_interval=settings.ws_ping_interval_s,
+        ws_ping_timeout=settings.ws_ping_interval_s,
+        proxy_headers=True,
+        log_level=os.environ.get("LOG_LEVEL", "info"),
+        timeout_graceful_shutdown=10,
+    )
+    print(f"Peer Assist Live is running: open {settings.base_url}/ (Ctrl+C to stop)",
+          flush=True)
+    asyncio.run(Server(config).serve())
+
+
+def main(argv: list[str]) -> None:
+    command = argv[1] if len(argv) > 1 else "serve"
+    if command == "migrate":
+        migrate()
+    elif command == "serve":
+        serve()
+    else:
+        sys.exit("usage: python -m app.cli [migrate|serve]")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

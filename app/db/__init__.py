@@ -1,0 +1,1 @@
+"""Persistence: tables, the engine, and the queries. Nothing else touches SQL."""

@@ -1,0 +1,150 @@
+"""SQLModel tables. Migrations in migrations/ create them; nothing calls create_all."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _dt(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(sa_type=sa.JSON, **kw)
+
+
+class Workshop(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    title: str = Field(max_length=200)
+    problem: str = Field(sa_type=sa.Text)
+    purpose: str | None = Field(default=None, sa_type=sa.Text)
+    duration_minutes: int
+    facilitator_name: str = Field(max_length=80)
+    decision_date: date | None = None
+    starts_at: datetime | None = _dt(default=None, nullable=True)
+    created_at: datetime = _dt()
+    phase: str = Field(max_length=20)
+    agenda: list = _json()
+    timer_status: str = Field(max_length=10)
+    timer_duration_s: int
+    timer_ends_at: datetime | None = _dt(default=None, nullable=True)
+    timer_remaining_s: int | None = None
+    host_team_muted: bool = False
+    speakers: list = _json()
+    private_writing: bool = False
+    spotlight: dict | None = _json(default=None, nullable=True)
+    # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
+    last_seq: int = 0
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    role: str = Field(max_length=20)
+    code_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = _dt()
+    revoked_at: datetime | None = _dt(default=None, nullable=True)
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    role: str = Field(max_length=20)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    joined_at: datetime = _dt()
+
+
+class Card(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    author_id: int = Field(foreign_key="participant.id")
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_type=sa.Text)
+    evidence: str | None = Field(default=None, max_length=20)
+    source_url: str | None = Field(default=None, max_length=2000)
+    anonymous: bool = False
+    theme: str | None = Field(default=None, max_length=200)
+    hidden: bool = False
+    private: bool = False
+    votes: int = 0
+    phase: str = Field(max_length=20)
+    created_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+
+class Vote(SQLModel, table=True):
+    card_id: int = Field(foreign_key="card.id", primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    created_at: datetime = _dt()
+
+
+class Action(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    title: str = Field(sa_type=sa.Text)
+    owner: str | None = Field(default=None, max_length=80)
+    due_date: date | None = None
+    status: str = Field(default="open", max_length=20)
+    card_ids: list = _json()
+    created_by: int = Field(foreign_key="participant.id")
+    created_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+
+class Commitment(SQLModel, table=True):
+    workshop_id: str = Field(foreign_key="workshop.id", primary_key=True, max_length=32)
+    report_back_by: date
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    set_by: int = Field(foreign_key="participant.id")
+    set_at: datetime = _dt()
+
+
+class Event(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "seq", name="uq_event_workshop_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", max_length=32)
+    seq: int
+    type: str = Field(max_length=40)
+    at: datetime = _dt()
+    data: dict = _json()
+
+
+class IdempotentResponse(SQLModel, table=True):
+    """The first answer to a POST with an Idempotency-Key, replayed for repeats."""
+
+    __tablename__ = "idempotent_response"
+    __table_args__ = (sa.UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=80)
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    body: dict = _json()
+    created_at: datetime = _dt()

@@ -1,0 +1,195 @@
+"""Every query the app runs, keyword-only, in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from ..domain.errors import NotFound
+from .models import (
+    Action,
+    Card,
+    Commitment,
+    Event,
+    IdempotentResponse,
+    Invite,
+    Participant,
+    Vote,
+    Workshop,
+)
+from .records import (
+    action_record,
+    card_record,
+    commitment_record,
+    participant_record,
+    workshop_record,
+)
+
+
+def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
+    workshop = session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
+    return workshop
+
+
+def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
+    """Load the workshop for a write. Its row lock serialises writers, so seq has no gaps."""
+    workshop = session.exec(
+        select(Workshop).where(Workshop.id == workshop_id).with_for_update()
+    ).first()
+    if workshop is None:
+        raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
+    return workshop
+
+
+def participant_by_token(session: Session, *, token_hash: str) -> Participant | None:
+    return session.exec(select(Participant).where(Participant.token_hash == token_hash)).first()
+
+
+def invite_by_code(session: Session, *, code_hash: str) -> Invite | None:
+    return session.exec(select(Invite).where(Invite.code_hash == code_hash)).first()
+
+
+def participants(session: Session, *, workshop_id: str) -> list[Participant]:
+    return list(
+        session.exec(
+            select(Participant)
+            .where(Participant.workshop_id == workshop_id)
+            .order_by(col(Participant.id))
+        )
+    )
+
+
+def get_card(session: Session, *, workshop_id: str, card_id: int) -> Card:
+    card = session.get(Card, card_id)
+    if card is None or card.workshop_id != workshop_id:
+        raise NotFound("There is no card with that id in this peer assist.", code="card_not_found")
+    return card
+
+
+def card_with_author(session: Session, *, card: Card) -> dict:
+    author = session.get(Participant, card.author_id)
+    assert author is not None
+    return card_record(card, author)
+
+
+def cards(session: Session, *, workshop_id: str) -> list[dict]:
+    rows = session.exec(
+        select(Card, Participant)
+        .join(Participant, col(Participant.id) == Card.author_id)
+        .where(Card.workshop_id == workshop_id)
+        .order_by(col(Card.id))
+    )
+    return [card_record(card, author) for card, author in rows]
+
+
+def existing_card_ids(session: Session, *, workshop_id: str, card_ids: list[int]) -> set[int]:
+    if not card_ids:
+        return set()
+    found = session.exec(
+        select(Card.id).where(Card.workshop_id == workshop_id, col(Card.id).in_(card_ids))
+    )
+    return {i for i in found if i is not None}
+
+
+def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(Vote.card_id)
+            .where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id)
+            .order_by(col(Vote.created_at), col(Vote.card_id))
+        )
+    )
+
+
+def get_vote(session: Session, *, card_id: int, participant_id: int) -> Vote | None:
+    return session.get(Vote, (card_id, participant_id))
+
+
+def actions(session: Session, *, workshop_id: str) -> list[dict]:
+    rows = session.exec(
+        select(Action).where(Action.workshop_id == workshop_id).order_by(col(Action.id))
+    )
+    return [action_record(a) for a in rows]
+
+
+def get_action(session: Session, *, workshop_id: str, action_id: int) -> Action:
+    action = session.get(Action, action_id)
+    if action is None or action.workshop_id != workshop_id:
+        raise NotFound(
+            "There is no action with that id in this peer assist.", code="action_not_found"
+        )
+    return action
+
+
+def commitment(session: Session, *, workshop_id: str) -> dict | None:
+    row = session.get(Commitment, workshop_id)
+    setter = session.get(Participant, row.set_by) if row else None
+    return commitment_record(row, setter)
+
+
+def board(session: Session, *, workshop: Workshop) -> dict:
+    """Everything about a workshop, unfiltered; the caller shapes it for a viewer."""
+    return {
+        "workshop": workshop_record(workshop),
+        "participants": [
+            participant_record(p) for p in participants(session, workshop_id=workshop.id)
+        ],
+        "cards": cards(session, workshop_id=workshop.id),
+        "actions": actions(session, workshop_id=workshop.id),
+        "commitment": commitment(session, workshop_id=workshop.id),
+    }
+
+
+def append_events(
+    session: Session, *, workshop: Workshop, events: list[tuple[str, dict]], at: datetime
+) -> list[dict]:
+    """Number the events after the workshop's head and add them to this transaction."""
+    written = []
+    for event_type, data in events:
+        workshop.last_seq += 1
+        row = Event(workshop_id=workshop.id, seq=workshop.last_seq, type=event_type, at=at,
+                    data=data)
+        session.add(row)
+        written.append(event_dict(row))
+    session.add(workshop)
+    return written
+
+
+def event_dict(row: Event) -> dict:
+    return {"seq": row.seq, "type": row.type, "at": row.at.isoformat(), "data": row.data}
+
+
+def events_after(
+    session: Session, *, workshop_id: str, after: int, until: int | None = None, limit: int = 1000
+) -> list[dict]:
+    query = select(Event).where(Event.workshop_id == workshop_id, Event.seq > after)
+    if until is not None:
+        query = query.where(Event.seq <= until)
+    rows = session.exec(query.order_by(col(Event.seq)).limit(limit))
+    return [event_dict(r) for r in rows]
+
+
+def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
+    return session.exec(
+        select(func.min(Event.seq)).where(Event.workshop_id == workshop_id)
+    ).one()
+
+
+def prune_events(session: Session, *, workshop_id: str, keep_after: int) -> None:
+    session.execute(
+        sa.delete(Event).where(
+            col(Event.workshop_id) == workshop_id, col(Event.seq) <= keep_after
+        )
+    )
+
+
+def idempotent_response(session: Session, *, scope: str, key: str) -> IdempotentResponse | None:
+    return session.exec(
+        select(IdempotentResponse).where(
+            IdempotentResponse.scope == scope, IdempotentResponse.key == key
+        )
+    ).first()

@@ -1,0 +1,1 @@
+"""The rules of a peer assist as pure code: phases, timers, mute and permissions. No I/O."""

@@ -1,0 +1,50 @@
+"""Named rule violations. Each carries the HTTP status and machine code the API answers with."""
+
+from __future__ import annotations
+
+
+class RuleError(Exception):
+    """A command the meeting's rules refuse."""
+
+    status: int = 409
+    code: str = "conflict"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotAllowedInPhase(RuleError):
+    status, code = 409, "not_allowed_in_phase"
+
+
+class HostTeamMuted(RuleError):
+    status, code = 403, "host_team_muted"
+
+
+class Forbidden(RuleError):
+    status, code = 403, "forbidden"
+
+
+class InvalidMove(RuleError):
+    status, code = 409, "invalid_phase_move"
+
+
+class TimerConflict(RuleError):
+    status, code = 409, "timer_conflict"
+
+
+class NoVotesLeft(RuleError):
+    status, code = 409, "no_votes_left"
+
+
+class Invalid(RuleError):
+    status, code = 422, "invalid"
+
+
+class NotFound(RuleError):
+    status, code = 404, "not_found"

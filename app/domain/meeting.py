@@ -1,0 +1,107 @@
+"""The meeting's running state (phase, agenda, timer, mute) and the commands that change it.
+
+Each command returns the new state and the events it causes, in order. Nothing here does I/O,
+and the clock is always passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from . import timer as timers
+from .errors import Invalid, TimerConflict
+from .phases import Agenda, Phase, enter, planned_s, replan, resolve_move
+from .rules import Mute, check_speakers, mute_on_entering
+from .timer import Timer
+
+Event = tuple[str, dict]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    phase: Phase
+    agenda: Agenda
+    timer: Timer
+    mute: Mute
+
+    def agenda_dicts(self) -> list[dict]:
+        return [item.as_dict() for item in self.agenda]
+
+
+def opening(agenda: Agenda) -> Meeting:
+    """A new meeting: in welcome, its timer set to the welcome slot but not started."""
+    return Meeting(Phase.welcome, agenda, timers.stopped(planned_s(agenda, Phase.welcome)), Mute())
+
+
+def change_phase(meeting: Meeting, to: str, now: datetime) -> tuple[Meeting, list[Event]]:
+    """Enter another phase: book the time, set the phase's mute, restart the timer."""
+    target = resolve_move(meeting.phase, to)
+    agenda = enter(meeting.agenda, meeting.phase, target, now)
+    mute = mute_on_entering(target)
+    length = planned_s(agenda, target)
+    # Closing the meeting stops the clock; every other phase starts its planned slot at once.
+    timer = timers.start(length, now) if target is not Phase.closed and length > 0 else (
+        timers.stopped(length)
+    )
+    after = Meeting(target, agenda, timer, mute)
+    events: list[Event] = [
+        ("phase.changed", {"phase": target.value, "previous": meeting.phase.value,
+                           "agenda": after.agenda_dicts()}),
+    ]
+    if mute != meeting.mute:
+        events.append(("mute.changed", mute.as_dict()))
+    events.append(("timer.changed", {**timer.as_dict(now), "phase": target.value}))
+    return after, events
+
+
+def command_timer(
+    meeting: Meeting, action: str, seconds: int | None, now: datetime
+) -> tuple[Meeting, list[Event]]:
+    """Apply start, pause, resume, extend or reset."""
+    current = meeting.timer
+    planned = planned_s(meeting.agenda, meeting.phase)
+    if action == "start":
+        new = timers.start(seconds if seconds is not None else planned, now)
+    elif action == "pause":
+        new = timers.pause(current, now)
+    elif action == "resume":
+        new = timers.resume(current, now)
+    elif action == "extend":
+        new = timers.extend(current, seconds if seconds is not None else 60, now)
+    elif action == "reset":
+        length = seconds if seconds is not None else planned
+        new = timers.stopped(timers.check_seconds(length) if seconds is not None else length)
+    else:
+        raise TimerConflict(
+            f"'{action}' is not a timer action. Use start, pause, resume, extend or reset.",
+            status=422,
+            code="unknown_timer_action",
+        )
+    after = replace(meeting, timer=new)
+    return after, [("timer.changed", {**new.as_dict(now), "phase": meeting.phase.value})]
+
+
+def set_mute(
+    meeting: Meeting, host_team_muted: bool, speakers: list[int], host_ids: set[int]
+) -> tuple[Meeting, list[Event]]:
+    """The facilitator's override: mute or unmute the host team and name who may still speak."""
+    mute = Mute(host_team_muted, check_speakers(speakers, host_ids))
+    after = replace(meeting, mute=mute)
+    return after, [("mute.changed", mute.as_dict())] if mute != meeting.mute else []
+
+
+def edit_agenda(
+    meeting: Meeting, planned: dict[str, int], now: datetime
+) -> tuple[Meeting, list[Event]]:
+    """Re-plan phase lengths; the running timer is left alone (extend it to change it)."""
+    try:
+        by_phase = {Phase(name): int(seconds) for name, seconds in planned.items()}
+        agenda = replan(meeting.agenda, by_phase)
+    except ValueError as exc:
+        raise Invalid(
+            f"The agenda could not be changed: {exc}. Give seconds from 0 to 259200 per phase.",
+            code="invalid_agenda",
+        ) from None
+    after = replace(meeting, agenda=agenda)
+    return after, [("agenda.changed", {"agenda": after.agenda_dicts()})]

@@ -1,0 +1,134 @@
+"""Phases of a peer assist and the agenda that plans and records their time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import InvalidMove
+
+
+class Phase(StrEnum):
+    welcome = "welcome"
+    context = "context"
+    questions = "questions"
+    analysis = "analysis"
+    feedback = "feedback"
+    commitment = "commitment"
+    reflection = "reflection"
+    closed = "closed"
+
+
+ORDER: tuple[Phase, ...] = tuple(Phase)
+CORE: tuple[Phase, ...] = (Phase.context, Phase.questions, Phase.analysis, Phase.feedback)
+# The host team listens while visitors talk among themselves (the method's second and third
+# quarters), so entering these phases mutes it.
+MUTED_PHASES: frozenset[Phase] = frozenset({Phase.questions, Phase.analysis})
+
+MIN_DURATION_MINUTES = 30
+MAX_DURATION_MINUTES = 3 * 24 * 60
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """Planned and actual time of one phase; `entered_at` is set while the phase is current."""
+
+    phase: Phase
+    planned_s: int
+    actual_s: int = 0
+    entered_at: datetime | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "phase": self.phase.value,
+            "planned_s": self.planned_s,
+            "actual_s": self.actual_s,
+            "entered_at": self.entered_at.isoformat() if self.entered_at else None,
+        }
+
+
+Agenda = tuple[AgendaItem, ...]
+
+
+def short_slot_s(duration_minutes: int) -> int:
+    """Length of the welcome, commitment and reflection slots: a twelfth, 5 to 30 minutes."""
+    return max(5, min(30, duration_minutes // 12)) * 60
+
+
+def default_agenda(duration_minutes: int) -> Agenda:
+    """Split the meeting: short slots around a core of four equal parts."""
+    if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
+        raise ValueError("duration out of range")
+    short = short_slot_s(duration_minutes)
+    core_total = duration_minutes * 60 - 3 * short
+    quarter, remainder = divmod(core_total, 4)
+    planned = {p: quarter for p in CORE}
+    planned[Phase.feedback] += remainder
+    planned.update({Phase.welcome: short, Phase.commitment: short, Phase.reflection: short})
+    planned[Phase.closed] = 0
+    return tuple(AgendaItem(phase=p, planned_s=planned[p]) for p in ORDER)
+
+
+def planned_s(agenda: Agenda, phase: Phase) -> int:
+    return next(item.planned_s for item in agenda if item.phase is phase)
+
+
+def resolve_move(current: Phase, to: str) -> Phase:
+    """Turn `next`, `previous` or a phase name into the phase to enter, or raise InvalidMove."""
+    index = ORDER.index(current)
+    if to == "next":
+        if index == len(ORDER) - 1:
+            raise InvalidMove("The meeting is already closed; there is no next phase.")
+        return ORDER[index + 1]
+    if to == "previous":
+        if index == 0:
+            raise InvalidMove("The meeting is at its first phase; there is no previous phase.")
+        return ORDER[index - 1]
+    try:
+        target = Phase(to)
+    except ValueError:
+        names = ", ".join(p.value for p in ORDER)
+        raise InvalidMove(
+            f"'{to}' is not a phase. Use next, previous or one of: {names}.",
+            status=422,
+            code="unknown_phase",
+        ) from None
+    if target is current:
+        raise InvalidMove(f"The meeting is already in {current.value}.")
+    return target
+
+
+def enter(agenda: Agenda, current: Phase, target: Phase, now: datetime) -> Agenda:
+    """Close the books on the current phase's actual time and open them on the target's."""
+    items = []
+    for item in agenda:
+        if item.phase is current and item.entered_at is not None:
+            spent = max(0, round((now - item.entered_at).total_seconds()))
+            item = replace(item, actual_s=item.actual_s + spent, entered_at=None)
+        if item.phase is target:
+            item = replace(item, entered_at=None if target is Phase.closed else now)
+        items.append(item)
+    return tuple(items)
+
+
+def replan(agenda: Agenda, planned: dict[Phase, int]) -> Agenda:
+    """Change planned lengths (seconds); phases not named keep theirs."""
+    for phase, seconds in planned.items():
+        if not 0 <= seconds <= MAX_DURATION_MINUTES * 60:
+            raise ValueError(f"planned time for {phase.value} out of range")
+    return tuple(
+        replace(item, planned_s=planned.get(item.phase, item.planned_s)) for item in agenda
+    )
+
+
+def agenda_from_dicts(rows: list[dict]) -> Agenda:
+    return tuple(
+        AgendaItem(
+            phase=Phase(r["phase"]),
+            planned_s=int(r["planned_s"]),
+            actual_s=int(r.get("actual_s", 0)),
+            entered_at=datetime.fromisoformat(r["entered_at"]) if r.get("entered_at") else None,
+        )
+        for r in rows
+    )

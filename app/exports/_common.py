@@ -1,0 +1,39 @@
+"""Helpers shared by the action-list exporters (pure, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# The inputs are plain dicts exactly as the JSON API returns them.
+Workshop = Mapping[str, Any]
+Action = Mapping[str, Any]
+Commitment = Mapping[str, Any]
+Card = Mapping[str, Any]
+
+STATUS_LABELS: dict[str, str] = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "done": "Done",
+    "dropped": "Dropped",
+}
+
+
+def status_label(status: str) -> str:
+    """Human label for an action status; unknown values pass through unchanged."""
+    return STATUS_LABELS.get(status, status)
+
+
+def visible_cards_by_id(cards: Sequence[Card]) -> dict[int, Card]:
+    """Index cards by id, leaving out cards whose text is missing (redacted) or empty."""
+    by_id: dict[int, Card] = {}
+    for card in cards:
+        text = card.get("text")
+        if isinstance(text, str) and text:
+            by_id[card["id"]] = card
+    return by_id
+
+
+def linked_cards(action: Action, cards_by_id: Mapping[int, Card]) -> list[Card]:
+    """The visible cards an action links to, in the action's card_ids order."""
+    return [cards_by_id[cid] for cid in action.get("card_ids") or () if cid in cards_by_id]

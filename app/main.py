@@ -1,0 +1,71 @@
+"""The application factory: `create_app(settings)` wires the database, the hub and the routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from .db import queries
+from .db.engine import Database
+from .realtime.backends import backend_for
+from .realtime.hub import Hub
+from .settings import Settings, load_settings
+from .web import api, errors, ws
+from .web.deps import Services
+from .web.limits import BodyLimit
+from .web.live import close_all
+
+STATIC = Path(__file__).parent / "static"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+               ) -> FastAPI:
+    settings = settings or load_settings()
+    db = Database(settings.database)
+
+    async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
+        def read() -> list[dict]:
+            with db.reader() as session:
+                return queries.events_after(session, workshop_id=workshop_id, after=after,
+                                            until=until, limit=settings.event_history)
+
+        return await run_in_threadpool(read)
+
+    backend, presence = backend_for(settings.redis_url, presence_ttl_s=settings.presence_ttl_s)
+    hub = Hub(backend, presence, fetch_events, presence_ttl_s=settings.presence_ttl_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await close_all(app.state.live_sockets)
+            await hub.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Peer Assist Live",
+        version="1.0.0",
+        summary="Run a peer assist from the room: phases, timers, mute, insights, actions.",
+        lifespan=lifespan,
+    )
+    app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    app.state.live_sockets = set()
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""Live fan-out: the hub, its backends (memory, Redis), and presence."""

@@ -1,0 +1,37 @@
+"""The two small interfaces a fan-out backend provides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Published:
+    """A message from a channel, or (channel None) word that messages may have been lost."""
+
+    channel: str | None
+    message: str
+
+
+RESYNC = Published(None, "")
+
+
+class Backend(Protocol):
+    async def connect(self) -> None: ...
+    async def disconnect(self) -> None: ...
+    async def subscribe(self, channel: str) -> None: ...
+    async def unsubscribe(self, channel: str) -> None: ...
+    async def publish(self, channel: str, message: str) -> None: ...
+    async def next_published(self) -> Published: ...
+
+
+class Presence(Protocol):
+    """Who has a live connection, per workshop, across every worker."""
+
+    async def join(self, workshop_id: str, conn_id: str, participant_id: int, role: str) -> None:
+        ...
+
+    async def leave(self, workshop_id: str, conn_id: str) -> None: ...
+    async def refresh(self, workshop_id: str, conn_ids: list[str]) -> None: ...
+    async def online(self, workshop_id: str) -> list[tuple[int, str]]: ...

@@ -1,0 +1,52 @@
+"""In-process fan-out for one worker: the default."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .base import Published
+
+
+class MemoryBackend:
+    def __init__(self) -> None:
+        self._channels: set[str] = set()
+        self._queue: asyncio.Queue[Published] = asyncio.Queue()
+
+    async def connect(self) -> None:
+        pass
+
+    async def disconnect(self) -> None:
+        pass
+
+    async def subscribe(self, channel: str) -> None:
+        self._channels.add(channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        self._channels.discard(channel)
+
+    async def publish(self, channel: str, message: str) -> None:
+        if channel in self._channels:
+            self._queue.put_nowait(Published(channel, message))
+
+    async def next_published(self) -> Published:
+        return await self._queue.get()
+
+
+class MemoryPresence:
+    def __init__(self) -> None:
+        self._conns: dict[str, dict[str, tuple[int, str]]] = {}
+
+    async def join(self, workshop_id: str, conn_id: str, participant_id: int, role: str) -> None:
+        self._conns.setdefault(workshop_id, {})[conn_id] = (participant_id, role)
+
+    async def leave(self, workshop_id: str, conn_id: str) -> None:
+        conns = self._conns.get(workshop_id, {})
+        conns.pop(conn_id, None)
+        if not conns:
+            self._conns.pop(workshop_id, None)
+
+    async def refresh(self, workshop_id: str, conn_ids: list[str]) -> None:
+        pass
+
+    async def online(self, workshop_id: str) -> list[tuple[int, str]]:
+        return sorted(set(self._conns.get(workshop_id, {}).values()))

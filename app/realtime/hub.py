@@ -1,0 +1,263 @@
+"""The hub: publish committed events, fan them out to local connections, fill any gap.
+
+Only the write path publishes, and only after commit. The backend carries live events between
+workers; it may drop some (Redis pub/sub keeps nothing), so every subscriber tracks the last seq
+it delivered and fetches whatever it missed from the events table, which is the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..domain.rules import Actor
+from .backends.base import RESYNC, Backend, Presence
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "peer-assist:workshop:"
+# Fetch events of a workshop with after < seq <= until (until None: to the head), in order.
+FetchEvents = Callable[[str, int, int | None], Awaitable[list[dict]]]
+Frame = tuple[int | None, str]
+
+
+class Renderer(Protocol):
+    """Turns events into frames for one kind of view. Equal keys mean equal frames."""
+
+    name: str
+
+    def key(self, event: dict, viewer: Actor) -> Hashable: ...
+    def render(self, event: dict, viewer: Actor) -> str: ...
+    def render_presence(self, presence: dict) -> str: ...
+
+
+class SubscriberLost(Exception):
+    """The subscriber fell too far behind, or missed events that can no longer be replayed."""
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One live connection's place in its room: what it has seen and what waits to be sent."""
+
+    workshop_id: str
+    viewer: Actor
+    renderer: Renderer
+    last_seq: int = 0
+    limit: int = 1024
+    conn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    queue: asyncio.Queue[Frame | None] = field(init=False)
+    lost: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue()
+
+    def offer(self, frame: Frame | None) -> None:
+        """Queue a frame (None: check the record for missed events) without ever waiting."""
+        if self.lost.is_set():
+            return
+        if self.queue.qsize() >= self.limit:
+            # A reader this far behind is stuck; drop its backlog now rather than hold it, and
+            # let it reconnect with `since` to catch up from the record.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.lost.set()
+            return
+        self.queue.put_nowait(frame)
+
+
+@dataclass(eq=False)
+class Room:
+    subscribers: set[Subscriber] = field(default_factory=set)
+    presence: dict | None = None
+
+
+def presence_summary(online: list[tuple[int, str]]) -> dict:
+    by_role: dict[str, int] = {}
+    for _, role in online:
+        by_role[role] = by_role.get(role, 0) + 1
+    return {"online": sorted({pid for pid, _ in online}), "by_role": by_role}
+
+
+class Hub:
+    def __init__(
+        self,
+        backend: Backend,
+        presence: Presence,
+        fetch_events: FetchEvents,
+        *,
+        presence_ttl_s: float = 30.0,
+    ) -> None:
+        self.backend = backend
+        self.presence = presence
+        self.fetch_events = fetch_events
+        self.presence_ttl_s = presence_ttl_s
+        self.rooms: dict[str, Room] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        await self.backend.connect()
+        self._spawn(self._listen(), "hub-listener")
+        self._spawn(self._sweep_presence(), "hub-presence")
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.backend.disconnect()
+
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+        # Keep a reference: an unreferenced task can be collected mid-flight.
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def publish(self, workshop_id: str, events: list[dict]) -> None:
+        """Send committed events to every worker. A lost publish is repaired from the record."""
+        if not events:
+            return
+        message = json.dumps({"events": events}, separators=(",", ":"))
+        try:
+            await self.backend.publish(CHANNEL_PREFIX + workshop_id, message)
+        except Exception:
+            log.warning("publish failed; subscribers will catch up from the database",
+                        exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def subscription(self, sub: Subscriber) -> AsyncIterator[Subscriber]:
+        """Register a live connection. Subscribed before the caller reads its snapshot."""
+        room = self.rooms.get(sub.workshop_id)
+        if room is None:
+            room = self.rooms[sub.workshop_id] = Room()
+            await self.backend.subscribe(CHANNEL_PREFIX + sub.workshop_id)
+        room.subscribers.add(sub)
+        try:
+            await self.presence.join(sub.workshop_id, sub.conn_id, sub.viewer.id,
+                                     sub.viewer.role.value)
+            await self._presence_moved(sub.workshop_id)
+            yield sub
+        finally:
+            room.subscribers.discard(sub)
+            with contextlib.suppress(Exception):
+                await self.presence.leave(sub.workshop_id, sub.conn_id)
+            if not room.subscribers and self.rooms.get(sub.workshop_id) is room:
+                del self.rooms[sub.workshop_id]
+                with contextlib.suppress(Exception):
+                    await self.backend.unsubscribe(CHANNEL_PREFIX + sub.workshop_id)
+            with contextlib.suppress(Exception):
+                await self._presence_moved(sub.workshop_id)
+
+    async def presence_of(self, workshop_id: str) -> dict:
+        return presence_summary(await self.presence.online(workshop_id))
+
+    async def frames(self, sub: Subscriber) -> AsyncIterator[str]:
+        """The subscriber's frames in seq order, each once, missed ones fetched from the record."""
+        while True:
+            frame = await sub.queue.get()
+            if frame is None:
+                for event in await self.fetch_events(sub.workshop_id, sub.last_seq, None):
+                    sub.last_seq = event["seq"]
+                    yield sub.renderer.render(event, sub.viewer)
+                continue
+            seq, text = frame
+            if seq is None:
+                yield text
+                continue
+            if seq <= sub.last_seq:
+                continue
+            if seq > sub.last_seq + 1:
+                missing = await self.fetch_events(sub.workshop_id, sub.last_seq, seq - 1)
+                if not missing or missing[0]["seq"] != sub.last_seq + 1:
+                    raise SubscriberLost("missed events are no longer kept")
+                for event in missing:
+                    sub.last_seq = event["seq"]
+                    yield sub.renderer.render(event, sub.viewer)
+            sub.last_seq = seq
+            yield text
+
+    # Fan-out: one task reads the backend and only ever queues, so no reader can stall it.
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                published = await self.backend.next_published()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("hub listener failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                self._dispatch(published.channel, published.message)
+            except Exception:
+                log.exception("could not dispatch a published message")
+
+    def _dispatch(self, channel: str | None, message: str) -> None:
+        if channel is None:  # the backend may have lost messages: everyone checks the record
+            for room in self.rooms.values():
+                for sub in room.subscribers:
+                    sub.offer(None)
+            for workshop_id in list(self.rooms):
+                self._spawn(self._broadcast_presence(workshop_id), "hub-presence-resync")
+            return
+        workshop_id = channel.removeprefix(CHANNEL_PREFIX)
+        room = self.rooms.get(workshop_id)
+        if room is None:
+            return
+        payload = json.loads(message)
+        if "presence" in payload:
+            self._spawn(self._broadcast_presence(workshop_id), "hub-presence")
+            return
+        for event in payload["events"]:
+            rendered: dict[Hashable, str] = {}
+            for sub in room.subscribers:
+                key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
+                text = rendered.get(key)
+                if text is None:
+                    text = rendered[key] = sub.renderer.render(event, sub.viewer)
+                sub.offer((event["seq"], text))
+
+    async def _presence_moved(self, workshop_id: str) -> None:
+        # Tell every worker (this one included) to recompute who is online.
+        try:
+            await self.backend.publish(CHANNEL_PREFIX + workshop_id, '{"presence":1}')
+        except Exception:
+            log.warning("presence publish failed", exc_info=True)
+
+    async def _broadcast_presence(self, workshop_id: str) -> None:
+        room = self.rooms.get(workshop_id)
+        if room is None:
+            return
+        summary = await self.presence_of(workshop_id)
+        if summary == room.presence:
+            return
+        room.presence = summary
+        rendered: dict[str, str] = {}
+        for sub in list(room.subscribers):
+            name = sub.renderer.name
+            if name not in rendered:
+                rendered[name] = sub.renderer.render_presence(summary)
+            sub.offer((None, rendered[name]))
+
+    async def _sweep_presence(self) -> None:
+        """Keep this worker's connections alive in presence and notice others' expiring."""
+        while True:
+            await asyncio.sleep(self.presence_ttl_s / 3)
+            for workshop_id, room in list(self.rooms.items()):
+                try:
+                    await self.presence.refresh(
+                        workshop_id, [sub.conn_id for sub in room.subscribers]
+                    )
+                    await self._broadcast_presence(workshop_id)
+                except Exception:
+                    log.warning("presence sweep failed for %s", workshop_id, exc_info=True)
+
+    _ = RESYNC  # re-exported for backends

@@ -1,0 +1,37 @@
+"""Frames of the public JSON event stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from datetime import UTC, datetime
+
+from ..domain.rules import Actor
+from ..domain.visibility import audience, event_view
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class JsonRenderer:
+    name = "json"
+
+    def key(self, event: dict, viewer: Actor) -> Hashable:
+        return audience(event["type"], event["data"], viewer)
+
+    def render(self, event: dict, viewer: Actor) -> str:
+        return dumps({
+            "seq": event["seq"],
+            "type": event["type"],
+            "at": event["at"],
+            "data": event_view(event["type"], event["data"], viewer),
+        })
+
+    def render_presence(self, presence: dict) -> str:
+        # Presence is not a write: it has no seq and is never replayed.
+        return dumps({"seq": None, "type": "presence.changed",
+                      "at": datetime.now(UTC).isoformat(), "data": presence})
+
+    def render_snapshot(self, state: dict) -> str:
+        return dumps({"type": "snapshot", "seq": state["seq"], "data": state})

@@ -1,0 +1,81 @@
+"""Settings from the environment. Nothing is read at import time: call `load_settings()`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    public_url: str = ""
+    allowed_origins: str = ""
+    # Keep at least this many events per workshop for replay; older ones may be pruned.
+    event_history: int = Field(default=10_000, ge=100)
+    # Frames queued for one websocket before it counts as stuck and is closed.
+    ws_send_queue: int = Field(default=1024, ge=8)
+    ws_ping_interval_s: float = 20.0
+    presence_ttl_s: float = 30.0
+    max_body_bytes: int = 64 * 1024
+    cookie_secure: bool = False
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'peer-assist.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """Origins allowed to open the websocket: the listed ones plus where the app is served."""
+        listed = {o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()}
+        served = {_origin(self.base_url), f"http://{self.host}:{self.port}"}
+        if self.host in ("127.0.0.1", "0.0.0.0", "localhost"):
+            served |= {f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}"}
+        return frozenset(listed | served)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; generate and keep a secret key in the data folder if none is set."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if not settings.secret_key:
+        settings.secret_key = _persistent_secret(settings.data_dir)
+    return settings
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    # Reusing the key across restarts keeps everyone's session cookies valid.
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    tmp = data_dir / f".secret_key.{secrets.token_hex(8)}"
+    tmp.write_text(key)
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)  # atomic and refuses to overwrite: two workers agree on one key
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

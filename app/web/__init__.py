@@ -1,0 +1,1 @@
+"""HTTP and websocket entry points. Thin: parse, call an action, publish, answer."""

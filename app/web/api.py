@@ -1,0 +1,239 @@
+"""The JSON API under /api/v1, as ../shared/API.md describes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import action_list, cards, meeting, workshops
+from ..actions.cards import CardChanges, NewCard
+from ..actions.state import state_for
+from ..db import queries
+from ..db.models import Workshop
+from ..domain.errors import Invalid
+from . import exports as export_routes
+from . import schemas as s
+from .deps import CallerDep, ServicesDep, respond
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _docs(model: type, status: int = 200, *errors: int) -> dict[int | str, dict[str, Any]]:
+    docs: dict[int | str, dict[str, Any]] = {status: {"model": model}}
+    for code in errors:
+        docs[code] = {"model": s.ErrorBody}
+    return docs
+
+
+COMMON = (401, 403, 404, 422)
+
+
+@router.post("/workshops", status_code=201, responses=_docs(s.WorkshopCreated, 201, 413, 422))
+async def create_workshop(body: s.WorkshopCreate, request: Request, svc: ServicesDep
+                          ) -> JSONResponse:
+    """Create a peer assist: returns the facilitator's token and the three invite links."""
+    new = workshops.NewWorkshop(**body.model_dump())
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
+        return workshops.create_workshop(session, new=new, now=now,
+                                         base_url=svc.settings.base_url)
+
+    return await respond(request, svc, workshop_id=None, apply=apply, scope="create")
+
+
+@router.post("/join/{code}", status_code=201, responses=_docs(s.Joined, 201, 404, 410, 422))
+async def join(code: str, body: s.JoinRequest, request: Request, svc: ServicesDep
+               ) -> JSONResponse:
+    """Join with an invite code, accepting the ground rules."""
+    if not body.accept_ground_rules:
+        raise Invalid("Please accept the ground rules to join.", code="ground_rules_not_accepted")
+
+    def find() -> str:
+        with svc.db.reader() as session:
+            return workshops.find_invite(session, code=code).workshop_id
+
+    workshop_id = await run_in_threadpool(find)
+
+    def apply(session: Session, workshop: Workshop | None, now: datetime) -> Any:
+        assert workshop is not None
+        # Checked again under the lock: the code may have been revoked meanwhile.
+        invite = workshops.find_invite(session, code=code)
+        return workshops.join(session, workshop, invite=invite, name=body.name, now=now)
+
+    return await respond(request, svc, workshop_id=workshop_id, apply=apply,
+                         scope=f"join:{workshop_id}")
+
+
+@router.get("/workshops/{workshop_id}", responses=_docs(s.StateOut, 200, *COMMON))
+async def get_state(workshop_id: str, caller: CallerDep, svc: ServicesDep) -> JSONResponse:
+    """The whole state, as this participant may see it."""
+
+    def read() -> dict:
+        with svc.db.reader() as session:
+            workshop = queries.get_workshop(session, workshop_id=workshop_id)
+            return state_for(session, workshop=workshop, viewer=caller.actor, now=svc.clock())
+
+    state = await run_in_threadpool(read)
+    state["presence"] = await svc.hub.presence_of(workshop_id)
+    return JSONResponse(state)
+
+
+def _scope(caller: Any) -> str:
+    return f"participant:{caller.id}"
+
+
+@router.post("/workshops/{workshop_id}/phase", responses=_docs(s.StateOut, 200, 409, *COMMON))
+async def change_phase(workshop_id: str, body: s.PhaseMove, caller: CallerDep,
+                       request: Request, svc: ServicesDep) -> JSONResponse:
+    """Go to the next or previous phase, or jump to one (facilitator)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: meeting.change_phase(
+            session, w, actor=caller.actor, to=body.to, now=now),
+    )
+
+
+@router.post("/workshops/{workshop_id}/timer", responses=_docs(s.TimerOut, 200, 409, *COMMON))
+async def command_timer(workshop_id: str, body: s.TimerCommand, caller: CallerDep,
+                        request: Request, svc: ServicesDep) -> JSONResponse:
+    """Start, pause, resume, extend or reset the phase timer (facilitator)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: meeting.command_timer(
+            session, w, actor=caller.actor, action=body.action, seconds=body.seconds, now=now),
+    )
+
+
+@router.put("/workshops/{workshop_id}/mute", responses=_docs(s.MuteOut, 200, *COMMON))
+async def set_mute(workshop_id: str, body: s.MuteUpdate, caller: CallerDep, request: Request,
+                   svc: ServicesDep) -> JSONResponse:
+    """Mute or unmute the host team and name who may still speak (facilitator)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: meeting.set_mute(
+            session, w, actor=caller.actor, host_team_muted=body.host_team_muted,
+            speakers=body.speakers),
+    )
+
+
+@router.put("/workshops/{workshop_id}/agenda", responses=_docs(s.AgendaOut, 200, *COMMON))
+async def edit_agenda(workshop_id: str, body: s.AgendaUpdate, caller: CallerDep,
+                      request: Request, svc: ServicesDep) -> JSONResponse:
+    """Change the planned length of phases, in seconds (facilitator)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: meeting.edit_agenda(
+            session, w, actor=caller.actor, planned=body.planned_s, now=now),
+    )
+
+
+@router.post("/workshops/{workshop_id}/cards", status_code=201,
+             responses=_docs(s.CardOut, 201, 409, 413, *COMMON))
+async def add_card(workshop_id: str, body: s.CardCreate, caller: CallerDep, request: Request,
+                   svc: ServicesDep) -> JSONResponse:
+    """Add a card of a kind the phase allows for your role."""
+    new = NewCard(**body.model_dump())
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: cards.add_card(
+            session, w, actor=caller.actor, new=new, now=now),
+    )
+
+
+@router.patch("/workshops/{workshop_id}/cards/{card_id}",
+              responses=_docs(s.CardOut, 200, 409, *COMMON))
+async def edit_card(workshop_id: str, card_id: int, body: s.CardUpdate, caller: CallerDep,
+                    request: Request, svc: ServicesDep) -> JSONResponse:
+    """Edit your own card; the facilitator can also set its theme or hide it."""
+    given = body.model_fields_set
+    changes = CardChanges(
+        text=body.text, kind=body.kind, theme=body.theme, hidden=body.hidden,
+        clear_theme="theme" in given and body.theme is None,
+    )
+    if "hidden" in given and body.hidden is None:
+        raise Invalid("hidden must be true or false.")
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: cards.edit_card(
+            session, w, actor=caller.actor, card_id=card_id, changes=changes, now=now),
+    )
+
+
+@router.post("/workshops/{workshop_id}/cards/{card_id}/vote",
+             responses=_docs(s.VoteOut, 200, 409, *COMMON))
+async def vote(workshop_id: str, card_id: int, caller: CallerDep, request: Request,
+               svc: ServicesDep) -> JSONResponse:
+    """Vote for a card (visitors, in analysis and feedback; five votes each)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: cards.vote(
+            session, w, actor=caller.actor, card_id=card_id, now=now),
+    )
+
+
+@router.delete("/workshops/{workshop_id}/cards/{card_id}/vote",
+               responses=_docs(s.VoteOut, 200, 409, *COMMON))
+async def unvote(workshop_id: str, card_id: int, caller: CallerDep, request: Request,
+                 svc: ServicesDep) -> JSONResponse:
+    """Take back your vote for a card."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: cards.unvote(
+            session, w, actor=caller.actor, card_id=card_id, now=now),
+    )
+
+
+@router.post("/workshops/{workshop_id}/actions", status_code=201,
+             responses=_docs(s.ActionOut, 201, 409, *COMMON))
+async def add_action(workshop_id: str, body: s.ActionCreate, caller: CallerDep,
+                     request: Request, svc: ServicesDep) -> JSONResponse:
+    """Add an action to the host team's list (from the commitment phase on)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: action_list.add_action(
+            session, w, actor=caller.actor, title=body.title, owner=body.owner,
+            due_date=body.due_date, card_ids=body.card_ids, now=now),
+    )
+
+
+@router.patch("/workshops/{workshop_id}/actions/{action_id}",
+              responses=_docs(s.ActionOut, 200, 409, *COMMON))
+async def edit_action(workshop_id: str, action_id: int, body: s.ActionUpdate,
+                      caller: CallerDep, request: Request, svc: ServicesDep) -> JSONResponse:
+    """Change an action's title, owner, due date, status or linked cards."""
+    given = body.model_fields_set
+    for required in ("title", "status"):
+        if required in given and getattr(body, required) is None:
+            raise Invalid(f"{required} cannot be empty.")
+    changes = action_list.ActionChanges(
+        title=body.title, owner=body.owner, due_date=body.due_date, status=body.status,
+        card_ids=body.card_ids,
+        cleared=frozenset(f for f in ("owner", "due_date") if f in given and
+                          getattr(body, f) is None),
+    )
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: action_list.edit_action(
+            session, w, actor=caller.actor, action_id=action_id, changes=changes, now=now),
+    )
+
+
+@router.put("/workshops/{workshop_id}/commitment",
+            responses=_docs(s.CommitmentOut, 200, 409, *COMMON))
+async def set_commitment(workshop_id: str, body: Annotated[s.CommitmentSet, Body()],
+                         caller: CallerDep, request: Request, svc: ServicesDep) -> JSONResponse:
+    """Commit to a date for reporting back with the action list."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: action_list.set_commitment(
+            session, w, actor=caller.actor, report_back_by=body.report_back_by,
+            note=body.note, now=now),
+    )
+
+
+router.include_router(export_routes.router)

@@ -1,0 +1,153 @@
+"""What routes depend on: the app's services, who is calling, and the write path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..actions.base import Apply, IdempotencyKey, Outcome, run_write
+from ..db import queries
+from ..db.engine import Database
+from ..domain.rules import Actor, Role
+from ..realtime.hub import Hub
+from ..security import check_csrf, hash_secret, session_cookie_name, unsign_session
+from ..settings import Settings
+from .errors import ApiError
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENCY_KEY_MAX = 200
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    hub: Hub
+    clock: Callable[[], datetime]
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The participant behind a request, proven by a bearer token or a session cookie."""
+
+    id: int
+    role: Role
+    name: str
+    workshop_id: str
+    token: str
+    by_cookie: bool
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role)
+
+
+def presented_token(
+    settings: Settings, workshop_id: str, headers: dict[str, str], cookies: dict[str, str]
+) -> tuple[str | None, bool]:
+    """The bearer token if one is sent, else the one in this workshop's session cookie."""
+    authorization = headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError("Send the token as 'Authorization: Bearer <token>'.", status=401,
+                           code="unauthorized")
+        return token.strip(), False
+    cookie = cookies.get(session_cookie_name(workshop_id))
+    if cookie:
+        return unsign_session(settings.secret_key, cookie), True
+    return None, False
+
+
+def identify(db: Database, *, workshop_id: str, token: str | None, by_cookie: bool) -> Caller:
+    if not token:
+        raise ApiError("Join the peer assist first: this needs a participant's token.",
+                       status=401, code="unauthorized")
+    with db.reader() as session:
+        participant = queries.participant_by_token(session, token_hash=hash_secret(token))
+        if participant is None:
+            raise ApiError("That token is not valid. Join again with your invite link.",
+                           status=401, code="unauthorized")
+        if participant.workshop_id != workshop_id:
+            queries.get_workshop(session, workshop_id=workshop_id)  # 404 when it does not exist
+            raise ApiError("Your token belongs to another peer assist.", status=403,
+                           code="forbidden")
+        assert participant.id is not None
+        return Caller(participant.id, Role(participant.role), participant.name,
+                      participant.workshop_id, token, by_cookie)
+
+
+async def get_caller(request: Request, workshop_id: str) -> Caller:
+    services: Services = request.app.state.services
+    token, by_cookie = presented_token(
+        services.settings, workshop_id, dict(request.headers), dict(request.cookies)
+    )
+    caller = await run_in_threadpool(
+        identify, services.db, workshop_id=workshop_id, token=token, by_cookie=by_cookie
+    )
+    if by_cookie and request.method in UNSAFE_METHODS:
+        # A cookie rides along on any request the browser makes; the CSRF token proves the
+        # request came from our own page.
+        presented = request.headers.get("x-csrf-token")
+        if not check_csrf(services.settings.secret_key, caller.token, presented):
+            raise ApiError("This form has expired or came from another site; reload the page.",
+                           status=403, code="csrf_failed")
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def idempotency_key(request: Request, scope: str) -> IdempotencyKey | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ApiError(f"An Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters.",
+                       status=400, code="bad_idempotency_key")
+    return IdempotencyKey.of(scope=scope, key=key, method=request.method,
+                             path=request.url.path, body=await request.body())
+
+
+async def perform(
+    request: Request,
+    services: Services,
+    *,
+    workshop_id: str | None,
+    apply: Apply,
+    scope: str,
+) -> Outcome:
+    """Run a write off the event loop, then publish its events once it has committed."""
+    idem = await idempotency_key(request, scope) if request.method == "POST" else None
+    outcome = await run_in_threadpool(
+        run_write, services.db, workshop_id=workshop_id, apply=apply, now=services.clock(),
+        idempotency=idem, history=services.settings.event_history,
+    )
+    if outcome.events and outcome.workshop_id:
+        await services.hub.publish(outcome.workshop_id, outcome.events)
+    return outcome
+
+
+async def respond(
+    request: Request,
+    services: Services,
+    *,
+    workshop_id: str | None,
+    apply: Apply,
+    scope: str,
+) -> JSONResponse:
+    outcome = await perform(request, services, workshop_id=workshop_id, apply=apply, scope=scope)
+    return JSONResponse(outcome.body, status_code=outcome.status)

@@ -1,0 +1,86 @@
+"""Every error answers `{"detail": <a sentence>, "code": <machine code>}`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain.errors import RuleError
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+class ApiError(RuleError):
+    """An error raised by the web layer itself (authentication, limits)."""
+
+
+def error_response(status: int, detail: str, code: str, headers: dict | None = None
+                   ) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def describe_validation(errors: list[dict]) -> str:
+    """One readable sentence for the first few validation problems."""
+    parts = []
+    for err in errors[:3]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        message = err.get("msg", "is invalid")
+        message = message.removeprefix("Value error, ")
+        if err.get("type") == "missing":
+            message = "is required"
+        elif err.get("type") == "extra_forbidden":
+            message = "is not a field this request accepts"
+        elif err.get("type") == "json_invalid":
+            return "The request body is not valid JSON."
+        parts.append(f"{where or 'the body'}: {message}")
+    more = "" if len(errors) <= 3 else f" (and {len(errors) - 3} more)"
+    return "Please correct the request: " + "; ".join(parts) + more + "."
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RuleError)
+    async def _rule(request: Request, exc: RuleError) -> JSONResponse:
+        return error_response(exc.status, exc.detail, exc.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        too_long = any(e.get("type") == "string_too_long" for e in errors)
+        code = "too_long" if too_long else "invalid"
+        return error_response(422, describe_validation(errors), code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is nothing at this address."
+        elif exc.status_code == 405:
+            detail = f"This address does not accept {request.method}."
+        return error_response(
+            exc.status_code, detail, STATUS_CODES.get(exc.status_code, "error"),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "Something went wrong on our side; nothing was changed.",
+                              "internal_error")

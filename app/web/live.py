@@ -1,0 +1,162 @@
+"""The websocket path shared by every live view: admit, start from the record, then follow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from fastapi import WebSocket
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ..actions.state import state_for
+from ..db import queries
+from ..domain.errors import RuleError
+from ..domain.rules import Actor
+from ..realtime.hub import Renderer, Subscriber, SubscriberLost
+from .deps import Caller, Services, identify, presented_token
+
+log = logging.getLogger(__name__)
+
+REPLAY_PAGE = 1000
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+GOING_AWAY = 1001
+
+
+async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller | None:
+    """Check origin and credentials before the upgrade; refuse with 403 if they fail."""
+    origin = websocket.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in svc.settings.origins:
+        await websocket.close(POLICY_VIOLATION, "origin not allowed")
+        return None
+    try:
+        token, by_cookie = presented_token(svc.settings, workshop_id, dict(websocket.headers),
+                                           dict(websocket.cookies))
+        if origin is None and by_cookie:
+            # Without an Origin we cannot tell a page from another site: require a bearer token.
+            token = None
+        return await run_in_threadpool(identify, svc.db, workshop_id=workshop_id, token=token,
+                                       by_cookie=by_cookie)
+    except RuleError as exc:
+        await websocket.close(POLICY_VIOLATION, exc.detail[:120])
+        return None
+
+
+def _start(svc: Services, workshop_id: str, viewer: Actor, since: int | None
+           ) -> tuple[dict | None, list[dict]]:
+    """A snapshot, or the events after `since` when all of them are still kept."""
+    with svc.db.reader() as session:
+        workshop = queries.get_workshop(session, workshop_id=workshop_id)
+        head = workshop.last_seq
+        if since is not None and 0 <= since <= head:
+            if since == head:
+                return None, []
+            oldest = queries.oldest_kept_seq(session, workshop_id=workshop_id)
+            if oldest is not None and oldest <= since + 1:
+                page = queries.events_after(session, workshop_id=workshop_id, after=since,
+                                            limit=REPLAY_PAGE)
+                return None, page
+        return state_for(session, workshop=workshop, viewer=viewer, now=svc.clock()), []
+
+
+async def follow(
+    websocket: WebSocket,
+    svc: Services,
+    *,
+    workshop_id: str,
+    viewer: Actor,
+    renderer: Renderer,
+    snapshot: Callable[[dict], str],
+    since: int | None,
+) -> None:
+    """Send a snapshot or a replay, then live frames, until either side goes."""
+    sub = Subscriber(workshop_id, viewer, renderer, limit=svc.settings.ws_send_queue)
+    live: set[WebSocket] = websocket.app.state.live_sockets
+    live.add(websocket)
+    try:
+        async with svc.hub.subscription(sub):
+            await _catch_up(websocket, svc, sub, snapshot, since)
+            await _pump(websocket, svc, sub)
+    except SubscriberLost:
+        await close_quietly(websocket, TRY_AGAIN_LATER, "history moved on; reconnect")
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        pass
+    finally:
+        live.discard(websocket)
+
+
+async def _catch_up(websocket: WebSocket, svc: Services, sub: Subscriber,
+                    snapshot: Callable[[dict], str], since: int | None) -> None:
+    state, page = await run_in_threadpool(_start, svc, sub.workshop_id, sub.viewer, since)
+    if state is not None:
+        state["presence"] = await svc.hub.presence_of(sub.workshop_id)
+        sub.last_seq = state["seq"]
+        await websocket.send_text(snapshot(state))
+        return
+    sub.last_seq = since or 0
+    while page:
+        for event in page:
+            if event["seq"] != sub.last_seq + 1:
+                raise SubscriberLost("history was pruned during the replay")
+            sub.last_seq = event["seq"]
+            await websocket.send_text(sub.renderer.render(event, sub.viewer))
+        if len(page) < REPLAY_PAGE:
+            break
+        page = await svc.hub.fetch_events(sub.workshop_id, sub.last_seq, None)
+
+
+async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
+    async def send() -> None:
+        async for text in svc.hub.frames(sub):
+            await websocket.send_text(text)
+
+    async def receive() -> None:
+        # Clients have nothing to say on this socket; reading notices when they leave.
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+    tasks = {asyncio.ensure_future(send()), asyncio.ensure_future(receive()),
+             asyncio.ensure_future(sub.lost.wait())}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    behind = sub.lost.is_set() or any(
+        t.done() and not t.cancelled() and isinstance(t.exception(), SubscriberLost) for t in done
+    )
+    if behind:
+        await close_quietly(websocket, TRY_AGAIN_LATER,
+                            f"too far behind; reconnect with since={sub.last_seq}")
+
+
+async def close_quietly(websocket: WebSocket, code: int, reason: str, timeout: float = 5.0
+                        ) -> None:
+    """Close if we still can; a peer that reads nothing may never take the close frame."""
+    if websocket.application_state is WebSocketState.DISCONNECTED:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(websocket.close(code, reason), timeout)
+
+
+async def close_all(live: set[WebSocket], code: int = GOING_AWAY) -> None:
+    await asyncio.gather(*(close_quietly(ws, code, "server going away; reconnect with since")
+                           for ws in list(live)))
+
+
+def parse_since(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError("since must be a whole number") from None
+    return value

@@ -1,0 +1,271 @@
+"""Request and response models of the public JSON API (they make /openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
+from ..domain.rules import NAME_MAX, TEXT_MAX, TITLE_MAX, ActionStatus, CardKind, Evidence, Role
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_not_blank)]
+Name = Annotated[str, StringConstraints(max_length=NAME_MAX), AfterValidator(_not_blank)]
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_not_blank)]
+Theme = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_not_blank)]
+
+
+def _http_url(value: str) -> str:
+    url = AnyUrl(value)
+    if url.scheme not in ("http", "https"):
+        raise ValueError("must be an http or https link")
+    return value
+
+
+SourceUrl = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_http_url)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkshopCreate(Strict):
+    title: Title
+    problem: Text
+    duration_minutes: int = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
+    facilitator_name: Name
+    purpose: Text | None = None
+    decision_date: date | None = None
+    starts_at: datetime | None = None
+
+    @field_validator("starts_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone, for example 2026-12-01T09:30:00+00:00")
+        return value
+
+
+class JoinRequest(Strict):
+    name: Name
+    accept_ground_rules: bool
+
+
+class PhaseMove(Strict):
+    to: str = Field(description='"next", "previous" or a phase name')
+
+
+class TimerCommand(Strict):
+    action: Literal["start", "pause", "resume", "extend", "reset"]
+    seconds: int | None = Field(default=None, ge=1, le=86_400)
+
+
+class MuteUpdate(Strict):
+    host_team_muted: bool
+    speakers: list[int] = Field(default_factory=list, max_length=100)
+
+
+class AgendaUpdate(Strict):
+    planned_s: dict[str, int] = Field(description="planned seconds by phase name")
+
+
+class CardCreate(Strict):
+    kind: CardKind
+    text: Text
+    evidence: Evidence | None = None
+    source_url: SourceUrl | None = None
+    anonymous: bool = False
+
+
+class CardUpdate(Strict):
+    text: Text | None = None
+    kind: CardKind | None = None
+    theme: Theme | None = None
+    hidden: bool | None = None
+
+
+class ActionCreate(Strict):
+    title: Text
+    owner: Name | None = None
+    due_date: date | None = None
+    card_ids: list[int] = Field(default_factory=list, max_length=200)
+
+
+class ActionUpdate(Strict):
+    title: Text | None = None
+    owner: Name | None = None
+    due_date: date | None = None
+    status: ActionStatus | None = None
+    card_ids: list[int] | None = Field(default=None, max_length=200)
+
+
+class CommitmentSet(Strict):
+    report_back_by: date
+    note: Text | None = None
+
+
+# Responses
+
+
+class ErrorBody(BaseModel):
+    detail: str
+    code: str
+
+
+class InviteOut(BaseModel):
+    code: str
+    url: str
+
+
+class Invites(BaseModel):
+    host: InviteOut
+    visitor: InviteOut
+    projector: InviteOut
+
+
+class WorkshopOut(BaseModel):
+    id: str
+    title: str
+    problem: str
+    purpose: str | None
+    duration_minutes: int
+    facilitator_name: str
+    decision_date: date | None
+    starts_at: datetime | None
+    created_at: datetime
+    private_writing: bool
+    spotlight: dict | None
+
+
+class ParticipantOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+
+
+class WorkshopCreated(BaseModel):
+    workshop: WorkshopOut
+    facilitator_token: str
+    participant: ParticipantOut
+    invites: Invites
+
+
+class Joined(BaseModel):
+    participant: ParticipantOut
+    token: str
+    workshop_id: str
+
+
+class AgendaItemOut(BaseModel):
+    phase: str
+    planned_s: int
+    actual_s: int
+    entered_at: datetime | None
+
+
+class TimerOut(BaseModel):
+    status: Literal["stopped", "running", "paused"]
+    phase: str
+    duration_s: int
+    ends_at: datetime | None = Field(description="set while running")
+    remaining_s: int | None = Field(description="set while paused or stopped")
+    server_now: datetime
+
+
+class MuteOut(BaseModel):
+    host_team_muted: bool
+    speakers: list[int]
+
+
+class AuthorOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+
+
+class CardOut(BaseModel):
+    id: int
+    kind: CardKind | None = None
+    text: str | None = None
+    evidence: Evidence | None = None
+    source_url: str | None = None
+    anonymous: bool | None = None
+    theme: str | None = None
+    hidden: bool
+    private: bool
+    votes: int | None = None
+    phase: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    author: AuthorOut | None = None
+    mine: bool | None = None
+    redacted: bool | None = Field(default=None, description="true: a stub, its words withheld")
+
+
+class ActionOut(BaseModel):
+    id: int
+    title: str
+    owner: str | None
+    due_date: date | None
+    status: ActionStatus
+    card_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CommitmentOut(BaseModel):
+    report_back_by: date
+    note: str | None
+    set_at: datetime
+    set_by: ParticipantOut | None
+
+
+class VoteOut(BaseModel):
+    card_id: int
+    votes: int
+    votes_left: int
+
+
+class MeOut(ParticipantOut):
+    votes_left: int
+    voted_card_ids: list[int]
+
+
+class PresenceOut(BaseModel):
+    online: list[int]
+    by_role: dict[str, int]
+
+
+class StateOut(BaseModel):
+    workshop: WorkshopOut
+    phase: str
+    agenda: list[AgendaItemOut]
+    timer: TimerOut
+    mute: MuteOut
+    participants: list[ParticipantOut]
+    cards: list[CardOut]
+    actions: list[ActionOut]
+    commitment: CommitmentOut | None
+    seq: int
+    me: MeOut
+    presence: PresenceOut
+
+
+class AgendaOut(BaseModel):
+    agenda: list[AgendaItemOut]

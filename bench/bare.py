@@ -1,0 +1,106 @@
+"""The baseline: a bare relay, the best plain `websockets` does, with no app, no database, no auth.
+
+WS  /api/v1/workshops/{id}/events   a snapshot frame, then every card posted to that workshop
+POST /api/v1/workshops/{id}/cards   on the HTTP port (websockets' server speaks only GET), builds
+                                    a `card.added` event shaped like the app's, encodes it once and
+                                    hands it to websockets.broadcast(); answers 201 with the card.
+
+    python -m bench.bare --port 9001 --http-port 9002 [--deflate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+
+from websockets.asyncio.server import broadcast, serve
+
+ROOMS: dict[str, set] = {}
+SEQ: dict[str, int] = {}
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def add_card(wid: str, body: dict) -> tuple[dict, str]:
+    seq = SEQ[wid] = SEQ.get(wid, 0) + 1
+    card = {  # the same fields and sizes as the app's card
+        "id": str(uuid.uuid4()),
+        "workshop_id": wid,
+        "kind": body.get("kind", "insight"),
+        "text": body.get("text", ""),
+        "evidence": body.get("evidence"),
+        "source_url": body.get("source_url"),
+        "anonymous": bool(body.get("anonymous", False)),
+        "author": {"id": "00000000-0000-0000-0000-000000000000", "name": "Bench", "role": "x"},
+        "phase": "welcome",
+        "theme": None,
+        "hidden": False,
+        "votes": 0,
+        "created_at": now(),
+        "updated_at": None,
+    }
+    return card, json.dumps({"seq": seq, "type": "card.added", "at": now(), "data": card})
+
+
+async def events(ws) -> None:
+    wid = ws.request.path.split("/")[4]
+    room = ROOMS.setdefault(wid, set())
+    state = {"seq": SEQ.get(wid, 0), "cards": []}
+    await ws.send(json.dumps({"seq": state["seq"], "type": "snapshot", "at": now(), "data": state}))
+    room.add(ws)
+    try:
+        await ws.wait_closed()
+    finally:
+        room.discard(ws)
+
+
+async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        for _ in range(10_000_000):  # keep-alive, one request after another
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            method, path, _ = head[0].split(" ", 2)
+            size = next((int(h[15:]) for h in head if h.lower().startswith("content-length:")), 0)
+            body = json.loads(await reader.readexactly(size)) if size else {}
+            parts = path.split("?")[0].split("/")
+            if method == "POST" and len(parts) == 6 and parts[5] == "cards":
+                card, message = add_card(parts[4], body)
+                broadcast(ROOMS.get(parts[4], ()), message)
+                status, out = "201 Created", json.dumps(card).encode()
+            else:
+                status, out = "404 Not Found", b'{"detail": "Not found.", "code": "not_found"}'
+            writer.write(
+                f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n"
+                f"content-length: {len(out)}\r\n\r\n".encode() + out
+            )
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main(host: str, port: int, http_port: int, deflate: bool) -> None:
+    compression = "deflate" if deflate else None
+    async with serve(events, host, port, compression=compression, backlog=4096):
+        server = await asyncio.start_server(http, host, http_port, backlog=4096)
+        async with server:
+            await server.serve_forever()
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--http-port", type=int, required=True)
+    p.add_argument("--deflate", action="store_true")
+    a = p.parse_args()
+    try:
+        import uvloop  # the same event loop uvicorn picks
+
+        uvloop.run(main(a.host, a.port, a.http_port, a.deflate))
+    except ImportError:
+        asyncio.run(main(a.host, a.port, a.http_port, a.deflate))
