@@ -63,6 +63,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
     app.state.live_sockets = set()
     errors.install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"ok": True}
+
     app.include_router(api.router)
     app.include_router(ws.router)
     if STATIC.is_dir():

@@ -259,6 +259,10 @@ async def start_app(arm: Arm, cpus: list[list[int]], scratch: Path) -> Server:
 
 
 async def start_server(arm: Arm, plan: dict, scratch: Path) -> Server:
+    if arm.kind == "external":  # an app someone else started: measured from outside only
+        base = arm.env["BASE_URL"].rstrip("/")
+        port = int(base.rsplit(":", 1)[1].split("/")[0])
+        return Server(arm, [], [port], [base], [], [[]])
     if arm.kind == "bare":
         return await start_bare(arm, plan["server"], scratch)
     if arm.workers > 1 and len(plan["all"]) >= 2 and arm.workers > len(plan["server"]):

@@ -13,7 +13,7 @@ from ..db.records import workshop_record
 from ..domain.errors import Invalid, NotFound, RuleError
 from ..domain.meeting import opening
 from ..domain.phases import default_agenda
-from ..domain.rules import Role
+from ..domain.rules import Actor, Role, check_writer
 from ..security import hash_secret, new_secret, new_workshop_id
 from .base import Events, store_meeting
 
@@ -118,3 +118,22 @@ def join(
     record = {"id": participant.id, "name": participant.name, "role": participant.role}
     body = {"participant": record, "token": token, "workshop_id": workshop.id}
     return 201, body, [("participant.joined", record)]
+
+
+def rotate_invite(
+    session: Session, workshop: Workshop, *, actor: Actor, role: str, now: datetime,
+    base_url: str,
+) -> tuple[int, dict, Events]:
+    """Withdraw a role's invite code (it then answers 410) and issue a new one."""
+    check_writer(actor, (Role.facilitator,), "change invite links")
+    if role not in {r.value for r in INVITED_ROLES}:
+        raise NotFound(f"There is no {role} invite.", code="invite_not_found")
+    for invite in queries.invites(session, workshop_id=workshop.id, role=role):
+        if invite.revoked_at is None:
+            invite.revoked_at = now
+            session.add(invite)
+    code = new_secret()
+    session.add(Invite(workshop_id=workshop.id, role=role, code_hash=hash_secret(code),
+                       created_at=now))
+    session.flush()
+    return 201, {"role": role, "code": code, "url": f"{base_url}/j/{code}"}, []

@@ -53,6 +53,12 @@ def invite_by_code(session: Session, *, code_hash: str) -> Invite | None:
     return session.exec(select(Invite).where(Invite.code_hash == code_hash)).first()
 
 
+def invites(session: Session, *, workshop_id: str, role: str) -> list[Invite]:
+    return list(
+        session.exec(select(Invite).where(Invite.workshop_id == workshop_id, Invite.role == role))
+    )
+
+
 def participants(session: Session, *, workshop_id: str) -> list[Participant]:
     return list(
         session.exec(

@@ -69,6 +69,18 @@ async def join(code: str, body: s.JoinRequest, request: Request, svc: ServicesDe
                          scope=f"join:{workshop_id}")
 
 
+@router.post("/workshops/{workshop_id}/invites/{role}/rotate", status_code=201,
+             responses=_docs(s.InviteRotated, 201, *COMMON))
+async def rotate_invite(workshop_id: str, role: str, caller: CallerDep, request: Request,
+                        svc: ServicesDep) -> JSONResponse:
+    """Withdraw an invite code and issue a new one (facilitator). The old code answers 410."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: workshops.rotate_invite(
+            session, w, actor=caller.actor, role=role, now=now, base_url=svc.settings.base_url),
+    )
+
+
 @router.get("/workshops/{workshop_id}", responses=_docs(s.StateOut, 200, *COMMON))
 async def get_state(workshop_id: str, caller: CallerDep, svc: ServicesDep) -> JSONResponse:
     """The whole state, as this participant may see it."""

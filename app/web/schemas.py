@@ -133,6 +133,10 @@ class InviteOut(BaseModel):
     url: str
 
 
+class InviteRotated(InviteOut):
+    role: Role
+
+
 class Invites(BaseModel):
     host: InviteOut
     visitor: InviteOut

@@ -1,0 +1,167 @@
+"""What a run records about the machine, and the Markdown tables it prints."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import subprocess
+import sys
+from importlib import metadata
+
+from .harness import ROOT
+
+LIBS = ("websockets", "uvicorn", "fastapi", "starlette", "httpx", "uvloop", "httptools",
+        "sqlalchemy", "sqlmodel", "psycopg", "redis", "pydantic", "jinja2")
+
+
+def machine(plan: dict) -> dict:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                         "")
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            mem_kib = int(f.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        mem_kib = 0
+    versions = {}
+    for lib in LIBS:
+        try:
+            versions[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            versions[lib] = None
+    return {
+        "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)), "cpu": model,
+        "memory_gib": round(mem_kib / 2**20, 1), "kernel": platform.release(),
+        "python": sys.version.split()[0], "implementation": platform.python_implementation(),
+        "libraries": versions, "open_files_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+        "server_cores": plan["server"], "generator_cores": plan["generator"],
+        "pinned": plan["pinned"],
+    }
+
+
+def git() -> dict:
+    def run(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = run("rev-parse", "HEAD")
+    return {"commit": commit or None, "dirty": bool(run("status", "--porcelain")),
+            "branch": run("rev-parse", "--abbrev-ref", "HEAD") or None}
+
+
+def f(v, nd: int = 2) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float) and abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+PRIMARY = {"6": ("app-html", "app"), "7": ("app-deflate", "app"), "8": ("app-pg-redis", "app-pg")}
+
+
+def primary(r: dict) -> tuple[str | None, str | None]:
+    arms = r.get("arms", {})
+    if r["id"] in PRIMARY and PRIMARY[r["id"]][0] in arms:
+        return PRIMARY[r["id"]]
+    if "app" in arms:
+        return "app", "bare"
+    return (next(iter(arms), None), None)
+
+
+def verdict(r: dict) -> str:
+    if r["status"] in ("not available", "error"):
+        return r["status"]
+    ts = [t for t in r.get("targets", []) if t.get("pass") is not None]
+    if not ts:
+        return r["status"] if r["status"] != "ok" else "reported"
+    fails = [t for t in ts if not t["pass"]]
+    v = "pass" if not fails else f"FAIL {len(fails)}/{len(ts)}"
+    return v + (" (invalid)" if r["status"] == "invalid" else "")
+
+
+def main_table(rows: list[dict]) -> str:
+    head = ("| # | scenario | p50 ms | p99 ms | p99.9 ms | max ms | deliv/s | missing | "
+            "write p99 ms | µs/deliv | ×bare CPU | KiB/conn | targets | verdict |")
+    lines = [head, "|" + "---|" * 14]
+    for r in rows:
+        name, _ = primary(r)
+        s = r.get("arms", {}).get(name, {}).get("summary", {}) if name else {}
+        cap = (r.get("capacity") or {}).get(name or "", {}).get("deliveries_per_s")
+        deliv = f"{f(cap)} max" if cap is not None else f(s.get("deliveries_per_s"))
+        targets = "; ".join(
+            f"{t['name']} {f(t['value'])}"
+            + ("" if t.get("pass") is None else (f" {t['op']} {f(t['limit'])} "
+                                                 + ("✓" if t["pass"] else "✗")))
+            for t in r.get("targets", []))
+        if not targets:
+            targets = "; ".join(r.get("notes", []))[:160]
+        title = r["title"] + (f" [{name}]" if name and name != "app" else "")
+        lines.append(
+            f"| {r['id']} | {title} | {f(s.get('p50_ms'))} | {f(s.get('p99_ms'))} | "
+            f"{f(s.get('p999_ms'))} | {f(s.get('max_ms'))} | {deliv} | {f(s.get('missing'))} | "
+            f"{f(s.get('write_p99_ms'))} | {f(s.get('cpu_us_per_delivery'), 1)} | "
+            f"{f(r.get('ratios', {}).get('cpu_us_per_delivery'))} | "
+            f"{f(s.get('rss_per_conn_kib'), 1)} | {targets} | {verdict(r)} |")
+    return "\n".join(lines)
+
+
+def arm_table(rows: list[dict]) -> str:
+    head = ("| # | arm | windows | p50 ms | p99 ms | p99.9 ms | deliv/s | missing | seq gaps | "
+            "write p99 ms | µs/deliv | server CPU | KiB/conn | gen CPU | gen lag p99 ms | valid |")
+    lines = [head, "|" + "---|" * 16]
+    for r in rows:
+        for name, arm in r.get("arms", {}).items():
+            s = arm["summary"]
+            lines.append(
+                f"| {r['id']} | {name} | {s['windows']} | {f(s.get('p50_ms'))} | "
+                f"{f(s.get('p99_ms'))} | {f(s.get('p999_ms'))} | {f(s.get('deliveries_per_s'))} "
+                f"| {f(s.get('missing'))} | {f(s.get('seq_gaps'))} | {f(s.get('write_p99_ms'))} "
+                f"| {f(s.get('cpu_us_per_delivery'), 1)} | {pctf(s.get('server_cpu_util'))} | "
+                f"{f(s.get('rss_per_conn_kib'), 1)} | {pctf(s.get('gen_cpu_util'))} | "
+                f"{f(s.get('gen_lag_p99_ms'))} | "
+                f"{'yes' if s['valid'] else 'no: ' + ', '.join(s['invalid_because'])} |")
+    return "\n".join(lines)
+
+
+def pctf(v) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
+def markdown(result: dict) -> str:
+    m, g = result["machine"], result["git"]
+    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
+    out = [
+        f"# Benchmark: `{result['mode']}` run, {result['started_at']}",
+        "",
+        f"Machine: {m['usable_cores']} of {m['cores']} cores ({m['cpu']}), "
+        f"{m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}; server on cores "
+        f"{m['server_cores']}, generator on {m['generator_cores']}"
+        f"{'' if m['pinned'] else ' (not pinned)'}; open files {m['open_files_limit']}.",
+        f"Libraries: {libs}.",
+        f"Commit: {g['commit'] or 'none yet'}{' (with local changes)' if g['dirty'] else ''}. "
+        f"Took {result['seconds']:.0f} s.",
+        "",
+        "Latency is POST sent → frame read by each receiver, over every (card, receiver) pair.",
+        "Each value is the median over the interleaved windows; ×bare CPU = app ÷ bare relay.",
+        "",
+        main_table(result["rows"]),
+        "",
+        "## Every arm",
+        "",
+        arm_table(result["rows"]),
+    ]
+    notes = [(r["id"], n) for r in result["rows"] for n in r.get("notes", [])]
+    if notes:
+        out += ["", "## Notes", ""] + [f"- {sid}: {n}" for sid, n in notes]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,241 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable or under CI), the app
+through httpx, and real uvicorn servers on free ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_service(name: str, host: str, port: int) -> None:
+    """Skip outside CI when a service is missing; under CI=true a missing service fails."""
+    if reachable(host, port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} at {host}:{port} is required under CI=true but is not reachable")
+    pytest.skip(f"{name} at {host}:{port} is not reachable (it must be under CI=true)")
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_template_sqlite: Path | None = None
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+
+    from app.cli import alembic_config
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def sqlite_database(directory: Path) -> str:
+    """A migrated SQLite file; migrations run once per session and the file is copied."""
+    global _template_sqlite
+    if _template_sqlite is None:
+        template_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"pal-template-{uuid.uuid4().hex}"
+        template_dir.mkdir(parents=True)
+        _template_sqlite = template_dir / "template.db"
+        migrate(f"sqlite:///{_template_sqlite}")
+    target = directory / "peer-assist.db"
+    shutil.copy(_template_sqlite, target)
+    return f"sqlite:///{target}"
+
+
+@dataclass
+class PostgresSchema:
+    url: str
+    schema: str
+
+
+def postgres_database() -> PostgresSchema:
+    """A fresh schema in the `test` database, migrated; nothing leaks between tests."""
+    import sqlalchemy as sa
+
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    migrate(url)
+    return PostgresSchema(url, schema)
+
+
+def drop_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield sqlite_database(tmp_path)
+        return
+    pg = postgres_database()
+    try:
+        yield pg.url
+    finally:
+        drop_schema(pg.schema)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return sqlite_database(tmp_path)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: object):  # type: ignore[no-untyped-def]
+    from app.settings import load_settings
+
+    return load_settings(data_dir=tmp_path / "data", database_url=database_url,
+                         secret_key="test-secret-key", public_url="http://testserver",
+                         **overrides)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, database_url: str, clock: Clock) -> AsyncIterator[object]:
+    from app.main import create_app
+
+    application = create_app(make_settings(tmp_path, database_url), clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@dataclass
+class Server:
+    """A real uvicorn process serving the app."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self, sig: int | None = None) -> None:
+        if self.process.poll() is None:
+            if sig is None:
+                self.process.terminate()
+            else:
+                self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
+                 extra_env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    log = tmp_path / f"server-{port}.log"
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "SECRET_KEY": "test-secret-key",
+        "LOG_LEVEL": "warning",
+        **(extra_env or {}),
+    }
+    handle = log.open("w")
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
+                               stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                return Server(process, port, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[object]:
+    started: list[Server] = []
+
+    def factory(database_url: str, **kwargs: object) -> Server:
+        server = start_server(tmp_path, database_url, **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(server_factory: object, database_url: str) -> Server:
+    return server_factory(database_url)  # type: ignore[operator]
