@@ -1,1 +1,1 @@
-"""Benchmark harness for Peer Assist Live: `make bench`, `make bench-quick`, `python -m bench.run`."""
+"""Benchmark harness for Peer Assist Live: `make bench`, `make bench-quick`."""

@@ -307,7 +307,8 @@ async def api(client: httpx.AsyncClient, method: str, url: str, **kw) -> dict:
     raise ApiError(f"{method} {url} kept failing: {last}")
 
 
-async def setup_rooms(server: Server, rooms: int, clients: int, concurrency: int = 12) -> list[Room]:
+async def setup_rooms(server: Server, rooms: int, clients: int,
+                      concurrency: int = 12) -> list[Room]:
     """Create the workshops and join every receiver as a visitor (before any timing)."""
     if server.arm.kind == "bare":
         return [Room(i, f"w{i}", "bare", ["bare"] * clients) for i in range(rooms)]
@@ -341,7 +342,7 @@ def conn_specs(server: Server, rooms: list[Room], slow_frac: float = 0.0) -> lis
     """One spec per receiver: which port and path, which headers, whether it stops reading."""
     out = []
     for room in rooms:
-        n_slow = int(round(len(room.tokens) * slow_frac))
+        n_slow = round(len(room.tokens) * slow_frac)
         for j, token in enumerate(room.tokens):
             port = server.ws_ports[j % len(server.ws_ports)]
             spec = {"room": room.index, "port": port, "slow": j < n_slow}

@@ -94,9 +94,9 @@ class Receiver(asyncio.Protocol):
                         self.on_message(message)
                 elif op is Opcode.CLOSE and p.close_rcvd is not None:
                     self.close_code = p.close_rcvd.code
-            elif isinstance(ev, Response) and p.handshake_exc is not None:
-                if not self.ready.done():
-                    self.ready.set_exception(ConnectionError(f"handshake: {p.handshake_exc}"))
+            elif (isinstance(ev, Response) and p.handshake_exc is not None
+                  and not self.ready.done()):
+                self.ready.set_exception(ConnectionError(f"handshake: {p.handshake_exc}"))
         self._flush()
         if p.state is State.CLOSED and self.transport is not None:
             self.transport.close()

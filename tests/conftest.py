@@ -168,6 +168,7 @@ class Server:
     process: subprocess.Popen
     port: int
     log: Path
+    log_handle: object = None
 
     @property
     def base_url(self) -> str:
@@ -188,6 +189,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.log_handle is not None:
+            self.log_handle.close()  # type: ignore[attr-defined]
+            self.log_handle = None
 
 
 def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
@@ -211,14 +215,16 @@ def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            handle.close()
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                return Server(process, port, log)
+                return Server(process, port, log, handle)
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     process.kill()
+    handle.close()
     raise RuntimeError(f"server did not start:\n{log.read_text()}")
 
 
