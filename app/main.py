@@ -16,7 +16,7 @@ from .db.engine import Database
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, ws
+from .web import api, errors, html_stream, pages, ws
 from .web.deps import Services
 from .web.limits import BodyLimit
 from .web.live import close_all
@@ -70,6 +70,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     app.include_router(api.router)
     app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.include_router(html_stream.router)
+    app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -17,6 +17,12 @@ def new_workshop_id() -> str:
     return secrets.token_urlsafe(12)
 
 
+def invite_code(key: str, nonce: str) -> str:
+    """An invite code: 192 bits derived from a stored nonce and the secret key."""
+    digest = hmac.new(key.encode(), f"invite:{nonce}".encode(), hashlib.sha256).digest()[:24]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
 def hash_secret(secret: str) -> str:
     """What the database keeps of a token or code: never the thing itself."""
     return hashlib.sha256(secret.encode()).hexdigest()

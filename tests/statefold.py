@@ -36,11 +36,7 @@ def apply(state: dict, event: dict) -> dict:
                 card["votes"] = data["votes"]
         if "votes_left" in data:
             state["me"]["votes_left"] = data["votes_left"]
-            voted = state["me"]["voted_card_ids"]
-            if data["voted"]:
-                voted.append(data["card_id"])
-            else:
-                voted.remove(data["card_id"])
+            state["me"]["voted_card_ids"] = data["voted_card_ids"]
     elif kind == "action.added":
         state["actions"].append(data)
     elif kind == "action.updated":

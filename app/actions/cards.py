@@ -94,13 +94,15 @@ def edit_card(
 def _vote_change(
     session: Session, workshop: Workshop, *, actor: Actor, card: Card, voted: bool
 ) -> tuple[int, dict, Events]:
-    used = len(queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id))
+    voted_ids = queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id)
+    used = len(voted_ids)
     data = {
         "card_id": card.id,
         "votes": card.votes,
         "voter_id": actor.id,
         "voted": voted,
         "votes_left": rules.VOTES_PER_VISITOR - used,
+        "voted_card_ids": voted_ids,
     }
     body = {"card_id": card.id, "votes": card.votes, "votes_left": data["votes_left"]}
     return 200, body, [("vote.changed", data)]

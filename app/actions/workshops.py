@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +15,7 @@ from ..domain.errors import Invalid, NotFound, RuleError
 from ..domain.meeting import opening
 from ..domain.phases import default_agenda
 from ..domain.rules import Actor, Role, check_writer
-from ..security import hash_secret, new_secret, new_workshop_id
+from ..security import hash_secret, invite_code, new_secret, new_workshop_id
 from .base import Events, store_meeting
 
 INVITED_ROLES = (Role.host, Role.visitor, Role.projector)
@@ -33,10 +34,32 @@ class NewWorkshop:
     purpose: str | None = None
     decision_date: date | None = None
     starts_at: datetime | None = None
+    recorded: bool = False
+
+
+def _new_invite(session: Session, *, workshop_id: str, role: str, now: datetime,
+                secret_key: str, base_url: str) -> dict:
+    nonce = secrets.token_hex(16)
+    code = invite_code(secret_key, nonce)
+    session.add(Invite(workshop_id=workshop_id, role=role, code_hash=hash_secret(code),
+                       nonce=nonce, created_at=now))
+    return {"code": code, "url": f"{base_url}/j/{code}"}
+
+
+def current_invites(session: Session, *, workshop_id: str, secret_key: str, base_url: str
+                    ) -> dict[str, dict]:
+    """The live invite link of each role, for the facilitator's console."""
+    links = {}
+    for role in INVITED_ROLES:
+        for invite in queries.invites(session, workshop_id=workshop_id, role=role.value):
+            if invite.revoked_at is None:
+                code = invite_code(secret_key, invite.nonce)
+                links[role.value] = {"code": code, "url": f"{base_url}/j/{code}"}
+    return links
 
 
 def create_workshop(
-    session: Session, *, new: NewWorkshop, now: datetime, base_url: str
+    session: Session, *, new: NewWorkshop, now: datetime, base_url: str, secret_key: str
 ) -> tuple[int, dict, Events]:
     """Make the workshop, its facilitator and one invite code per role."""
     if new.decision_date is not None and new.decision_date < now.date():
@@ -50,6 +73,7 @@ def create_workshop(
         facilitator_name=new.facilitator_name,
         decision_date=new.decision_date,
         starts_at=new.starts_at,
+        recorded=new.recorded,
         created_at=now,
         phase="welcome",
         agenda=[],
@@ -69,14 +93,11 @@ def create_workshop(
         joined_at=now,
     )
     session.add(facilitator)
-    invites = {}
-    for role in INVITED_ROLES:
-        code = new_secret()
-        session.add(
-            Invite(workshop_id=workshop.id, role=role.value, code_hash=hash_secret(code),
-                   created_at=now)
-        )
-        invites[role.value] = {"code": code, "url": f"{base_url}/j/{code}"}
+    invites = {
+        role.value: _new_invite(session, workshop_id=workshop.id, role=role.value, now=now,
+                                secret_key=secret_key, base_url=base_url)
+        for role in INVITED_ROLES
+    }
     session.flush()
     body = {
         "workshop": workshop_record(workshop),
@@ -122,7 +143,7 @@ def join(
 
 def rotate_invite(
     session: Session, workshop: Workshop, *, actor: Actor, role: str, now: datetime,
-    base_url: str,
+    base_url: str, secret_key: str,
 ) -> tuple[int, dict, Events]:
     """Withdraw a role's invite code (it then answers 410) and issue a new one."""
     check_writer(actor, (Role.facilitator,), "change invite links")
@@ -132,8 +153,7 @@ def rotate_invite(
         if invite.revoked_at is None:
             invite.revoked_at = now
             session.add(invite)
-    code = new_secret()
-    session.add(Invite(workshop_id=workshop.id, role=role, code_hash=hash_secret(code),
-                       created_at=now))
+    link = _new_invite(session, workshop_id=workshop.id, role=role, now=now,
+                       secret_key=secret_key, base_url=base_url)
     session.flush()
-    return 201, {"role": role, "code": code, "url": f"{base_url}/j/{code}"}, []
+    return 201, {"role": role, **link}, []

@@ -45,6 +45,8 @@ class Workshop(SQLModel, table=True):
     facilitator_name: str = Field(max_length=80)
     decision_date: date | None = None
     starts_at: datetime | None = _dt(default=None, nullable=True)
+    # Said on the join page, so everyone knows before they accept the ground rules.
+    recorded: bool = False
     created_at: datetime = _dt()
     phase: str = Field(max_length=20)
     agenda: list = _json()
@@ -65,6 +67,9 @@ class Invite(SQLModel, table=True):
     workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
     role: str = Field(max_length=20)
     code_hash: str = Field(unique=True, max_length=64)
+    # The code is derived from this nonce and the secret key, so the console can show the
+    # link again while the database holds only the code's hash.
+    nonce: str = Field(max_length=64)
     created_at: datetime = _dt()
     revoked_at: datetime | None = _dt(default=None, nullable=True)
 

@@ -166,7 +166,8 @@ def append_events(
 
 
 def event_dict(row: Event) -> dict:
-    return {"seq": row.seq, "type": row.type, "at": row.at.isoformat(), "data": row.data}
+    return {"seq": row.seq, "type": row.type, "at": row.at.isoformat(), "data": row.data,
+            "workshop_id": row.workshop_id}
 
 
 def events_after(

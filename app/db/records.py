@@ -16,6 +16,7 @@ def workshop_record(w: Workshop) -> dict:
         "decision_date": w.decision_date.isoformat() if w.decision_date else None,
         "starts_at": w.starts_at.isoformat() if w.starts_at else None,
         "created_at": w.created_at.isoformat(),
+        "recorded": w.recorded,
         "private_writing": w.private_writing,
         "spotlight": w.spotlight,
     }

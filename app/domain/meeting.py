@@ -50,7 +50,7 @@ def change_phase(meeting: Meeting, to: str, now: datetime) -> tuple[Meeting, lis
                            "agenda": after.agenda_dicts()}),
     ]
     if mute != meeting.mute:
-        events.append(("mute.changed", mute.as_dict()))
+        events.append(("mute.changed", {**mute.as_dict(), "phase": target.value}))
     events.append(("timer.changed", {**timer.as_dict(now), "phase": target.value}))
     return after, events
 
@@ -88,7 +88,9 @@ def set_mute(
     """The facilitator's override: mute or unmute the host team and name who may still speak."""
     mute = Mute(host_team_muted, check_speakers(speakers, host_ids))
     after = replace(meeting, mute=mute)
-    return after, [("mute.changed", mute.as_dict())] if mute != meeting.mute else []
+    if mute == meeting.mute:
+        return after, []
+    return after, [("mute.changed", {**mute.as_dict(), "phase": meeting.phase.value})]
 
 
 def edit_agenda(
@@ -104,4 +106,5 @@ def edit_agenda(
             code="invalid_agenda",
         ) from None
     after = replace(meeting, agenda=agenda)
-    return after, [("agenda.changed", {"agenda": after.agenda_dicts()})]
+    return after, [("agenda.changed", {"agenda": after.agenda_dicts(),
+                                       "phase": meeting.phase.value})]

@@ -41,7 +41,8 @@ def vote_view(data: dict, viewer: Actor) -> dict:
     """Everyone sees the count; only the voter sees their own budget."""
     view = {"card_id": data["card_id"], "votes": data["votes"]}
     if data["voter_id"] == viewer.id:
-        view.update(voted=data["voted"], votes_left=data["votes_left"])
+        view.update(voted=data["voted"], votes_left=data["votes_left"],
+                    voted_card_ids=data["voted_card_ids"])
     return view
 
 
@@ -59,4 +60,7 @@ def event_view(event_type: str, data: dict, viewer: Actor) -> dict:
         return card_view(data, viewer)
     if event_type == "vote.changed":
         return vote_view(data, viewer)
+    if event_type == "mute.changed":
+        # The phase rides along for the browsers' composer; the contract's mute has two fields.
+        return {"host_team_muted": data["host_team_muted"], "speakers": data["speakers"]}
     return data

@@ -41,7 +41,8 @@ async def create_workshop(body: s.WorkshopCreate, request: Request, svc: Service
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
         return workshops.create_workshop(session, new=new, now=now,
-                                         base_url=svc.settings.base_url)
+                                         base_url=svc.settings.base_url,
+                                         secret_key=svc.settings.secret_key)
 
     return await respond(request, svc, workshop_id=None, apply=apply, scope="create")
 
@@ -77,7 +78,8 @@ async def rotate_invite(workshop_id: str, role: str, caller: CallerDep, request:
     return await respond(
         request, svc, workshop_id=workshop_id, scope=_scope(caller),
         apply=lambda session, w, now: workshops.rotate_invite(
-            session, w, actor=caller.actor, role=role, now=now, base_url=svc.settings.base_url),
+            session, w, actor=caller.actor, role=role, now=now, base_url=svc.settings.base_url,
+            secret_key=svc.settings.secret_key),
     )
 
 

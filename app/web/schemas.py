@@ -53,6 +53,7 @@ class WorkshopCreate(Strict):
     purpose: Text | None = None
     decision_date: date | None = None
     starts_at: datetime | None = None
+    recorded: bool = False
 
     @field_validator("starts_at")
     @classmethod
@@ -153,6 +154,7 @@ class WorkshopOut(BaseModel):
     decision_date: date | None
     starts_at: datetime | None
     created_at: datetime
+    recorded: bool
     private_writing: bool
     spotlight: dict | None
 

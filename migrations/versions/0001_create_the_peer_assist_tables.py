@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:27:53.251676
+Create Date: 2026-11-22 03:37:00.986196
 """
 
 from collections.abc import Sequence
@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("facilitator_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("decision_date", sa.Date(), nullable=True),
         sa.Column("starts_at", app.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recorded", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("phase", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("agenda", sa.JSON(), nullable=False),
@@ -78,6 +79,7 @@ def upgrade() -> None:
         sa.Column("workshop_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("code_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("nonce", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("created_at", app.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", app.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 
@@ -68,7 +69,5 @@ class Listener:
         if self.ws is not None:
             await self.ws.close()
         if self.task is not None:
-            try:
+            with contextlib.suppress(Exception):
                 await self.task
-            except Exception:
-                pass

@@ -1,0 +1,216 @@
+/* Peer Assist Live: the little the server cannot do. Countdown from the server's clock,
+   JSON for the API, votes, resuming the live socket with `since`, and keeping drafts. */
+(function () {
+  "use strict";
+
+  var INT_FIELDS = ["seconds"];
+  var BOOL_FIELDS = ["host_team_muted", "anonymous", "hidden"];
+  var INT_LIST_FIELDS = ["speakers", "card_ids"];
+  var clockOffsetMs = 0; // server time minus this device's time
+
+  function csrfHeaders() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); }
+    catch (e) { return {}; }
+  }
+
+  function toast(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function errorText(xhr) {
+    try { return JSON.parse(xhr.responseText).detail; }
+    catch (e) { return "That did not work (" + xhr.status + "). Please try again."; }
+  }
+
+  // Forms post JSON to the public API, typed the way the API expects.
+  htmx.defineExtension("json-api", {
+    onEvent: function (name, evt) {
+      if (name === "htmx:configRequest") {
+        evt.detail.headers["Content-Type"] = "application/json";
+        evt.detail.headers["Idempotency-Key"] = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()));
+      }
+    },
+    encodeParameters: function (xhr, parameters, elt) {
+      xhr.overrideMimeType("text/json");
+      var form = elt.closest("form") || elt;
+      var body = {};
+      parameters.forEach(function (value, key) {
+        if (value === "") return;
+        if (INT_LIST_FIELDS.indexOf(key) >= 0) { (body[key] = body[key] || []).push(parseInt(value, 10)); }
+        else if (INT_FIELDS.indexOf(key) >= 0) { body[key] = parseInt(value, 10); }
+        else if (BOOL_FIELDS.indexOf(key) >= 0) { body[key] = value === true || value === "true" || value === "on"; }
+        else { body[key] = value; }
+      });
+      // An unticked box is still an answer: false, or an empty list.
+      if (form.querySelectorAll) {
+        form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+          if (BOOL_FIELDS.indexOf(box.name) >= 0 && !(box.name in body)) body[box.name] = false;
+          if (INT_LIST_FIELDS.indexOf(box.name) >= 0 && !(box.name in body)) body[box.name] = [];
+        });
+        form.querySelectorAll("select[multiple]").forEach(function (sel) {
+          if (INT_LIST_FIELDS.indexOf(sel.name) >= 0 && !(sel.name in body)) body[sel.name] = [];
+        });
+      }
+      return JSON.stringify(body);
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (evt) { toast(errorText(evt.detail.xhr)); });
+  document.addEventListener("htmx:sendError", function () { toast("No connection to the server. Your text is kept; try again in a moment."); });
+
+  // Votes: one click votes, a second takes the vote back.
+  function votedSet() {
+    var me = document.getElementById("me");
+    return me ? (me.dataset.voted || "").split(" ").filter(Boolean) : [];
+  }
+  function syncVotes() {
+    var voted = votedSet();
+    document.querySelectorAll("button.vote").forEach(function (b) {
+      var on = voted.indexOf(b.dataset.card) >= 0;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.textContent = on ? "Voted" : "Vote";
+    });
+  }
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("button.vote");
+    if (!button) return;
+    var live = document.getElementById("live");
+    var wid = live && live.getAttribute("ws-connect").split("/")[2];
+    var on = button.getAttribute("aria-pressed") === "true";
+    var headers = csrfHeaders();
+    fetch("/api/v1/workshops/" + wid + "/cards/" + button.dataset.card + "/vote", {
+      method: on ? "DELETE" : "POST", headers: headers, credentials: "same-origin"
+    }).then(function (r) {
+      if (!r.ok) return r.json().then(function (b) { toast(b.detail); });
+    }).catch(function () { toast("No connection to the server. Try again in a moment."); });
+  });
+
+  // The facilitator's mute switches follow the live state.
+  function syncMute() {
+    var state = document.getElementById("mute-state");
+    var form = document.getElementById("mute-controls");
+    if (!state || !form) return;
+    var speakers = (state.dataset.speakers || "").split(" ");
+    form.querySelector("input[name=host_team_muted]").checked = state.dataset.muted === "1";
+    form.querySelectorAll("input[name=speakers]").forEach(function (box) {
+      box.checked = speakers.indexOf(box.value) >= 0;
+    });
+  }
+
+  // A listening host cannot type either; the words already typed stay put.
+  function syncComposer() {
+    var kinds = document.getElementById("composer-kinds");
+    var form = document.getElementById("composer");
+    if (!kinds || !form) return;
+    form.querySelectorAll("textarea, input, select").forEach(function (el) {
+      if (!kinds.contains(el)) el.disabled = kinds.disabled;
+    });
+    form.classList.toggle("listening-mode", kinds.disabled);
+  }
+
+  // Cards stay in the order they were written, wherever an update put them.
+  function sortColumns() {
+    document.querySelectorAll(".cards").forEach(function (col) {
+      var cards = Array.prototype.slice.call(col.children);
+      var sorted = cards.slice().sort(function (a, b) { return a.dataset.card - b.dataset.card; });
+      if (sorted.some(function (c, i) { return c !== cards[i]; })) sorted.forEach(function (c) { col.appendChild(c); });
+    });
+  }
+
+  // The countdown: a deadline and the server's clock, never ticks from the server.
+  function readTimer() {
+    var t = document.getElementById("timer");
+    if (!t) return;
+    var serverNow = Date.parse(t.dataset.serverNow);
+    if (!isNaN(serverNow) && !t.dataset.offsetSet) {
+      clockOffsetMs = serverNow - Date.now();
+      t.dataset.offsetSet = "1";
+    }
+  }
+  function fmt(seconds) {
+    var s = Math.max(0, Math.ceil(seconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    var mm = (h ? String(m).padStart(2, "0") : String(m));
+    return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
+  }
+  function tick() {
+    var t = document.getElementById("timer");
+    if (t) {
+      var value = t.querySelector(".timer-value"), label = t.querySelector(".timer-label");
+      var left;
+      if (t.dataset.status === "running") {
+        left = (Date.parse(t.dataset.endsAt) - (Date.now() + clockOffsetMs)) / 1000;
+      } else {
+        left = parseInt(t.dataset.remaining || t.dataset.duration || "0", 10);
+      }
+      var up = t.dataset.status === "running" && left <= 0;
+      value.textContent = up ? "Time's up" : fmt(left);
+      t.classList.toggle("times-up", up);
+      if (up && !t.dataset.announced) {
+        t.dataset.announced = "1";
+        var a = document.getElementById("announce-timer");
+        if (a) a.textContent = "Time's up.";
+      }
+      if (label) label.hidden = up;
+    }
+    document.querySelectorAll(".elapsed").forEach(function (e) {
+      var since = Date.parse(e.dataset.since);
+      var secs = parseInt(e.dataset.base || "0", 10) + (Date.now() + clockOffsetMs - since) / 1000;
+      e.textContent = Math.max(0, Math.round(secs / 60)) + " min";
+    });
+  }
+  setInterval(tick, 250);
+
+  // Resume the live socket where this page left off: the server replays what we missed.
+  var baseCreate = null;
+  function liveSeq() {
+    var s = document.getElementById("live-seq");
+    return s ? s.dataset.seq : "";
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    baseCreate = htmx.createWebSocket;
+    htmx.createWebSocket = function (url) {
+      var clean = url.replace(/([?&])since=\d+&?/, "$1").replace(/[?&]$/, "");
+      var seq = liveSeq();
+      return baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
+    };
+    restoreDrafts();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); tick();
+  });
+
+  function setConnection(text, ok) {
+    var c = document.getElementById("connection");
+    if (c) { c.textContent = text; c.classList.toggle("ok", ok); }
+  }
+  document.addEventListener("htmx:wsOpen", function () { setConnection("Live", true); });
+  document.addEventListener("htmx:wsClose", function (evt) {
+    setConnection("Reconnecting…", false);
+    var code = evt.detail.event && evt.detail.event.code;
+    // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)
+    // is worth a retry too, as another worker will take us.
+    if (code === 1001) {
+      setTimeout(function () { evt.detail.socketWrapper.reconnect(); }, 500 + Math.random() * 1500);
+    }
+  });
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); tick();
+  });
+
+  // Drafts survive reconnects, reloads and a phone locking itself.
+  function restoreDrafts() {
+    document.querySelectorAll("textarea[data-draft]").forEach(function (area) {
+      var saved = localStorage.getItem(area.dataset.draft);
+      if (saved && !area.value) area.value = saved;
+      area.addEventListener("input", function () { localStorage.setItem(area.dataset.draft, area.value); });
+    });
+  }
+  window.paSaveDraft = function (form) {
+    form.querySelectorAll("textarea[data-draft]").forEach(function (area) { localStorage.removeItem(area.dataset.draft); });
+  };
+})();

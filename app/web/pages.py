@@ -1,0 +1,260 @@
+"""Server-rendered pages: start, join, the room for each role, the board and the print view."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import workshops
+from ..actions.state import state_for
+from ..db import queries
+from ..domain.errors import RuleError
+from ..domain.guidance import decision_advice
+from ..domain.rules import Actor
+from ..security import csrf_token, session_cookie_name, sign_session
+from .deps import Caller, Services, get_caller, perform
+from .errors import describe_validation
+from .schemas import JoinRequest, WorkshopCreate
+from .templating import (
+    BOARD_VIEWER,
+    VIEW_OF_ROLE,
+    board_kinds,
+    kinds_for,
+    listening,
+    make_env,
+)
+
+router = APIRouter(include_in_schema=False)
+ENV = make_env()
+COOKIE_DAYS = 30
+
+
+def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = ENV.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})
+
+
+def problem_page(title: str, message: str, status: int) -> HTMLResponse:
+    return render("pages/problem.html", status, title=title, message=message)
+
+
+def set_session(response: Response, svc: Services, workshop_id: str, token: str) -> None:
+    secure = svc.settings.cookie_secure or svc.settings.base_url.startswith("https://")
+    response.set_cookie(
+        session_cookie_name(workshop_id), sign_session(svc.settings.secret_key, token),
+        max_age=COOKIE_DAYS * 86400, httponly=True, samesite="lax", secure=secure, path="/",
+    )
+
+
+def room_context(state: dict, view: str, viewer: Actor) -> dict:
+    """What every template of a room needs, from a participant's state."""
+    cards = state["cards"]
+    if view == "board":
+        cards = [c for c in cards if not (c.get("hidden") or c.get("private"))]
+        cards = [{**c, "mine": False} | ({"author": None} if c.get("anonymous") else {})
+                 for c in cards]
+    return {
+        "state": state,
+        "workshop": state["workshop"],
+        "workshop_id": state["workshop"]["id"],
+        "phase": state["phase"],
+        "view": view,
+        "viewer": viewer,
+        "cards": cards,
+        "me": state["me"],
+        "kinds": kinds_for(view, state["phase"], state["mute"], viewer.id),
+        "board_kinds": board_kinds(state["phase"]),
+        "listening": listening(view, state["mute"], viewer.id),
+        "hosts": [p for p in state["participants"] if p["role"] == "host"],
+    }
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if v != ""}
+
+
+@router.get("/", response_class=HTMLResponse)
+async def start_page(request: Request) -> HTMLResponse:
+    return render("pages/start.html", form={}, errors=None, advice=None)
+
+
+@router.post("/start/advice", response_class=HTMLResponse)
+async def start_advice(request: Request) -> HTMLResponse:
+    """Live advice while the form is filled in: is the decision too close to learn in time?"""
+    form = await _form(request)
+    try:
+        day = datetime.fromisoformat(form["starts_at"]).date() if form.get("starts_at") else (
+            date.today())
+        decision = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (
+            None)
+    except ValueError:
+        return HTMLResponse("")
+    advice = decision_advice(day, decision)
+    return render("partials/_advice.html", advice=advice)
+
+
+@router.post("/start", response_class=HTMLResponse)
+async def start(request: Request) -> Response:
+    svc: Services = request.app.state.services
+    form = await _form(request)
+    errors = None
+    if form.get("aim_is_learning") != "on":
+        errors = "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
+    else:
+        try:
+            body = WorkshopCreate.model_validate({
+                "title": form.get("title", ""), "problem": form.get("problem", ""),
+                "purpose": form.get("purpose"), "facilitator_name": form.get("facilitator_name",
+                                                                               ""),
+                "duration_minutes": form.get("duration_minutes", "0"),
+                "decision_date": form.get("decision_date"),
+                "starts_at": (form["starts_at"] + ":00+00:00") if form.get("starts_at") else None,
+                "recorded": form.get("recorded") == "on",
+            })
+        except ValidationError as exc:
+            errors = describe_validation(list(exc.errors()))
+    if errors:
+        return render("pages/start.html", 422, form=form, errors=errors, advice=None)
+    new = workshops.NewWorkshop(**body.model_dump())
+    try:
+        outcome = await perform(
+            request, svc, workshop_id=None, scope="create",
+            apply=lambda session, _, now: workshops.create_workshop(
+                session, new=new, now=now, base_url=svc.settings.base_url,
+                secret_key=svc.settings.secret_key),
+        )
+    except RuleError as exc:
+        return render("pages/start.html", exc.status, form=form, errors=exc.detail, advice=None)
+    workshop_id = outcome.body["workshop"]["id"]
+    response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
+    set_session(response, svc, workshop_id, outcome.body["facilitator_token"])
+    return response
+
+
+def _invite(svc: Services, code: str) -> dict:
+    with svc.db.reader() as session:
+        invite = workshops.find_invite(session, code=code)
+        workshop = queries.get_workshop(session, workshop_id=invite.workshop_id)
+        return {"role": invite.role, "workshop": workshop}
+
+
+@router.get("/j/{code}", response_class=HTMLResponse)
+async def join_page(code: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    try:
+        found = await run_in_threadpool(_invite, svc, code)
+    except RuleError as exc:
+        return problem_page("This invite does not work", exc.detail, exc.status)
+    return render("pages/join.html", code=code, role=found["role"],
+                  workshop=found["workshop"], errors=None, name="")
+
+
+@router.post("/j/{code}", response_class=HTMLResponse)
+async def join(code: str, request: Request) -> Response:
+    svc: Services = request.app.state.services
+    form = await _form(request)
+    try:
+        found = await run_in_threadpool(_invite, svc, code)
+    except RuleError as exc:
+        return problem_page("This invite does not work", exc.detail, exc.status)
+    try:
+        body = JoinRequest.model_validate({"name": form.get("name", ""),
+                                           "accept_ground_rules": form.get("accept") == "on"})
+        if not body.accept_ground_rules:
+            raise RuleError("Please accept the ground rules to join.", status=422)
+        workshop_id = found["workshop"].id
+        outcome = await perform(
+            request, svc, workshop_id=workshop_id, scope=f"join:{workshop_id}",
+            apply=lambda session, w, now: workshops.join(
+                session, w, invite=workshops.find_invite(session, code=code), name=body.name,
+                now=now),
+        )
+    except ValidationError as exc:
+        return render("pages/join.html", 422, code=code, role=found["role"],
+                      workshop=found["workshop"], errors=describe_validation(list(exc.errors())),
+                      name=form.get("name", ""))
+    except RuleError as exc:
+        return render("pages/join.html", exc.status, code=code, role=found["role"],
+                      workshop=found["workshop"], errors=exc.detail, name=form.get("name", ""))
+    response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
+    set_session(response, svc, workshop_id, outcome.body["token"])
+    return response
+
+
+async def _room_state(request: Request, workshop_id: str) -> tuple[Caller, dict] | HTMLResponse:
+    svc: Services = request.app.state.services
+    try:
+        caller = await get_caller(request, workshop_id)
+    except RuleError as exc:
+        if exc.status == 404:
+            return problem_page("No such peer assist", exc.detail, 404)
+        return problem_page("Join first", "Open the invite link you were sent to join this "
+                            "peer assist. If you have lost it, ask the facilitator.", 401)
+
+    def read() -> dict:
+        with svc.db.reader() as session:
+            workshop = queries.get_workshop(session, workshop_id=workshop_id)
+            return state_for(session, workshop=workshop, viewer=caller.actor, now=svc.clock())
+
+    state = await run_in_threadpool(read)
+    state["presence"] = await svc.hub.presence_of(workshop_id)
+    return caller, state
+
+
+def _invites(svc: Services, workshop_id: str) -> dict:
+    with svc.db.reader() as session:
+        return workshops.current_invites(session, workshop_id=workshop_id,
+                                         secret_key=svc.settings.secret_key,
+                                         base_url=svc.settings.base_url)
+
+
+async def _page(request: Request, caller: Caller, state: dict, view: str, template: str
+          ) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    viewer = BOARD_VIEWER if view == "board" else caller.actor
+    context = room_context(state, view, viewer)
+    if view == "console" or view == "board":
+        context["invites"] = await run_in_threadpool(_invites, svc, state["workshop"]["id"])
+    context.update(
+        csrf=csrf_token(svc.settings.secret_key, caller.token),
+        live_url=f"/w/{state['workshop']['id']}/live?view={view}",
+        caller=caller,
+        base_url=svc.settings.base_url,
+    )
+    return render(template, **context)
+
+
+@router.get("/w/{workshop_id}", response_class=HTMLResponse)
+async def room(workshop_id: str, request: Request) -> HTMLResponse:
+    found = await _room_state(request, workshop_id)
+    if isinstance(found, HTMLResponse):
+        return found
+    caller, state = found
+    view = VIEW_OF_ROLE[caller.role]
+    template = "pages/board.html" if view == "board" else "pages/room.html"
+    return await _page(request, caller, state, view, template)
+
+
+@router.get("/w/{workshop_id}/board", response_class=HTMLResponse)
+async def board(workshop_id: str, request: Request) -> HTMLResponse:
+    found = await _room_state(request, workshop_id)
+    if isinstance(found, HTMLResponse):
+        return found
+    caller, state = found
+    return await _page(request, caller, state, "board", "pages/board.html")
+
+
+@router.get("/w/{workshop_id}/print", response_class=HTMLResponse)
+async def print_view(workshop_id: str, request: Request) -> HTMLResponse:
+    found = await _room_state(request, workshop_id)
+    if isinstance(found, HTMLResponse):
+        return found
+    caller, state = found
+    return await _page(request, caller, state, VIEW_OF_ROLE[caller.role], "pages/print.html")
+

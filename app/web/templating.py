@@ -1,0 +1,106 @@
+"""Jinja2 set-up and the context every page and live fragment shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
+from ..domain.phases import ORDER, Phase
+from ..domain.rules import (
+    ACTION_PHASES,
+    CARD_RULES,
+    VOTING_PHASES,
+    Actor,
+    CardKind,
+    Evidence,
+    Mute,
+    Role,
+    allowed_kinds,
+    mute_on_entering,
+)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Views of the room, one per role; the projector board is also open to the facilitator.
+VIEWS = ("console", "host", "visitor", "board")
+VIEW_OF_ROLE = {Role.facilitator: "console", Role.host: "host", Role.visitor: "visitor",
+                Role.projector: "board"}
+# The board shows what the room may see, whoever has it open.
+BOARD_VIEWER = Actor(0, Role.projector)
+
+
+def minutes(seconds: int | None) -> str:
+    """120 → '2 min', 5400 → '1 h 30 min'."""
+    seconds = int(seconds or 0)
+    hours, rest = divmod(round(seconds / 60), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    if hours:
+        return f"{hours} h"
+    return f"{rest} min"
+
+
+def clock_time(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).strftime("%d %b %Y, %H:%M UTC")
+
+
+def qr_svg(url: str) -> Markup:
+    """A QR code drawn on the server as inline SVG; no network, no script."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#111",
+                                                        light="#fff"))
+
+
+def make_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["minutes"] = minutes
+    env.filters["clock_time"] = clock_time
+    env.globals.update(
+        mute_on_entering=lambda phase: mute_on_entering(Phase(phase)).as_dict(),
+        board_kinds_of=board_kinds,
+        kinds_for=kinds_for,
+        is_listening=listening,
+        qr=qr_svg,
+        PHASES=ORDER,
+        GUIDANCE=GUIDANCE,
+        KIND_LABELS=KIND_LABELS,
+        KINDS=tuple(CardKind),
+        EVIDENCE=tuple(Evidence),
+        GROUND_RULES=GROUND_RULES,
+        VOTING_PHASES={p.value for p in VOTING_PHASES},
+        ACTION_PHASES={p.value for p in ACTION_PHASES},
+        phase_title=lambda name: GUIDANCE[Phase(name)].title,
+    )
+    return env
+
+
+def kinds_for(view: str, phase: str, mute: dict, viewer_id: int) -> list[CardKind]:
+    """The card kinds this view's composer offers now; the server checks again on submit."""
+    if view == "board":
+        return []
+    role = {"console": Role.facilitator, "host": Role.host, "visitor": Role.visitor}[view]
+    kinds = allowed_kinds(Phase(phase), Actor(viewer_id, role),
+                          Mute(mute["host_team_muted"], tuple(mute["speakers"])))
+    return [k for k in KIND_ORDER if k in kinds]
+
+
+def board_kinds(phase: str) -> list[str]:
+    """Columns the board always shows in a phase, even while empty."""
+    rules = CARD_RULES[Phase(phase)]
+    wanted = rules[Role.visitor] | rules[Role.host]
+    return [k.value for k in CardKind if k in wanted]
+
+
+def listening(view: str, mute: dict, viewer_id: int) -> bool:
+    """True when this screen belongs to a host who may not speak now."""
+    return view == "host" and mute["host_team_muted"] and viewer_id not in mute["speakers"]
