@@ -16,7 +16,7 @@ from .db.engine import Database
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, pages, ws
+from .web import api, errors, html_stream, lobby_pages, pages, ws
 from .web.deps import Services
 from .web.limits import BodyLimit
 from .web.live import close_all
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)
+    app.include_router(lobby_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

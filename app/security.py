@@ -23,6 +23,17 @@ def invite_code(key: str, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
+ROOM_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # nothing to misread on a screen
+
+
+def new_room_code() -> str:
+    return "".join(secrets.choice(ROOM_CODE_ALPHABET) for _ in range(6))
+
+
+def normalise_room_code(typed: str) -> str:
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
+
+
 def hash_secret(secret: str) -> str:
     """What the database keeps of a token or code: never the thing itself."""
     return hashlib.sha256(secret.encode()).hexdigest()

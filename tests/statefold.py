@@ -45,6 +45,12 @@ def apply(state: dict, event: dict) -> dict:
         state["commitment"] = data
     elif kind == "participant.joined":
         state["participants"].append(data)
+    elif kind == "participant.updated":
+        _replace(state["participants"], data)
+        if data["id"] == state["me"]["id"]:
+            state["me"].update(data)
+    elif kind == "lobby.changed":
+        state["lobby"] = data
     elif kind == "workshop.updated":
         state["workshop"] = data
     else:

@@ -9,8 +9,9 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Workshop
 from ..domain.rules import VOTES_PER_VISITOR, Actor, Role
-from ..domain.visibility import card_view
+from ..domain.visibility import card_view, lobby_view
 from .base import meeting_of
+from .lobby import waiting
 
 
 def timer_view(workshop: Workshop, now: datetime) -> dict:
@@ -35,6 +36,7 @@ def state_for(session: Session, *, workshop: Workshop, viewer: Actor, now: datet
         "cards": [card_view(card, viewer) for card in board["cards"]],
         "actions": board["actions"],
         "commitment": board["commitment"],
+        "lobby": lobby_view({"waiting": waiting(session, workshop_id=workshop.id)}, viewer),
         "seq": workshop.last_seq,
         "me": {**me, "votes_left": budget - len(voted), "voted_card_ids": voted},
     }

@@ -9,16 +9,19 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from ..db import queries
-from ..db.models import Invite, Participant, Workshop
-from ..db.records import workshop_record
+from ..db.models import AgendaTemplate, Invite, Participant, Workshop
+from ..db.records import participant_record, workshop_record
 from ..domain.errors import Invalid, NotFound, RuleError
 from ..domain.meeting import opening
-from ..domain.phases import default_agenda
+from ..domain.phases import Phase, default_agenda, replan
 from ..domain.rules import Actor, Role, check_writer
-from ..security import hash_secret, invite_code, new_secret, new_workshop_id
+from ..security import hash_secret, invite_code, new_room_code, new_secret, new_workshop_id
 from .base import Events, store_meeting
 
-INVITED_ROLES = (Role.host, Role.visitor, Role.projector)
+INVITED_ROLES = (Role.host, Role.visitor, Role.projector, Role.facilitator)
+# The public contract lists these three in the create response; the co-facilitator's link
+# is shown on the console only.
+CONTRACT_INVITES = ("host", "visitor", "projector")
 
 
 class InviteRevoked(RuleError):
@@ -35,6 +38,8 @@ class NewWorkshop:
     decision_date: date | None = None
     starts_at: datetime | None = None
     recorded: bool = False
+    # Planned seconds by phase name, from an agenda template; None: the default split.
+    planned: dict[str, int] | None = None
 
 
 def _new_invite(session: Session, *, workshop_id: str, role: str, now: datetime,
@@ -80,8 +85,12 @@ def create_workshop(
         timer_status="stopped",
         timer_duration_s=0,
         speakers=[],
+        room_code=new_room_code(),
     )
-    store_meeting(workshop, opening(default_agenda(new.duration_minutes)))
+    agenda = default_agenda(new.duration_minutes)
+    if new.planned:
+        agenda = replan(agenda, {Phase(name): s for name, s in new.planned.items()})
+    store_meeting(workshop, opening(agenda))
     session.add(workshop)
     session.flush()
     token = new_secret()
@@ -104,7 +113,7 @@ def create_workshop(
         "workshop_id": workshop.id,
         "facilitator_token": token,
         "participant": {"id": facilitator.id, "name": facilitator.name, "role": "facilitator"},
-        "invites": invites,
+        "invites": {role: invites[role] for role in CONTRACT_INVITES},
     }
     return 201, body, []
 
@@ -136,7 +145,7 @@ def join(
     )
     session.add(participant)
     session.flush()
-    record = {"id": participant.id, "name": participant.name, "role": participant.role}
+    record = participant_record(participant)
     body = {"participant": record, "token": token, "workshop_id": workshop.id}
     return 201, body, [("participant.joined", record)]
 
@@ -157,3 +166,20 @@ def rotate_invite(
                        secret_key=secret_key, base_url=base_url)
     session.flush()
     return 201, {"role": role, **link}, []
+
+
+def save_agenda_template(
+    session: Session, workshop: Workshop, *, actor: Actor, name: str, now: datetime
+) -> tuple[int, dict, Events]:
+    """Keep this workshop's planned times as a named template for the next peer assist."""
+    check_writer(actor, (Role.facilitator,), "save agenda templates")
+    planned = {item["phase"]: item["planned_s"] for item in workshop.agenda}
+    row = AgendaTemplate(name=name, planned_s=planned, created_at=now)
+    session.add(row)
+    session.flush()
+    return 201, template_record(row), []
+
+
+def template_record(row: AgendaTemplate) -> dict:
+    return {"id": row.id, "name": row.name, "planned_s": row.planned_s,
+            "duration_minutes": sum(row.planned_s.values()) // 60}

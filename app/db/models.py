@@ -58,6 +58,10 @@ class Workshop(SQLModel, table=True):
     speakers: list = _json()
     private_writing: bool = False
     spotlight: dict | None = _json(default=None, nullable=True)
+    # A short code people can type from the projector. Too short to be a secret, so it only
+    # puts them in the lobby until the facilitator admits them (or auto_admit is on).
+    room_code: str = Field(unique=True, max_length=12)
+    auto_admit: bool = False
     # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
     last_seq: int = 0
 
@@ -81,6 +85,20 @@ class Participant(SQLModel, table=True):
     name: str = Field(max_length=80)
     token_hash: str = Field(unique=True, max_length=64)
     joined_at: datetime = _dt()
+    signal: str = Field(default="none", max_length=10)
+
+
+class Knock(SQLModel, table=True):
+    """Someone who typed the room code and waits to be let in as a visitor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    name: str = Field(max_length=80)
+    # Becomes the participant's token when admitted, so the waiting browser needs no new one.
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = _dt()
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    turned_away_at: datetime | None = _dt(default=None, nullable=True)
 
 
 class Card(SQLModel, table=True):
@@ -127,6 +145,17 @@ class Commitment(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.Text)
     set_by: int = Field(foreign_key="participant.id")
     set_at: datetime = _dt()
+
+
+class AgendaTemplate(SQLModel, table=True):
+    """An agenda a facilitator saved to reuse; shared by everyone on this installation."""
+
+    __tablename__ = "agenda_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    planned_s: dict = _json()
+    created_at: datetime = _dt()
 
 
 class Event(SQLModel, table=True):

@@ -10,11 +10,13 @@ from sqlmodel import Session, col, func, select
 from ..domain.errors import NotFound
 from .models import (
     Action,
+    AgendaTemplate,
     Card,
     Commitment,
     Event,
     IdempotentResponse,
     Invite,
+    Knock,
     Participant,
     Vote,
     Workshop,
@@ -200,3 +202,33 @@ def idempotent_response(session: Session, *, scope: str, key: str) -> Idempotent
             IdempotentResponse.scope == scope, IdempotentResponse.key == key
         )
     ).first()
+
+
+def workshop_by_room_code(session: Session, *, room_code: str) -> Workshop | None:
+    return session.exec(select(Workshop).where(Workshop.room_code == room_code)).first()
+
+
+def waiting_knocks(session: Session, *, workshop_id: str) -> list[Knock]:
+    return list(session.exec(
+        select(Knock).where(Knock.workshop_id == workshop_id, col(Knock.participant_id).is_(None),
+                            col(Knock.turned_away_at).is_(None)).order_by(col(Knock.id))
+    ))
+
+
+def knock_by_token(session: Session, *, token_hash: str) -> Knock | None:
+    return session.exec(select(Knock).where(Knock.token_hash == token_hash)).first()
+
+
+def private_cards(session: Session, *, workshop_id: str) -> list[Card]:
+    return list(session.exec(
+        select(Card).where(Card.workshop_id == workshop_id, col(Card.private))
+        .order_by(col(Card.id))
+    ))
+
+
+def agenda_templates(session: Session) -> list[AgendaTemplate]:
+    return list(session.exec(select(AgendaTemplate).order_by(col(AgendaTemplate.name))))
+
+
+def agenda_template(session: Session, *, template_id: int) -> AgendaTemplate | None:
+    return session.get(AgendaTemplate, template_id)

@@ -19,11 +19,13 @@ def workshop_record(w: Workshop) -> dict:
         "recorded": w.recorded,
         "private_writing": w.private_writing,
         "spotlight": w.spotlight,
+        "room_code": w.room_code,
+        "auto_admit": w.auto_admit,
     }
 
 
 def participant_record(p: Participant) -> dict:
-    return {"id": p.id, "name": p.name, "role": p.role}
+    return {"id": p.id, "name": p.name, "role": p.role, "signal": p.signal}
 
 
 def card_record(c: Card, author: Participant) -> dict:

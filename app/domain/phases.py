@@ -70,6 +70,29 @@ def default_agenda(duration_minutes: int) -> Agenda:
     return tuple(AgendaItem(phase=p, planned_s=planned[p]) for p in ORDER)
 
 
+def _plan(welcome: int, quarter: int, commitment: int, reflection: int) -> dict[Phase, int]:
+    minutes = {Phase.welcome: welcome, Phase.commitment: commitment,
+               Phase.reflection: reflection, Phase.closed: 0}
+    minutes.update({p: quarter for p in CORE})
+    return {p: m * 60 for p, m in minutes.items()}
+
+
+# Ready-made agendas: four equal core parts, with room to get to know each other first
+# (longer sessions give more of it, as the method suggests).
+AGENDA_TEMPLATES: dict[str, tuple[str, dict[Phase, int]]] = {
+    "half_day": ("Half day (4 hours)", _plan(welcome=20, quarter=45, commitment=20,
+                                              reflection=20)),
+    "full_day": ("Full day (7 hours)", _plan(welcome=40, quarter=80, commitment=30,
+                                              reflection=30)),
+    "two_days": ("Two days (2 × 7 hours)", _plan(welcome=120, quarter=150, commitment=60,
+                                                  reflection=60)),
+}
+
+
+def plan_minutes(planned: dict[Phase, int]) -> int:
+    return sum(planned.values()) // 60
+
+
 def planned_s(agenda: Agenda, phase: Phase) -> int:
     return next(item.planned_s for item in agenda if item.phase is phase)
 

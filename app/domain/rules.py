@@ -36,6 +36,14 @@ class Evidence(StrEnum):
     both = "both"
 
 
+class Signal(StrEnum):
+    """What a participant shows the facilitator without speaking."""
+
+    none = "none"
+    hand = "hand"
+    done = "done"
+
+
 class ActionStatus(StrEnum):
     open = "open"
     in_progress = "in_progress"
@@ -204,6 +212,12 @@ def check_action_list(phase: Phase, actor: Actor, mute: Mute) -> None:
         raise NotAllowedInPhase(
             "The action list and the commitment open in the commitment phase."
         )
+
+
+def check_signal(phase: Phase, actor: Actor) -> None:
+    check_writer(actor, (Role.visitor, Role.host), "raise a hand or say they are done")
+    if phase is Phase.closed:
+        raise NotAllowedInPhase("The meeting is closed.")
 
 
 def check_report_back_by(report_back_by: date, today: date) -> None:

@@ -46,12 +46,23 @@ def vote_view(data: dict, viewer: Actor) -> dict:
     return view
 
 
+def lobby_view(data: dict, viewer: Actor) -> dict:
+    """Who waits in the lobby is the facilitator's business; others learn only how many."""
+    if viewer.role is Role.facilitator:
+        return {"waiting": data["waiting"], "count": len(data["waiting"])}
+    return {"count": len(data["waiting"])}
+
+
 def audience(event_type: str, data: dict, viewer: Actor) -> Hashable:
     """Viewers with the same key see the same rendering of this event."""
     if event_type in ("card.added", "card.updated"):
         return (viewer.role is Role.facilitator, data["author_id"] == viewer.id)
     if event_type == "vote.changed":
         return data["voter_id"] == viewer.id
+    if event_type == "participant.updated":
+        return data["id"] == viewer.id
+    if event_type == "lobby.changed":
+        return viewer.role is Role.facilitator
     return None
 
 
@@ -60,6 +71,8 @@ def event_view(event_type: str, data: dict, viewer: Actor) -> dict:
         return card_view(data, viewer)
     if event_type == "vote.changed":
         return vote_view(data, viewer)
+    if event_type == "lobby.changed":
+        return lobby_view(data, viewer)
     if event_type == "mute.changed":
         # The phase rides along for the browsers' composer; the contract's mute has two fields.
         return {"host_team_muted": data["host_team_muted"], "speakers": data["speakers"]}

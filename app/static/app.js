@@ -3,8 +3,8 @@
 (function () {
   "use strict";
 
-  var INT_FIELDS = ["seconds"];
-  var BOOL_FIELDS = ["host_team_muted", "anonymous", "hidden"];
+  var INT_FIELDS = ["seconds", "card_id"];
+  var BOOL_FIELDS = ["host_team_muted", "anonymous", "hidden", "private_writing", "admit", "auto_admit"];
   var INT_LIST_FIELDS = ["speakers", "card_ids"];
   var clockOffsetMs = 0; // server time minus this device's time
 
@@ -41,6 +41,10 @@
       var body = {};
       parameters.forEach(function (value, key) {
         if (value === "") return;
+        if (key.indexOf("planned.") === 0) {
+          (body.planned_s = body.planned_s || {})[key.slice(8)] = Math.round(parseFloat(value) * 60);
+          return;
+        }
         if (INT_LIST_FIELDS.indexOf(key) >= 0) { (body[key] = body[key] || []).push(parseInt(value, 10)); }
         else if (INT_FIELDS.indexOf(key) >= 0) { body[key] = parseInt(value, 10); }
         else if (BOOL_FIELDS.indexOf(key) >= 0) { body[key] = value === true || value === "true" || value === "on"; }
@@ -113,6 +117,46 @@
     form.classList.toggle("listening-mode", kinds.disabled);
   }
 
+  // The projector's spotlight: one card, or every card of a theme, large.
+  function syncSpotlight() {
+    var spot = document.getElementById("spotlight");
+    if (!spot || spot.hidden) return;
+    var cards = [];
+    if (spot.dataset.card) {
+      var one = document.getElementById("card-" + spot.dataset.card);
+      if (one) cards.push(one);
+    } else if (spot.dataset.theme) {
+      document.querySelectorAll(".board .card").forEach(function (c) {
+        var t = c.querySelector(".theme");
+        if (t && t.textContent === spot.dataset.theme) cards.push(c);
+      });
+    }
+    spot.replaceChildren();
+    if (spot.dataset.theme) {
+      var h = document.createElement("h2");
+      h.textContent = spot.dataset.theme;
+      spot.appendChild(h);
+    }
+    cards.forEach(function (c) {
+      var copy = c.cloneNode(true);
+      copy.removeAttribute("id");
+      copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
+      spot.appendChild(copy);
+    });
+  }
+
+  // The console counts raised hands and who is done writing.
+  function syncSignals() {
+    var out = document.getElementById("signals");
+    if (!out) return;
+    var visitors = document.querySelectorAll("#people li[data-role=visitor]");
+    var hands = document.querySelectorAll("#people li[data-signal=hand]").length;
+    var done = document.querySelectorAll("#people li[data-role=visitor][data-signal=done]").length;
+    var text = hands + (hands === 1 ? " hand up" : " hands up") + " · " + done + " of " + visitors.length + " visitors done";
+    if (visitors.length && done === visitors.length) text += " · everyone is done";
+    out.textContent = text;
+  }
+
   // Cards stay in the order they were written, wherever an update put them.
   function sortColumns() {
     document.querySelectorAll(".cards").forEach(function (col) {
@@ -180,7 +224,7 @@
       return baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
     };
     restoreDrafts();
-    readTimer(); syncVotes(); syncMute(); syncComposer(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncSpotlight(); syncSignals(); tick();
   });
 
   function setConnection(text, ok) {
@@ -199,7 +243,7 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); syncSpotlight(); syncSignals(); tick();
   });
 
   // Drafts survive reconnects, reloads and a phone locking itself.

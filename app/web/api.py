@@ -10,12 +10,13 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from ..actions import action_list, cards, meeting, workshops
+from ..actions import action_list, cards, lobby, meeting, room, workshops
 from ..actions.cards import CardChanges, NewCard
 from ..actions.state import state_for
 from ..db import queries
 from ..db.models import Workshop
 from ..domain.errors import Invalid
+from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, respond
@@ -248,6 +249,93 @@ async def set_commitment(workshop_id: str, body: Annotated[s.CommitmentSet, Body
             session, w, actor=caller.actor, report_back_by=body.report_back_by,
             note=body.note, now=now),
     )
+
+
+@router.put("/workshops/{workshop_id}/private-writing",
+            responses=_docs(s.WorkshopOut, 200, *COMMON))
+async def set_private_writing(workshop_id: str, body: s.PrivateWriting, caller: CallerDep,
+                              request: Request, svc: ServicesDep) -> JSONResponse:
+    """Switch private writing on; switching it off reveals all private cards at once."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: room.set_private_writing(
+            session, w, actor=caller.actor, private_writing=body.private_writing, now=now),
+    )
+
+
+@router.put("/workshops/{workshop_id}/spotlight", responses=_docs(s.WorkshopOut, 200, *COMMON))
+async def set_spotlight(workshop_id: str, body: s.SpotlightSet, caller: CallerDep,
+                        request: Request, svc: ServicesDep) -> JSONResponse:
+    """Show one card or theme large on the projector; an empty body clears it."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: room.set_spotlight(
+            session, w, actor=caller.actor, card_id=body.card_id, theme=body.theme),
+    )
+
+
+@router.put("/workshops/{workshop_id}/signal", responses=_docs(s.ParticipantOut, 200, *COMMON))
+async def set_signal(workshop_id: str, body: s.SignalSet, caller: CallerDep, request: Request,
+                     svc: ServicesDep) -> JSONResponse:
+    """Raise your hand, say you are done writing, or put either down."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: room.set_signal(
+            session, w, actor=caller.actor, signal=body.signal),
+    )
+
+
+@router.put("/workshops/{workshop_id}/lobby", responses=_docs(s.WorkshopOut, 200, *COMMON))
+async def set_auto_admit(workshop_id: str, body: s.AutoAdmit, caller: CallerDep,
+                         request: Request, svc: ServicesDep) -> JSONResponse:
+    """Let everyone with the short room code straight in, or keep them in the lobby."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: lobby.set_auto_admit(
+            session, w, actor=caller.actor, auto_admit=body.auto_admit, now=now),
+    )
+
+
+@router.post("/workshops/{workshop_id}/lobby/{knock_id}", responses=_docs(dict, 200, *COMMON))
+async def admit(workshop_id: str, knock_id: int, body: s.Admission, caller: CallerDep,
+                request: Request, svc: ServicesDep) -> JSONResponse:
+    """Admit someone waiting in the lobby as a visitor (or turn them away)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: lobby.admit(
+            session, w, actor=caller.actor, knock_id=knock_id, admit=body.admit, now=now),
+    )
+
+
+@router.post("/workshops/{workshop_id}/agenda/templates", status_code=201,
+             responses=_docs(s.TemplateOut, 201, *COMMON))
+async def save_agenda_template(workshop_id: str, body: s.TemplateSave, caller: CallerDep,
+                               request: Request, svc: ServicesDep) -> JSONResponse:
+    """Save this workshop's planned times as an agenda template (facilitator)."""
+    return await respond(
+        request, svc, workshop_id=workshop_id, scope=_scope(caller),
+        apply=lambda session, w, now: workshops.save_agenda_template(
+            session, w, actor=caller.actor, name=body.name, now=now),
+    )
+
+
+@router.get("/agenda-templates", responses=_docs(list[s.TemplateOut], 200))
+async def list_agenda_templates(svc: ServicesDep) -> JSONResponse:
+    """Agenda templates: the built-in half day, full day and two days, then saved ones."""
+
+    def read() -> list[dict]:
+        with svc.db.reader() as session:
+            return [workshops.template_record(t) for t in queries.agenda_templates(session)]
+
+    return JSONResponse(builtin_templates() + await run_in_threadpool(read))
+
+
+def builtin_templates() -> list[dict]:
+    return [
+        {"id": key, "name": name, "planned_s": {p.value: sec for p, sec in planned.items()},
+         "duration_minutes": plan_minutes(planned)}
+        for key, (name, planned) in AGENDA_TEMPLATES.items()
+    ]
 
 
 router.include_router(export_routes.router)

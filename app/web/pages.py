@@ -15,6 +15,7 @@ from ..actions.state import state_for
 from ..db import queries
 from ..domain.errors import RuleError
 from ..domain.guidance import decision_advice
+from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.rules import Actor
 from ..security import csrf_token, session_cookie_name, sign_session
 from .deps import Caller, Services, get_caller, perform
@@ -27,6 +28,7 @@ from .templating import (
     kinds_for,
     listening,
     make_env,
+    minutes,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -79,9 +81,44 @@ async def _form(request: Request) -> dict[str, Any]:
     return {k: v for k, v in form.items() if v != ""}
 
 
+def lengths(svc: Services) -> list[tuple[str, str]]:
+    """Choices for the meeting's length: built-in agendas, plain lengths, saved templates."""
+    with svc.db.reader() as session:
+        saved = queries.agenda_templates(session)
+    return (
+        [(f"tpl:{key}", name) for key, (name, _) in AGENDA_TEMPLATES.items()]
+        + [("min:90", "90 minutes"), ("min:120", "2 hours"), ("min:180", "3 hours")]
+        + [(f"saved:{t.id}", f"Saved: {t.name} ({minutes(sum(t.planned_s.values()))})")
+           for t in saved]
+    )
+
+
+def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | None]:
+    """A length choice as (duration in minutes, planned seconds by phase or None)."""
+    kind, _, value = choice.partition(":")
+    if kind == "tpl" and value in AGENDA_TEMPLATES:
+        planned = AGENDA_TEMPLATES[value][1]
+        return plan_minutes(planned), {p.value: s for p, s in planned.items()}
+    if kind == "saved" and value.isdigit():
+        with svc.db.reader() as session:
+            row = queries.agenda_template(session, template_id=int(value))
+        if row is not None:
+            return sum(row.planned_s.values()) // 60, dict(row.planned_s)
+    if kind == "min" and value.isdigit():
+        return int(value), None
+    return 0, None
+
+
+async def _start_form(request: Request, form: dict, errors: str | None, status: int = 200
+                      ) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    choices = await run_in_threadpool(lengths, svc)
+    return render("pages/start.html", status, form=form, errors=errors, lengths=choices)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def start_page(request: Request) -> HTMLResponse:
-    return render("pages/start.html", form={}, errors=None, advice=None)
+    return await _start_form(request, {}, None)
 
 
 @router.post("/start/advice", response_class=HTMLResponse)
@@ -104,6 +141,7 @@ async def start(request: Request) -> Response:
     svc: Services = request.app.state.services
     form = await _form(request)
     errors = None
+    duration, planned = await run_in_threadpool(resolve_length, svc, form.get("length", ""))
     if form.get("aim_is_learning") != "on":
         errors = "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
     else:
@@ -112,7 +150,7 @@ async def start(request: Request) -> Response:
                 "title": form.get("title", ""), "problem": form.get("problem", ""),
                 "purpose": form.get("purpose"), "facilitator_name": form.get("facilitator_name",
                                                                                ""),
-                "duration_minutes": form.get("duration_minutes", "0"),
+                "duration_minutes": duration,
                 "decision_date": form.get("decision_date"),
                 "starts_at": (form["starts_at"] + ":00+00:00") if form.get("starts_at") else None,
                 "recorded": form.get("recorded") == "on",
@@ -120,8 +158,8 @@ async def start(request: Request) -> Response:
         except ValidationError as exc:
             errors = describe_validation(list(exc.errors()))
     if errors:
-        return render("pages/start.html", 422, form=form, errors=errors, advice=None)
-    new = workshops.NewWorkshop(**body.model_dump())
+        return await _start_form(request, form, errors, 422)
+    new = workshops.NewWorkshop(**body.model_dump(), planned=planned)
     try:
         outcome = await perform(
             request, svc, workshop_id=None, scope="create",
@@ -130,7 +168,7 @@ async def start(request: Request) -> Response:
                 secret_key=svc.settings.secret_key),
         )
     except RuleError as exc:
-        return render("pages/start.html", exc.status, form=form, errors=exc.detail, advice=None)
+        return await _start_form(request, form, exc.detail, exc.status)
     workshop_id = outcome.body["workshop"]["id"]
     response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
     set_session(response, svc, workshop_id, outcome.body["facilitator_token"])

@@ -16,7 +16,16 @@ from pydantic import (
 )
 
 from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
-from ..domain.rules import NAME_MAX, TEXT_MAX, TITLE_MAX, ActionStatus, CardKind, Evidence, Role
+from ..domain.rules import (
+    NAME_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    ActionStatus,
+    CardKind,
+    Evidence,
+    Role,
+    Signal,
+)
 
 
 def _not_blank(value: str) -> str:
@@ -101,6 +110,38 @@ class CardUpdate(Strict):
     hidden: bool | None = None
 
 
+class PrivateWriting(Strict):
+    private_writing: bool
+
+
+class SpotlightSet(Strict):
+    card_id: int | None = None
+    theme: Theme | None = None
+
+
+class SignalSet(Strict):
+    signal: Signal
+
+
+class TemplateSave(Strict):
+    name: Title
+
+
+class TemplateOut(BaseModel):
+    id: int | str
+    name: str
+    planned_s: dict[str, int]
+    duration_minutes: int
+
+
+class AutoAdmit(Strict):
+    auto_admit: bool
+
+
+class Admission(Strict):
+    admit: bool = True
+
+
 class ActionCreate(Strict):
     title: Text
     owner: Name | None = None
@@ -157,12 +198,15 @@ class WorkshopOut(BaseModel):
     recorded: bool
     private_writing: bool
     spotlight: dict | None
+    room_code: str
+    auto_admit: bool
 
 
 class ParticipantOut(BaseModel):
     id: int
     name: str
     role: Role
+    signal: Signal = Signal.none
 
 
 class WorkshopCreated(BaseModel):
@@ -258,6 +302,17 @@ class PresenceOut(BaseModel):
     by_role: dict[str, int]
 
 
+class WaitingOut(BaseModel):
+    id: int
+    name: str
+    at: datetime
+
+
+class LobbyOut(BaseModel):
+    count: int
+    waiting: list[WaitingOut] | None = Field(default=None, description="facilitators only")
+
+
 class StateOut(BaseModel):
     workshop: WorkshopOut
     phase: str
@@ -271,6 +326,7 @@ class StateOut(BaseModel):
     seq: int
     me: MeOut
     presence: PresenceOut
+    lobby: LobbyOut
 
 
 class AgendaOut(BaseModel):

@@ -1,0 +1,136 @@
+"""Joining by the short room code: type it, wait in the lobby, be let in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import lobby
+from ..db import queries
+from ..db.models import Workshop
+from ..domain.errors import RuleError
+from ..security import new_secret, normalise_room_code, session_cookie_name, unsign_session
+from .deps import Services, perform
+from .errors import describe_validation
+from .pages import problem_page, render, set_session
+from .ratelimit import SlidingWindow
+from .schemas import JoinRequest
+
+router = APIRouter(include_in_schema=False)
+# Six characters are easy to type and easy to guess: a guesser gets ten tries in ten minutes.
+WRONG_CODES = SlidingWindow(limit=10, window_s=600)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _find(svc: Services, code: str) -> Workshop | None:
+    with svc.db.reader() as session:
+        return queries.workshop_by_room_code(session, room_code=code)
+
+
+async def _workshop_for(request: Request, typed: str) -> Workshop | HTMLResponse:
+    svc: Services = request.app.state.services
+    client = _client(request)
+    if WRONG_CODES.blocked(client):
+        return render("pages/room_code.html", 429, code=typed,
+                      errors="Too many wrong codes from here. Wait ten minutes, or use the "
+                             "invite link instead.")
+    workshop = await run_in_threadpool(_find, svc, normalise_room_code(typed))
+    if workshop is None:
+        WRONG_CODES.hit(client)
+        return render("pages/room_code.html", 404, code=typed,
+                      errors="No peer assist has that room code. Check the code on the screen.")
+    return workshop
+
+
+@router.get("/r", response_class=HTMLResponse)
+async def room_code_page(request: Request, code: str = "") -> Response:
+    if code:
+        return RedirectResponse(f"/r/{normalise_room_code(code)}", status_code=303)
+    return render("pages/room_code.html", code="", errors=None)
+
+
+@router.get("/r/{code}", response_class=HTMLResponse)
+async def knock_page(code: str, request: Request) -> HTMLResponse:
+    found = await _workshop_for(request, code)
+    if isinstance(found, HTMLResponse):
+        return found
+    return render("pages/join.html", code=found.room_code, role="visitor", workshop=found,
+                  errors=None, name="", action=f"/r/{found.room_code}")
+
+
+@router.post("/r/{code}", response_class=HTMLResponse)
+async def knock(code: str, request: Request) -> Response:
+    svc: Services = request.app.state.services
+    found = await _workshop_for(request, code)
+    if isinstance(found, HTMLResponse):
+        return found
+    form = await request.form()
+    name = str(form.get("name", ""))
+    token = new_secret()
+    try:
+        body = JoinRequest.model_validate({"name": name,
+                                           "accept_ground_rules": form.get("accept") == "on"})
+        if not body.accept_ground_rules:
+            raise RuleError("Please accept the ground rules to join.", status=422)
+        outcome = await perform(
+            request, svc, workshop_id=found.id, scope=f"knock:{found.id}",
+            apply=lambda session, w, now: lobby.knock(session, w, name=body.name, token=token,
+                                                      now=now),
+        )
+    except ValidationError as exc:
+        return render("pages/join.html", 422, code=code, role="visitor", workshop=found,
+                      errors=describe_validation(list(exc.errors())), name=name,
+                      action=f"/r/{found.room_code}")
+    except RuleError as exc:
+        return render("pages/join.html", exc.status, code=code, role="visitor", workshop=found,
+                      errors=exc.detail, name=name, action=f"/r/{found.room_code}")
+    target = f"/w/{found.id}" if outcome.body["admitted"] else f"/r/{found.room_code}/wait"
+    response = RedirectResponse(target, status_code=303)
+    set_session(response, svc, found.id, token)
+    return response
+
+
+def _knock_state(svc: Services, token: str) -> str:
+    with svc.db.reader() as session:
+        row = lobby.knock_status(session, token=token)
+        if row is None:
+            return "unknown"
+        if row.participant_id is not None:
+            return "admitted"
+        return "turned_away" if row.turned_away_at else "waiting"
+
+
+async def _status(request: Request, code: str) -> tuple[str, Workshop | None]:
+    svc: Services = request.app.state.services
+    workshop = await run_in_threadpool(_find, svc, normalise_room_code(code))
+    if workshop is None:
+        return "unknown", None
+    cookie = request.cookies.get(session_cookie_name(workshop.id), "")
+    token = unsign_session(svc.settings.secret_key, cookie) if cookie else None
+    if not token:
+        return "unknown", workshop
+    return await run_in_threadpool(_knock_state, svc, token), workshop
+
+
+@router.get("/r/{code}/wait", response_class=HTMLResponse)
+async def wait_page(code: str, request: Request) -> Response:
+    status, workshop = await _status(request, code)
+    if workshop is None or status == "unknown":
+        return problem_page("Not waiting", "Type the room code again to join.", 404)
+    if status == "admitted":
+        return RedirectResponse(f"/w/{workshop.id}", status_code=303)
+    return render("pages/wait.html", workshop=workshop, status=status, code=workshop.room_code)
+
+
+@router.get("/r/{code}/wait/status", response_class=HTMLResponse)
+async def wait_status(code: str, request: Request) -> Response:
+    """Polled by the waiting page; sends the browser into the room once admitted."""
+    status, workshop = await _status(request, code)
+    if status == "admitted" and workshop is not None:
+        return HTMLResponse("", headers={"HX-Redirect": f"/w/{workshop.id}"})
+    return render("partials/_wait_status.html", status=status)
