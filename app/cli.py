@@ -36,6 +36,7 @@ def serve() -> None:
     import uvicorn
 
     from .main import create_app
+    from .realtime.uvicorn_ws import LiveWebSocketProtocol
     from .settings import load_settings
     from .web.live import close_all
 
@@ -44,20 +45,24 @@ def serve() -> None:
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list | None = None) -> None:
-            # Tell live clients we are going away (1001) before uvicorn's own 1012, so they
-            # reconnect elsewhere and resume with `since`.
+            # Tell live clients we are going away (1001) before uvicorn's own shutdown, which
+            # would send 1012 to every socket still open; they reconnect elsewhere and resume
+            # with `since`. Sockets that took our close frame are not sent 1012 after it.
             await close_all(app.state.live_sockets)
             await super().shutdown(sockets)
+
+    # A dead peer is noticed within ping interval + timeout: 30 s with the default 20 s.
+    ping_timeout = min(settings.ws_ping_interval_s, 10.0)
 
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        ws=os.environ.get("UVICORN_WS", "websockets-sansio"),
+        ws=os.environ.get("UVICORN_WS") or LiveWebSocketProtocol,
         # Compressed frames cannot be shared between connections; see docs/performance.md.
         ws_per_message_deflate=os.environ.get("WS_PER_MESSAGE_DEFLATE", "0") in ("1", "true"),
         ws_ping_interval=settings.ws_ping_interval_s,
-        ws_ping_timeout=settings.ws_ping_interval_s,
+        ws_ping_timeout=ping_timeout,
         proxy_headers=True,
         log_level=os.environ.get("LOG_LEVEL", "info"),
         timeout_graceful_shutdown=10,

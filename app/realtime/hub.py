@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..domain.rules import Actor
-from .backends.base import RESYNC, Backend, Presence
+from .backends.base import Backend, Presence, PresenceEntry
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,10 @@ CHANNEL_PREFIX = "peer-assist:workshop:"
 # Fetch events of a workshop with after < seq <= until (until None: to the head), in order.
 FetchEvents = Callable[[str, int, int | None], Awaitable[list[dict]]]
 Frame = tuple[int | None, str]
+# Tells every worker to look at the record for a workshop, and to recount who is online.
+CHECK = '{"check":1}'
+PRESENCE_MOVED = '{"presence":1}'
+RETRY_MAX_S = 2.0
 
 
 class Renderer(Protocol):
@@ -57,6 +61,10 @@ class Subscriber:
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
 
+    @property
+    def presence_entry(self) -> PresenceEntry:
+        return (self.conn_id, self.viewer.id, self.viewer.role.value)
+
     def offer(self, frame: Frame | None) -> None:
         """Queue a frame (None: check the record for missed events) without ever waiting."""
         if self.lost.is_set():
@@ -75,6 +83,8 @@ class Subscriber:
 class Room:
     subscribers: set[Subscriber] = field(default_factory=set)
     presence: dict | None = None
+    # Set once the backend listens to this room: nobody reads a snapshot before that.
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def presence_summary(online: list[tuple[int, str]]) -> dict:
@@ -99,6 +109,8 @@ class Hub:
         self.presence_ttl_s = presence_ttl_s
         self.rooms: dict[str, Room] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._unsent: set[str] = set()
+        self._retrying: asyncio.Task | None = None
 
     async def start(self) -> None:
         await self.backend.connect()
@@ -113,50 +125,89 @@ class Hub:
                 await task
         await self.backend.disconnect()
 
-    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+    def _spawn(self, coro: Awaitable[None], name: str) -> asyncio.Task:
         # Keep a reference: an unreferenced task can be collected mid-flight.
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def publish(self, workshop_id: str, events: list[dict]) -> None:
         """Send committed events to every worker. A lost publish is repaired from the record."""
-        if not events:
-            return
-        message = json.dumps({"events": events}, separators=(",", ":"))
+        if events:
+            await self._send(workshop_id, json.dumps({"events": events}, separators=(",", ":")))
+
+    async def _send(self, workshop_id: str, message: str) -> None:
         try:
             await self.backend.publish(CHANNEL_PREFIX + workshop_id, message)
         except Exception:
-            log.warning("publish failed; subscribers will catch up from the database",
-                        exc_info=True)
+            log.warning("publish failed; serving local clients and retrying", exc_info=True)
+            # Without the broker this worker's own clients still get the news at once; the
+            # other workers are told to check the record as soon as the broker is back.
+            self._dispatch(CHANNEL_PREFIX + workshop_id, message)
+            self._unsent.add(workshop_id)
+            if self._retrying is None or self._retrying.done():
+                self._retrying = self._spawn(self._retry_unsent(), "hub-retry")
+
+    async def _retry_unsent(self) -> None:
+        delay = 0.2
+        while self._unsent:
+            await asyncio.sleep(delay)
+            for workshop_id in list(self._unsent):
+                try:
+                    await self.backend.publish(CHANNEL_PREFIX + workshop_id, CHECK)
+                except Exception:
+                    break
+                self._unsent.discard(workshop_id)
+            delay = min(delay * 2, RETRY_MAX_S)
 
     @contextlib.asynccontextmanager
     async def subscription(self, sub: Subscriber) -> AsyncIterator[Subscriber]:
         """Register a live connection. Subscribed before the caller reads its snapshot."""
         room = self.rooms.get(sub.workshop_id)
+        creator = room is None
         if room is None:
             room = self.rooms[sub.workshop_id] = Room()
-            await self.backend.subscribe(CHANNEL_PREFIX + sub.workshop_id)
         room.subscribers.add(sub)
         try:
-            await self.presence.join(sub.workshop_id, sub.conn_id, sub.viewer.id,
-                                     sub.viewer.role.value)
-            await self._presence_moved(sub.workshop_id)
+            if creator:
+                try:
+                    await self.backend.subscribe(CHANNEL_PREFIX + sub.workshop_id)
+                except Exception:
+                    log.warning("subscribe failed; the backend's RESYNC will repair it")
+                finally:
+                    room.ready.set()
+            else:
+                await room.ready.wait()
+            try:
+                await self.presence.join(sub.workshop_id, *sub.presence_entry)
+            except Exception:
+                log.warning("presence join failed; the next sweep will add it", exc_info=True)
+            await self._send(sub.workshop_id, PRESENCE_MOVED)
             yield sub
         finally:
             room.subscribers.discard(sub)
-            with contextlib.suppress(Exception):
-                await self.presence.leave(sub.workshop_id, sub.conn_id)
             if not room.subscribers and self.rooms.get(sub.workshop_id) is room:
                 del self.rooms[sub.workshop_id]
                 with contextlib.suppress(Exception):
                     await self.backend.unsubscribe(CHANNEL_PREFIX + sub.workshop_id)
             with contextlib.suppress(Exception):
-                await self._presence_moved(sub.workshop_id)
+                await self.presence.leave(sub.workshop_id, sub.conn_id)
+            with contextlib.suppress(Exception):
+                await self._send(sub.workshop_id, PRESENCE_MOVED)
 
     async def presence_of(self, workshop_id: str) -> dict:
-        return presence_summary(await self.presence.online(workshop_id))
+        try:
+            return presence_summary(await self.presence.online(workshop_id))
+        except Exception:
+            log.warning("presence unavailable; answering from this worker", exc_info=True)
+            room = self.rooms.get(workshop_id)
+            if room is None:
+                return presence_summary([])
+            if room.presence is not None:
+                return room.presence
+            return presence_summary([e[1:] for e in (s.presence_entry for s in room.subscribers)])
 
     async def frames(self, sub: Subscriber) -> AsyncIterator[str]:
         """The subscriber's frames in seq order, each once, missed ones fetched from the record."""
@@ -164,6 +215,8 @@ class Hub:
             frame = await sub.queue.get()
             if frame is None:
                 for event in await self.fetch_events(sub.workshop_id, sub.last_seq, None):
+                    if event["seq"] != sub.last_seq + 1:
+                        raise SubscriberLost("missed events are no longer kept")
                     sub.last_seq = event["seq"]
                     yield sub.renderer.render(event, sub.viewer)
                 continue
@@ -175,7 +228,7 @@ class Hub:
                 continue
             if seq > sub.last_seq + 1:
                 missing = await self.fetch_events(sub.workshop_id, sub.last_seq, seq - 1)
-                if not missing or missing[0]["seq"] != sub.last_seq + 1:
+                if len(missing) != seq - 1 - sub.last_seq or missing[0]["seq"] != sub.last_seq + 1:
                     raise SubscriberLost("missed events are no longer kept")
                 for event in missing:
                     sub.last_seq = event["seq"]
@@ -202,19 +255,19 @@ class Hub:
 
     def _dispatch(self, channel: str | None, message: str) -> None:
         if channel is None:  # the backend may have lost messages: everyone checks the record
-            for room in self.rooms.values():
-                for sub in room.subscribers:
-                    sub.offer(None)
             for workshop_id in list(self.rooms):
-                self._spawn(self._broadcast_presence(workshop_id), "hub-presence-resync")
+                self._check(workshop_id, refresh=True)
             return
         workshop_id = channel.removeprefix(CHANNEL_PREFIX)
         room = self.rooms.get(workshop_id)
         if room is None:
             return
         payload = json.loads(message)
-        if "presence" in payload:
-            self._spawn(self._broadcast_presence(workshop_id), "hub-presence")
+        if "events" not in payload:
+            if "check" in payload:
+                self._check(workshop_id)
+            else:
+                self._spawn(self._broadcast_presence(workshop_id), "hub-presence")
             return
         for event in payload["events"]:
             rendered: dict[Hashable, str] = {}
@@ -225,17 +278,22 @@ class Hub:
                     text = rendered[key] = sub.renderer.render(event, sub.viewer)
                 sub.offer((event["seq"], text))
 
-    async def _presence_moved(self, workshop_id: str) -> None:
-        # Tell every worker (this one included) to recompute who is online.
-        try:
-            await self.backend.publish(CHANNEL_PREFIX + workshop_id, '{"presence":1}')
-        except Exception:
-            log.warning("presence publish failed", exc_info=True)
-
-    async def _broadcast_presence(self, workshop_id: str) -> None:
+    def _check(self, workshop_id: str, *, refresh: bool = False) -> None:
         room = self.rooms.get(workshop_id)
         if room is None:
             return
+        for sub in room.subscribers:
+            sub.offer(None)
+        self._spawn(self._broadcast_presence(workshop_id, refresh=refresh), "hub-presence")
+
+    async def _broadcast_presence(self, workshop_id: str, *, refresh: bool = False) -> None:
+        room = self.rooms.get(workshop_id)
+        if room is None:
+            return
+        if refresh:  # a broker that restarted empty has forgotten who is here
+            with contextlib.suppress(Exception):
+                await self.presence.refresh(
+                    workshop_id, [s.presence_entry for s in room.subscribers])
         summary = await self.presence_of(workshop_id)
         if summary == room.presence:
             return
@@ -253,11 +311,18 @@ class Hub:
             await asyncio.sleep(self.presence_ttl_s / 3)
             for workshop_id, room in list(self.rooms.items()):
                 try:
-                    await self.presence.refresh(
-                        workshop_id, [sub.conn_id for sub in room.subscribers]
-                    )
-                    await self._broadcast_presence(workshop_id)
+                    await self._broadcast_presence(workshop_id, refresh=True)
+                    await self._heal(workshop_id, room)
                 except Exception:
                     log.warning("presence sweep failed for %s", workshop_id, exc_info=True)
 
-    _ = RESYNC  # re-exported for backends
+    async def _heal(self, workshop_id: str, room: Room) -> None:
+        """Catch an event whose publish never happened (its worker died just after commit)."""
+        subs = list(room.subscribers)
+        if not subs:
+            return
+        high = max(s.last_seq for s in subs)
+        # At most one row: enough to know whether the record is ahead of everyone here.
+        if await self.fetch_events(workshop_id, high, high + 1):
+            for sub in subs:
+                sub.offer(None)

@@ -6,6 +6,7 @@
   var INT_FIELDS = ["seconds", "card_id"];
   var BOOL_FIELDS = ["host_team_muted", "anonymous", "hidden", "private_writing", "admit", "auto_admit"];
   var INT_LIST_FIELDS = ["speakers", "card_ids"];
+  var NULLABLE_FIELDS = ["theme"];
   var clockOffsetMs = 0; // server time minus this device's time
 
   function csrfHeaders() {
@@ -40,7 +41,10 @@
       var form = elt.closest("form") || elt;
       var body = {};
       parameters.forEach(function (value, key) {
-        if (value === "") return;
+        if (value === "") {
+          if (NULLABLE_FIELDS.indexOf(key) >= 0) body[key] = null; // an emptied theme is cleared
+          return;
+        }
         if (key.indexOf("planned.") === 0) {
           (body.planned_s = body.planned_s || {})[key.slice(8)] = Math.round(parseFloat(value) * 60);
           return;
@@ -145,6 +149,16 @@
     });
   }
 
+  // The console marks who is online in its list of people.
+  function syncPresence() {
+    var p = document.getElementById("presence");
+    if (!p) return;
+    var online = (p.dataset.online || "").split(" ");
+    document.querySelectorAll("#people li[data-participant]").forEach(function (li) {
+      li.classList.toggle("online", online.indexOf(li.dataset.participant) >= 0);
+    });
+  }
+
   // The console counts raised hands and who is done writing.
   function syncSignals() {
     var out = document.getElementById("signals");
@@ -224,7 +238,7 @@
       return baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
     };
     restoreDrafts();
-    readTimer(); syncVotes(); syncMute(); syncComposer(); syncSpotlight(); syncSignals(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncSpotlight(); syncSignals(); syncPresence(); tick();
   });
 
   function setConnection(text, ok) {
@@ -243,7 +257,7 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); syncSpotlight(); syncSignals(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); syncSpotlight(); syncSignals(); syncPresence(); tick();
   });
 
   // Drafts survive reconnects, reloads and a phone locking itself.

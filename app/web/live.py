@@ -97,6 +97,9 @@ async def _catch_up(websocket: WebSocket, svc: Services, sub: Subscriber,
         await websocket.send_text(snapshot(state))
         return
     sub.last_seq = since or 0
+    # A resumed stream has no snapshot to carry who is online, so say it once up front.
+    await websocket.send_text(sub.renderer.render_presence(
+        await svc.hub.presence_of(sub.workshop_id)))
     while page:
         for event in page:
             if event["seq"] != sub.last_seq + 1:

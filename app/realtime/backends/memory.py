@@ -1,10 +1,10 @@
-"""In-process fan-out for one worker: the default."""
+"""In-process fan-out for one worker: the default when REDIS_URL is empty."""
 
 from __future__ import annotations
 
 import asyncio
 
-from .base import Published
+from .base import PresenceEntry, Published
 
 
 class MemoryBackend:
@@ -45,7 +45,8 @@ class MemoryPresence:
         if not conns:
             self._conns.pop(workshop_id, None)
 
-    async def refresh(self, workshop_id: str, conn_ids: list[str]) -> None:
+    async def refresh(self, workshop_id: str, entries: list[PresenceEntry]) -> None:
+        # One process: a connection is here exactly as long as it is open; nothing expires.
         pass
 
     async def online(self, workshop_id: str) -> list[tuple[int, str]]:
