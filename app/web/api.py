@@ -12,14 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ..actions import action_list, cards, lobby, meeting, room, workshops
 from ..actions.cards import CardChanges, NewCard
-from ..actions.state import state_for
 from ..db import queries
 from ..db.models import Workshop
 from ..domain.errors import Invalid
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
 from . import schemas as s
-from .deps import CallerDep, ServicesDep, respond
+from .deps import CallerDep, ServicesDep, participant_state, respond
 
 router = APIRouter(prefix="/api/v1")
 
@@ -87,15 +86,7 @@ async def rotate_invite(workshop_id: str, role: str, caller: CallerDep, request:
 @router.get("/workshops/{workshop_id}", responses=_docs(s.StateOut, 200, *COMMON))
 async def get_state(workshop_id: str, caller: CallerDep, svc: ServicesDep) -> JSONResponse:
     """The whole state, as this participant may see it."""
-
-    def read() -> dict:
-        with svc.db.reader() as session:
-            workshop = queries.get_workshop(session, workshop_id=workshop_id)
-            return state_for(session, workshop=workshop, viewer=caller.actor, now=svc.clock())
-
-    state = await run_in_threadpool(read)
-    state["presence"] = await svc.hub.presence_of(workshop_id)
-    return JSONResponse(state)
+    return JSONResponse(await participant_state(svc, workshop_id, caller.actor))
 
 
 def _scope(caller: Any) -> str:

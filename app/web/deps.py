@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..actions.base import Apply, IdempotencyKey, Outcome, run_write
+from ..actions.state import state_for
 from ..db import queries
 from ..db.engine import Database
 from ..domain.rules import Actor, Role
@@ -109,6 +110,19 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def participant_state(services: Services, workshop_id: str, viewer: Actor) -> dict:
+    """The workshop's state as this participant sees it, with who is online now."""
+
+    def read() -> dict:
+        with services.db.reader() as session:
+            workshop = queries.get_workshop(session, workshop_id=workshop_id)
+            return state_for(session, workshop=workshop, viewer=viewer, now=services.clock())
+
+    state = await run_in_threadpool(read)
+    state["presence"] = await services.hub.presence_of(workshop_id)
+    return state
 
 
 async def idempotency_key(request: Request, scope: str) -> IdempotencyKey | None:

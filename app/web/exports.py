@@ -8,12 +8,9 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from .. import exports
-from ..actions.state import state_for
-from ..db import queries
-from .deps import CallerDep, ServicesDep
+from .deps import CallerDep, ServicesDep, participant_state
 
 router = APIRouter()
 
@@ -41,12 +38,7 @@ async def export_actions(
 ) -> Response:
     """Download the action list and the report-back commitment."""
 
-    def read() -> dict:
-        with svc.db.reader() as session:
-            workshop = queries.get_workshop(session, workshop_id=workshop_id)
-            return state_for(session, workshop=workshop, viewer=caller.actor, now=svc.clock())
-
-    state = await run_in_threadpool(read)
+    state = await participant_state(svc, workshop_id, caller.actor)
     parts = (state["workshop"], state["actions"], state["commitment"], state["cards"])
     if fmt == "ics":
         body = exports.to_ics(*parts, uid_domain=urlsplit(svc.settings.base_url).hostname

@@ -11,14 +11,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import workshops
-from ..actions.state import state_for
 from ..db import queries
 from ..domain.errors import RuleError
 from ..domain.guidance import decision_advice
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.rules import Actor
 from ..security import csrf_token, session_cookie_name, sign_session
-from .deps import Caller, Services, get_caller, perform
+from .deps import Caller, Services, get_caller, participant_state, perform
 from .errors import describe_validation
 from .schemas import JoinRequest, WorkshopCreate
 from .templating import (
@@ -234,15 +233,7 @@ async def _room_state(request: Request, workshop_id: str) -> tuple[Caller, dict]
             return problem_page("No such peer assist", exc.detail, 404)
         return problem_page("Join first", "Open the invite link you were sent to join this "
                             "peer assist. If you have lost it, ask the facilitator.", 401)
-
-    def read() -> dict:
-        with svc.db.reader() as session:
-            workshop = queries.get_workshop(session, workshop_id=workshop_id)
-            return state_for(session, workshop=workshop, viewer=caller.actor, now=svc.clock())
-
-    state = await run_in_threadpool(read)
-    state["presence"] = await svc.hub.presence_of(workshop_id)
-    return caller, state
+    return caller, await participant_state(svc, workshop_id, caller.actor)
 
 
 def _invites(svc: Services, workshop_id: str) -> dict:
@@ -268,31 +259,31 @@ async def _page(request: Request, caller: Caller, state: dict, view: str, templa
     return render(template, **context)
 
 
-@router.get("/w/{workshop_id}", response_class=HTMLResponse)
-async def room(workshop_id: str, request: Request) -> HTMLResponse:
+async def _show(request: Request, workshop_id: str, page: str) -> HTMLResponse:
     found = await _room_state(request, workshop_id)
     if isinstance(found, HTMLResponse):
         return found
     caller, state = found
-    view = VIEW_OF_ROLE[caller.role]
-    template = "pages/board.html" if view == "board" else "pages/room.html"
+    view = "board" if page == "board" else VIEW_OF_ROLE[caller.role]
+    template = {"room": "pages/board.html" if view == "board" else "pages/room.html",
+                "board": "pages/board.html", "print": "pages/print.html"}[page]
     return await _page(request, caller, state, view, template)
+
+
+@router.get("/w/{workshop_id}", response_class=HTMLResponse)
+async def room(workshop_id: str, request: Request) -> HTMLResponse:
+    """The room as the caller's role sees it: console, host view, visitor view or board."""
+    return await _show(request, workshop_id, "room")
 
 
 @router.get("/w/{workshop_id}/board", response_class=HTMLResponse)
 async def board(workshop_id: str, request: Request) -> HTMLResponse:
-    found = await _room_state(request, workshop_id)
-    if isinstance(found, HTMLResponse):
-        return found
-    caller, state = found
-    return await _page(request, caller, state, "board", "pages/board.html")
+    """The projector board, open to any participant."""
+    return await _show(request, workshop_id, "board")
 
 
 @router.get("/w/{workshop_id}/print", response_class=HTMLResponse)
 async def print_view(workshop_id: str, request: Request) -> HTMLResponse:
-    found = await _room_state(request, workshop_id)
-    if isinstance(found, HTMLResponse):
-        return found
-    caller, state = found
-    return await _page(request, caller, state, VIEW_OF_ROLE[caller.role], "pages/print.html")
+    """The action list and the visitors' options on A4."""
+    return await _show(request, workshop_id, "print")
 
