@@ -58,7 +58,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
-        self._read_engine = self.engine.execution_options(read_only=True)
+        # A read must see one moment: the state's seq and its cards have to agree. SQLite's
+        # deferred BEGIN gives a snapshot; PostgreSQL needs REPEATABLE READ for the same.
+        options: dict = {"read_only": True}
+        if self.engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        self._read_engine = self.engine.execution_options(**options)
 
     @property
     def is_postgres(self) -> bool:
