@@ -11,7 +11,7 @@ from datetime import datetime
 
 from . import timer as timers
 from .errors import Invalid, TimerConflict
-from .phases import Agenda, Phase, enter, planned_s, replan, resolve_move
+from .phases import Agenda, Phase, enter, planned_s, replan, resolve_move, start_clock
 from .rules import Mute, check_speakers, mute_on_entering
 from .timer import Timer
 
@@ -61,8 +61,12 @@ def command_timer(
     """Apply start, pause, resume, extend or reset."""
     current = meeting.timer
     planned = planned_s(meeting.agenda, meeting.phase)
+    agenda = meeting.agenda
     if action == "start":
         new = timers.start(seconds if seconds is not None else planned, now)
+        # The welcome slot has no entry moment (the meeting may be set up days before), so
+        # its actual time runs from the first start of its timer.
+        agenda = start_clock(agenda, meeting.phase, now)
     elif action == "pause":
         new = timers.pause(current, now)
     elif action == "resume":
@@ -78,8 +82,13 @@ def command_timer(
             status=422,
             code="unknown_timer_action",
         )
-    after = replace(meeting, timer=new)
-    return after, [("timer.changed", {**new.as_dict(now), "phase": meeting.phase.value})]
+    after = replace(meeting, timer=new, agenda=agenda)
+    events: list[Event] = []
+    if agenda != meeting.agenda:
+        events.append(("agenda.changed", {"agenda": after.agenda_dicts(),
+                                          "phase": meeting.phase.value}))
+    events.append(("timer.changed", {**new.as_dict(now), "phase": meeting.phase.value}))
+    return after, events
 
 
 def set_mute(

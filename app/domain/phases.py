@@ -135,6 +135,16 @@ def enter(agenda: Agenda, current: Phase, target: Phase, now: datetime) -> Agend
     return tuple(items)
 
 
+def start_clock(agenda: Agenda, current: Phase, now: datetime) -> Agenda:
+    """Open the current phase's books if nothing has opened them yet."""
+    return tuple(
+        replace(item, entered_at=now)
+        if item.phase is current and item.entered_at is None and current is not Phase.closed
+        else item
+        for item in agenda
+    )
+
+
 def replan(agenda: Agenda, planned: dict[Phase, int]) -> Agenda:
     """Change planned lengths (seconds); phases not named keep theirs."""
     for phase, seconds in planned.items():

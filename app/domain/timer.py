@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from .errors import TimerConflict
 
-MAX_TIMER_S = 24 * 3600
+# As long as the longest phase an agenda may plan, so every planned phase can be timed.
+MAX_TIMER_S = 3 * 24 * 3600
 
 
 class TimerStatus(StrEnum):
@@ -50,7 +51,8 @@ class Timer:
 def check_seconds(seconds: int) -> int:
     if not 0 < seconds <= MAX_TIMER_S:
         raise TimerConflict(
-            "Timer seconds must be between 1 and 86400.", status=422, code="invalid_seconds"
+            f"Timer seconds must be between 1 and {MAX_TIMER_S}.", status=422,
+            code="invalid_seconds",
         )
     return seconds
 
@@ -84,7 +86,8 @@ def extend(timer: Timer, seconds: int, now: datetime) -> Timer:
     if timer.status is TimerStatus.running:
         assert timer.ends_at is not None
         base = max(timer.ends_at, now)
-        return Timer(TimerStatus.running, duration, base + timedelta(seconds=seconds), None)
+        ends_at = min(base + timedelta(seconds=seconds), now + timedelta(seconds=MAX_TIMER_S))
+        return Timer(TimerStatus.running, duration, ends_at, None)
     left = min(MAX_TIMER_S, (timer.remaining_s or 0) + seconds)
     return Timer(timer.status, duration, None, left)
 

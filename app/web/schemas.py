@@ -26,6 +26,7 @@ from ..domain.rules import (
     Role,
     Signal,
 )
+from ..domain.timer import MAX_TIMER_S
 
 
 def _not_blank(value: str) -> str:
@@ -83,7 +84,7 @@ class PhaseMove(Strict):
 
 class TimerCommand(Strict):
     action: Literal["start", "pause", "resume", "extend", "reset"]
-    seconds: int | None = Field(default=None, ge=1, le=86_400)
+    seconds: int | None = Field(default=None, ge=1, le=MAX_TIMER_S)
 
 
 class MuteUpdate(Strict):
