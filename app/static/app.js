@@ -81,7 +81,8 @@
     document.querySelectorAll("button.vote").forEach(function (b) {
       var on = voted.indexOf(b.dataset.card) >= 0;
       b.setAttribute("aria-pressed", on ? "true" : "false");
-      b.textContent = on ? "Voted" : "Vote";
+      var label = b.querySelector(".vote-label");
+      if (label) label.textContent = on ? "Voted" : "Vote";
     });
   }
   document.addEventListener("click", function (evt) {

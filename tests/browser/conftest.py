@@ -1,0 +1,172 @@
+"""Browser fixtures: Debian's chromium driven by Playwright (never a downloaded browser), one
+context per person, and a screenshot plus the HTML of every open page when a test fails."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    ViewportSize,
+    async_playwright,
+)
+
+from tests.conftest import IN_CI, ROOT, Server, free_port, sqlite_database, start_server
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+# Long enough for a slow CI machine, short enough that a broken test does not hang the run.
+DEFAULT_TIMEOUT_MS = 10_000
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
+
+# Who each page belongs to, for the names of the files saved when a test fails.
+PAGE_NAMES: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the item, so fixtures can tell that the test failed."""
+    report = yield
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+    return report
+
+
+def failed(item: pytest.Item) -> bool:
+    reports = item.stash.get(REPORTS, {})
+    return any(r.failed for r in reports.values())
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        message = (
+            f"{CHROMIUM} is missing: the browser tests use Debian's chromium "
+            "(`make browser-deps` installs it with apt-get)"
+        )
+        if IN_CI:
+            pytest.fail(f"{message}; it is required under CI=true")
+        pytest.skip(message)
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class Tabs:
+    """The browser contexts of one test: each person gets their own cookies and storage.
+
+    Every page's dialogs (alert, confirm...) are recorded and dismissed, and uncaught
+    script errors are recorded, so tests can assert that neither happened."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+    async def open(self, name: str, viewport: ViewportSize = DESKTOP) -> Page:
+        context = await self.browser.new_context(viewport=viewport, locale="en-GB")
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        self.contexts.append(context)
+        page = await context.new_page()
+        self.watch(name, page)
+        return page
+
+    def watch(self, name: str, page: Page) -> None:
+        PAGE_NAMES[page] = name
+
+        async def on_dialog(dialog: Dialog) -> None:
+            self.dialogs.append(f"{name}: {dialog.type} {dialog.message!r}")
+            await dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda exc: self.errors.append(f"{name}: {exc}"))
+
+    async def close(self) -> None:
+        for context in self.contexts:
+            await context.close()
+        self.contexts.clear()
+
+
+async def dump_pages(browser: Browser, target: Path) -> None:
+    """A full-page screenshot and the current HTML of every page open in the browser."""
+    target.mkdir(parents=True, exist_ok=True)
+    for c, context in enumerate(browser.contexts):
+        for p, page in enumerate(context.pages):
+            stem = f"{c}.{p}-{slugify(PAGE_NAMES.get(page, 'page'))}"
+            try:
+                (target / f"{stem}.url.txt").write_text(page.url + "\n")
+                await page.screenshot(path=target / f"{stem}.png", full_page=True, timeout=5_000)
+                (target / f"{stem}.html").write_text(await page.content())
+            except Exception as exc:  # a crashed or closed page must not hide the failure
+                (target / f"{stem}.error.txt").write_text(repr(exc))
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "blank"
+
+
+@pytest.fixture(scope="session")
+def cable_port() -> int:
+    """Where a test may put a proxy between a browser and the server (see cable.py)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, cable_port: int) -> Iterator[Server]:
+    """One real uvicorn process on SQLite for all the browser tests; each test makes its own
+    peer assist in it. Starting one per test would cost seconds a test."""
+    directory = tmp_path_factory.mktemp("browser-server")
+    started = start_server(
+        directory,
+        sqlite_database(directory),
+        extra_env={"ALLOWED_ORIGINS": f"http://127.0.0.1:{cable_port}"},
+    )
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+async def tabs(
+    browser: Browser, server: Server, request: pytest.FixtureRequest
+) -> AsyncIterator[Tabs]:
+    opened = Tabs(browser)
+    try:
+        yield opened
+    finally:
+        if failed(request.node):
+            target = ARTIFACTS / slugify(request.node.nodeid)
+            shutil.rmtree(target, ignore_errors=True)
+            await dump_pages(browser, target)
+            if server.log.exists():
+                shutil.copy(server.log, target / "server.log")
+        await opened.close()

@@ -1,0 +1,191 @@
+"""Driving a peer assist through its pages, the way people in the room do."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from playwright.async_api import Locator, Page, ViewportSize, expect
+
+from app.security import session_cookie_name, sign_session
+
+from .conftest import DESKTOP, Tabs
+
+# What tests.conftest.start_server gives the server; needed to make its session cookies.
+SECRET_KEY = "test-secret-key"
+TITLE = "Cutting discharge delays on Ward 7"
+
+ROOM_URL = re.compile(r"/w/[A-Za-z0-9_-]+$")
+INVITE_LABELS = {
+    "visitor": "Visiting peers invite link",
+    "host": "Host team invite link",
+    "projector": "Projector screen invite link",
+}
+
+
+@dataclass
+class Meeting:
+    base_url: str
+    id: str
+    facilitator: Page
+    links: dict[str, str]
+    # Every open screen of the meeting, by who it belongs to.
+    pages: dict[str, Page] = field(default_factory=dict)
+
+
+async def start_meeting(
+    tabs: Tabs, base_url: str, *, title: str = TITLE, viewport: ViewportSize = DESKTOP
+) -> Meeting:
+    """The facilitator fills in the start form and lands on the console."""
+    page = await tabs.open("facilitator", viewport)
+    await page.goto(base_url + "/")
+    await page.fill("input[name=title]", title)
+    await page.fill(
+        "textarea[name=problem]",
+        "Patients fit to leave wait a day or more for transport and medicines.",
+    )
+    await page.fill("textarea[name=purpose]", "Learn what other wards changed.")
+    await page.check("input[name=aim_is_learning]")
+    await page.fill("input[name=facilitator_name]", "Ada")
+    await page.get_by_role("button", name="Create the peer assist").click()
+    await page.wait_for_url(ROOM_URL)
+    await wait_live(page)
+    links = {
+        role: await page.get_by_label(label, exact=True).input_value()
+        for role, label in INVITE_LABELS.items()
+    }
+    meeting = Meeting(base_url, page.url.rstrip("/").rsplit("/", 1)[-1], page, links)
+    meeting.pages["facilitator"] = page
+    return meeting
+
+
+async def join(
+    tabs: Tabs,
+    meeting: Meeting,
+    role: str,
+    name: str,
+    viewport: ViewportSize = DESKTOP,
+    *,
+    key: str | None = None,
+) -> Page:
+    """Open the invite link in a fresh browser, give a name, accept the ground rules."""
+    page = await tabs.open(key or name, viewport)
+    await page.goto(meeting.links[role])
+    await page.fill("input[name=name]", name)
+    await page.check("input[name=accept]")
+    await page.get_by_role("button", name="Join").click()
+    await page.wait_for_url(ROOM_URL)
+    await wait_live(page)
+    meeting.pages[key or name] = page
+    return page
+
+
+async def create_by_api(base_url: str) -> dict:
+    """A new peer assist: the API's answer, with the facilitator's token and the invites."""
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        response = await api.post(
+            "/api/v1/workshops",
+            json={
+                "title": TITLE,
+                "problem": "Patients fit to leave wait a day for transport.",
+                "duration_minutes": 120,
+                "facilitator_name": "Ada",
+            },
+        )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def quick_meeting(tabs: Tabs, base_url: str) -> Meeting:
+    """A peer assist made through the API, its facilitator's console open: for tests about
+    something else than starting and joining, which test_meeting.py does through the pages."""
+    created = await create_by_api(base_url)
+    workshop_id = created["workshop"]["id"]
+    console = await enter(
+        tabs, base_url, workshop_id, created["facilitator_token"], "facilitator", DESKTOP
+    )
+    links = {role: created["invites"][role]["url"] for role in INVITE_LABELS}
+    meeting = Meeting(base_url, workshop_id, console, links)
+    meeting.pages["facilitator"] = console
+    return meeting
+
+
+async def quick_join(
+    tabs: Tabs,
+    meeting: Meeting,
+    role: str,
+    name: str,
+    viewport: ViewportSize = DESKTOP,
+    *,
+    key: str | None = None,
+) -> Page:
+    """Join through the API, then open the room with the session cookie the join page sets."""
+    code = meeting.links[role].rsplit("/", 1)[-1]
+    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
+        response = await api.post(
+            f"/api/v1/join/{code}", json={"name": name, "accept_ground_rules": True}
+        )
+    assert response.status_code == 201, response.text
+    page = await enter(
+        tabs, meeting.base_url, meeting.id, response.json()["token"], key or name, viewport
+    )
+    meeting.pages[key or name] = page
+    return page
+
+
+async def enter(
+    tabs: Tabs, base_url: str, workshop_id: str, token: str, key: str, viewport: ViewportSize
+) -> Page:
+    page = await tabs.open(key, viewport)
+    await page.context.add_cookies(
+        [
+            {
+                "name": session_cookie_name(workshop_id),
+                "value": sign_session(SECRET_KEY, token),
+                "url": base_url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
+    await page.goto(f"{base_url}/w/{workshop_id}")
+    await wait_live(page)
+    return page
+
+
+async def wait_live(page: Page) -> None:
+    """The live socket is open (the page says so)."""
+    await expect(page.locator("#connection")).to_have_text("Live")
+
+
+async def next_phase(meeting: Meeting, phase: str) -> None:
+    """The facilitator moves on; wait until every open screen shows the new phase."""
+    await meeting.facilitator.get_by_role("button", name="Next phase").click()
+    for page in meeting.pages.values():
+        await expect(page.locator(f"#phase-banner.phase-{phase}")).to_have_count(1)
+
+
+async def post_card(page: Page, text: str, kind: str | None = None) -> None:
+    """Write a card in the composer and add it (the first kind on offer unless told)."""
+    await page.fill("#composer-text", text)
+    if kind is not None:
+        select = page.locator("#composer-kind")
+        if await select.count():
+            await select.select_option(kind)
+        else:
+            await page.check(f"#composer-kinds input[name=kind][value={kind}]")
+    await page.locator("#composer-kinds button[type=submit]").click()
+    # The composer empties itself once the server has taken the card.
+    await expect(page.locator("#composer-text")).to_have_value("")
+
+
+def card(page: Page, text: str) -> Locator:
+    """The card whose text is exactly `text`."""
+    exact = re.compile(f"^{re.escape(text)}$")
+    return page.locator(".card").filter(has=page.locator("p.text").filter(has_text=exact))
+
+
+def in_days(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()

@@ -1,0 +1,93 @@
+"""The main views fit a phone, a laptop and a projector without scrolling sideways."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Page, ViewportSize
+
+from tests.conftest import Server
+
+from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
+from .meeting import in_days, next_phase, post_card, quick_join, quick_meeting
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": PHONE, "laptop": DESKTOP, "projector": PROJECTOR}
+
+# The width of the page, and the outermost elements that stick out past the window.
+MEASURE = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const width = window.innerWidth;
+  const wide = [...document.querySelectorAll("body *")].filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right > width + 1 &&
+      !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1);
+  }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.className && typeof el.className === "string" ? "." + el.className.trim()
+      .split(/\\s+/).join(".") : ""));
+  done({scroll: document.documentElement.scrollWidth, width, wide});
+})))"""
+
+
+async def overflow(page: Page, size: ViewportSize) -> dict:
+    await page.set_viewport_size(size)
+    return await page.evaluate(MEASURE)
+
+
+async def overflows(pages: dict[str, Page], *, but: tuple[str, str] | None = None) -> list[str]:
+    found = []
+    for size_name, size in SIZES.items():
+        names = [name for name in pages if (name, size_name) != but]
+        measured = await asyncio.gather(*(overflow(pages[name], size) for name in names))
+        for name, m in zip(names, measured, strict=True):
+            if m["scroll"] > m["width"]:
+                found.append(
+                    f"{name} at {size_name} ({size['width']}px): scrollWidth "
+                    f"{m['scroll']}, sticking out: {m['wide']}"
+                )
+    return found
+
+
+async def test_main_views_have_no_horizontal_scroll(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    visitor, host, _ = await asyncio.gather(
+        quick_join(tabs, meeting, "visitor", "Vera Longname-Fitzwilliam", PHONE, key="visitor"),
+        quick_join(tabs, meeting, "host", "Hana", key="host"),
+        quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+    )
+    start = await tabs.open("start page")
+    await start.goto(meeting.base_url + "/")
+    joining = await tabs.open("join page", PHONE)
+    await joining.goto(meeting.links["visitor"])
+    pages = {**meeting.pages, "start": start, "join": joining}
+
+    await next_phase(meeting, "context")
+    # People paste links into cards: a long unbroken one must wrap, not widen the page.
+    await post_card(
+        visitor,
+        "We copied this: https://example.org/guidance/discharge/"
+        "transport-booking-at-admission-for-planned-and-emergency-patients.pdf",
+    )
+    await post_card(host, "Transport is booked by a central team.")
+    await next_phase(meeting, "questions")
+    await next_phase(meeting, "analysis")
+    await post_card(visitor, "Pharmacy could prepare take-home medicines the day before.", "option")
+    await next_phase(meeting, "feedback")
+    await next_phase(meeting, "commitment")
+    form = host.locator("#action-form")
+    await form.locator("textarea[name=title]").fill("Book transport at admission")
+    await form.locator("input[name=owner]").fill("Hana")
+    await form.locator("input[name=due_date]").fill(in_days(10))
+    await form.get_by_role("button", name="Add action").click()
+    await host.locator("#action-list .action").first.wait_for()
+    # The action list and its editor are open now, and every card is on the board.
+    assert await overflows(pages, but=("board", "phone")) == []
+
+
+async def test_the_board_fits_a_phone(server: Server, tabs: Tabs) -> None:
+    """The facilitator may open the board on a phone or a small tablet to check it."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    board = await quick_join(tabs, meeting, "projector", "Room screen", PHONE, key="board")
+    await next_phase(meeting, "context")
+    assert await overflows({"board": board}) == []

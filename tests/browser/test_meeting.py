@@ -1,0 +1,127 @@
+"""A short peer assist, run in a real browser by five people on their own screens."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import icalendar
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import Server
+
+from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
+from .meeting import card, in_days, join, next_phase, post_card, start_meeting
+
+pytestmark = pytest.mark.browser
+
+FORGE = """async ({workshop}) => {
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
+  const response = await fetch(`/api/v1/workshops/${workshop}/cards`, {
+    method: "POST",
+    headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+    body: JSON.stringify({kind: "context", text: "forged"}),
+  });
+  return {status: response.status, body: await response.json()};
+}"""
+
+
+async def download(page: Page, link_name: str) -> bytes:
+    async with page.expect_download() as info:
+        await page.locator("#actions").get_by_role("link", name=link_name, exact=True).click()
+    saved = await (await info.value).path()
+    return Path(saved).read_bytes()
+
+
+async def test_a_short_peer_assist(server: Server, tabs: Tabs) -> None:
+    meeting = await start_meeting(tabs, server.base_url)
+    vera, walt, host, board = await asyncio.gather(
+        join(tabs, meeting, "visitor", "Vera", PHONE),
+        join(tabs, meeting, "visitor", "Walt", PHONE),
+        join(tabs, meeting, "host", "Hana", DESKTOP),
+        join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+    )
+
+    # Context: a visitor's question reaches the projector within two seconds.
+    await next_phase(meeting, "context")
+    question = "How many patients wait for transport each day?"
+    await vera.fill("#composer-text", question)
+    await vera.locator("#composer-kinds button[type=submit]").click()
+    await expect(card(board, question)).to_be_visible(timeout=2000)  # from the click on
+    await post_card(host, "Transport is booked by a central team.")
+    for page in (vera, walt, board, meeting.facilitator):
+        await expect(card(page, "Transport is booked by a central team.")).to_be_visible()
+
+    # Questions: the host team is muted; its composer is switched off and a forged request
+    # from the host's own page is refused.
+    await next_phase(meeting, "questions")
+    await expect(host.locator("#listening")).to_be_visible()
+    await expect(host.locator("#listening")).to_contain_text("Host team listening")
+    await expect(host.locator("#composer-kinds")).to_have_js_property("disabled", True)
+    await expect(host.locator("#composer-text")).to_be_disabled()
+    forged = await host.evaluate(FORGE, {"workshop": meeting.id})
+    assert forged["status"] == 403, forged
+    assert forged["body"]["code"] == "host_team_muted", forged
+    # Events arrive in order: once a later card is on every screen, a forged one would be too.
+    gap = "Who decides a patient is fit to leave?"
+    await post_card(walt, gap, "gap")
+    for page in meeting.pages.values():
+        await expect(card(page, gap)).to_be_visible()
+        await expect(page.get_by_text("forged")).to_have_count(0)
+
+    # Analysis: a vote counts down the visitor's five and shows on the projector.
+    await next_phase(meeting, "analysis")
+    option = "Pharmacy could prepare take-home medicines the day before."
+    await post_card(walt, option, "option")
+    target = card(vera, option)
+    await expect(target).to_be_visible()
+    card_id = await target.get_attribute("data-card")
+    assert card_id
+    await expect(vera.locator("#me")).to_contain_text("5 of 5 votes left")
+    await expect(board.locator(f"#votes-{card_id}")).to_have_text("0")
+    await target.locator("button.vote").click()
+    await expect(vera.locator("#me")).to_contain_text("4 of 5 votes left")
+    await expect(target.locator("button.vote")).to_have_attribute("aria-pressed", "true")
+    await expect(board.locator(f"#votes-{card_id}")).to_have_text("1")
+    await expect(meeting.facilitator.locator(f"#votes-{card_id}")).to_have_text("1")
+
+    # Commitment: the host team writes its action and report-back date, then downloads them.
+    await next_phase(meeting, "feedback")
+    await next_phase(meeting, "commitment")
+    await expect(host.locator("#listening")).to_be_hidden()
+    due, report_back = in_days(10), in_days(21)
+    action = "Book transport at admission, not at discharge"
+    form = host.locator("#action-form")
+    await form.locator("textarea[name=title]").fill(action)
+    await form.locator("input[name=owner]").fill("Hana")
+    await form.locator("input[name=due_date]").fill(due)
+    await form.get_by_role("button", name="Add action").click()
+    for page in (host, meeting.facilitator):
+        await expect(page.locator("#action-list .action-title")).to_have_text([action])
+    await expect(host.locator("#action-list")).to_contain_text("Owner: Hana")
+    await host.locator("input[name=report_back_by]").fill(report_back)
+    await host.get_by_role("button", name="Commit to this date").click()
+    for page in (host, board, meeting.facilitator):
+        await expect(page.locator("#commitment")).to_contain_text(report_back)
+
+    rows = list(csv.reader(io.StringIO((await download(host, "CSV")).decode("utf-8-sig"))))
+    assert ["Workshop", "Cutting discharge delays on Ward 7"] in rows, rows
+    assert any(row[:2] == ["Report back by", report_back] for row in rows), rows
+    header = rows.index(["Action", "Owner", "Due date", "Status", "Linked cards"])
+    actions = [row for row in rows[header + 1 :] if row]
+    assert [row[:3] for row in actions] == [[action, "Hana", due]], rows
+
+    calendar = icalendar.Calendar.from_ical(await download(host, "Calendar (.ics)"))
+    events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    assert set(events) == {action, "Report back: Cutting discharge delays on Ward 7"}, events
+    assert events[action].decoded("DTSTART") == date.fromisoformat(due)
+    assert "Owner: Hana" in str(events[action]["DESCRIPTION"])
+    report = events["Report back: Cutting discharge delays on Ward 7"]
+    assert report.decoded("DTSTART") == date.fromisoformat(report_back)
+
+    assert tabs.errors == []
+    assert tabs.dialogs == []

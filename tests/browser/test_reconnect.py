@@ -1,0 +1,66 @@
+"""A browser that loses its connection catches up by itself, keeping what was typed."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from tests.conftest import Server
+
+from .cable import Cable
+from .conftest import PHONE, Tabs
+from .meeting import card, join, next_phase, quick_meeting
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_dropped_socket_catches_up_without_a_reload(
+    server: Server, cable_port: int, tabs: Tabs
+) -> None:
+    # The server lets pages served from the cable's address open the socket.
+    cable = Cable(cable_port)
+    await cable.plug(server.port)
+    try:
+        meeting = await quick_meeting(tabs, server.base_url)
+        await next_phase(meeting, "context")
+        # The visitor's browser reaches the server through the cable.
+        invite = meeting.links["visitor"]
+        meeting.links["visitor"] = invite.replace(server.base_url, cable.base_url)
+        vera = await join(tabs, meeting, "visitor", "Vera", PHONE)
+        sockets: list[str] = []
+        vera.on("websocket", lambda ws: sockets.append(ws.url))
+        await vera.evaluate("window.notReloaded = true")
+        draft = "Half a thought about weekend discharges"
+        await vera.fill("#composer-text", draft)
+
+        await cable.unplug()
+        await expect(vera.locator("#connection")).to_have_text("Reconnecting…")
+
+        missed = "Does the discharge lounge open at weekends?"
+        async with httpx.AsyncClient(base_url=server.base_url) as api:
+            joined = await api.post(
+                f"/api/v1/join/{invite.rsplit('/', 1)[-1]}",
+                json={"name": "Walt", "accept_ground_rules": True},
+            )
+            assert joined.status_code == 201, joined.text
+            posted = await api.post(
+                f"/api/v1/workshops/{meeting.id}/cards",
+                json={"kind": "question", "text": missed},
+                headers={"Authorization": f"Bearer {joined.json()['token']}"},
+            )
+            assert posted.status_code == 201, posted.text
+        await expect(card(meeting.facilitator, missed)).to_be_visible()
+        assert await card(vera, missed).count() == 0
+
+        await cable.plug(server.port)
+        # The extension retries with a growing, random delay: allow a few rounds of it.
+        await expect(vera.locator("#connection")).to_have_text("Live", timeout=20_000)
+        await expect(card(vera, missed)).to_be_visible()
+        await expect(vera.locator("#composer-text")).to_have_value(draft)
+        assert await vera.evaluate("window.notReloaded") is True
+        # It resumed where it left off rather than starting over.
+        assert sockets and all("since=" in url for url in sockets), sockets
+        assert tabs.errors == []
+    finally:
+        await cable.unplug()

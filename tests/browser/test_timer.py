@@ -1,0 +1,109 @@
+"""One countdown for the whole room, and changes that screen readers hear about."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import Server
+
+from .conftest import PHONE, PROJECTOR, Tabs
+from .meeting import Meeting, next_phase, quick_join, quick_meeting
+
+pytestmark = pytest.mark.browser
+
+
+def seconds(shown: str) -> int:
+    """'4:05' or '1:04:05' as seconds."""
+    total = 0
+    for part in shown.strip().split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+async def room(tabs: Tabs, base_url: str, *, host: bool = True) -> tuple[Meeting, Page, Page]:
+    meeting = await quick_meeting(tabs, base_url)
+    visitor, board, *_ = await asyncio.gather(
+        quick_join(tabs, meeting, "visitor", "Vera", PHONE),
+        quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+        *([quick_join(tabs, meeting, "host", "Hana")] if host else []),
+    )
+    return meeting, visitor, board
+
+
+async def timer_button(meeting: Meeting, name: str, status: str) -> None:
+    """The facilitator presses a timer button; wait until every screen has heard."""
+    controls = meeting.facilitator.get_by_role("group", name="Timer")
+    await controls.get_by_role("button", name=name, exact=True).click()
+    for page in meeting.pages.values():
+        await expect(page.locator("#timer")).to_have_attribute("data-status", status)
+
+
+async def test_every_screen_shows_the_same_countdown(server: Server, tabs: Tabs) -> None:
+    meeting, visitor, board = await room(tabs, server.base_url, host=False)
+    screens = (meeting.facilitator, visitor, board)
+    for page in screens:
+        await expect(page.locator("#timer")).to_have_attribute("data-status", "stopped")
+    await timer_button(meeting, "Start", "running")
+    duration = int(await board.locator("#timer").get_attribute("data-duration") or 0)
+    assert duration > 60
+
+    await asyncio.sleep(1.2)  # let the countdown move on from where it started
+    for _ in range(2):
+        shown = await asyncio.gather(
+            *(p.locator("#timer .timer-value").inner_text() for p in screens)
+        )
+        left = [seconds(text) for text in shown]
+        assert max(left) - min(left) <= 1, shown
+        assert all(duration - 10 < s < duration for s in left), (shown, duration)
+        await asyncio.sleep(0.6)
+
+
+async def test_phase_and_timer_changes_are_announced(server: Server, tabs: Tabs) -> None:
+    meeting, *_ = await room(tabs, server.base_url)
+    before = {}
+    for name, page in meeting.pages.items():
+        region = page.locator("#announce-phase")
+        await expect(region).to_have_attribute("aria-live", "polite")
+        before[name] = await region.text_content()
+
+    await next_phase(meeting, "context")
+    for name, page in meeting.pages.items():
+        title = (await page.locator("#phase-banner .phase-title").inner_text()).strip()
+        region = page.locator("#announce-phase")
+        await expect(region).not_to_have_text(before[name] or "")
+        await expect(region).to_have_text(f"Phase: {title}.")
+        await expect(region).to_have_attribute("aria-live", "polite")
+
+    for button, status, said in (
+        ("Pause", "paused", "Timer paused"),
+        ("Resume", "running", "Timer running"),
+    ):
+        await timer_button(meeting, button, status)
+        for page in meeting.pages.values():
+            region = page.locator("#announce-timer")
+            await expect(region).to_have_attribute("aria-live", "polite")
+            await expect(region).to_contain_text(said)
+
+
+async def test_live_regions_stay_in_the_page_when_they_change(server: Server, tabs: Tabs) -> None:
+    """Screen readers announce changes to a live region that is already in the page; a region
+    swapped in whole, new, is often not read out at all."""
+    meeting, *_ = await room(tabs, server.base_url, host=False)
+    regions = ("announce-phase", "announce-timer")
+    for page in meeting.pages.values():
+        await page.evaluate(
+            "ids => { window.regionsBefore = ids.map(id => document.getElementById(id)); }",
+            list(regions),
+        )
+    await next_phase(meeting, "context")
+    await timer_button(meeting, "Pause", "paused")
+    for name, page in meeting.pages.items():
+        await expect(page.locator("#announce-timer")).to_contain_text("Timer paused")
+        kept = await page.evaluate(
+            "ids => ids.map((id, i) => window.regionsBefore[i] === document.getElementById(id))",
+            list(regions),
+        )
+        assert dict(zip(regions, kept, strict=True)) == dict.fromkeys(regions, True), name
