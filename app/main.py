@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -77,4 +78,31 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
+
+
+def describe_api(app: FastAPI) -> dict:
+    """The OpenAPI document, with what FastAPI cannot see: bearer auth and Idempotency-Key."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                         description=app.description, routes=app.routes)
+    schema.setdefault("components", {})["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "A participant's token, from creating or joining."},
+    }
+    idempotency = {
+        "name": "Idempotency-Key", "in": "header", "required": False,
+        "schema": {"type": "string", "maxLength": 200},
+        "description": "A repeat with the same key from the same participant returns the "
+                       "first result and changes nothing.",
+    }
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method == "post":
+                operation.setdefault("parameters", []).append(idempotency)
+            if path.startswith("/api/v1/workshops/") and not path.endswith("/events"):
+                operation["security"] = [{"bearer": []}]
+    app.openapi_schema = schema
+    return schema

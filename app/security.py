@@ -18,9 +18,52 @@ def new_workshop_id() -> str:
 
 
 def invite_code(key: str, nonce: str) -> str:
-    """An invite code: 192 bits derived from a stored nonce and the secret key."""
+    """A secret of 192 bits derived from a nonce and the secret key (invite codes, tokens)."""
     digest = hmac.new(key.encode(), f"invite:{nonce}".encode(), hashlib.sha256).digest()[:24]
     return base64.urlsafe_b64encode(digest).decode()
+
+
+class Sealed(str):
+    """A secret in a response body that must never be stored as itself.
+
+    It is derived from a random nonce and the secret key, so a stored response (for an
+    Idempotency-Key replay) keeps only the nonce and derives the secret again when replayed.
+    """
+
+    nonce: str
+    template: str
+
+    def __new__(cls, key: str, nonce: str | None = None, template: str = "{}") -> Sealed:
+        nonce = nonce or secrets.token_hex(16)
+        obj = super().__new__(cls, template.format(invite_code(key, nonce)))
+        obj.nonce, obj.template = nonce, template
+        return obj
+
+
+def seal(value: object) -> object:
+    """A copy of a response body with every Sealed secret replaced by its nonce."""
+    if isinstance(value, Sealed):
+        return {"$sealed": value.nonce, "template": value.template}
+    if isinstance(value, dict):
+        return {k: seal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [seal(v) for v in value]
+    return value
+
+
+def unseal(value: object, key: str) -> object:
+    if isinstance(value, dict):
+        if "$sealed" in value:
+            return Sealed(key, value["$sealed"], value["template"])
+        return {k: unseal(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unseal(v, key) for v in value]
+    return value
+
+
+def url_template(base_url: str, path: str) -> str:
+    """A format string for a link ending in a secret: '{}' marks where the secret goes."""
+    return base_url.replace("{", "{{").replace("}", "}}") + path + "{}"
 
 
 ROOM_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # nothing to misread on a screen

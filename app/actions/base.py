@@ -18,6 +18,7 @@ from ..domain.meeting import Meeting
 from ..domain.phases import Phase, agenda_from_dicts
 from ..domain.rules import Mute
 from ..domain.timer import from_fields
+from ..security import seal, unseal
 
 Events = list[tuple[str, dict]]
 # apply(session, locked workshop or None, now) -> (HTTP status, body, events)
@@ -76,12 +77,13 @@ def store_meeting(workshop: Workshop, meeting: Meeting) -> None:
     workshop.speakers = list(meeting.mute.speakers)
 
 
-def _replay(found: IdempotentResponse, idem: IdempotencyKey) -> Outcome:
+def _replay(found: IdempotentResponse, idem: IdempotencyKey, secret_key: str) -> Outcome:
     if found.request_hash != idem.request_hash:
         raise KeyReused(
             "This Idempotency-Key was already used for a different request; use a new key."
         )
-    body = found.body
+    body = unseal(found.body, secret_key)
+    assert isinstance(body, dict)
     return Outcome(found.status_code, body, body.get("workshop_id"), replayed=True)
 
 
@@ -93,10 +95,11 @@ def run_write(
     now: datetime,
     idempotency: IdempotencyKey | None = None,
     history: int = 10_000,
+    secret_key: str = "",
 ) -> Outcome:
     """Run one command in one transaction. A RuleError rolls everything back and propagates."""
     try:
-        return _write_once(db, workshop_id, apply, now, idempotency, history)
+        return _write_once(db, workshop_id, apply, now, idempotency, history, secret_key)
     except IntegrityError:
         # Two requests with one Idempotency-Key raced past the lookup; the loser answers
         # with the winner's result.
@@ -108,7 +111,7 @@ def run_write(
             )
         if found is None:
             raise
-        return _replay(found, idempotency)
+        return _replay(found, idempotency, secret_key)
 
 
 def _write_once(
@@ -118,6 +121,7 @@ def _write_once(
     now: datetime,
     idempotency: IdempotencyKey | None,
     history: int,
+    secret_key: str,
 ) -> Outcome:
     with db.session() as session, session.begin():
         workshop = queries.lock_workshop(session, workshop_id=workshop_id) if workshop_id else None
@@ -127,7 +131,7 @@ def _write_once(
                 session, scope=idempotency.scope, key=idempotency.key
             )
             if found is not None:
-                return _replay(found, idempotency)
+                return _replay(found, idempotency, secret_key)
         status, body, pending = apply(session, workshop, now)
         written: list[dict] = []
         if workshop is not None and pending:
@@ -143,7 +147,8 @@ def _write_once(
                     key=idempotency.key,
                     request_hash=idempotency.request_hash,
                     status_code=status,
-                    body=body,
+                    # Secrets in the answer are kept as nonces, never as themselves.
+                    body=seal(body),
                     created_at=now,
                 )
             )

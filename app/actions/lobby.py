@@ -58,7 +58,7 @@ def admit(
 ) -> tuple[int, dict, Events]:
     """Let one waiting person in as a visitor, or turn them away."""
     check_writer(actor, (Role.facilitator,), "admit people from the lobby")
-    row = session.get(Knock, knock_id)
+    row = queries.get_knock(session, knock_id=knock_id)
     if row is None or row.workshop_id != workshop.id or row.participant_id is not None or (
             row.turned_away_at is not None):
         raise NotFound("Nobody with that number is waiting.", code="knock_not_found")

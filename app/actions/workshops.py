@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,7 +14,14 @@ from ..domain.errors import Invalid, NotFound, RuleError
 from ..domain.meeting import opening
 from ..domain.phases import Phase, default_agenda, replan
 from ..domain.rules import Actor, Role, check_writer
-from ..security import hash_secret, invite_code, new_room_code, new_secret, new_workshop_id
+from ..security import (
+    Sealed,
+    hash_secret,
+    invite_code,
+    new_room_code,
+    new_workshop_id,
+    url_template,
+)
 from .base import Events, store_meeting
 
 INVITED_ROLES = (Role.host, Role.visitor, Role.projector, Role.facilitator)
@@ -44,11 +50,10 @@ class NewWorkshop:
 
 def _new_invite(session: Session, *, workshop_id: str, role: str, now: datetime,
                 secret_key: str, base_url: str) -> dict:
-    nonce = secrets.token_hex(16)
-    code = invite_code(secret_key, nonce)
+    code = Sealed(secret_key)
     session.add(Invite(workshop_id=workshop_id, role=role, code_hash=hash_secret(code),
-                       nonce=nonce, created_at=now))
-    return {"code": code, "url": f"{base_url}/j/{code}"}
+                       nonce=code.nonce, created_at=now))
+    return {"code": code, "url": Sealed(secret_key, code.nonce, url_template(base_url, "/j/"))}
 
 
 def current_invites(session: Session, *, workshop_id: str, secret_key: str, base_url: str
@@ -93,7 +98,7 @@ def create_workshop(
     store_meeting(workshop, opening(agenda))
     session.add(workshop)
     session.flush()
-    token = new_secret()
+    token = Sealed(secret_key)
     facilitator = Participant(
         workshop_id=workshop.id,
         role=Role.facilitator.value,
@@ -118,14 +123,14 @@ def create_workshop(
     return 201, body, []
 
 
-def find_invite(session: Session, *, code: str) -> Invite:
+def find_invite(session: Session, *, code: str, revoked_too: bool = False) -> Invite:
     invite = queries.invite_by_code(session, code_hash=hash_secret(code))
     if invite is None:
         raise NotFound(
             "That invite code is not known. Check the link, or ask the facilitator for a new one.",
             code="invite_not_found",
         )
-    if invite.revoked_at is not None:
+    if invite.revoked_at is not None and not revoked_too:
         raise InviteRevoked(
             "That invite code has been withdrawn. Ask the facilitator for the current link."
         )
@@ -133,9 +138,10 @@ def find_invite(session: Session, *, code: str) -> Invite:
 
 
 def join(
-    session: Session, workshop: Workshop, *, invite: Invite, name: str, now: datetime
+    session: Session, workshop: Workshop, *, invite: Invite, name: str, now: datetime,
+    secret_key: str,
 ) -> tuple[int, dict, Events]:
-    token = new_secret()
+    token = Sealed(secret_key)
     participant = Participant(
         workshop_id=workshop.id,
         role=invite.role,

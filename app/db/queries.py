@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -29,9 +30,19 @@ from .records import (
     workshop_record,
 )
 
+# What ids can look like. Anything else is not found, and never reaches the database (which
+# may refuse it loudly: PostgreSQL text holds no NUL, integers have a range).
+WORKSHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+MAX_ROW_ID = 2**31 - 1
+
+
+def _plausible(row_id: int) -> bool:
+    return 1 <= row_id <= MAX_ROW_ID
+
 
 def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
+    workshop = (session.get(Workshop, workshop_id) if WORKSHOP_ID.fullmatch(workshop_id)
+                else None)
     if workshop is None:
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
     return workshop
@@ -41,7 +52,7 @@ def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
     """Load the workshop for a write. Its row lock serialises writers, so seq has no gaps."""
     workshop = session.exec(
         select(Workshop).where(Workshop.id == workshop_id).with_for_update()
-    ).first()
+    ).first() if WORKSHOP_ID.fullmatch(workshop_id) else None
     if workshop is None:
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
     return workshop
@@ -72,7 +83,7 @@ def participants(session: Session, *, workshop_id: str) -> list[Participant]:
 
 
 def get_card(session: Session, *, workshop_id: str, card_id: int) -> Card:
-    card = session.get(Card, card_id)
+    card = session.get(Card, card_id) if _plausible(card_id) else None
     if card is None or card.workshop_id != workshop_id:
         raise NotFound("There is no card with that id in this peer assist.", code="card_not_found")
     return card
@@ -95,6 +106,7 @@ def cards(session: Session, *, workshop_id: str) -> list[dict]:
 
 
 def existing_card_ids(session: Session, *, workshop_id: str, card_ids: list[int]) -> set[int]:
+    card_ids = [i for i in card_ids if _plausible(i)]
     if not card_ids:
         return set()
     found = session.exec(
@@ -113,6 +125,10 @@ def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list
     )
 
 
+def get_knock(session: Session, *, knock_id: int) -> Knock | None:
+    return session.get(Knock, knock_id) if _plausible(knock_id) else None
+
+
 def get_vote(session: Session, *, card_id: int, participant_id: int) -> Vote | None:
     return session.get(Vote, (card_id, participant_id))
 
@@ -125,7 +141,7 @@ def actions(session: Session, *, workshop_id: str) -> list[dict]:
 
 
 def get_action(session: Session, *, workshop_id: str, action_id: int) -> Action:
-    action = session.get(Action, action_id)
+    action = session.get(Action, action_id) if _plausible(action_id) else None
     if action is None or action.workshop_id != workshop_id:
         raise NotFound(
             "There is no action with that id in this peer assist.", code="action_not_found"

@@ -85,6 +85,10 @@ class Room:
     presence: dict | None = None
     # Set once the backend listens to this room: nobody reads a snapshot before that.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # One presence recount at a time per room; news arriving meanwhile asks for one more.
+    recounting: bool = False
+    recount_again: bool = False
+    recount_refresh: bool = False
 
 
 def presence_summary(online: list[tuple[int, str]]) -> dict:
@@ -141,8 +145,8 @@ class Hub:
     async def _send(self, workshop_id: str, message: str) -> None:
         try:
             await self.backend.publish(CHANNEL_PREFIX + workshop_id, message)
-        except Exception:
-            log.warning("publish failed; serving local clients and retrying", exc_info=True)
+        except Exception as exc:
+            log.warning("publish failed (%r); serving this worker's clients, retrying", exc)
             # Without the broker this worker's own clients still get the news at once; the
             # other workers are told to check the record as soon as the broker is back.
             self._dispatch(CHANNEL_PREFIX + workshop_id, message)
@@ -182,8 +186,8 @@ class Hub:
                 await room.ready.wait()
             try:
                 await self.presence.join(sub.workshop_id, *sub.presence_entry)
-            except Exception:
-                log.warning("presence join failed; the next sweep will add it", exc_info=True)
+            except Exception as exc:
+                log.warning("presence join failed (%r); the next sweep adds it", exc)
             await self._send(sub.workshop_id, PRESENCE_MOVED)
             yield sub
         finally:
@@ -200,8 +204,9 @@ class Hub:
     async def presence_of(self, workshop_id: str) -> dict:
         try:
             return presence_summary(await self.presence.online(workshop_id))
-        except Exception:
-            log.warning("presence unavailable; answering from this worker", exc_info=True)
+        except Exception as exc:
+            # Said at debug level: while the broker is down this happens on every snapshot.
+            log.debug("presence unavailable (%r); answering from this worker", exc)
             room = self.rooms.get(workshop_id)
             if room is None:
                 return presence_summary([])
@@ -214,11 +219,8 @@ class Hub:
         while True:
             frame = await sub.queue.get()
             if frame is None:
-                for event in await self.fetch_events(sub.workshop_id, sub.last_seq, None):
-                    if event["seq"] != sub.last_seq + 1:
-                        raise SubscriberLost("missed events are no longer kept")
-                    sub.last_seq = event["seq"]
-                    yield sub.renderer.render(event, sub.viewer)
+                async for text in self._fill(sub, None):
+                    yield text
                 continue
             seq, text = frame
             if seq is None:
@@ -227,14 +229,24 @@ class Hub:
             if seq <= sub.last_seq:
                 continue
             if seq > sub.last_seq + 1:
-                missing = await self.fetch_events(sub.workshop_id, sub.last_seq, seq - 1)
-                if len(missing) != seq - 1 - sub.last_seq or missing[0]["seq"] != sub.last_seq + 1:
+                async for missed in self._fill(sub, seq - 1):
+                    yield missed
+                if sub.last_seq != seq - 1:
                     raise SubscriberLost("missed events are no longer kept")
-                for event in missing:
-                    sub.last_seq = event["seq"]
-                    yield sub.renderer.render(event, sub.viewer)
             sub.last_seq = seq
             yield text
+
+    async def _fill(self, sub: Subscriber, until: int | None) -> AsyncIterator[str]:
+        """Events after the subscriber's last seq up to `until` (None: the head), page by page."""
+        while until is None or sub.last_seq < until:
+            page = await self.fetch_events(sub.workshop_id, sub.last_seq, until)
+            if not page:
+                return
+            for event in page:
+                if event["seq"] != sub.last_seq + 1:
+                    raise SubscriberLost("missed events are no longer kept")
+                sub.last_seq = event["seq"]
+                yield sub.renderer.render(event, sub.viewer)
 
     # Fan-out: one task reads the backend and only ever queues, so no reader can stall it.
 
@@ -267,7 +279,7 @@ class Hub:
             if "check" in payload:
                 self._check(workshop_id)
             else:
-                self._spawn(self._broadcast_presence(workshop_id), "hub-presence")
+                self._recount(workshop_id)
             return
         for event in payload["events"]:
             rendered: dict[Hashable, str] = {}
@@ -284,7 +296,34 @@ class Hub:
             return
         for sub in room.subscribers:
             sub.offer(None)
-        self._spawn(self._broadcast_presence(workshop_id, refresh=refresh), "hub-presence")
+        self._recount(workshop_id, refresh=refresh)
+
+    def _recount(self, workshop_id: str, *, refresh: bool = False) -> None:
+        """Recount who is online soon. A crowd reconnecting at once costs a few recounts, not
+        one per connection per worker."""
+        room = self.rooms.get(workshop_id)
+        if room is None:
+            return
+        room.recount_refresh |= refresh
+        if room.recounting:
+            room.recount_again = True
+            return
+        room.recounting = True
+        self._spawn(self._recount_loop(workshop_id, room), "hub-presence")
+
+    async def _recount_loop(self, workshop_id: str, room: Room) -> None:
+        try:
+            while True:
+                room.recount_again = False
+                refresh, room.recount_refresh = room.recount_refresh, False
+                try:
+                    await self._broadcast_presence(workshop_id, refresh=refresh)
+                except Exception:
+                    log.warning("presence recount failed for %s", workshop_id, exc_info=True)
+                if not room.recount_again:
+                    return
+        finally:
+            room.recounting = False
 
     async def _broadcast_presence(self, workshop_id: str, *, refresh: bool = False) -> None:
         room = self.rooms.get(workshop_id)

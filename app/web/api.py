@@ -18,7 +18,7 @@ from ..domain.errors import Invalid
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
 from . import schemas as s
-from .deps import CallerDep, ServicesDep, participant_state, respond
+from .deps import CallerDep, ServicesDep, client_address, participant_state, respond
 
 router = APIRouter(prefix="/api/v1")
 
@@ -44,7 +44,9 @@ async def create_workshop(body: s.WorkshopCreate, request: Request, svc: Service
                                          base_url=svc.settings.base_url,
                                          secret_key=svc.settings.secret_key)
 
-    return await respond(request, svc, workshop_id=None, apply=apply, scope="create")
+    # No participant yet: a key is scoped to the caller's address as well as itself.
+    return await respond(request, svc, workshop_id=None, apply=apply,
+                         scope=f"create:{client_address(request)}")
 
 
 @router.post("/join/{code}", status_code=201, responses=_docs(s.Joined, 201, 404, 410, 422))
@@ -56,18 +58,20 @@ async def join(code: str, body: s.JoinRequest, request: Request, svc: ServicesDe
 
     def find() -> str:
         with svc.db.reader() as session:
-            return workshops.find_invite(session, code=code).workshop_id
+            return workshops.find_invite(session, code=code, revoked_too=True).workshop_id
 
     workshop_id = await run_in_threadpool(find)
 
     def apply(session: Session, workshop: Workshop | None, now: datetime) -> Any:
         assert workshop is not None
-        # Checked again under the lock: the code may have been revoked meanwhile.
+        # Checked here, under the lock and after a repeat has had its first answer replayed:
+        # the code may have been withdrawn meanwhile (410).
         invite = workshops.find_invite(session, code=code)
-        return workshops.join(session, workshop, invite=invite, name=body.name, now=now)
+        return workshops.join(session, workshop, invite=invite, name=body.name, now=now,
+                              secret_key=svc.settings.secret_key)
 
     return await respond(request, svc, workshop_id=workshop_id, apply=apply,
-                         scope=f"join:{workshop_id}")
+                         scope=f"join:{workshop_id}:{client_address(request)}")
 
 
 @router.post("/workshops/{workshop_id}/invites/{role}/rotate", status_code=201,

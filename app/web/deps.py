@@ -112,6 +112,10 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def participant_state(services: Services, workshop_id: str, viewer: Actor) -> dict:
     """The workshop's state as this participant sees it, with who is online now."""
 
@@ -129,7 +133,7 @@ async def idempotency_key(request: Request, scope: str) -> IdempotencyKey | None
     key = request.headers.get("idempotency-key")
     if key is None:
         return None
-    if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX:
+    if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX or "\x00" in key:
         raise ApiError(f"An Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters.",
                        status=400, code="bad_idempotency_key")
     return IdempotencyKey.of(scope=scope, key=key, method=request.method,
@@ -149,6 +153,7 @@ async def perform(
     outcome = await run_in_threadpool(
         run_write, services.db, workshop_id=workshop_id, apply=apply, now=services.clock(),
         idempotency=idem, history=services.settings.event_history,
+        secret_key=services.settings.secret_key,
     )
     if outcome.events and outcome.workshop_id:
         await services.hub.publish(outcome.workshop_id, outcome.events)

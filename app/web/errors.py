@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import RuleError
@@ -78,6 +79,14 @@ def install(app: FastAPI) -> None:
             exc.status_code, detail, STATUS_CODES.get(exc.status_code, "error"),
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The last line of defence: validation should have refused the value already.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path,
+                    exc.orig)
+        return error_response(422, "The request holds a value that cannot be stored; "
+                              "nothing was changed.", "unstorable_value")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

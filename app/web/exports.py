@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from .. import exports
 from .deps import CallerDep, ServicesDep, participant_state
+from .schemas import ErrorBody
 
 router = APIRouter()
 
@@ -30,7 +31,8 @@ def slug(title: str) -> str:
 @router.get(
     "/workshops/{workshop_id}/actions.{fmt}",
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()},
-                     "description": "The action list with the commitment."}},
+                     "description": "The action list with the commitment."},
+               **{code: {"model": ErrorBody} for code in (401, 403, 404, 422)}},
 )
 async def export_actions(
     workshop_id: str, fmt: Literal["csv", "md", "json", "ics"], caller: CallerDep,

@@ -49,6 +49,11 @@ def _start(svc: Services, workshop_id: str, viewer: Actor, since: int | None
            ) -> tuple[dict | None, list[dict]]:
     """A snapshot, or the events after `since` when all of them are still kept."""
     with svc.db.reader() as session:
+        if svc.db.is_postgres:
+            # One snapshot of the database for every read below. Under PostgreSQL's default
+            # (read committed) a card committed between reading the head and reading the cards
+            # would be in the snapshot and then arrive again as the next event.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         workshop = queries.get_workshop(session, workshop_id=workshop_id)
         head = workshop.last_seq
         if since is not None and 0 <= since <= head:
@@ -137,8 +142,9 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
         t.done() and not t.cancelled() and isinstance(t.exception(), SubscriberLost) for t in done
     )
     if behind:
+        # The client knows the last seq it got; the frames we sent may not all have arrived.
         await close_quietly(websocket, TRY_AGAIN_LATER,
-                            f"too far behind; reconnect with since={sub.last_seq}")
+                            "too far behind; reconnect with since=<the last seq you got>")
 
 
 async def close_quietly(websocket: WebSocket, code: int, reason: str, timeout: float = 5.0

@@ -12,7 +12,7 @@ from ..db import queries
 from ..db.models import Workshop
 from ..domain.errors import RuleError
 from ..security import new_secret, normalise_room_code, session_cookie_name, unsign_session
-from .deps import Services, perform
+from .deps import Services, client_address, perform
 from .errors import describe_validation
 from .pages import problem_page, render, set_session
 from .ratelimit import SlidingWindow
@@ -23,10 +23,6 @@ router = APIRouter(include_in_schema=False)
 WRONG_CODES = SlidingWindow(limit=10, window_s=600)
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _find(svc: Services, code: str) -> Workshop | None:
     with svc.db.reader() as session:
         return queries.workshop_by_room_code(session, room_code=code)
@@ -34,7 +30,7 @@ def _find(svc: Services, code: str) -> Workshop | None:
 
 async def _workshop_for(request: Request, typed: str) -> Workshop | HTMLResponse:
     svc: Services = request.app.state.services
-    client = _client(request)
+    client = client_address(request)
     if WRONG_CODES.blocked(client):
         return render("pages/room_code.html", 429, code=typed,
                       errors="Too many wrong codes from here. Wait ten minutes, or use the "

@@ -210,7 +210,7 @@ async def join(code: str, request: Request) -> Response:
             request, svc, workshop_id=workshop_id, scope=f"join:{workshop_id}",
             apply=lambda session, w, now: workshops.join(
                 session, w, invite=workshops.find_invite(session, code=code), name=body.name,
-                now=now),
+                now=now, secret_key=svc.settings.secret_key),
         )
     except ValidationError as exc:
         return render("pages/join.html", 422, code=code, role=found["role"],

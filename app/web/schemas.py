@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -32,6 +32,8 @@ from ..domain.timer import MAX_TIMER_S
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
     return value.strip()
 
 
@@ -42,6 +44,8 @@ Theme = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_
 
 
 def _http_url(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
     url = AnyUrl(value)
     if url.scheme not in ("http", "https"):
         raise ValueError("must be an http or https link")
@@ -68,9 +72,17 @@ class WorkshopCreate(Strict):
     @field_validator("starts_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("needs a time zone, for example 2026-12-01T09:30:00+00:00")
-        return value
+        try:
+            in_utc = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the calendar we can store") from None
+        if not 2000 <= in_utc.year <= 2999:
+            raise ValueError("must be a date this millennium")
+        return in_utc
 
 
 class JoinRequest(Strict):

@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
+from fastapi.responses import JSONResponse
 
 from ..realtime.json_stream import JsonRenderer, dumps
 from .live import POLICY_VIOLATION, admit, close_quietly, follow, parse_since
+from .schemas import ErrorBody
 
 router = APIRouter()
 RENDERER = JsonRenderer()
+
+
+EVENTS_DOC = """Live events of a workshop, as a websocket (this plain GET only describes it).
+
+Upgrade to a websocket at this address, authenticated like HTTP (`Authorization: Bearer`, or
+a browser's session cookie with an allowed `Origin`). Frames are JSON text:
+
+- without `?since=N`, first `{"type": "snapshot", "seq", "data": <state>}`, then events;
+- with `?since=N`, every event after N in order, exactly once (a snapshot first when N is
+  older than the kept history or newer than the head), then live ones;
+- events are `{"seq", "type", "at", "data"}`, `seq` rising by 1 with no gaps;
+- `presence.changed` has `seq: null` and is never replayed.
+
+Close codes: 1008 refused origin or credentials (403 before the upgrade), 1013 fell too far
+behind (reconnect with `since`), 1001 the server is going away (reconnect with `since`).
+"""
+
+
+@router.get(
+    "/api/v1/workshops/{workshop_id}/events",
+    status_code=426,
+    summary="Live events (websocket)",
+    description=EVENTS_DOC,
+    responses={426: {"model": ErrorBody, "description": "Upgrade to a websocket."}},
+    tags=["live"],
+)
+async def events_described(workshop_id: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "This address is a websocket: connect with a websocket client.",
+         "code": "upgrade_required"},
+        status_code=426, headers={"Upgrade": "websocket"},
+    )
 
 
 @router.websocket("/api/v1/workshops/{workshop_id}/events")

@@ -91,9 +91,20 @@ class RedisBackend:
                 with contextlib.suppress(Exception):
                     await self._pubsub.unsubscribe(channel)
 
+    @property
+    def live(self) -> bool:
+        """Whether the subscriber connection is up; while it is not, calls fail at once."""
+        return self._live.is_set()
+
+    def _check_live(self) -> Redis:
+        # A broker that is down (or unreachable, where connecting would take a timeout) must
+        # not slow down writes or snapshots: fail fast, and the hub works around it.
+        if not self._live.is_set() or self.client is None:
+            raise ConnectionError("redis is unavailable")
+        return self.client
+
     async def publish(self, channel: str, message: str) -> None:
-        assert self.client is not None, "connect() first"
-        await self.client.publish(channel, message)
+        await self._check_live().publish(channel, message)
 
     async def next_published(self) -> Published:
         return await self._queue.get()
@@ -176,8 +187,7 @@ class RedisPresence:
 
     @property
     def _redis(self) -> Redis:
-        assert self.backend.client is not None, "connect() the backend first"
-        return self.backend.client
+        return self.backend._check_live()
 
     @staticmethod
     def _members(workshop_id: str) -> str:

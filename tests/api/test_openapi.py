@@ -1,0 +1,192 @@
+"""`/openapi.json` describes the whole public contract of API.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+# API.md's HTTP table, each route with sample path values and the body fields it names.
+CONTRACT: list[tuple[str, str, set[str], int]] = [
+    ("post", "/api/v1/workshops",
+     {"title", "problem", "duration_minutes", "facilitator_name", "decision_date", "starts_at"},
+     201),
+    ("post", "/api/v1/join/C0DE", {"name", "accept_ground_rules"}, 201),
+    ("get", "/api/v1/workshops/W1", set(), 200),
+    ("post", "/api/v1/workshops/W1/phase", {"to"}, 200),
+    ("post", "/api/v1/workshops/W1/timer", {"action", "seconds"}, 200),
+    ("put", "/api/v1/workshops/W1/mute", {"host_team_muted", "speakers"}, 200),
+    ("post", "/api/v1/workshops/W1/cards",
+     {"kind", "text", "evidence", "source_url", "anonymous"}, 201),
+    ("patch", "/api/v1/workshops/W1/cards/7", {"text", "kind", "theme", "hidden"}, 200),
+    ("post", "/api/v1/workshops/W1/cards/7/vote", set(), 200),
+    ("delete", "/api/v1/workshops/W1/cards/7/vote", set(), 200),
+    ("post", "/api/v1/workshops/W1/actions", {"title", "owner", "due_date", "card_ids"}, 201),
+    ("patch", "/api/v1/workshops/W1/actions/9", {"title", "owner", "due_date", "status"}, 200),
+    ("put", "/api/v1/workshops/W1/commitment", {"report_back_by", "note"}, 200),
+    ("get", "/api/v1/workshops/W1/actions.csv", set(), 200),
+    ("get", "/api/v1/workshops/W1/actions.md", set(), 200),
+    ("get", "/api/v1/workshops/W1/actions.json", set(), 200),
+    ("get", "/api/v1/workshops/W1/actions.ics", set(), 200),
+]
+RESPONSE_FIELDS = {
+    "/api/v1/workshops": {"workshop", "facilitator_token", "invites"},
+    "/api/v1/join/C0DE": {"participant", "token", "workshop_id"},
+    "/api/v1/workshops/W1": {"workshop", "phase", "agenda", "timer", "mute", "participants",
+                             "cards", "actions", "commitment", "seq"},
+    "/api/v1/workshops/W1/timer": {"ends_at", "remaining_s", "server_now"},
+    "/api/v1/workshops/W1/mute": {"host_team_muted", "speakers"},
+    "/api/v1/workshops/W1/cards/7/vote": {"card_id", "votes", "votes_left"},
+    "/api/v1/workshops/W1/commitment": {"report_back_by", "note"},
+}
+
+
+@pytest.fixture(scope="module")
+async def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The document is the same whatever the database, so it is fetched once, from an app
+    that never needs to open its (SQLite) database."""
+    from app.main import create_app
+    from tests.conftest import make_settings
+
+    folder = tmp_path_factory.mktemp("openapi")
+    application = create_app(make_settings(folder, f"sqlite:///{folder / 'unused.db'}"))
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/openapi.json")
+    application.state.services.db.dispose()
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()
+
+
+def resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = spec["components"]["schemas"][name]
+    return node
+
+
+def properties(spec: dict, schema: dict) -> dict[str, Any]:
+    """Properties of a schema, following $ref, allOf and anyOf."""
+    schema = resolve(spec, schema)
+    found = dict(schema.get("properties", {}))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(key, []):
+            found.update(properties(spec, part))
+    return found
+
+
+def find_operation(spec: dict, method: str, path: str) -> dict | None:
+    """The operation whose templated path matches this concrete path, enums respected."""
+    for template, operations in spec["paths"].items():
+        names = re.findall(r"{([^}]+)}", template)
+        pattern = re.escape(template)
+        for name in names:
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>[^/]+?)")
+        match = re.fullmatch(pattern, path)
+        if not match or method not in operations:
+            continue
+        operation = operations[method]
+        fits = True
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") != "path" or parameter["name"] not in names:
+                continue
+            schema = resolve(spec, parameter.get("schema", {}))
+            if "enum" in schema and match.group(parameter["name"]) not in schema["enum"]:
+                fits = False
+        if fits:
+            return operation
+    return None
+
+
+async def test_every_contract_route_is_documented_with_its_method(spec: dict) -> None:
+    missing = [f"{m.upper()} {p}" for m, p, _, _ in CONTRACT if find_operation(spec, m, p) is None]
+    assert not missing, missing
+    assert find_operation(spec, "get", "/api/v1/workshops/W1/actions.xml") is None
+
+
+async def test_request_bodies_name_the_contract_fields(spec: dict) -> None:
+    wrong = []
+    for method, path, fields, _ in CONTRACT:
+        if not fields:
+            continue
+        operation = find_operation(spec, method, path)
+        assert operation is not None, path
+        content = operation.get("requestBody", {}).get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        documented = set(properties(spec, schema))
+        if not fields <= documented:
+            wrong.append(f"{method.upper()} {path}: lacks {sorted(fields - documented)}")
+    assert not wrong, wrong
+
+
+async def test_success_statuses_and_response_fields(spec: dict) -> None:
+    wrong = []
+    for method, path, _, status in CONTRACT:
+        operation = find_operation(spec, method, path)
+        assert operation is not None, path
+        responses = operation["responses"]
+        if str(status) not in responses:
+            wrong.append(f"{method.upper()} {path}: no {status} in {sorted(responses)}")
+            continue
+        expected = RESPONSE_FIELDS.get(path)
+        if expected and method != "delete":
+            schema = responses[str(status)].get("content", {}).get("application/json", {})
+            documented = set(properties(spec, schema.get("schema", {})))
+            if not expected <= documented:
+                wrong.append(f"{method.upper()} {path}: lacks {sorted(expected - documented)}")
+    assert not wrong, wrong
+
+
+async def test_card_kinds_and_evidence_are_enumerated(spec: dict) -> None:
+    operation = find_operation(spec, "post", "/api/v1/workshops/W1/cards")
+    assert operation is not None
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    fields = properties(spec, body)
+    text = json.dumps({name: resolve(spec, fields[name]) for name in ("kind", "evidence")})
+    text += json.dumps(spec["components"]["schemas"])
+    for kind in ("context", "question", "surprise", "gap", "need", "insight", "option",
+                 "worked_elsewhere", "strength", "takeaway", "experience", "research", "both"):
+        assert f'"{kind}"' in text, kind
+
+
+async def test_the_websocket_route_is_documented(spec: dict) -> None:
+    text = json.dumps(spec)
+    assert "/api/v1/workshops/{workshop_id}/events" in spec["paths"] or (
+        "/events" in text and "websocket" in text.lower()
+    )
+
+
+async def test_posts_declare_the_idempotency_key_header(spec: dict) -> None:
+    undeclared = []
+    for method, path, _, _ in CONTRACT:
+        operation = find_operation(spec, method, path)
+        if method != "post" or operation is None:
+            continue
+        headers = {p["name"].lower() for p in operation.get("parameters", [])
+                   if p.get("in") == "header"}
+        if "idempotency-key" not in headers:
+            undeclared.append(path)
+    assert not undeclared, undeclared
+
+
+async def test_documented_errors_use_the_error_body(spec: dict) -> None:
+    wrong = []
+    for method, path, _, _ in CONTRACT:
+        operation = find_operation(spec, method, path)
+        assert operation is not None, path
+        for status, response in operation["responses"].items():
+            if not status.startswith("4"):
+                continue
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            fields = properties(spec, schema)
+            if set(fields) != {"detail", "code"} or any(
+                resolve(spec, fields[f]).get("type") != "string" for f in fields
+            ):
+                wrong.append(f"{method.upper()} {path} {status}")
+        if method == "get" and "401" not in operation["responses"]:
+            wrong.append(f"{method.upper()} {path}: no 401")
+    assert not wrong, wrong
