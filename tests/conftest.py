@@ -212,7 +212,7 @@ def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
     handle = log.open("w")
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 45
     while time.monotonic() < deadline:
         if process.poll() is not None:
             handle.close()
@@ -224,6 +224,7 @@ def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
             pass
         time.sleep(0.1)
     process.kill()
+    process.wait()
     handle.close()
     raise RuntimeError(f"server did not start:\n{log.read_text()}")
 
