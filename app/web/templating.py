@@ -52,8 +52,9 @@ def clock_time(iso: str | None) -> str:
 
 def qr_svg(url: str) -> Markup:
     """A QR code drawn on the server as inline SVG; no network, no script."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#111",
-                                                        light="#fff"))
+    qr = segno.make(url, error="m")
+    # No fixed size: the viewBox lets CSS scale it to the board or the console.
+    return Markup(qr.svg_inline(scale=4, border=2, dark="#111", light="#fff", omitsize=True))
 
 
 def make_env() -> Environment:
