@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -69,7 +68,8 @@ def serve() -> None:
     )
     print(f"Peer Assist Live is running: open {settings.base_url}/ (Ctrl+C to stop)",
           flush=True)
-    asyncio.run(Server(config).serve())
+    # Server.run (not asyncio.run) lets uvicorn set up its event loop: uvloop where installed.
+    Server(config).run()
 
 
 def main(argv: list[str]) -> None:

@@ -75,7 +75,8 @@ async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
                 status, out = "404 Not Found", b'{"detail": "Not found.", "code": "not_found"}'
             writer.write(
                 f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n"
-                f"content-length: {len(out)}\r\n\r\n".encode() + out
+                f"content-length: {len(out)}\r\n\r\n".encode()
+                + out
             )
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
         pass

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from .procstat import CpuMeter, rss_bytes, tree
+from .procstat import CpuMeter, machine_busy_ns, rss_bytes, ticks_ns, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -37,7 +37,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # A run whose generator is this busy, or whose event loop lags this much, measured itself.
 GEN_CPU_LIMIT = 0.85
-GEN_LAG_P99_LIMIT_MS = 5.0
+GEN_LAG_P99_LIMIT_MS = 10.0
 
 
 class NotAvailable(Exception):
@@ -125,12 +125,12 @@ class Server:
     def alive(self) -> bool:
         return all(p.poll() is None for p in self.procs)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         for p in self.procs:
             if p.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGTERM)  # its own session: it and its children
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + grace
         while any(p.poll() is None for p in self.procs) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         for p in self.procs:
@@ -144,8 +144,15 @@ class Server:
 
 def spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     with open(log, "ab") as f:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 async def start_bare(arm: Arm, cpus: list[int], scratch: Path) -> Server:
@@ -183,8 +190,10 @@ def create_schema() -> str:
 def drop_schema(name: str) -> None:
     import psycopg
 
-    with contextlib.suppress(Exception), psycopg.connect(PG_BASE, autocommit=True,
-                                                         connect_timeout=5) as c:
+    with (
+        contextlib.suppress(Exception),
+        psycopg.connect(PG_BASE, autocommit=True, connect_timeout=5) as c,
+    ):
         c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
@@ -222,18 +231,29 @@ async def start_app(arm: Arm, cpus: list[list[int]], scratch: Path) -> Server:
         db_url = f"sqlite:///{data / 'bench.db'}"
     ports = [free_port() for _ in range(arm.workers)]
     env = dict(os.environ)
-    env.update({
-        "HOST": HOST, "PORT": str(ports[0]), "DATA_DIR": str(data), "DATABASE_URL": db_url,
-        "REDIS_URL": REDIS_URL if arm.redis else "", "SECRET_KEY": secrets.token_urlsafe(32),
-        "ALLOWED_ORIGINS": ",".join(f"http://{HOST}:{p}" for p in ports),
-        "WS_PER_MESSAGE_DEFLATE": "true" if arm.deflate else "false",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "HOST": HOST,
+            "PORT": str(ports[0]),
+            "DATA_DIR": str(data),
+            "DATABASE_URL": db_url,
+            "REDIS_URL": REDIS_URL if arm.redis else "",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "ALLOWED_ORIGINS": ",".join(f"http://{HOST}:{p}" for p in ports),
+            "WS_PER_MESSAGE_DEFLATE": "true" if arm.deflate else "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(arm.env)
     log0 = scratch / f"{arm.name}-migrate.log"
     mig = await asyncio.to_thread(
-        subprocess.run, [PY, "-m", "app.cli", "migrate"], cwd=ROOT, env=env,
-        capture_output=True, timeout=180)
+        subprocess.run,
+        [PY, "-m", "app.cli", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=180,
+    )
     log0.write_bytes(mig.stdout + mig.stderr)
     if mig.returncode != 0:
         if schema:
@@ -245,8 +265,15 @@ async def start_app(arm: Arm, cpus: list[list[int]], scratch: Path) -> Server:
         penv = dict(env, PORT=str(port))
         procs.append(spawn(pin([PY, "-m", "app.cli", "serve"], cpus[i % len(cpus)]), penv, log))
         logs.append(log)
-    s = Server(arm, procs, ports, [f"http://{HOST}:{p}" for p in ports], logs,
-               [cpus[i % len(cpus)] for i in range(len(ports))], schema)
+    s = Server(
+        arm,
+        procs,
+        ports,
+        [f"http://{HOST}:{p}" for p in ports],
+        logs,
+        [cpus[i % len(cpus)] for i in range(len(ports))],
+        schema,
+    )
     try:
         for port, proc, log in zip(ports, procs, logs, strict=True):
             await wait_port(port, proc, log, 90)
@@ -281,6 +308,7 @@ class Room:
     workshop_id: str
     writer_token: str
     tokens: list[str]
+    clients: int = 0  # receivers; they share the tokens round-robin when there are fewer
 
 
 class ApiError(RuntimeError):
@@ -307,47 +335,78 @@ async def api(client: httpx.AsyncClient, method: str, url: str, **kw) -> dict:
     raise ApiError(f"{method} {url} kept failing: {last}")
 
 
-async def setup_rooms(server: Server, rooms: int, clients: int,
-                      concurrency: int = 12) -> list[Room]:
-    """Create the workshops and join every receiver as a visitor (before any timing)."""
+async def setup_rooms(
+    server: Server, rooms: int, clients: int, concurrency: int = 12, tokens: int | None = None
+) -> list[Room]:
+    """Create the workshops and join the receivers as visitors (before any timing): one token
+    each, or `tokens` per room shared round-robin (one person, several tabs)."""
     if server.arm.kind == "bare":
-        return [Room(i, f"w{i}", "bare", ["bare"] * clients) for i in range(rooms)]
+        return [Room(i, f"w{i}", "bare", ["bare"], clients) for i in range(rooms)]
+    n_tokens = min(clients, tokens or clients)
     sem = asyncio.Semaphore(concurrency)
     base = server.http_bases[0]
     async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as c:
 
         async def create(i: int) -> Room:
             async with sem:
-                body = {"title": f"Bench room {i}", "problem": "How fast is the room?",
-                        "duration_minutes": 90, "facilitator_name": f"Facilitator {i}"}
+                body = {
+                    "title": f"Bench room {i}",
+                    "problem": "How fast is the room?",
+                    "duration_minutes": 90,
+                    "facilitator_name": f"Facilitator {i}",
+                }
                 w = await api(c, "POST", "/api/v1/workshops", json=body)
-            return Room(i, w["workshop"]["id"], w["facilitator_token"], []), \
-                w["invites"]["visitor"]["code"]
+            room = Room(i, w["workshop"]["id"], w["facilitator_token"], [], clients)
+            return room, w["invites"]["visitor"]["code"]
 
         made = await asyncio.gather(*(create(i) for i in range(rooms)))
 
         async def join(room: Room, code: str, j: int) -> None:
+            name = f"Visitor {room.index}-{j}"
             async with sem:
-                r = await api(c, "POST", f"/api/v1/join/{code}",
-                              json={"name": f"Visitor {room.index}-{j}",
-                                    "accept_ground_rules": True})
+                if server.arm.socket == "html":
+                    room.tokens.append(await browser_join(c, code, name))
+                    return
+                r = await api(
+                    c,
+                    "POST",
+                    f"/api/v1/join/{code}",
+                    json={"name": name, "accept_ground_rules": True},
+                )
             room.tokens.append(r["token"])
 
-        await asyncio.gather(*(join(room, code, j) for room, code in made
-                               for j in range(clients)))
+        await asyncio.gather(*(join(room, code, j) for room, code in made for j in range(n_tokens)))
         return [room for room, _ in made]
+
+
+async def browser_join(c: httpx.AsyncClient, code: str, name: str) -> str:
+    """Join as a browser does (the form at /j/{code}); returns the session cookie `name=value`."""
+    for attempt in range(30):
+        r = await c.post(f"/j/{code}", data={"name": name, "accept": "on"})
+        if r.status_code == 429:
+            await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+            continue
+        if r.status_code == 404:
+            raise NotAvailable("the app has no browser join form at /j/{code}")
+        cookie = r.headers.get("set-cookie", "")
+        if r.status_code in (302, 303) and cookie:
+            return cookie.split(";", 1)[0]
+        raise ApiError(f"browser join → {r.status_code}: {r.text[:300]}")
+    raise ApiError("browser join kept answering 429")
 
 
 def conn_specs(server: Server, rooms: list[Room], slow_frac: float = 0.0) -> list[dict]:
     """One spec per receiver: which port and path, which headers, whether it stops reading."""
     out = []
     for room in rooms:
-        n_slow = round(len(room.tokens) * slow_frac)
-        for j, token in enumerate(room.tokens):
+        n_slow = round(room.clients * slow_frac)
+        for j in range(room.clients):
+            token = room.tokens[j % len(room.tokens)]
             port = server.ws_ports[j % len(server.ws_ports)]
             spec = {"room": room.index, "port": port, "slow": j < n_slow}
-            if server.arm.socket == "html":
-                spec.update(html_socket(server, room, token))
+            if server.arm.socket == "html":  # the browsers' socket: cookie and Origin
+                spec["path"] = f"/w/{room.workshop_id}/live"
+                spec["headers"] = {"Cookie": token, "Origin": server.http_bases[0]}
             else:
                 spec["path"] = f"/api/v1/workshops/{room.workshop_id}/events"
                 spec["headers"] = {"Authorization": f"Bearer {token}"}
@@ -355,25 +414,22 @@ def conn_specs(server: Server, rooms: list[Room], slow_frac: float = 0.0) -> lis
     return out
 
 
-def html_socket(server: Server, room: Room, token: str) -> dict:
-    """The browsers' HTML socket, if the app has one (filled in by `bench.htmx`)."""
-    from .htmx import html_socket_spec
-
-    return html_socket_spec(server, room, token)
-
-
-def writer_specs(server: Server, rooms: list[Room], rate: float, text_len: int = 120,
-                 writers_per_room: int = 1) -> list[dict]:
+def writer_specs(server: Server, rooms: list[Room], rate: float, text_len: int = 120) -> list[dict]:
+    """One writer per room (the facilitator), posting `rate` cards/s; with several workers the
+    rooms' writers take turns between them."""
     rnd = random.Random(7)
-    out = []
-    for room in rooms:
-        for k in range(writers_per_room):
-            base = server.http_bases[(room.index + k) % len(server.http_bases)]
-            out.append({"room": room.index, "base": base, "token": room.writer_token,
-                        "path": f"/api/v1/workshops/{room.workshop_id}/cards",
-                        "rate": rate / writers_per_room, "phase": rnd.random(),
-                        "text_len": text_len})
-    return out
+    return [
+        {
+            "room": room.index,
+            "base": server.http_bases[room.index % len(server.http_bases)],
+            "token": room.writer_token,
+            "path": f"/api/v1/workshops/{room.workshop_id}/cards",
+            "rate": rate,
+            "phase": rnd.random(),
+            "text_len": text_len,
+        }
+        for room in rooms
+    ]
 
 
 # --- the generator -------------------------------------------------------------------------------
@@ -390,21 +446,32 @@ class Generator:
             log = open(self.scratch / f"worker-{i}.log", "ab")  # noqa: SIM115
             p = await asyncio.create_subprocess_exec(
                 *pin([PY, "-m", "bench.worker", str(i), str(self.scratch)], self.cpus),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log,
-                cwd=ROOT, limit=2**26)
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                cwd=ROOT,
+                limit=2**26,
+            )
             log.close()
             self.procs.append(p)
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, exc_type=None, *exc) -> None:
+        await self.close(fast=exc_type is not None)
+
+    async def close(self, fast: bool = False) -> None:
+        """Ask the workers to quit (or, fast, terminate them: one may be mid-window)."""
         for p in self.procs:
             if p.returncode is None:
                 with contextlib.suppress(Exception):
-                    p.stdin.write(b'{"cmd": "quit"}\n')
-                    await p.stdin.drain()
+                    if fast:
+                        p.terminate()
+                    else:
+                        p.stdin.write(b'{"cmd": "quit"}\n')
+                        await p.stdin.drain()
         for p in self.procs:
             try:
-                await asyncio.wait_for(p.wait(), 15)
+                await asyncio.wait_for(p.wait(), 3 if fast else 15)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     p.kill()
@@ -453,16 +520,29 @@ class Live:
         return (self.rss_after - self.rss_before) / self.n_conns
 
 
-async def connect(gen: Generator, live: Live, specs: list[dict], rate: float = 0.0,
-                  timeout: float = 120) -> dict:
-    """Open every receiver (at `rate` per second overall, 0 = as fast as they go)."""
+async def connect(
+    gen: Generator, live: Live, specs: list[dict], rate: float = 0.0, grace: float = 45.0
+) -> dict:
+    """Open every receiver (at `rate` per second overall, 0 = as fast as they go). Those not
+    open `grace` seconds after the ramp's end count as failed."""
+    deadline_s = (len(specs) / rate if rate else 0.0) + grace
     live.rss_before = live.server.rss()
     parts = gen.split(specs)
-    cmds = [{"cmd": "connect", "target": live.target, "conns": part, "host": HOST,
-             "rate": rate / gen.n if rate else 0, "deflate": live.deflate,
-             "check_seq": live.check_seq} for part in parts]
+    cmds = [
+        {
+            "cmd": "connect",
+            "target": live.target,
+            "conns": part,
+            "host": HOST,
+            "rate": rate / gen.n if rate else 0,
+            "deflate": live.deflate,
+            "check_seq": live.check_seq,
+            "deadline_s": deadline_s,
+        }
+        for part in parts
+    ]
     t0 = time.monotonic()
-    replies = await gen.all(cmds, timeout=timeout + len(specs) / max(rate, 1000))
+    replies = await gen.all(cmds, timeout=deadline_s + 30)
     await asyncio.sleep(0.5)
     live.rss_after = live.server.rss()
     errors: dict[str, int] = {}
@@ -470,10 +550,14 @@ async def connect(gen: Generator, live: Live, specs: list[dict], rate: float = 0
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
     live.n_conns = sum(r["connected"] for r in replies)
-    live.connect = {"connected": live.n_conns, "failed": sum(r["failed"] for r in replies),
-                    "errors": errors, "seconds": round(time.monotonic() - t0, 2),
-                    "rss_before_mb": live.rss_before / 2**20,
-                    "rss_after_mb": live.rss_after / 2**20}
+    live.connect = {
+        "connected": live.n_conns,
+        "failed": sum(r["failed"] for r in replies),
+        "errors": errors,
+        "seconds": round(time.monotonic() - t0, 2),
+        "rss_before_mb": live.rss_before / 2**20,
+        "rss_after_mb": live.rss_after / 2**20,
+    }
     return live.connect
 
 
@@ -497,27 +581,83 @@ def load(path: str) -> array:
 
 
 _WIN = [0]
+QUIET_CORES = 0.35  # the rest of the machine counts as quiet below this many busy cores
+NOISY_CORES = 0.5  # a window during which other work used more than this is marked noisy
+QUIET = {"max_wait": float(os.environ.get("BENCH_QUIET_MAX_WAIT", "3")), "in_vain": 0}
+DRAIN_MAX = {"s": 6.0}  # how long a window waits for late deliveries after its last post
 
 
-async def window(gen: Generator, live: Live, writers: list[dict], duration: float,
-                 drain: float = 1.0, pause_slow: bool = False) -> dict:
+async def wait_quiet() -> tuple[float, float]:
+    """Before a window, wait (briefly) for other people's jobs to calm down.
+
+    Between windows our own servers and generator are idle, so what /proc/stat shows busy is
+    mostly someone else. After three waits in vain the machine is taken as busy for good and
+    windows stop waiting (their `other_cpu_cores` says how busy). Returns (seconds waited,
+    busy cores seen last).
+    """
+    max_wait = QUIET["max_wait"] if QUIET["in_vain"] < 3 else 0.0
+    t0 = time.monotonic()
+    load = 0.0
+    for _ in range(int(max_wait / 0.5) + 1):
+        b0, t = machine_busy_ns(), time.monotonic()
+        await asyncio.sleep(0.5)
+        load = (machine_busy_ns() - b0) / 1e9 / max(1e-9, time.monotonic() - t)
+        if load < QUIET_CORES or time.monotonic() - t0 >= max_wait:
+            break
+    QUIET["in_vain"] = QUIET["in_vain"] + 1 if load >= QUIET_CORES else 0
+    return time.monotonic() - t0, load
+
+
+async def window(
+    gen: Generator,
+    live: Live,
+    writers: list[dict],
+    duration: float,
+    drain: float = 1.0,
+    pause_slow: bool = False,
+    quiet: bool = True,
+    idle: list[Server] | None = None,
+) -> dict:
     """One measured window on one arm: writers post for `duration` s, receivers time arrivals."""
+    waited, load_before = await wait_quiet() if quiet else (0.0, 0.0)
     _WIN[0] += 1
     win = _WIN[0]
     server = live.server
     meter = CpuMeter(server.refresh_pids())
     start_at = time.monotonic() + 0.3
     parts = gen.split(writers)
-    cmds = [{"cmd": "window", "target": live.target, "win": win, "start_at": start_at,
-             "duration": duration, "drain": drain, "writers": part, "pause_slow": pause_slow}
-            for part in parts]
+    cmds = [
+        {
+            "cmd": "window",
+            "target": live.target,
+            "win": win,
+            "start_at": start_at,
+            "duration": duration,
+            "drain": drain,
+            "drain_max": max(drain, DRAIN_MAX["s"]),
+            "writers": part,
+            "pause_slow": pause_slow,
+        }
+        for part in parts
+    ]
+    idle_pids = [p for sv in (idle or []) if sv is not server for p in sv.pids]
+    idle0 = sum(ticks_ns(p) for p in idle_pids)
     meter.start()
-    task = asyncio.ensure_future(gen.all(cmds, timeout=duration + drain + 60))
-    while not task.done():  # sample threads often, so one that ends loses little
-        await asyncio.wait({task}, timeout=0.25)
-        meter.poll()
+    busy0, own0 = machine_busy_ns(), time.process_time()
+    task = asyncio.ensure_future(gen.all(cmds, timeout=duration + DRAIN_MAX["s"] + 60))
+    try:
+        while not task.done():  # sample threads often, so one that ends loses little
+            await asyncio.wait({task}, timeout=0.25)
+            meter.poll()
+    finally:
+        if not task.done():
+            task.cancel()
     replies = task.result()
     cpu_ns = meter.elapsed_ns()
+    idle_ns = max(0, sum(ticks_ns(p) for p in idle_pids) - idle0)
+    measured = bool(meter.pids)  # not for an app someone else started
+    busy = machine_busy_ns() - busy0
+    own = time.process_time() - own0
     wall = time.monotonic() - start_at
     rss = server.rss()
     lat = array("d")
@@ -561,6 +701,8 @@ async def window(gen: Generator, live: Live, writers: list[dict], duration: floa
         unexpected += sum(n for k, n in c.items() if k not in oks)
     posts = sum(len(ks) for ks in ok.values())
     delivered = len(lat)
+    # Whatever else ran on the machine meanwhile (other people's jobs on a shared box).
+    other = max(0.0, (busy - cpu_ns - idle_ns) / 1e9 - gen_cpu - own) / max(wall, 1e-9)
     gen_cores = max(1, len(gen.cpus))
     gen_util = gen_cpu / max(wall, 1e-9) / gen_cores
     invalid = []
@@ -574,19 +716,39 @@ async def window(gen: Generator, live: Live, writers: list[dict], duration: floa
         return None if v is None else v / 1000.0
 
     return {
-        "arm": server.arm.name, "win": win, "duration_s": duration,
-        "posts": posts, "write_errors": write_errors, "write_error_samples": samples[:3],
-        "delivered": delivered, "expected": expected,
-        "missing": max(0, expected - received_ok), "unexpected": unexpected,
+        "arm": server.arm.name,
+        "win": win,
+        "duration_s": duration,
+        "posts": posts,
+        "write_errors": write_errors,
+        "write_error_samples": samples[:3],
+        "delivered": delivered,
+        "expected": expected,
+        "missing": max(0, expected - received_ok),
+        "unexpected": unexpected,
         "deliveries_per_s": delivered / duration,
-        "p50_ms": ms(pct(lat_s, 0.50)), "p99_ms": ms(pct(lat_s, 0.99)),
-        "p999_ms": ms(pct(lat_s, 0.999)), "max_ms": ms(lat_s[-1] if lat_s else None),
-        "write_p50_ms": ms(pct(wlat_s, 0.50)), "write_p99_ms": ms(pct(wlat_s, 0.99)),
+        "p50_ms": ms(pct(lat_s, 0.50)),
+        "p99_ms": ms(pct(lat_s, 0.99)),
+        "p999_ms": ms(pct(lat_s, 0.999)),
+        "max_ms": ms(lat_s[-1] if lat_s else None),
+        "write_p50_ms": ms(pct(wlat_s, 0.50)),
+        "write_p99_ms": ms(pct(wlat_s, 0.99)),
         "write_max_ms": ms(wlat_s[-1] if wlat_s else None),
-        "server_cpu_s": cpu_ns / 1e9, "server_cpu_util": cpu_ns / 1e9 / max(wall, 1e-9),
-        "cpu_us_per_delivery": (cpu_ns / 1000 / delivered) if delivered else None,
+        "server_cpu_s": cpu_ns / 1e9,
+        "server_cpu_util": cpu_ns / 1e9 / max(wall, 1e-9),
+        "cpu_us_per_delivery": (cpu_ns / 1000 / delivered) if delivered and measured else None,
         "server_rss_mb": rss / 2**20,
         "rss_per_conn_kib": (live.rss_per_conn / 1024) if live.rss_per_conn is not None else None,
-        "gen_cpu_util": gen_util, "gen_lag_p99_ms": lag_p99, "gen_lag_max_ms": lag_max,
-        "valid": not invalid, "invalid_because": invalid, "shared_cores": shared, **agg,
+        "gen_cpu_util": gen_util,
+        "other_cpu_cores": other,
+        "idle_arms_cpu_cores": idle_ns / 1e9 / max(wall, 1e-9),
+        "gen_lag_p99_ms": lag_p99,
+        "gen_lag_max_ms": lag_max,
+        "noisy": other > NOISY_CORES,
+        "quiet_wait_s": waited,
+        "load_before_cores": load_before,
+        "valid": not invalid,
+        "invalid_because": invalid,
+        "shared_cores": shared,
+        **agg,
     }

@@ -115,3 +115,13 @@ class CpuMeter:
             return sum(ticks_ns(p) for p in self.pids) - self.ticks0
         self.poll()
         return sum(v - self.base.get(k, 0) for k, v in self.last.items())
+
+
+def machine_busy_ns() -> int:
+    """CPU time all cores spent on anything but idle and iowait since boot, in ns."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0
+    return (sum(fields) - fields[3] - fields[4]) * TICK_NS

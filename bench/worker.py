@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import re
@@ -31,6 +32,8 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
+
+from .transport import LeanTransport
 
 MARK = b"~bm|"
 SEQ_RE = re.compile(rb'"seq"\s*:\s*(\d+|null)')
@@ -94,8 +97,7 @@ class Receiver(asyncio.Protocol):
                         self.on_message(message)
                 elif op is Opcode.CLOSE and p.close_rcvd is not None:
                     self.close_code = p.close_rcvd.code
-            elif (isinstance(ev, Response) and p.handshake_exc is not None
-                  and not self.ready.done()):
+            elif isinstance(ev, Response) and p.handshake_exc is not None and not self.ready.done():
                 self.ready.set_exception(ConnectionError(f"handshake: {p.handshake_exc}"))
         self._flush()
         if p.state is State.CLOSED and self.transport is not None:
@@ -135,10 +137,10 @@ class Receiver(asyncio.Protocol):
         if i < 0:
             return
         now = time.monotonic_ns()
-        j = data.find(b"~", i + 4)
+        parts = data[i + 4 : data.find(b"~", i + 4)].split(b"|")
         try:
-            win, room, k, sent = (int(x) for x in data[i + 4 : j].split(b"|"))
-        except ValueError:
+            win, room, k, sent = int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3])
+        except (ValueError, IndexError):
             w.bad += 1
             return
         if win != w.win:
@@ -147,12 +149,17 @@ class Receiver(asyncio.Protocol):
         if room != self.room:
             w.misrouted += 1
             return
-        if k in self.seen:
+        seen = self.seen
+        if k in seen:
             w.dupes += 1
             return
-        self.seen.add(k)
+        seen.add(k)
+        w.last_rx = now
         w.lat.append((now - sent) / 1000.0)
-        w.counts[room][k] += 1
+        c = w.counts.get(room)
+        if c is None:
+            c = w.counts[room] = {}
+        c[k] = c.get(k, 0) + 1
 
     def pause(self) -> None:
         if self.transport is not None and not self.paused:
@@ -187,8 +194,9 @@ class Worker:
 
     def reset(self) -> None:
         self.lat = array("d")
-        self.counts: dict[int, Counter] = defaultdict(Counter)
+        self.counts: dict[int, dict[int, int]] = {}
         self.dupes = self.stale = self.misrouted = self.bad = 0
+        self.last_rx = 0
         self.seq_gaps = self.seq_back = 0
 
     def spawn(self, coro) -> asyncio.Task:
@@ -201,8 +209,9 @@ class Worker:
     async def open_one(self, target: str, c: dict, o: dict, sem: asyncio.Semaphore) -> str | None:
         r = Receiver(self, c["room"], c.get("slow", False), o.get("check_seq", True))
         ext = [ClientPerMessageDeflateFactory()] if o.get("deflate") else None
-        r.proto = ClientProtocol(parse_uri(f"ws://{o['host']}:{c['port']}{c['path']}"),
-                                 extensions=ext, max_size=2**24)
+        r.proto = ClientProtocol(
+            parse_uri(f"ws://{o['host']}:{c['port']}{c['path']}"), extensions=ext, max_size=2**24
+        )
         req = r.proto.connect()
         for k, v in c.get("headers", {}).items():
             req.headers[k] = v
@@ -211,43 +220,72 @@ class Worker:
         sock.setblocking(False)
         if r.slow:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
+        ok = False
         async with sem:
             try:
-                async with asyncio.timeout(o.get("timeout", 15)):
+                async with asyncio.timeout(o.get("timeout", 30)):
                     await self.loop.sock_connect(sock, (o["host"], c["port"]))
                     await self.loop.create_connection(lambda: r, sock=sock)
                     await r.ready
+                ok = True
             except Exception as exc:
-                if r.transport is not None:
-                    r.transport.abort()
-                else:
-                    sock.close()
                 return f"{type(exc).__name__}: {exc}"[:200]
+            finally:  # also when cancelled at the connect deadline
+                if not ok:
+                    if r.transport is not None:
+                        r.transport.abort()
+                    else:
+                        sock.close()
         self.receivers[target].append(r)
         return None
 
     async def connect(self, cmd: dict) -> dict:
+        """Open connections at `rate` per second; give up on those not open by `deadline_s`."""
         target, conns, rate = cmd["target"], cmd["conns"], cmd.get("rate") or 0.0
         sem = asyncio.Semaphore(cmd.get("concurrency", 256))
         t0 = time.monotonic()
+        deadline = t0 + cmd.get("deadline_s", 120)
         pending = []
         for i, c in enumerate(conns):
             if rate:
                 delay = t0 + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
+            if time.monotonic() > deadline:
+                break
             pending.append(self.spawn(self.open_one(target, c, cmd, sem)))
-        results = await asyncio.gather(*pending)
+        not_tried = len(conns) - len(pending)
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+            for t in late:
+                t.cancel()
+            await asyncio.wait(pending, timeout=10)
+        results = [
+            t.result() if t.done() and not t.cancelled() else "gave up at the connect deadline"
+            for t in pending
+        ]
+        results += ["not tried before the connect deadline"] * not_tried
+        gc.collect()
+        gc.freeze()  # long-lived connections: keep them out of every later collection
         errors = Counter(e for e in results if e)
-        return {"connected": sum(1 for e in results if e is None), "failed": sum(errors.values()),
-                "errors": dict(errors.most_common(5)), "seconds": time.monotonic() - t0}
+        return {
+            "connected": sum(1 for e in results if e is None),
+            "failed": sum(errors.values()),
+            "errors": dict(errors.most_common(5)),
+            "seconds": time.monotonic() - t0,
+        }
 
     # --- a measurement window -----------------------------------------------------------------
     def client(self, base: str) -> httpx.AsyncClient:
         if base not in self.clients:
+            stock = os.environ.get("BENCH_HTTPX_TRANSPORT") == "httpcore"
             self.clients[base] = httpx.AsyncClient(
-                base_url=base, timeout=10.0, trust_env=False,
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+                base_url=base,
+                timeout=10.0,
+                trust_env=False,
+                transport=None if stock else LeanTransport(),
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            )
         return self.clients[base]
 
     async def writer(self, wr: dict, win: int, start: float, duration: float, out: dict) -> None:
@@ -263,9 +301,11 @@ class Worker:
             sent = time.monotonic_ns()
             text = f"~bm|{win}|{wr['room']}|{k}|{sent}~ {pad}"
             try:
-                resp = await client.post(wr["path"], json={"kind": "insight", "text": text},
-                                         headers=headers)
-            except httpx.HTTPError as exc:
+                async with asyncio.timeout(10):
+                    resp = await client.post(
+                        wr["path"], json={"kind": "insight", "text": text}, headers=headers
+                    )
+            except (httpx.HTTPError, OSError, TimeoutError) as exc:
                 errors[type(exc).__name__] += 1
                 return
             if 200 <= resp.status_code < 300:
@@ -286,8 +326,10 @@ class Worker:
             task = self.spawn(post(k))
             inflight.add(task)
             task.add_done_callback(inflight.discard)
+        if inflight:  # answers still owed; the window's drain bounds the wait
+            await asyncio.wait(inflight, timeout=max(2.0, wr.get("drain_max", 6.0)))
         if inflight:
-            await asyncio.wait(inflight, timeout=15)
+            errors["no answer by the end of the window"] += len(inflight)
 
     async def lag_sampler(self, stop: asyncio.Event, lags: list[float]) -> None:
         step = 0.01
@@ -316,23 +358,31 @@ class Worker:
         delay = start - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+        gc.disable()  # no collection pauses inside a measurement (re-enabled below)
         cpu0, wall0 = time.process_time(), time.monotonic()
         stop, lags = asyncio.Event(), []
         sampler = self.spawn(self.lag_sampler(stop, lags))
         per_room: dict[int, dict] = {}
         writers = []
         for wr in cmd["writers"]:
+            wr["drain_max"] = cmd.get("drain_max", 6.0)
             out = per_room[wr["room"]] = {"ok": [], "errors": Counter(), "wlat": [], "samples": []}
             writers.append(self.spawn(self.writer(wr, self.win, start, duration, out)))
         if writers:
             await asyncio.wait(writers, timeout=duration + 20)
+        # Drain: at least `drain` s after the last post, longer while cards still arrive (a
+        # late delivery is slow, not missing), at most `drain_max` s.
         end = start + duration + cmd.get("drain", 1.0)
+        end_max = start + duration + cmd.get("drain_max", 6.0)
         delay = end - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+        while time.monotonic() < end_max and time.monotonic_ns() - self.last_rx < 500_000_000:
+            await asyncio.sleep(0.1)
         stop.set()
         await sampler
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+        gc.enable()
         self.win = -1
         lat_path = os.path.join(self.scratch, f"lat-{self.index}-{cmd['win']}.bin")
         with open(lat_path, "wb") as f:
@@ -348,15 +398,25 @@ class Worker:
             errors.update(o["errors"])
             samples.extend(o["samples"])
         return {
-            "lat_file": lat_path, "wlat_file": wlat_path, "received": len(self.lat),
-            "counts": {str(room): {str(k): n for k, n in c.items()}
-                       for room, c in self.counts.items()},
+            "lat_file": lat_path,
+            "wlat_file": wlat_path,
+            "received": len(self.lat),
+            "counts": {
+                str(room): {str(k): n for k, n in c.items()} for room, c in self.counts.items()
+            },
             "healthy": {str(k): v for k, v in healthy.items()},
             "ok": {str(room): o["ok"] for room, o in per_room.items()},
-            "write_errors": dict(errors), "write_error_samples": samples[:3],
-            "dupes": self.dupes, "stale": self.stale, "misrouted": self.misrouted,
-            "bad": self.bad, "seq_gaps": self.seq_gaps, "seq_back": self.seq_back,
-            "lost": self.lost - lost0, "cpu_s": cpu, "wall_s": wall,
+            "write_errors": dict(errors),
+            "write_error_samples": samples[:3],
+            "dupes": self.dupes,
+            "stale": self.stale,
+            "misrouted": self.misrouted,
+            "bad": self.bad,
+            "seq_gaps": self.seq_gaps,
+            "seq_back": self.seq_back,
+            "lost": self.lost - lost0,
+            "cpu_s": cpu,
+            "wall_s": wall,
             "lag_p99_ms": lags[int(0.99 * (len(lags) - 1))] if lags else 0.0,
             "lag_max_ms": lags[-1] if lags else 0.0,
         }
