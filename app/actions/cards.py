@@ -10,7 +10,6 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Card, Vote, Workshop
 from ..domain import rules
-from ..domain.errors import NotAllowedInPhase
 from ..domain.rules import Actor, CardKind, Evidence, Role
 from ..domain.visibility import card_view
 from .base import Events, meeting_of
@@ -115,10 +114,8 @@ def vote(
     card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
     existing = queries.get_vote(session, card_id=card_id, participant_id=actor.id)
     used = len(queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id))
-    rules.check_vote(meeting.phase, actor, already_voted=existing is not None, votes_used=used)
-    if card.hidden or card.private:
-        raise NotAllowedInPhase("This card is not on the board, so it cannot be voted for.",
-                                code="card_not_on_board")
+    rules.check_vote(meeting.phase, actor, already_voted=existing is not None, votes_used=used,
+                     on_board=not (card.hidden or card.private))
     session.add(Vote(card_id=card_id, participant_id=actor.id, workshop_id=workshop.id,
                      created_at=now))
     card.votes += 1

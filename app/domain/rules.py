@@ -186,10 +186,16 @@ def check_edit_card(
         )
 
 
-def check_vote(phase: Phase, actor: Actor, *, already_voted: bool, votes_used: int) -> None:
+def check_vote(
+    phase: Phase, actor: Actor, *, already_voted: bool, votes_used: int, on_board: bool = True
+) -> None:
+    """`on_board` is False for a hidden card or a private one not yet revealed."""
     check_writer(actor, (Role.visitor,), "vote")
     if phase not in VOTING_PHASES:
         raise NotAllowedInPhase("Voting is open during analysis and feedback only.")
+    if not on_board:
+        raise NotAllowedInPhase("This card is not on the board, so it cannot be voted for.",
+                                code="card_not_on_board")
     if already_voted:
         raise NotAllowedInPhase("You have already voted for this card.", code="already_voted")
     if votes_used >= VOTES_PER_VISITOR:

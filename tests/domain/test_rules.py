@@ -238,3 +238,10 @@ def test_check_speakers_keeps_order_and_drops_repeats() -> None:
     with pytest.raises(Invalid) as caught:
         check_speakers([2, 7], {2, 3})
     assert caught.value.code == "speaker_not_host" and "7" in caught.value.detail
+
+
+def test_a_card_off_the_board_cannot_be_voted_for() -> None:
+    with pytest.raises(NotAllowedInPhase) as refused:
+        check_vote(Phase.analysis, VISITOR, already_voted=False, votes_used=0, on_board=False)
+    assert refused.value.code == "card_not_on_board"
+    check_vote(Phase.analysis, VISITOR, already_voted=False, votes_used=0, on_board=True)
