@@ -91,9 +91,9 @@ def edit_card(
 
 
 def _vote_change(
-    session: Session, workshop: Workshop, *, actor: Actor, card: Card, voted: bool
+    *, actor: Actor, card: Card, voted: bool, voted_ids: list[int]
 ) -> tuple[int, dict, Events]:
-    voted_ids = queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id)
+    """The answer and the event for a vote given or taken back; `voted_ids` is after it."""
     used = len(voted_ids)
     data = {
         "card_id": card.id,
@@ -112,16 +112,15 @@ def vote(
 ) -> tuple[int, dict, Events]:
     meeting = meeting_of(workshop)
     card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
-    existing = queries.get_vote(session, card_id=card_id, participant_id=actor.id)
-    used = len(queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id))
-    rules.check_vote(meeting.phase, actor, already_voted=existing is not None, votes_used=used,
-                     on_board=not (card.hidden or card.private))
+    before = queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id)
+    rules.check_vote(meeting.phase, actor, already_voted=card_id in before,
+                     votes_used=len(before), on_board=not (card.hidden or card.private))
     session.add(Vote(card_id=card_id, participant_id=actor.id, workshop_id=workshop.id,
                      created_at=now))
     card.votes += 1
     session.add(card)
     session.flush()
-    return _vote_change(session, workshop, actor=actor, card=card, voted=True)
+    return _vote_change(actor=actor, card=card, voted=True, voted_ids=sorted([*before, card_id]))
 
 
 def unvote(
@@ -131,8 +130,10 @@ def unvote(
     card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
     existing = queries.get_vote(session, card_id=card_id, participant_id=actor.id)
     rules.check_unvote(meeting.phase, actor, has_voted=existing is not None)
+    before = queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id)
     session.delete(existing)
     card.votes -= 1
     session.add(card)
     session.flush()
-    return _vote_change(session, workshop, actor=actor, card=card, voted=False)
+    return _vote_change(actor=actor, card=card, voted=False,
+                        voted_ids=[i for i in before if i != card_id])

@@ -11,7 +11,7 @@ from ..db.models import Workshop
 from ..domain import meeting as rules
 from ..domain.rules import Actor, Role, check_writer
 from .base import Events, meeting_of, store_meeting
-from .state import state_for, timer_view
+from .state import state_for
 
 
 def change_phase(
@@ -41,7 +41,7 @@ def command_timer(
     after, events = rules.command_timer(meeting_of(workshop), action, seconds, now)
     store_meeting(workshop, after)
     session.add(workshop)
-    return 200, timer_view(workshop, now), events
+    return 200, after.timer_dict(now), events
 
 
 def set_mute(

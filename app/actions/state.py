@@ -14,11 +14,6 @@ from .base import meeting_of
 from .lobby import waiting
 
 
-def timer_view(workshop: Workshop, now: datetime) -> dict:
-    meeting = meeting_of(workshop)
-    return {**meeting.timer.as_dict(now), "phase": meeting.phase.value}
-
-
 def state_for(session: Session, *, workshop: Workshop, viewer: Actor, now: datetime) -> dict:
     """Everything a participant's screen needs, filtered for them. Presence is added by the hub."""
     meeting = meeting_of(workshop)
@@ -30,7 +25,7 @@ def state_for(session: Session, *, workshop: Workshop, viewer: Actor, now: datet
         "workshop": board["workshop"],
         "phase": meeting.phase.value,
         "agenda": meeting.agenda_dicts(),
-        "timer": timer_view(workshop, now),
+        "timer": meeting.timer_dict(now),
         "mute": meeting.mute.as_dict(),
         "participants": board["participants"],
         "cards": [card_view(card, viewer) for card in board["cards"]],

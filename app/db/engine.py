@@ -65,10 +65,6 @@ class Database:
             options["isolation_level"] = "REPEATABLE READ"
         self._read_engine = self.engine.execution_options(**options)
 
-    @property
-    def is_postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session for a write: on SQLite it holds the write lock from its first statement."""

@@ -120,7 +120,7 @@ def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list
         session.exec(
             select(Vote.card_id)
             .where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id)
-            .order_by(col(Vote.created_at), col(Vote.card_id))
+            .order_by(col(Vote.card_id))
         )
     )
 

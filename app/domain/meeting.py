@@ -28,6 +28,10 @@ class Meeting:
     def agenda_dicts(self) -> list[dict]:
         return [item.as_dict() for item in self.agenda]
 
+    def timer_dict(self, now: datetime) -> dict:
+        """The timer as screens get it: a deadline, the server's clock, and its phase."""
+        return {**self.timer.as_dict(now), "phase": self.phase.value}
+
 
 def opening(agenda: Agenda) -> Meeting:
     """A new meeting: in welcome, its timer set to the welcome slot but not started."""
@@ -51,7 +55,7 @@ def change_phase(meeting: Meeting, to: str, now: datetime) -> tuple[Meeting, lis
     ]
     if mute != meeting.mute:
         events.append(("mute.changed", {**mute.as_dict(), "phase": target.value}))
-    events.append(("timer.changed", {**timer.as_dict(now), "phase": target.value}))
+    events.append(("timer.changed", after.timer_dict(now)))
     return after, events
 
 
@@ -87,7 +91,7 @@ def command_timer(
     if agenda != meeting.agenda:
         events.append(("agenda.changed", {"agenda": after.agenda_dicts(),
                                           "phase": meeting.phase.value}))
-    events.append(("timer.changed", {**new.as_dict(now), "phase": meeting.phase.value}))
+    events.append(("timer.changed", after.timer_dict(now)))
     return after, events
 
 

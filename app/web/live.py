@@ -48,12 +48,9 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
 def _start(svc: Services, workshop_id: str, viewer: Actor, since: int | None
            ) -> tuple[dict | None, list[dict]]:
     """A snapshot, or the events after `since` when all of them are still kept."""
+    # The reader sees one snapshot (REPEATABLE READ on PostgreSQL, see db/engine.py), so the
+    # head and the cards read below agree.
     with svc.db.reader() as session:
-        if svc.db.is_postgres:
-            # One snapshot of the database for every read below. Under PostgreSQL's default
-            # (read committed) a card committed between reading the head and reading the cards
-            # would be in the snapshot and then arrive again as the next event.
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         workshop = queries.get_workshop(session, workshop_id=workshop_id)
         head = workshop.last_seq
         if since is not None and 0 <= since <= head:
