@@ -22,7 +22,10 @@ from ..security import seal, unseal
 
 Events = list[tuple[str, dict]]
 # apply(session, locked workshop or None, now) -> (HTTP status, body, events)
-Apply = Callable[[Session, Workshop | None, datetime], tuple[int, dict, Events]]
+# The body may be a function: it is then called after the events are numbered, for an answer
+# that shows the state as of this write (its seq included).
+Body = dict | Callable[[], dict]
+Apply = Callable[[Session, Workshop | None, datetime], tuple[int, Body, Events]]
 
 PRUNE_EVERY = 256
 
@@ -132,7 +135,7 @@ def _write_once(
             )
             if found is not None:
                 return _replay(found, idempotency, secret_key)
-        status, body, pending = apply(session, workshop, now)
+        status, answer, pending = apply(session, workshop, now)
         written: list[dict] = []
         if workshop is not None and pending:
             written = queries.append_events(session, workshop=workshop, events=pending, at=now)
@@ -140,6 +143,7 @@ def _write_once(
                 queries.prune_events(
                     session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
                 )
+        body = answer() if callable(answer) else answer
         if idempotency is not None:
             session.add(
                 IdempotentResponse(

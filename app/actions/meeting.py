@@ -10,22 +10,19 @@ from ..db import queries
 from ..db.models import Workshop
 from ..domain import meeting as rules
 from ..domain.rules import Actor, Role, check_writer
-from .base import Events, meeting_of, store_meeting
+from .base import Body, Events, meeting_of, store_meeting
 from .state import state_for
 
 
 def change_phase(
     session: Session, workshop: Workshop, *, actor: Actor, to: str, now: datetime
-) -> tuple[int, dict, Events]:
+) -> tuple[int, Body, Events]:
     check_writer(actor, (Role.facilitator,), "change the phase")
     after, events = rules.change_phase(meeting_of(workshop), to, now)
     store_meeting(workshop, after)
     session.add(workshop)
-    session.flush()
-    # The reply is the state after this write; its seq includes the events being appended.
-    state = state_for(session, workshop=workshop, viewer=actor, now=now)
-    state["seq"] += len(events)
-    return 200, state, events
+    # The reply is the whole state after this write, read once its events have their seq.
+    return 200, lambda: state_for(session, workshop=workshop, viewer=actor, now=now), events
 
 
 def command_timer(
