@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -25,12 +25,46 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_KEY_MAX = 200
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who a token proves: fixed when the participant joins, never changed or withdrawn."""
+
+    id: int
+    role: Role
+    name: str
+    workshop_id: str
+
+
+class KnownTokens:
+    """Tokens this worker has already proven, by their hash.
+
+    Every request names its caller, and looking the token up cost more than the card it
+    carried. A participant's id, role, name and workshop never change and tokens are not
+    withdrawn, so a proven token stays proven and nothing needs invalidating, on any worker.
+    Unknown tokens are never remembered: someone who just joined must work at once.
+    """
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._known: dict[str, Identity] = {}
+
+    def get(self, token_hash: str) -> Identity | None:
+        return self._known.get(token_hash)
+
+    def add(self, token_hash: str, identity: Identity) -> None:
+        if len(self._known) >= self.size:
+            # Oldest first: a full table loses the tokens of meetings long over.
+            del self._known[next(iter(self._known))]
+        self._known[token_hash] = identity
+
+
 @dataclass
 class Services:
     settings: Settings
     db: Database
     hub: Hub
     clock: Callable[[], datetime]
+    known_tokens: KnownTokens = field(default_factory=KnownTokens)
 
 
 def get_services(request: Request) -> Services:
@@ -73,12 +107,10 @@ def presented_token(
     return None, False
 
 
-def identify(db: Database, *, workshop_id: str, token: str | None, by_cookie: bool) -> Caller:
-    if not token:
-        raise ApiError("Join the peer assist first: this needs a participant's token.",
-                       status=401, code="unauthorized")
+def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
+    """The participant behind a token, from the database: 401 unknown, 403 another workshop."""
     with db.reader() as session:
-        participant = queries.participant_by_token(session, token_hash=hash_secret(token))
+        participant = queries.participant_by_token(session, token_hash=token_hash)
         if participant is None:
             raise ApiError("That token is not valid. Join again with your invite link.",
                            status=401, code="unauthorized")
@@ -87,8 +119,24 @@ def identify(db: Database, *, workshop_id: str, token: str | None, by_cookie: bo
             raise ApiError("Your token belongs to another peer assist.", status=403,
                            code="forbidden")
         assert participant.id is not None
-        return Caller(participant.id, Role(participant.role), participant.name,
-                      participant.workshop_id, token, by_cookie)
+        return Identity(participant.id, Role(participant.role), participant.name,
+                        participant.workshop_id)
+
+
+async def caller_for(services: Services, *, workshop_id: str, token: str | None,
+                     by_cookie: bool) -> Caller:
+    """Who is calling: from the tokens already proven here, else from the database."""
+    if not token:
+        raise ApiError("Join the peer assist first: this needs a participant's token.",
+                       status=401, code="unauthorized")
+    token_hash = hash_secret(token)
+    identity = services.known_tokens.get(token_hash)
+    if identity is None or identity.workshop_id != workshop_id:
+        identity = await run_in_threadpool(identify, services.db, workshop_id=workshop_id,
+                                           token_hash=token_hash)
+        services.known_tokens.add(token_hash, identity)
+    return Caller(identity.id, identity.role, identity.name, identity.workshop_id, token,
+                  by_cookie)
 
 
 async def get_caller(request: Request, workshop_id: str) -> Caller:
@@ -96,9 +144,8 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
     token, by_cookie = presented_token(
         services.settings, workshop_id, dict(request.headers), dict(request.cookies)
     )
-    caller = await run_in_threadpool(
-        identify, services.db, workshop_id=workshop_id, token=token, by_cookie=by_cookie
-    )
+    caller = await caller_for(services, workshop_id=workshop_id, token=token,
+                              by_cookie=by_cookie)
     if by_cookie and request.method in UNSAFE_METHODS:
         # A cookie rides along on any request the browser makes; the CSRF token proves the
         # request came from our own page.

@@ -16,7 +16,7 @@ from ..db import queries
 from ..domain.errors import RuleError
 from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
-from .deps import Caller, Services, identify, presented_token
+from .deps import Caller, Services, caller_for, presented_token
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,7 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
             token = None
-        return await run_in_threadpool(identify, svc.db, workshop_id=workshop_id, token=token,
-                                       by_cookie=by_cookie)
+        return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
         await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
