@@ -39,23 +39,24 @@ def add_card(
 ) -> tuple[int, dict, Events]:
     meeting = meeting_of(workshop)
     rules.check_add_card(meeting.phase, actor, meeting.mute, new.kind)
-    card = Card(
-        workshop_id=workshop.id,
-        author_id=actor.id,
-        kind=new.kind.value,
-        text=new.text,
-        evidence=new.evidence.value if new.evidence else None,
-        source_url=new.source_url,
-        anonymous=new.anonymous,
+    values = {
+        "workshop_id": workshop.id,
+        "author_id": actor.id,
+        "kind": new.kind.value,
+        "text": new.text,
+        "evidence": new.evidence.value if new.evidence else None,
+        "source_url": new.source_url,
+        "anonymous": new.anonymous,
+        "theme": None,
+        "hidden": False,
         # During private writing only the author and the facilitator see a card until reveal.
-        private=workshop.private_writing and actor.role is not Role.facilitator,
-        phase=meeting.phase.value,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(card)
-    session.flush()
-    record = queries.card_with_author(session, card=card)
+        "private": workshop.private_writing and actor.role is not Role.facilitator,
+        "votes": 0,
+        "phase": meeting.phase.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+    record = queries.insert_card(session, values=values)
     return 201, card_view(record, actor), [("card.added", record)]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from .models import Action, Card, Commitment, Participant, Workshop
 
 
@@ -28,7 +30,7 @@ def participant_record(p: Participant) -> dict:
     return {"id": p.id, "name": p.name, "role": p.role, "signal": p.signal}
 
 
-def card_record(c: Card, author: Participant) -> dict:
+def card_record(c: Card | sa.Row, author: Participant | sa.Row) -> dict:
     """The whole card, author included; `visibility.card_view` decides what a viewer gets."""
     return {
         "id": c.id,
