@@ -18,6 +18,7 @@ from typing import Protocol
 
 from ..domain.rules import Actor
 from .backends.base import Backend, Presence, PresenceEntry
+from .uvicorn_ws import text_frame
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,11 @@ class Subscriber:
     conn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     queue: asyncio.Queue[Frame | None] = field(init=False)
     lost: asyncio.Event = field(default_factory=asyncio.Event)
+    # Writes a frame straight to the socket, or says no (see realtime/uvicorn_ws.py). Set
+    # once the snapshot or replay is out: nothing may overtake it.
+    write: Callable[[bytes], bool] | None = None
+    # A frame taken from the queue is on its way: nothing may overtake it either.
+    sending: bool = False
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
@@ -77,6 +83,27 @@ class Subscriber:
             self.lost.set()
             return
         self.queue.put_nowait(frame)
+
+    def deliver(self, seq: int | None, text: str, framed: bytes) -> None:
+        """Write the frame now when it is next in line and the socket takes it, else queue it.
+
+        Most deliveries go straight to the socket: one write, no task switch. Whatever could
+        reorder or lose a frame (a backlog, a frame in flight, a gap in seq, a full buffer)
+        sends it through the queue, where the order is kept and gaps are filled."""
+        if seq is not None and seq <= self.last_seq:
+            return  # a repeat (brokers may deliver twice); the queue would drop it too
+        if (
+            self.write is not None
+            and not self.sending
+            and self.queue.empty()
+            and not self.lost.is_set()
+            and (seq is None or seq == self.last_seq + 1)
+            and self.write(framed)
+        ):
+            if seq is not None:
+                self.last_seq = seq
+            return
+        self.offer((seq, text))
 
 
 @dataclass(eq=False)
@@ -217,7 +244,9 @@ class Hub:
     async def frames(self, sub: Subscriber) -> AsyncIterator[str]:
         """The subscriber's frames in seq order, each once, missed ones fetched from the record."""
         while True:
+            sub.sending = False
             frame = await sub.queue.get()
+            sub.sending = True
             if frame is None:
                 async for text in self._fill(sub, None):
                     yield text
@@ -282,13 +311,15 @@ class Hub:
                 self._recount(workshop_id)
             return
         for event in payload["events"]:
-            rendered: dict[Hashable, str] = {}
+            seq = event["seq"]
+            rendered: dict[Hashable, tuple[str, bytes]] = {}
             for sub in room.subscribers:
                 key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
-                text = rendered.get(key)
-                if text is None:
-                    text = rendered[key] = sub.renderer.render(event, sub.viewer)
-                sub.offer((event["seq"], text))
+                frame = rendered.get(key)
+                if frame is None:
+                    text = sub.renderer.render(event, sub.viewer)
+                    frame = rendered[key] = (text, text_frame(text))
+                sub.deliver(seq, *frame)
 
     def _check(self, workshop_id: str, *, refresh: bool = False) -> None:
         room = self.rooms.get(workshop_id)
@@ -337,12 +368,13 @@ class Hub:
         if summary == room.presence:
             return
         room.presence = summary
-        rendered: dict[str, str] = {}
+        rendered: dict[str, tuple[str, bytes]] = {}
         for sub in list(room.subscribers):
             name = sub.renderer.name
             if name not in rendered:
-                rendered[name] = sub.renderer.render_presence(summary)
-            sub.offer((None, rendered[name]))
+                text = sub.renderer.render_presence(summary)
+                rendered[name] = (text, text_frame(text))
+            sub.deliver(None, *rendered[name])
 
     async def _sweep_presence(self) -> None:
         """Keep this worker's connections alive in presence and notice others' expiring."""

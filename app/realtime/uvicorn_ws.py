@@ -1,6 +1,7 @@
-"""uvicorn's sans-I/O websocket protocol, made to let go of peers that stop reading.
+"""uvicorn's sans-I/O websocket protocol, made to let go of peers that stop reading, and to
+take a live event framed once for the whole room.
 
-Three changes, all about a peer that no longer reads (a stuck tab, a laptop that vanished):
+Three changes are about a peer that no longer reads (a stuck tab, a laptop that vanished):
 - A small kernel send buffer. Linux grows a socket's buffer up to 4 MB for a peer that reads
   nothing, so we would only notice the peer after megabytes. With a fixed 64 KiB (the kernel
   doubles it) the send queue fills within a few hundred events and the hub lets go. A live
@@ -11,6 +12,14 @@ Three changes, all about a peer that no longer reads (a stuck tab, a laptop that
 - A connection that has been closing for a grace period is aborted. `transport.close()` first
   flushes the write buffer, which a stuck peer never takes, so the socket and its buffer would
   stay forever. The peer loses nothing it cannot get back with `since`.
+
+And one about cost: each connection offers the app a `write` (the ASGI scope's extension
+FRAMES) that takes bytes already framed. A live event is the same bytes for everyone with
+the same view of it, so the hub frames it once and writes it to each socket directly,
+instead of one ASGI send, with its task switch and its framing, per person in the room.
+The write is refused, and the app falls back to its queue and the ordinary send, whenever
+anything could make the direct bytes wrong or unfair: the socket is not open, is closing,
+has a full buffer, or compresses (permessage-deflate frames belong to one connection).
 """
 
 from __future__ import annotations
@@ -21,9 +30,17 @@ import socket
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 CLOSE_GRACE_S = 5.0
 SEND_BUFFER_BYTES = 64 * 1024
+FRAMES = "peer-assist.frames"
+
+
+def text_frame(text: str) -> bytes:
+    """One unfragmented, uncompressed server-to-client text frame (servers never mask)."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
 
 class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -36,6 +53,26 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
         self._finishing_seen = False
         self._watch: asyncio.TimerHandle | None = self.loop.call_later(
             CLOSE_GRACE_S, self._watch_close)
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][FRAMES] = {"write": self.write_frame}
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write a frame made by `text_frame` now, if nothing could make that wrong."""
+        if (
+            self.disconnected
+            or self.close_sent
+            or self.conn.state is not State.OPEN
+            or self.conn.extensions
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(frame)
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._watch is not None:

@@ -16,6 +16,7 @@ from ..db import queries
 from ..domain.errors import RuleError
 from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
+from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,11 @@ async def _catch_up(websocket: WebSocket, svc: Services, sub: Subscriber,
 
 
 async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
+    direct = websocket.scope.get("extensions", {}).get(FRAMES)
+    if direct is not None:
+        # From here on the hub may write frames straight to the socket (see uvicorn_ws.py).
+        sub.write = direct["write"]
+
     async def send() -> None:
         async for text in svc.hub.frames(sub):
             await websocket.send_text(text)
@@ -129,6 +135,7 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        sub.write = None
         for task in tasks:
             task.cancel()
         for task in tasks:
