@@ -9,6 +9,7 @@ import json
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
+from app.realtime.backends import backend_for
 from app.realtime.hub import Hub, Subscriber
 from app.realtime.uvicorn_ws import text_frame
 from tests.realtime.test_backends import Record, new_sub
@@ -44,8 +45,6 @@ def parse(frame: bytes) -> str:
 
 
 async def hub_with(record: Record) -> Hub:
-    from app.realtime.backends import backend_for
-
     backend, presence = backend_for("", presence_ttl_s=30)
     hub = Hub(backend, presence, record.fetch, presence_ttl_s=30)
     await hub.start()
