@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..actions.base import Apply, IdempotencyKey, Outcome, run_write
-from ..actions.state import state_for
+from ..actions.state import Boards, state_for
 from ..db import queries
 from ..db.engine import Database
 from ..domain.rules import Actor, Role
@@ -65,6 +65,7 @@ class Services:
     hub: Hub
     clock: Callable[[], datetime]
     known_tokens: KnownTokens = field(default_factory=KnownTokens)
+    boards: Boards = field(default_factory=Boards)
 
 
 def get_services(request: Request) -> Services:
@@ -169,7 +170,8 @@ async def participant_state(services: Services, workshop_id: str, viewer: Actor)
     def read() -> dict:
         with services.db.reader() as session:
             workshop = queries.get_workshop(session, workshop_id=workshop_id)
-            return state_for(session, workshop=workshop, viewer=viewer, now=services.clock())
+            return state_for(session, workshop=workshop, viewer=viewer, now=services.clock(),
+                             boards=services.boards)
 
     state = await run_in_threadpool(read)
     state["presence"] = await services.hub.presence_of(workshop_id)

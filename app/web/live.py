@@ -61,7 +61,8 @@ def _start(svc: Services, workshop_id: str, viewer: Actor, since: int | None
                 page = queries.events_after(session, workshop_id=workshop_id, after=since,
                                             limit=REPLAY_PAGE)
                 return None, page
-        return state_for(session, workshop=workshop, viewer=viewer, now=svc.clock()), []
+        return state_for(session, workshop=workshop, viewer=viewer, now=svc.clock(),
+                         boards=svc.boards), []
 
 
 async def follow(
