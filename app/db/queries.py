@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -219,22 +220,20 @@ def append_events(
     return [event_dict(row) for row in rows]
 
 
-def event_dict(row: Event | dict) -> dict:
-    if isinstance(row, dict):
-        return {"seq": row["seq"], "type": row["type"], "at": row["at"].isoformat(),
-                "data": row["data"], "workshop_id": row["workshop_id"]}
-    return {"seq": row.seq, "type": row.type, "at": row.at.isoformat(), "data": row.data,
-            "workshop_id": row.workshop_id}
+def event_dict(row: Mapping) -> dict:
+    """An event as the stream carries it, from its row's columns."""
+    return {"seq": row["seq"], "type": row["type"], "at": row["at"].isoformat(),
+            "data": row["data"], "workshop_id": row["workshop_id"]}
 
 
 def events_after(
     session: Session, *, workshop_id: str, after: int, until: int | None = None, limit: int = 1000
 ) -> list[dict]:
-    query = select(Event).where(Event.workshop_id == workshop_id, Event.seq > after)
+    query = sa.select(_EVENT).where(_EVENT.c.workshop_id == workshop_id, _EVENT.c.seq > after)
     if until is not None:
-        query = query.where(Event.seq <= until)
-    rows = session.exec(query.order_by(col(Event.seq)).limit(limit))
-    return [event_dict(r) for r in rows]
+        query = query.where(_EVENT.c.seq <= until)
+    rows = session.execute(query.order_by(_EVENT.c.seq).limit(limit))
+    return [event_dict(r._mapping) for r in rows]
 
 
 def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
