@@ -100,12 +100,6 @@ def get_card(session: Session, *, workshop_id: str, card_id: int) -> Card:
     return card
 
 
-def card_with_author(session: Session, *, card: Card) -> dict:
-    author = session.get(Participant, card.author_id)
-    assert author is not None
-    return card_record(card, author)
-
-
 # The commonest write is a new card, on every laptop at once. The ORM's unit of work cost
 # several times the insert itself, so the rows a card adds are written with plain inserts.
 _CARD = Card.__table__
@@ -123,11 +117,14 @@ _SET_HEAD = (
 )
 
 
-def insert_card(session: Session, *, values: dict) -> dict:
-    """Insert a new card (every column but its id) and return its record, author included."""
-    card = session.execute(_INSERT_CARD, values).one()
+def card_with_author(session: Session, *, card: Card | sa.Row) -> dict:
     author = session.execute(_AUTHOR, {"author_id": card.author_id}).one()
     return card_record(card, author)
+
+
+def insert_card(session: Session, *, values: dict) -> dict:
+    """Insert a new card (every column but its id) and return its record, author included."""
+    return card_with_author(session, card=session.execute(_INSERT_CARD, values).one())
 
 
 def cards(session: Session, *, workshop_id: str) -> list[dict]:
