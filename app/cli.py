@@ -66,8 +66,7 @@ def serve() -> None:
         log_level=os.environ.get("LOG_LEVEL", "info"),
         timeout_graceful_shutdown=10,
     )
-    print(f"Peer Assist Live is running: open {settings.base_url}/ (Ctrl+C to stop)",
-          flush=True)
+    print(f"Peer Assist Live is running: open {settings.base_url}/ (Ctrl+C to stop)", flush=True)
     # Server.run (not asyncio.run) lets uvicorn set up its event loop: uvloop where installed.
     Server(config).run()
 

@@ -29,16 +29,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
-               ) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> FastAPI:
     settings = settings or load_settings()
     db = Database(settings.database)
 
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
             with db.reader() as session:
-                return queries.events_after(session, workshop_id=workshop_id, after=after,
-                                            until=until, limit=settings.event_history)
+                return queries.events_after(
+                    session,
+                    workshop_id=workshop_id,
+                    after=after,
+                    until=until,
+                    limit=settings.event_history,
+                )
 
         return await run_in_threadpool(read)
 
@@ -86,17 +92,27 @@ def describe_api(app: FastAPI) -> dict:
     """The OpenAPI document, with what FastAPI cannot see: bearer auth and Idempotency-Key."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                         description=app.description, routes=app.routes)
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
     schema.setdefault("components", {})["securitySchemes"] = {
-        "bearer": {"type": "http", "scheme": "bearer",
-                   "description": "A participant's token, from creating or joining."},
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A participant's token, from creating or joining.",
+        },
     }
     idempotency = {
-        "name": "Idempotency-Key", "in": "header", "required": False,
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
         "schema": {"type": "string", "maxLength": 200},
         "description": "A repeat with the same key from the same participant returns the "
-                       "first result and changes nothing.",
+        "first result and changes nothing.",
     }
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():

@@ -140,9 +140,13 @@ def clock() -> Clock:
 def make_settings(tmp_path: Path, database_url: str, **overrides: object):  # type: ignore[no-untyped-def]
     from app.settings import load_settings
 
-    return load_settings(data_dir=tmp_path / "data", database_url=database_url,
-                         secret_key="test-secret-key", public_url="http://testserver",
-                         **overrides)
+    return load_settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-key",
+        public_url="http://testserver",
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -194,8 +198,13 @@ class Server:
             self.log_handle = None
 
 
-def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
-                 extra_env: dict[str, str] | None = None) -> Server:
+def start_server(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    redis_url: str = "",
+    extra_env: dict[str, str] | None = None,
+) -> Server:
     port = free_port()
     log = tmp_path / f"server-{port}.log"
     env = {
@@ -210,8 +219,13 @@ def start_server(tmp_path: Path, database_url: str, *, redis_url: str = "",
         **(extra_env or {}),
     }
     handle = log.open("w")
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
-                               stdout=handle, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 45
     while time.monotonic() < deadline:
         if process.poll() is not None:

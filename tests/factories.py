@@ -51,14 +51,19 @@ async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
     response = await client.post(f"{API}/workshops", json=workshop_body(**overrides))
     assert response.status_code == 201, response.text
     data = response.json()
-    facilitator = Person(data["participant"]["id"], data["participant"]["name"], "facilitator",
-                         data["facilitator_token"])
+    facilitator = Person(
+        data["participant"]["id"],
+        data["participant"]["name"],
+        "facilitator",
+        data["facilitator_token"],
+    )
     return Room(data["workshop"]["id"], facilitator, data["invites"], data)
 
 
 async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> Person:
-    response = await client.post(f"{API}/join/{room.invites[role]['code']}",
-                                 json={"name": name, "accept_ground_rules": True})
+    response = await client.post(
+        f"{API}/join/{room.invites[role]['code']}", json={"name": name, "accept_ground_rules": True}
+    )
     assert response.status_code == 201, response.text
     data = response.json()
     person = Person(data["participant"]["id"], name, role, data["token"])
@@ -67,16 +72,21 @@ async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> P
 
 
 async def move(client: httpx.AsyncClient, room: Room, to: str) -> dict:
-    response = await client.post(f"{API}/workshops/{room.id}/phase", json={"to": to},
-                                 headers=room.facilitator.headers)
+    response = await client.post(
+        f"{API}/workshops/{room.id}/phase", json={"to": to}, headers=room.facilitator.headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def add_card(client: httpx.AsyncClient, room: Room, who: Person, kind: str, text: str,
-                   **extra: object) -> httpx.Response:
-    return await client.post(f"{API}/workshops/{room.id}/cards",
-                             json={"kind": kind, "text": text, **extra}, headers=who.headers)
+async def add_card(
+    client: httpx.AsyncClient, room: Room, who: Person, kind: str, text: str, **extra: object
+) -> httpx.Response:
+    return await client.post(
+        f"{API}/workshops/{room.id}/cards",
+        json={"kind": kind, "text": text, **extra},
+        headers=who.headers,
+    )
 
 
 async def state(client: httpx.AsyncClient, room: Room, who: Person) -> dict:

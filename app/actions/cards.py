@@ -73,7 +73,11 @@ def edit_card(
     card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
     moderates = changes.theme is not None or changes.clear_theme or changes.hidden is not None
     rules.check_edit_card(
-        meeting.phase, actor, meeting.mute, author_id=card.author_id, new_kind=changes.kind,
+        meeting.phase,
+        actor,
+        meeting.mute,
+        author_id=card.author_id,
+        new_kind=changes.kind,
         moderates=moderates,
     )
     if changes.text is not None:
@@ -114,10 +118,16 @@ def vote(
     meeting = meeting_of(workshop)
     card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
     before = queries.votes_of(session, workshop_id=workshop.id, participant_id=actor.id)
-    rules.check_vote(meeting.phase, actor, already_voted=card_id in before,
-                     votes_used=len(before), on_board=not (card.hidden or card.private))
-    session.add(Vote(card_id=card_id, participant_id=actor.id, workshop_id=workshop.id,
-                     created_at=now))
+    rules.check_vote(
+        meeting.phase,
+        actor,
+        already_voted=card_id in before,
+        votes_used=len(before),
+        on_board=not (card.hidden or card.private),
+    )
+    session.add(
+        Vote(card_id=card_id, participant_id=actor.id, workshop_id=workshop.id, created_at=now)
+    )
     card.votes += 1
     session.add(card)
     session.flush()
@@ -136,5 +146,6 @@ def unvote(
     card.votes -= 1
     session.add(card)
     session.flush()
-    return _vote_change(actor=actor, card=card, voted=False,
-                        voted_ids=[i for i in before if i != card_id])
+    return _vote_change(
+        actor=actor, card=card, voted=False, voted_ids=[i for i in before if i != card_id]
+    )

@@ -17,8 +17,10 @@ from .base import Events, meeting_of
 
 
 def waiting(session: Session, *, workshop_id: str) -> list[dict]:
-    return [{"id": k.id, "name": k.name, "at": k.created_at.isoformat()}
-            for k in queries.waiting_knocks(session, workshop_id=workshop_id)]
+    return [
+        {"id": k.id, "name": k.name, "at": k.created_at.isoformat()}
+        for k in queries.waiting_knocks(session, workshop_id=workshop_id)
+    ]
 
 
 def _lobby_event(session: Session, workshop_id: str) -> tuple[str, dict]:
@@ -26,8 +28,13 @@ def _lobby_event(session: Session, workshop_id: str) -> tuple[str, dict]:
 
 
 def _admit(session: Session, knock: Knock, now: datetime) -> tuple[dict, Events]:
-    participant = Participant(workshop_id=knock.workshop_id, role=Role.visitor.value,
-                              name=knock.name, token_hash=knock.token_hash, joined_at=now)
+    participant = Participant(
+        workshop_id=knock.workshop_id,
+        role=Role.visitor.value,
+        name=knock.name,
+        token_hash=knock.token_hash,
+        joined_at=now,
+    )
     session.add(participant)
     session.flush()
     knock.participant_id = participant.id
@@ -42,8 +49,7 @@ def knock(
     """Wait in the lobby, or walk straight in when the facilitator lets everyone in."""
     if meeting_of(workshop).phase is Phase.closed:
         raise NotAllowedInPhase("This peer assist has closed.")
-    row = Knock(workshop_id=workshop.id, name=name, token_hash=hash_secret(token),
-                created_at=now)
+    row = Knock(workshop_id=workshop.id, name=name, token_hash=hash_secret(token), created_at=now)
     session.add(row)
     session.flush()
     if workshop.auto_admit:
@@ -53,14 +59,23 @@ def knock(
 
 
 def admit(
-    session: Session, workshop: Workshop, *, actor: Actor, knock_id: int, admit: bool,
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    knock_id: int,
+    admit: bool,
     now: datetime,
 ) -> tuple[int, dict, Events]:
     """Let one waiting person in as a visitor, or turn them away."""
     check_writer(actor, (Role.facilitator,), "admit people from the lobby")
     row = queries.get_knock(session, knock_id=knock_id)
-    if row is None or row.workshop_id != workshop.id or row.participant_id is not None or (
-            row.turned_away_at is not None):
+    if (
+        row is None
+        or row.workshop_id != workshop.id
+        or row.participant_id is not None
+        or (row.turned_away_at is not None)
+    ):
         raise NotFound("Nobody with that number is waiting.", code="knock_not_found")
     if admit:
         record, events = _admit(session, row, now)

@@ -36,7 +36,11 @@ def set_private_writing(
 
 
 def set_spotlight(
-    session: Session, workshop: Workshop, *, actor: Actor, card_id: int | None,
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    card_id: int | None,
     theme: str | None,
 ) -> tuple[int, dict, Events]:
     """Put one card or one theme large on the projector, or clear it (both None)."""
@@ -47,8 +51,9 @@ def set_spotlight(
     if card_id is not None:
         card = queries.get_card(session, workshop_id=workshop.id, card_id=card_id)
         if card.hidden or card.private:
-            raise NotAllowedInPhase("Hidden or private cards cannot go in the spotlight.",
-                                    code="card_not_on_board")
+            raise NotAllowedInPhase(
+                "Hidden or private cards cannot go in the spotlight.", code="card_not_on_board"
+            )
         spotlight = {"card_id": card_id}
     elif theme is not None:
         spotlight = {"theme": theme}

@@ -51,8 +51,14 @@ def _shared_board(session: Session, workshop: Workshop, boards: Boards | None) -
     return board
 
 
-def state_for(session: Session, *, workshop: Workshop, viewer: Actor, now: datetime,
-              boards: Boards | None = None) -> dict:
+def state_for(
+    session: Session,
+    *,
+    workshop: Workshop,
+    viewer: Actor,
+    now: datetime,
+    boards: Boards | None = None,
+) -> dict:
     """Everything a participant's screen needs, filtered for them. Presence is added by the hub.
 
     `boards` lets snapshots at the same seq share one read of the board; the board is never

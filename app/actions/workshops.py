@@ -48,16 +48,25 @@ class NewWorkshop:
     planned: dict[str, int] | None = None
 
 
-def _new_invite(session: Session, *, workshop_id: str, role: str, now: datetime,
-                secret_key: str, base_url: str) -> dict:
+def _new_invite(
+    session: Session, *, workshop_id: str, role: str, now: datetime, secret_key: str, base_url: str
+) -> dict:
     code = Sealed(secret_key)
-    session.add(Invite(workshop_id=workshop_id, role=role, code_hash=hash_secret(code),
-                       nonce=code.nonce, created_at=now))
+    session.add(
+        Invite(
+            workshop_id=workshop_id,
+            role=role,
+            code_hash=hash_secret(code),
+            nonce=code.nonce,
+            created_at=now,
+        )
+    )
     return {"code": code, "url": Sealed(secret_key, code.nonce, url_template(base_url, "/j/"))}
 
 
-def current_invites(session: Session, *, workshop_id: str, secret_key: str, base_url: str
-                    ) -> dict[str, dict]:
+def current_invites(
+    session: Session, *, workshop_id: str, secret_key: str, base_url: str
+) -> dict[str, dict]:
     """The live invite link of each role, for the facilitator's console."""
     links = {}
     for role in INVITED_ROLES:
@@ -108,8 +117,14 @@ def create_workshop(
     )
     session.add(facilitator)
     invites = {
-        role.value: _new_invite(session, workshop_id=workshop.id, role=role.value, now=now,
-                                secret_key=secret_key, base_url=base_url)
+        role.value: _new_invite(
+            session,
+            workshop_id=workshop.id,
+            role=role.value,
+            now=now,
+            secret_key=secret_key,
+            base_url=base_url,
+        )
         for role in INVITED_ROLES
     }
     session.flush()
@@ -138,7 +153,12 @@ def find_invite(session: Session, *, code: str, revoked_too: bool = False) -> In
 
 
 def join(
-    session: Session, workshop: Workshop, *, invite: Invite, name: str, now: datetime,
+    session: Session,
+    workshop: Workshop,
+    *,
+    invite: Invite,
+    name: str,
+    now: datetime,
     secret_key: str,
 ) -> tuple[int, dict, Events]:
     token = Sealed(secret_key)
@@ -157,8 +177,14 @@ def join(
 
 
 def rotate_invite(
-    session: Session, workshop: Workshop, *, actor: Actor, role: str, now: datetime,
-    base_url: str, secret_key: str,
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    role: str,
+    now: datetime,
+    base_url: str,
+    secret_key: str,
 ) -> tuple[int, dict, Events]:
     """Withdraw a role's invite code (it then answers 410) and issue a new one."""
     check_writer(actor, (Role.facilitator,), "change invite links")
@@ -168,8 +194,14 @@ def rotate_invite(
         if invite.revoked_at is None:
             invite.revoked_at = now
             session.add(invite)
-    link = _new_invite(session, workshop_id=workshop.id, role=role, now=now,
-                       secret_key=secret_key, base_url=base_url)
+    link = _new_invite(
+        session,
+        workshop_id=workshop.id,
+        role=role,
+        now=now,
+        secret_key=secret_key,
+        base_url=base_url,
+    )
     session.flush()
     return 201, {"role": role, **link}, []
 
@@ -187,5 +219,9 @@ def save_agenda_template(
 
 
 def template_record(row: AgendaTemplate) -> dict:
-    return {"id": row.id, "name": row.name, "planned_s": row.planned_s,
-            "duration_minutes": sum(row.planned_s.values()) // 60}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "planned_s": row.planned_s,
+        "duration_minutes": sum(row.planned_s.values()) // 60,
+    }

@@ -16,7 +16,7 @@ def normalise_url(url: str) -> str:
     """Accept plain postgres URLs and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -24,7 +24,9 @@ def make_engine(url: str) -> sa.Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8,
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
             max_overflow=16,
         )
         _sqlite_pragmas(engine)

@@ -43,8 +43,7 @@ def _plausible(row_id: int) -> bool:
 
 
 def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
-    workshop = (session.get(Workshop, workshop_id) if WORKSHOP_ID.fullmatch(workshop_id)
-                else None)
+    workshop = session.get(Workshop, workshop_id) if WORKSHOP_ID.fullmatch(workshop_id) else None
     if workshop is None:
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
     return workshop
@@ -61,9 +60,11 @@ _PARTICIPANT_BY_TOKEN = select(Participant).where(
 
 def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
     """Load the workshop for a write. Its row lock serialises writers, so seq has no gaps."""
-    workshop = session.scalars(
-        _LOCK_WORKSHOP, {"workshop_id": workshop_id}
-    ).first() if WORKSHOP_ID.fullmatch(workshop_id) else None
+    workshop = (
+        session.scalars(_LOCK_WORKSHOP, {"workshop_id": workshop_id}).first()
+        if WORKSHOP_ID.fullmatch(workshop_id)
+        else None
+    )
     if workshop is None:
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
     return workshop
@@ -219,8 +220,13 @@ def append_events(
 
 def event_dict(row: Mapping) -> dict:
     """An event as the stream carries it, from its row's columns."""
-    return {"seq": row["seq"], "type": row["type"], "at": row["at"].isoformat(),
-            "data": row["data"], "workshop_id": row["workshop_id"]}
+    return {
+        "seq": row["seq"],
+        "type": row["type"],
+        "at": row["at"].isoformat(),
+        "data": row["data"],
+        "workshop_id": row["workshop_id"],
+    }
 
 
 def events_after(
@@ -234,16 +240,12 @@ def events_after(
 
 
 def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
-    return session.exec(
-        select(func.min(Event.seq)).where(Event.workshop_id == workshop_id)
-    ).one()
+    return session.exec(select(func.min(Event.seq)).where(Event.workshop_id == workshop_id)).one()
 
 
 def prune_events(session: Session, *, workshop_id: str, keep_after: int) -> None:
     session.execute(
-        sa.delete(Event).where(
-            col(Event.workshop_id) == workshop_id, col(Event.seq) <= keep_after
-        )
+        sa.delete(Event).where(col(Event.workshop_id) == workshop_id, col(Event.seq) <= keep_after)
     )
 
 
@@ -260,10 +262,17 @@ def workshop_by_room_code(session: Session, *, room_code: str) -> Workshop | Non
 
 
 def waiting_knocks(session: Session, *, workshop_id: str) -> list[Knock]:
-    return list(session.exec(
-        select(Knock).where(Knock.workshop_id == workshop_id, col(Knock.participant_id).is_(None),
-                            col(Knock.turned_away_at).is_(None)).order_by(col(Knock.id))
-    ))
+    return list(
+        session.exec(
+            select(Knock)
+            .where(
+                Knock.workshop_id == workshop_id,
+                col(Knock.participant_id).is_(None),
+                col(Knock.turned_away_at).is_(None),
+            )
+            .order_by(col(Knock.id))
+        )
+    )
 
 
 def knock_by_token(session: Session, *, token_hash: str) -> Knock | None:
@@ -271,10 +280,13 @@ def knock_by_token(session: Session, *, token_hash: str) -> Knock | None:
 
 
 def private_cards(session: Session, *, workshop_id: str) -> list[Card]:
-    return list(session.exec(
-        select(Card).where(Card.workshop_id == workshop_id, col(Card.private))
-        .order_by(col(Card.id))
-    ))
+    return list(
+        session.exec(
+            select(Card)
+            .where(Card.workshop_id == workshop_id, col(Card.private))
+            .order_by(col(Card.id))
+        )
+    )
 
 
 def agenda_templates(session: Session) -> list[AgendaTemplate]:

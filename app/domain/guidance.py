@@ -22,73 +22,101 @@ GUIDANCE: dict[Phase, Guidance] = {
     Phase.welcome: Guidance(
         "Welcome",
         "Meet each other, agree why we are here and how we will work.",
-        ("Who is in the room, and what do they bring?",
-         "What is the one problem the host team wants help with?"),
-        ("Restate the purpose: the host team came to learn, not to have a plan approved.",
-         "Go through the ground rules: what is said stays here, we question the work and not "
-         "the people, and we share rather than tell.",
-         "Say whether anything is being recorded, and who writes the summary.",
-         "Give people a few minutes to get to know each other before the work starts."),
+        (
+            "Who is in the room, and what do they bring?",
+            "What is the one problem the host team wants help with?",
+        ),
+        (
+            "Restate the purpose: the host team came to learn, not to have a plan approved.",
+            "Go through the ground rules: what is said stays here, we question the work and not "
+            "the people, and we share rather than tell.",
+            "Say whether anything is being recorded, and who writes the summary.",
+            "Give people a few minutes to get to know each other before the work starts.",
+        ),
     ),
     Phase.context: Guidance(
         "Context",
         "The host team sets the scene: where things stand, how they got here, what is planned.",
-        ("What is the situation today, and how did it come about?",
-         "What has the team already tried, and what does it plan next?",
-         "What is still unclear to you? Ask to understand, not to advise."),
-        ("Keep the host team brief: just enough for visitors to start in the right direction.",
-         "Invite visitors to ask clarifying questions only; hold back advice for later.",
-         "Note that the problem may turn out to be a symptom of something else, and that is "
-         "a useful outcome."),
+        (
+            "What is the situation today, and how did it come about?",
+            "What has the team already tried, and what does it plan next?",
+            "What is still unclear to you? Ask to understand, not to advise.",
+        ),
+        (
+            "Keep the host team brief: just enough for visitors to start in the right direction.",
+            "Invite visitors to ask clarifying questions only; hold back advice for later.",
+            "Note that the problem may turn out to be a symptom of something else, and that is "
+            "a useful outcome.",
+        ),
     ),
     Phase.questions: Guidance(
         "Questions",
         "Visitors react to what they heard while the host team listens.",
-        ("What surprised you?",
-         "What did you expect to hear that nobody mentioned?",
-         "What else would we need to know, and where could we find it?"),
-        ("The host team is muted now: remind them to listen, or to step out if they prefer.",
-         "Start with surprises and gaps, then move to what is missing and who might know.",
-         "It is fine to pause for a call or to fetch a report if that fills a gap."),
+        (
+            "What surprised you?",
+            "What did you expect to hear that nobody mentioned?",
+            "What else would we need to know, and where could we find it?",
+        ),
+        (
+            "The host team is muted now: remind them to listen, or to step out if they prefer.",
+            "Start with surprises and gaps, then move to what is missing and who might know.",
+            "It is fine to pause for a call or to fetch a report if that fills a gap.",
+        ),
     ),
     Phase.analysis: Guidance(
         "Analysis",
         "Visitors work through what they learned and lay out options.",
-        ("What patterns do you see?",
-         "Which options are open to the host team?",
-         "What do the options rest on: experience, research, or both?"),
-        ("The host team stays in listening mode; you may let one or two of them speak.",
-         "Keep the group on options and insights, not on a single answer.",
-         "Ask for the evidence behind each option, and a link where there is one.",
-         "Open voting so the room can show which options deserve the most attention."),
+        (
+            "What patterns do you see?",
+            "Which options are open to the host team?",
+            "What do the options rest on: experience, research, or both?",
+        ),
+        (
+            "The host team stays in listening mode; you may let one or two of them speak.",
+            "Keep the group on options and insights, not on a single answer.",
+            "Ask for the evidence behind each option, and a link where there is one.",
+            "Open voting so the room can show which options deserve the most attention.",
+        ),
     ),
     Phase.feedback: Guidance(
         "Feedback",
         "Visitors give back what they learned, what they see as options, what worked elsewhere.",
-        ("What is the host team already doing well?",
-         "Which options would you put in front of the team?",
-         "What worked elsewhere? Tell the story rather than prescribe."),
-        ("Open with what is going well before anything else.",
-         "Ask visitors to tell what happened elsewhere, not what the team should do.",
-         "Let the host team ask questions to understand the feedback."),
+        (
+            "What is the host team already doing well?",
+            "Which options would you put in front of the team?",
+            "What worked elsewhere? Tell the story rather than prescribe.",
+        ),
+        (
+            "Open with what is going well before anything else.",
+            "Ask visitors to tell what happened elsewhere, not what the team should do.",
+            "Let the host team ask questions to understand the feedback.",
+        ),
     ),
     Phase.commitment: Guidance(
         "Commitment",
         "The host team thanks the visitors and commits to a date to report back.",
-        ("What will the host team do differently?",
-         "By when will it come back with its action list?"),
-        ("Ask the person who called the peer assist to acknowledge the visitors' help.",
-         "Agree the date by which the host team will share its action list.",
-         "Capture actions with an owner and a due date where one is known."),
+        (
+            "What will the host team do differently?",
+            "By when will it come back with its action list?",
+        ),
+        (
+            "Ask the person who called the peer assist to acknowledge the visitors' help.",
+            "Agree the date by which the host team will share its action list.",
+            "Capture actions with an owner and a due date where one is known.",
+        ),
     ),
     Phase.reflection: Guidance(
         "Reflection",
         "Everyone, visitors too, notes what they will take away and use.",
-        ("What did you learn today that you will use in your own work?",
-         "Who else should hear about what was learned here?"),
-        ("Remind the room that learning runs both ways.",
-         "Ask who else could reuse these lessons, and how they will hear of them.",
-         "Suggest a short review afterwards of how the session itself went."),
+        (
+            "What did you learn today that you will use in your own work?",
+            "Who else should hear about what was learned here?",
+        ),
+        (
+            "Remind the room that learning runs both ways.",
+            "Ask who else could reuse these lessons, and how they will hear of them.",
+            "Suggest a short review afterwards of how the session itself went.",
+        ),
     ),
     Phase.closed: Guidance(
         "Closed",
@@ -114,8 +142,15 @@ KIND_LABELS: dict[CardKind, tuple[str, str]] = {
 
 # The order a composer offers kinds in: what the phase is mainly for comes first.
 KIND_ORDER: tuple[CardKind, ...] = (
-    CardKind.context, CardKind.surprise, CardKind.gap, CardKind.insight, CardKind.option,
-    CardKind.strength, CardKind.worked_elsewhere, CardKind.need, CardKind.question,
+    CardKind.context,
+    CardKind.surprise,
+    CardKind.gap,
+    CardKind.insight,
+    CardKind.option,
+    CardKind.strength,
+    CardKind.worked_elsewhere,
+    CardKind.need,
+    CardKind.question,
     CardKind.takeaway,
 )
 
@@ -137,7 +172,9 @@ def decision_advice(meeting_day: date, decision_date: date | None) -> str | None
     if gap < 0:
         return "The decision date is before the peer assist: what you learn will come too late."
     if gap < ADVICE_MIN_DAYS:
-        return (f"The decision is only {gap} day{'s' if gap != 1 else ''} after the peer assist. "
-                "You may hear something you did not expect: will there be time to act on it? "
-                "Consider meeting earlier or moving the decision.")
+        return (
+            f"The decision is only {gap} day{'s' if gap != 1 else ''} after the peer assist. "
+            "You may hear something you did not expect: will there be time to act on it? "
+            "Consider meeting earlier or moving the decision."
+        )
     return None

@@ -45,13 +45,21 @@ def change_phase(meeting: Meeting, to: str, now: datetime) -> tuple[Meeting, lis
     mute = mute_on_entering(target)
     length = planned_s(agenda, target)
     # Closing the meeting stops the clock; every other phase starts its planned slot at once.
-    timer = timers.start(length, now) if target is not Phase.closed and length > 0 else (
-        timers.stopped(length)
+    timer = (
+        timers.start(length, now)
+        if target is not Phase.closed and length > 0
+        else (timers.stopped(length))
     )
     after = Meeting(target, agenda, timer, mute)
     events: list[Event] = [
-        ("phase.changed", {"phase": target.value, "previous": meeting.phase.value,
-                           "agenda": after.agenda_dicts()}),
+        (
+            "phase.changed",
+            {
+                "phase": target.value,
+                "previous": meeting.phase.value,
+                "agenda": after.agenda_dicts(),
+            },
+        ),
     ]
     if mute != meeting.mute:
         events.append(("mute.changed", {**mute.as_dict(), "phase": target.value}))
@@ -89,8 +97,9 @@ def command_timer(
     after = replace(meeting, timer=new, agenda=agenda)
     events: list[Event] = []
     if agenda != meeting.agenda:
-        events.append(("agenda.changed", {"agenda": after.agenda_dicts(),
-                                          "phase": meeting.phase.value}))
+        events.append(
+            ("agenda.changed", {"agenda": after.agenda_dicts(), "phase": meeting.phase.value})
+        )
     events.append(("timer.changed", after.timer_dict(now)))
     return after, events
 
@@ -119,5 +128,6 @@ def edit_agenda(
             code="invalid_agenda",
         ) from None
     after = replace(meeting, agenda=agenda)
-    return after, [("agenda.changed", {"agenda": after.agenda_dicts(),
-                                       "phase": meeting.phase.value})]
+    return after, [
+        ("agenda.changed", {"agenda": after.agenda_dicts(), "phase": meeting.phase.value})
+    ]

@@ -71,8 +71,12 @@ def default_agenda(duration_minutes: int) -> Agenda:
 
 
 def _plan(welcome: int, quarter: int, commitment: int, reflection: int) -> dict[Phase, int]:
-    minutes = {Phase.welcome: welcome, Phase.commitment: commitment,
-               Phase.reflection: reflection, Phase.closed: 0}
+    minutes = {
+        Phase.welcome: welcome,
+        Phase.commitment: commitment,
+        Phase.reflection: reflection,
+        Phase.closed: 0,
+    }
     minutes.update({p: quarter for p in CORE})
     return {p: m * 60 for p, m in minutes.items()}
 
@@ -80,12 +84,12 @@ def _plan(welcome: int, quarter: int, commitment: int, reflection: int) -> dict[
 # Ready-made agendas: four equal core parts, with room to get to know each other first
 # (longer sessions give more of it, as the method suggests).
 AGENDA_TEMPLATES: dict[str, tuple[str, dict[Phase, int]]] = {
-    "half_day": ("Half day (4 hours)", _plan(welcome=20, quarter=45, commitment=20,
-                                              reflection=20)),
-    "full_day": ("Full day (7 hours)", _plan(welcome=40, quarter=80, commitment=30,
-                                              reflection=30)),
-    "two_days": ("Two days (2 × 7 hours)", _plan(welcome=120, quarter=150, commitment=60,
-                                                  reflection=60)),
+    "half_day": ("Half day (4 hours)", _plan(welcome=20, quarter=45, commitment=20, reflection=20)),
+    "full_day": ("Full day (7 hours)", _plan(welcome=40, quarter=80, commitment=30, reflection=30)),
+    "two_days": (
+        "Two days (2 × 7 hours)",
+        _plan(welcome=120, quarter=150, commitment=60, reflection=60),
+    ),
 }
 
 

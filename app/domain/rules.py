@@ -100,9 +100,7 @@ class Mute:
 
     def silences(self, actor: Actor) -> bool:
         """True when this actor belongs to the host team and may not speak now."""
-        return (
-            actor.role is Role.host and self.host_team_muted and actor.id not in self.speakers
-        )
+        return actor.role is Role.host and self.host_team_muted and actor.id not in self.speakers
 
     def as_dict(self) -> dict:
         return {"host_team_muted": self.host_team_muted, "speakers": list(self.speakers)}
@@ -194,8 +192,9 @@ def check_vote(
     if phase not in VOTING_PHASES:
         raise NotAllowedInPhase("Voting is open during analysis and feedback only.")
     if not on_board:
-        raise NotAllowedInPhase("This card is not on the board, so it cannot be voted for.",
-                                code="card_not_on_board")
+        raise NotAllowedInPhase(
+            "This card is not on the board, so it cannot be voted for.", code="card_not_on_board"
+        )
     if already_voted:
         raise NotAllowedInPhase("You have already voted for this card.", code="already_voted")
     if votes_used >= VOTES_PER_VISITOR:
@@ -215,9 +214,7 @@ def check_action_list(phase: Phase, actor: Actor, mute: Mute) -> None:
     check_writer(actor, (Role.host, Role.facilitator), "write the action list")
     check_not_muted(actor, mute)
     if phase not in ACTION_PHASES:
-        raise NotAllowedInPhase(
-            "The action list and the commitment open in the commitment phase."
-        )
+        raise NotAllowedInPhase("The action list and the commitment open in the commitment phase.")
 
 
 def check_signal(phase: Phase, actor: Actor) -> None:

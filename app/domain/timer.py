@@ -51,7 +51,8 @@ class Timer:
 def check_seconds(seconds: int) -> int:
     if not 0 < seconds <= MAX_TIMER_S:
         raise TimerConflict(
-            f"Timer seconds must be between 1 and {MAX_TIMER_S}.", status=422,
+            f"Timer seconds must be between 1 and {MAX_TIMER_S}.",
+            status=422,
             code="invalid_seconds",
         )
     return seconds

@@ -11,8 +11,19 @@ from collections.abc import Hashable
 from .rules import Actor, Role
 
 CARD_FIELDS = (
-    "id", "kind", "text", "evidence", "source_url", "anonymous", "theme", "hidden", "private",
-    "votes", "phase", "created_at", "updated_at",
+    "id",
+    "kind",
+    "text",
+    "evidence",
+    "source_url",
+    "anonymous",
+    "theme",
+    "hidden",
+    "private",
+    "votes",
+    "phase",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -25,14 +36,21 @@ def card_view(card: dict, viewer: Actor) -> dict:
     """
     mine = card["author_id"] == viewer.id
     if not mine and viewer.role is not Role.facilitator and (card["hidden"] or card["private"]):
-        return {"id": card["id"], "hidden": card["hidden"], "private": card["private"],
-                "redacted": True}
+        return {
+            "id": card["id"],
+            "hidden": card["hidden"],
+            "private": card["private"],
+            "redacted": True,
+        }
     view = {name: card[name] for name in CARD_FIELDS}
     if card["anonymous"] and not mine:
         view["author"] = None
     else:
-        view["author"] = {"id": card["author_id"], "name": card["author_name"],
-                          "role": card["author_role"]}
+        view["author"] = {
+            "id": card["author_id"],
+            "name": card["author_name"],
+            "role": card["author_role"],
+        }
     view["mine"] = mine
     return view
 
@@ -41,8 +59,11 @@ def vote_view(data: dict, viewer: Actor) -> dict:
     """Everyone sees the count; only the voter sees their own budget."""
     view = {"card_id": data["card_id"], "votes": data["votes"]}
     if data["voter_id"] == viewer.id:
-        view.update(voted=data["voted"], votes_left=data["votes_left"],
-                    voted_card_ids=data["voted_card_ids"])
+        view.update(
+            voted=data["voted"],
+            votes_left=data["votes_left"],
+            voted_card_ids=data["voted_card_ids"],
+        )
     return view
 
 

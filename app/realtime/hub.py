@@ -363,7 +363,8 @@ class Hub:
         if refresh:  # a broker that restarted empty has forgotten who is here
             with contextlib.suppress(Exception):
                 await self.presence.refresh(
-                    workshop_id, [s.presence_entry for s in room.subscribers])
+                    workshop_id, [s.presence_entry for s in room.subscribers]
+                )
         summary = await self.presence_of(workshop_id)
         if summary == room.presence:
             return

@@ -21,17 +21,25 @@ class JsonRenderer:
         return audience(event["type"], event["data"], viewer)
 
     def render(self, event: dict, viewer: Actor) -> str:
-        return dumps({
-            "seq": event["seq"],
-            "type": event["type"],
-            "at": event["at"],
-            "data": event_view(event["type"], event["data"], viewer),
-        })
+        return dumps(
+            {
+                "seq": event["seq"],
+                "type": event["type"],
+                "at": event["at"],
+                "data": event_view(event["type"], event["data"], viewer),
+            }
+        )
 
     def render_presence(self, presence: dict) -> str:
         # Presence is not a write: it has no seq and is never replayed.
-        return dumps({"seq": None, "type": "presence.changed",
-                      "at": datetime.now(UTC).isoformat(), "data": presence})
+        return dumps(
+            {
+                "seq": None,
+                "type": "presence.changed",
+                "at": datetime.now(UTC).isoformat(),
+                "data": presence,
+            }
+        )
 
     def render_snapshot(self, state: dict) -> str:
         return dumps({"type": "snapshot", "seq": state["seq"], "data": state})

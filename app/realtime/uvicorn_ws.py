@@ -52,7 +52,8 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self._finishing_seen = False
         self._watch: asyncio.TimerHandle | None = self.loop.call_later(
-            CLOSE_GRACE_S, self._watch_close)
+            CLOSE_GRACE_S, self._watch_close
+        )
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)

@@ -99,8 +99,11 @@ def presented_token(
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError("Send the token as 'Authorization: Bearer <token>'.", status=401,
-                           code="unauthorized")
+            raise ApiError(
+                "Send the token as 'Authorization: Bearer <token>'.",
+                status=401,
+                code="unauthorized",
+            )
         return token.strip(), False
     cookie = cookies.get(session_cookie_name(workshop_id))
     if cookie:
@@ -113,31 +116,40 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
     with db.reader() as session:
         participant = queries.participant_by_token(session, token_hash=token_hash)
         if participant is None:
-            raise ApiError("That token is not valid. Join again with your invite link.",
-                           status=401, code="unauthorized")
+            raise ApiError(
+                "That token is not valid. Join again with your invite link.",
+                status=401,
+                code="unauthorized",
+            )
         if participant.workshop_id != workshop_id:
             queries.get_workshop(session, workshop_id=workshop_id)  # 404 when it does not exist
-            raise ApiError("Your token belongs to another peer assist.", status=403,
-                           code="forbidden")
+            raise ApiError(
+                "Your token belongs to another peer assist.", status=403, code="forbidden"
+            )
         assert participant.id is not None
-        return Identity(participant.id, Role(participant.role), participant.name,
-                        participant.workshop_id)
+        return Identity(
+            participant.id, Role(participant.role), participant.name, participant.workshop_id
+        )
 
 
-async def caller_for(services: Services, *, workshop_id: str, token: str | None,
-                     by_cookie: bool) -> Caller:
+async def caller_for(
+    services: Services, *, workshop_id: str, token: str | None, by_cookie: bool
+) -> Caller:
     """Who is calling: from the tokens already proven here, else from the database."""
     if not token:
-        raise ApiError("Join the peer assist first: this needs a participant's token.",
-                       status=401, code="unauthorized")
+        raise ApiError(
+            "Join the peer assist first: this needs a participant's token.",
+            status=401,
+            code="unauthorized",
+        )
     token_hash = hash_secret(token)
     identity = services.known_tokens.get(token_hash)
     if identity is None or identity.workshop_id != workshop_id:
-        identity = await run_in_threadpool(identify, services.db, workshop_id=workshop_id,
-                                           token_hash=token_hash)
+        identity = await run_in_threadpool(
+            identify, services.db, workshop_id=workshop_id, token_hash=token_hash
+        )
         services.known_tokens.add(token_hash, identity)
-    return Caller(identity.id, identity.role, identity.name, identity.workshop_id, token,
-                  by_cookie)
+    return Caller(identity.id, identity.role, identity.name, identity.workshop_id, token, by_cookie)
 
 
 async def get_caller(request: Request, workshop_id: str) -> Caller:
@@ -145,15 +157,17 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
     token, by_cookie = presented_token(
         services.settings, workshop_id, dict(request.headers), dict(request.cookies)
     )
-    caller = await caller_for(services, workshop_id=workshop_id, token=token,
-                              by_cookie=by_cookie)
+    caller = await caller_for(services, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     if by_cookie and request.method in UNSAFE_METHODS:
         # A cookie rides along on any request the browser makes; the CSRF token proves the
         # request came from our own page.
         presented = request.headers.get("x-csrf-token")
         if not check_csrf(services.settings.secret_key, caller.token, presented):
-            raise ApiError("This form has expired or came from another site; reload the page.",
-                           status=403, code="csrf_failed")
+            raise ApiError(
+                "This form has expired or came from another site; reload the page.",
+                status=403,
+                code="csrf_failed",
+            )
     return caller
 
 
@@ -170,8 +184,13 @@ async def participant_state(services: Services, workshop_id: str, viewer: Actor)
     def read() -> dict:
         with services.db.reader() as session:
             workshop = queries.get_workshop(session, workshop_id=workshop_id)
-            return state_for(session, workshop=workshop, viewer=viewer, now=services.clock(),
-                             boards=services.boards)
+            return state_for(
+                session,
+                workshop=workshop,
+                viewer=viewer,
+                now=services.clock(),
+                boards=services.boards,
+            )
 
     state = await run_in_threadpool(read)
     state["presence"] = await services.hub.presence_of(workshop_id)
@@ -183,10 +202,18 @@ async def idempotency_key(request: Request, scope: str) -> IdempotencyKey | None
     if key is None:
         return None
     if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX or "\x00" in key:
-        raise ApiError(f"An Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters.",
-                       status=400, code="bad_idempotency_key")
-    return IdempotencyKey.of(scope=scope, key=key, method=request.method,
-                             path=request.url.path, body=await request.body())
+        raise ApiError(
+            f"An Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters.",
+            status=400,
+            code="bad_idempotency_key",
+        )
+    return IdempotencyKey.of(
+        scope=scope,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        body=await request.body(),
+    )
 
 
 async def perform(
@@ -200,8 +227,13 @@ async def perform(
     """Run a write off the event loop, then publish its events once it has committed."""
     idem = await idempotency_key(request, scope) if request.method == "POST" else None
     outcome = await run_in_threadpool(
-        run_write, services.db, workshop_id=workshop_id, apply=apply, now=services.clock(),
-        idempotency=idem, history=services.settings.event_history,
+        run_write,
+        services.db,
+        workshop_id=workshop_id,
+        apply=apply,
+        now=services.clock(),
+        idempotency=idem,
+        history=services.settings.event_history,
         secret_key=services.settings.secret_key,
     )
     if outcome.events and outcome.workshop_id:

@@ -33,8 +33,9 @@ class ApiError(RuleError):
     """An error raised by the web layer itself (authentication, limits)."""
 
 
-def error_response(status: int, detail: str, code: str, headers: dict | None = None
-                   ) -> JSONResponse:
+def error_response(
+    status: int, detail: str, code: str, headers: dict | None = None
+) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 
 
@@ -76,20 +77,27 @@ def install(app: FastAPI) -> None:
         elif exc.status_code == 405:
             detail = f"This address does not accept {request.method}."
         return error_response(
-            exc.status_code, detail, STATUS_CODES.get(exc.status_code, "error"),
+            exc.status_code,
+            detail,
+            STATUS_CODES.get(exc.status_code, "error"),
             headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
         # The last line of defence: validation should have refused the value already.
-        log.warning("database refused a value on %s %s: %s", request.method, request.url.path,
-                    exc.orig)
-        return error_response(422, "The request holds a value that cannot be stored; "
-                              "nothing was changed.", "unstorable_value")
+        log.warning(
+            "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return error_response(
+            422,
+            "The request holds a value that cannot be stored; nothing was changed.",
+            "unstorable_value",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "Something went wrong on our side; nothing was changed.",
-                              "internal_error")
+        return error_response(
+            500, "Something went wrong on our side; nothing was changed.", "internal_error"
+        )

@@ -30,12 +30,18 @@ def slug(title: str) -> str:
 
 @router.get(
     "/workshops/{workshop_id}/actions.{fmt}",
-    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()},
-                     "description": "The action list with the commitment."},
-               **{code: {"model": ErrorBody} for code in (401, 403, 404, 422)}},
+    responses={
+        200: {
+            "content": {t: {} for t in MEDIA_TYPES.values()},
+            "description": "The action list with the commitment.",
+        },
+        **{code: {"model": ErrorBody} for code in (401, 403, 404, 422)},
+    },
 )
 async def export_actions(
-    workshop_id: str, fmt: Literal["csv", "md", "json", "ics"], caller: CallerDep,
+    workshop_id: str,
+    fmt: Literal["csv", "md", "json", "ics"],
+    caller: CallerDep,
     svc: ServicesDep,
 ) -> Response:
     """Download the action list and the report-back commitment."""
@@ -43,11 +49,16 @@ async def export_actions(
     state = await participant_state(svc, workshop_id, caller.actor)
     parts = (state["workshop"], state["actions"], state["commitment"], state["cards"])
     if fmt == "ics":
-        body = exports.to_ics(*parts, uid_domain=urlsplit(svc.settings.base_url).hostname
-                              or "peer-assist.local")
+        body = exports.to_ics(
+            *parts, uid_domain=urlsplit(svc.settings.base_url).hostname or "peer-assist.local"
+        )
     else:
         body = {"csv": exports.to_csv, "md": exports.to_markdown, "json": exports.to_json}[fmt](
-            *parts)
+            *parts
+        )
     filename = f"{slug(state['workshop']['title'])}.{fmt}"
-    return Response(body, media_type=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

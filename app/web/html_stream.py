@@ -38,13 +38,17 @@ class HtmlRenderer:
         viewer = self._viewer(viewer)
         template = self.env.get_template(f"stream/{event['type']}.html")
         return template.render(
-            event=event, data=event_view(event["type"], event["data"], viewer),
-            view=self.view, viewer=viewer, oob=True,
+            event=event,
+            data=event_view(event["type"], event["data"], viewer),
+            view=self.view,
+            viewer=viewer,
+            oob=True,
         )
 
     def render_presence(self, presence: dict) -> str:
-        return self._presence.render(presence=presence, view=self.view, oob=True,
-                                     at=datetime.now(UTC).isoformat())
+        return self._presence.render(
+            presence=presence, view=self.view, oob=True, at=datetime.now(UTC).isoformat()
+        )
 
     def render_snapshot(self, state: dict) -> str:
         from .pages import room_context
@@ -80,5 +84,12 @@ async def live(websocket: WebSocket, workshop_id: str) -> None:
         since = parse_since(websocket.query_params.get("since"))
     except ValueError:
         since = None
-    await follow(websocket, svc, workshop_id=workshop_id, viewer=caller.actor,
-                 renderer=renderer, snapshot=renderer.render_snapshot, since=since)
+    await follow(
+        websocket,
+        svc,
+        workshop_id=workshop_id,
+        viewer=caller.actor,
+        renderer=renderer,
+        snapshot=renderer.render_snapshot,
+        since=since,
+    )

@@ -34,8 +34,9 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         await websocket.close(POLICY_VIOLATION, "origin not allowed")
         return None
     try:
-        token, by_cookie = presented_token(svc.settings, workshop_id, dict(websocket.headers),
-                                           dict(websocket.cookies))
+        token, by_cookie = presented_token(
+            svc.settings, workshop_id, dict(websocket.headers), dict(websocket.cookies)
+        )
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
             token = None
@@ -45,8 +46,9 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         return None
 
 
-def _start(svc: Services, workshop_id: str, viewer: Actor, since: int | None
-           ) -> tuple[dict | None, list[dict]]:
+def _start(
+    svc: Services, workshop_id: str, viewer: Actor, since: int | None
+) -> tuple[dict | None, list[dict]]:
     """A snapshot, or the events after `since` when all of them are still kept."""
     # The reader sees one snapshot (REPEATABLE READ on PostgreSQL, see db/engine.py), so the
     # head and the cards read below agree.
@@ -58,11 +60,13 @@ def _start(svc: Services, workshop_id: str, viewer: Actor, since: int | None
                 return None, []
             oldest = queries.oldest_kept_seq(session, workshop_id=workshop_id)
             if oldest is not None and oldest <= since + 1:
-                page = queries.events_after(session, workshop_id=workshop_id, after=since,
-                                            limit=REPLAY_PAGE)
+                page = queries.events_after(
+                    session, workshop_id=workshop_id, after=since, limit=REPLAY_PAGE
+                )
                 return None, page
-        return state_for(session, workshop=workshop, viewer=viewer, now=svc.clock(),
-                         boards=svc.boards), []
+        return state_for(
+            session, workshop=workshop, viewer=viewer, now=svc.clock(), boards=svc.boards
+        ), []
 
 
 async def follow(
@@ -91,8 +95,13 @@ async def follow(
         live.discard(websocket)
 
 
-async def _catch_up(websocket: WebSocket, svc: Services, sub: Subscriber,
-                    snapshot: Callable[[dict], str], since: int | None) -> None:
+async def _catch_up(
+    websocket: WebSocket,
+    svc: Services,
+    sub: Subscriber,
+    snapshot: Callable[[dict], str],
+    since: int | None,
+) -> None:
     state, page = await run_in_threadpool(_start, svc, sub.workshop_id, sub.viewer, since)
     if state is not None:
         state["presence"] = await svc.hub.presence_of(sub.workshop_id)
@@ -101,8 +110,9 @@ async def _catch_up(websocket: WebSocket, svc: Services, sub: Subscriber,
         return
     sub.last_seq = since or 0
     # A resumed stream has no snapshot to carry who is online, so say it once up front.
-    await websocket.send_text(sub.renderer.render_presence(
-        await svc.hub.presence_of(sub.workshop_id)))
+    await websocket.send_text(
+        sub.renderer.render_presence(await svc.hub.presence_of(sub.workshop_id))
+    )
     while page:
         for event in page:
             if event["seq"] != sub.last_seq + 1:
@@ -131,8 +141,11 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
             if message["type"] == "websocket.disconnect":
                 return
 
-    tasks = {asyncio.ensure_future(send()), asyncio.ensure_future(receive()),
-             asyncio.ensure_future(sub.lost.wait())}
+    tasks = {
+        asyncio.ensure_future(send()),
+        asyncio.ensure_future(receive()),
+        asyncio.ensure_future(sub.lost.wait()),
+    }
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -147,12 +160,14 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
     )
     if behind:
         # The client knows the last seq it got; the frames we sent may not all have arrived.
-        await close_quietly(websocket, TRY_AGAIN_LATER,
-                            "too far behind; reconnect with since=<the last seq you got>")
+        await close_quietly(
+            websocket,
+            TRY_AGAIN_LATER,
+            "too far behind; reconnect with since=<the last seq you got>",
+        )
 
 
-async def close_quietly(websocket: WebSocket, code: int, reason: str, timeout: float = 5.0
-                        ) -> None:
+async def close_quietly(websocket: WebSocket, code: int, reason: str, timeout: float = 5.0) -> None:
     """Close if we still can; a peer that reads nothing may never take the close frame."""
     if websocket.application_state is WebSocketState.DISCONNECTED:
         return
@@ -161,8 +176,9 @@ async def close_quietly(websocket: WebSocket, code: int, reason: str, timeout: f
 
 
 async def close_all(live: set[WebSocket], code: int = GOING_AWAY) -> None:
-    await asyncio.gather(*(close_quietly(ws, code, "server going away; reconnect with since")
-                           for ws in list(live)))
+    await asyncio.gather(
+        *(close_quietly(ws, code, "server going away; reconnect with since") for ws in list(live))
+    )
 
 
 def parse_since(raw: str | None) -> int | None:

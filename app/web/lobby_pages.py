@@ -32,14 +32,22 @@ async def _workshop_for(request: Request, typed: str) -> Workshop | HTMLResponse
     svc: Services = request.app.state.services
     client = client_address(request)
     if WRONG_CODES.blocked(client):
-        return render("pages/room_code.html", 429, code=typed,
-                      errors="Too many wrong codes from here. Wait ten minutes, or use the "
-                             "invite link instead.")
+        return render(
+            "pages/room_code.html",
+            429,
+            code=typed,
+            errors="Too many wrong codes from here. Wait ten minutes, or use the "
+            "invite link instead.",
+        )
     workshop = await run_in_threadpool(_find, svc, normalise_room_code(typed))
     if workshop is None:
         WRONG_CODES.hit(client)
-        return render("pages/room_code.html", 404, code=typed,
-                      errors="No peer assist has that room code. Check the code on the screen.")
+        return render(
+            "pages/room_code.html",
+            404,
+            code=typed,
+            errors="No peer assist has that room code. Check the code on the screen.",
+        )
     return workshop
 
 
@@ -55,8 +63,15 @@ async def knock_page(code: str, request: Request) -> HTMLResponse:
     found = await _workshop_for(request, code)
     if isinstance(found, HTMLResponse):
         return found
-    return render("pages/join.html", code=found.room_code, role="visitor", workshop=found,
-                  errors=None, name="", action=f"/r/{found.room_code}")
+    return render(
+        "pages/join.html",
+        code=found.room_code,
+        role="visitor",
+        workshop=found,
+        errors=None,
+        name="",
+        action=f"/r/{found.room_code}",
+    )
 
 
 @router.post("/r/{code}", response_class=HTMLResponse)
@@ -69,22 +84,42 @@ async def knock(code: str, request: Request) -> Response:
     name = str(form.get("name", ""))
     token = new_secret()
     try:
-        body = JoinRequest.model_validate({"name": name,
-                                           "accept_ground_rules": form.get("accept") == "on"})
+        body = JoinRequest.model_validate(
+            {"name": name, "accept_ground_rules": form.get("accept") == "on"}
+        )
         if not body.accept_ground_rules:
             raise RuleError("Please accept the ground rules to join.", status=422)
         outcome = await perform(
-            request, svc, workshop_id=found.id, scope=f"knock:{found.id}",
-            apply=lambda session, w, now: lobby.knock(session, w, name=body.name, token=token,
-                                                      now=now),
+            request,
+            svc,
+            workshop_id=found.id,
+            scope=f"knock:{found.id}",
+            apply=lambda session, w, now: lobby.knock(
+                session, w, name=body.name, token=token, now=now
+            ),
         )
     except ValidationError as exc:
-        return render("pages/join.html", 422, code=code, role="visitor", workshop=found,
-                      errors=describe_validation(list(exc.errors())), name=name,
-                      action=f"/r/{found.room_code}")
+        return render(
+            "pages/join.html",
+            422,
+            code=code,
+            role="visitor",
+            workshop=found,
+            errors=describe_validation(list(exc.errors())),
+            name=name,
+            action=f"/r/{found.room_code}",
+        )
     except RuleError as exc:
-        return render("pages/join.html", exc.status, code=code, role="visitor", workshop=found,
-                      errors=exc.detail, name=name, action=f"/r/{found.room_code}")
+        return render(
+            "pages/join.html",
+            exc.status,
+            code=code,
+            role="visitor",
+            workshop=found,
+            errors=exc.detail,
+            name=name,
+            action=f"/r/{found.room_code}",
+        )
     target = f"/w/{found.id}" if outcome.body["admitted"] else f"/r/{found.room_code}/wait"
     response = RedirectResponse(target, status_code=303)
     set_session(response, svc, found.id, token)

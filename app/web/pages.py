@@ -47,8 +47,13 @@ def problem_page(title: str, message: str, status: int) -> HTMLResponse:
 def set_session(response: Response, svc: Services, workshop_id: str, token: str) -> None:
     secure = svc.settings.cookie_secure or svc.settings.base_url.startswith("https://")
     response.set_cookie(
-        session_cookie_name(workshop_id), sign_session(svc.settings.secret_key, token),
-        max_age=COOKIE_DAYS * 86400, httponly=True, samesite="lax", secure=secure, path="/",
+        session_cookie_name(workshop_id),
+        sign_session(svc.settings.secret_key, token),
+        max_age=COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
     )
 
 
@@ -57,8 +62,9 @@ def room_context(state: dict, view: str, viewer: Actor) -> dict:
     cards = state["cards"]
     if view == "board":
         cards = [c for c in cards if not (c.get("hidden") or c.get("private"))]
-        cards = [{**c, "mine": False} | ({"author": None} if c.get("anonymous") else {})
-                 for c in cards]
+        cards = [
+            {**c, "mine": False} | ({"author": None} if c.get("anonymous") else {}) for c in cards
+        ]
     return {
         "state": state,
         "workshop": state["workshop"],
@@ -87,8 +93,10 @@ def lengths(svc: Services) -> list[tuple[str, str]]:
     return (
         [(f"tpl:{key}", name) for key, (name, _) in AGENDA_TEMPLATES.items()]
         + [("min:90", "90 minutes"), ("min:120", "2 hours"), ("min:180", "3 hours")]
-        + [(f"saved:{t.id}", f"Saved: {t.name} ({minutes(sum(t.planned_s.values()))})")
-           for t in saved]
+        + [
+            (f"saved:{t.id}", f"Saved: {t.name} ({minutes(sum(t.planned_s.values()))})")
+            for t in saved
+        ]
     )
 
 
@@ -108,8 +116,9 @@ def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | No
     return 0, None
 
 
-async def _start_form(request: Request, form: dict, errors: str | None, status: int = 200
-                      ) -> HTMLResponse:
+async def _start_form(
+    request: Request, form: dict, errors: str | None, status: int = 200
+) -> HTMLResponse:
     svc: Services = request.app.state.services
     choices = await run_in_threadpool(lengths, svc)
     return render("pages/start.html", status, form=form, errors=errors, lengths=choices)
@@ -125,10 +134,14 @@ async def start_advice(request: Request) -> HTMLResponse:
     """Live advice while the form is filled in: is the decision too close to learn in time?"""
     form = await _form(request)
     try:
-        day = datetime.fromisoformat(form["starts_at"]).date() if form.get("starts_at") else (
-            date.today())
-        decision = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (
-            None)
+        day = (
+            datetime.fromisoformat(form["starts_at"]).date()
+            if form.get("starts_at")
+            else (date.today())
+        )
+        decision = (
+            date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (None)
+        )
     except ValueError:
         return HTMLResponse("")
     advice = decision_advice(day, decision)
@@ -145,15 +158,20 @@ async def start(request: Request) -> Response:
         errors = "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
     else:
         try:
-            body = WorkshopCreate.model_validate({
-                "title": form.get("title", ""), "problem": form.get("problem", ""),
-                "purpose": form.get("purpose"), "facilitator_name": form.get("facilitator_name",
-                                                                               ""),
-                "duration_minutes": duration,
-                "decision_date": form.get("decision_date"),
-                "starts_at": (form["starts_at"] + ":00+00:00") if form.get("starts_at") else None,
-                "recorded": form.get("recorded") == "on",
-            })
+            body = WorkshopCreate.model_validate(
+                {
+                    "title": form.get("title", ""),
+                    "problem": form.get("problem", ""),
+                    "purpose": form.get("purpose"),
+                    "facilitator_name": form.get("facilitator_name", ""),
+                    "duration_minutes": duration,
+                    "decision_date": form.get("decision_date"),
+                    "starts_at": (form["starts_at"] + ":00+00:00")
+                    if form.get("starts_at")
+                    else None,
+                    "recorded": form.get("recorded") == "on",
+                }
+            )
         except ValidationError as exc:
             errors = describe_validation(list(exc.errors()))
     if errors:
@@ -161,10 +179,17 @@ async def start(request: Request) -> Response:
     new = workshops.NewWorkshop(**body.model_dump(), planned=planned)
     try:
         outcome = await perform(
-            request, svc, workshop_id=None, scope="create",
+            request,
+            svc,
+            workshop_id=None,
+            scope="create",
             apply=lambda session, _, now: workshops.create_workshop(
-                session, new=new, now=now, base_url=svc.settings.base_url,
-                secret_key=svc.settings.secret_key),
+                session,
+                new=new,
+                now=now,
+                base_url=svc.settings.base_url,
+                secret_key=svc.settings.secret_key,
+            ),
         )
     except RuleError as exc:
         return await _start_form(request, form, exc.detail, exc.status)
@@ -188,8 +213,14 @@ async def join_page(code: str, request: Request) -> HTMLResponse:
         found = await run_in_threadpool(_invite, svc, code)
     except RuleError as exc:
         return problem_page("This invite does not work", exc.detail, exc.status)
-    return render("pages/join.html", code=code, role=found["role"],
-                  workshop=found["workshop"], errors=None, name="")
+    return render(
+        "pages/join.html",
+        code=code,
+        role=found["role"],
+        workshop=found["workshop"],
+        errors=None,
+        name="",
+    )
 
 
 @router.post("/j/{code}", response_class=HTMLResponse)
@@ -201,24 +232,46 @@ async def join(code: str, request: Request) -> Response:
     except RuleError as exc:
         return problem_page("This invite does not work", exc.detail, exc.status)
     try:
-        body = JoinRequest.model_validate({"name": form.get("name", ""),
-                                           "accept_ground_rules": form.get("accept") == "on"})
+        body = JoinRequest.model_validate(
+            {"name": form.get("name", ""), "accept_ground_rules": form.get("accept") == "on"}
+        )
         if not body.accept_ground_rules:
             raise RuleError("Please accept the ground rules to join.", status=422)
         workshop_id = found["workshop"].id
         outcome = await perform(
-            request, svc, workshop_id=workshop_id, scope=f"join:{workshop_id}",
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"join:{workshop_id}",
             apply=lambda session, w, now: workshops.join(
-                session, w, invite=workshops.find_invite(session, code=code), name=body.name,
-                now=now, secret_key=svc.settings.secret_key),
+                session,
+                w,
+                invite=workshops.find_invite(session, code=code),
+                name=body.name,
+                now=now,
+                secret_key=svc.settings.secret_key,
+            ),
         )
     except ValidationError as exc:
-        return render("pages/join.html", 422, code=code, role=found["role"],
-                      workshop=found["workshop"], errors=describe_validation(list(exc.errors())),
-                      name=form.get("name", ""))
+        return render(
+            "pages/join.html",
+            422,
+            code=code,
+            role=found["role"],
+            workshop=found["workshop"],
+            errors=describe_validation(list(exc.errors())),
+            name=form.get("name", ""),
+        )
     except RuleError as exc:
-        return render("pages/join.html", exc.status, code=code, role=found["role"],
-                      workshop=found["workshop"], errors=exc.detail, name=form.get("name", ""))
+        return render(
+            "pages/join.html",
+            exc.status,
+            code=code,
+            role=found["role"],
+            workshop=found["workshop"],
+            errors=exc.detail,
+            name=form.get("name", ""),
+        )
     response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
     set_session(response, svc, workshop_id, outcome.body["token"])
     return response
@@ -231,20 +284,28 @@ async def _room_state(request: Request, workshop_id: str) -> tuple[Caller, dict]
     except RuleError as exc:
         if exc.status == 404:
             return problem_page("No such peer assist", exc.detail, 404)
-        return problem_page("Join first", "Open the invite link you were sent to join this "
-                            "peer assist. If you have lost it, ask the facilitator.", 401)
+        return problem_page(
+            "Join first",
+            "Open the invite link you were sent to join this "
+            "peer assist. If you have lost it, ask the facilitator.",
+            401,
+        )
     return caller, await participant_state(svc, workshop_id, caller.actor)
 
 
 def _invites(svc: Services, workshop_id: str) -> dict:
     with svc.db.reader() as session:
-        return workshops.current_invites(session, workshop_id=workshop_id,
-                                         secret_key=svc.settings.secret_key,
-                                         base_url=svc.settings.base_url)
+        return workshops.current_invites(
+            session,
+            workshop_id=workshop_id,
+            secret_key=svc.settings.secret_key,
+            base_url=svc.settings.base_url,
+        )
 
 
-async def _page(request: Request, caller: Caller, state: dict, view: str, template: str
-          ) -> HTMLResponse:
+async def _page(
+    request: Request, caller: Caller, state: dict, view: str, template: str
+) -> HTMLResponse:
     svc: Services = request.app.state.services
     viewer = BOARD_VIEWER if view == "board" else caller.actor
     context = room_context(state, view, viewer)
@@ -265,8 +326,11 @@ async def _show(request: Request, workshop_id: str, page: str) -> HTMLResponse:
         return found
     caller, state = found
     view = "board" if page == "board" else VIEW_OF_ROLE[caller.role]
-    template = {"room": "pages/board.html" if view == "board" else "pages/room.html",
-                "board": "pages/board.html", "print": "pages/print.html"}[page]
+    template = {
+        "room": "pages/board.html" if view == "board" else "pages/room.html",
+        "board": "pages/board.html",
+        "print": "pages/print.html",
+    }[page]
     return await _page(request, caller, state, view, template)
 
 
@@ -286,4 +350,3 @@ async def board(workshop_id: str, request: Request) -> HTMLResponse:
 async def print_view(workshop_id: str, request: Request) -> HTMLResponse:
     """The action list and the visitors' options on A4."""
     return await _show(request, workshop_id, "print")
-

@@ -27,8 +27,12 @@ from ..domain.rules import (
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Views of the room, one per role; the projector board is also open to the facilitator.
 VIEWS = ("console", "host", "visitor", "board")
-VIEW_OF_ROLE = {Role.facilitator: "console", Role.host: "host", Role.visitor: "visitor",
-                Role.projector: "board"}
+VIEW_OF_ROLE = {
+    Role.facilitator: "console",
+    Role.host: "host",
+    Role.visitor: "visitor",
+    Role.projector: "board",
+}
 # The board shows what the room may see, whoever has it open.
 BOARD_VIEWER = Actor(0, Role.projector)
 
@@ -90,8 +94,9 @@ def kinds_for(view: str, phase: str, mute: dict, viewer_id: int) -> list[CardKin
     if view == "board":
         return []
     role = {"console": Role.facilitator, "host": Role.host, "visitor": Role.visitor}[view]
-    kinds = allowed_kinds(Phase(phase), Actor(viewer_id, role),
-                          Mute(mute["host_team_muted"], tuple(mute["speakers"])))
+    kinds = allowed_kinds(
+        Phase(phase), Actor(viewer_id, role), Mute(mute["host_team_muted"], tuple(mute["speakers"]))
+    )
     return [k for k in KIND_ORDER if k in kinds]
 
 

@@ -39,9 +39,12 @@ behind (reconnect with `since`), 1001 the server is going away (reconnect with `
 )
 async def events_described(workshop_id: str) -> JSONResponse:
     return JSONResponse(
-        {"detail": "This address is a websocket: connect with a websocket client.",
-         "code": "upgrade_required"},
-        status_code=426, headers={"Upgrade": "websocket"},
+        {
+            "detail": "This address is a websocket: connect with a websocket client.",
+            "code": "upgrade_required",
+        },
+        status_code=426,
+        headers={"Upgrade": "websocket"},
     )
 
 
@@ -55,9 +58,17 @@ async def events(websocket: WebSocket, workshop_id: str) -> None:
     try:
         since = parse_since(websocket.query_params.get("since"))
     except ValueError as exc:
-        await websocket.send_text(dumps({"type": "error", "code": "bad_since",
-                                         "detail": f"{exc}, for example since=42."}))
+        await websocket.send_text(
+            dumps({"type": "error", "code": "bad_since", "detail": f"{exc}, for example since=42."})
+        )
         await close_quietly(websocket, POLICY_VIOLATION, "bad since")
         return
-    await follow(websocket, svc, workshop_id=workshop_id, viewer=caller.actor,
-                 renderer=RENDERER, snapshot=RENDERER.render_snapshot, since=since)
+    await follow(
+        websocket,
+        svc,
+        workshop_id=workshop_id,
+        viewer=caller.actor,
+        renderer=RENDERER,
+        snapshot=RENDERER.render_snapshot,
+        since=since,
+    )

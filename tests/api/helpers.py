@@ -45,41 +45,53 @@ def url(room: Room | str, suffix: str = "") -> str:
     return f"{API}/workshops/{workshop_id}{suffix}"
 
 
-async def timer(client: httpx.AsyncClient, room: Room, who: Person, action: str,
-                seconds: int | None = None) -> httpx.Response:
+async def timer(
+    client: httpx.AsyncClient, room: Room, who: Person, action: str, seconds: int | None = None
+) -> httpx.Response:
     body: dict[str, Any] = {"action": action}
     if seconds is not None:
         body["seconds"] = seconds
     return await client.post(url(room, "/timer"), json=body, headers=who.headers)
 
 
-async def set_mute(client: httpx.AsyncClient, room: Room, who: Person, muted: bool,
-                   speakers: list[int] | None = None) -> httpx.Response:
-    return await client.put(url(room, "/mute"),
-                            json={"host_team_muted": muted, "speakers": speakers or []},
-                            headers=who.headers)
+async def set_mute(
+    client: httpx.AsyncClient,
+    room: Room,
+    who: Person,
+    muted: bool,
+    speakers: list[int] | None = None,
+) -> httpx.Response:
+    return await client.put(
+        url(room, "/mute"),
+        json={"host_team_muted": muted, "speakers": speakers or []},
+        headers=who.headers,
+    )
 
 
-async def vote(client: httpx.AsyncClient, room: Room, who: Person, card_id: int
-               ) -> httpx.Response:
+async def vote(client: httpx.AsyncClient, room: Room, who: Person, card_id: int) -> httpx.Response:
     return await client.post(url(room, f"/cards/{card_id}/vote"), headers=who.headers)
 
 
-async def unvote(client: httpx.AsyncClient, room: Room, who: Person, card_id: int
-                 ) -> httpx.Response:
+async def unvote(
+    client: httpx.AsyncClient, room: Room, who: Person, card_id: int
+) -> httpx.Response:
     return await client.delete(url(room, f"/cards/{card_id}/vote"), headers=who.headers)
 
 
-async def add_action(client: httpx.AsyncClient, room: Room, who: Person, title: str,
-                     **extra: object) -> httpx.Response:
-    return await client.post(url(room, "/actions"), json={"title": title, **extra},
-                             headers=who.headers)
+async def add_action(
+    client: httpx.AsyncClient, room: Room, who: Person, title: str, **extra: object
+) -> httpx.Response:
+    return await client.post(
+        url(room, "/actions"), json={"title": title, **extra}, headers=who.headers
+    )
 
 
-async def card_id(client: httpx.AsyncClient, room: Room, who: Person, kind: str,
-                  text: str, **extra: object) -> int:
-    response = await client.post(url(room, "/cards"), json={"kind": kind, "text": text, **extra},
-                                 headers=who.headers)
+async def card_id(
+    client: httpx.AsyncClient, room: Room, who: Person, kind: str, text: str, **extra: object
+) -> int:
+    response = await client.post(
+        url(room, "/cards"), json={"kind": kind, "text": text, **extra}, headers=who.headers
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
@@ -107,8 +119,11 @@ def event_types(application: Any, workshop_id: str) -> list[tuple[int, str]]:
 def count_rows(application: Any, table: str, **where: object) -> int:
     clauses = " AND ".join(f"{column} = :{column}" for column in where) or "1 = 1"
     with db_of(application).engine.connect() as conn:
-        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {clauses}"),
-                                where).scalar_one())
+        return int(
+            conn.execute(
+                sa.text(f"SELECT count(*) FROM {table} WHERE {clauses}"), where
+            ).scalar_one()
+        )
 
 
 def dump_tables(application: Any, only: tuple[str, ...] | None = None) -> dict[str, str]:

@@ -35,8 +35,13 @@ async def test_hosts_and_the_facilitator_add_actions_from_commitment_on(
             assert response.status_code == 201, response.text
             action = response.json()
             assert isinstance(action["id"], int)
-            assert (action["title"], action["owner"], action["due_date"], action["status"],
-                    action["card_ids"]) == (title, "Hana", due, "open", [])
+            assert (
+                action["title"],
+                action["owner"],
+                action["due_date"],
+                action["status"],
+                action["card_ids"],
+            ) == (title, "Hana", due, "open", [])
             titles.append(title)
     board = await state(client, room, host)
     assert [a["title"] for a in board["actions"]] == titles
@@ -51,19 +56,19 @@ async def test_actions_before_commitment_are_409(client: httpx.AsyncClient) -> N
         for who in (host, room.facilitator):
             if phase in ("questions", "analysis") and who is host:
                 continue  # muted there: that answer is the mute's
-            assert_error(await add_action(client, room, who, "Too early"), 409,
-                         "not_allowed_in_phase")
-            response = await client.put(url(room, "/commitment"),
-                                        json={"report_back_by": "2027-01-01"},
-                                        headers=who.headers)
+            assert_error(
+                await add_action(client, room, who, "Too early"), 409, "not_allowed_in_phase"
+            )
+            response = await client.put(
+                url(room, "/commitment"), json={"report_back_by": "2027-01-01"}, headers=who.headers
+            )
             assert_error(response, 409, "not_allowed_in_phase")
         assert await seq_of(client, room) == seq
     board = await state(client, room, room.facilitator)
     assert board["actions"] == [] and board["commitment"] is None
 
 
-async def test_visitors_and_the_projector_may_not_write_the_list(client: httpx.AsyncClient
-                                                                 ) -> None:
+async def test_visitors_and_the_projector_may_not_write_the_list(client: httpx.AsyncClient) -> None:
     room, host, visitor = await room_at(client, "commitment")
     projector = await join(client, room, "projector", "Wall")
     action = (await add_action(client, room, host, "Book transport earlier")).json()
@@ -72,16 +77,18 @@ async def test_visitors_and_the_projector_may_not_write_the_list(client: httpx.A
             await move(client, room, "closed")
         for who in (visitor, projector):
             assert_error(await add_action(client, room, who, "Visitor action"), 403)
-            response = await client.patch(url(room, f"/actions/{action['id']}"),
-                                          json={"status": "done"}, headers=who.headers)
+            response = await client.patch(
+                url(room, f"/actions/{action['id']}"), json={"status": "done"}, headers=who.headers
+            )
             assert_error(response, 403)
-            response = await client.put(url(room, "/commitment"),
-                                        json={"report_back_by": "2027-01-01"},
-                                        headers=who.headers)
+            response = await client.put(
+                url(room, "/commitment"), json={"report_back_by": "2027-01-01"}, headers=who.headers
+            )
             assert_error(response, 403)
     board = await state(client, room, host)
     assert [(a["title"], a["status"]) for a in board["actions"]] == [
-        ("Book transport earlier", "open")]
+        ("Book transport earlier", "open")
+    ]
     assert board["commitment"] is None
 
 
@@ -97,8 +104,9 @@ async def test_actions_link_cards_of_this_workshop_only(client: httpx.AsyncClien
     seq = await seq_of(client, room)
     for ids in ([999_999], [insight, 999_999], [foreign]):
         assert_error(await add_action(client, room, host, "Linked", card_ids=ids), 404)
-        response = await client.patch(url(room, f"/actions/{action_id}"),
-                                      json={"card_ids": ids}, headers=host.headers)
+        response = await client.patch(
+            url(room, f"/actions/{action_id}"), json={"card_ids": ids}, headers=host.headers
+        )
         assert_error(response, 404)
     assert await seq_of(client, room) == seq
     assert len((await state(client, room, host))["actions"]) == 1
@@ -108,70 +116,116 @@ async def test_action_limits_and_patch(client: httpx.AsyncClient, clock: Clock) 
     room, host, _ = await room_at(client, "commitment")
     long = await add_action(client, room, host, "a" * 2000, owner="o" * 80)
     assert long.status_code == 201 and long.json()["title"] == "a" * 2000
-    for title, extra in (("a" * 2001, {}), ("", {}), ("  ", {}), ("ok", {"owner": "o" * 81}),
-                         ("ok", {"due_date": "31/12/2027"}), ("ok", {"card_ids": "1"}),
-                         ("ok", {"status": "done"})):
+    for title, extra in (
+        ("a" * 2001, {}),
+        ("", {}),
+        ("  ", {}),
+        ("ok", {"owner": "o" * 81}),
+        ("ok", {"due_date": "31/12/2027"}),
+        ("ok", {"card_ids": "1"}),
+        ("ok", {"status": "done"}),
+    ):
         assert_error(await add_action(client, room, host, title, **extra), 422)
     assert len((await state(client, room, host))["actions"]) == 1
-    created = (await add_action(client, room, host, "Draft", owner="Hana",
-                                due_date=(clock().date() + timedelta(days=7)).isoformat())).json()
+    created = (
+        await add_action(
+            client,
+            room,
+            host,
+            "Draft",
+            owner="Hana",
+            due_date=(clock().date() + timedelta(days=7)).isoformat(),
+        )
+    ).json()
     path = url(room, f"/actions/{created['id']}")
     for status in ("in_progress", "done", "dropped", "open"):
         response = await client.patch(path, json={"status": status}, headers=host.headers)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == status
-    response = await client.patch(path, json={"title": "Final", "owner": "Hugo",
-                                              "due_date": "2027-02-01"},
-                                  headers=room.facilitator.headers)
+    response = await client.patch(
+        path,
+        json={"title": "Final", "owner": "Hugo", "due_date": "2027-02-01"},
+        headers=room.facilitator.headers,
+    )
     assert response.status_code == 200
     assert (response.json()["title"], response.json()["owner"], response.json()["due_date"]) == (
-        "Final", "Hugo", "2027-02-01")
-    cleared = await client.patch(path, json={"owner": None, "due_date": None},
-                                 headers=host.headers)
+        "Final",
+        "Hugo",
+        "2027-02-01",
+    )
+    cleared = await client.patch(path, json={"owner": None, "due_date": None}, headers=host.headers)
     assert cleared.status_code == 200
     assert (cleared.json()["owner"], cleared.json()["due_date"]) == (None, None)
     seq = await seq_of(client, room)
-    for body in ({"status": "finished"}, {"title": None}, {"status": None}, {"title": ""},
-                 {"title": "t" * 2001}, {"owner": "o" * 81}, {"due_date": "soon"},
-                 {"priority": "high"}):
+    for body in (
+        {"status": "finished"},
+        {"title": None},
+        {"status": None},
+        {"title": ""},
+        {"title": "t" * 2001},
+        {"owner": "o" * 81},
+        {"due_date": "soon"},
+        {"priority": "high"},
+    ):
         assert_error(await client.patch(path, json=body, headers=host.headers), 422)
-    assert_error(await client.patch(url(room, "/actions/999999"), json={"status": "done"},
-                                    headers=host.headers), 404)
+    assert_error(
+        await client.patch(
+            url(room, "/actions/999999"), json={"status": "done"}, headers=host.headers
+        ),
+        404,
+    )
     assert await seq_of(client, room) == seq
     action = (await state(client, room, host))["actions"][1]
     assert (action["title"], action["owner"], action["due_date"], action["status"]) == (
-        "Final", None, None, "open")
+        "Final",
+        None,
+        None,
+        "open",
+    )
     # Back before commitment the list is closed again.
     await move(client, room, "feedback")
-    assert_error(await client.patch(path, json={"status": "done"}, headers=host.headers), 409,
-                 "not_allowed_in_phase")
+    assert_error(
+        await client.patch(path, json={"status": "done"}, headers=host.headers),
+        409,
+        "not_allowed_in_phase",
+    )
 
 
 async def test_put_commitment(client: httpx.AsyncClient, clock: Clock) -> None:
     room, host, visitor = await room_at(client, "commitment")
     today = clock().date()
-    response = await client.put(url(room, "/commitment"),
-                                json={"report_back_by": str(today + timedelta(days=30)),
-                                      "note": "To the ward board"}, headers=host.headers)
+    response = await client.put(
+        url(room, "/commitment"),
+        json={"report_back_by": str(today + timedelta(days=30)), "note": "To the ward board"},
+        headers=host.headers,
+    )
     assert response.status_code == 200, response.text
     commitment = response.json()
     assert commitment["report_back_by"] == str(today + timedelta(days=30))
     assert commitment["note"] == "To the ward board"
     assert (await state(client, room, visitor))["commitment"]["report_back_by"] == str(
-        today + timedelta(days=30))
+        today + timedelta(days=30)
+    )
     await move(client, room, "closed")
-    response = await client.put(url(room, "/commitment"), json={"report_back_by": str(today)},
-                                headers=room.facilitator.headers)
+    response = await client.put(
+        url(room, "/commitment"),
+        json={"report_back_by": str(today)},
+        headers=room.facilitator.headers,
+    )
     assert response.status_code == 200, response.text
     assert response.json()["report_back_by"] == str(today)
     assert response.json().get("note") is None
     seq = await seq_of(client, room)
-    for body in ({"report_back_by": str(today - timedelta(days=1))},
-                 {"report_back_by": "2020-01-01", "note": "Long ago"},
-                 {"note": "No date"}, {"report_back_by": "tomorrow"},
-                 {"report_back_by": str(today), "note": "n" * 2001},
-                 {"report_back_by": str(today), "extra": 1}):
-        assert_error(await client.put(url(room, "/commitment"), json=body,
-                                      headers=host.headers), 422)
+    for body in (
+        {"report_back_by": str(today - timedelta(days=1))},
+        {"report_back_by": "2020-01-01", "note": "Long ago"},
+        {"note": "No date"},
+        {"report_back_by": "tomorrow"},
+        {"report_back_by": str(today), "note": "n" * 2001},
+        {"report_back_by": str(today), "extra": 1},
+    ):
+        assert_error(
+            await client.put(url(room, "/commitment"), json=body, headers=host.headers), 422
+        )
     assert await seq_of(client, room) == seq
     assert (await state(client, room, host))["commitment"]["report_back_by"] == str(today)

@@ -41,8 +41,9 @@ async def test_a_token_grants_one_participant_in_one_workshop(client: httpx.Asyn
     await move(client, mine, "context")
     for who in (theirs.facilitator, visitor):
         assert_error(await client.get(url(mine), headers=who.headers), 403)
-        assert_error(await client.post(url(mine, "/phase"), json={"to": "next"},
-                                       headers=who.headers), 403)
+        assert_error(
+            await client.post(url(mine, "/phase"), json={"to": "next"}, headers=who.headers), 403
+        )
         assert_error(await add_card(client, mine, who, "question", "Sneaky?"), 403)
         assert_error(await client.get(url(mine, "/actions.json"), headers=who.headers), 403)
     board = (await client.get(url(mine), headers=mine.facilitator.headers)).json()
@@ -50,8 +51,12 @@ async def test_a_token_grants_one_participant_in_one_workshop(client: httpx.Asyn
     # A valid token and a workshop that does not exist: 404.
     for who in (theirs.facilitator, visitor):
         assert_error(await client.get(url("no-such-workshop"), headers=who.headers), 404)
-        assert_error(await client.post(url("no-such-workshop", "/phase"), json={"to": "next"},
-                                       headers=who.headers), 404)
+        assert_error(
+            await client.post(
+                url("no-such-workshop", "/phase"), json={"to": "next"}, headers=who.headers
+            ),
+            404,
+        )
     # Each token is one participant.
     host = await join(client, mine, "host", "Hana")
     for who in (mine.facilitator, host, theirs.facilitator, visitor):
@@ -61,17 +66,22 @@ async def test_a_token_grants_one_participant_in_one_workshop(client: httpx.Asyn
 
 
 def _secrets_of(created: dict[str, Any], joined: list[str]) -> list[str]:
-    return [created["facilitator_token"], *(i["code"] for i in created["invites"].values()),
-            *joined]
+    return [
+        created["facilitator_token"],
+        *(i["code"] for i in created["invites"].values()),
+        *joined,
+    ]
 
 
-async def test_tokens_and_codes_are_stored_only_as_hashes(client: httpx.AsyncClient,
-                                                          app: object) -> None:
+async def test_tokens_and_codes_are_stored_only_as_hashes(
+    client: httpx.AsyncClient, app: object
+) -> None:
     room = await create_room(client)
-    joined = [(await join(client, room, role, f"P {role}")).token
-              for role in ("host", "visitor", "projector")]
-    rotated = await client.post(url(room, "/invites/host/rotate"),
-                                headers=room.facilitator.headers)
+    joined = [
+        (await join(client, room, role, f"P {role}")).token
+        for role in ("host", "visitor", "projector")
+    ]
+    rotated = await client.post(url(room, "/invites/host/rotate"), headers=room.facilitator.headers)
     secrets = [*_secrets_of(room.created, joined), rotated.json()["code"]]
     tables = dump_tables(app)
     assert {"participant", "invite"} <= set(tables)
@@ -82,22 +92,25 @@ async def test_tokens_and_codes_are_stored_only_as_hashes(client: httpx.AsyncCli
             assert secret not in text, f"a raw secret is stored in table {name}"
 
 
-
 async def test_secrets_stay_hashed_when_the_request_had_an_idempotency_key(
     client: httpx.AsyncClient, app: object
 ) -> None:
-    created = await client.post(f"{API}/workshops", json=workshop_body(),
-                                headers={"Idempotency-Key": "create-1"})
+    created = await client.post(
+        f"{API}/workshops", json=workshop_body(), headers={"Idempotency-Key": "create-1"}
+    )
     assert created.status_code == 201
     data = created.json()
     code = data["invites"]["visitor"]["code"]
-    joined = await client.post(f"{API}/join/{code}", json={"name": "Vic",
-                                                           "accept_ground_rules": True},
-                               headers={"Idempotency-Key": "join-1"})
+    joined = await client.post(
+        f"{API}/join/{code}",
+        json={"name": "Vic", "accept_ground_rules": True},
+        headers={"Idempotency-Key": "join-1"},
+    )
     assert joined.status_code == 201
-    rotated = await client.post(url(data["workshop"]["id"], "/invites/host/rotate"),
-                                headers={**bearer(data["facilitator_token"]),
-                                         "Idempotency-Key": "rotate-1"})
+    rotated = await client.post(
+        url(data["workshop"]["id"], "/invites/host/rotate"),
+        headers={**bearer(data["facilitator_token"]), "Idempotency-Key": "rotate-1"},
+    )
     assert rotated.status_code == 201
     secrets = [*_secrets_of(data, [joined.json()["token"]]), rotated.json()["code"]]
     for name, text in dump_tables(app).items():

@@ -9,10 +9,28 @@ import httpx
 from tests.api.helpers import assert_error, card_id, seq_of, url
 from tests.factories import Person, Room, add_card, create_room, join, move, state
 
-PHASES = ["welcome", "context", "questions", "analysis", "feedback", "commitment", "reflection",
-          "closed"]
-KINDS = ["context", "question", "surprise", "gap", "need", "insight", "option",
-         "worked_elsewhere", "strength", "takeaway"]
+PHASES = [
+    "welcome",
+    "context",
+    "questions",
+    "analysis",
+    "feedback",
+    "commitment",
+    "reflection",
+    "closed",
+]
+KINDS = [
+    "context",
+    "question",
+    "surprise",
+    "gap",
+    "need",
+    "insight",
+    "option",
+    "worked_elsewhere",
+    "strength",
+    "takeaway",
+]
 # API.md's table, word for word.
 VISITORS_MAY_ADD = {
     "welcome": set(),
@@ -76,8 +94,11 @@ async def test_the_whole_phase_role_kind_table(client: httpx.AsyncClient) -> Non
                     added += 1
     assert not wrong, "\n".join(wrong)
     board = await state(client, room, room.facilitator)
-    assert len(board["cards"]) == added == sum(
-        len(VISITORS_MAY_ADD[p]) + len(HOSTS_MAY_ADD[p] or ()) for p in PHASES)
+    assert (
+        len(board["cards"])
+        == added
+        == sum(len(VISITORS_MAY_ADD[p]) + len(HOSTS_MAY_ADD[p] or ()) for p in PHASES)
+    )
 
 
 async def test_the_facilitator_adds_any_kind_at_any_time(client: httpx.AsyncClient) -> None:
@@ -94,8 +115,15 @@ async def test_the_facilitator_adds_any_kind_at_any_time(client: httpx.AsyncClie
 async def test_card_body_and_limits(client: httpx.AsyncClient) -> None:
     room, _, visitor, _ = await room_with_people(client)
     await move(client, room, "context")
-    response = await add_card(client, room, visitor, "question", "q" * 2000,
-                              evidence="experience", source_url="https://example.org/a?b=c")
+    response = await add_card(
+        client,
+        room,
+        visitor,
+        "question",
+        "q" * 2000,
+        evidence="experience",
+        source_url="https://example.org/a?b=c",
+    )
     assert response.status_code == 201, response.text
     card = response.json()
     assert card["text"] == "q" * 2000 and card["kind"] == "question"
@@ -122,11 +150,19 @@ async def test_evidence_and_source_urls(client: httpx.AsyncClient) -> None:
         assert response.json()["source_url"] == source
     seq = await seq_of(client, room)
     assert_error(await add_card(client, room, visitor, "insight", "x", evidence="hearsay"), 422)
-    for source in ("javascript:alert(1)", "JavaScript:alert(document.cookie)",
-                   " javascript:alert(1)", "ftp://files.example.org/report.pdf",
-                   "data:text/html,<script>alert(1)</script>", "mailto:a@example.org",
-                   "file:///etc/passwd", "example.org/report", "", "https://",
-                   "vbscript:msgbox(1)"):
+    for source in (
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        " javascript:alert(1)",
+        "ftp://files.example.org/report.pdf",
+        "data:text/html,<script>alert(1)</script>",
+        "mailto:a@example.org",
+        "file:///etc/passwd",
+        "example.org/report",
+        "",
+        "https://",
+        "vbscript:msgbox(1)",
+    ):
         response = await add_card(client, room, visitor, "insight", "bad", source_url=source)
         assert_error(response, 422)
     assert await seq_of(client, room) == seq
@@ -158,8 +194,9 @@ async def test_anonymous_cards_hide_their_author_from_everyone_else(
         author_free(cards[cid], visitor)
         assert cards[named]["author"]["name"] == "Olga Other"
     # The facilitator's moderation answers do not reveal the author either.
-    edited = await client.patch(url(room, f"/cards/{cid}"), json={"theme": "Logistics"},
-                                headers=room.facilitator.headers)
+    edited = await client.patch(
+        url(room, f"/cards/{cid}"), json={"theme": "Logistics"}, headers=room.facilitator.headers
+    )
     assert edited.status_code == 200
     author_free(edited.json(), visitor)
     # The author still sees it as their own.
@@ -171,45 +208,65 @@ async def test_authors_and_the_facilitator_edit_cards(client: httpx.AsyncClient)
     room, host, visitor, other = await room_with_people(client)
     await move(client, room, "context")
     cid = await card_id(client, room, visitor, "question", "First words")
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"text": "Better words"},
-                                  headers=visitor.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"), json={"text": "Better words"}, headers=visitor.headers
+    )
     assert response.status_code == 200, response.text
     assert response.json()["text"] == "Better words" and response.json()["kind"] == "question"
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"text": "Moderated words"},
-                                  headers=room.facilitator.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"),
+        json={"text": "Moderated words"},
+        headers=room.facilitator.headers,
+    )
     assert response.status_code == 200 and response.json()["text"] == "Moderated words"
     seq = await seq_of(client, room)
     for who in (other, host):
-        response = await client.patch(url(room, f"/cards/{cid}"), json={"text": "Not yours"},
-                                      headers=who.headers)
+        response = await client.patch(
+            url(room, f"/cards/{cid}"), json={"text": "Not yours"}, headers=who.headers
+        )
         assert_error(response, 403)
     for change in ({"theme": "Mine"}, {"hidden": True}):
-        response = await client.patch(url(room, f"/cards/{cid}"), json=change,
-                                      headers=visitor.headers)
+        response = await client.patch(
+            url(room, f"/cards/{cid}"), json=change, headers=visitor.headers
+        )
         assert_error(response, 403)
-    for change in ({"text": ""}, {"text": "t" * 2001}, {"kind": "riddle"}, {"hidden": None},
-                   {"votes": 99}, {"author": None}):
-        response = await client.patch(url(room, f"/cards/{cid}"), json=change,
-                                      headers=room.facilitator.headers)
+    for change in (
+        {"text": ""},
+        {"text": "t" * 2001},
+        {"kind": "riddle"},
+        {"hidden": None},
+        {"votes": 99},
+        {"author": None},
+    ):
+        response = await client.patch(
+            url(room, f"/cards/{cid}"), json=change, headers=room.facilitator.headers
+        )
         assert_error(response, 422)
     # An author cannot turn a card into a kind the phase does not give them.
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"kind": "insight"},
-                                  headers=visitor.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"), json={"kind": "insight"}, headers=visitor.headers
+    )
     assert_error(response, 409, "not_allowed_in_phase")
     assert await seq_of(client, room) == seq
     card = next(c for c in (await state(client, room, other))["cards"] if c["id"] == cid)
     assert (card["text"], card["kind"], card["theme"], card["hidden"]) == (
-        "Moderated words", "question", None, False)
+        "Moderated words",
+        "question",
+        None,
+        False,
+    )
 
 
-async def test_hidden_cards_are_stubs_to_others_and_themes_group_cards(client: httpx.AsyncClient
-                                                               ) -> None:
+async def test_hidden_cards_are_stubs_to_others_and_themes_group_cards(
+    client: httpx.AsyncClient,
+) -> None:
     room, host, visitor, other = await room_with_people(client)
     await move(client, room, "context")
     secret = "Names a patient by name"
     cid = await card_id(client, room, visitor, "question", secret, anonymous=False)
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"hidden": True},
-                                  headers=room.facilitator.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"), json={"hidden": True}, headers=room.facilitator.headers
+    )
     assert response.status_code == 200 and response.json()["hidden"] is True
     for viewer in (other, host):
         cards = (await state(client, room, viewer))["cards"]
@@ -221,19 +278,22 @@ async def test_hidden_cards_are_stubs_to_others_and_themes_group_cards(client: h
     for viewer in (visitor, room.facilitator):
         card = next(c for c in (await state(client, room, viewer))["cards"] if c["id"] == cid)
         assert card["text"] == secret and card["hidden"] is True
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"hidden": False},
-                                  headers=room.facilitator.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"), json={"hidden": False}, headers=room.facilitator.headers
+    )
     assert response.status_code == 200
     card = next(c for c in (await state(client, room, other))["cards"] if c["id"] == cid)
     assert card["text"] == secret
     # Themes are the facilitator's too.
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"theme": "Transport"},
-                                  headers=room.facilitator.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"), json={"theme": "Transport"}, headers=room.facilitator.headers
+    )
     assert response.status_code == 200 and response.json()["theme"] == "Transport"
     card = next(c for c in (await state(client, room, other))["cards"] if c["id"] == cid)
     assert card["theme"] == "Transport"
-    response = await client.patch(url(room, f"/cards/{cid}"), json={"theme": None},
-                                  headers=room.facilitator.headers)
+    response = await client.patch(
+        url(room, f"/cards/{cid}"), json={"theme": None}, headers=room.facilitator.headers
+    )
     assert response.status_code == 200 and response.json()["theme"] is None
 
 
@@ -245,10 +305,12 @@ async def test_an_unknown_card_is_404(client: httpx.AsyncClient) -> None:
     await move(client, room, "analysis")
     for cid in (999_999, foreign):
         for who in (room.facilitator, visitor):
-            response = await client.patch(url(room, f"/cards/{cid}"), json={"text": "x"},
-                                          headers=who.headers)
+            response = await client.patch(
+                url(room, f"/cards/{cid}"), json={"text": "x"}, headers=who.headers
+            )
             assert_error(response, 404)
-        assert_error(await client.post(url(room, f"/cards/{cid}/vote"), headers=visitor.headers),
-                     404)
+        assert_error(
+            await client.post(url(room, f"/cards/{cid}/vote"), headers=visitor.headers), 404
+        )
     card = (await state(client, elsewhere, elsewhere.facilitator))["cards"][0]
     assert card["text"] == "Not yours" and card["votes"] == 0

@@ -28,10 +28,16 @@ async def test_malformed_json_and_unknown_fields_are_422_with_a_readable_detail(
     client: httpx.AsyncClient,
 ) -> None:
     room, visitor = await context_room(client)
-    for raw in (b"{", b'{"kind": "question", "text": "unterminated}', b"kind=question",
-                b"\xff\xfe{}", b'{"kind": "question", "text": "x",}'):
-        response = await client.post(url(room, "/cards"), content=raw,
-                                     headers={**visitor.headers, **JSON})
+    for raw in (
+        b"{",
+        b'{"kind": "question", "text": "unterminated}',
+        b"kind=question",
+        b"\xff\xfe{}",
+        b'{"kind": "question", "text": "x",}',
+    ):
+        response = await client.post(
+            url(room, "/cards"), content=raw, headers={**visitor.headers, **JSON}
+        )
         body = assert_error(response, 422)
         assert "json" in body["detail"].lower(), body
     response = await client.post(f"{API}/workshops", content=b"[", headers=JSON)
@@ -39,12 +45,21 @@ async def test_malformed_json_and_unknown_fields_are_422_with_a_readable_detail(
     # Unknown fields are refused, and named.
     response = await add_card(client, room, visitor, "question", "Hi", author_id=1)
     assert "author_id" in assert_error(response, 422)["detail"]
-    response = await client.post(f"{API}/join/{room.invites['host']['code']}",
-                                 json={"name": "H", "accept_ground_rules": True, "role": "host"})
+    response = await client.post(
+        f"{API}/join/{room.invites['host']['code']}",
+        json={"name": "H", "accept_ground_rules": True, "role": "host"},
+    )
     assert "role" in assert_error(response, 422)["detail"]
-    response = await client.post(f"{API}/workshops",
-                                 json={"title": "T", "problem": "P", "duration_minutes": 60,
-                                       "facilitator_name": "F", "phase": "closed"})
+    response = await client.post(
+        f"{API}/workshops",
+        json={
+            "title": "T",
+            "problem": "P",
+            "duration_minutes": 60,
+            "facilitator_name": "F",
+            "phase": "closed",
+        },
+    )
     assert "phase" in assert_error(response, 422)["detail"]
     assert (await state(client, room, visitor))["cards"] == []
 
@@ -52,17 +67,22 @@ async def test_malformed_json_and_unknown_fields_are_422_with_a_readable_detail(
 async def test_a_body_over_64_kib_is_413(client: httpx.AsyncClient) -> None:
     room, visitor = await context_room(client)
     big = json.dumps({"kind": "question", "text": "x" * (LIMIT + 10)}).encode()
-    assert_error(await client.post(url(room, "/cards"), content=big,
-                                   headers={**visitor.headers, **JSON}), 413)
+    assert_error(
+        await client.post(url(room, "/cards"), content=big, headers={**visitor.headers, **JSON}),
+        413,
+    )
     assert_error(await client.post(f"{API}/workshops", content=big, headers=JSON), 413)
-    padded = json.dumps({"title": "t", "problem": "p" * LIMIT, "duration_minutes": 60,
-                         "facilitator_name": "f"}).encode()
+    padded = json.dumps(
+        {"title": "t", "problem": "p" * LIMIT, "duration_minutes": 60, "facilitator_name": "f"}
+    ).encode()
     assert_error(await client.post(f"{API}/workshops", content=padded, headers=JSON), 413)
     # Just under the limit is read (and refused for the card's own limit, not the size).
     under = json.dumps({"kind": "question", "text": "x" * (LIMIT - 100)}).encode()
     assert len(under) <= LIMIT
-    assert_error(await client.post(url(room, "/cards"), content=under,
-                                   headers={**visitor.headers, **JSON}), 422)
+    assert_error(
+        await client.post(url(room, "/cards"), content=under, headers={**visitor.headers, **JSON}),
+        422,
+    )
     assert (await state(client, room, visitor))["cards"] == []
 
 
@@ -75,8 +95,9 @@ async def test_a_streamed_body_over_64_kib_is_413(client: httpx.AsyncClient) -> 
             yield b"x" * 1024
         yield b'"}'
 
-    response = await client.post(url(room, "/cards"), content=chunks(),
-                                 headers={**visitor.headers, **JSON})
+    response = await client.post(
+        url(room, "/cards"), content=chunks(), headers={**visitor.headers, **JSON}
+    )
     assert_error(response, 413)
 
 
@@ -85,8 +106,9 @@ async def test_every_error_has_exactly_detail_and_code(client: httpx.AsyncClient
     other = await create_room(client)
     cid = await card_id(client, room, visitor, "question", "Mine")
     old_code = room.invites["projector"]["code"]
-    rotated = await client.post(url(room, "/invites/projector/rotate"),
-                                headers=room.facilitator.headers)
+    rotated = await client.post(
+        url(room, "/invites/projector/rotate"), headers=room.facilitator.headers
+    )
     assert rotated.status_code == 201
     cases: list[tuple[str, str, dict[str, Any], int]] = [
         ("GET", url(room), {}, 401),
@@ -95,32 +117,78 @@ async def test_every_error_has_exactly_detail_and_code(client: httpx.AsyncClient
         ("POST", url(room, "/phase"), {"json": {"to": "next"}, "headers": visitor.headers}, 403),
         ("GET", url("missing"), {"headers": visitor.headers}, 404),
         ("GET", f"{API}/no/such/route", {}, 404),
-        ("POST", f"{API}/join/unknown-code", {"json": {"name": "x",
-                                                       "accept_ground_rules": True}}, 404),
-        ("PATCH", url(room, "/cards/424242"), {"json": {"text": "x"},
-                                               "headers": visitor.headers}, 404),
+        (
+            "POST",
+            f"{API}/join/unknown-code",
+            {"json": {"name": "x", "accept_ground_rules": True}},
+            404,
+        ),
+        (
+            "PATCH",
+            url(room, "/cards/424242"),
+            {"json": {"text": "x"}, "headers": visitor.headers},
+            404,
+        ),
         ("PUT", url(room, "/cards"), {"json": {}, "headers": visitor.headers}, 405),
         ("DELETE", url(room), {"headers": room.facilitator.headers}, 405),
-        ("POST", url(room, "/phase"), {"json": {"to": "context"},
-                                       "headers": room.facilitator.headers}, 409),
-        ("POST", url(room, "/cards"), {"json": {"kind": "insight", "text": "x"},
-                                       "headers": visitor.headers}, 409),
-        ("POST", f"{API}/join/{old_code}", {"json": {"name": "x",
-                                                     "accept_ground_rules": True}}, 410),
-        ("POST", url(room, "/cards"), {"content": b"{" + b" " * LIMIT + b"}",
-                                       "headers": {**visitor.headers, **JSON}}, 413),
-        ("POST", url(room, "/cards"), {"json": {"kind": "question"},
-                                       "headers": visitor.headers}, 422),
-        ("POST", url(room, "/cards"), {"json": ["question", "text"],
-                                       "headers": visitor.headers}, 422),
+        (
+            "POST",
+            url(room, "/phase"),
+            {"json": {"to": "context"}, "headers": room.facilitator.headers},
+            409,
+        ),
+        (
+            "POST",
+            url(room, "/cards"),
+            {"json": {"kind": "insight", "text": "x"}, "headers": visitor.headers},
+            409,
+        ),
+        (
+            "POST",
+            f"{API}/join/{old_code}",
+            {"json": {"name": "x", "accept_ground_rules": True}},
+            410,
+        ),
+        (
+            "POST",
+            url(room, "/cards"),
+            {"content": b"{" + b" " * LIMIT + b"}", "headers": {**visitor.headers, **JSON}},
+            413,
+        ),
+        (
+            "POST",
+            url(room, "/cards"),
+            {"json": {"kind": "question"}, "headers": visitor.headers},
+            422,
+        ),
+        (
+            "POST",
+            url(room, "/cards"),
+            {"json": ["question", "text"], "headers": visitor.headers},
+            422,
+        ),
         ("POST", url(room, "/cards"), {"headers": visitor.headers}, 422),
-        ("PATCH", url(room, "/cards/not-a-number"), {"json": {"text": "x"},
-                                                     "headers": visitor.headers}, 422),
-        ("PATCH", url(room, f"/cards/{cid}"), {"json": {"text": "x"},
-                                               "headers": room.people[0].headers}, 200),
-        ("POST", url(room, "/cards"), {"json": {"kind": "question", "text": "x"},
-                                       "headers": {**visitor.headers,
-                                                   "Idempotency-Key": "k" * 5000}}, 400),
+        (
+            "PATCH",
+            url(room, "/cards/not-a-number"),
+            {"json": {"text": "x"}, "headers": visitor.headers},
+            422,
+        ),
+        (
+            "PATCH",
+            url(room, f"/cards/{cid}"),
+            {"json": {"text": "x"}, "headers": room.people[0].headers},
+            200,
+        ),
+        (
+            "POST",
+            url(room, "/cards"),
+            {
+                "json": {"kind": "question", "text": "x"},
+                "headers": {**visitor.headers, "Idempotency-Key": "k" * 5000},
+            },
+            400,
+        ),
     ]
     seq = await seq_of(client, room)
     for method, path, kwargs, status in cases:
@@ -137,16 +205,25 @@ async def test_nul_characters_never_give_a_500(raw_client: httpx.AsyncClient) ->
     failures = []
     for what, sending in (
         ("card text", lambda: add_card(raw_client, room, visitor, "question", "before\x00after")),
-        ("join name", lambda: raw_client.post(f"{API}/join/{room.invites['host']['code']}",
-                                              json={"name": "Nul\x00Name",
-                                                    "accept_ground_rules": True})),
-        ("Idempotency-Key", lambda: raw_client.post(url(room, "/cards"),
-                                                    json={"kind": "question", "text": "ok"},
-                                                    headers={**visitor.headers,
-                                                             "Idempotency-Key": "key\x00"})),
-
-        ("workshop id in the path", lambda: raw_client.get(url("nope%00"),
-                                                           headers=visitor.headers)),
+        (
+            "join name",
+            lambda: raw_client.post(
+                f"{API}/join/{room.invites['host']['code']}",
+                json={"name": "Nul\x00Name", "accept_ground_rules": True},
+            ),
+        ),
+        (
+            "Idempotency-Key",
+            lambda: raw_client.post(
+                url(room, "/cards"),
+                json={"kind": "question", "text": "ok"},
+                headers={**visitor.headers, "Idempotency-Key": "key\x00"},
+            ),
+        ),
+        (
+            "workshop id in the path",
+            lambda: raw_client.get(url("nope%00"), headers=visitor.headers),
+        ),
     ):
         response = await sending()
         if response.status_code >= 500:
@@ -167,8 +244,9 @@ async def test_huge_ids_are_404_not_500(raw_client: httpx.AsyncClient) -> None:
         ("PATCH", url(room, f"/actions/{huge}"), {"json": {"status": "done"}}),
         ("POST", url(room, "/actions"), {"json": {"title": "x", "card_ids": [huge]}}),
     ):
-        response = await raw_client.request(method, path, headers=room.facilitator.headers,
-                                            **kwargs)
+        response = await raw_client.request(
+            method, path, headers=room.facilitator.headers, **kwargs
+        )
         if response.status_code != 404:
             failures.append(f"{method} {path}: {response.status_code}")
         else:
@@ -178,29 +256,46 @@ async def test_huge_ids_are_404_not_500(raw_client: httpx.AsyncClient) -> None:
 
 async def test_extreme_starts_at_is_refused_not_500(raw_client: httpx.AsyncClient) -> None:
     for starts_at in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00"):
-        response = await raw_client.post(f"{API}/workshops", json={
-            "title": "T", "problem": "P", "duration_minutes": 60, "facilitator_name": "F",
-            "starts_at": starts_at})
+        response = await raw_client.post(
+            f"{API}/workshops",
+            json={
+                "title": "T",
+                "problem": "P",
+                "duration_minutes": 60,
+                "facilitator_name": "F",
+                "starts_at": starts_at,
+            },
+        )
         assert response.status_code in (201, 422), response.text
 
 
 # A small fuzz over card bodies. Hypothesis draws them up front (it cannot drive an async
 # test itself); each is then sent and must get a 201 or a proper error, never a 500.
 # NUL is left out: the test above covers it.
-SAFE_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
-                    max_size=40)
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-                    st.floats(allow_nan=False, allow_infinity=False), SAFE_TEXT,
-                    st.sampled_from(["question", "insight", "experience", "https://e.org",
-                                     "javascript:alert(1)", "x" * 2001]))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(SAFE_TEXT, inner, max_size=3), max_leaves=6)
+SAFE_TEXT = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    SAFE_TEXT,
+    st.sampled_from(
+        ["question", "insight", "experience", "https://e.org", "javascript:alert(1)", "x" * 2001]
+    ),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SAFE_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
 FIELDS = st.sampled_from(["kind", "text", "evidence", "source_url", "anonymous"]) | SAFE_TEXT
 BODIES = st.one_of(
-    st.fixed_dictionaries({"kind": st.sampled_from(["question", "insight", "takeaway"]),
-                           "text": SAFE_TEXT}, optional={"evidence": VALUES,
-                                                         "source_url": VALUES,
-                                                         "anonymous": VALUES}),
+    st.fixed_dictionaries(
+        {"kind": st.sampled_from(["question", "insight", "takeaway"]), "text": SAFE_TEXT},
+        optional={"evidence": VALUES, "source_url": VALUES, "anonymous": VALUES},
+    ),
     st.dictionaries(FIELDS, VALUES, max_size=5),
     VALUES,
 )
@@ -209,8 +304,13 @@ BODIES = st.one_of(
 def draw(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
     drawn: list[Any] = []
 
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(value: Any) -> None:
         drawn.append(value)
@@ -225,16 +325,16 @@ async def test_no_card_body_gives_a_500(raw_client: httpx.AsyncClient) -> None:
     bodies = draw(BODIES, 40)
     raws = draw(st.binary(max_size=60), 10)
     for body in bodies:
-        response = await raw_client.post(url(room, "/cards"), json=body,
-                                         headers=visitor.headers)
+        response = await raw_client.post(url(room, "/cards"), json=body, headers=visitor.headers)
         assert response.status_code != 500, (body, response.text)
         if response.status_code == 201:
             created += 1
         else:
             assert_error(response, response.status_code)
     for raw in raws:
-        response = await raw_client.post(url(room, "/cards"), content=raw,
-                                         headers={**visitor.headers, **JSON})
+        response = await raw_client.post(
+            url(room, "/cards"), content=raw, headers={**visitor.headers, **JSON}
+        )
         assert response.status_code != 500, (raw, response.text)
         assert_error(response, response.status_code)
     cards = (await state(raw_client, room, visitor))["cards"]

@@ -23,7 +23,7 @@ FORMATS = {
 
 async def closed_room(client: httpx.AsyncClient, clock: Clock) -> tuple[Room, dict, list[dict]]:
     """A closed meeting with three actions (two dated) and a commitment."""
-    room = await create_room(client, title="Ward 7, discharge; \"before noon\"")
+    room = await create_room(client, title='Ward 7, discharge; "before noon"')
     host = await join(client, room, "host", "Hana Host")
     visitor = await join(client, room, "visitor", "Vic Visitor")
     await move(client, room, "analysis")
@@ -33,8 +33,7 @@ async def closed_room(client: httpx.AsyncClient, clock: Clock) -> tuple[Room, di
     actions = []
     for title, owner, due, linked in (
         ("Book transport the day before", "Hana", today + timedelta(days=7), []),
-        ("Open the pharmacy until eight, \"trial\"", "Hugo", today + timedelta(days=21),
-         [insight]),
+        ('Open the pharmacy until eight, "trial"', "Hugo", today + timedelta(days=21), [insight]),
         ("Ask the board, undated", None, None, []),
     ):
         body: dict = {"card_ids": linked}
@@ -45,25 +44,26 @@ async def closed_room(client: httpx.AsyncClient, clock: Clock) -> tuple[Room, di
         response = await add_action(client, room, host, title, **body)
         assert response.status_code == 201, response.text
         actions.append(response.json())
-    commitment = await client.put(url(room, "/commitment"),
-                                  json={"report_back_by": str(today + timedelta(days=42)),
-                                        "note": "At the March ward board"},
-                                  headers=host.headers)
+    commitment = await client.put(
+        url(room, "/commitment"),
+        json={"report_back_by": str(today + timedelta(days=42)), "note": "At the March ward board"},
+        headers=host.headers,
+    )
     assert commitment.status_code == 200
     await move(client, room, "closed")
     return room, commitment.json(), actions
 
 
-async def download(client: httpx.AsyncClient, room: Room, who: Person, fmt: str
-                   ) -> httpx.Response:
+async def download(client: httpx.AsyncClient, room: Room, who: Person, fmt: str) -> httpx.Response:
     response = await client.get(url(room, f"/actions.{fmt}"), headers=who.headers)
     assert response.status_code == 200, (fmt, response.text)
     assert response.headers["content-type"].startswith(FORMATS[fmt]), response.headers
     return response
 
 
-async def test_every_participant_downloads_every_format(client: httpx.AsyncClient,
-                                                        clock: Clock) -> None:
+async def test_every_participant_downloads_every_format(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
     room, _, actions = await closed_room(client, clock)
     readers = [room.facilitator, *room.people, await join(client, room, "projector", "Wall")]
     for who in readers:
@@ -72,8 +72,9 @@ async def test_every_participant_downloads_every_format(client: httpx.AsyncClien
             assert actions[0]["title"].encode() in body
 
 
-async def test_csv_md_and_json_hold_the_actions_and_the_commitment(client: httpx.AsyncClient,
-                                                            clock: Clock) -> None:
+async def test_csv_md_and_json_hold_the_actions_and_the_commitment(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
     room, commitment, actions = await closed_room(client, clock)
     raw = (await download(client, room, room.facilitator, "csv")).content
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -120,8 +121,9 @@ async def test_ics_holds_an_all_day_event_per_dated_action_and_the_report_back_d
     for action in dated:
         assert starts[action["title"]] == date.fromisoformat(action["due_date"])
     report_back = date.fromisoformat(commitment["report_back_by"])
-    assert report_back in [s for title, s in starts.items()
-                           if title not in {a["title"] for a in dated}]
+    assert report_back in [
+        s for title, s in starts.items() if title not in {a["title"] for a in dated}
+    ]
     assert len({str(e.get("UID")) for e in events}) == len(events)
 
 
@@ -130,10 +132,12 @@ async def test_exports_need_a_participant_and_work_when_empty(client: httpx.Asyn
     other = await create_room(client)
     for fmt in FORMATS:
         assert_error(await client.get(url(room, f"/actions.{fmt}")), 401)
-        assert_error(await client.get(url(room, f"/actions.{fmt}"),
-                                      headers=bearer("not-a-token")), 401)
-        assert_error(await client.get(url(room, f"/actions.{fmt}"),
-                                      headers=other.facilitator.headers), 403)
+        assert_error(
+            await client.get(url(room, f"/actions.{fmt}"), headers=bearer("not-a-token")), 401
+        )
+        assert_error(
+            await client.get(url(room, f"/actions.{fmt}"), headers=other.facilitator.headers), 403
+        )
         # An empty list exports too.
         await download(client, room, room.facilitator, fmt)
     ics = (await download(client, room, room.facilitator, "ics")).content

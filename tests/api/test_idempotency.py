@@ -15,10 +15,16 @@ def keyed(who: Person, key: str) -> dict[str, str]:
     return {**who.headers, "Idempotency-Key": key}
 
 
-async def post_card(client: httpx.AsyncClient, room: Room, who: Person, key: str,
-                    text: str = "How many beds are blocked?") -> httpx.Response:
-    return await client.post(url(room, "/cards"), json={"kind": "question", "text": text},
-                             headers=keyed(who, key))
+async def post_card(
+    client: httpx.AsyncClient,
+    room: Room,
+    who: Person,
+    key: str,
+    text: str = "How many beds are blocked?",
+) -> httpx.Response:
+    return await client.post(
+        url(room, "/cards"), json={"kind": "question", "text": text}, headers=keyed(who, key)
+    )
 
 
 async def context_room(client: httpx.AsyncClient) -> tuple[Room, Person]:
@@ -32,8 +38,10 @@ async def test_repeats_return_the_first_card_and_add_nothing(client: httpx.Async
     room, visitor = await context_room(client)
     for times in (2, 3, 10):
         seq = await seq_of(client, room)
-        responses = [await post_card(client, room, visitor, f"key-{times}", f"Card {times}")
-                     for _ in range(times)]
+        responses = [
+            await post_card(client, room, visitor, f"key-{times}", f"Card {times}")
+            for _ in range(times)
+        ]
         assert {r.status_code for r in responses} == {201}
         assert all(r.json() == responses[0].json() for r in responses)
         assert await seq_of(client, room) == seq + 1
@@ -41,13 +49,13 @@ async def test_repeats_return_the_first_card_and_add_nothing(client: httpx.Async
     assert [c["text"] for c in board["cards"]] == ["Card 2", "Card 3", "Card 10"]
     assert len({c["id"] for c in board["cards"]}) == 3
     # Repeats racing each other make one card too.
-    responses = await asyncio.gather(*(post_card(client, room, visitor, "racing", "Raced")
-                                       for _ in range(8)))
+    responses = await asyncio.gather(
+        *(post_card(client, room, visitor, "racing", "Raced") for _ in range(8))
+    )
     assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
     assert len({r.text for r in responses}) == 1
     board = await state(client, room, visitor)
-    assert [c["id"] for c in board["cards"] if c["text"] == "Raced"] == [
-        responses[0].json()["id"]]
+    assert [c["id"] for c in board["cards"] if c["text"] == "Raced"] == [responses[0].json()["id"]]
 
 
 async def test_the_same_key_with_another_body_is_409(client: httpx.AsyncClient) -> None:
@@ -55,11 +63,13 @@ async def test_the_same_key_with_another_body_is_409(client: httpx.AsyncClient) 
     first = await post_card(client, room, visitor, "k1", "First")
     assert first.status_code == 201
     seq = await seq_of(client, room)
-    assert_error(await post_card(client, room, visitor, "k1", "Second"), 409,
-                 "idempotency_key_reused")
+    assert_error(
+        await post_card(client, room, visitor, "k1", "Second"), 409, "idempotency_key_reused"
+    )
     assert await seq_of(client, room) == seq
-    other_route = await client.post(url(room, "/phase"), json={"to": "next"},
-                                    headers=keyed(room.facilitator, "k1"))
+    other_route = await client.post(
+        url(room, "/phase"), json={"to": "next"}, headers=keyed(room.facilitator, "k1")
+    )
     assert other_route.status_code == 200  # another participant: another scope
     board = await state(client, room, visitor)
     assert [c["text"] for c in board["cards"]] == ["First"]
@@ -68,8 +78,9 @@ async def test_the_same_key_with_another_body_is_409(client: httpx.AsyncClient) 
     assert again.status_code == 201 and again.json() == first.json()
     # The same participant's key on another route is another request too.
     seq = await seq_of(client, room)
-    refused = await client.post(url(room, "/timer"), json={"action": "pause"},
-                                headers=keyed(room.facilitator, "k1"))
+    refused = await client.post(
+        url(room, "/timer"), json={"action": "pause"}, headers=keyed(room.facilitator, "k1")
+    )
     assert_error(refused, 409, "idempotency_key_reused")
     assert await seq_of(client, room) == seq
     assert (await state(client, room, visitor))["timer"]["status"] == "running"
@@ -88,8 +99,9 @@ async def test_keys_are_scoped_per_participant_and_refusals_are_not_kept(
     assert len((await state(client, room, visitor))["cards"]) == 2
     # A refused write is not remembered: the client fixes things and retries with its key.
     await move(client, room, "welcome")
-    assert_error(await post_card(client, room, visitor, "early", "Too soon"), 409,
-                 "not_allowed_in_phase")
+    assert_error(
+        await post_card(client, room, visitor, "early", "Too soon"), 409, "not_allowed_in_phase"
+    )
     await move(client, room, "context")
     retried = await post_card(client, room, visitor, "early", "Too soon")
     assert retried.status_code == 201, retried.text
@@ -101,26 +113,43 @@ async def test_repeated_commands_apply_once(client: httpx.AsyncClient) -> None:
     fac = room.facilitator
     visitor = await join(client, room, "visitor", "Vic")
     host = await join(client, room, "host", "Hana")
-    phase = [await client.post(url(room, "/phase"), json={"to": "next"},
-                               headers=keyed(fac, "next-1")) for _ in range(3)]
+    phase = [
+        await client.post(url(room, "/phase"), json={"to": "next"}, headers=keyed(fac, "next-1"))
+        for _ in range(3)
+    ]
     assert [r.status_code for r in phase] == [200, 200, 200]
     assert (await state(client, room, fac))["phase"] == "context"
-    extended = [await client.post(url(room, "/timer"), json={"action": "extend", "seconds": 60},
-                                  headers=keyed(fac, "ext-1")) for _ in range(3)]
+    extended = [
+        await client.post(
+            url(room, "/timer"),
+            json={"action": "extend", "seconds": 60},
+            headers=keyed(fac, "ext-1"),
+        )
+        for _ in range(3)
+    ]
     assert len({r.text for r in extended}) == 1
     first_end = extended[0].json()["ends_at"]
     assert (await state(client, room, fac))["timer"]["ends_at"] == first_end
     await move(client, room, "analysis")
-    card = (await client.post(url(room, "/cards"), json={"kind": "insight", "text": "x"},
-                              headers=fac.headers)).json()["id"]
-    votes = [await client.post(url(room, f"/cards/{card}/vote"),
-                               headers=keyed(visitor, "vote-1")) for _ in range(3)]
+    card = (
+        await client.post(
+            url(room, "/cards"), json={"kind": "insight", "text": "x"}, headers=fac.headers
+        )
+    ).json()["id"]
+    votes = [
+        await client.post(url(room, f"/cards/{card}/vote"), headers=keyed(visitor, "vote-1"))
+        for _ in range(3)
+    ]
     assert [r.status_code for r in votes] == [200, 200, 200]
     assert {r.json()["votes_left"] for r in votes} == {4}
     assert (await state(client, room, visitor))["me"]["votes_left"] == 4
     await move(client, room, "commitment")
-    actions = [await client.post(url(room, "/actions"), json={"title": "Once"},
-                                 headers=keyed(host, "act-1")) for _ in range(3)]
+    actions = [
+        await client.post(
+            url(room, "/actions"), json={"title": "Once"}, headers=keyed(host, "act-1")
+        )
+        for _ in range(3)
+    ]
     assert [r.status_code for r in actions] == [201, 201, 201]
     assert len({r.json()["id"] for r in actions}) == 1
     assert len((await state(client, room, host))["actions"]) == 1
@@ -130,35 +159,45 @@ async def test_join_with_a_key_joins_once(client: httpx.AsyncClient, app: object
     room = await create_room(client)
     code = room.invites["visitor"]["code"]
     body = {"name": "Vic", "accept_ground_rules": True}
-    responses = [await client.post(f"{API}/join/{code}", json=body,
-                                   headers={"Idempotency-Key": "join-once"}) for _ in range(4)]
+    responses = [
+        await client.post(f"{API}/join/{code}", json=body, headers={"Idempotency-Key": "join-once"})
+        for _ in range(4)
+    ]
     assert {r.status_code for r in responses} == {201}
     assert len({r.text for r in responses}) == 1
     board = await state(client, room, room.facilitator)
     assert [p["name"] for p in board["participants"] if p["role"] == "visitor"] == ["Vic"]
     assert count_rows(app, "participant", workshop_id=room.id) == 2
-    refused = await client.post(f"{API}/join/{code}", json={**body, "name": "Other"},
-                                headers={"Idempotency-Key": "join-once"})
+    refused = await client.post(
+        f"{API}/join/{code}",
+        json={**body, "name": "Other"},
+        headers={"Idempotency-Key": "join-once"},
+    )
     assert_error(refused, 409, "idempotency_key_reused")
     assert count_rows(app, "participant", workshop_id=room.id) == 2
 
 
 async def test_create_with_a_key_creates_once(client: httpx.AsyncClient, app: object) -> None:
     headers = {"Idempotency-Key": "create-once"}
-    sequential = [await client.post(f"{API}/workshops", json=workshop_body(), headers=headers)
-                  for _ in range(3)]
-    racing = await asyncio.gather(*(client.post(f"{API}/workshops", json=workshop_body(),
-                                                headers=headers) for _ in range(5)))
+    sequential = [
+        await client.post(f"{API}/workshops", json=workshop_body(), headers=headers)
+        for _ in range(3)
+    ]
+    racing = await asyncio.gather(
+        *(client.post(f"{API}/workshops", json=workshop_body(), headers=headers) for _ in range(5))
+    )
     responses = [*sequential, *racing]
     assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
     assert len({r.json()["workshop"]["id"] for r in responses}) == 1
     assert len({r.json()["facilitator_token"] for r in responses}) == 1
     assert count_rows(app, "workshop") == 1
-    refused = await client.post(f"{API}/workshops", json=workshop_body(title="Another"),
-                                headers=headers)
+    refused = await client.post(
+        f"{API}/workshops", json=workshop_body(title="Another"), headers=headers
+    )
     assert_error(refused, 409, "idempotency_key_reused")
     assert count_rows(app, "workshop") == 1
-    other_key = await client.post(f"{API}/workshops", json=workshop_body(),
-                                  headers={"Idempotency-Key": "create-twice"})
+    other_key = await client.post(
+        f"{API}/workshops", json=workshop_body(), headers={"Idempotency-Key": "create-twice"}
+    )
     assert other_key.status_code == 201
     assert count_rows(app, "workshop") == 2

@@ -8,8 +8,9 @@ from tests.api.helpers import assert_error, mute_of, seq_of, set_mute
 from tests.factories import add_card, create_room, join, move, state
 
 
-async def test_the_facilitator_puts_the_mute_and_the_state_shows_it(client: httpx.AsyncClient
-                                                                ) -> None:
+async def test_the_facilitator_puts_the_mute_and_the_state_shows_it(
+    client: httpx.AsyncClient,
+) -> None:
     room = await create_room(client)
     host = await join(client, room, "host", "Hana")
     other = await join(client, room, "host", "Hugo")
@@ -39,13 +40,15 @@ async def test_a_muted_host_cannot_add_cards(client: httpx.AsyncClient) -> None:
     await set_mute(client, room, room.facilitator, True)
     seq = await seq_of(client, room)
     for kind in ("context", "question", "insight"):
-        assert_error(await add_card(client, room, host, kind, "Muted words"), 403,
-                     "host_team_muted")
+        assert_error(
+            await add_card(client, room, host, kind, "Muted words"), 403, "host_team_muted"
+        )
     assert await seq_of(client, room) == seq
     for phase in ("questions", "analysis"):
         await move(client, room, phase)
-        assert_error(await add_card(client, room, host, "question", "Still muted?"), 403,
-                     "host_team_muted")
+        assert_error(
+            await add_card(client, room, host, "question", "Still muted?"), 403, "host_team_muted"
+        )
     texts = [c["text"] for c in (await state(client, room, room.facilitator))["cards"]]
     assert texts == ["Before the mute"]
 
@@ -60,18 +63,21 @@ async def test_a_named_speaker_may_add_context_and_questions(client: httpx.Async
     for kind in ("context", "question"):
         added = await add_card(client, room, speaker, kind, f"Speaker {kind}")
         assert added.status_code == 201, added.text
-        assert_error(await add_card(client, room, listener, kind, "Me too"), 403,
-                     "host_team_muted")
+        assert_error(await add_card(client, room, listener, kind, "Me too"), 403, "host_team_muted")
     # Clarifying only: the speaker adds nothing the visitors own.
-    assert_error(await add_card(client, room, speaker, "surprise", "Nope"), 409,
-                 "not_allowed_in_phase")
+    assert_error(
+        await add_card(client, room, speaker, "surprise", "Nope"), 409, "not_allowed_in_phase"
+    )
     texts = [c["text"] for c in (await state(client, room, room.facilitator))["cards"]]
     assert texts == ["Speaker context", "Speaker question"]
     # Entering a phase clears the speakers.
     moved = await move(client, room, "analysis")
     assert mute_of(moved["mute"]) == {"host_team_muted": True, "speakers": []}
-    assert_error(await add_card(client, room, speaker, "question", "Still a speaker?"), 403,
-                 "host_team_muted")
+    assert_error(
+        await add_card(client, room, speaker, "question", "Still a speaker?"),
+        403,
+        "host_team_muted",
+    )
     await set_mute(client, room, room.facilitator, True, [speaker.id])
     moved = await move(client, room, "feedback")
     assert mute_of(moved["mute"]) == {"host_team_muted": False, "speakers": []}
@@ -85,13 +91,22 @@ async def test_speakers_must_be_hosts(client: httpx.AsyncClient) -> None:
     stranger = await create_room(client)
     await move(client, room, "questions")
     before = await state(client, room, room.facilitator)
-    for speakers in ([visitor.id], [room.facilitator.id], [projector.id], [host.id, 999_999],
-                     [stranger.facilitator.id]):
+    for speakers in (
+        [visitor.id],
+        [room.facilitator.id],
+        [projector.id],
+        [host.id, 999_999],
+        [stranger.facilitator.id],
+    ):
         assert_error(await set_mute(client, room, room.facilitator, True, speakers), 422)
-    for body in ({"host_team_muted": True, "speakers": ["Hana"]}, {"speakers": []},
-                 {"host_team_muted": "sometimes", "speakers": []}):
-        response = await client.put(f"/api/v1/workshops/{room.id}/mute", json=body,
-                                    headers=room.facilitator.headers)
+    for body in (
+        {"host_team_muted": True, "speakers": ["Hana"]},
+        {"speakers": []},
+        {"host_team_muted": "sometimes", "speakers": []},
+    ):
+        response = await client.put(
+            f"/api/v1/workshops/{room.id}/mute", json=body, headers=room.facilitator.headers
+        )
         assert_error(response, 422)
     after = await state(client, room, room.facilitator)
     assert after["mute"] == before["mute"] and after["seq"] == before["seq"]

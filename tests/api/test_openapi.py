@@ -11,16 +11,23 @@ import pytest
 
 # API.md's HTTP table, each route with sample path values and the body fields it names.
 CONTRACT: list[tuple[str, str, set[str], int]] = [
-    ("post", "/api/v1/workshops",
-     {"title", "problem", "duration_minutes", "facilitator_name", "decision_date", "starts_at"},
-     201),
+    (
+        "post",
+        "/api/v1/workshops",
+        {"title", "problem", "duration_minutes", "facilitator_name", "decision_date", "starts_at"},
+        201,
+    ),
     ("post", "/api/v1/join/C0DE", {"name", "accept_ground_rules"}, 201),
     ("get", "/api/v1/workshops/W1", set(), 200),
     ("post", "/api/v1/workshops/W1/phase", {"to"}, 200),
     ("post", "/api/v1/workshops/W1/timer", {"action", "seconds"}, 200),
     ("put", "/api/v1/workshops/W1/mute", {"host_team_muted", "speakers"}, 200),
-    ("post", "/api/v1/workshops/W1/cards",
-     {"kind", "text", "evidence", "source_url", "anonymous"}, 201),
+    (
+        "post",
+        "/api/v1/workshops/W1/cards",
+        {"kind", "text", "evidence", "source_url", "anonymous"},
+        201,
+    ),
     ("patch", "/api/v1/workshops/W1/cards/7", {"text", "kind", "theme", "hidden"}, 200),
     ("post", "/api/v1/workshops/W1/cards/7/vote", set(), 200),
     ("delete", "/api/v1/workshops/W1/cards/7/vote", set(), 200),
@@ -35,8 +42,18 @@ CONTRACT: list[tuple[str, str, set[str], int]] = [
 RESPONSE_FIELDS = {
     "/api/v1/workshops": {"workshop", "facilitator_token", "invites"},
     "/api/v1/join/C0DE": {"participant", "token", "workshop_id"},
-    "/api/v1/workshops/W1": {"workshop", "phase", "agenda", "timer", "mute", "participants",
-                             "cards", "actions", "commitment", "seq"},
+    "/api/v1/workshops/W1": {
+        "workshop",
+        "phase",
+        "agenda",
+        "timer",
+        "mute",
+        "participants",
+        "cards",
+        "actions",
+        "commitment",
+        "seq",
+    },
     "/api/v1/workshops/W1/timer": {"ends_at", "remaining_s", "server_now"},
     "/api/v1/workshops/W1/mute": {"host_team_muted", "speakers"},
     "/api/v1/workshops/W1/cards/7/vote": {"card_id", "votes", "votes_left"},
@@ -148,8 +165,21 @@ async def test_card_kinds_and_evidence_are_enumerated(spec: dict) -> None:
     fields = properties(spec, body)
     text = json.dumps({name: resolve(spec, fields[name]) for name in ("kind", "evidence")})
     text += json.dumps(spec["components"]["schemas"])
-    for kind in ("context", "question", "surprise", "gap", "need", "insight", "option",
-                 "worked_elsewhere", "strength", "takeaway", "experience", "research", "both"):
+    for kind in (
+        "context",
+        "question",
+        "surprise",
+        "gap",
+        "need",
+        "insight",
+        "option",
+        "worked_elsewhere",
+        "strength",
+        "takeaway",
+        "experience",
+        "research",
+        "both",
+    ):
         assert f'"{kind}"' in text, kind
 
 
@@ -166,8 +196,9 @@ async def test_posts_declare_the_idempotency_key_header(spec: dict) -> None:
         operation = find_operation(spec, method, path)
         if method != "post" or operation is None:
             continue
-        headers = {p["name"].lower() for p in operation.get("parameters", [])
-                   if p.get("in") == "header"}
+        headers = {
+            p["name"].lower() for p in operation.get("parameters", []) if p.get("in") == "header"
+        }
         if "idempotency-key" not in headers:
             undeclared.append(path)
     assert not undeclared, undeclared

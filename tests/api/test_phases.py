@@ -11,8 +11,16 @@ from tests.api.helpers import assert_error, event_types, mute_of, seq_of, set_mu
 from tests.conftest import Clock
 from tests.factories import create_room, join, move, state
 
-PHASES = ["welcome", "context", "questions", "analysis", "feedback", "commitment", "reflection",
-          "closed"]
+PHASES = [
+    "welcome",
+    "context",
+    "questions",
+    "analysis",
+    "feedback",
+    "commitment",
+    "reflection",
+    "closed",
+]
 MUTED = {"questions", "analysis"}
 
 
@@ -42,15 +50,13 @@ async def test_only_the_facilitator_moves_the_phase(client: httpx.AsyncClient) -
     seq = await seq_of(client, room)
     for who in (host, visitor):
         for to in ("next", "analysis"):
-            response = await client.post(url(room, "/phase"), json={"to": to},
-                                         headers=who.headers)
+            response = await client.post(url(room, "/phase"), json={"to": to}, headers=who.headers)
             assert_error(response, 403)
     assert await seq_of(client, room) == seq
     assert (await state(client, room, host))["phase"] == "welcome"
 
 
-async def test_next_walks_every_phase_in_order(client: httpx.AsyncClient, clock: Clock
-                                               ) -> None:
+async def test_next_walks_every_phase_in_order(client: httpx.AsyncClient, clock: Clock) -> None:
     room = await create_room(client)
     board = await state(client, room, room.facilitator)
     assert board["phase"] == "welcome"
@@ -69,17 +75,20 @@ async def test_next_walks_every_phase_in_order(client: httpx.AsyncClient, clock:
             assert (booked[left]["actual_s"], booked[left]["entered_at"]) == (90, None)
         if phase != "closed":
             assert datetime.fromisoformat(booked[phase]["entered_at"]) == clock()
-    at_end = await client.post(url(room, "/phase"), json={"to": "next"},
-                               headers=room.facilitator.headers)
+    at_end = await client.post(
+        url(room, "/phase"), json={"to": "next"}, headers=room.facilitator.headers
+    )
     assert_error(at_end, 409, "invalid_phase_move")
     assert (await state(client, room, room.facilitator))["phase"] == "closed"
 
 
-async def test_previous_steps_back_and_jumps_go_anywhere(client: httpx.AsyncClient,
-                                                         clock: Clock) -> None:
+async def test_previous_steps_back_and_jumps_go_anywhere(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
     room = await create_room(client)
-    at_start = await client.post(url(room, "/phase"), json={"to": "previous"},
-                                 headers=room.facilitator.headers)
+    at_start = await client.post(
+        url(room, "/phase"), json={"to": "previous"}, headers=room.facilitator.headers
+    )
     assert_error(at_start, 409, "invalid_phase_move")
     await move(client, room, "feedback")
     clock.advance(30)
@@ -106,14 +115,19 @@ async def test_invalid_moves_are_refused_and_change_nothing(client: httpx.AsyncC
     room = await create_room(client)
     before = await state(client, room, room.facilitator)
     for to, status, code in INVALID_MOVES:
-        response = await client.post(url(room, "/phase"), json={"to": to},
-                                     headers=room.facilitator.headers)
+        response = await client.post(
+            url(room, "/phase"), json={"to": to}, headers=room.facilitator.headers
+        )
         assert_error(response, status, code)
     after = await state(client, room, room.facilitator)
     assert (after["phase"], after["seq"], after["timer"]) == (
-        before["phase"], before["seq"], before["timer"])
-    assert_error(await client.post(url(room, "/phase"), json={},
-                                   headers=room.facilitator.headers), 422)
+        before["phase"],
+        before["seq"],
+        before["timer"],
+    )
+    assert_error(
+        await client.post(url(room, "/phase"), json={}, headers=room.facilitator.headers), 422
+    )
 
 
 async def test_entering_questions_adds_phase_changed_then_mute_changed_and_leaving_lifts_it(
@@ -166,8 +180,7 @@ async def test_a_phase_change_never_leaves_the_old_timer_running(
     assert closed["timer"]["ends_at"] is None
 
 
-async def test_the_core_phases_share_the_planned_time_equally(client: httpx.AsyncClient
-                                                              ) -> None:
+async def test_the_core_phases_share_the_planned_time_equally(client: httpx.AsyncClient) -> None:
     for minutes in (30, 120, 241):
         room = await create_room(client, duration_minutes=minutes)
         board = await state(client, room, room.facilitator)
@@ -180,24 +193,36 @@ async def test_the_core_phases_share_the_planned_time_equally(client: httpx.Asyn
         assert board["timer"]["status"] == "stopped"
 
 
-async def test_a_replanned_phase_starts_at_its_new_length(client: httpx.AsyncClient,
-                                                          clock: Clock) -> None:
+async def test_a_replanned_phase_starts_at_its_new_length(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
     room = await create_room(client)
-    response = await client.put(url(room, "/agenda"), json={"planned_s": {"context": 777}},
-                                headers=room.facilitator.headers)
+    response = await client.put(
+        url(room, "/agenda"), json={"planned_s": {"context": 777}}, headers=room.facilitator.headers
+    )
     assert response.status_code == 200, response.text
     moved = await move(client, room, "context")
     assert planned(moved, "context") == 777
     check_entered(moved, "context", clock())
 
 
-CONTRACT_TYPES = {"phase.changed", "timer.changed", "mute.changed", "card.added", "card.updated",
-                  "vote.changed", "action.added", "action.updated", "commitment.set",
-                  "participant.joined"}
+CONTRACT_TYPES = {
+    "phase.changed",
+    "timer.changed",
+    "mute.changed",
+    "card.added",
+    "card.updated",
+    "vote.changed",
+    "action.added",
+    "action.updated",
+    "commitment.set",
+    "participant.joined",
+}
 
 
-async def test_each_write_adds_its_events_and_seq_has_no_gaps(client: httpx.AsyncClient,
-                                                              app: object) -> None:
+async def test_each_write_adds_its_events_and_seq_has_no_gaps(
+    client: httpx.AsyncClient, app: object
+) -> None:
     room = await create_room(client)
     fac = room.facilitator
 
@@ -215,34 +240,59 @@ async def test_each_write_adds_its_events_and_seq_has_no_gaps(client: httpx.Asyn
     host = await join(client, room, "host", "Hana")
     visitor = await join(client, room, "visitor", "Vic")
     head = [await seq_of(client, room)]
-    await write("phase.changed", client.post(url(room, "/phase"), json={"to": "analysis"},
-                                             headers=fac.headers))
+    await write(
+        "phase.changed",
+        client.post(url(room, "/phase"), json={"to": "analysis"}, headers=fac.headers),
+    )
     await write("timer.changed", timer(client, room, fac, "pause"))
     await write(None, timer(client, room, fac, "pause"))
     await write("mute.changed", set_mute(client, room, fac, False))
-    await write("card.added", client.post(url(room, "/cards"),
-                                          json={"kind": "insight", "text": "Beds"},
-                                          headers=visitor.headers))
+    await write(
+        "card.added",
+        client.post(
+            url(room, "/cards"), json={"kind": "insight", "text": "Beds"}, headers=visitor.headers
+        ),
+    )
     cid = (await state(client, room, fac))["cards"][0]["id"]
-    await write(None, client.post(url(room, "/cards"), json={"kind": "strength", "text": "x"},
-                                  headers=visitor.headers))
-    await write("card.updated", client.patch(url(room, f"/cards/{cid}"), json={"theme": "T"},
-                                             headers=fac.headers))
-    await write("vote.changed", client.post(url(room, f"/cards/{cid}/vote"),
-                                            headers=visitor.headers))
+    await write(
+        None,
+        client.post(
+            url(room, "/cards"), json={"kind": "strength", "text": "x"}, headers=visitor.headers
+        ),
+    )
+    await write(
+        "card.updated",
+        client.patch(url(room, f"/cards/{cid}"), json={"theme": "T"}, headers=fac.headers),
+    )
+    await write(
+        "vote.changed", client.post(url(room, f"/cards/{cid}/vote"), headers=visitor.headers)
+    )
     await write(None, client.post(url(room, f"/cards/{cid}/vote"), headers=visitor.headers))
-    await write("phase.changed", client.post(url(room, "/phase"), json={"to": "commitment"},
-                                             headers=fac.headers))
-    await write("action.added", client.post(url(room, "/actions"), json={"title": "Act"},
-                                            headers=host.headers))
+    await write(
+        "phase.changed",
+        client.post(url(room, "/phase"), json={"to": "commitment"}, headers=fac.headers),
+    )
+    await write(
+        "action.added",
+        client.post(url(room, "/actions"), json={"title": "Act"}, headers=host.headers),
+    )
     aid = (await state(client, room, fac))["actions"][0]["id"]
-    await write("action.updated", client.patch(url(room, f"/actions/{aid}"),
-                                               json={"status": "done"}, headers=host.headers))
-    await write("commitment.set", client.put(url(room, "/commitment"),
-                                             json={"report_back_by": "2027-03-01"},
-                                             headers=host.headers))
-    await write(None, client.put(url(room, "/commitment"), json={"report_back_by": "2027-03-01"},
-                                 headers=visitor.headers))
+    await write(
+        "action.updated",
+        client.patch(url(room, f"/actions/{aid}"), json={"status": "done"}, headers=host.headers),
+    )
+    await write(
+        "commitment.set",
+        client.put(
+            url(room, "/commitment"), json={"report_back_by": "2027-03-01"}, headers=host.headers
+        ),
+    )
+    await write(
+        None,
+        client.put(
+            url(room, "/commitment"), json={"report_back_by": "2027-03-01"}, headers=visitor.headers
+        ),
+    )
     events = event_types(app, room.id)
     assert [seq for seq, _ in events] == list(range(1, len(events) + 1))
     assert [kind for _, kind in events][:2] == ["participant.joined", "participant.joined"]

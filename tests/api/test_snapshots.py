@@ -29,8 +29,9 @@ def card_reads(app: object) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
-async def test_one_board_read_serves_everyone_at_one_seq(app: object,
-                                                          client: httpx.AsyncClient) -> None:
+async def test_one_board_read_serves_everyone_at_one_seq(
+    app: object, client: httpx.AsyncClient
+) -> None:
     room = await create_room(client)
     vera = await join(client, room, "visitor", "Vera")
     hana = await join(client, room, "host", "Hana")
@@ -61,7 +62,8 @@ async def test_a_joiner_is_in_the_next_snapshot(client: httpx.AsyncClient) -> No
     now = await state(client, room, walt)  # would fail to find "me" on a stale board
     assert now["me"]["name"] == "Walt"
     assert {p["name"] for p in now["participants"]} == {
-        p["name"] for p in before["participants"]} | {"Walt"}
+        p["name"] for p in before["participants"]
+    } | {"Walt"}
 
 
 def test_an_older_board_never_replaces_a_newer_one() -> None:

@@ -25,8 +25,11 @@ async def ok(response: httpx.Response) -> dict:
 async def test_start_pause_resume_extend_reset(client: httpx.AsyncClient, clock: Clock) -> None:
     room = await create_room(client)
     fac = room.facilitator
-    welcome = next(i["planned_s"] for i in (await state(client, room, fac))["agenda"]
-                   if i["phase"] == "welcome")
+    welcome = next(
+        i["planned_s"]
+        for i in (await state(client, room, fac))["agenda"]
+        if i["phase"] == "welcome"
+    )
 
     started = await ok(await timer(client, room, fac, "start"))
     assert started["status"] == "running" and started["remaining_s"] is None
@@ -64,8 +67,7 @@ async def test_start_pause_resume_extend_reset(client: httpx.AsyncClient, clock:
     assert reset["remaining_s"] == 120 and reset["ends_at"] is None
 
 
-async def test_extend_adds_to_what_is_left(client: httpx.AsyncClient,
-                                                              clock: Clock) -> None:
+async def test_extend_adds_to_what_is_left(client: httpx.AsyncClient, clock: Clock) -> None:
     room = await create_room(client)
     await ok(await timer(client, room, room.facilitator, "start", 100))
     clock.advance(40)
@@ -80,8 +82,7 @@ async def test_extend_adds_to_what_is_left(client: httpx.AsyncClient,
     assert at(extended["ends_at"]) == clock() + timedelta(seconds=60)
 
 
-async def test_entering_a_phase_starts_its_timer(client: httpx.AsyncClient, clock: Clock
-                                                 ) -> None:
+async def test_entering_a_phase_starts_its_timer(client: httpx.AsyncClient, clock: Clock) -> None:
     room = await create_room(client)
     moved = await move(client, room, "analysis")
     planned = next(i["planned_s"] for i in moved["agenda"] if i["phase"] == "analysis")
@@ -125,8 +126,9 @@ async def test_refused_timer_commands_change_nothing(client: httpx.AsyncClient) 
     # Unknown actions and bad seconds are 422; only the facilitator runs the timer.
     seq = await seq_of(client, room)
     for body in BAD_COMMANDS:
-        response = await client.post(f"/api/v1/workshops/{room.id}/timer", json=body,
-                                     headers=room.facilitator.headers)
+        response = await client.post(
+            f"/api/v1/workshops/{room.id}/timer", json=body, headers=room.facilitator.headers
+        )
         assert_error(response, 422)
     for role in ("host", "visitor", "projector"):
         who = await join(client, room, role, role.title())

@@ -8,13 +8,14 @@ from tests.api.helpers import assert_error, card_id, seq_of, unvote, vote, vote_
 from tests.factories import Person, Room, create_room, join, move, state
 
 
-async def board_of_cards(client: httpx.AsyncClient, count: int
-                         ) -> tuple[Room, Person, list[int]]:
+async def board_of_cards(client: httpx.AsyncClient, count: int) -> tuple[Room, Person, list[int]]:
     room = await create_room(client)
     visitor = await join(client, room, "visitor", "Vic")
     await move(client, room, "analysis")
-    ids = [await card_id(client, room, room.facilitator, "insight", f"Insight {n}")
-           for n in range(count)]
+    ids = [
+        await card_id(client, room, room.facilitator, "insight", f"Insight {n}")
+        for n in range(count)
+    ]
     return room, visitor, ids
 
 
@@ -99,8 +100,11 @@ async def test_voting_is_open_in_analysis_and_feedback_only(client: httpx.AsyncC
         assert (await vote(client, room, visitor, cid)).status_code == 200
         assert (await unvote(client, room, visitor, cid)).status_code == 200
     # A hidden card is off the board: no votes for it.
-    hidden = await client.patch(f"/api/v1/workshops/{room.id}/cards/{cid}",
-                                json={"hidden": True}, headers=room.facilitator.headers)
+    hidden = await client.patch(
+        f"/api/v1/workshops/{room.id}/cards/{cid}",
+        json={"hidden": True},
+        headers=room.facilitator.headers,
+    )
     assert hidden.status_code == 200
     assert_error(await vote(client, room, visitor, cid), 409)
     assert (await state(client, room, visitor))["me"]["votes_left"] == 5

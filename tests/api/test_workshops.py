@@ -18,9 +18,14 @@ ROLES = ("host", "visitor", "projector")
 
 def entropy_bits(secret: str) -> float:
     """Bits a secret can carry, from its length and the smallest alphabet its characters fit."""
-    alphabets = [string.digits, string.hexdigits.lower(), string.hexdigits,
-                 string.ascii_uppercase + "234567", string.ascii_letters + string.digits + "-_",
-                 string.printable]
+    alphabets = [
+        string.digits,
+        string.hexdigits.lower(),
+        string.hexdigits,
+        string.ascii_uppercase + "234567",
+        string.ascii_letters + string.digits + "-_",
+        string.printable,
+    ]
     for alphabet in alphabets:
         if set(secret) <= set(alphabet):
             return len(secret) * math.log2(len(set(alphabet)))
@@ -55,8 +60,18 @@ async def test_create_returns_the_workshop_the_facilitator_token_and_three_invit
     read = await client.get(url(workshop["id"]), headers=facilitator)
     assert read.status_code == 200
     board = read.json()
-    assert {"workshop", "phase", "agenda", "timer", "mute", "participants", "cards", "actions",
-            "commitment", "seq"} <= set(board)
+    assert {
+        "workshop",
+        "phase",
+        "agenda",
+        "timer",
+        "mute",
+        "participants",
+        "cards",
+        "actions",
+        "commitment",
+        "seq",
+    } <= set(board)
     assert board["phase"] == "welcome"
     assert board["workshop"]["id"] == workshop["id"]
     assert board["cards"] == [] and board["actions"] == [] and board["commitment"] is None
@@ -80,12 +95,12 @@ async def test_tokens_and_codes_carry_at_least_128_bits_and_never_repeat(
 
 async def test_create_limits_and_requires_text_fields(client: httpx.AsyncClient) -> None:
     for field, limit in (("title", 200), ("facilitator_name", 80), ("problem", 2000)):
-        at_limit = await client.post(f"{API}/workshops",
-                                     json=workshop_body(**{field: "x" * limit}))
+        at_limit = await client.post(f"{API}/workshops", json=workshop_body(**{field: "x" * limit}))
         assert at_limit.status_code == 201, at_limit.text
         assert at_limit.json()["workshop"][field] == "x" * limit
-        over = await client.post(f"{API}/workshops",
-                                 json=workshop_body(**{field: "x" * (limit + 1)}))
+        over = await client.post(
+            f"{API}/workshops", json=workshop_body(**{field: "x" * (limit + 1)})
+        )
         body = assert_error(over, 422)
         assert field in body["detail"]
     for field in ("title", "problem", "facilitator_name", "duration_minutes"):
@@ -97,34 +112,45 @@ async def test_create_limits_and_requires_text_fields(client: httpx.AsyncClient)
             assert_error(await client.post(f"{API}/workshops", json=blank), 422)
 
 
-async def test_duration_bounds_and_decision_date(client: httpx.AsyncClient, clock: Clock
-                                                 ) -> None:
+async def test_duration_bounds_and_decision_date(client: httpx.AsyncClient, clock: Clock) -> None:
     for minutes in (MIN_DURATION_MINUTES, MAX_DURATION_MINUTES):
         ok = await client.post(f"{API}/workshops", json=workshop_body(duration_minutes=minutes))
         assert ok.status_code == 201, (minutes, ok.text)
-    for minutes in (MIN_DURATION_MINUTES - 1, MAX_DURATION_MINUTES + 1, 0, -60, 10**12,
-                    "two hours", None, 90.5):
-        refused = await client.post(f"{API}/workshops",
-                                    json=workshop_body(duration_minutes=minutes))
+    for minutes in (
+        MIN_DURATION_MINUTES - 1,
+        MAX_DURATION_MINUTES + 1,
+        0,
+        -60,
+        10**12,
+        "two hours",
+        None,
+        90.5,
+    ):
+        refused = await client.post(
+            f"{API}/workshops", json=workshop_body(duration_minutes=minutes)
+        )
         assert_error(refused, 422)
     today = clock().date()
-    past = await client.post(f"{API}/workshops",
-                             json=workshop_body(decision_date=str(today - timedelta(days=1))))
+    past = await client.post(
+        f"{API}/workshops", json=workshop_body(decision_date=str(today - timedelta(days=1)))
+    )
     assert_error(past, 422)
     for day in (today, today + timedelta(days=30)):
         ok = await client.post(f"{API}/workshops", json=workshop_body(decision_date=str(day)))
         assert ok.status_code == 201, ok.text
         assert ok.json()["workshop"]["decision_date"] == day.isoformat()
-    assert_error(await client.post(f"{API}/workshops",
-                                   json=workshop_body(decision_date="next tuesday")), 422)
+    assert_error(
+        await client.post(f"{API}/workshops", json=workshop_body(decision_date="next tuesday")), 422
+    )
 
 
-async def test_join_returns_the_participant_token_and_workshop(client: httpx.AsyncClient
-                                                               ) -> None:
+async def test_join_returns_the_participant_token_and_workshop(client: httpx.AsyncClient) -> None:
     room = await create_room(client)
     for role in ROLES:
-        response = await client.post(f"{API}/join/{room.invites[role]['code']}",
-                                     json={"name": f"Sam {role}", "accept_ground_rules": True})
+        response = await client.post(
+            f"{API}/join/{room.invites[role]['code']}",
+            json={"name": f"Sam {role}", "accept_ground_rules": True},
+        )
         assert response.status_code == 201, response.text
         data = response.json()
         assert {"participant", "token", "workshop_id"} <= set(data)
@@ -143,8 +169,9 @@ async def test_join_needs_the_ground_rules_and_a_name(client: httpx.AsyncClient)
     room = await create_room(client)
     code = room.invites["visitor"]["code"]
     before = await seq_of(client, room)
-    refused = await client.post(f"{API}/join/{code}",
-                                json={"name": "Vic", "accept_ground_rules": False})
+    refused = await client.post(
+        f"{API}/join/{code}", json={"name": "Vic", "accept_ground_rules": False}
+    )
     assert_error(refused, 422)
     missing = await client.post(f"{API}/join/{code}", json={"name": "Vic"})
     assert_error(missing, 422)
@@ -152,41 +179,51 @@ async def test_join_needs_the_ground_rules_and_a_name(client: httpx.AsyncClient)
     assert board["seq"] == before
     assert [p["role"] for p in board["participants"]] == ["facilitator"]
     code = room.invites["host"]["code"]
-    ok = await client.post(f"{API}/join/{code}", json={"name": "n" * 80,
-                                                       "accept_ground_rules": True})
+    ok = await client.post(
+        f"{API}/join/{code}", json={"name": "n" * 80, "accept_ground_rules": True}
+    )
     assert ok.status_code == 201
     for name in ("n" * 81, "   ", ""):
-        assert_error(await client.post(f"{API}/join/{code}",
-                                       json={"name": name, "accept_ground_rules": True}), 422)
+        assert_error(
+            await client.post(
+                f"{API}/join/{code}", json={"name": name, "accept_ground_rules": True}
+            ),
+            422,
+        )
 
 
-async def test_unknown_codes_are_404_and_rotated_ones_410(client: httpx.AsyncClient
-                                                                ) -> None:
+async def test_unknown_codes_are_404_and_rotated_ones_410(client: httpx.AsyncClient) -> None:
     room = await create_room(client)
     old = room.invites["visitor"]["code"]
     host = await join(client, room, "host", "Hana Host")
-    rotated = await client.post(url(room, "/invites/visitor/rotate"),
-                                headers=room.facilitator.headers)
+    rotated = await client.post(
+        url(room, "/invites/visitor/rotate"), headers=room.facilitator.headers
+    )
     assert rotated.status_code == 201, rotated.text
     new = rotated.json()
     assert new["code"] != old and new["code"] in new["url"]
-    gone = await client.post(f"{API}/join/{old}",
-                             json={"name": "Late", "accept_ground_rules": True})
+    gone = await client.post(
+        f"{API}/join/{old}", json={"name": "Late", "accept_ground_rules": True}
+    )
     assert_error(gone, 410)
-    ok = await client.post(f"{API}/join/{new['code']}",
-                           json={"name": "Vic", "accept_ground_rules": True})
+    ok = await client.post(
+        f"{API}/join/{new['code']}", json={"name": "Vic", "accept_ground_rules": True}
+    )
     assert ok.status_code == 201 and ok.json()["participant"]["role"] == "visitor"
     # The other roles' codes are untouched.
     await join(client, room, "host", "Second Host")
     # Only the facilitator rotates codes.
     assert_error(await client.post(url(room, "/invites/host/rotate"), headers=host.headers), 403)
-    again = await client.post(f"{API}/join/{room.invites['host']['code']}",
-                              json={"name": "Third Host", "accept_ground_rules": True})
+    again = await client.post(
+        f"{API}/join/{room.invites['host']['code']}",
+        json={"name": "Third Host", "accept_ground_rules": True},
+    )
     assert again.status_code == 201
     # A code that never existed is 404.
     for code in ("not-a-code", new["code"] + "x", room.id):
-        response = await client.post(f"{API}/join/{code}",
-                                     json={"name": "Eve", "accept_ground_rules": True})
+        response = await client.post(
+            f"{API}/join/{code}", json={"name": "Eve", "accept_ground_rules": True}
+        )
         assert_error(response, 404)
 
 
@@ -216,8 +253,9 @@ async def test_the_projector_joins_reads_and_never_writes(client: httpx.AsyncCli
             ("PUT", "/agenda", {"planned_s": {"feedback": 60}}),
         ]
         for method, path, body in writes:
-            response = await client.request(method, url(room, path), json=body,
-                                            headers=projector.headers)
+            response = await client.request(
+                method, url(room, path), json=body, headers=projector.headers
+            )
             assert_error(response, 403)
 
     for phase in ("context", "analysis", "closed"):
@@ -227,13 +265,16 @@ async def test_the_projector_joins_reads_and_never_writes(client: httpx.AsyncCli
         await refuse_everywhere(phase)
         assert await seq_of(client, room) == seq
     await move(client, room, "reflection")
-    action = await client.post(url(room, "/actions"), json={"title": "Act"},
-                               headers=room.facilitator.headers)
+    action = await client.post(
+        url(room, "/actions"), json={"title": "Act"}, headers=room.facilitator.headers
+    )
     assert action.status_code == 201
-    response = await client.patch(url(room, f"/actions/{action.json()['id']}"),
-                                  json={"status": "done"}, headers=projector.headers)
+    response = await client.patch(
+        url(room, f"/actions/{action.json()['id']}"),
+        json={"status": "done"},
+        headers=projector.headers,
+    )
     assert_error(response, 403)
     board = await state(client, room, projector)
     assert [c["text"] for c in board["cards"]] == ["Why?"]
     assert board["actions"][0]["status"] == "open"
-

@@ -20,8 +20,17 @@ from tests.conftest import drop_schema, migrate, postgres_database
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # The tables the contract needs; the models may hold more, and the migrations must make them all.
-CORE_TABLES = {"workshop", "invite", "participant", "card", "vote", "action", "commitment",
-               "event", "idempotent_response"}
+CORE_TABLES = {
+    "workshop",
+    "invite",
+    "participant",
+    "card",
+    "vote",
+    "action",
+    "commitment",
+    "event",
+    "idempotent_response",
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -97,15 +106,25 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 
 def workshop(workshop_id: str = "w1") -> models.Workshop:
     return models.Workshop(
-        id=workshop_id, title="T", problem="P", duration_minutes=60, facilitator_name="F",
-        created_at=NOW, phase="welcome", agenda=[], timer_status="stopped", timer_duration_s=0,
-        speakers=[], room_code=f"ROOM{workshop_id}",
+        id=workshop_id,
+        title="T",
+        problem="P",
+        duration_minutes=60,
+        facilitator_name="F",
+        created_at=NOW,
+        phase="welcome",
+        agenda=[],
+        timer_status="stopped",
+        timer_duration_s=0,
+        speakers=[],
+        room_code=f"ROOM{workshop_id}",
     )
 
 
 def event(seq: int, workshop_id: str = "w1") -> models.Event:
-    return models.Event(workshop_id=workshop_id, seq=seq, type="phase.changed", at=NOW,
-                        data={"phase": "context"})
+    return models.Event(
+        workshop_id=workshop_id, seq=seq, type="phase.changed", at=NOW, data={"phase": "context"}
+    )
 
 
 def test_event_seq_is_unique_per_workshop(engine: sa.Engine) -> None:

@@ -145,8 +145,10 @@ def test_start_without_seconds_uses_the_planned_length(clock: Clock, phase: Phas
     timer_event = ("timer.changed", {**after.timer.as_dict(clock()), "phase": phase.value})
     if phase is Phase.welcome:
         # Welcome has no entry moment, so its first start opens its books.
-        assert events == [("agenda.changed", {"agenda": after.agenda_dicts(),
-                                              "phase": "welcome"}), timer_event]
+        assert events == [
+            ("agenda.changed", {"agenda": after.agenda_dicts(), "phase": "welcome"}),
+            timer_event,
+        ]
         assert after.agenda[0].entered_at == clock()
     else:
         assert events == [timer_event]
@@ -172,9 +174,13 @@ def test_timer_commands_go_through_the_timer(clock: Clock) -> None:
 
 @pytest.mark.parametrize(
     ("action", "seconds", "status", "code"),
-    [("stop", None, 422, "unknown_timer_action"), ("resume", None, 409, "timer_conflict"),
-     ("reset", 0, 422, "invalid_seconds"), ("start", MAX_TIMER_S + 1, 422, "invalid_seconds"),
-     ("extend", -5, 422, "invalid_seconds")],
+    [
+        ("stop", None, 422, "unknown_timer_action"),
+        ("resume", None, 409, "timer_conflict"),
+        ("reset", 0, 422, "invalid_seconds"),
+        ("start", MAX_TIMER_S + 1, 422, "invalid_seconds"),
+        ("extend", -5, 422, "invalid_seconds"),
+    ],
 )
 def test_bad_timer_commands_are_refused(
     clock: Clock, action: str, seconds: int | None, status: int, code: str

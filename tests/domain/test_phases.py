@@ -32,7 +32,13 @@ DURATIONS = [30, 31, 45, 59, 60, 61, 90, 119, 120, 121, 180, 361, 1440, 4319, 43
 
 def test_phase_order_matches_the_contract() -> None:
     assert [p.value for p in ORDER] == [
-        "welcome", "context", "questions", "analysis", "feedback", "commitment", "reflection",
+        "welcome",
+        "context",
+        "questions",
+        "analysis",
+        "feedback",
+        "commitment",
+        "reflection",
         "closed",
     ]
     assert (Phase.context, Phase.questions, Phase.analysis, Phase.feedback) == CORE
@@ -66,8 +72,17 @@ def test_remainder_goes_to_feedback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "expected_s"),
-    [(30, 300), (60, 300), (71, 300), (72, 360), (119, 540), (120, 600), (360, 1800),
-     (361, 1800), (4320, 1800)],
+    [
+        (30, 300),
+        (60, 300),
+        (71, 300),
+        (72, 360),
+        (119, 540),
+        (120, 600),
+        (360, 1800),
+        (361, 1800),
+        (4320, 1800),
+    ],
 )
 def test_short_slots_are_a_twelfth_between_5_and_30_minutes(minutes: int, expected_s: int) -> None:
     assert short_slot_s(minutes) == expected_s
@@ -106,9 +121,7 @@ def test_jump_to_any_other_phase_by_name(current: Phase, target: Phase) -> None:
         assert resolve_move(current, target.value) is target
 
 
-@pytest.mark.parametrize(
-    ("current", "to"), [(Phase.closed, "next"), (Phase.welcome, "previous")]
-)
+@pytest.mark.parametrize(("current", "to"), [(Phase.closed, "next"), (Phase.welcome, "previous")])
 def test_no_move_past_closed_or_before_welcome(current: Phase, to: str) -> None:
     with pytest.raises(InvalidMove) as caught:
         resolve_move(current, to)
@@ -179,5 +192,8 @@ def test_agenda_round_trips_through_dicts() -> None:
     agenda = enter(agenda, Phase.context, Phase.questions, T0 + timedelta(seconds=61))
     assert agenda_from_dicts([item.as_dict() for item in agenda]) == agenda
     assert AgendaItem(Phase.closed, 0).as_dict() == {
-        "phase": "closed", "planned_s": 0, "actual_s": 0, "entered_at": None,
+        "phase": "closed",
+        "planned_s": 0,
+        "actual_s": 0,
+        "entered_at": None,
     }

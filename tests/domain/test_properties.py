@@ -28,13 +28,20 @@ from app.domain.rules import (
 )
 from app.domain.timer import TimerStatus
 
-CAST = [Actor(1, Role.facilitator), Actor(2, Role.host), Actor(3, Role.host),
-        Actor(4, Role.visitor), Actor(5, Role.visitor), Actor(6, Role.visitor),
-        Actor(7, Role.projector)]
+CAST = [
+    Actor(1, Role.facilitator),
+    Actor(2, Role.host),
+    Actor(3, Role.host),
+    Actor(4, Role.visitor),
+    Actor(5, Role.visitor),
+    Actor(6, Role.visitor),
+    Actor(7, Role.projector),
+]
 HOST_IDS = {a.id for a in CAST if a.role is Role.host}
 # What visitors may add per phase, from API.md; the mute never changes it.
 VISITOR_KINDS = {
-    Phase.context: {"question"}, Phase.questions: {"surprise", "gap", "need", "question"},
+    Phase.context: {"question"},
+    Phase.questions: {"surprise", "gap", "need", "question"},
     Phase.analysis: {"insight", "option", "need"},
     Phase.feedback: {"strength", "insight", "option", "worked_elsewhere"},
     Phase.reflection: {"takeaway"},
@@ -47,7 +54,8 @@ commanders = st.just(CAST[0]) | actors
 # Votes only count from visitors, so they vote more often than the others try to.
 voters = st.sampled_from(CAST) | st.sampled_from([a for a in CAST if a.role is Role.visitor])
 moves = st.sampled_from(["next", "previous", "nowhere", *(p.value for p in ORDER)]) | (
-    st.sampled_from(["analysis", "feedback"]))
+    st.sampled_from(["analysis", "feedback"])
+)
 timer_actions = st.sampled_from(["start", "pause", "resume", "extend", "reset", "stop"])
 seconds = st.none() | st.integers(-5, 90_000)
 
@@ -103,8 +111,11 @@ class MeetingMachine(RuleBasedStateMachine):
 
         self.apply(command)
 
-    @rule(actor=commanders, muted=st.booleans(),
-          speakers=st.lists(st.sampled_from([a.id for a in CAST]), max_size=3))
+    @rule(
+        actor=commanders,
+        muted=st.booleans(),
+        speakers=st.lists(st.sampled_from([a.id for a in CAST]), max_size=3),
+    )
     def mute(self, actor: Actor, muted: bool, speakers: list[int]) -> None:
         def command():  # type: ignore[no-untyped-def]
             check_writer(actor, (Role.facilitator,), "mute the host team")
@@ -128,8 +139,9 @@ class MeetingMachine(RuleBasedStateMachine):
     @rule(actor=actors, kind=st.sampled_from(list(CardKind)), copies=st.integers(1, 6))
     def add_card(self, actor: Actor, kind: CardKind, copies: int) -> None:
         phase, mute = self.meeting.phase, self.meeting.mute
-        silenced = actor.role is Role.host and mute.host_team_muted and (
-            actor.id not in mute.speakers)
+        silenced = (
+            actor.role is Role.host and mute.host_team_muted and (actor.id not in mute.speakers)
+        )
         try:
             check_add_card(phase, actor, mute, kind)
         except HostTeamMuted:
@@ -156,8 +168,12 @@ class MeetingMachine(RuleBasedStateMachine):
             card_id = self.cards[pick % len(self.cards)]
             used = sum(1 for voter, _ in self.votes if voter == actor.id)
             try:
-                check_vote(self.meeting.phase, actor,
-                           already_voted=(actor.id, card_id) in self.votes, votes_used=used)
+                check_vote(
+                    self.meeting.phase,
+                    actor,
+                    already_voted=(actor.id, card_id) in self.votes,
+                    votes_used=used,
+                )
             except RuleError:
                 continue
             assert self.meeting.phase in (Phase.analysis, Phase.feedback)
@@ -213,10 +229,14 @@ class MeetingMachine(RuleBasedStateMachine):
 
 
 VOTE_COMMANDS = st.lists(
-    st.tuples(st.sampled_from(["vote", "vote", "vote", "unvote"]),
-              st.sampled_from(CAST[3:5]) | st.sampled_from(CAST), st.integers(1, 8),
-              st.sampled_from([Phase.analysis, Phase.feedback, Phase.reflection])),
-    min_size=10, max_size=80,
+    st.tuples(
+        st.sampled_from(["vote", "vote", "vote", "unvote"]),
+        st.sampled_from(CAST[3:5]) | st.sampled_from(CAST),
+        st.integers(1, 8),
+        st.sampled_from([Phase.analysis, Phase.feedback, Phase.reflection]),
+    ),
+    min_size=10,
+    max_size=80,
 )
 
 

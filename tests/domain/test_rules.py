@@ -39,19 +39,34 @@ CONTRACT: dict[Phase, tuple[set[CardKind], set[CardKind] | None]] = {
     P.closed: (set(), set()),
 }
 FACILITATOR, HOST, SPEAKER, VISITOR, PROJECTOR = (
-    Actor(1, Role.facilitator), Actor(2, Role.host), Actor(3, Role.host), Actor(4, Role.visitor),
+    Actor(1, Role.facilitator),
+    Actor(2, Role.host),
+    Actor(3, Role.host),
+    Actor(4, Role.visitor),
     Actor(5, Role.projector),
 )
-ACTORS = {Role.facilitator: FACILITATOR, Role.host: HOST, Role.visitor: VISITOR,
-          Role.projector: PROJECTOR}
+ACTORS = {
+    Role.facilitator: FACILITATOR,
+    Role.host: HOST,
+    Role.visitor: VISITOR,
+    Role.projector: PROJECTOR,
+}
 MUTED = Mute(True, (SPEAKER.id,))
 
 
 def test_the_contract_names_every_phase_and_kind() -> None:
     assert set(CONTRACT) == set(Phase)
     assert [k.value for k in CardKind] == [
-        "context", "question", "surprise", "gap", "need", "insight", "option",
-        "worked_elsewhere", "strength", "takeaway",
+        "context",
+        "question",
+        "surprise",
+        "gap",
+        "need",
+        "insight",
+        "option",
+        "worked_elsewhere",
+        "strength",
+        "takeaway",
     ]
 
 
@@ -186,8 +201,15 @@ def test_a_muted_host_cannot_write_the_action_list() -> None:
     check_action_list(P.commitment, FACILITATOR, MUTED)
 
 
-def edit(phase: Phase, actor: Actor, mute: Mute = Mute(), *, author: int | None = 4,
-         kind: CardKind | None = None, moderates: bool = False) -> None:
+def edit(
+    phase: Phase,
+    actor: Actor,
+    mute: Mute = Mute(),
+    *,
+    author: int | None = 4,
+    kind: CardKind | None = None,
+    moderates: bool = False,
+) -> None:
     check_edit_card(phase, actor, mute, author_id=author, new_kind=kind, moderates=moderates)
 
 

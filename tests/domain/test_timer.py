@@ -112,7 +112,10 @@ def test_extend_running_never_exceeds_the_cap(clock: Clock) -> None:
 def test_reset_is_a_stopped_timer_with_the_full_length(clock: Clock) -> None:
     t = timers.stopped(420)
     assert (t.status, t.duration_s, t.remaining_s, t.ends_at) == (
-        TimerStatus.stopped, 420, 420, None,
+        TimerStatus.stopped,
+        420,
+        420,
+        None,
     )
     assert t.remaining(clock()) == 420
     assert not t.expired(clock())
@@ -120,9 +123,11 @@ def test_reset_is_a_stopped_timer_with_the_full_length(clock: Clock) -> None:
 
 @pytest.mark.parametrize("seconds", [0, -1, -3600, MAX_TIMER_S + 1, 10**9])
 def test_seconds_out_of_bounds_are_refused(clock: Clock, seconds: int) -> None:
-    for call in (lambda: timers.start(seconds, clock()),
-                 lambda: timers.extend(timers.start(60, clock()), seconds, clock()),
-                 lambda: timers.check_seconds(seconds)):
+    for call in (
+        lambda: timers.start(seconds, clock()),
+        lambda: timers.extend(timers.start(60, clock()), seconds, clock()),
+        lambda: timers.check_seconds(seconds),
+    ):
         with pytest.raises(TimerConflict) as caught:
             call()
         assert (caught.value.status, caught.value.code) == (422, "invalid_seconds")
@@ -136,9 +141,13 @@ def test_seconds_bounds_are_inclusive(clock: Clock, seconds: int) -> None:
 
 def test_as_dict_sends_a_deadline_or_what_is_left(clock: Clock) -> None:
     running = timers.start(60, clock()).as_dict(clock())
-    assert running == {"status": "running", "duration_s": 60,
-                       "ends_at": (clock() + timedelta(seconds=60)).isoformat(),
-                       "remaining_s": None, "server_now": clock().isoformat()}
+    assert running == {
+        "status": "running",
+        "duration_s": 60,
+        "ends_at": (clock() + timedelta(seconds=60)).isoformat(),
+        "remaining_s": None,
+        "server_now": clock().isoformat(),
+    }
     paused = timers.pause(timers.start(60, clock()), clock()).as_dict(clock())
     assert (paused["status"], paused["ends_at"], paused["remaining_s"]) == ("paused", None, 60)
 

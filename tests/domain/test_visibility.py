@@ -12,21 +12,36 @@ from app.domain.rules import Actor, Role
 from app.domain.visibility import CARD_FIELDS, audience, card_view, event_view, vote_view
 
 FACILITATOR, HOST, VISITOR, OTHER_VISITOR, PROJECTOR = (
-    Actor(1, Role.facilitator), Actor(2, Role.host), Actor(3, Role.visitor),
-    Actor(4, Role.visitor), Actor(5, Role.projector),
+    Actor(1, Role.facilitator),
+    Actor(2, Role.host),
+    Actor(3, Role.visitor),
+    Actor(4, Role.visitor),
+    Actor(5, Role.projector),
 )
 PEOPLE = (FACILITATOR, HOST, VISITOR, OTHER_VISITOR, PROJECTOR)
 SECRET = "the budget was cut twice"
 
 
-def card(author: Actor = VISITOR, *, anonymous: bool = False, hidden: bool = False,
-         private: bool = False) -> dict:
+def card(
+    author: Actor = VISITOR, *, anonymous: bool = False, hidden: bool = False, private: bool = False
+) -> dict:
     return {
-        "id": 7, "kind": "insight", "text": SECRET, "evidence": "experience",
-        "source_url": None, "anonymous": anonymous, "theme": None, "hidden": hidden,
-        "private": private, "votes": 2, "phase": "analysis", "created_at": "2026-11-23T09:00",
-        "updated_at": "2026-11-23T09:05", "author_id": author.id,
-        "author_name": f"person {author.id}", "author_role": author.role.value,
+        "id": 7,
+        "kind": "insight",
+        "text": SECRET,
+        "evidence": "experience",
+        "source_url": None,
+        "anonymous": anonymous,
+        "theme": None,
+        "hidden": hidden,
+        "private": private,
+        "votes": 2,
+        "phase": "analysis",
+        "created_at": "2026-11-23T09:00",
+        "updated_at": "2026-11-23T09:05",
+        "author_id": author.id,
+        "author_name": f"person {author.id}",
+        "author_role": author.role.value,
     }
 
 
@@ -65,10 +80,21 @@ def test_hidden_and_private_cards_are_stubs_for_others(
 
 
 def test_votes_show_the_budget_only_to_the_voter() -> None:
-    data = {"card_id": 7, "votes": 3, "voter_id": VISITOR.id, "voted": True, "votes_left": 2,
-            "voted_card_ids": [7, 9]}
-    assert vote_view(data, VISITOR) == {"card_id": 7, "votes": 3, "voted": True, "votes_left": 2,
-                                        "voted_card_ids": [7, 9]}
+    data = {
+        "card_id": 7,
+        "votes": 3,
+        "voter_id": VISITOR.id,
+        "voted": True,
+        "votes_left": 2,
+        "voted_card_ids": [7, 9],
+    }
+    assert vote_view(data, VISITOR) == {
+        "card_id": 7,
+        "votes": 3,
+        "voted": True,
+        "votes_left": 2,
+        "voted_card_ids": [7, 9],
+    }
     for viewer in (FACILITATOR, HOST, OTHER_VISITOR, PROJECTOR):
         assert vote_view(data, viewer) == {"card_id": 7, "votes": 3}
 
@@ -83,14 +109,18 @@ def test_other_events_are_the_same_for_everyone() -> None:
 def test_mute_events_carry_only_the_contract_fields() -> None:
     data = {"host_team_muted": True, "speakers": [2], "phase": "questions"}
     for viewer in PEOPLE:
-        assert event_view("mute.changed", data, viewer) == {"host_team_muted": True,
-                                                            "speakers": [2]}
+        assert event_view("mute.changed", data, viewer) == {
+            "host_team_muted": True,
+            "speakers": [2],
+        }
 
 
 def test_only_the_facilitator_sees_who_waits_in_the_lobby() -> None:
     data = {"waiting": [{"id": 9, "name": "Ann"}, {"id": 10, "name": "Bo"}]}
-    assert event_view("lobby.changed", data, FACILITATOR) == {"waiting": data["waiting"],
-                                                              "count": 2}
+    assert event_view("lobby.changed", data, FACILITATOR) == {
+        "waiting": data["waiting"],
+        "count": 2,
+    }
     for viewer in PEOPLE[1:]:
         assert event_view("lobby.changed", data, viewer) == {"count": 2}
         assert "Ann" not in repr(event_view("lobby.changed", data, viewer))
@@ -104,10 +134,21 @@ def test_the_audience_splits_author_facilitator_and_the_rest() -> None:
 
 
 # A fixed cast, so one id is always one participant with one role.
-CAST = [Actor(i, role) for i, role in enumerate(
-    [Role.facilitator, Role.host, Role.host, Role.visitor, Role.visitor, Role.projector], 1)]
-EVENT_TYPES = ["card.added", "card.updated", "vote.changed", "phase.changed", "mute.changed",
-               "lobby.changed", "participant.updated"]
+CAST = [
+    Actor(i, role)
+    for i, role in enumerate(
+        [Role.facilitator, Role.host, Role.host, Role.visitor, Role.visitor, Role.projector], 1
+    )
+]
+EVENT_TYPES = [
+    "card.added",
+    "card.updated",
+    "vote.changed",
+    "phase.changed",
+    "mute.changed",
+    "lobby.changed",
+    "participant.updated",
+]
 
 
 @st.composite
@@ -115,16 +156,27 @@ def events(draw: st.DrawFn) -> tuple[str, dict]:
     event_type = draw(st.sampled_from(EVENT_TYPES))
     if event_type.startswith("card."):
         author = draw(st.sampled_from(CAST[:5]))
-        return event_type, card(author, anonymous=draw(st.booleans()),
-                                hidden=draw(st.booleans()), private=draw(st.booleans()))
+        return event_type, card(
+            author,
+            anonymous=draw(st.booleans()),
+            hidden=draw(st.booleans()),
+            private=draw(st.booleans()),
+        )
     if event_type == "vote.changed":
-        return event_type, {"card_id": 7, "votes": draw(st.integers(0, 20)),
-                            "voter_id": draw(st.sampled_from(CAST)).id,
-                            "voted": draw(st.booleans()), "votes_left": draw(st.integers(0, 5)),
-                            "voted_card_ids": draw(st.lists(st.integers(1, 9), max_size=5))}
+        return event_type, {
+            "card_id": 7,
+            "votes": draw(st.integers(0, 20)),
+            "voter_id": draw(st.sampled_from(CAST)).id,
+            "voted": draw(st.booleans()),
+            "votes_left": draw(st.integers(0, 5)),
+            "voted_card_ids": draw(st.lists(st.integers(1, 9), max_size=5)),
+        }
     if event_type == "mute.changed":
-        return event_type, {"host_team_muted": draw(st.booleans()), "speakers": [2],
-                            "phase": draw(st.sampled_from(["questions", "context"]))}
+        return event_type, {
+            "host_team_muted": draw(st.booleans()),
+            "speakers": [2],
+            "phase": draw(st.sampled_from(["questions", "context"])),
+        }
     if event_type == "lobby.changed":
         return event_type, {"waiting": draw(st.lists(st.integers(10, 20), max_size=3))}
     if event_type == "participant.updated":

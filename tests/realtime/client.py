@@ -28,8 +28,12 @@ class Listener:
 
     async def open(self, since: int | None = None) -> None:
         url = self.url if since is None else f"{self.url}?since={since}"
-        self.ws = await connect(url, additional_headers={"Authorization": f"Bearer {self.token}"},
-                                compression=None, max_size=None)
+        self.ws = await connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {self.token}"},
+            compression=None,
+            max_size=None,
+        )
         self.task = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:

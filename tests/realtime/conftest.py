@@ -84,8 +84,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     workers: list[Server] = []
     try:
         with ThreadPoolExecutor(2) as pool:  # side by side: each takes seconds to boot
-            starting = [pool.submit(start_server, tmp, schema.url, redis_url=REDIS_URL)
-                        for _ in range(2)]
+            starting = [
+                pool.submit(start_server, tmp, schema.url, redis_url=REDIS_URL) for _ in range(2)
+            ]
             workers.extend(f.result() for f in starting)
         yield Cluster(schema.url, schema.schema, workers)
     finally:

@@ -55,8 +55,9 @@ class Screen:
         url = f"{ws_base}{API}/workshops/{self.workshop_id}/events"
         return url if since is None else f"{url}?since={since}"
 
-    async def connect(self, ws_base: str, since: int | None = None, *,
-                      rcvbuf: int | None = None) -> None:
+    async def connect(
+        self, ws_base: str, since: int | None = None, *, rcvbuf: int | None = None
+    ) -> None:
         """Open the stream; `rcvbuf` pins a small receive window, as on a slow link."""
         assert self.task is None or self.task.done(), "still connected"
         sock = None
@@ -67,9 +68,15 @@ class Screen:
             sock.setblocking(False)
             await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
         # max_queue=16: a screen that stops reading stops taking frames off the socket soon.
-        self.ws = await connect(self.url(ws_base, since), additional_headers=self.person.headers,
-                                compression=None, max_size=None, open_timeout=30, max_queue=16,
-                                sock=sock)
+        self.ws = await connect(
+            self.url(ws_base, since),
+            additional_headers=self.person.headers,
+            compression=None,
+            max_size=None,
+            open_timeout=30,
+            max_queue=16,
+            sock=sock,
+        )
         self.connections += 1
         self.task = asyncio.ensure_future(self._read(self.ws))
 
@@ -147,8 +154,9 @@ class Screen:
 def http_client(base_url: str, timeout: float = 60.0) -> httpx.AsyncClient:
     """A client that drops idle connections before uvicorn does (after 5 s), so that a POST is
     never sent down a connection the server is closing at that moment."""
-    return httpx.AsyncClient(base_url=base_url, timeout=timeout,
-                             limits=httpx.Limits(keepalive_expiry=2.0))
+    return httpx.AsyncClient(
+        base_url=base_url, timeout=timeout, limits=httpx.Limits(keepalive_expiry=2.0)
+    )
 
 
 async def people(http: httpx.AsyncClient, **roles: int) -> tuple[Room, list[Person]]:
@@ -161,10 +169,15 @@ async def people(http: httpx.AsyncClient, **roles: int) -> tuple[Room, list[Pers
     return room, joined
 
 
-async def post(http: httpx.AsyncClient, path: str, who: Person, body: dict | None = None,
-               method: str = "POST", **headers: str) -> httpx.Response:
-    return await http.request(method, f"{API}{path}", json=body,
-                              headers={**who.headers, **headers})
+async def post(
+    http: httpx.AsyncClient,
+    path: str,
+    who: Person,
+    body: dict | None = None,
+    method: str = "POST",
+    **headers: str,
+) -> httpx.Response:
+    return await http.request(method, f"{API}{path}", json=body, headers={**who.headers, **headers})
 
 
 async def fresh_state(http: httpx.AsyncClient, workshop_id: str, who: Person) -> dict:
@@ -173,18 +186,23 @@ async def fresh_state(http: httpx.AsyncClient, workshop_id: str, who: Person) ->
     return response.json()
 
 
-def open_raw_socket(port: int, workshop_id: str, token: str, *, rcvbuf: int = 4096
-                    ) -> socket.socket:
+def open_raw_socket(
+    port: int, workshop_id: str, token: str, *, rcvbuf: int = 4096
+) -> socket.socket:
     """Complete a websocket handshake by hand, then never read or answer a ping again."""
     sock = socket.socket()
     # A small window set before connecting: the server soon has nowhere to put its frames.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     sock.connect(("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET {API}/workshops/{workshop_id}/events HTTP/1.1\r\n"
-                  f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                  f"Authorization: Bearer {token}\r\n\r\n").encode())
+    sock.sendall(
+        (
+            f"GET {API}/workshops/{workshop_id}/events HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+    )
     sock.settimeout(10)
     head = b""
     while b"\r\n\r\n" not in head:
@@ -221,13 +239,13 @@ def _close_code(data: bytes) -> int | None:
         opcode, size = data[i] & 0x0F, data[i + 1] & 0x7F
         i += 2
         if size == 126:
-            size, i = int.from_bytes(data[i:i + 2]), i + 2
+            size, i = int.from_bytes(data[i : i + 2]), i + 2
         elif size == 127:
-            size, i = int.from_bytes(data[i:i + 8]), i + 8
+            size, i = int.from_bytes(data[i : i + 8]), i + 8
         if i + size > len(data):
             return None
         if opcode == 0x8:
-            return int.from_bytes(data[i:i + 2]) if size >= 2 else 1005
+            return int.from_bytes(data[i : i + 2]) if size >= 2 else 1005
         i += size
     return None
 
@@ -245,9 +263,22 @@ class RedisProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while not reachable("127.0.0.1", self.port):
             assert self.process.poll() is None, "redis-server exited"
@@ -261,11 +292,15 @@ class RedisProcess:
         self.process = None
 
 
-async def start_servers(factory: Callable[..., object], count: int, database_url: str,
-                        **kwargs: object) -> list:
+async def start_servers(
+    factory: Callable[..., object], count: int, database_url: str, **kwargs: object
+) -> list:
     """Start worker processes side by side; each is a real uvicorn on its own port."""
-    return list(await asyncio.gather(*(
-        asyncio.to_thread(factory, database_url, **kwargs) for _ in range(count))))
+    return list(
+        await asyncio.gather(
+            *(asyncio.to_thread(factory, database_url, **kwargs) for _ in range(count))
+        )
+    )
 
 
 async def close_all(screens: list[Screen]) -> None:

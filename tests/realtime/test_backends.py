@@ -89,8 +89,7 @@ async def test_round_trip_in_order_and_once(hub_and_record: tuple[Hub, Record]) 
         assert await take(hub, sub, 1) == [5]  # the repeats were dropped, not queued
 
 
-async def test_a_lost_message_is_filled_from_the_record(hub_and_record: tuple[Hub, Record]
-                                                        ) -> None:
+async def test_a_lost_message_is_filled_from_the_record(hub_and_record: tuple[Hub, Record]) -> None:
     hub, record = hub_and_record
     sub = new_sub("w-gap")
     async with hub.subscription(sub):
@@ -109,8 +108,9 @@ async def test_resync_makes_everyone_check_the_record(hub_and_record: tuple[Hub,
         assert await take(hub, sub, 2) == [1, 2]
 
 
-async def test_history_gone_means_lost_not_a_partial_replay(hub_and_record: tuple[Hub, Record]
-                                                            ) -> None:
+async def test_history_gone_means_lost_not_a_partial_replay(
+    hub_and_record: tuple[Hub, Record],
+) -> None:
     hub, record = hub_and_record
     sub = new_sub("w-pruned")
     async with hub.subscription(sub):
@@ -121,8 +121,7 @@ async def test_history_gone_means_lost_not_a_partial_replay(hub_and_record: tupl
             await take(hub, sub, 1)
 
 
-async def test_presence_across_connections_and_expiry(hub_and_record: tuple[Hub, Record]
-                                                      ) -> None:
+async def test_presence_across_connections_and_expiry(hub_and_record: tuple[Hub, Record]) -> None:
     hub, _ = hub_and_record
     wid = "w-presence"
     await hub.presence.join(wid, "c1", 7, "visitor")
@@ -141,8 +140,9 @@ async def test_presence_across_connections_and_expiry(hub_and_record: tuple[Hub,
             await hub.presence.leave(wid, conn)
 
 
-async def test_a_live_subscriber_keeps_its_presence_alive(hub_and_record: tuple[Hub, Record]
-                                                          ) -> None:
+async def test_a_live_subscriber_keeps_its_presence_alive(
+    hub_and_record: tuple[Hub, Record],
+) -> None:
     hub, _ = hub_and_record
     sub = new_sub("w-alive", pid=3, role=Role.host)
     async with hub.subscription(sub):

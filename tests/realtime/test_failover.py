@@ -30,17 +30,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 GOING_AWAY = 1001
 
 
-async def cards(http: httpx.AsyncClient, workshop_id: str, who: Person, count: int,
-                pause: float = 0.0) -> None:
+async def cards(
+    http: httpx.AsyncClient, workshop_id: str, who: Person, count: int, pause: float = 0.0
+) -> None:
     for i in range(count):
-        response = await post(http, f"/workshops/{workshop_id}/cards", who,
-                              {"kind": "context", "text": f"card {i}"})
+        response = await post(
+            http, f"/workshops/{workshop_id}/cards", who, {"kind": "context", "text": f"card {i}"}
+        )
         assert response.status_code == 201, response.text
         await asyncio.sleep(pause)
 
 
-async def converged(http: httpx.AsyncClient, screens: list[Screen], timeout: float = 20.0
-                    ) -> int:
+async def converged(http: httpx.AsyncClient, screens: list[Screen], timeout: float = 20.0) -> int:
     head = (await fresh_state(http, screens[0].workshop_id, screens[0].person))["seq"]
     for screen in screens:
         await screen.wait_for_seq(head, timeout=timeout)
@@ -53,7 +54,8 @@ async def converged(http: httpx.AsyncClient, screens: list[Screen], timeout: flo
 
 
 async def test_sigterm_says_going_away_and_screens_resume_elsewhere(
-        server_factory, pg: PostgresSchema) -> None:  # type: ignore[no-untyped-def]
+    server_factory, pg: PostgresSchema
+) -> None:  # type: ignore[no-untyped-def]
     need_redis()
     a, b = await start_servers(server_factory, 2, pg.url, redis_url=REDIS_URL)
     async with http_client(b.base_url, 30) as http:
@@ -76,15 +78,18 @@ async def test_sigterm_says_going_away_and_screens_resume_elsewhere(
     await close_all(on_a)
 
 
-async def test_a_redis_restart_loses_nothing(server_factory, pg: PostgresSchema,
-                                             own_redis: RedisProcess) -> None:  # type: ignore[no-untyped-def]
-    a, b = await start_servers(server_factory, 2, pg.url, redis_url=own_redis.url,
-                               extra_env={"PRESENCE_TTL_S": "3"})
-    async with http_client(a.base_url, 30) as via_a, \
-            http_client(b.base_url, 30) as via_b:
+async def test_a_redis_restart_loses_nothing(
+    server_factory, pg: PostgresSchema, own_redis: RedisProcess
+) -> None:  # type: ignore[no-untyped-def]
+    a, b = await start_servers(
+        server_factory, 2, pg.url, redis_url=own_redis.url, extra_env={"PRESENCE_TTL_S": "3"}
+    )
+    async with http_client(a.base_url, 30) as via_a, http_client(b.base_url, 30) as via_b:
         room, (fac, host, v1, v2) = await people(via_a, host=1, visitor=2)
-        screens = {"a": [Screen(room.id, fac), Screen(room.id, v1)],
-                   "b": [Screen(room.id, host), Screen(room.id, v2)]}
+        screens = {
+            "a": [Screen(room.id, fac), Screen(room.id, v1)],
+            "b": [Screen(room.id, host), Screen(room.id, v2)],
+        }
         for name, worker in (("a", a), ("b", b)):
             for screen in screens[name]:
                 await screen.connect(worker.ws_url)

@@ -52,15 +52,21 @@ async def test_who_is_online_per_role_across_workers(cluster: Cluster) -> None:
     assert fac.head == head and projector.head == head
     engine = cluster.engine()
     with engine.connect() as conn:
-        types = conn.execute(sa.text("SELECT DISTINCT type FROM event WHERE workshop_id = :w"),
-                             {"w": room.id}).scalars().all()
+        types = (
+            conn.execute(
+                sa.text("SELECT DISTINCT type FROM event WHERE workshop_id = :w"), {"w": room.id}
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert not [t for t in types if "presence" in t]
     await close_all([fac, projector])
 
 
-async def test_vanished_laptops_and_dead_workers_drop_off(server_factory, pg: PostgresSchema
-                                                          ) -> None:  # type: ignore[no-untyped-def]
+async def test_vanished_laptops_and_dead_workers_drop_off(
+    server_factory, pg: PostgresSchema
+) -> None:  # type: ignore[no-untyped-def]
     need_redis()
     a, b = await start_servers(server_factory, 2, pg.url, redis_url=REDIS_URL, extra_env=FAST)
     async with http_client(a.base_url, 30) as http:
@@ -86,7 +92,9 @@ async def test_vanished_laptops_and_dead_workers_drop_off(server_factory, pg: Po
     died = time.monotonic()
     await observer.wait_until(lambda s: online_roles(s) == {"facilitator": 1}, timeout=30)
     worker_s = time.monotonic() - died
-    print(f"\npresence: a vanished laptop dropped off after {laptop_s:.1f} s (ping every 1 s, "
-          f"1 s to answer; production 20 s + 10 s), a dead worker's connections after "
-          f"{worker_s:.1f} s (TTL 3 s, sweep every 1 s; production TTL 30 s)")
+    print(
+        f"\npresence: a vanished laptop dropped off after {laptop_s:.1f} s (ping every 1 s, "
+        f"1 s to answer; production 20 s + 10 s), a dead worker's connections after "
+        f"{worker_s:.1f} s (TTL 3 s, sweep every 1 s; production TTL 30 s)"
+    )
     await observer.drop()

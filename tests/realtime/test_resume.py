@@ -20,9 +20,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 async def add_cards(http: httpx.AsyncClient, workshop_id: str, who: Person, count: int) -> None:
     for start in range(0, count, 20):
-        responses = await asyncio.gather(*(
-            post(http, f"/workshops/{workshop_id}/cards", who, {"kind": "context", "text": f"c{i}"})
-            for i in range(start, min(count, start + 20))))
+        responses = await asyncio.gather(
+            *(
+                post(
+                    http,
+                    f"/workshops/{workshop_id}/cards",
+                    who,
+                    {"kind": "context", "text": f"c{i}"},
+                )
+                for i in range(start, min(count, start + 20))
+            )
+        )
         assert {r.status_code for r in responses} == {201}
 
 
@@ -90,7 +98,8 @@ async def test_reconnecting_twice_in_a_row_loses_and_repeats_nothing(cluster: Cl
 
 
 async def test_since_older_than_the_kept_history_gets_a_snapshot_never_a_partial_replay(
-        server_factory, pg: PostgresSchema) -> None:  # type: ignore[no-untyped-def]
+    server_factory, pg: PostgresSchema
+) -> None:  # type: ignore[no-untyped-def]
     # Keep only 100 events (the least allowed) so that history is pruned at seq 256.
     server = server_factory(pg.url, extra_env={"EVENT_HISTORY": "100"})
     async with http_client(server.base_url, 60) as http:

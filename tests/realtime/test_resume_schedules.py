@@ -37,10 +37,13 @@ SPEEDUP = 200.0
 DROP_MIN_S, DROP_MAX_S = 0.1, 30.0
 AT_ONCE = 12
 PHASES = ["welcome", "context", "questions", "analysis", "feedback", "commitment", "reflection"]
-VISITOR_KINDS = {"context": ["question"], "questions": ["surprise", "gap", "need", "question"],
-                 "analysis": ["insight", "option", "need"],
-                 "feedback": ["strength", "insight", "option", "worked_elsewhere"],
-                 "reflection": ["takeaway"]}
+VISITOR_KINDS = {
+    "context": ["question"],
+    "questions": ["surprise", "gap", "need", "question"],
+    "analysis": ["insight", "option", "need"],
+    "feedback": ["strength", "insight", "option", "worked_elsewhere"],
+    "reflection": ["takeaway"],
+}
 
 
 def seeds() -> list[int]:
@@ -71,8 +74,16 @@ def plan(rng: random.Random, screens: int) -> list[Step]:
         while t < LOGICAL_S:
             away = math.exp(rng.uniform(math.log(DROP_MIN_S), math.log(DROP_MAX_S)))
             steps.append(Step(t, "drop", i, abrupt=rng.random() < 0.5))
-            steps.append(Step(t + away, "back", i, switch=rng.random() < 0.5,
-                              twice=rng.random() < 0.2, away=away))
+            steps.append(
+                Step(
+                    t + away,
+                    "back",
+                    i,
+                    switch=rng.random() < 0.5,
+                    twice=rng.random() < 0.2,
+                    away=away,
+                )
+            )
             t += away + rng.uniform(1, LOGICAL_S / 2)
     return sorted(steps)
 
@@ -100,11 +111,18 @@ class Meeting:
             return "POST", f"{w}/timer", self.fac, {"action": action, "seconds": 60}
         if roll < 0.30:
             speakers = [self.host.id] if rng.random() < 0.5 else []
-            return "PUT", f"{w}/mute", self.fac, {"host_team_muted": rng.random() < 0.5,
-                                                  "speakers": speakers}
+            return (
+                "PUT",
+                f"{w}/mute",
+                self.fac,
+                {"host_team_muted": rng.random() < 0.5, "speakers": speakers},
+            )
         if roll < 0.40 and self.cards:
-            body = ({"hidden": rng.random() < 0.5} if rng.random() < 0.5
-                    else {"theme": rng.choice(["Timing", "Staff", None])})
+            body = (
+                {"hidden": rng.random() < 0.5}
+                if rng.random() < 0.5
+                else {"theme": rng.choice(["Timing", "Staff", None])}
+            )
             return "PATCH", f"{w}/cards/{rng.choice(self.cards)}", self.fac, body
         if roll < 0.55 and self.cards and phase in ("analysis", "feedback"):
             voter = rng.choice(self.visitors)
@@ -112,13 +130,20 @@ class Meeting:
             return method, f"{w}/cards/{rng.choice(self.cards)}/vote", voter, None
         if roll < 0.80 and phase in VISITOR_KINDS:
             kind = rng.choice(VISITOR_KINDS[phase])
-            body = {"kind": kind, "text": f"{kind} {rng.random():.6f}",
-                    "anonymous": rng.random() < 0.3}
+            body = {
+                "kind": kind,
+                "text": f"{kind} {rng.random():.6f}",
+                "anonymous": rng.random() < 0.3,
+            }
             return "POST", f"{w}/cards", rng.choice(self.visitors), body
         if roll < 0.88:
             return "POST", f"{w}/cards", self.host, {"kind": "context", "text": "from the host"}
-        return "POST", f"{w}/cards", self.fac, {"kind": rng.choice(["context", "insight"]),
-                                                "text": f"facilitator {rng.random():.6f}"}
+        return (
+            "POST",
+            f"{w}/cards",
+            self.fac,
+            {"kind": rng.choice(["context", "insight"]), "text": f"facilitator {rng.random():.6f}"},
+        )
 
     def saw(self, path: str, response: httpx.Response) -> None:
         if response.status_code == 201 and path.endswith("/cards"):
@@ -138,8 +163,9 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-async def run_schedule(seed: int, cluster: Cluster, clients: list[httpx.AsyncClient],
-                       head_of: sa.Engine, tally: Tally) -> None:
+async def run_schedule(
+    seed: int, cluster: Cluster, clients: list[httpx.AsyncClient], head_of: sa.Engine, tally: Tally
+) -> None:
     rng = random.Random(seed)
     room, (fac, host, v1, v2) = await people(clients[0], host=1, visitor=2)
     meeting = Meeting(room, fac, host, [v1, v2])
@@ -189,8 +215,9 @@ async def run_schedule(seed: int, cluster: Cluster, clients: list[httpx.AsyncCli
 
 def current_head(engine: sa.Engine, workshop_id: str) -> int:
     with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT last_seq FROM workshop WHERE id = :w"),
-                            {"w": workshop_id}).scalar_one()
+        return conn.execute(
+            sa.text("SELECT last_seq FROM workshop WHERE id = :w"), {"w": workshop_id}
+        ).scalar_one()
 
 
 async def time_to(screen: Screen, head: int, started: float, tally: Tally) -> None:
@@ -208,8 +235,11 @@ async def verify(seed: int, http: httpx.AsyncClient, screens: list[Screen]) -> N
         assert screen.seqs == list(range(screen.snapshots[0] + 1, head + 1)), who
         fresh = comparable(await fresh_state(http, screen.workshop_id, screen.person))
         folded = comparable(screen.state)  # type: ignore[arg-type]
-        differ = {k: (folded.get(k), fresh.get(k)) for k in folded.keys() | fresh.keys()
-                  if folded.get(k) != fresh.get(k)}
+        differ = {
+            k: (folded.get(k), fresh.get(k))
+            for k in folded.keys() | fresh.keys()
+            if folded.get(k) != fresh.get(k)
+        }
         assert not differ, f"{who}: folded vs fresh differ in {differ}"
 
 
@@ -234,12 +264,14 @@ async def test_resume_over_random_schedules(cluster: Cluster) -> None:
             await client.aclose()
         engine.dispose()
     worst = max(tally.catch_up_s, default=0.0)
-    print(f"\nresume: {tally.schedules} schedules, {tally.writes} writes, "
-          f"{tally.reconnects} reconnects ({tally.switched} to the other worker) after "
-          f"{len(tally.drops)} drops of {min(tally.drops, default=0):.2f} to "
-          f"{max(tally.drops, default=0):.2f} logical s, "
-          f"worst reconnect-to-caught-up {worst:.3f} s, "
-          f"median {sorted(tally.catch_up_s)[len(tally.catch_up_s) // 2]:.3f} s, "
-          f"in {time.monotonic() - started:.1f} s")
+    print(
+        f"\nresume: {tally.schedules} schedules, {tally.writes} writes, "
+        f"{tally.reconnects} reconnects ({tally.switched} to the other worker) after "
+        f"{len(tally.drops)} drops of {min(tally.drops, default=0):.2f} to "
+        f"{max(tally.drops, default=0):.2f} logical s, "
+        f"worst reconnect-to-caught-up {worst:.3f} s, "
+        f"median {sorted(tally.catch_up_s)[len(tally.catch_up_s) // 2]:.3f} s, "
+        f"in {time.monotonic() - started:.1f} s"
+    )
     assert tally.failures == []
     assert tally.schedules == len(seeds())

@@ -33,13 +33,24 @@ QUEUE = 64
 TEXT = "x" * 1900  # big frames: what a stuck reader would cost us shows plainly in RSS
 
 
-async def write_cards(http: httpx.AsyncClient, workshop_id: str, who: object, first: int,
-                      count: int, sent: dict[int, float]) -> None:
+async def write_cards(
+    http: httpx.AsyncClient,
+    workshop_id: str,
+    who: object,
+    first: int,
+    count: int,
+    sent: dict[int, float],
+) -> None:
     """`count` cards, eight at a time, noting when each was sent."""
+
     async def one(i: int) -> None:
         started = time.monotonic()
-        response = await post(http, f"/workshops/{workshop_id}/cards", who,  # type: ignore[arg-type]
-                              {"kind": "context", "text": f"{i} {TEXT}"})
+        response = await post(
+            http,
+            f"/workshops/{workshop_id}/cards",
+            who,  # type: ignore[arg-type]
+            {"kind": "context", "text": f"{i} {TEXT}"},
+        )
         assert response.status_code == 201, response.text
         sent[response.json()["id"]] = started
 
@@ -68,20 +79,23 @@ def rss_mb(pid: int) -> float:
 
 
 async def test_a_stuck_client_delays_no_one_and_memory_stays_flat(
-        server_factory, pg: PostgresSchema) -> None:  # type: ignore[no-untyped-def]
+    server_factory, pg: PostgresSchema
+) -> None:  # type: ignore[no-untyped-def]
     # Pings would close the stuck sockets too (1011, they answer none); this test is about
     # the bounded send queue, so pings are pushed out of the way.
-    (server,) = await start_servers(server_factory, 1, pg.url,
-                                    extra_env={"WS_SEND_QUEUE": str(QUEUE),
-                                               "WS_PING_INTERVAL_S": "600"})
+    (server,) = await start_servers(
+        server_factory,
+        1,
+        pg.url,
+        extra_env={"WS_SEND_QUEUE": str(QUEUE), "WS_PING_INTERVAL_S": "600"},
+    )
     pid = server.process.pid
     async with http_client(server.base_url, 60) as http:
         room, (fac, host, visitor) = await people(http, host=1, visitor=1)
         calm, busy = Clock(), Clock()
         # Not folded into a state: this test is about delivery, and folding 1,000 big cards
         # would cost the test process more than the server's work it measures.
-        healthy = [Screen(room.id, p, fold=False, on_event=calm.seen)
-                   for p in (fac, host, visitor)]
+        healthy = [Screen(room.id, p, fold=False, on_event=calm.seen) for p in (fac, host, visitor)]
         for screen in healthy:
             await screen.connect(server.ws_url)
         await write_cards(http, room.id, fac, 0, WARM_UP, calm.sent)
@@ -95,8 +109,10 @@ async def test_a_stuck_client_delays_no_one_and_memory_stays_flat(
         await frozen.connect(server.ws_url, rcvbuf=4096)
         await frozen.wait_for_seq(WARM_UP)
         frozen.reading.clear()
-        stuck = [await asyncio.to_thread(open_raw_socket, server.port, room.id, visitor.token)
-                 for _ in range(STUCK)]
+        stuck = [
+            await asyncio.to_thread(open_raw_socket, server.port, room.id, visitor.token)
+            for _ in range(STUCK)
+        ]
         stuck_ports = {s.getsockname()[1] for s in stuck}
         stuck_ports.add(frozen.ws.transport.get_extra_info("sockname")[1])  # type: ignore[union-attr]
         peak = before
@@ -140,18 +156,29 @@ async def test_a_stuck_client_delays_no_one_and_memory_stays_flat(
     outcomes = [await asyncio.to_thread(raw_socket_outcome, s, 10) for s in stuck]
     frame = len(TEXT) + 300  # the card around the text
     unbounded = STUCK * EVENTS * frame / 1e6
-    print(f"\nserver RSS: {before:.1f} MB before, peak {peak:.1f} MB, {after:.1f} MB after; "
-          f"unbounded buffering would add about {unbounded:.0f} MB "
-          f"({STUCK} stuck sockets x {EVENTS} events x {frame} bytes)")
-    for name, values in (("without stuck clients", calm.latencies()),
-                         ("with stuck clients, events 1-200", busy.latencies(slice(0, 200))),
-                         ("with stuck clients, events 201-1000", busy.latencies(slice(200, None)))):
-        print(f"healthy latency {name}: median {statistics.median(values) * 1000:.0f} ms, "
-              f"p95 {values[int(len(values) * 0.95)] * 1000:.0f} ms over {len(values)} frames")
-    print(f"{EVENTS} events written and delivered in {writing:.1f} s; the last stuck socket "
-          f"was let go {releasing:.1f} s later")
-    print("stuck sockets:", {o: outcomes.count(o) for o in set(outcomes)},
-          f"frozen tab closed with {frozen.close_codes[0]} at seq {resumed_from}, resumed")
+    print(
+        f"\nserver RSS: {before:.1f} MB before, peak {peak:.1f} MB, {after:.1f} MB after; "
+        f"unbounded buffering would add about {unbounded:.0f} MB "
+        f"({STUCK} stuck sockets x {EVENTS} events x {frame} bytes)"
+    )
+    for name, values in (
+        ("without stuck clients", calm.latencies()),
+        ("with stuck clients, events 1-200", busy.latencies(slice(0, 200))),
+        ("with stuck clients, events 201-1000", busy.latencies(slice(200, None))),
+    ):
+        print(
+            f"healthy latency {name}: median {statistics.median(values) * 1000:.0f} ms, "
+            f"p95 {values[int(len(values) * 0.95)] * 1000:.0f} ms over {len(values)} frames"
+        )
+    print(
+        f"{EVENTS} events written and delivered in {writing:.1f} s; the last stuck socket "
+        f"was let go {releasing:.1f} s later"
+    )
+    print(
+        "stuck sockets:",
+        {o: outcomes.count(o) for o in set(outcomes)},
+        f"frozen tab closed with {frozen.close_codes[0]} at seq {resumed_from}, resumed",
+    )
 
     for screen in healthy:
         assert screen.problems == []

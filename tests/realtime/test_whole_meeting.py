@@ -15,8 +15,14 @@ from tests.statefold import comparable
 pytestmark = pytest.mark.slow
 
 
-async def _post(http: httpx.AsyncClient, path: str, who: Person, body: dict | None = None,
-                method: str = "POST", expect: int | None = None) -> dict:
+async def _post(
+    http: httpx.AsyncClient,
+    path: str,
+    who: Person,
+    body: dict | None = None,
+    method: str = "POST",
+    expect: int | None = None,
+) -> dict:
     response = await http.request(method, f"{API}{path}", json=body, headers=who.headers)
     if expect is not None:
         assert response.status_code == expect, response.text
@@ -27,20 +33,34 @@ async def _post(http: httpx.AsyncClient, path: str, who: Person, body: dict | No
 
 async def test_a_whole_peer_assist_reaches_every_screen(live_server) -> None:  # type: ignore[no-untyped-def]
     async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as http:
-        created = (await http.post(f"{API}/workshops", json={
-            "title": "Reducing missed outpatient appointments",
-            "problem": "One in eight appointments is missed.",
-            "duration_minutes": 180, "facilitator_name": "Fay"})).json()
+        created = (
+            await http.post(
+                f"{API}/workshops",
+                json={
+                    "title": "Reducing missed outpatient appointments",
+                    "problem": "One in eight appointments is missed.",
+                    "duration_minutes": 180,
+                    "facilitator_name": "Fay",
+                },
+            )
+        ).json()
         wid = created["workshop"]["id"]
-        fac = Person(created["participant"]["id"], "Fay", "facilitator",
-                     created["facilitator_token"])
+        fac = Person(
+            created["participant"]["id"], "Fay", "facilitator", created["facilitator_token"]
+        )
         people: dict[str, Person] = {"fac": fac}
-        for role, names in (("host", ["Hana", "Hugo"]),
-                            ("visitor", ["Vera", "Vik", "Vanya", "Val"]),
-                            ("projector", ["Screen"])):
+        for role, names in (
+            ("host", ["Hana", "Hugo"]),
+            ("visitor", ["Vera", "Vik", "Vanya", "Val"]),
+            ("projector", ["Screen"]),
+        ):
             for name in names:
-                joined = (await http.post(f"{API}/join/{created['invites'][role]['code']}",
-                                          json={"name": name, "accept_ground_rules": True})).json()
+                joined = (
+                    await http.post(
+                        f"{API}/join/{created['invites'][role]['code']}",
+                        json={"name": name, "accept_ground_rules": True},
+                    )
+                ).json()
                 people[name] = Person(joined["participant"]["id"], name, role, joined["token"])
 
         url = f"{live_server.ws_url}{API}/workshops/{wid}/events"
@@ -59,38 +79,70 @@ async def test_a_whole_peer_assist_reaches_every_screen(live_server) -> None:  #
         q = await _post(http, f"{w}/cards", vera, {"kind": "question", "text": "Since when?"})
         await _post(http, f"{w}/phase", fac, {"to": "next"})  # questions: host team muted
         await _post(http, f"{w}/cards", hugo, {"kind": "context", "text": "x"}, expect=403)
-        await _post(http, f"{w}/mute", fac, {"host_team_muted": True, "speakers": [hugo.id]},
-                    method="PUT")
+        await _post(
+            http, f"{w}/mute", fac, {"host_team_muted": True, "speakers": [hugo.id]}, method="PUT"
+        )
         await _post(http, f"{w}/cards", hugo, {"kind": "context", "text": "Since March"})
-        await _post(http, f"{w}/cards", vik, {"kind": "surprise", "text": "No data on why",
-                                              "anonymous": True})
+        await _post(
+            http,
+            f"{w}/cards",
+            vik,
+            {"kind": "surprise", "text": "No data on why", "anonymous": True},
+        )
         await _post(http, f"{w}/cards", vera, {"kind": "gap", "text": "Nothing on transport"})
         await _post(http, f"{w}/timer", fac, {"action": "pause"})
         await _post(http, f"{w}/timer", fac, {"action": "extend", "seconds": 120})
         await _post(http, f"{w}/timer", fac, {"action": "resume"})
         await _post(http, f"{w}/phase", fac, {"to": "analysis"})
-        opt = await _post(http, f"{w}/cards", vik, {"kind": "option", "text": "Call the day before",
-                                                    "evidence": "experience"})
-        ins = await _post(http, f"{w}/cards", people["Vanya"], {
-            "kind": "insight", "text": "Transport drives it", "evidence": "research",
-            "source_url": "https://example.org/study"})
+        opt = await _post(
+            http,
+            f"{w}/cards",
+            vik,
+            {"kind": "option", "text": "Call the day before", "evidence": "experience"},
+        )
+        ins = await _post(
+            http,
+            f"{w}/cards",
+            people["Vanya"],
+            {
+                "kind": "insight",
+                "text": "Transport drives it",
+                "evidence": "research",
+                "source_url": "https://example.org/study",
+            },
+        )
         for voter in (vera, vik, people["Val"]):
             await _post(http, f"{w}/cards/{opt['id']}/vote", voter)
         await _post(http, f"{w}/cards/{ins['id']}/vote", vera)
         await _post(http, f"{w}/cards/{ins['id']}/vote", vera, method="DELETE")
-        await _post(http, f"{w}/cards/{q['id']}", fac, {"theme": "Timing", "hidden": False},
-                    method="PATCH")
+        await _post(
+            http, f"{w}/cards/{q['id']}", fac, {"theme": "Timing", "hidden": False}, method="PATCH"
+        )
         await _post(http, f"{w}/phase", fac, {"to": "feedback"})
         await _post(http, f"{w}/cards", vera, {"kind": "strength", "text": "Honest data"})
         await _post(http, f"{w}/phase", fac, {"to": "commitment"})
-        act = await _post(http, f"{w}/actions", hana, {"title": "Restart reminders",
-                                                       "owner": "Hana", "due_date": "2027-01-15",
-                                                       "card_ids": [opt["id"]]})
-        await _post(http, f"{w}/actions/{act['id']}", hugo, {"status": "in_progress"},
-                    method="PATCH")
+        act = await _post(
+            http,
+            f"{w}/actions",
+            hana,
+            {
+                "title": "Restart reminders",
+                "owner": "Hana",
+                "due_date": "2027-01-15",
+                "card_ids": [opt["id"]],
+            },
+        )
+        await _post(
+            http, f"{w}/actions/{act['id']}", hugo, {"status": "in_progress"}, method="PATCH"
+        )
         report_by = (dt.date.today() + dt.timedelta(days=14)).isoformat()
-        await _post(http, f"{w}/commitment", hana, {"report_back_by": report_by,
-                                                    "note": "At the March board"}, method="PUT")
+        await _post(
+            http,
+            f"{w}/commitment",
+            hana,
+            {"report_back_by": report_by, "note": "At the March board"},
+            method="PUT",
+        )
         await _post(http, f"{w}/phase", fac, {"to": "reflection"})
         await _post(http, f"{w}/cards", vik, {"kind": "takeaway", "text": "Ask patients first"})
         await _post(http, f"{w}/phase", fac, {"to": "closed"})
@@ -110,7 +162,8 @@ async def test_a_whole_peer_assist_reaches_every_screen(live_server) -> None:  #
                 continue
             for frame in listener.frames:
                 if frame["type"] in ("card.added", "card.updated") and frame["data"].get(
-                        "anonymous"):
+                    "anonymous"
+                ):
                     assert frame["data"]["author"] is None, key
         # Presence saw everyone online at some point.
         assert any(len(p["online"]) == len(people) for p in listeners["fac"].presence)
@@ -123,14 +176,28 @@ async def test_origin_not_allowed_is_refused(live_server) -> None:  # type: igno
     from websockets.exceptions import InvalidStatus
 
     async with httpx.AsyncClient(base_url=live_server.base_url) as http:
-        created = (await http.post(f"{API}/workshops", json={
-            "title": "t", "problem": "p", "duration_minutes": 60,
-            "facilitator_name": "F"})).json()
+        created = (
+            await http.post(
+                f"{API}/workshops",
+                json={
+                    "title": "t",
+                    "problem": "p",
+                    "duration_minutes": 60,
+                    "facilitator_name": "F",
+                },
+            )
+        ).json()
     url = f"{live_server.ws_url}{API}/workshops/{created['workshop']['id']}/events"
     with pytest.raises(InvalidStatus) as refused:
-        await connect(url, origin="https://evil.example",  # type: ignore[arg-type]
-                      additional_headers=bearer(created["facilitator_token"]))
+        await connect(
+            url,
+            origin="https://evil.example",  # type: ignore[arg-type]
+            additional_headers=bearer(created["facilitator_token"]),
+        )
     assert refused.value.response.status_code == 403
-    async with connect(url, origin=live_server.base_url,  # type: ignore[arg-type]
-                       additional_headers=bearer(created["facilitator_token"])) as ws:
+    async with connect(
+        url,
+        origin=live_server.base_url,  # type: ignore[arg-type]
+        additional_headers=bearer(created["facilitator_token"]),
+    ) as ws:
         assert '"snapshot"' in await ws.recv()

@@ -26,7 +26,8 @@ def stored_seqs(cluster: Cluster, workshop_id: str) -> list[int]:
         with engine.connect() as conn:
             rows = conn.execute(
                 sa.text("SELECT seq FROM event WHERE workshop_id = :w ORDER BY seq"),
-                {"w": workshop_id})
+                {"w": workshop_id},
+            )
             return [row[0] for row in rows]
     finally:
         engine.dispose()
@@ -46,8 +47,7 @@ async def check_screens(http: httpx.AsyncClient, screens: list[Screen]) -> int:
 
 async def test_a_card_posted_on_one_worker_reaches_the_other_in_order(cluster: Cluster) -> None:
     a, b = cluster.workers
-    async with http_client(a.base_url, 30) as via_a, \
-            http_client(b.base_url, 30) as via_b:
+    async with http_client(a.base_url, 30) as via_a, http_client(b.base_url, 30) as via_b:
         room, (fac, host, v1, v2) = await people(via_a, host=1, visitor=2)
         await move(via_a, room, "context")
         screens = [Screen(room.id, p) for p in (fac, host, v1, v2)]
@@ -56,8 +56,9 @@ async def test_a_card_posted_on_one_worker_reaches_the_other_in_order(cluster: C
         for i in range(12):
             via, who = ((via_a, v1), (via_b, v2), (via_b, fac))[i % 3]
             kind = "question" if who is not fac else "context"
-            response = await post(via, f"/workshops/{room.id}/cards", who,
-                                  {"kind": kind, "text": f"card {i}"})
+            response = await post(
+                via, f"/workshops/{room.id}/cards", who, {"kind": kind, "text": f"card {i}"}
+            )
             assert response.status_code == 201, response.text
         head = await check_screens(via_b, screens)
         assert stored_seqs(cluster, room.id) == list(range(1, head + 1))
@@ -66,8 +67,7 @@ async def test_a_card_posted_on_one_worker_reaches_the_other_in_order(cluster: C
 
 async def test_concurrent_writers_on_two_workers_keep_seq_gap_free(cluster: Cluster) -> None:
     a, b = cluster.workers
-    async with http_client(a.base_url, 60) as via_a, \
-            http_client(b.base_url, 60) as via_b:
+    async with http_client(a.base_url, 60) as via_a, http_client(b.base_url, 60) as via_b:
         room, (fac, *visitors) = await people(via_a, visitor=4)
         await move(via_a, room, "context")
         screens = [Screen(room.id, fac), Screen(room.id, visitors[0])]
@@ -79,8 +79,12 @@ async def test_concurrent_writers_on_two_workers_keep_seq_gap_free(cluster: Clus
             who = writers[i % len(writers)]
             via = (via_a, via_b)[i % 2]
             kind = "context" if who is fac else "question"
-            return await post(via, f"/workshops/{room.id}/cards", who,
-                              {"kind": kind, "text": f"at the same moment {i}"})
+            return await post(
+                via,
+                f"/workshops/{room.id}/cards",
+                who,
+                {"kind": kind, "text": f"at the same moment {i}"},
+            )
 
         responses = await asyncio.gather(*(write(i) for i in range(60)))
         assert [r.status_code for r in responses] == [201] * 60
@@ -107,9 +111,13 @@ async def test_the_same_post_repeated_creates_one_card(cluster: Cluster) -> None
     async def send(key: str, worker_url: str) -> None:
         # A fresh client each time: the retry after a dropped connection, maybe elsewhere.
         async with http_client(worker_url, 30) as http:
-            response = await post(http, f"/workshops/{room.id}/cards", visitor,
-                                  {"kind": "question", "text": f"asked once: {key}"},
-                                  **{"Idempotency-Key": key})
+            response = await post(
+                http,
+                f"/workshops/{room.id}/cards",
+                visitor,
+                {"kind": "question", "text": f"asked once: {key}"},
+                **{"Idempotency-Key": key},
+            )
             answers[key].append((response.status_code, response.json()["id"]))
 
     for key in keys:
@@ -137,14 +145,14 @@ async def test_the_same_post_repeated_creates_one_card(cluster: Cluster) -> None
 
 async def test_a_timer_is_one_deadline_on_every_worker(cluster: Cluster) -> None:
     a, b = cluster.workers
-    async with http_client(a.base_url, 30) as via_a, \
-            http_client(b.base_url, 30) as via_b:
+    async with http_client(a.base_url, 30) as via_a, http_client(b.base_url, 30) as via_b:
         room, (fac, visitor, projector) = await people(via_a, visitor=1, projector=1)
         screens = [Screen(room.id, p) for p in (fac, visitor, projector)]
         for screen, worker in zip(screens, (a, b, b), strict=True):
             await screen.connect(worker.ws_url)
-        response = await post(via_a, f"/workshops/{room.id}/timer", fac,
-                              {"action": "start", "seconds": 1})
+        response = await post(
+            via_a, f"/workshops/{room.id}/timer", fac, {"action": "start", "seconds": 1}
+        )
         assert response.status_code == 200, response.text
         head = await check_screens(via_b, screens)
         ends_at = {s.state["timer"]["ends_at"] for s in screens}  # type: ignore[index]
@@ -154,7 +162,8 @@ async def test_a_timer_is_one_deadline_on_every_worker(cluster: Cluster) -> None
             timer = (await fresh_state(via, room.id, visitor))["timer"]
             assert timer["ends_at"] in ends_at
             assert datetime.fromisoformat(timer["server_now"]) > datetime.fromisoformat(
-                timer["ends_at"])
+                timer["ends_at"]
+            )
         # No worker ticks: nothing was sent while the time ran out.
         assert all(s.head == head for s in screens)
         late = Screen(room.id, projector)
@@ -162,4 +171,3 @@ async def test_a_timer_is_one_deadline_on_every_worker(cluster: Cluster) -> None
         await late.wait_for_seq(head)
         assert late.state["timer"]["ends_at"] in ends_at  # type: ignore[index]
         await close_all([*screens, late])
-

@@ -34,8 +34,9 @@ class Backend(Protocol):
 class Presence(Protocol):
     """Who has a live connection, per workshop, across every worker."""
 
-    async def join(self, workshop_id: str, conn_id: str, participant_id: int, role: str) -> None:
-        ...
+    async def join(
+        self, workshop_id: str, conn_id: str, participant_id: int, role: str
+    ) -> None: ...
 
     async def leave(self, workshop_id: str, conn_id: str) -> None: ...
 

@@ -46,8 +46,12 @@ class RedisBackend:
     async def connect(self) -> None:
         # Short timeouts: a write must not hang on a broker that is gone; the hub then serves
         # this worker's clients itself and the others catch up from the database.
-        common = {"decode_responses": True, "socket_connect_timeout": 1.0,
-                  "socket_timeout": 5.0, "socket_keepalive": True}
+        common = {
+            "decode_responses": True,
+            "socket_connect_timeout": 1.0,
+            "socket_timeout": 5.0,
+            "socket_keepalive": True,
+        }
         self.client = Redis.from_url(self.url, retry=Retry(NoBackoff(), 1), **common)
         # No silent retries on the subscriber connection: this class reconnects it itself, so
         # it knows to say RESYNC.
@@ -213,8 +217,9 @@ class RedisPresence:
         async with self._redis.pipeline(transaction=False) as pipe:
             # SET, not EXPIRE: after Redis restarts empty, this puts everyone back.
             for conn_id, participant_id, role in entries:
-                pipe.set(self._key(workshop_id, conn_id), f"{participant_id}:{role}",
-                         px=self.ttl_ms)
+                pipe.set(
+                    self._key(workshop_id, conn_id), f"{participant_id}:{role}", px=self.ttl_ms
+                )
             pipe.sadd(members, *(conn_id for conn_id, _, _ in entries))
             pipe.pexpire(members, 2 * self.ttl_ms)
             await pipe.execute()
