@@ -60,6 +60,11 @@ def _utc_stamp(iso: str) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _ical_date(day: date) -> str:
+    # Not strftime: its %Y drops the leading zeros of years before 1000 on some platforms.
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 def _all_day_event(
     *, uid: str, stamp: str, day: str, summary: str, description: str, cancelled: bool = False
 ) -> list[str]:
@@ -68,10 +73,14 @@ def _all_day_event(
         "BEGIN:VEVENT",
         f"UID:{escape_text(uid)}",
         f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{escape_text(summary)}",
+        f"DTSTART;VALUE=DATE:{_ical_date(start)}",
     ]
+    # Dates are bounded on the way in, but rows stored before that may hold 9999-12-31, whose
+    # next day does not exist. Without DTEND an all-day event lasts that one day (RFC 5545
+    # §3.6.1), so leaving it out says the same thing.
+    if start < date.max:
+        lines.append(f"DTEND;VALUE=DATE:{_ical_date(start + timedelta(days=1))}")
+    lines.append(f"SUMMARY:{escape_text(summary)}")
     if description:
         lines.append(f"DESCRIPTION:{escape_text(description)}")
     if cancelled:
