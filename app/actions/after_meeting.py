@@ -80,7 +80,7 @@ def create_share_link(
     )
     session.add(link)
     session.flush()
-    url = Sealed(secret_key, token.nonce, url_template(base_url, "/r/"))
+    url = Sealed(secret_key, token.nonce, url_template(base_url, "/s/"))
     return 201, {**share_link_record(link), "token": token, "url": url}, []
 
 

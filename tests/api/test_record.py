@@ -8,6 +8,7 @@ import json
 
 import httpx
 from docx import Document
+from markupsafe import escape
 
 from app.domain.record import SECTIONS, listed_participants
 from tests.api.helpers import assert_error, url
@@ -147,3 +148,26 @@ def test_a_restricted_workshop_lists_nobody() -> None:
     ]
     assert listed_participants({"visibility": "restricted"}, people) is None
     assert listed_participants({"restricted": True}, people) is None
+
+
+async def test_the_web_page_and_its_print_view_hold_the_same_record(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    made = await reflection_room(client, clock)
+    pages = {}
+    for name, path in (("page", "/record"), ("print", "/record/print")):
+        response = await client.get(f"/w/{made.room.id}{path}", headers=made.visitors[0].headers)
+        assert response.status_code == 200, response.text
+        pages[name] = response.text
+    for html in pages.values():
+        positions = [html.index(f">{escape(title)}</h2>") for title in TITLES]
+        assert positions == sorted(positions)
+        for secret in NEVER:
+            assert secret not in html
+        assert "<script>" not in html and "style=" not in html and " onclick=" not in html
+    assert "record-print" in pages["print"] and "data-print" in pages["print"]
+    # Only the facilitator gets the sharing panel.
+    assert "Create a share link" not in pages["page"]
+    console = await client.get(f"/w/{made.room.id}/record", headers=made.room.facilitator.headers)
+    assert "Create a share link" in console.text
+    assert (await client.get(f"/w/{made.room.id}/record")).status_code == 401
