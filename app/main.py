@@ -17,7 +17,7 @@ from .db.engine import Database
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, lobby_pages, pages, record_pages, ws
+from .web import after_pages, api, errors, html_stream, lobby_pages, pages, record_pages, ws
 from .web.deps import Services
 from .web.limits import BodyLimit
 from .web.live import close_all
@@ -81,6 +81,7 @@ def create_app(
     app.include_router(html_stream.router)
     app.include_router(lobby_pages.router)
     app.include_router(record_pages.router)
+    app.include_router(after_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

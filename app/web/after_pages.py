@@ -1,0 +1,104 @@
+"""Pages for after the meeting: the survey, the facilitator's view of it, the review, follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import after_meeting as after
+from ..db import queries
+from ..domain import after_meeting as rules
+from ..domain.errors import RuleError
+from .deps import Caller, Services, get_caller, perform
+from .pages import problem_page, render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> dict | None:
+    with svc.db.reader() as session:
+        found = queries.feedback(session, workshop_id=workshop_id)
+    return next((a for a in found if a["participant_id"] == participant_id), None)
+
+
+def _survey(workshop_id: str, answer: dict | None, **extra: Any) -> HTMLResponse:
+    return render(
+        "partials/_survey.html",
+        workshop_id=workshop_id,
+        answer=answer,
+        QUESTIONS=rules.FEEDBACK_QUESTIONS,
+        **extra,
+    )
+
+
+@router.get("/w/{workshop_id}/survey", response_class=HTMLResponse)
+async def survey(workshop_id: str, request: Request) -> HTMLResponse:
+    """The survey's form, with this participant's earlier answer if there is one."""
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+    return _survey(workshop_id, answer)
+
+
+@router.post("/w/{workshop_id}/survey", response_class=HTMLResponse)
+async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    score = form.get("satisfaction", "")
+    answer = after.Answer(
+        satisfaction=int(score) if score.isdigit() else 0,
+        **{field: form.get(field) for field in rules.FEEDBACK_TEXTS},
+    )
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: after.give_feedback(
+                session, w, actor=caller.actor, answer=answer, now=now
+            ),
+        )
+    except RuleError as exc:
+        return _survey(workshop_id, form, error=exc.detail)
+    return _survey(workshop_id, outcome.body, thanks=True)
+
+
+def _feedback(svc: Services, workshop_id: str) -> list[dict]:
+    with svc.db.reader() as session:
+        return queries.feedback(session, workshop_id=workshop_id)
+
+
+@router.get("/w/{workshop_id}/feedback-panel", response_class=HTMLResponse)
+async def feedback_panel(workshop_id: str, request: Request, names: bool = False) -> HTMLResponse:
+    """The answers for the facilitator's console: anonymised unless names are asked for."""
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    rules.check_feedback_reader(caller.actor)
+    answers = await run_in_threadpool(_feedback, svc, workshop_id)
+    return render(
+        "partials/_feedback_panel.html",
+        workshop_id=workshop_id,
+        summary=rules.feedback_summary(answers, names=names),
+        names=names,
+        QUESTIONS=rules.FEEDBACK_QUESTIONS,
+    )
+
+
+async def page_caller(request: Request, workshop_id: str) -> Caller | Response:
+    """The participant behind a page, or the page that says why not."""
+    try:
+        return await get_caller(request, workshop_id)
+    except RuleError as exc:
+        if exc.status == 404:
+            return problem_page("No such peer assist", exc.detail, 404)
+        return problem_page("Join first", "Open your invite link to see this page.", 401)
