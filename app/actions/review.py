@@ -39,7 +39,8 @@ def review_data(session: Session, *, workshop: Workshop, now: datetime) -> dict:
         queries.phase_changes(session, workshop_id=workshop.id),
         current=meeting.phase,
         now=now,
-        welcome_s=welcome.actual_s,
+        welcome_s=welcome.actual_s
+        + (int((now - welcome.entered_at).total_seconds()) if welcome.entered_at else 0),
     )
     cards = queries.cards(session, workshop_id=workshop.id)
     votes = queries.vote_rows(session, workshop_id=workshop.id)

@@ -9,9 +9,12 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
+from ..actions.review import review_data
 from ..db import queries
+from ..db.records import workshop_record
 from ..domain import after_meeting as rules
 from ..domain.errors import RuleError
+from ..security import csrf_token
 from .deps import Caller, Services, get_caller, perform
 from .pages import problem_page, render
 
@@ -102,3 +105,54 @@ async def page_caller(request: Request, workshop_id: str) -> Caller | Response:
         if exc.status == 404:
             return problem_page("No such peer assist", exc.detail, 404)
         return problem_page("Join first", "Open your invite link to see this page.", 401)
+
+
+def _review(svc: Services, workshop_id: str) -> tuple[dict, dict]:
+    with svc.db.reader() as session:
+        workshop = queries.get_workshop(session, workshop_id=workshop_id)
+        return workshop_record(workshop), review_data(session, workshop=workshop, now=svc.clock())
+
+
+@router.get("/w/{workshop_id}/review", response_class=HTMLResponse)
+async def review_page(workshop_id: str, request: Request) -> Response:
+    """The after action review for the facilitator and the host team."""
+    svc: Services = request.app.state.services
+    caller = await page_caller(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
+    try:
+        rules.check_review(caller.actor)
+    except RuleError as exc:
+        return problem_page("Not for your role", exc.detail, exc.status)
+    workshop, data = await run_in_threadpool(_review, svc, workshop_id)
+    return render(
+        "pages/review.html",
+        workshop=workshop,
+        workshop_id=workshop_id,
+        data=data,
+        words=data["review"],
+        QUESTIONS=rules.REVIEW_QUESTIONS,
+        csrf=csrf_token(svc.settings.secret_key, caller.token),
+    )
+
+
+@router.post("/w/{workshop_id}/review", response_class=HTMLResponse)
+async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    texts = {field: form.get(field) for field in rules.REVIEW_FIELDS}
+    context: dict[str, Any] = {"workshop_id": workshop_id, "QUESTIONS": rules.REVIEW_QUESTIONS}
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: after.save_review(
+                session, w, actor=caller.actor, texts=texts, now=now
+            ),
+        )
+    except RuleError as exc:
+        return render("partials/_review_form.html", words=texts, error=exc.detail, **context)
+    return render("partials/_review_form.html", words=outcome.body, saved=True, **context)
