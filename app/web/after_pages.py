@@ -9,11 +9,15 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
+from ..actions.action_list import ActionChanges, edit_action
 from ..actions.review import review_data
 from ..db import queries
-from ..db.records import workshop_record
+from ..db.records import action_record, workshop_record
 from ..domain import after_meeting as rules
 from ..domain.errors import RuleError
+from ..domain.phases import Phase
+from ..domain.rules import ActionStatus
+from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .deps import Caller, Services, get_caller, perform
 from .pages import problem_page, render
@@ -156,3 +160,108 @@ async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
     except RuleError as exc:
         return render("partials/_review_form.html", words=texts, error=exc.detail, **context)
     return render("partials/_review_form.html", words=outcome.body, saved=True, **context)
+
+
+def _follow_up(svc: Services, workshop_id: str) -> dict:
+    with svc.db.reader() as session:
+        workshop = queries.get_workshop(session, workshop_id=workshop_id)
+        return {
+            "workshop": workshop_record(workshop),
+            "closed": workshop.phase == Phase.closed.value,
+            "actions": queries.actions(session, workshop_id=workshop_id),
+            "report": queries.report_back(session, workshop_id=workshop_id),
+            "record": after.read_record(session, workshop=workshop, today=svc.clock().date()),
+        }
+
+
+@router.get("/w/{workshop_id}/follow-up", response_class=HTMLResponse)
+async def follow_up_page(workshop_id: str, request: Request) -> Response:
+    """The host team's follow-up: each action's status and note, then the report back."""
+    svc: Services = request.app.state.services
+    caller = await page_caller(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
+    try:
+        rules.check_follow_up(caller.actor, "follow up the actions")
+    except RuleError as exc:
+        return problem_page("Not for your role", exc.detail, exc.status)
+    found = await run_in_threadpool(_follow_up, svc, workshop_id)
+    return render(
+        "pages/follow_up.html",
+        **found,
+        workshop_id=workshop_id,
+        STATUSES=STATUS_LABELS,
+        csrf=csrf_token(svc.settings.secret_key, caller.token),
+    )
+
+
+@router.post("/w/{workshop_id}/follow-up/actions/{action_id}", response_class=HTMLResponse)
+async def follow_up_action(workshop_id: str, action_id: int, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    note = form.get("note", "").strip()
+    context: dict[str, Any] = {"workshop_id": workshop_id, "STATUSES": STATUS_LABELS}
+    try:
+        changes = ActionChanges(
+            status=ActionStatus(form.get("status", "")),
+            note=rules.clean_text(note, "The note"),
+            cleared=frozenset() if note else frozenset({"note"}),
+        )
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: edit_action(
+                session, w, actor=caller.actor, action_id=action_id, changes=changes, now=now
+            ),
+        )
+    except ValueError:
+        return render(
+            "partials/_follow_up_action.html",
+            action=await run_in_threadpool(_action, svc, workshop_id, action_id),
+            error="Choose a status.",
+            **context,
+        )
+    except RuleError as exc:
+        return render(
+            "partials/_follow_up_action.html",
+            action=await run_in_threadpool(_action, svc, workshop_id, action_id),
+            error=exc.detail,
+            **context,
+        )
+    return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
+
+
+def _action(svc: Services, workshop_id: str, action_id: int) -> dict:
+    with svc.db.reader() as session:
+        return action_record(
+            queries.get_action(session, workshop_id=workshop_id, action_id=action_id)
+        )
+
+
+@router.post("/w/{workshop_id}/follow-up/report-back", response_class=HTMLResponse)
+async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    context: dict[str, Any] = {"workshop_id": workshop_id, "closed": True}
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: after.report_back(
+                session,
+                w,
+                actor=caller.actor,
+                did=form.get("did"),
+                learned=form.get("learned"),
+                now=now,
+            ),
+        )
+    except RuleError as exc:
+        return render("partials/_report_back.html", report=form, error=exc.detail, **context)
+    return render("partials/_report_back.html", report=outcome.body, saved=True, **context)
