@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .db import queries
 from .db.engine import Database
+from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
@@ -51,12 +52,19 @@ def create_app(
     backend, presence = backend_for(settings.redis_url, presence_ttl_s=settings.presence_ttl_s)
     hub = Hub(backend, presence, fetch_events, presence_ttl_s=settings.presence_ttl_s)
 
+    # Reminders to report back run only where there is a mail server to send them.
+    reminder_loop = ReminderLoop(settings, db, clock) if settings.smtp_url else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        if reminder_loop is not None:
+            reminder_loop.start()
         try:
             yield
         finally:
+            if reminder_loop is not None:
+                await reminder_loop.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -69,6 +77,7 @@ def create_app(
     )
     app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
     app.state.live_sockets = set()
+    app.state.reminders = reminder_loop
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)

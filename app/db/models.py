@@ -234,3 +234,32 @@ class ReportBack(SQLModel, table=True):
     learned: str | None = Field(default=None, sa_type=sa.Text)
     reported_by: int = Field(foreign_key="participant.id")
     reported_at: datetime = _dt()
+
+
+class ReminderAddress(SQLModel, table=True):
+    """Where the host team and the facilitator want reminders to report back."""
+
+    __tablename__ = "reminder_address"
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "email", name="uq_reminder_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    email: str = Field(max_length=254)
+    added_by: int = Field(foreign_key="participant.id")
+    added_at: datetime = _dt()
+
+
+class ReminderSent(SQLModel, table=True):
+    """A reminder claimed for sending; the unique key is what makes each one go out once."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        sa.UniqueConstraint("workshop_id", "kind", "report_back_by", name="uq_reminder_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    kind: str = Field(max_length=20)
+    report_back_by: date
+    claimed_at: datetime = _dt()
+    sent_at: datetime | None = _dt(default=None, nullable=True)

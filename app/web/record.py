@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
+from ..actions import reminders
 from ..actions.review import review_data
 from ..db import queries
 from ..domain import after_meeting as rules
@@ -259,5 +260,28 @@ async def report_back(
         scope=_scope(caller),
         apply=lambda session, w, now: after.report_back(
             session, w, actor=caller.actor, did=body.did, learned=body.learned, now=now
+        ),
+    )
+
+
+@router.put(
+    "/workshops/{workshop_id}/reminders",
+    responses=_docs(200, rs.ReminderAddressesOut, *COMMON),
+)
+async def set_reminder_addresses(
+    workshop_id: str,
+    body: rs.ReminderAddresses,
+    caller: CallerDep,
+    request: Request,
+    svc: ServicesDep,
+) -> JSONResponse:
+    """Where reminders to report back go (host team, facilitator); sent when SMTP_URL is set."""
+    return await respond(
+        request,
+        svc,
+        workshop_id=workshop_id,
+        scope=_scope(caller),
+        apply=lambda session, w, now: reminders.set_addresses(
+            session, w, actor=caller.actor, emails=body.emails, now=now
         ),
     )

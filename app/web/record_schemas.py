@@ -56,3 +56,11 @@ class ReportBackOut(BaseModel):
     did: str
     learned: str | None
     reported_at: datetime
+
+
+class ReminderAddresses(Strict):
+    emails: list[Annotated[str, StringConstraints(max_length=254)]]
+
+
+class ReminderAddressesOut(BaseModel):
+    emails: list[str]

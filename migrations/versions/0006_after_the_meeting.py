@@ -1,4 +1,4 @@
-"""after the meeting: share links, feedback, the review, the report back, action notes
+"""after the meeting: share links, feedback, review, report back, action notes, reminders
 
 Revision ID: 0006
 Revises: 0001
@@ -76,9 +76,43 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["workshop_id"], ["workshop.id"]),
         sa.PrimaryKeyConstraint("workshop_id"),
     )
+    op.create_table(
+        "reminder_address",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workshop_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+        sa.Column("added_by", sa.Integer(), nullable=False),
+        sa.Column("added_at", UTC_DATETIME, nullable=False),
+        sa.ForeignKeyConstraint(["added_by"], ["participant.id"]),
+        sa.ForeignKeyConstraint(["workshop_id"], ["workshop.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("workshop_id", "email", name="uq_reminder_address"),
+    )
+    op.create_index(
+        op.f("ix_reminder_address_workshop_id"), "reminder_address", ["workshop_id"], unique=False
+    )
+    op.create_table(
+        "reminder_sent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workshop_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("report_back_by", sa.Date(), nullable=False),
+        sa.Column("claimed_at", UTC_DATETIME, nullable=False),
+        sa.Column("sent_at", UTC_DATETIME, nullable=True),
+        sa.ForeignKeyConstraint(["workshop_id"], ["workshop.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("workshop_id", "kind", "report_back_by", name="uq_reminder_once"),
+    )
+    op.create_index(
+        op.f("ix_reminder_sent_workshop_id"), "reminder_sent", ["workshop_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_reminder_sent_workshop_id"), table_name="reminder_sent")
+    op.drop_table("reminder_sent")
+    op.drop_index(op.f("ix_reminder_address_workshop_id"), table_name="reminder_address")
+    op.drop_table("reminder_address")
     op.drop_table("report_back")
     op.drop_table("review")
     op.drop_index(op.f("ix_feedback_workshop_id"), table_name="feedback")
