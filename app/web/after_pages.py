@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
+from ..actions import reminders
 from ..actions.action_list import ActionChanges, edit_action
 from ..actions.review import review_data
 from ..db import queries
@@ -170,6 +171,7 @@ def _follow_up(svc: Services, workshop_id: str) -> dict:
             "closed": workshop.phase == Phase.closed.value,
             "actions": queries.actions(session, workshop_id=workshop_id),
             "report": queries.report_back(session, workshop_id=workshop_id),
+            "emails": queries.reminder_addresses(session, workshop_id=workshop_id),
             "record": after.read_record(session, workshop=workshop, today=svc.clock().date()),
         }
 
@@ -192,6 +194,39 @@ async def follow_up_page(workshop_id: str, request: Request) -> Response:
         workshop_id=workshop_id,
         STATUSES=STATUS_LABELS,
         csrf=csrf_token(svc.settings.secret_key, caller.token),
+        **_mail_context(svc),
+    )
+
+
+def _mail_context(svc: Services) -> dict[str, Any]:
+    return {
+        "days_before": svc.settings.reminder_days_before,
+        "mail_on": bool(svc.settings.smtp_url),
+    }
+
+
+@router.post("/w/{workshop_id}/follow-up/reminders", response_class=HTMLResponse)
+async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    emails = (await _form(request)).get("emails", "").replace(",", "\n").splitlines()
+    context: dict[str, Any] = {"workshop_id": workshop_id, **_mail_context(svc)}
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: reminders.set_addresses(
+                session, w, actor=caller.actor, emails=emails, now=now
+            ),
+        )
+    except RuleError as exc:
+        return render(
+            "partials/_reminder_addresses.html", emails=emails, error=exc.detail, **context
+        )
+    return render(
+        "partials/_reminder_addresses.html", emails=outcome.body["emails"], saved=True, **context
     )
 
 

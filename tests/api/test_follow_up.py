@@ -94,3 +94,21 @@ async def test_the_follow_up_page_is_for_the_host_team(
     assert "You report back here once the meeting has closed." in page.text
     visitor = await client.get(f"/w/{made.room.id}/follow-up", headers=made.visitors[0].headers)
     assert visitor.status_code == 403
+
+
+async def test_the_follow_up_page_keeps_who_is_reminded(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    made = await reflection_room(client, clock)
+    saved = await client.post(
+        f"/w/{made.room.id}/follow-up/reminders",
+        data={"emails": "hana@example.org, ada@example.org\n"},
+        headers=made.host.headers,
+    )
+    assert saved.status_code == 200 and "Saved." in saved.text
+    page = await client.get(f"/w/{made.room.id}/follow-up", headers=made.host.headers)
+    assert "hana@example.org\nada@example.org" in page.text
+    wrong = await client.post(
+        f"/w/{made.room.id}/follow-up/reminders", data={"emails": "nope"}, headers=made.host.headers
+    )
+    assert "do not look like email addresses" in wrong.text
