@@ -8,6 +8,7 @@ under the title, on the first page, because it is the promise the reader may hol
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from ..domain.after_meeting import FEEDBACK_QUESTIONS
 from ._common import status_label
 from .record import byline, evidence_line, people_line
 
+# Word's XML cannot hold most control characters; a card may (only NUL is refused on input).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # A fixed timestamp keeps the file the same for the same record (no "exported at").
 FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -131,7 +134,18 @@ def _appendix(doc: DocumentType, appendix: Mapping[str, Any]) -> None:
                 doc.add_paragraph(text, style="List Bullet")
 
 
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, Mapping):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(v) for v in value]
+    return value
+
+
 def record_docx(record: Mapping[str, Any]) -> bytes:
+    record = _xml_safe(record)
     workshop = record["workshop"]
     doc = Document()
     doc.styles["Normal"].font.size = Pt(11)

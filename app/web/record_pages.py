@@ -15,7 +15,7 @@ from ..domain.errors import NotFound, RuleError
 from ..exports._common import status_label
 from ..exports.record import EVIDENCE_LABELS, byline, people_line
 from ..security import csrf_token, hash_secret
-from .deps import Caller, Services, get_caller, perform
+from .deps import Services, get_caller, perform
 from .pages import problem_page, render
 from .record import load_record, record_file, record_reader, record_sharer
 
@@ -85,9 +85,7 @@ async def record_print(workshop_id: str, request: Request) -> HTMLResponse:
     return await _participant_page(request, workshop_id, print=True)
 
 
-async def _share_panel(
-    request: Request, workshop_id: str, caller: Caller, new: dict | None
-) -> HTMLResponse:
+async def _share_panel(request: Request, workshop_id: str, new: dict | None) -> HTMLResponse:
     svc: Services = request.app.state.services
     links = await run_in_threadpool(_links, svc, workshop_id)
     return render(
@@ -116,7 +114,7 @@ async def share_record(workshop_id: str, request: Request) -> Response:
             secret_key=svc.settings.secret_key,
         ),
     )
-    return await _share_panel(request, workshop_id, caller, outcome.body)
+    return await _share_panel(request, workshop_id, outcome.body)
 
 
 @router.post("/w/{workshop_id}/record/links/{link_id}/revoke", response_class=HTMLResponse)
@@ -132,7 +130,7 @@ async def revoke_record_link(workshop_id: str, link_id: int, request: Request) -
             session, w, actor=caller.actor, link_id=link_id, now=now
         ),
     )
-    return await _share_panel(request, workshop_id, caller, None)
+    return await _share_panel(request, workshop_id, None)
 
 
 def _shared_workshop(svc: Services, token: str) -> str:
