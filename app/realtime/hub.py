@@ -314,11 +314,18 @@ class Hub:
             seq = event["seq"]
             rendered: dict[Hashable, tuple[str, bytes]] = {}
             for sub in room.subscribers:
-                key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
-                frame = rendered.get(key)
-                if frame is None:
-                    text = sub.renderer.render(event, sub.viewer)
-                    frame = rendered[key] = (text, text_frame(text))
+                try:
+                    key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
+                    frame = rendered.get(key)
+                    if frame is None:
+                        text = sub.renderer.render(event, sub.viewer)
+                        frame = rendered[key] = (text, text_frame(text))
+                except Exception:
+                    # One view's failure must not cost the rest of the room this event: this
+                    # subscriber is let go (it resumes with `since`), the others carry on.
+                    log.exception("could not render %s for %s", event["type"], sub.renderer.name)
+                    sub.lost.set()
+                    continue
                 sub.deliver(seq, *frame)
 
     def _check(self, workshop_id: str, *, refresh: bool = False) -> None:
