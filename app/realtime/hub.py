@@ -118,6 +118,11 @@ class Room:
     recount_refresh: bool = False
 
 
+def events_message(events: list[dict]) -> str:
+    """What the broker carries for committed events (`Hub._dispatch` reads it)."""
+    return json.dumps({"events": events}, separators=(",", ":"))
+
+
 def presence_summary(online: list[tuple[int, str]]) -> dict:
     by_role: dict[str, int] = {}
     for _, role in online:
@@ -167,7 +172,7 @@ class Hub:
     async def publish(self, workshop_id: str, events: list[dict]) -> None:
         """Send committed events to every worker. A lost publish is repaired from the record."""
         if events:
-            await self._send(workshop_id, json.dumps({"events": events}, separators=(",", ":")))
+            await self._send(workshop_id, events_message(events))
 
     async def _send(self, workshop_id: str, message: str) -> None:
         try:
