@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from .actions import reminders
+from .actions.runner import Writer
 from .db.engine import Database
 from .exports.reminder_mail import reminder_message
 from .settings import Settings
@@ -61,10 +61,10 @@ async def send(message: EmailMessage, target: SmtpTarget) -> None:
 class ReminderLoop:
     """Every `reminder_every_s`, send the reminders that are due, each one once."""
 
-    def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(self, settings: Settings, db: Database, writer: Writer) -> None:
         self.settings = settings
         self.db = db
-        self.clock = clock
+        self.writer = writer
         self.target = SmtpTarget.from_url(settings.smtp_url)
         self.rounds = 0
         self._task: asyncio.Task | None = None
@@ -90,7 +90,7 @@ class ReminderLoop:
 
     async def run_once(self) -> int:
         """Send what is due now; returns how many reminders went out."""
-        now = self.clock()
+        now = self.writer.clock()
         due = await run_in_threadpool(
             reminders.due_reminders,
             self.db,
@@ -99,8 +99,10 @@ class ReminderLoop:
         )
         sent = 0
         for reminder in due:
-            if not await run_in_threadpool(reminders.claim, self.db, reminder, now):
-                continue
+            try:
+                await self.writer.run(workshop_id=None, apply=reminders.claim(reminder))
+            except IntegrityError:
+                continue  # another worker, or an earlier round, has it
             message = reminder_message(
                 reminder, sender=self.settings.smtp_from, base_url=self.settings.base_url
             )
@@ -108,8 +110,8 @@ class ReminderLoop:
                 await send(message, self.target)
             except (aiosmtplib.SMTPException, OSError):
                 log.warning("reminder for %s not sent; will retry", reminder.workshop["id"])
-                await run_in_threadpool(reminders.release, self.db, reminder)
+                await self.writer.run(workshop_id=None, apply=reminders.release(reminder))
                 continue
-            await run_in_threadpool(reminders.mark_sent, self.db, reminder, now)
+            await self.writer.run(workshop_id=None, apply=reminders.mark_sent(reminder))
             sent += 1
         return sent

@@ -52,9 +52,6 @@ def create_app(
     backend, presence = backend_for(settings.redis_url, presence_ttl_s=settings.presence_ttl_s)
     hub = Hub(backend, presence, fetch_events, presence_ttl_s=settings.presence_ttl_s)
 
-    # Reminders to report back run only where there is a mail server to send them.
-    reminder_loop = ReminderLoop(settings, db, clock) if settings.smtp_url else None
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
@@ -76,6 +73,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    # Reminders to report back run only where there is a mail server to send them.
+    reminder_loop = (
+        ReminderLoop(settings, db, app.state.services.writer) if settings.smtp_url else None
+    )
     app.state.live_sockets = set()
     app.state.reminders = reminder_loop
     errors.install(app)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete
 
 from ..db import queries
@@ -21,7 +20,7 @@ from ..db.records import workshop_record
 from ..domain.after_meeting import check_follow_up
 from ..domain.reminders import ReminderKind, check_addresses, reminders_due
 from ..domain.rules import Actor
-from .base import Events
+from .base import Apply, Events
 
 
 def set_addresses(
@@ -85,46 +84,45 @@ def due_reminders(db: Database, *, today: date, days_before: int) -> list[Remind
     return found
 
 
-def claim(db: Database, reminder: Reminder, now: datetime) -> bool:
-    """Take this reminder for sending; False when someone already has."""
-    try:
-        with db.session() as session, session.begin():
-            session.add(
-                ReminderSent(
-                    workshop_id=reminder.workshop["id"],
-                    kind=reminder.kind.value,
-                    report_back_by=reminder.report_back_by,
-                    claimed_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+def _key(reminder: Reminder) -> dict:
+    return {
+        "workshop_id": reminder.workshop["id"],
+        "kind": reminder.kind.value,
+        "report_back_by": reminder.report_back_by,
+    }
 
 
-def mark_sent(db: Database, reminder: Reminder, now: datetime) -> None:
+def claim(reminder: Reminder) -> Apply:
+    """Take this reminder for sending; the unique key refuses a second claim (IntegrityError)."""
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> tuple[int, dict, Events]:
+        session.add(ReminderSent(**_key(reminder), claimed_at=now))
+        session.flush()
+        return 201, {"claimed": True}, []
+
+    return apply
+
+
+def _where(reminder: Reminder) -> list:
     table = ReminderSent.__table__  # type: ignore[attr-defined]
-    with db.session() as session, session.begin():
-        session.execute(
-            table.update()
-            .where(
-                table.c.workshop_id == reminder.workshop["id"],
-                table.c.kind == reminder.kind.value,
-                table.c.report_back_by == reminder.report_back_by,
-            )
-            .values(sent_at=now)
-        )
+    return [table.c[name] == value for name, value in _key(reminder).items()]
 
 
-def release(db: Database, reminder: Reminder) -> None:
+def mark_sent(reminder: Reminder) -> Apply:
+    def apply(session: Session, _: Workshop | None, now: datetime) -> tuple[int, dict, Events]:
+        table = ReminderSent.__table__  # type: ignore[attr-defined]
+        session.execute(table.update().where(*_where(reminder)).values(sent_at=now))
+        return 200, {"sent": True}, []
+
+    return apply
+
+
+def release(reminder: Reminder) -> Apply:
     """Give a claim back after a failed send, so the next round tries again."""
-    table = ReminderSent.__table__  # type: ignore[attr-defined]
-    with db.session() as session, session.begin():
-        session.execute(
-            table.delete().where(
-                table.c.workshop_id == reminder.workshop["id"],
-                table.c.kind == reminder.kind.value,
-                table.c.report_back_by == reminder.report_back_by,
-                table.c.sent_at.is_(None),
-            )
-        )
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> tuple[int, dict, Events]:
+        table = ReminderSent.__table__  # type: ignore[attr-defined]
+        session.execute(table.delete().where(*_where(reminder), table.c.sent_at.is_(None)))
+        return 200, {"released": True}, []
+
+    return apply
