@@ -104,3 +104,39 @@ def test_a_markdown_table_of_hostile_text_keeps_its_shape() -> None:
     # One header row and one action row, six cells each: no pipe in the text made a column.
     assert [tag for tag, _ in page.tags].count("tr") == 2
     assert [tag for tag, _ in page.tags].count("td") == 6
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_the_record_in_markdown_forms_no_link_image_or_html_either(attack: str) -> None:
+    from datetime import date
+
+    from app.exports.record import build_record
+    from app.exports.record_text import record_markdown
+    from tests.exports.test_record import WORKSHOP, card
+
+    record = build_record(
+        workshop={**WORKSHOP, "title": attack, "problem": attack, "facilitator_name": attack},
+        participants=[{"name": attack, "role": "visitor", "unit": attack}],
+        cards=[card(i, kind, attack, theme=attack) for i, kind in enumerate(KINDS, start=1)],
+        actions=[{"title": attack, "owner": attack, "due_date": None, "status": "open"}],
+        commitment={"report_back_by": "2027-01-15", "note": attack},
+        today=date(2026, 11, 23),
+    )
+    for renderer in RENDERERS:
+        page = rendered(record_markdown(record).decode("utf-8"), renderer)
+        foreign = [
+            (tag, attrs) for tag, attrs in page.tags if tag not in OUR_TAGS | {"h3", "ul", "li"}
+        ]
+        assert foreign == [], (attack, renderer, foreign)
+
+
+KINDS = [
+    "context",
+    "surprise",
+    "gap",
+    "insight",
+    "option",
+    "worked_elsewhere",
+    "strength",
+    "takeaway",
+]
