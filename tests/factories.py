@@ -78,8 +78,13 @@ def _join_request(room: Room, role: str, name: str) -> tuple[str, dict]:
     return f"{API}/join/{room.invites[role]['code']}", {"name": name, "accept_ground_rules": True}
 
 
+async def post_workshop(client: httpx.AsyncClient, **overrides: object) -> httpx.Response:
+    """The bare request that creates a workshop, for tests of what it refuses."""
+    return await client.post(f"{API}/workshops", json=workshop_body(**overrides))
+
+
 async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
-    return _room(await client.post(f"{API}/workshops", json=workshop_body(**overrides)))
+    return _room(await post_workshop(client, **overrides))
 
 
 def create_room_sync(client: SyncClient, **overrides: object) -> Room:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.domain.rules import EARLIEST_DATE, latest_date
 from tests.api.helpers import add_action, assert_error, count_rows, db_of, url
-from tests.factories import API, Room, create_room, join, move, workshop_body
+from tests.factories import Room, create_room, join, move, post_workshop
 
 TODAY = datetime.now(UTC).date()
 TOO_LATE = [date(9999, 12, 31), latest_date(TODAY) + timedelta(days=1), date(2999, 1, 1)]
@@ -50,14 +50,8 @@ async def test_far_and_early_dates_are_422_with_the_range_and_change_nothing(
                 url(room, f"/actions/{action_id}"), json={"due_date": value}, headers=fac
             )
         )
-        refused_for_range(
-            await client.post(f"{API}/workshops", json=workshop_body(decision_date=value))
-        )
-        refused_for_range(
-            await client.post(
-                f"{API}/workshops", json=workshop_body(starts_at=f"{value}T09:00:00+00:00")
-            )
-        )
+        refused_for_range(await post_workshop(client, decision_date=value))
+        refused_for_range(await post_workshop(client, starts_at=f"{value}T09:00:00+00:00"))
     assert count_rows(client._transport.app, "action", workshop_id=room.id) == 1  # type: ignore[attr-defined]
     assert count_rows(client._transport.app, "commitment", workshop_id=room.id) == 0  # type: ignore[attr-defined]
 
@@ -74,9 +68,8 @@ async def test_dates_inside_the_range_are_kept(client: httpx.AsyncClient) -> Non
         assert response.json()["report_back_by"] == value
         response = await add_action(client, room, room.facilitator, "x", due_date=value)
         assert response.status_code == 201, response.text
-        response = await client.post(
-            f"{API}/workshops",
-            json=workshop_body(decision_date=value, starts_at=f"{value}T09:00:00+00:00"),
+        response = await post_workshop(
+            client, decision_date=value, starts_at=f"{value}T09:00:00+00:00"
         )
         assert response.status_code == 201, response.text
     # A past due date is allowed (a late action is still an action); 2000-01-01 is the floor.
