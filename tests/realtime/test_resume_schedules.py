@@ -30,7 +30,7 @@ from tests.realtime.conftest import Cluster
 from tests.realtime.harness import Screen, fresh_state, http_client, people, post
 from tests.statefold import comparable
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.scale, pytest.mark.postgres, pytest.mark.redis]
 
 LOGICAL_S = 30.0
 WRITE_EVERY_S = 3.0
