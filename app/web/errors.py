@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +37,19 @@ DATABASE_DOWN_DETAIL = (
     "Please try again in a moment."
 )
 RETRY_AFTER_S = 2
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """True when the database could not answer, as opposed to refusing the statement.
+
+    SQLite raises OperationalError for a missing table too; only a lock it waited on in vain
+    means "try again". For PostgreSQL every OperationalError is about the server or the
+    connection (gone, restarting, deadlock, timeout).
+    """
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, sqlite3.OperationalError):
+        return "locked" in str(orig) or "busy" in str(orig)
+    return True
 
 
 class ApiError(RuleError):
@@ -105,6 +119,8 @@ def install(app: FastAPI) -> None:
         )
 
     async def _database_down(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
         log.warning(
             "database unavailable on %s %s: %s",
             request.method,

@@ -147,3 +147,20 @@ def with_card_removed(state: dict, card_id: int) -> dict:
         "seq": state["seq"] - 1,
         "cards": [c for c in state["cards"] if c["id"] != card_id],
     }
+
+
+def test_only_a_database_that_cannot_answer_counts_as_down() -> None:
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from app.web.errors import database_unavailable
+
+    def wrapped(orig: Exception) -> OperationalError:
+        return OperationalError("SELECT 1", {}, orig)
+
+    assert database_unavailable(wrapped(psycopg.OperationalError("connection refused")))
+    assert database_unavailable(wrapped(sqlite3.OperationalError("database is locked")))
+    # A missing table is a fault to fix, not a moment to wait: it stays a 500.
+    assert not database_unavailable(wrapped(sqlite3.OperationalError("no such table: card")))
