@@ -38,7 +38,8 @@ def create_app(
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
             with db.reader() as session:
-                return queries.events_after(
+                # Gaps are filled from the record: shown as things are now, as replays are.
+                return queries.replay_events(
                     session,
                     workshop_id=workshop_id,
                     after=after,

@@ -60,7 +60,8 @@ def _start(
                 return None, []
             oldest = queries.oldest_kept_seq(session, workshop_id=workshop_id)
             if oldest is not None and oldest <= since + 1:
-                page = queries.events_after(
+                # Each event as the viewer may see it now, never old words (API.md).
+                page = queries.replay_events(
                     session, workshop_id=workshop_id, after=since, limit=REPLAY_PAGE
                 )
                 return None, page
