@@ -17,7 +17,7 @@ from .db.engine import Database
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, lobby_pages, pages, ws
+from .web import api, errors, html_stream, lobby_pages, pages, themes_api, themes_pages, ws
 from .web.deps import Services
 from .web.limits import BodyLimit
 from .web.live import close_all
@@ -77,6 +77,8 @@ def create_app(
         return {"ok": True}
 
     app.include_router(api.router)
+    app.include_router(themes_api.router)
+    app.include_router(themes_pages.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)
