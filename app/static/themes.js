@@ -24,6 +24,13 @@
     catch (e) { return {}; }
   }
 
+  function say(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+  }
+
   function moveCard(cardId, theme) {
     var box = section();
     if (!box) return;
@@ -33,8 +40,8 @@
       method: "PATCH", headers: headers, credentials: "same-origin",
       body: JSON.stringify({ theme: theme || null })
     }).then(function (r) {
-      if (!r.ok) return r.json().then(function (b) { window.alert(b.detail); });
-    });
+      if (!r.ok) return r.json().then(function (b) { say(b.detail); });
+    }).catch(function () { say("No connection to the server. Try again in a moment."); });
   }
 
   document.addEventListener("dragstart", function (evt) {

@@ -69,7 +69,10 @@ async def test_themes_are_made_renamed_and_merged_with_their_cards(
     )
     assert renamed.status_code == 200, renamed.text
     medicines = next(t["id"] for t in mid["themes"] if t["name"] == "Medicines")
-    await client.put(url(room, "/spotlight"), json={"theme": "Medicines"}, headers=fac.headers)
+    spot = await client.put(
+        url(room, "/spotlight"), json={"theme": "medicines"}, headers=fac.headers
+    )
+    assert spot.json()["spotlight"] == {"theme": "Medicines"}  # the theme as it is spelt
     merged = await client.post(
         url(room, f"/themes/{medicines}/merge"), json={"into": transport}, headers=fac.headers
     )
@@ -113,6 +116,11 @@ async def test_theme_rules_answer_with_a_sentence(client: httpx.AsyncClient) -> 
     )
     assert_error(
         await client.post(url(room, "/themes/999999/merge"), json={"into": 1}, headers=fac.headers),
+        404,
+        "theme_not_found",
+    )
+    assert_error(
+        await client.put(url(room, "/spotlight"), json={"theme": "Nope"}, headers=fac.headers),
         404,
         "theme_not_found",
     )
