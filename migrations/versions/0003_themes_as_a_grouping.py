@@ -1,7 +1,7 @@
 """themes as a grouping: a table of each workshop's theme names
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0006
 Create Date: 2026-12-02 01:15:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.db.models
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
