@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .db import queries
+from .db import replay
 from .db.engine import Database
 from .mail import ReminderLoop
 from .realtime.backends import backend_for
@@ -51,7 +51,7 @@ def create_app(
         def read() -> list[dict]:
             with db.reader() as session:
                 # Gaps are filled from the record: shown as things are now, as replays are.
-                return queries.replay_events(
+                return replay.replay_events(
                     session,
                     workshop_id=workshop_id,
                     after=after,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.db import queries
+from app.db import replay
 from app.domain.events import spec
 from app.domain.rules import Actor, Role
 from tests.api.helpers import assert_error, card_id, db_of, event_types, url
@@ -37,7 +37,7 @@ def folded(application: Any, room: Room, before: dict) -> dict:
     them, must equal a fresh read."""
     viewer = Actor(before["me"]["id"], Role(before["me"]["role"]))
     with db_of(application).reader() as session:
-        events = queries.replay_events(session, workshop_id=room.id, after=before["seq"])
+        events = replay.replay_events(session, workshop_id=room.id, after=before["seq"])
     for event in events:
         event = {**event, "data": spec(event["type"]).view(event["data"], viewer)}
         before = apply(before, event)
