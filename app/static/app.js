@@ -261,6 +261,22 @@
     readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); syncSpotlight(); syncSignals(); syncPresence(); tick();
   });
 
+  // The lobby: a long poll that answers as soon as the facilitator lets us in or not.
+  function waitInLobby(box) {
+    var url = box.dataset.waitUrl + "?wait=25";
+    fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.status === "waiting") { waitInLobby(box); return; }
+        window.location.assign(body.next || "/r");
+      })
+      .catch(function () { setTimeout(function () { waitInLobby(box); }, 2000); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector("[data-wait-url]");
+    if (box) waitInLobby(box);
+  });
+
   // Drafts survive reconnects, reloads and a phone locking itself.
   function restoreDrafts() {
     document.querySelectorAll("textarea[data-draft]").forEach(function (area) {
@@ -269,7 +285,32 @@
       area.addEventListener("input", function () { localStorage.setItem(area.dataset.draft, area.value); });
     });
   }
-  window.paSaveDraft = function (form) {
+  function forgetDraft(form) {
     form.querySelectorAll("textarea[data-draft]").forEach(function (area) { localStorage.removeItem(area.dataset.draft); });
-  };
+  }
+
+  // A form the server took starts again from its defaults, so the next card is not posted
+  // anonymously, or with the last card's source, by accident. `data-keep` names the fields
+  // worth keeping (the kind: people often add several questions in a row).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!evt.detail.successful || !form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
+    var keep = (form.dataset.keep || "").split(" ").filter(Boolean);
+    var kept = keep.map(function (name) {
+      var field = form.elements[name];
+      return field ? (field.value !== undefined ? field.value : null) : null;
+    });
+    form.reset();
+    keep.forEach(function (name, i) {
+      var field = form.elements[name];
+      if (!field || kept[i] === null) return;
+      if (field instanceof RadioNodeList) {
+        Array.prototype.forEach.call(field, function (r) { r.checked = r.value === kept[i]; });
+      } else { field.value = kept[i]; }
+    });
+    form.querySelectorAll("details").forEach(function (d) { d.open = false; });
+    forgetDraft(form);
+    var saved = form.querySelector(".saved");
+    if (saved) saved.hidden = false;
+  });
 })();
