@@ -33,6 +33,7 @@ from .templating import (
 router = APIRouter(include_in_schema=False)
 ENV = make_env()
 COOKIE_DAYS = 30
+PROJECTOR_NAME = "Projector"
 
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -231,6 +232,9 @@ async def join(code: str, request: Request) -> Response:
         found = await run_in_threadpool(_invite, svc, code)
     except RuleError as exc:
         return problem_page("This invite does not work", exc.detail, exc.status)
+    if found["role"] == "projector":
+        # A screen joins in one click: it has no name to give and writes nothing.
+        form = {"name": PROJECTOR_NAME, "accept": "on"}
     try:
         body = JoinRequest.model_validate(
             {"name": form.get("name", ""), "accept_ground_rules": form.get("accept") == "on"}

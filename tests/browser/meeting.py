@@ -73,9 +73,12 @@ async def join(
     """Open the invite link in a fresh browser, give a name, accept the ground rules."""
     page = await tabs.open(key or name, viewport)
     await page.goto(meeting.links[role])
-    await page.fill("input[name=name]", name)
-    await page.check("input[name=accept]")
-    await page.get_by_role("button", name="Join").click()
+    if role == "projector":  # a screen joins in one click
+        await page.get_by_role("button", name="Show the board on this screen").click()
+    else:
+        await page.fill("input[name=name]", name)
+        await page.check("input[name=accept]")
+        await page.get_by_role("button", name="Join").click()
     await page.wait_for_url(ROOM_URL)
     await wait_live(page)
     meeting.pages[key or name] = page
