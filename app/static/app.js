@@ -144,6 +144,7 @@
     }
     cards.forEach(function (c) {
       var copy = c.cloneNode(true);
+      copy.hidden = false; // it may be one the board had no room for
       copy.removeAttribute("id");
       copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
       spot.appendChild(copy);
@@ -172,8 +173,72 @@
     out.textContent = text;
   }
 
+  // An action names the cards it came from by their words, where this screen has them.
+  function syncActionCards() {
+    document.querySelectorAll(".from-cards[data-cards]").forEach(function (p) {
+      var words = p.dataset.cards.split(" ").map(function (id) {
+        var text = document.querySelector("#card-" + id + " .text");
+        return text ? "\u201c" + text.textContent.trim() + "\u201d" : null;
+      }).filter(Boolean);
+      if (words.length) p.textContent = "From " + words.join(", ");
+    });
+  }
+
+  // The projector: the phase's own kinds lead; earlier cards shrink to counts; nothing scrolls.
+  function votesOf(card) {
+    var v = card.querySelector("[id^=votes-]");
+    return v ? parseInt(v.textContent, 10) || 0 : 0;
+  }
+  function fitColumn(column) {
+    var list = column.querySelector(".cards");
+    var cards = Array.prototype.slice.call(list.querySelectorAll(":scope > .card"));
+    // Most voted first, then the newest: what the room is talking about now.
+    cards.sort(function (a, b) { return votesOf(b) - votesOf(a) || b.dataset.card - a.dataset.card; });
+    cards.forEach(function (c) { c.hidden = false; list.appendChild(c); });
+    var more = column.querySelector(":scope > .more");
+    if (!more) {
+      more = document.createElement("p");
+      more.className = "more";
+      column.appendChild(more);
+    }
+    more.hidden = true;
+    var hidden = 0;
+    function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
+    for (var i = cards.length - 1; i >= 0 && overflowing(); i--) {
+      cards[i].hidden = true;
+      hidden++;
+      more.textContent = "+" + hidden + " more";
+      more.hidden = false;
+    }
+  }
+  function layoutBoard() {
+    var board = document.getElementById("board");
+    if (!board || !document.body.classList.contains("view-board")) return;
+    var banner = document.getElementById("phase-banner");
+    var lead = ((banner && banner.dataset.kinds) || "").split(" ").filter(Boolean);
+    var earlier = [];
+    var leading = 0;
+    board.querySelectorAll(".column").forEach(function (col) {
+      var on = lead.indexOf(col.dataset.kind) >= 0;
+      col.classList.toggle("lead", on);
+      if (on) leading++;
+      var n = col.querySelectorAll(".cards > .card").length;
+      if (!on && n) earlier.push(col.querySelector("h3").textContent + " " + n);
+    });
+    board.style.setProperty("--lead", String(Math.max(leading, 1)));
+    board.hidden = leading === 0;
+    var strip = document.getElementById("board-strip");
+    if (strip) {
+      strip.textContent = earlier.length ? "Earlier: " + earlier.join(" \u00b7 ") : "";
+      strip.hidden = !earlier.length;
+    }
+    board.querySelectorAll(".column.lead").forEach(fitColumn);
+  }
+  window.addEventListener("resize", function () { layoutBoard(); });
+
   // Cards stay in the order they were written, wherever an update put them.
   function sortColumns() {
+    if (document.body.classList.contains("view-board")) return; // the board sorts by votes
     document.querySelectorAll(".cards").forEach(function (col) {
       var cards = Array.prototype.slice.call(col.children);
       var sorted = cards.slice().sort(function (a, b) { return a.dataset.card - b.dataset.card; });
@@ -239,7 +304,7 @@
       return baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
     };
     restoreDrafts();
-    readTimer(); syncVotes(); syncMute(); syncComposer(); syncSpotlight(); syncSignals(); syncPresence(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   function setConnection(text, ok) {
@@ -258,7 +323,7 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); syncSpotlight(); syncSignals(); syncPresence(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   // The lobby: a long poll that answers as soon as the facilitator lets us in or not.

@@ -73,6 +73,7 @@ def make_env() -> Environment:
     env.globals.update(
         mute_on_entering=lambda phase: mute_on_entering(Phase(phase)).as_dict(),
         board_kinds_of=board_kinds,
+        lead_kinds=lead_kinds,
         kinds_for=kinds_for,
         is_listening=listening,
         qr=qr_svg,
@@ -105,6 +106,17 @@ def board_kinds(phase: str) -> list[str]:
     rules = CARD_RULES[Phase(phase)]
     wanted = rules[Role.visitor] | rules[Role.host]
     return [k.value for k in CardKind if k in wanted]
+
+
+def lead_kinds(phase: str) -> list[str]:
+    """Columns that lead the projector in a phase: what the room is writing now. While the host
+    team listens, its speakers' few cards do not take a column of their own."""
+    current = Phase(phase)
+    rules = CARD_RULES[current]
+    wanted = set(rules[Role.visitor])
+    if not mute_on_entering(current).host_team_muted:
+        wanted |= rules[Role.host]
+    return [k.value for k in KIND_ORDER if k in wanted]
 
 
 def listening(view: str, mute: dict, viewer_id: int) -> bool:
