@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from ..db import queries
 from ..db.models import Workshop
-from ..domain import meeting as rules
 from ..db.records import participant_record
+from ..domain import meeting as rules
 from ..domain.rules import Actor, Role, Signal, check_writer, signals_to_clear
 from .base import Body, Events, meeting_of, store_meeting
 from .state import state_for

@@ -14,6 +14,7 @@ from app.domain.rules import (
     CardKind,
     Mute,
     Role,
+    Signal,
     allowed_kinds,
     check_action_list,
     check_add_card,
@@ -22,7 +23,6 @@ from app.domain.rules import (
     check_speakers,
     check_unvote,
     check_vote,
-    Signal,
     mute_on_entering,
     signals_to_clear,
 )
