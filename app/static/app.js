@@ -111,7 +111,8 @@
     });
   }
 
-  // A listening host cannot type either; the words already typed stay put.
+  // A listening host cannot type either; the words already typed stay put. That holds for
+  // every box on the page, hidden ones included (the action editor, editing a card).
   function syncComposer() {
     var kinds = document.getElementById("composer-kinds");
     var form = document.getElementById("composer");
@@ -120,7 +121,44 @@
       if (!kinds.contains(el)) el.disabled = kinds.disabled;
     });
     form.classList.toggle("listening-mode", kinds.disabled);
+    var listening = kinds.dataset.listening === "1";
+    document.querySelectorAll("#live textarea, #live input, #live select").forEach(function (el) {
+      if (!form.contains(el)) el.disabled = listening;
+    });
   }
+
+  // Start while the timer runs would throw away its extensions: ask once more first.
+  function syncTimerStart() {
+    var button = document.getElementById("timer-start");
+    var timer = document.getElementById("timer");
+    if (!button || !timer) return;
+    var running = timer.dataset.status === "running" || timer.dataset.status === "paused";
+    if (!button.dataset.armed) button.textContent = running ? "Restart\u2026" : "Start";
+  }
+  function disarm(button) {
+    delete button.dataset.armed;
+    var hint = document.getElementById("restart-hint");
+    if (hint) hint.hidden = true;
+    syncTimerStart();
+  }
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("#timer-start");
+    if (!button) return;
+    var timer = document.getElementById("timer");
+    var running = timer && (timer.dataset.status === "running" || timer.dataset.status === "paused");
+    if (!running || button.dataset.armed) {
+      setTimeout(function () { disarm(button); }, 0);
+      return; // on to htmx, which posts it
+    }
+    evt.stopPropagation();
+    evt.preventDefault();
+    button.dataset.armed = "1";
+    button.textContent = "Confirm restart";
+    var hint = document.getElementById("restart-hint");
+    if (hint) hint.hidden = false;
+    clearTimeout(button._disarm);
+    button._disarm = setTimeout(function () { disarm(button); }, 8000);
+  }, true);
 
   // The projector's spotlight: one card, or every card of a theme, large.
   function syncSpotlight() {
@@ -296,15 +334,42 @@
     var s = document.getElementById("live-seq");
     return s ? s.dataset.seq : "";
   }
+  // Reconnecting: at once when the browser says the network is back or the page is looked
+  // at again, and never more than 5 s apart while the page is visible.
+  var liveSocket = null, liveWrapper = null;
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    var cap = document.visibilityState === "visible" ? 5000 : 30000;
+    var step = Math.min(cap, 500 * Math.pow(2, Math.min(retryCount, 8)));
+    return step * (0.5 + Math.random() / 2);
+  };
+  // A retry the extension scheduled earlier may come after we reconnected already: it gets a
+  // socket that does nothing, instead of a second live one.
+  function idleSocket() {
+    return { readyState: 3, addEventListener: function () {}, removeEventListener: function () {},
+             send: function () {}, close: function () {} };
+  }
+  function reconnectNow() {
+    if (!liveWrapper || !liveSocket || liveSocket.readyState < 2) return;
+    setConnection("Reconnecting…", false);
+    liveWrapper.reconnect();
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
+  document.addEventListener("htmx:wsOpen", function (evt) { liveWrapper = evt.detail.socketWrapper; });
+
   document.addEventListener("DOMContentLoaded", function () {
     baseCreate = htmx.createWebSocket;
     htmx.createWebSocket = function (url) {
+      if (liveSocket && liveSocket.readyState < 2) return idleSocket();
       var clean = url.replace(/([?&])since=\d+&?/, "$1").replace(/[?&]$/, "");
       var seq = liveSeq();
-      return baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
+      liveSocket = baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
+      return liveSocket;
     };
     restoreDrafts();
-    readTimer(); syncVotes(); syncMute(); syncComposer(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   function setConnection(text, ok) {
@@ -313,6 +378,7 @@
   }
   document.addEventListener("htmx:wsOpen", function () { setConnection("Live", true); });
   document.addEventListener("htmx:wsClose", function (evt) {
+    liveWrapper = evt.detail.socketWrapper;
     setConnection("Reconnecting…", false);
     var code = evt.detail.event && evt.detail.event.code;
     // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)
@@ -323,7 +389,7 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   // The lobby: a long poll that answers as soon as the facilitator lets us in or not.
