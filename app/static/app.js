@@ -211,8 +211,26 @@
     out.textContent = text;
   }
 
-  // An action names the cards it came from by their words, where this screen has them.
+  // An action names the cards it came from by their words, where this screen has them; the
+  // action editor offers every card on the board, the ones written since the page loaded too.
   function syncActionCards() {
+    document.querySelectorAll("select[name=card_ids]").forEach(function (select) {
+      var chosen = Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; });
+      var cards = Array.prototype.slice.call(document.querySelectorAll("#board .card[data-card]"));
+      cards.sort(function (a, b) { return a.dataset.card - b.dataset.card; });
+      var wanted = cards.map(function (c) {
+        var text = c.querySelector(".text");
+        return [c.dataset.card, text ? text.textContent.trim().slice(0, 80) : ""];
+      }).filter(function (pair) { return pair[1]; });
+      var now = Array.prototype.map.call(select.options, function (o) { return o.value + "\u0000" + o.textContent; });
+      if (now.join("\u0001") === wanted.map(function (p) { return p[0] + "\u0000" + p[1]; }).join("\u0001")) return;
+      select.replaceChildren();
+      wanted.forEach(function (pair) {
+        var option = new Option(pair[1], pair[0]);
+        option.selected = chosen.indexOf(pair[0]) >= 0;
+        select.appendChild(option);
+      });
+    });
     document.querySelectorAll(".from-cards[data-cards]").forEach(function (p) {
       var words = p.dataset.cards.split(" ").map(function (id) {
         var text = document.querySelector("#card-" + id + " .text");
@@ -251,9 +269,16 @@
   }
   function layoutBoard() {
     var board = document.getElementById("board");
-    if (!board || !document.body.classList.contains("view-board")) return;
+    if (!board) return;
     var banner = document.getElementById("phase-banner");
     var lead = ((banner && banner.dataset.kinds) || "").split(" ").filter(Boolean);
+    if (!document.body.classList.contains("view-board")) {
+      // Elsewhere the phase's own columns simply come first.
+      board.querySelectorAll(".column").forEach(function (col) {
+        col.classList.toggle("lead", lead.indexOf(col.dataset.kind) >= 0);
+      });
+      return;
+    }
     var earlier = [];
     var leading = 0;
     board.querySelectorAll(".column").forEach(function (col) {
