@@ -250,7 +250,11 @@
     var cards = Array.prototype.slice.call(list.querySelectorAll(":scope > .card"));
     // Most voted first, then the newest: what the room is talking about now.
     cards.sort(function (a, b) { return votesOf(b) - votesOf(a) || b.dataset.card - a.dataset.card; });
-    cards.forEach(function (c) { c.hidden = false; list.appendChild(c); });
+    cards.forEach(function (c) {
+      c.hidden = false;
+      c.classList.toggle("no-votes", votesOf(c) === 0); // "0 ★" on every card is noise
+      list.appendChild(c);
+    });
     var more = column.querySelector(":scope > .more");
     if (!more) {
       more = document.createElement("p");

@@ -215,6 +215,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     count = console.locator("header #lobby-count")
     await expect(count).to_have_text("2 waiting to join")
     await expect(count).to_be_in_viewport()
+    await console.screenshot(path=_shot("lobby-console-header"))
     await count.click()
     lobby = console.locator("#lobby")
     await lobby.locator("li", has_text="Walt").get_by_role("button", name="Admit").click()
