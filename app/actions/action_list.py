@@ -12,6 +12,7 @@ from ..db.models import Action, Commitment, Workshop
 from ..db.records import action_record
 from ..domain import rules
 from ..domain.errors import NotFound
+from ..domain.events import ActionAdded, ActionUpdated, CommitmentSet
 from ..domain.rules import ActionStatus, Actor
 from .base import Events, meeting_of
 
@@ -69,7 +70,7 @@ def add_action(
     session.add(action)
     session.flush()
     record = action_record(action)
-    return 201, record, [("action.added", record)]
+    return 201, record, [ActionAdded(record)]
 
 
 def edit_action(
@@ -97,7 +98,7 @@ def edit_action(
     session.add(action)
     session.flush()
     record = action_record(action)
-    return 200, record, [("action.updated", record)]
+    return 200, record, [ActionUpdated(record)]
 
 
 def set_commitment(
@@ -119,4 +120,4 @@ def set_commitment(
     session.flush()
     record = queries.commitment(session, workshop_id=workshop.id)
     assert record is not None
-    return 200, record, [("commitment.set", record)]
+    return 200, record, [CommitmentSet(record)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from ..domain.errors import NotFound
+from ..domain.events import Event as LiveEvent
 from .models import (
     Action,
     AgendaTemplate,
@@ -202,13 +203,13 @@ def board(session: Session, *, workshop: Workshop) -> dict:
 
 
 def append_events(
-    session: Session, *, workshop: Workshop, events: list[tuple[str, dict]], at: datetime
+    session: Session, *, workshop: Workshop, events: Sequence[LiveEvent], at: datetime
 ) -> list[dict]:
     """Number the events after the workshop's head and write them in this transaction."""
     head = workshop.last_seq
     rows = [
-        {"workshop_id": workshop.id, "seq": head + i, "type": event_type, "at": at, "data": data}
-        for i, (event_type, data) in enumerate(events, start=1)
+        {"workshop_id": workshop.id, "seq": head + i, "type": e.type, "at": at, "data": e.data()}
+        for i, e in enumerate(events, start=1)
     ]
     session.execute(_INSERT_EVENTS, rows)
     head += len(rows)
