@@ -10,6 +10,7 @@ from ..db import queries
 from ..db.models import Workshop
 from ..db.records import participant_record
 from ..domain import meeting as rules
+from ..domain.events import ParticipantUpdated
 from ..domain.rules import Actor, Role, Signal, check_writer, signals_to_clear
 from .base import Body, Events, meeting_of, store_meeting
 from .state import state_for
@@ -28,7 +29,7 @@ def change_phase(
         if participant.id in lowered:
             participant.signal = Signal.none.value
             session.add(participant)
-            events.append(("participant.updated", participant_record(participant)))
+            events.append(ParticipantUpdated(participant_record(participant)))
     # The reply is the whole state after this write, read once its events have their seq.
     return 200, lambda: state_for(session, workshop=workshop, viewer=actor, now=now), events
 
