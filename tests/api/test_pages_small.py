@@ -8,8 +8,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from app.security import session_cookie_name, sign_session
 from app.settings import load_settings
 from app.web.templating import clock_time, long_date
+from tests.factories import API, add_card, create_room, join, move
 
 
 async def test_favicon_ico_is_the_app_icon(client: httpx.AsyncClient) -> None:
@@ -56,3 +58,25 @@ async def test_the_start_form_keeps_the_chosen_zone(client: httpx.AsyncClient) -
     assert "Facilitated by Ada, 1 March 2027, 09:30 Eastern Standard Time" in printed.text, (
         re.findall(r"Facilitated[^<]*", printed.text)
     )
+
+
+async def test_no_vote_button_on_a_hidden_card_for_its_author(client: httpx.AsyncClient) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Walt")
+    await move(client, room, "analysis")
+    shown = await add_card(client, room, vera, "option", "Pharmacy prepares medicines early.")
+    hidden = await add_card(client, room, vera, "option", "Something rude.")
+    answer = await client.patch(
+        f"{API}/workshops/{room.id}/cards/{hidden.json()['id']}",
+        json={"hidden": True},
+        headers=room.facilitator.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    # Walt, the author, opens his room through the page with his own cookie.
+    client.cookies.clear()
+    client.cookies.set(session_cookie_name(room.id), sign_session("test-secret-key", vera.token))
+    page = (await client.get(f"/w/{room.id}")).text
+    article = re.compile(r'<article id="card-(\d+)".*?</article>', re.S)
+    cards = {m.group(1): m.group(0) for m in article.finditer(page)}
+    assert 'class="vote"' in cards[str(shown.json()["id"])]
+    assert 'class="vote"' not in cards[str(hidden.json()["id"])]

@@ -10,6 +10,7 @@ import httpx
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
 from app.security import session_cookie_name, sign_session
+from app.web.templating import long_date
 
 from .conftest import DESKTOP, Tabs
 
@@ -188,6 +189,11 @@ def card(page: Page, text: str) -> Locator:
     """The card whose text is exactly `text`."""
     exact = re.compile(f"^{re.escape(text)}$")
     return page.locator(".card").filter(has=page.locator("p.text").filter(has_text=exact))
+
+
+def said(iso_date: str) -> str:
+    """A date the way the pages say it: '2027-03-01' → '1 March 2027'."""
+    return long_date(iso_date)
 
 
 def in_days(days: int) -> str:
