@@ -100,12 +100,14 @@ async def board_sizes(board: Page, phase: str) -> dict[str, float]:
     return smallest
 
 
-async def fits(board: Page) -> None:
+async def fits(board: Page, phase: str) -> None:
     """The board fits one screen at 1920x1080 and at 1280x720: nobody scrolls a projector."""
     for size in (SMALL_PROJECTOR, PROJECTOR):
         await board.set_viewport_size(size)  # type: ignore[arg-type]
         await board.wait_for_timeout(100)
         assert await board.evaluate(FITS), f"the board scrolls at {size}"
+        if size is SMALL_PROJECTOR:
+            await board.screenshot(path=_shot(f"{phase}-board-1280x720"))
 
 
 async def first_card_top(page: Page, kinds: list[str]) -> float | None:
@@ -272,7 +274,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await shoot(meeting, "3-questions")
     await fold_report(meeting, "questions", ["surprise", "gap", "need", "question"])
     say(f"questions board sizes: {json.dumps(await board_sizes(board, 'questions'))}")
-    await fits(board)
+    await fits(board, "3-questions")
 
     # A running timer is not restarted by one stray click.
     timer = console.locator("#timer")
@@ -283,6 +285,9 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(start).to_have_text("Confirm restart")
     await console.wait_for_timeout(300)
     assert await timer.get_attribute("data-ends-at") == deadline
+    await start.click()  # confirmed: the phase's planned time again, from now
+    await expect(timer).not_to_have_attribute("data-ends-at", deadline or "")
+    await expect(start).to_have_text("Restart…")
 
     # Analysis: more cards than any screen holds; the board shows the most voted first.
     await move_to(meeting, "analysis")
@@ -305,7 +310,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await card(walt, favourite).get_by_role("button", name="Vote").click()
     await expect(board.locator("#col-option .card").first).to_contain_text(favourite)
     await expect(board.locator(".column[data-kind=option] .more")).to_contain_text("more")
-    await fits(board)
+    await fits(board, "4-analysis")
     await shoot(meeting, "4-analysis")
     await fold_report(meeting, "analysis", ["insight", "option", "need"])
     say(f"analysis board sizes: {json.dumps(await board_sizes(board, 'analysis'))}")
@@ -359,7 +364,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await shoot(meeting, "5-feedback")
     await fold_report(meeting, "feedback", ["strength", "insight", "option", "worked_elsewhere"])
     say(f"feedback board sizes: {json.dumps(await board_sizes(board, 'feedback'))}")
-    await fits(board)
+    await fits(board, "5-feedback")
 
     # Commitment: the host team's actions and report-back date are on the board.
     await move_to(meeting, "commitment")
@@ -379,13 +384,17 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(on_board).to_contain_text(f"From \u201c{favourite}\u201d")
     await expect(on_board.locator("#commitment")).to_contain_text("1 April 2027")
     await expect(on_board).to_be_in_viewport()
-    await fits(board)
+    json_link = console.locator("#actions").get_by_role("link", name="JSON", exact=True)
+    await expect(json_link).to_have_attribute(
+        "href", f"/api/v1/workshops/{meeting.id}/actions.json"
+    )
+    await fits(board, "6-commitment")
     await shoot(meeting, "6-commitment")
     say(f"commitment board sizes: {json.dumps(await board_sizes(board, 'commitment'))}")
 
     await move_to(meeting, "reflection")
     await post_card(vera, "Ask the pharmacy before the ward round.", "takeaway")
-    await fits(board)
+    await fits(board, "7-reflection")
     await shoot(meeting, "7-reflection")
     say(f"reflection board sizes: {json.dumps(await board_sizes(board, 'reflection'))}")
     await move_to(meeting, "closed")
