@@ -41,6 +41,15 @@ class Settings(BaseSettings):
             raise ValueError(f"TIME_ZONE {value!r} is not a time zone name like Europe/London")
         return value
 
+    # Reminders to report back: off unless an SMTP server is named
+    # (smtp://[user:password@]host[:port], or smtps:// for TLS from the start).
+    smtp_url: str = ""
+    smtp_from: str = "Peer Assist Live <peer-assist@localhost>"
+    # How many days before the report-back date the first reminder goes.
+    reminder_days_before: int = Field(default=7, ge=0, le=365)
+    # How often the reminder loop looks for reminders that are due.
+    reminder_every_s: float = Field(default=300.0, gt=0)
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'peer-assist.db'}"

@@ -24,7 +24,8 @@ class ActionChanges:
     due_date: date | None = None
     status: ActionStatus | None = None
     card_ids: list[int] | None = None
-    # Owner and due date can be cleared: these name the fields sent as null.
+    note: str | None = None
+    # Owner, due date and note can be cleared: these name the fields sent as null.
     cleared: frozenset[str] = frozenset()
 
 
@@ -92,6 +93,8 @@ def edit_action(
         action.due_date = changes.due_date
     if changes.status is not None:
         action.status = changes.status.value
+    if changes.note is not None or "note" in changes.cleared:
+        action.note = changes.note
     if changes.card_ids is not None:
         action.card_ids = _check_cards(session, workshop, changes.card_ids)
     action.updated_at = now

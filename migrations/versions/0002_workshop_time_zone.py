@@ -1,7 +1,7 @@
 """each workshop keeps the time zone its dates and times are shown in
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0006
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0002"
-down_revision: str | None = "0001"
+down_revision: str | None = "0006"  # chained after main's 0006 when merging main
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
