@@ -31,6 +31,7 @@ from .web import (
     ws,
 )
 from .web.deps import Services
+from .web.head import HeadAsGet
 from .web.limits import BodyLimit
 from .web.live import close_all
 
@@ -110,6 +111,7 @@ def create_app(
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
 

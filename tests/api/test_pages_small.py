@@ -80,3 +80,13 @@ async def test_no_vote_button_on_a_hidden_card_for_its_author(client: httpx.Asyn
     cards = {m.group(1): m.group(0) for m in article.finditer(page)}
     assert 'class="vote"' in cards[str(shown.json()["id"])]
     assert 'class="vote"' not in cards[str(hidden.json()["id"])]
+
+
+async def test_head_is_answered_like_get_without_a_body(client: httpx.AsyncClient) -> None:
+    got = await client.get("/")
+    head = await client.head("/")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))
+    assert (await client.head("/no-such-page")).status_code == 404
