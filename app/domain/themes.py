@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import Invalid, NotFound, RuleError
 from .phases import Phase
-from .rules import Actor, Role, check_writer
+from .rules import CARD_RULES, Actor, Role, check_writer
 
 NAME_MAX = 80
 # Where grouping has a purpose: sense-making and feedback. The facilitator may sort cards
@@ -22,6 +22,12 @@ NAME_MAX = 80
 GROUPED_PHASES = frozenset({Phase.analysis, Phase.feedback})
 THEMING_PHASES = frozenset(
     {Phase.questions, Phase.analysis, Phase.feedback, Phase.commitment, Phase.reflection}
+)
+# What themes are for: the sense-making cards visitors write while grouping is on (insights,
+# options, needs, strengths, what worked elsewhere). The welcome note, context, questions and
+# surprises are not grouped, so they never swell the "not in a theme yet" pile.
+THEMED_KINDS = frozenset(
+    kind.value for phase in GROUPED_PHASES for kind in CARD_RULES[phase][Role.visitor]
 )
 
 

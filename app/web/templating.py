@@ -26,7 +26,7 @@ from ..domain.rules import (
     allowed_kinds,
     mute_on_entering,
 )
-from ..domain.themes import GROUPED_PHASES, THEMING_PHASES, group_cards
+from ..domain.themes import GROUPED_PHASES, THEMED_KINDS, THEMING_PHASES, group_cards
 
 LOCALE = "en_GB"
 # For workshops made before each kept its own zone (the TIME_ZONE setting's own default).
@@ -110,6 +110,7 @@ def make_env() -> Environment:
         theme_groups=group_cards,
         GROUPED_PHASES={p.value for p in GROUPED_PHASES},
         THEMING_PHASES={p.value for p in THEMING_PHASES},
+        THEMED_KINDS=THEMED_KINDS,
     )
     return env
 

@@ -10,6 +10,7 @@ from app.domain.errors import Forbidden, Invalid, NotFound, RuleError
 from app.domain.phases import Phase
 from app.domain.rules import Actor, Role
 from app.domain.themes import (
+    THEMED_KINDS,
     NAME_MAX,
     ThemeExists,
     check_merge,
@@ -95,3 +96,14 @@ def test_grouping_keeps_every_visible_card_once_and_adds_the_votes(
     ids = sorted(c["id"] for g in groups for c in g.cards)
     assert ids == [c["id"] for c in cards]
     assert sum(g.votes for g in groups) == sum(v for _, v in specs)
+
+
+def test_themes_group_only_the_sense_making_kinds() -> None:
+    assert THEMED_KINDS == {"insight", "option", "need", "strength", "worked_elsewhere"}
+    cards = [
+        {"id": 1, "kind": "context", "text": "Welcome", "votes": 0},
+        {"id": 2, "kind": "question", "text": "How many?", "votes": 0},
+        {"id": 3, "kind": "option", "text": "Book early", "votes": 2},
+    ]
+    groups = group_cards(cards, kinds=THEMED_KINDS)
+    assert [[c["id"] for c in g.cards] for g in groups] == [[3]]
