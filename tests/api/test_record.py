@@ -11,6 +11,7 @@ from docx import Document
 from markupsafe import escape
 
 from app.domain.record import SECTIONS, listed_participants
+from app.web.templating import long_date
 from tests.api.helpers import assert_error, url
 from tests.api.record_room import ANONYMOUS, HIDDEN, PRIVATE, reflection_room
 from tests.conftest import Clock
@@ -166,6 +167,11 @@ async def test_the_web_page_and_its_print_view_hold_the_same_record(
             assert secret not in html
         assert "<script>" not in html and "style=" not in html and " onclick=" not in html
     assert "record-print" in pages["print"] and "data-print" in pages["print"]
+    # Dates read the way the room says them, never as ISO.
+    spoken = long_date(made.report_back_by)
+    for html in pages.values():
+        assert spoken in html and made.report_back_by not in html
+        assert 'data-label="Due"' in html  # the action table stacks on a phone (record.css)
     # Only the facilitator gets the sharing panel.
     assert "Create a share link" not in pages["page"]
     console = await client.get(f"/w/{made.room.id}/record", headers=made.room.facilitator.headers)
