@@ -113,6 +113,11 @@
     return me ? (me.dataset.voted || "").split(" ").filter(Boolean) : [];
   }
   function syncVotes() {
+    // A card with no votes hides its "0 ★" outside voting (app.css); counts change live.
+    document.querySelectorAll(".card[data-card]").forEach(function (c) {
+      var n = c.querySelector("[id^=votes-]");
+      if (n) c.classList.toggle("no-votes", (parseInt(n.textContent, 10) || 0) === 0);
+    });
     var voted = votedSet();
     document.querySelectorAll("button.vote").forEach(function (b) {
       var on = voted.indexOf(b.dataset.card) >= 0;
@@ -245,6 +250,12 @@
     var text = hands + (hands === 1 ? " hand up" : " hands up") + " · " + done + " of " + visitors.length + " visitors done";
     if (visitors.length && done === visitors.length) text += " · everyone is done";
     out.textContent = text;
+    // Raised hands also show in the console's header, where the facilitator is looking.
+    var badge = document.getElementById("hands-count");
+    if (badge) {
+      badge.textContent = hands + (hands === 1 ? " hand up" : " hands up");
+      badge.hidden = !hands;
+    }
   }
 
   // An action names the cards it came from by their words, where this screen has them; the

@@ -8,31 +8,59 @@
     var v = card.querySelector("[id^=votes-]");
     return v ? parseInt(v.textContent, 10) || 0 : 0;
   }
+  // Hide the list's last items until it fits its box, and say how many are left out.
+  function fitList(box, list, items) {
+    var more = box.querySelector(":scope > .more");
+    if (!more) {
+      more = document.createElement("p");
+      more.className = "more";
+      box.appendChild(more);
+    }
+    more.hidden = true;
+    items.forEach(function (c) { c.hidden = false; });
+    var hidden = 0;
+    function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
+    for (var i = items.length - 1; i >= 0 && overflowing(); i--) {
+      items[i].hidden = true;
+      hidden++;
+      more.textContent = "+" + hidden + " more";
+      more.hidden = false;
+    }
+  }
   function fitColumn(column) {
     var list = column.querySelector(".cards");
     var cards = Array.prototype.slice.call(list.querySelectorAll(":scope > .card"));
     // Most voted first, then the newest: what the room is talking about now.
     cards.sort(function (a, b) { return votesOf(b) - votesOf(a) || b.dataset.card - a.dataset.card; });
     cards.forEach(function (c) {
-      c.hidden = false;
       c.classList.toggle("no-votes", votesOf(c) === 0); // "0 ★" on every card is noise
       list.appendChild(c);
     });
-    var more = column.querySelector(":scope > .more");
-    if (!more) {
-      more = document.createElement("p");
-      more.className = "more";
-      column.appendChild(more);
+    fitList(column, list, cards);
+  }
+  // Themes, once the facilitator has made some, take the columns' place on the projector:
+  // at most MAX_GROUPS groups side by side (the server sends them most voted first, the cards
+  // in no theme last), each cut to its box with "+N more".
+  var MAX_GROUPS = 4;
+  function fitThemes() {
+    var box = document.getElementById("themes");
+    if (!box || box.hidden) return;
+    var groups = Array.prototype.slice.call(box.querySelectorAll(".theme-group"));
+    groups.forEach(function (g, i) { g.hidden = i >= MAX_GROUPS; });
+    var list = box.querySelector(".theme-groups");
+    if (list) list.style.setProperty("--groups", String(Math.max(Math.min(groups.length, MAX_GROUPS), 1)));
+    var left = box.querySelector(":scope > .more-themes");
+    if (!left) {
+      left = document.createElement("p");
+      left.className = "more more-themes";
+      box.appendChild(left);
     }
-    more.hidden = true;
-    var hidden = 0;
-    function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
-    for (var i = cards.length - 1; i >= 0 && overflowing(); i--) {
-      cards[i].hidden = true;
-      hidden++;
-      more.textContent = "+" + hidden + " more";
-      more.hidden = false;
-    }
+    left.textContent = groups.length > MAX_GROUPS ? "+" + (groups.length - MAX_GROUPS) + " more themes" : "";
+    left.hidden = groups.length <= MAX_GROUPS;
+    groups.slice(0, MAX_GROUPS).forEach(function (g) {
+      var cards = g.querySelector(".theme-cards");
+      fitList(g, cards, Array.prototype.slice.call(cards.querySelectorAll(":scope > .theme-card")));
+    });
   }
   function layoutBoard() {
     var board = document.getElementById("board");
@@ -45,6 +73,14 @@
         col.classList.toggle("lead", lead.indexOf(col.dataset.kind) >= 0);
       });
       return;
+    }
+    var actions = document.querySelector(".board-actions");
+    if (!lead.length && !(actions && actions.offsetParent)) {
+      // A phase nobody writes in (the welcome): whatever cards there are are shown as cards,
+      // not summed up as "earlier".
+      board.querySelectorAll(".column").forEach(function (col) {
+        if (col.querySelector(".cards > .card")) lead.push(col.dataset.kind);
+      });
     }
     var earlier = [];
     var leading = 0;
@@ -63,8 +99,11 @@
       strip.hidden = !earlier.length;
     }
     board.querySelectorAll(".column.lead").forEach(fitColumn);
+    fitThemes();
   }
   window.addEventListener("resize", layoutBoard);
+  // The themes section fetches itself again outside the live stream (static/themes.js).
+  document.addEventListener("htmx:afterSettle", layoutBoard);
 
   window.paBoard = { layout: layoutBoard };
 })();

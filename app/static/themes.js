@@ -14,7 +14,9 @@
     var marker = document.getElementById("themes-stale");
     var box = section();
     if (!box || !marker) return;
-    if (box.dataset.shown || marker.dataset.why === "phase.changed") {
+    var why = marker.dataset.why || "";
+    // While hidden, only what can make it appear matters: a new phase, or a first theme.
+    if (box.dataset.shown || why === "phase.changed" || why.indexOf("theme.") === 0 || why === "card.updated") {
       htmx.trigger(box, "themes-stale");
     }
   });

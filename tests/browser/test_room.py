@@ -57,9 +57,9 @@ FITS = "() => document.documentElement.scrollHeight <= innerHeight + 1"
 ENABLED_BOXES = """() => [...document.querySelectorAll("textarea, select, input")]
   .filter(e => !e.disabled && !["hidden", "checkbox", "radio", "submit"].includes(e.type))
   .map(e => e.name || e.id)"""
-API_POST = """async ([path, body]) => {
+API_POST = """async ([path, body, method]) => {
   const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
-  const response = await fetch(path, {method: "POST", body: JSON.stringify(body),
+  const response = await fetch(path, {method, body: JSON.stringify(body),
     headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}});
   return [response.status, await response.json()];
 }"""
@@ -157,8 +157,8 @@ async def reach_everyone(meeting: Meeting, author: str, text: str, kind: str | N
     say(f"card from {author} reached: {', '.join(times)} (from the click)")
 
 
-async def by_fetch(page: Page, path: str, body: dict) -> dict:
-    status, answer = await page.evaluate(API_POST, [path, body])
+async def by_fetch(page: Page, path: str, body: dict, method: str = "POST") -> dict:
+    status, answer = await page.evaluate(API_POST, [path, body, method])
     assert status in (200, 201), answer
     return answer
 
@@ -310,6 +310,27 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await card(walt, favourite).get_by_role("button", name="Vote").click()
     await expect(board.locator("#col-option .card").first).to_contain_text(favourite)
     await expect(board.locator(".column[data-kind=option] .more")).to_contain_text("more")
+    await fits(board, "4-analysis-columns")
+    # The facilitator groups cards into themes: on the board the themes take the columns'
+    # place, within the one screen; only insights, options and needs are grouped.
+    themes_url = f"/api/v1/workshops/{meeting.id}/themes"
+    for name in ("Transport", "Pharmacy"):
+        await by_fetch(console, themes_url, {"name": name})
+    ideas = await board.locator(
+        "#col-insight .card, #col-option .card, #col-need .card"
+    ).evaluate_all("cs => cs.map(c => [c.dataset.card, c.querySelector('.text').textContent])")
+    for card_id, text in ideas:
+        theme = "Transport" if "transport" in text.lower() else "Pharmacy"
+        if text.startswith("Idea 1"):
+            continue  # some stay out of any theme
+        await by_fetch(console, f"{cards}/{card_id}", {"theme": theme}, method="PATCH")
+    await expect(board.locator("#themes .theme-group")).to_have_count(3)
+    await expect(board.locator("#board")).to_be_hidden()
+    await expect(board.locator("#themes .theme-group").first).to_contain_text(favourite)
+    kinds = await vera.locator("#themes .theme-card").evaluate_all(
+        "cs => [...new Set(cs.map(c => [...c.classList].find(k => k.startsWith('kind-'))))]"
+    )
+    assert set(kinds) <= {"kind-insight", "kind-option", "kind-need"}, kinds
     await fits(board, "4-analysis")
     await shoot(meeting, "4-analysis")
     await fold_report(meeting, "analysis", ["insight", "option", "need"])

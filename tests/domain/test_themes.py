@@ -10,8 +10,8 @@ from app.domain.errors import Forbidden, Invalid, NotFound, RuleError
 from app.domain.phases import Phase
 from app.domain.rules import Actor, Role
 from app.domain.themes import (
-    THEMED_KINDS,
     NAME_MAX,
+    THEMED_KINDS,
     ThemeExists,
     check_merge,
     check_new_name,
@@ -99,7 +99,7 @@ def test_grouping_keeps_every_visible_card_once_and_adds_the_votes(
 
 
 def test_themes_group_only_the_sense_making_kinds() -> None:
-    assert THEMED_KINDS == {"insight", "option", "need", "strength", "worked_elsewhere"}
+    assert {"insight", "option", "need", "strength", "worked_elsewhere"} == THEMED_KINDS
     cards = [
         {"id": 1, "kind": "context", "text": "Welcome", "votes": 0},
         {"id": 2, "kind": "question", "text": "How many?", "votes": 0},
