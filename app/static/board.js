@@ -74,6 +74,10 @@
       });
       return;
     }
+    if (banner && banner.classList.contains("phase-closed")) {
+      // A closed meeting invites nobody: the QR code and the join address go for good.
+      document.querySelectorAll(".join-box > :not(#presence)").forEach(function (e) { e.remove(); });
+    }
     var actions = document.querySelector(".board-actions");
     if (!lead.length && !(actions && actions.offsetParent)) {
       // A phase nobody writes in (the welcome): whatever cards there are are shown as cards,
