@@ -53,6 +53,12 @@ TEXT_SIZES = """() => {
   return out;
 }"""
 FITS = "() => document.documentElement.scrollHeight <= innerHeight + 1"
+# The join address on the board: one line, inside its box.
+URL_ON_ONE_LINE = """() => { const u = document.querySelector(".join-box .join-url");
+  if (!u) return true;
+  const box = u.closest(".join-box").getBoundingClientRect(), r = u.getBoundingClientRect();
+  return u.getClientRects().length === 1 && r.left >= box.left && r.right <= box.right
+    && r.height < 2 * parseFloat(getComputedStyle(u).fontSize); }"""
 # The host's boxes that are switched on, hidden ones included.
 ENABLED_BOXES = """() => [...document.querySelectorAll("textarea, select, input")]
   .filter(e => !e.disabled && !["hidden", "checkbox", "radio", "submit"].includes(e.type))
@@ -106,6 +112,7 @@ async def fits(board: Page, phase: str) -> None:
         await board.set_viewport_size(size)  # type: ignore[arg-type]
         await board.wait_for_timeout(100)
         assert await board.evaluate(FITS), f"the board scrolls at {size}"
+        assert await board.evaluate(URL_ON_ONE_LINE), f"the join address breaks at {size}"
         if size is SMALL_PROJECTOR:
             await board.screenshot(path=_shot(f"{phase}-board-1280x720"))
 
@@ -231,6 +238,13 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await tom.screenshot(path=_shot("lobby-turned-away-Tom"))
     await tom.context.close()
     await expect(count).to_be_hidden()
+    # A card written in the welcome is shown as a card, not summed up as "earlier"; the
+    # problem is on the board and the console while the room is welcomed.
+    await post_card(console, "Welcome: we finish at noon.")
+    await expect(card(board, "Welcome: we finish at noon.")).to_be_visible()
+    await expect(board.locator("#board-strip")).to_be_hidden()
+    for page in (board, console):
+        await expect(page.locator(".problem-statement")).to_be_visible()
     await shoot(meeting, "1-welcome")
     say(f"welcome board sizes: {json.dumps(await board_sizes(board, 'welcome'))}")
 
@@ -256,6 +270,11 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     # Vera raises her hand; the next phase lowers it.
     await vera.get_by_role("button", name="I'd like to speak").click()
     await expect(console.locator("#people li[data-signal=hand]")).to_have_count(1)
+    # ...and the facilitator sees it in the header, one click from People.
+    hands = console.locator("header #hands-count")
+    await expect(hands).to_have_text("1 hand up")
+    await expect(hands).to_be_in_viewport()
+    assert await hands.get_attribute("href") == "#people-panel"
 
     await shoot(meeting, "2-context")
     await fold_report(meeting, "context", ["question", "context"])
@@ -264,6 +283,8 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     # Questions: the host team listens, and a listening host has no box to type in.
     await move_to(meeting, "questions")
     await expect(console.locator("#people li[data-signal=hand]")).to_have_count(0)
+    await expect(hands).to_be_hidden()
+    await expect(board.locator(".problem-statement")).to_be_hidden()
     await expect(vera.get_by_role("button", name="I'd like to speak")).to_be_visible()
     await expect(hana.locator("#composer-kinds[disabled]")).to_have_count(1)
     assert await hana.evaluate(ENABLED_BOXES) == []
@@ -271,6 +292,9 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await reach_everyone(meeting, "Vera", "We expected to hear about weekend pharmacy.", "gap")
     for i, kind in enumerate(("surprise", "need", "question", "surprise")):
         await post_card(walt, f"Walt's {kind} number {i}: what happens on a Sunday?", kind)
+    # No voting in the questions: a card with no votes shows no "0 ★".
+    asked = card(vera, "We expected to hear about weekend pharmacy.")
+    await expect(asked.locator(".votes")).to_be_hidden()
     await shoot(meeting, "3-questions")
     await fold_report(meeting, "questions", ["surprise", "gap", "need", "question"])
     say(f"questions board sizes: {json.dumps(await board_sizes(board, 'questions'))}")
@@ -390,6 +414,11 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     # Commitment: the host team's actions and report-back date are on the board.
     await move_to(meeting, "commitment")
     form = hana.locator("#action-form")
+    # Nobody writes cards now: no disabled composer pushes the action form down Hana's phone.
+    await expect(hana.locator(".composer")).to_be_hidden()
+    await hana.evaluate("scrollTo(0, 0)")
+    title_box = await form.locator("textarea[name=title]").bounding_box()
+    assert title_box and title_box["y"] + title_box["height"] <= PHONE["height"]
     await form.locator("textarea[name=title]").fill("Book transport at admission")
     await form.locator("input[name=owner]").fill("Hana")
     await form.locator("input[name=due_date]").fill("2027-03-01")
@@ -404,6 +433,10 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(on_board).to_contain_text("due 1 March 2027")
     await expect(on_board).to_contain_text(f"From \u201c{favourite}\u201d")
     await expect(on_board.locator("#commitment")).to_contain_text("1 April 2027")
+    # The console's report-back form follows what the host team committed to, live.
+    await expect(console.locator("#commitment-form input[name=report_back_by]")).to_have_value(
+        "2027-04-01"
+    )
     await expect(on_board).to_be_in_viewport()
     json_link = console.locator("#actions").get_by_role("link", name="JSON", exact=True)
     await expect(json_link).to_have_attribute(
@@ -414,12 +447,18 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     say(f"commitment board sizes: {json.dumps(await board_sizes(board, 'commitment'))}")
 
     await move_to(meeting, "reflection")
+    await add_card_on_first_screen(vera, "reflection")
+    await add_card_on_first_screen(hana, "reflection")
     await post_card(vera, "Ask the pharmacy before the ward round.", "takeaway")
     await fits(board, "7-reflection")
     await shoot(meeting, "7-reflection")
     say(f"reflection board sizes: {json.dumps(await board_sizes(board, 'reflection'))}")
     await move_to(meeting, "closed")
     await shoot(meeting, "8-closed")
+    # Closed looks closed: no clock, no invitation to join, no hand to raise.
+    await expect(board.locator(".join-box .qr")).to_have_count(0)
+    await expect(board.locator("#timer")).to_be_hidden()
+    await expect(vera.locator("#my-signal")).to_be_hidden()
     assert not tabs.dialogs, tabs.dialogs
     assert not tabs.errors, tabs.errors
 
