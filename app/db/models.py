@@ -263,3 +263,23 @@ class ReminderSent(SQLModel, table=True):
     report_back_by: date
     claimed_at: datetime = _dt()
     sent_at: datetime | None = _dt(default=None, nullable=True)
+
+
+class SearchText(SQLModel, table=True):
+    """A peer assist's searchable words: only what any reader may see (no hidden or private
+    cards). The database indexes this table by itself (app/search/schema.py)."""
+
+    __tablename__ = "search_text"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(32), sa.ForeignKey("workshop.id", ondelete="CASCADE"), unique=True
+        )
+    )
+    title: str = Field(sa_type=sa.Text)
+    problem: str = Field(sa_type=sa.Text)
+    purpose: str = Field(sa_type=sa.Text)
+    cards: str = Field(sa_type=sa.Text)
+    actions: str = Field(sa_type=sa.Text)
+    takeaways: str = Field(sa_type=sa.Text)
