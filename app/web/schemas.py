@@ -224,11 +224,20 @@ class ParticipantOut(BaseModel):
     signal: Signal = Signal.none
 
 
+class TimingWarningOut(BaseModel):
+    """Too few days between the peer assist and the decision (the DAYS_TO_ACT setting)."""
+
+    code: str
+    detail: str
+    days_to_act: int
+
+
 class WorkshopCreated(BaseModel):
     workshop: WorkshopOut
     facilitator_token: str
     participant: ParticipantOut
     invites: Invites
+    timing_warning: TimingWarningOut | None = None
 
 
 class Joined(BaseModel):
@@ -343,6 +352,7 @@ class StateOut(BaseModel):
     me: MeOut
     presence: PresenceOut
     lobby: LobbyOut
+    timing_warning: TimingWarningOut | None = None
 
 
 class AgendaOut(BaseModel):
