@@ -14,11 +14,22 @@ from starlette.concurrency import run_in_threadpool
 
 from .db import queries
 from .db.engine import Database
+from .invitation_mail import InvitationSender
 from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import after_pages, api, errors, html_stream, lobby_pages, pages, record_pages, ws
+from .web import (
+    after_pages,
+    api,
+    before_pages,
+    errors,
+    html_stream,
+    lobby_pages,
+    pages,
+    record_pages,
+    ws,
+)
 from .web.deps import Services
 from .web.limits import BodyLimit
 from .web.live import close_all
@@ -62,6 +73,8 @@ def create_app(
         finally:
             if reminder_loop is not None:
                 await reminder_loop.stop()
+            if invitation_sender is not None:
+                await invitation_sender.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -77,8 +90,12 @@ def create_app(
     reminder_loop = (
         ReminderLoop(settings, db, app.state.services.writer) if settings.smtp_url else None
     )
+    invitation_sender = (
+        InvitationSender(settings, db, app.state.services.writer) if settings.smtp_url else None
+    )
     app.state.live_sockets = set()
     app.state.reminders = reminder_loop
+    app.state.invitations = invitation_sender
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -92,6 +109,7 @@ def create_app(
     app.include_router(lobby_pages.router)
     app.include_router(record_pages.router)
     app.include_router(after_pages.router)
+    app.include_router(before_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -160,7 +160,6 @@ GROUND_RULES: tuple[str, ...] = (
     "We are here to learn and share, not to tell or to judge.",
 )
 
-# Less than this between the peer assist and the decision leaves little room to act on it.
 # The default of the DAYS_TO_ACT setting: the method briefs peers early so that what they
 # offer can still change the decision.
 ADVICE_MIN_DAYS = 14

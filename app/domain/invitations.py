@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from .errors import Invalid
+from .reminders import check_addresses
+
 MIN_VISITORS = 6
 MAX_VISITORS = 8
 # Years of experience in the field, in the bands the chart shows.
@@ -174,3 +177,38 @@ def mix(people: list[Invitee]) -> Mix:
     bands = Counter(band(p.years) for p in guests if p.years is not None)
     experience = tuple((label, bands.get(label, 0)) for label, _, _ in EXPERIENCE_BANDS)
     return Mix(units, experience)
+
+
+def check_invitee(*, name: str, email: str, unit: str, role: str, years: int | None) -> Invitee:
+    """A person the list can hold, cleaned, or a 422 that says what is wrong."""
+    name, unit = " ".join(name.split()), " ".join(unit.split())
+    if not name or len(name) > 80:
+        raise Invalid("Give the person's name, up to 80 characters.", code="bad_name")
+    if len(unit) > 200:
+        raise Invalid("The unit is longer than 200 characters.", code="too_long")
+    try:
+        part = InviteeRole(role)
+    except ValueError:
+        raise Invalid("Invite someone as a visitor or a host.", code="bad_role") from None
+    if years is not None and not 0 <= years <= 70:
+        raise Invalid("Years of experience go from 0 to 70.", code="bad_years")
+    (cleaned,) = check_addresses([email]) or [""]
+    if not cleaned:
+        raise Invalid("Give the person's email address.", code="bad_email")
+    return Invitee(name, cleaned, unit, part, years)
+
+
+MAX_LINKS = 10
+
+
+def check_links(lines: list[str]) -> list[str]:
+    """The briefing's links: http or https, one per line, a few at most."""
+    links = list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+    wrong = [u for u in links if not u.startswith(("http://", "https://")) or len(u) > 2000]
+    if wrong:
+        raise Invalid(
+            f"Links must start with http:// or https://: {', '.join(wrong)}.", code="bad_link"
+        )
+    if len(links) > MAX_LINKS:
+        raise Invalid(f"At most {MAX_LINKS} links, please.", code="too_many_links")
+    return links
