@@ -55,6 +55,8 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
         "mails": mails,
         "mail_on": bool(svc.settings.smtp_url),
         "rule": rule,
+        "form": {},
+        "error": None,
     }
 
 
@@ -129,7 +131,7 @@ async def _write(request: Request, workshop_id: str, apply_of: Any) -> str | Non
 async def _list(request: Request, workshop_id: str, **extra: Any) -> HTMLResponse:
     svc: Services = request.app.state.services
     listed = await run_in_threadpool(_list_context, svc, workshop_id)
-    return render("partials/_invitation_list.html", **listed, **extra)
+    return render("partials/_invitation_list.html", **{**listed, **extra})
 
 
 @router.post("/w/{workshop_id}/before/invitees", response_class=HTMLResponse)
