@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..domain.search_query import SearchQuery, parse
+from ..domain.search_query import SearchQuery, parse, similar_to
 from . import postgres, sqlite
 
 EVERY_WORKSHOP: sa.ColumnElement[bool] = sa.true()
@@ -62,3 +62,14 @@ def search(
         plain, marked = _snippet(row.snippet or "")
         hits.append(Hit(row.workshop_id, row.title, plain, marked, float(row.score)))
     return hits
+
+
+def similar(
+    conn: sa.Connection | sa.orm.Session,
+    text: str,
+    *,
+    visible: sa.ColumnElement[bool],
+    limit: int = 5,
+) -> list[Hit]:
+    """Past peer assists that share telling words with `text` (a problem as it is typed)."""
+    return search(conn, similar_to(text), visible=visible, limit=limit)

@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import before, workshops
-from ..db import queries
+from ..db import library, queries
 from ..domain import invitations as rules
 from ..domain.errors import RuleError
 from ..domain.guidance import meeting_day, timing_warning
 from ..domain.rules import Role, check_writer
 from ..exports.invitation import briefing_text, invitation_ics, subject
 from ..invitation_mail import uid_domain
+from ..search import similar
 from ..security import csrf_token
 from .after_pages import page_caller
 from .deps import Services, get_caller, perform
@@ -334,3 +335,24 @@ async def personal_briefing(code: str, request: Request) -> HTMLResponse:
             404,
         )
     return render("pages/briefing.html", **found)
+
+
+def _similar(svc: Services, text: str, visible: Any) -> list[dict]:
+    with svc.db.reader() as session:
+        hits = similar(session, text, visible=visible)
+        about = library.summaries(session, workshop_ids=[h.workshop_id for h in hits])
+    return [{"hit": h, **about[h.workshop_id]} for h in hits if h.workshop_id in about]
+
+
+@router.post("/start/similar", response_class=HTMLResponse)
+async def similar_past(request: Request) -> HTMLResponse:
+    """Past peer assists like the problem being typed on the start form (htmx, debounced)."""
+    svc: Services = request.app.state.services
+    form = await _form(request)
+    text = f"{form.get('title', '')} {form.get('problem', '')}".strip()
+    if len(text) < 4:
+        return HTMLResponse("")
+    # Who may see which peer assist is the app's one decision (app.state.library_visibility).
+    visible = request.app.state.library_visibility(request)
+    found = await run_in_threadpool(_similar, svc, text, visible)
+    return render("partials/_similar.html", found=found)
