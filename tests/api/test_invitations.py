@@ -210,6 +210,8 @@ async def test_without_smtp_the_text_and_the_ics_are_offered(
         room = await prepared(client, clock)
         headers = room.facilitator.headers
         page = await client.get(f"/w/{room.id}/before", headers=headers)
+        # Six visitors from five units, each with more years than the host team: across, not up.
+        assert re.findall(r'data-code="(\w+)"', page.text) == ["only_senior"]
         ids = sorted(set(re.findall(r"/before/invitees/(\d+)/text", page.text)), key=int)
         assert len(ids) == 7
         text = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text", headers=headers)
