@@ -61,6 +61,21 @@ class InvitationSender:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def _workshops_with_queued(self) -> list[str]:
+        with self.db.reader() as session:
+            return list(
+                session.exec(
+                    select(InvitationMail.workshop_id)
+                    .where(InvitationMail.status == "queued")
+                    .distinct()
+                )
+            )
+
+    async def resume(self) -> None:
+        """Send what a stopped server left queued: a queued invitation is never forgotten."""
+        for workshop_id in await run_in_threadpool(self._workshops_with_queued):
+            self.kick(workshop_id)
+
     async def idle(self) -> None:
         """Wait for every background send started so far (tests, and shutdown)."""
         while self._tasks:

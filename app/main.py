@@ -69,6 +69,8 @@ def create_app(
         await hub.start()
         if reminder_loop is not None:
             reminder_loop.start()
+        if invitation_sender is not None:
+            await invitation_sender.resume()
         try:
             yield
         finally:

@@ -222,3 +222,21 @@ async def test_without_smtp_the_text_and_the_ics_are_offered(
         # A visitor's token cannot read the list.
         stranger = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text")
         assert stranger.status_code in (401, 403)
+
+
+async def test_what_a_stopped_server_left_queued_goes_out_on_the_next_start(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    nobody = free_port()  # nothing listens here: the first try fails, the retry waits
+    async with running(tmp_path, database_url, clock, nobody) as (application, client):
+        application.state.invitations.retry_delays = (3600.0,)
+        room = await prepared(client, clock)
+        await client.post(f"/w/{room.id}/before/send", headers=room.facilitator.headers)
+        listed = await client.get(f"/w/{room.id}/before/list", headers=room.facilitator.headers)
+        assert listed.text.count(">sending</span>") == 7
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        await application.state.invitations.idle()
+        assert len(inbox.messages) == 7
+        listed = await client.get(f"/w/{room.id}/before/list", headers=room.facilitator.headers)
+        assert listed.text.count(">sent</span>") == 7
