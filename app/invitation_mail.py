@@ -53,6 +53,9 @@ class InvitationSender:
         self._tasks: set[asyncio.Task] = set()
         # One sender per workshop at a time in this process, so no queued mail goes twice.
         self._locks: dict[str, asyncio.Lock] = {}
+        # Set on shutdown: sends stop at their next wait, never halfway through a write (a
+        # write cancelled mid-way would leave its thread holding a connection past dispose).
+        self._stopping = asyncio.Event()
 
     def kick(self, workshop_id: str) -> asyncio.Task:
         """Send this workshop's queued invitations in the background."""
@@ -82,11 +85,8 @@ class InvitationSender:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._stopping.set()
+        await self.idle()
 
     def _queued(self, workshop_id: str) -> list[tuple[int, EmailMessage]]:
         with self.db.reader() as session:
@@ -121,6 +121,8 @@ class InvitationSender:
         async with lock:
             sent = 0
             for mail_id, message in await run_in_threadpool(self._queued, workshop_id):
+                if self._stopping.is_set():
+                    break  # still queued: the next start sends it
                 sent += await self._send_one(mail_id, message)
             return sent
 
@@ -140,5 +142,8 @@ class InvitationSender:
             if error is None:
                 return 1
             if delay is not None:
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                if self._stopping.is_set():
+                    return 0
         return 0
