@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .db import queries
+from .db import replay
 from .db.engine import Database
 from .invitation_mail import InvitationSender
 from .mail import ReminderLoop
@@ -29,6 +29,8 @@ from .web import (
     lobby_pages,
     pages,
     record_pages,
+    themes_api,
+    themes_pages,
     ws,
 )
 from .web.deps import Services
@@ -51,7 +53,8 @@ def create_app(
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
             with db.reader() as session:
-                return queries.events_after(
+                # Gaps are filled from the record: shown as things are now, as replays are.
+                return replay.replay_events(
                     session,
                     workshop_id=workshop_id,
                     after=after,
@@ -109,6 +112,8 @@ def create_app(
         return {"ok": True}
 
     app.include_router(api.router)
+    app.include_router(themes_api.router)
+    app.include_router(themes_pages.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)

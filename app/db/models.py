@@ -119,6 +119,16 @@ class Card(SQLModel, table=True):
     updated_at: datetime = _dt()
 
 
+class Theme(SQLModel, table=True):
+    """A name the facilitator groups cards under; cards carry it by name (see domain/themes)."""
+
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    name: str = Field(max_length=200)
+    created_at: datetime = _dt()
+
+
 class Vote(SQLModel, table=True):
     card_id: int = Field(foreign_key="card.id", primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", primary_key=True)

@@ -24,6 +24,7 @@ from ..domain.rules import (
     allowed_kinds,
     mute_on_entering,
 )
+from ..domain.themes import GROUPED_PHASES, THEMING_PHASES, group_cards
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Views of the room, one per role; the projector board is also open to the facilitator.
@@ -87,6 +88,9 @@ def make_env() -> Environment:
         ACTION_PHASES={p.value for p in ACTION_PHASES},
         FEEDBACK_PHASES={p.value for p in FEEDBACK_PHASES},
         phase_title=lambda name: GUIDANCE[Phase(name)].title,
+        theme_groups=group_cards,
+        GROUPED_PHASES={p.value for p in GROUPED_PHASES},
+        THEMING_PHASES={p.value for p in THEMING_PHASES},
     )
     return env
 
