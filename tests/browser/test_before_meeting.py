@@ -17,6 +17,7 @@ from playwright.async_api import expect
 from tests.conftest import free_port, sqlite_database
 
 from .conftest import DESKTOP, PHONE, Tabs
+from .test_accessibility import axe, severe
 
 pytestmark = pytest.mark.browser
 UNITS = ["Pharmacy", "Estates", "Ward 3", "Outpatients", "Theatres", "Community"]
@@ -72,6 +73,7 @@ async def test_before_the_meeting_end_to_end(
     )
     similar = page.locator("#similar")
     await expect(similar).to_contain_text("Falls at night on the elderly care ward")
+    found = await axe(page, "start with similar")
     await similar.get_by_role("link").first.click()
     await page.go_back()
     await page.get_by_label("Starts (UTC)").fill("2027-03-01T09:00")
@@ -94,6 +96,7 @@ async def test_before_the_meeting_end_to_end(
     await page.get_by_role("button", name="Send the invitations").click()
     await expect(page.locator(".badge.mail-sent")).to_have_count(6, timeout=20_000)
     assert len(inbox.messages) == 6
+    found += await axe(page, "before the meeting")
     mail = next(m for m in inbox.messages if m["To"] == "v2@example.org")
     text = mail.get_body(("plain",)).get_content()
     link = re.search(r"(http://\S+/i/[\w-]+)", text).group(1)
@@ -103,4 +106,6 @@ async def test_before_the_meeting_end_to_end(
     await expect(phone.get_by_role("link", name="Join on the day")).to_be_visible()
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
+    found += await axe(phone, "briefing")
+    assert severe(found) == []
     assert tabs.errors == [] and tabs.dialogs == []
