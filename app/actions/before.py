@@ -134,6 +134,7 @@ def briefing_of(session: Session, *, workshop: Workshop) -> dict:
         "background": row.background if row else None,
         "decision_date": workshop.decision_date,
         "starts_at": workshop.starts_at,
+        "time_zone": workshop.time_zone,
         "duration_minutes": workshop.duration_minutes,
         "links": list(row.links) if row else [],
         "ground_rules": row.ground_rules if row else None,

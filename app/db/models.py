@@ -62,6 +62,9 @@ class Workshop(SQLModel, table=True):
     # puts them in the lobby until the facilitator admits them (or auto_admit is on).
     room_code: str = Field(unique=True, max_length=12)
     auto_admit: bool = False
+    # Dates and times in the room are shown in this zone; None (workshops made before it was
+    # kept) reads as Europe/London.
+    time_zone: str | None = Field(default=None, max_length=64)
     # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
     last_seq: int = 0
 

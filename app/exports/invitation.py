@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 import icalendar
 
 from .ics_export import calendar, clean_text, utc
 
 PRODID = "-//Peer Assist Live//Invitation//EN"
+# Peer assists made before they had a time zone read as the setting's default.
+ZONE = "Europe/London"
 
 
 def subject(briefing: dict) -> str:
@@ -32,10 +35,11 @@ def briefing_text(briefing: dict, *, name: str, link: str) -> str:
     if briefing.get("background"):
         lines += ["", "Background:", briefing["background"]]
     if briefing.get("starts_at"):
+        # In the peer assist's own time zone, as the room shows it.
+        local = utc(briefing["starts_at"]).astimezone(ZoneInfo(briefing.get("time_zone") or ZONE))
         lines += [
             "",
-            f"When: {utc(briefing['starts_at']):%A %d %B %Y, %H:%M} UTC, for "
-            f"{briefing['duration_minutes']} minutes",
+            f"When: {local:%A %d %B %Y, %H:%M %Z}, for {briefing['duration_minutes']} minutes",
         ]
     if briefing.get("decision_date"):
         lines.append(f"The host team decides by {briefing['decision_date']}.")

@@ -1,7 +1,7 @@
 """before the meeting: search, the invitation list, the briefing, invitations by mail
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0002
 Create Date: 2026-12-02 01:30:00
 """
 
@@ -15,7 +15,7 @@ import app.db.models
 from app.search import documents, schema
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
