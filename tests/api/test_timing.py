@@ -26,6 +26,11 @@ async def test_a_decision_days_after_the_meeting_is_warned_of(
     state = await client.get(f"{API}/workshops/{room.id}", headers=room.facilitator.headers)
     assert state.json()["timing_warning"] == warning
     assert set(room.created) >= {"workshop", "facilitator_token", "invites"}
+    # The console loads the same warning beside the board.
+    console = await client.get(f"/w/{room.id}", headers=room.facilitator.headers)
+    assert f'hx-get="/w/{room.id}/before/timing"' in console.text
+    shown = await client.get(f"/w/{room.id}/before/timing", headers=room.facilitator.headers)
+    assert warning["detail"] in shown.text.replace("&#39;", "'")
 
 
 async def test_enough_time_or_no_decision_date_means_no_warning(
