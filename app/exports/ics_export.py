@@ -67,7 +67,11 @@ def _all_day_event(
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", start)
-    event.add("dtend", start + timedelta(days=1))
+    # Dates are bounded on the way in, but rows stored before that may hold 9999-12-31, whose
+    # next day does not exist. Without DTEND an all-day event lasts that one day (RFC 5545
+    # §3.6.1), so leaving it out says the same thing.
+    if start < date.max:
+        event.add("dtend", start + timedelta(days=1))
     event.add("summary", clean_text(summary))
     if description:
         event.add("description", clean_text(description))
