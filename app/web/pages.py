@@ -159,18 +159,20 @@ async def start_page(request: Request) -> HTMLResponse:
 async def start_advice(request: Request) -> HTMLResponse:
     """Live advice while the form is filled in: is the decision too close to learn in time?"""
     form = await _form(request)
+    svc: Services = request.app.state.services
     try:
+        # The app's clock, not the machine's: the same "today" as every other check.
         day = (
             datetime.fromisoformat(form["starts_at"]).date()
             if form.get("starts_at")
-            else (date.today())
+            else svc.clock().date()
         )
         decision = (
             date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (None)
         )
     except ValueError:
         return HTMLResponse("")
-    advice = decision_advice(day, decision)
+    advice = decision_advice(day, decision, days_needed=svc.settings.days_to_act)
     return render("partials/_advice.html", advice=advice)
 
 

@@ -267,11 +267,20 @@ class ParticipantOut(BaseModel):
     signal: Signal = Signal.none
 
 
+class TimingWarningOut(BaseModel):
+    """Too few days between the peer assist and the decision (the DAYS_TO_ACT setting)."""
+
+    code: str
+    detail: str
+    days_to_act: int
+
+
 class WorkshopCreated(BaseModel):
     workshop: WorkshopOut
     facilitator_token: str
     participant: ParticipantOut
     invites: Invites
+    timing_warning: TimingWarningOut | None = None
 
 
 class Joined(BaseModel):
@@ -404,6 +413,7 @@ class StateOut(BaseModel):
     presence: PresenceOut
     lobby: LobbyOut
     themes: list[ThemeOut] = Field(default_factory=list)
+    timing_warning: TimingWarningOut | None = None
 
 
 class AgendaOut(BaseModel):
