@@ -12,13 +12,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from .db import lifecycle as lifecycle_db
 from .db import queries
 from .db.engine import Database
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, lobby_pages, pages, ws
+from .web import api, errors, html_stream, lifecycle_api, lobby_pages, pages, ws
 from .web.deps import Services
+from .web.housekeeping import RetentionSweep
 from .web.limits import BodyLimit
 from .web.live import close_all
 
@@ -48,15 +50,30 @@ def create_app(
 
         return await run_in_threadpool(read)
 
+    async def fetch_members(workshop_id: str) -> set[int] | None:
+        def read() -> set[int] | None:
+            with db.reader() as session:
+                return lifecycle_db.present_ids(session, workshop_id=workshop_id)
+
+        return await run_in_threadpool(read)
+
     backend, presence = backend_for(settings.redis_url, presence_ttl_s=settings.presence_ttl_s)
-    hub = Hub(backend, presence, fetch_events, presence_ttl_s=settings.presence_ttl_s)
+    hub = Hub(
+        backend,
+        presence,
+        fetch_events,
+        presence_ttl_s=settings.presence_ttl_s,
+        fetch_members=fetch_members,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        app.state.retention.start()
         try:
             yield
         finally:
+            await app.state.retention.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -67,7 +84,10 @@ def create_app(
         summary="Run a peer assist from the room: phases, timers, mute, insights, actions.",
         lifespan=lifespan,
     )
-    app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    services = app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    hub.on_withdraw(services.known_tokens.forget)
+    hub.on_withdraw(services.boards.forget)
+    app.state.retention = RetentionSweep(services)
     app.state.live_sockets = set()
     errors.install(app)
 
@@ -76,6 +96,7 @@ def create_app(
         return {"ok": True}
 
     app.include_router(api.router)
+    app.include_router(lifecycle_api.router, prefix="/api/v1")
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     presence_ttl_s: float = 30.0
     max_body_bytes: int = 64 * 1024
     cookie_secure: bool = False
+    # Days a peer assist is kept after it closes; then the daily sweep deletes it. 0: for ever.
+    retention_days: int = Field(default=365, ge=0)
 
     @property
     def database(self) -> str:

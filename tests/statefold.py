@@ -49,6 +49,8 @@ def apply(state: dict, event: dict) -> dict:
         _replace(state["participants"], data)
         if data["id"] == state["me"]["id"]:
             state["me"].update(data)
+    elif kind == "participant.removed":
+        state["participants"] = [p for p in state["participants"] if p["id"] != data["id"]]
     elif kind == "lobby.changed":
         state["lobby"] = data
     elif kind == "workshop.updated":

@@ -144,6 +144,7 @@ def _write_once(
                     session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
                 )
         body = answer() if callable(answer) else answer
+        wid = workshop.id if workshop is not None else body.get("workshop_id")
         if idempotency is not None:
             session.add(
                 IdempotentResponse(
@@ -154,8 +155,8 @@ def _write_once(
                     # Secrets in the answer are kept as nonces, never as themselves.
                     body=seal(body),
                     created_at=now,
+                    workshop_id=wid,
                 )
             )
             session.flush()
-        wid = workshop.id if workshop is not None else body.get("workshop_id")
         return Outcome(status, body, wid, written)

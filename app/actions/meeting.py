@@ -9,6 +9,7 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Workshop
 from ..domain import meeting as rules
+from ..domain.lifecycle import closed_at
 from ..domain.rules import Actor, Role, check_writer
 from .base import Body, Events, meeting_of, store_meeting
 from .state import state_for
@@ -20,6 +21,7 @@ def change_phase(
     check_writer(actor, (Role.facilitator,), "change the phase")
     after, events = rules.change_phase(meeting_of(workshop), to, now)
     store_meeting(workshop, after)
+    workshop.closed_at = closed_at(workshop.closed_at, after.phase, now)
     session.add(workshop)
     # The reply is the whole state after this write, read once its events have their seq.
     return 200, lambda: state_for(session, workshop=workshop, viewer=actor, now=now), events

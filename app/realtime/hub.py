@@ -23,13 +23,23 @@ from .uvicorn_ws import text_frame
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "peer-assist:workshop:"
+# Every worker listens here, with or without connections to the workshop: a withdrawn token
+# may be remembered anywhere (web/deps.py KnownTokens).
+ACCESS_CHANNEL = "peer-assist:access"
 # Fetch events of a workshop with after < seq <= until (until None: to the head), in order.
 FetchEvents = Callable[[str, int, int | None], Awaitable[list[dict]]]
+# Who is still in a workshop, from the database; None when the workshop is gone.
+FetchMembers = Callable[[str], Awaitable[set[int] | None]]
+# Told of every withdrawal: (workshop, participant), (workshop, None) for a whole workshop,
+# or (None, None) when withdrawals may have been missed and nothing remembered is safe.
+Forget = Callable[[str | None, int | None], None]
 Frame = tuple[int | None, str]
 # Tells every worker to look at the record for a workshop, and to recount who is online.
 CHECK = '{"check":1}'
 PRESENCE_MOVED = '{"presence":1}'
 RETRY_MAX_S = 2.0
+# Closing a withdrawn connection: policy violation, as for refused credentials.
+WITHDRAWN = 1008
 
 
 class Renderer(Protocol):
@@ -63,6 +73,8 @@ class Subscriber:
     write: Callable[[bytes], bool] | None = None
     # A frame taken from the queue is on its way: nothing may overtake it either.
     sending: bool = False
+    # Set when the connection must close for good (its access was withdrawn): (code, reason).
+    ended: tuple[int, str] | None = None
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
@@ -70,6 +82,14 @@ class Subscriber:
     @property
     def presence_entry(self) -> PresenceEntry:
         return (self.conn_id, self.viewer.id, self.viewer.role.value)
+
+    def end(self, code: int, reason: str) -> None:
+        """Close this connection soon and send it nothing more."""
+        if self.ended is None:
+            self.ended = (code, reason)
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.lost.set()
 
     def offer(self, frame: Frame | None) -> None:
         """Queue a frame (None: check the record for missed events) without ever waiting."""
@@ -133,18 +153,26 @@ class Hub:
         fetch_events: FetchEvents,
         *,
         presence_ttl_s: float = 30.0,
+        fetch_members: FetchMembers | None = None,
     ) -> None:
         self.backend = backend
         self.presence = presence
         self.fetch_events = fetch_events
+        self.fetch_members = fetch_members
         self.presence_ttl_s = presence_ttl_s
         self.rooms: dict[str, Room] = {}
         self._tasks: set[asyncio.Task] = set()
         self._unsent: set[str] = set()
+        self._unsent_access: list[str] = []
         self._retrying: asyncio.Task | None = None
+        self._forgetters: list[Forget] = []
 
     async def start(self) -> None:
         await self.backend.connect()
+        try:
+            await self.backend.subscribe(ACCESS_CHANNEL)
+        except Exception:
+            log.warning("subscribe to withdrawals failed; the backend's RESYNC will repair it")
         self._spawn(self._listen(), "hub-listener")
         self._spawn(self._sweep_presence(), "hub-presence")
 
@@ -181,10 +209,62 @@ class Hub:
             if self._retrying is None or self._retrying.done():
                 self._retrying = self._spawn(self._retry_unsent(), "hub-retry")
 
+    @property
+    def hearing(self) -> bool:
+        """Whether this worker hears the broker now, and so would hear of a withdrawal."""
+        return bool(getattr(self.backend, "live", True))
+
+    def on_withdraw(self, forget: Forget) -> None:
+        """Call `forget` on this worker for every withdrawal, wherever it was made."""
+        self._forgetters.append(forget)
+
+    async def withdraw(self, workshop_id: str, participant_id: int | None = None) -> None:
+        """A participant (or, None, everyone in a workshop) lost access: every worker forgets
+        their tokens and closes their connections. Called after the commit that withdrew it."""
+        self._withdrawn(workshop_id, participant_id)  # here at once, whatever the broker does
+        message = json.dumps({"workshop_id": workshop_id, "participant_id": participant_id})
+        try:
+            await self.backend.publish(ACCESS_CHANNEL, message)
+        except Exception as exc:
+            log.warning("publishing a withdrawal failed (%r); retrying", exc)
+            self._unsent_access.append(message)
+            if self._retrying is None or self._retrying.done():
+                self._retrying = self._spawn(self._retry_unsent(), "hub-retry")
+
+    def _withdrawn(self, workshop_id: str | None, participant_id: int | None) -> None:
+        for forget in self._forgetters:
+            forget(workshop_id, participant_id)
+        room = self.rooms.get(workshop_id) if workshop_id is not None else None
+        for sub in list(room.subscribers) if room is not None else []:
+            if participant_id is None:
+                sub.end(WITHDRAWN, "this peer assist was deleted")
+            elif sub.viewer.id == participant_id:
+                sub.end(WITHDRAWN, "you were removed from this peer assist")
+
+    async def _recheck_members(self, workshop_id: str) -> None:
+        """After messages may have been lost: close connections whose access is gone."""
+        if self.fetch_members is None or workshop_id not in self.rooms:
+            return
+        try:
+            members = await self.fetch_members(workshop_id)
+        except Exception:
+            log.warning("could not recheck who is in %s", workshop_id, exc_info=True)
+            return
+        room = self.rooms.get(workshop_id)
+        for sub in list(room.subscribers) if room is not None else []:
+            if members is None or sub.viewer.id not in members:
+                self._withdrawn(workshop_id, None if members is None else sub.viewer.id)
+
     async def _retry_unsent(self) -> None:
         delay = 0.2
-        while self._unsent:
+        while self._unsent or self._unsent_access:
             await asyncio.sleep(delay)
+            while self._unsent_access:
+                try:
+                    await self.backend.publish(ACCESS_CHANNEL, self._unsent_access[0])
+                except Exception:
+                    break
+                self._unsent_access.pop(0)
             for workshop_id in list(self._unsent):
                 try:
                     await self.backend.publish(CHANNEL_PREFIX + workshop_id, CHECK)
@@ -296,8 +376,16 @@ class Hub:
 
     def _dispatch(self, channel: str | None, message: str) -> None:
         if channel is None:  # the backend may have lost messages: everyone checks the record
+            # A withdrawal may have been among them: trust no remembered token, and ask the
+            # database who may still be connected.
+            self._withdrawn(None, None)
             for workshop_id in list(self.rooms):
                 self._check(workshop_id, refresh=True)
+                self._spawn(self._recheck_members(workshop_id), "hub-recheck")
+            return
+        if channel == ACCESS_CHANNEL:
+            withdrawal = json.loads(message)
+            self._withdrawn(withdrawal["workshop_id"], withdrawal["participant_id"])
             return
         workshop_id = channel.removeprefix(CHANNEL_PREFIX)
         room = self.rooms.get(workshop_id)

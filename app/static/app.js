@@ -69,6 +69,10 @@
   });
 
   document.addEventListener("htmx:responseError", function (evt) { toast(errorText(evt.detail.xhr)); });
+  // Controls marked data-reload change what only a fresh page shows (the invite links).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.successful && evt.detail.elt.hasAttribute("data-reload")) window.location.reload();
+  });
   document.addEventListener("htmx:sendError", function () { toast("No connection to the server. Your text is kept; try again in a moment."); });
 
   // Votes: one click votes, a second takes the vote back.
@@ -250,6 +254,14 @@
   document.addEventListener("htmx:wsClose", function (evt) {
     setConnection("Reconnecting…", false);
     var code = evt.detail.event && evt.detail.event.code;
+    // 1008: this page's access has gone (removed, or the peer assist deleted); say so and stay.
+    if (code === 1008) {
+      var why = evt.detail.event.reason || "You no longer have access to this peer assist.";
+      setConnection("Disconnected", false);
+      var text = why.charAt(0).toUpperCase() + why.slice(1);
+      toast(/[.!?]$/.test(text) ? text : text + ".");
+      return;
+    }
     // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)
     // is worth a retry too, as another worker will take us.
     if (code === 1001) {

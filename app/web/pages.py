@@ -350,3 +350,10 @@ async def board(workshop_id: str, request: Request) -> HTMLResponse:
 async def print_view(workshop_id: str, request: Request) -> HTMLResponse:
     """The action list and the visitors' options on A4."""
     return await _show(request, workshop_id, "print")
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+async def privacy(request: Request) -> HTMLResponse:
+    """What we keep about people in a peer assist, for how long, and who sees it."""
+    svc: Services = request.app.state.services
+    return render("pages/privacy.html", retention_days=svc.settings.retention_days)
