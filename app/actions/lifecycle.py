@@ -104,16 +104,23 @@ def _forget_knocks(session: Session, participant_id: int) -> list[int]:
 def _forget_answers(
     session: Session, workshop_id: str, participant_id: int, knock_ids: frozenset[int]
 ) -> None:
-    """Stored answers to their requests (for Idempotency-Key repeats) go: nobody can repeat."""
+    """Stored answers (for Idempotency-Key repeats) to their own requests go, since nobody can
+    repeat those now; others' answers that named them (letting them in) lose the name."""
     for answer in lifecycle_db.answers_of(session, workshop_id=workshop_id):
         body = answer.body if isinstance(answer.body, dict) else {}
-        joined = (body.get("participant") or {}).get("id") == participant_id
-        if (
-            answer.scope == f"participant:{participant_id}"
-            or joined
-            or body.get("knock_id") in knock_ids
-        ):
+        named = (body.get("participant") or {}).get("id") == participant_id
+        theirs = answer.scope == f"participant:{participant_id}" or (
+            answer.scope.startswith(("join:", "knock:"))
+            and (named or body.get("knock_id") in knock_ids)
+        )
+        if theirs:
             session.delete(answer)
+        elif named:
+            answer.body = {
+                **body,
+                "participant": {**body["participant"], "name": FORMER_PARTICIPANT},
+            }
+            session.add(answer)
 
 
 def _drop_speaker(session: Session, workshop: Workshop, participant_id: int) -> Events:
