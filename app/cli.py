@@ -80,19 +80,23 @@ def serve() -> None:
 
 def purge() -> list[dict]:
     """Delete the peer assists past `RETENTION_DAYS`, as the server's daily sweep does."""
-    from .actions.lifecycle import purge as purge_due
-    from .db.engine import Database
     from .settings import load_settings
 
     settings = load_settings()
-    db = Database(settings.database)
-    try:
-        gone = purge_due(db, now=datetime.now(UTC), retention_days=settings.retention_days)
-    finally:
-        db.dispose()
+    gone = asyncio.run(_purge(settings))
     if gone and settings.redis_url:
         asyncio.run(_tell_workers(settings.redis_url, [item["id"] for item in gone]))
     return gone
+
+
+async def _purge(settings):  # type: ignore[no-untyped-def]
+    from .actions.lifecycle import purge as purge_due
+    from .actions.runner import standalone_writer
+
+    async with standalone_writer(settings) as writer:
+        return await purge_due(
+            writer, now=datetime.now(UTC), retention_days=settings.retention_days
+        )
 
 
 async def _tell_workers(redis_url: str, workshop_ids: list[str]) -> None:

@@ -15,10 +15,21 @@ from starlette.concurrency import run_in_threadpool
 from .db import lifecycle as lifecycle_db
 from .db import queries
 from .db.engine import Database
+from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, lifecycle_api, lobby_pages, pages, ws
+from .web import (
+    after_pages,
+    api,
+    errors,
+    html_stream,
+    lifecycle_api,
+    lobby_pages,
+    pages,
+    record_pages,
+    ws,
+)
 from .web.deps import Services
 from .web.housekeeping import RetentionSweep
 from .web.limits import BodyLimit
@@ -70,9 +81,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         app.state.retention.start()
+        if reminder_loop is not None:
+            reminder_loop.start()
         try:
             yield
         finally:
+            if reminder_loop is not None:
+                await reminder_loop.stop()
             await app.state.retention.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
@@ -88,7 +103,10 @@ def create_app(
     hub.on_withdraw(services.known_tokens.forget)
     hub.on_withdraw(services.boards.forget)
     app.state.retention = RetentionSweep(services)
+    # Reminders to report back run only where there is a mail server to send them.
+    reminder_loop = ReminderLoop(settings, db, services.writer) if settings.smtp_url else None
     app.state.live_sockets = set()
+    app.state.reminders = reminder_loop
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -101,6 +119,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(html_stream.router)
     app.include_router(lobby_pages.router)
+    app.include_router(record_pages.router)
+    app.include_router(after_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     presence_ttl_s: float = 30.0
     max_body_bytes: int = 64 * 1024
     cookie_secure: bool = False
+    # Reminders to report back: off unless an SMTP server is named
+    # (smtp://[user:password@]host[:port], or smtps:// for TLS from the start).
+    smtp_url: str = ""
+    smtp_from: str = "Peer Assist Live <peer-assist@localhost>"
+    # How many days before the report-back date the first reminder goes.
+    reminder_days_before: int = Field(default=7, ge=0, le=365)
+    # How often the reminder loop looks for reminders that are due.
+    reminder_every_s: float = Field(default=300.0, gt=0)
     # Days a peer assist is kept after it closes; then the daily sweep deletes it. 0: for ever.
     retention_days: int = Field(default=365, ge=0)
 

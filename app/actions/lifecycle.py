@@ -11,16 +11,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from ..db import lifecycle as lifecycle_db
 from ..db import queries
-from ..db.engine import Database
 from ..db.models import Card, Participant, Workshop
 from ..domain import meeting as meeting_rules
 from ..domain.errors import NotFound, RuleError
+from ..domain.events import CardUpdated, ParticipantRemoved
 from ..domain.lifecycle import FORMER_PARTICIPANT, purge_cutoff, scrub_event
 from ..domain.rules import Actor, Role, check_writer
-from .base import Events, meeting_of, run_write, store_meeting
+from .base import Events, meeting_of, store_meeting
+from .runner import Writer
 from .workshops import INVITED_ROLES
 
 # Event types that can carry a participant's name (see domain.lifecycle.scrub_event).
@@ -80,13 +82,13 @@ def remove_participant(
                 event.data = scrubbed
                 session.add(event)
     session.flush()
-    events: Events = [("participant.removed", {"id": participant_id, "role": participant.role})]
+    events: Events = [ParticipantRemoved(participant_id, participant.role)]
     events += _drop_speaker(session, workshop, participant_id)
     # Screens showing their cards learn the new author name; nothing else about a card changes.
     for card in session.exec(
         select(Card).where(Card.workshop_id == workshop.id, Card.author_id == participant_id)
     ):
-        events.append(("card.updated", queries.card_with_author(session, card=card)))
+        events.append(CardUpdated(queries.card_with_author(session, card=card)))
     return 204, {}, events
 
 
@@ -149,13 +151,15 @@ def revoke_invite(
     return 204, {}, []
 
 
-def purge(db: Database, *, now: datetime, retention_days: int) -> list[dict]:
+async def purge(writer: Writer, *, now: datetime, retention_days: int) -> list[dict]:
     """Delete every workshop past retention, each in its own transaction; what went."""
     cutoff = purge_cutoff(now, retention_days)
     if cutoff is None:
         return []
-    with db.reader() as session:
-        due = lifecycle_db.due_for_purge(session, now=now, retention_days=retention_days)
+
+    def read() -> list[dict]:
+        with writer.db.reader() as session:
+            return lifecycle_db.due_for_purge(session, now=now, retention_days=retention_days)
 
     def expired_only(session: Session, workshop: Workshop | None, _: datetime) -> Any:
         assert workshop is not None and cutoff is not None
@@ -166,9 +170,9 @@ def purge(db: Database, *, now: datetime, retention_days: int) -> list[dict]:
         return 200, {"deleted": True}, []
 
     gone = []
-    for item in due:
+    for item in await run_in_threadpool(read):
         try:
-            outcome = run_write(db, workshop_id=item["id"], apply=expired_only, now=now)
+            outcome = await writer.run(workshop_id=item["id"], apply=expired_only)
         except NotFound:
             continue  # deleted meanwhile, by its owner or another worker's sweep
         if outcome.body["deleted"]:

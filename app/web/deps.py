@@ -11,7 +11,8 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..actions.base import Apply, IdempotencyKey, Outcome, run_write
+from ..actions.base import Apply, IdempotencyKey, Outcome
+from ..actions.runner import BeforePublish, Writer
 from ..actions.state import Boards, state_for
 from ..db import queries
 from ..db.engine import Database
@@ -81,6 +82,17 @@ class Services:
     clock: Callable[[], datetime]
     known_tokens: KnownTokens = field(default_factory=KnownTokens)
     boards: Boards = field(default_factory=Boards)
+    writer: Writer = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Every write, from a route or not, goes through this: commit, then publish.
+        self.writer = Writer(
+            db=self.db,
+            publish=self.hub.publish,
+            clock=self.clock,
+            history=self.settings.event_history,
+            secret_key=self.settings.secret_key,
+        )
 
 
 def get_services(request: Request) -> Services:
@@ -267,33 +279,6 @@ async def idempotency_key(request: Request, scope: str) -> IdempotencyKey | None
     )
 
 
-async def commit(
-    request: Request,
-    services: Services,
-    *,
-    workshop_id: str | None,
-    apply: Apply,
-    scope: str,
-) -> Outcome:
-    """Run a write off the event loop; its events are for `publish` once it has committed."""
-    idem = await idempotency_key(request, scope) if request.method == "POST" else None
-    return await run_in_threadpool(
-        run_write,
-        services.db,
-        workshop_id=workshop_id,
-        apply=apply,
-        now=services.clock(),
-        idempotency=idem,
-        history=services.settings.event_history,
-        secret_key=services.settings.secret_key,
-    )
-
-
-async def publish(services: Services, outcome: Outcome) -> None:
-    if outcome.events and outcome.workshop_id:
-        await services.hub.publish(outcome.workshop_id, outcome.events)
-
-
 async def perform(
     request: Request,
     services: Services,
@@ -301,11 +286,14 @@ async def perform(
     workshop_id: str | None,
     apply: Apply,
     scope: str,
+    before_publish: BeforePublish | None = None,
 ) -> Outcome:
-    """Run a write off the event loop, then publish its events once it has committed."""
-    outcome = await commit(request, services, workshop_id=workshop_id, apply=apply, scope=scope)
-    await publish(services, outcome)
-    return outcome
+    """Parse the request's Idempotency-Key and hand the write to the writer, which commits it
+    and then publishes its events (app/actions/runner.py)."""
+    idem = await idempotency_key(request, scope) if request.method == "POST" else None
+    return await services.writer.run(
+        workshop_id=workshop_id, apply=apply, idempotency=idem, before_publish=before_publish
+    )
 
 
 async def respond(

@@ -63,7 +63,7 @@ class RetentionSweep:
 
         if not await run_in_threadpool(claim):
             return None
-        gone = await run_in_threadpool(purge, svc.db, now=now, retention_days=days)
+        gone = await purge(svc.writer, now=now, retention_days=days)
         for item in gone:
             await withdraw_access(svc, item["id"])
         if gone:

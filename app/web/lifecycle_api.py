@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ..actions import lifecycle
-from .deps import CallerDep, OwnerOrAdminDep, ServicesDep, commit, publish, withdraw_access
+from ..actions.base import Outcome
+from .deps import CallerDep, OwnerOrAdminDep, ServicesDep, perform, withdraw_access
 from .schemas import ErrorBody
 
 router = APIRouter()
@@ -30,7 +31,7 @@ async def delete_workshop(
 
     Afterwards every route of it answers 404, its tokens stop working and its live
     connections close."""
-    await commit(
+    await perform(
         request,
         svc,
         workshop_id=workshop_id,
@@ -52,7 +53,12 @@ async def remove_participant(
 ) -> Response:
     """Remove a participant (facilitator): their token stops working at once and their live
     connections close. Their cards stay, shown as written by "a former participant"."""
-    outcome = await commit(
+
+    async def withdraw(_: Outcome) -> None:
+        # Before the events go out: a worker that shows the removal has applied it.
+        await withdraw_access(svc, workshop_id, participant_id)
+
+    await perform(
         request,
         svc,
         workshop_id=workshop_id,
@@ -60,10 +66,8 @@ async def remove_participant(
         apply=lambda session, w, now: lifecycle.remove_participant(
             session, w, actor=caller.actor, participant_id=participant_id, now=now
         ),
+        before_publish=withdraw,
     )
-    # Withdrawn before the events go out: a worker that shows the removal has applied it.
-    await withdraw_access(svc, workshop_id, participant_id)
-    await publish(svc, outcome)
     return Response(status_code=204)
 
 
@@ -78,7 +82,7 @@ async def revoke_invite(
 ) -> Response:
     """Withdraw a role's invite link without issuing a new one (facilitator); its code then
     answers 410. `POST .../invites/{role}/rotate` issues a new one."""
-    await commit(
+    await perform(
         request,
         svc,
         workshop_id=workshop_id,

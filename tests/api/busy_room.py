@@ -160,10 +160,43 @@ async def build_busy_room(client: httpx.AsyncClient, tag: str) -> BusyRoom:
         f"{API}/workshops/{room.id}/invites/facilitator", headers=headers
     )
     assert response.status_code == 204, response.text
+    await move(client, room, "reflection")
+    for who in (vera, hana):
+        _ok(
+            await client.post(
+                f"{API}/workshops/{room.id}/feedback",
+                json={"satisfaction": 4, "ideas": f"{tag} idea"},
+                headers=who.headers,
+            ),
+            201,
+        )
     busy.removed = busy.people["Victor"]
     response = await client.delete(
         f"{API}/workshops/{room.id}/participants/{busy.removed.id}", headers=headers
     )
     assert response.status_code == 204, response.text
     await move(client, room, "closed")
+    # After the meeting: a share link, the review, reminders, the report back.
+    _ok(await client.post(f"{API}/workshops/{room.id}/record/links", headers=headers), 201)
+    _ok(
+        await client.put(
+            f"{API}/workshops/{room.id}/review",
+            json={"planned": f"{tag} planned", "next_time": f"{tag} next"},
+            headers=headers,
+        )
+    )
+    _ok(
+        await client.put(
+            f"{API}/workshops/{room.id}/reminders",
+            json={"emails": [f"{tag.lower()}.hana@example.org"]},
+            headers=hana.headers,
+        )
+    )
+    _ok(
+        await client.put(
+            f"{API}/workshops/{room.id}/report-back",
+            json={"did": f"{tag} did", "learned": f"{tag} learned"},
+            headers=hana.headers,
+        )
+    )
     return busy

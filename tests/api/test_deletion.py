@@ -84,12 +84,14 @@ async def test_deleting_leaves_no_row_anywhere_that_refers_to_it(
     # something: each has rows of both workshops.
     for table in ("participant", "invite", "knock", "card", "vote", "action", "commitment"):
         assert doomed_ids.get(table) and kept_ids.get(table), table
-    for table in ("event", "idempotent_response"):
+    for table in ("event", "idempotent_response", "feedback", "share_link", "review"):
+        assert doomed_ids.get(table) and kept_ids.get(table), table
+    for table in ("report_back", "reminder_address"):
         assert doomed_ids.get(table) and kept_ids.get(table), table
     secrets = {hash_secret(p.token) for p in doomed.people.values()}
     secrets |= {hash_secret(doomed.room.facilitator.token)}
     secrets |= {hash_secret(i["code"]) for i in doomed.room.invites.values()}
-    words = {"DOOMED", *secrets}
+    words = {"DOOMED", "doomed.hana", *secrets}
     assert refers_to(before, doomed.room.id, doomed_ids, words)  # the check can see it
 
     response = await delete_workshop_as_owner(client, doomed.room)
