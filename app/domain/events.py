@@ -320,6 +320,11 @@ class ParticipantJoined(RecordEvent):
     participant: dict
 
     @staticmethod
+    def html_audience(data: dict, viewer: Actor) -> Hashable:
+        # The console offers to remove everyone but the viewer themself.
+        return data["id"] == viewer.id
+
+    @staticmethod
     def fold(state: dict, data: dict) -> None:
         state["participants"].append(data)
 

@@ -7,7 +7,19 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from ..db.models import Action, Card, Commitment, Knock, Participant, Vote, Workshop
+from ..db.models import (
+    Action,
+    Card,
+    Commitment,
+    Feedback,
+    Knock,
+    Participant,
+    ReminderAddress,
+    ReportBack,
+    Review,
+    Vote,
+    Workshop,
+)
 from ..db.records import action_record, card_record
 
 NOTES = [
@@ -53,6 +65,12 @@ def _participation(session: Session, person: Participant, workshop: Workshop) ->
         select(Action).where(Action.created_by == person.id).order_by(col(Action.id))
     ).all()
     commitments = session.exec(select(Commitment).where(Commitment.set_by == person.id)).all()
+    feedback = session.get(Feedback, person.id)
+    reviews = session.exec(select(Review).where(Review.updated_by == person.id)).all()
+    reports = session.exec(select(ReportBack).where(ReportBack.reported_by == person.id)).all()
+    addresses = session.exec(
+        select(ReminderAddress).where(ReminderAddress.added_by == person.id)
+    ).all()
     return {
         "workshop": _workshop(workshop),
         "participant": {
@@ -75,6 +93,32 @@ def _participation(session: Session, person: Participant, workshop: Workshop) ->
                 "set_at": _when(c.set_at),
             }
             for c in commitments
+        ],
+        "feedback": None
+        if feedback is None
+        else {
+            "satisfaction": feedback.satisfaction,
+            "most_valuable": feedback.most_valuable,
+            "will_do_differently": feedback.will_do_differently,
+            "ideas": feedback.ideas,
+            "updated_at": _when(feedback.updated_at),
+        },
+        "reviews_written": [
+            {
+                "planned": r.planned,
+                "happened": r.happened,
+                "why_different": r.why_different,
+                "next_time": r.next_time,
+                "updated_at": _when(r.updated_at),
+            }
+            for r in reviews
+        ],
+        "reports_back": [
+            {"did": r.did, "learned": r.learned, "reported_at": _when(r.reported_at)}
+            for r in reports
+        ],
+        "reminder_addresses_added": [
+            {"email": a.email, "added_at": _when(a.added_at)} for a in addresses
         ],
     }
 

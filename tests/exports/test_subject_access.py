@@ -66,9 +66,21 @@ async def sam_everywhere(client: httpx.AsyncClient) -> tuple[Any, Any]:
         headers=first.facilitator.headers,
     )
     assert action.status_code == 201
+    await move(client, first, "reflection")
+    answered = await client.post(
+        url(first, "/feedback"),
+        json={"satisfaction": 5, "ideas": "Sam's idea"},
+        headers=sam.headers,
+    )
+    assert answered.status_code == 201, answered.text
     host = await join(client, second, "host", "Sam Subject")
     await move(client, second, "context")
     assert (await add_card(client, second, host, "context", "Sam's context")).status_code == 201
+    await move(client, second, "commitment")
+    addresses = await client.put(
+        url(second, "/reminders"), json={"emails": ["sam@example.org"]}, headers=host.headers
+    )
+    assert addresses.status_code == 200, addresses.text
     await knock(client, second.created["workshop"]["room_code"], "Sam Subject")
     [waiting] = await lobby(client, second)
     turned = await client.post(
@@ -97,6 +109,8 @@ async def test_everything_stored_under_a_name_and_nothing_else(
     ]
     assert [v["card_text"] for v in as_visitor["votes"]] == ["Olive's insight"]
     assert [c["text"] for c in as_host["cards"]] == ["Sam's context"]
+    assert as_visitor["feedback"]["ideas"] == "Sam's idea" and as_host["feedback"] is None
+    assert [a["email"] for a in as_host["reminder_addresses_added"]] == ["sam@example.org"]
     assert [a["action"]["title"] for a in found["actions_owned"]] == ["Ring the transport desk"]
     assert [(k["workshop"]["id"], k["outcome"]) for k in found["lobby"]] == [
         (second.id, "turned away")
