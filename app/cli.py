@@ -42,11 +42,15 @@ def serve() -> None:
     import uvicorn
 
     from .main import create_app
-    from .realtime.uvicorn_ws import LiveWebSocketProtocol
+    from .realtime.uvicorn_ws import LiveWebSocketProtocol, check_compatible
     from .settings import load_settings
     from .web.live import close_all
 
     settings = load_settings()
+    if not os.environ.get("UVICORN_WS"):
+        # Our protocol subclasses uvicorn's private one: fail now, loudly, on a version it was
+        # not tested with, rather than drop frames in a meeting.
+        check_compatible()
     app = create_app(settings)
 
     class Server(uvicorn.Server):
@@ -102,15 +106,14 @@ async def _purge(settings):  # type: ignore[no-untyped-def]
 async def _tell_workers(redis_url: str, workshop_ids: list[str]) -> None:
     """Running servers close the deleted workshops' connections and forget their tokens.
     (Without Redis there is one server, and it answers 404 for them anyway.)"""
+    from .realtime.access import ACCESS_CHANNEL, withdrawal_message
     from .realtime.backends.redis import RedisBackend
-    from .realtime.hub import ACCESS_CHANNEL
 
     backend = RedisBackend(redis_url)
     await backend.connect()
     try:
         for workshop_id in workshop_ids:
-            message = json.dumps({"workshop_id": workshop_id, "participant_id": None})
-            await backend.publish(ACCESS_CHANNEL, message)
+            await backend.publish(ACCESS_CHANNEL, withdrawal_message(workshop_id, None))
     finally:
         await backend.disconnect()
 

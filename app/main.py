@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from .db import lifecycle as lifecycle_db
-from .db import queries
+from .db import replay
 from .db.engine import Database
 from .mail import ReminderLoop
 from .realtime.backends import backend_for
@@ -28,6 +28,8 @@ from .web import (
     lobby_pages,
     pages,
     record_pages,
+    themes_api,
+    themes_pages,
     ws,
 )
 from .web.deps import Services
@@ -51,7 +53,8 @@ def create_app(
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
             with db.reader() as session:
-                return queries.events_after(
+                # Gaps are filled from the record: shown as things are now, as replays are.
+                return replay.replay_events(
                     session,
                     workshop_id=workshop_id,
                     after=after,
@@ -100,8 +103,8 @@ def create_app(
         lifespan=lifespan,
     )
     services = app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
-    hub.on_withdraw(services.known_tokens.forget)
-    hub.on_withdraw(services.boards.forget)
+    hub.access.on_withdraw(services.known_tokens.forget)
+    hub.access.on_withdraw(services.boards.forget)
     app.state.retention = RetentionSweep(services)
     # Reminders to report back run only where there is a mail server to send them.
     reminder_loop = ReminderLoop(settings, db, services.writer) if settings.smtp_url else None
@@ -115,6 +118,8 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(lifecycle_api.router, prefix="/api/v1")
+    app.include_router(themes_api.router)
+    app.include_router(themes_pages.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)

@@ -47,6 +47,8 @@ class NewWorkshop:
     recorded: bool = False
     # Planned seconds by phase name, from an agenda template; None: the default split.
     planned: dict[str, int] | None = None
+    # Where the room's dates and times are shown (an IANA name); the app's TIME_ZONE if None.
+    time_zone: str | None = None
 
 
 def _new_invite(
@@ -101,6 +103,7 @@ def create_workshop(
         timer_duration_s=0,
         speakers=[],
         room_code=new_room_code(),
+        time_zone=new.time_zone,
     )
     agenda = default_agenda(new.duration_minutes)
     if new.planned:

@@ -17,29 +17,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..domain.rules import Actor
+from .access import ACCESS_CHANNEL, Access, FetchMembers
 from .backends.base import Backend, Presence, PresenceEntry
 from .uvicorn_ws import text_frame
 
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "peer-assist:workshop:"
-# Every worker listens here, with or without connections to the workshop: a withdrawn token
-# may be remembered anywhere (web/deps.py KnownTokens).
-ACCESS_CHANNEL = "peer-assist:access"
 # Fetch events of a workshop with after < seq <= until (until None: to the head), in order.
 FetchEvents = Callable[[str, int, int | None], Awaitable[list[dict]]]
-# Who is still in a workshop, from the database; None when the workshop is gone.
-FetchMembers = Callable[[str], Awaitable[set[int] | None]]
-# Told of every withdrawal: (workshop, participant), (workshop, None) for a whole workshop,
-# or (None, None) when withdrawals may have been missed and nothing remembered is safe.
-Forget = Callable[[str | None, int | None], None]
 Frame = tuple[int | None, str]
 # Tells every worker to look at the record for a workshop, and to recount who is online.
 CHECK = '{"check":1}'
 PRESENCE_MOVED = '{"presence":1}'
 RETRY_MAX_S = 2.0
-# Closing a withdrawn connection: policy violation, as for refused credentials.
-WITHDRAWN = 1008
 
 
 class Renderer(Protocol):
@@ -136,6 +127,13 @@ class Room:
     recounting: bool = False
     recount_again: bool = False
     recount_refresh: bool = False
+    # People waiting for news of the room without being in it (the lobby): set on every
+    # event or check, never counted as online.
+    watchers: set[asyncio.Event] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not self.subscribers and not self.watchers
 
 
 def events_message(events: list[dict]) -> str:
@@ -163,14 +161,12 @@ class Hub:
         self.backend = backend
         self.presence = presence
         self.fetch_events = fetch_events
-        self.fetch_members = fetch_members
         self.presence_ttl_s = presence_ttl_s
         self.rooms: dict[str, Room] = {}
         self._tasks: set[asyncio.Task] = set()
         self._unsent: set[str] = set()
-        self._unsent_access: list[str] = []
         self._retrying: asyncio.Task | None = None
-        self._forgetters: list[Forget] = []
+        self.access = Access(self, fetch_members)
 
     async def start(self) -> None:
         await self.backend.connect()
@@ -219,57 +215,10 @@ class Hub:
         """Whether this worker hears the broker now, and so would hear of a withdrawal."""
         return bool(getattr(self.backend, "live", True))
 
-    def on_withdraw(self, forget: Forget) -> None:
-        """Call `forget` on this worker for every withdrawal, wherever it was made."""
-        self._forgetters.append(forget)
-
-    async def withdraw(self, workshop_id: str, participant_id: int | None = None) -> None:
-        """A participant (or, None, everyone in a workshop) lost access: every worker forgets
-        their tokens and closes their connections. Called after the commit that withdrew it."""
-        self._withdrawn(workshop_id, participant_id)  # here at once, whatever the broker does
-        message = json.dumps({"workshop_id": workshop_id, "participant_id": participant_id})
-        try:
-            await self.backend.publish(ACCESS_CHANNEL, message)
-        except Exception as exc:
-            log.warning("publishing a withdrawal failed (%r); retrying", exc)
-            self._unsent_access.append(message)
-            if self._retrying is None or self._retrying.done():
-                self._retrying = self._spawn(self._retry_unsent(), "hub-retry")
-
-    def _withdrawn(self, workshop_id: str | None, participant_id: int | None) -> None:
-        for forget in self._forgetters:
-            forget(workshop_id, participant_id)
-        room = self.rooms.get(workshop_id) if workshop_id is not None else None
-        for sub in list(room.subscribers) if room is not None else []:
-            if participant_id is None:
-                sub.end(WITHDRAWN, "this peer assist was deleted")
-            elif sub.viewer.id == participant_id:
-                sub.end(WITHDRAWN, "you were removed from this peer assist")
-
-    async def _recheck_members(self, workshop_id: str) -> None:
-        """After messages may have been lost: close connections whose access is gone."""
-        if self.fetch_members is None or workshop_id not in self.rooms:
-            return
-        try:
-            members = await self.fetch_members(workshop_id)
-        except Exception:
-            log.warning("could not recheck who is in %s", workshop_id, exc_info=True)
-            return
-        room = self.rooms.get(workshop_id)
-        for sub in list(room.subscribers) if room is not None else []:
-            if members is None or sub.viewer.id not in members:
-                self._withdrawn(workshop_id, None if members is None else sub.viewer.id)
-
     async def _retry_unsent(self) -> None:
         delay = 0.2
-        while self._unsent or self._unsent_access:
+        while self._unsent:
             await asyncio.sleep(delay)
-            while self._unsent_access:
-                try:
-                    await self.backend.publish(ACCESS_CHANNEL, self._unsent_access[0])
-                except Exception:
-                    break
-                self._unsent_access.pop(0)
             for workshop_id in list(self._unsent):
                 try:
                     await self.backend.publish(CHANNEL_PREFIX + workshop_id, CHECK)
@@ -278,24 +227,35 @@ class Hub:
                 self._unsent.discard(workshop_id)
             delay = min(delay * 2, RETRY_MAX_S)
 
+    async def _enter(self, workshop_id: str) -> Room:
+        """The room of a workshop, listening to the backend before anyone reads the record."""
+        room = self.rooms.get(workshop_id)
+        while room is not None:
+            await room.ready.wait()
+            if self.rooms.get(workshop_id) is room:
+                return room  # still open: nobody emptied it while we waited
+            room = self.rooms.get(workshop_id)
+        room = self.rooms[workshop_id] = Room()
+        try:
+            await self.backend.subscribe(CHANNEL_PREFIX + workshop_id)
+        except Exception:
+            log.warning("subscribe failed; the backend's RESYNC will repair it")
+        finally:
+            room.ready.set()
+        return room
+
+    async def _leave_if_empty(self, workshop_id: str, room: Room) -> None:
+        if room.empty and self.rooms.get(workshop_id) is room:
+            del self.rooms[workshop_id]
+            with contextlib.suppress(Exception):
+                await self.backend.unsubscribe(CHANNEL_PREFIX + workshop_id)
+
     @contextlib.asynccontextmanager
     async def subscription(self, sub: Subscriber) -> AsyncIterator[Subscriber]:
         """Register a live connection. Subscribed before the caller reads its snapshot."""
-        room = self.rooms.get(sub.workshop_id)
-        creator = room is None
-        if room is None:
-            room = self.rooms[sub.workshop_id] = Room()
+        room = await self._enter(sub.workshop_id)
         room.subscribers.add(sub)
         try:
-            if creator:
-                try:
-                    await self.backend.subscribe(CHANNEL_PREFIX + sub.workshop_id)
-                except Exception:
-                    log.warning("subscribe failed; the backend's RESYNC will repair it")
-                finally:
-                    room.ready.set()
-            else:
-                await room.ready.wait()
             try:
                 await self.presence.join(sub.workshop_id, *sub.presence_entry)
             except Exception as exc:
@@ -304,14 +264,26 @@ class Hub:
             yield sub
         finally:
             room.subscribers.discard(sub)
-            if not room.subscribers and self.rooms.get(sub.workshop_id) is room:
-                del self.rooms[sub.workshop_id]
-                with contextlib.suppress(Exception):
-                    await self.backend.unsubscribe(CHANNEL_PREFIX + sub.workshop_id)
+            await self._leave_if_empty(sub.workshop_id, room)
             with contextlib.suppress(Exception):
                 await self.presence.leave(sub.workshop_id, sub.conn_id)
             with contextlib.suppress(Exception):
                 await self._send(sub.workshop_id, PRESENCE_MOVED)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, workshop_id: str) -> AsyncIterator[asyncio.Event]:
+        """An event set whenever something is written in the workshop (or may have been).
+
+        For someone outside the room, such as a person in the lobby: they hear that something
+        changed, read the record themselves, and are never counted as online."""
+        room = await self._enter(workshop_id)
+        news = asyncio.Event()
+        room.watchers.add(news)
+        try:
+            yield news
+        finally:
+            room.watchers.discard(news)
+            await self._leave_if_empty(workshop_id, room)
 
     async def presence_of(self, workshop_id: str) -> dict:
         try:
@@ -381,22 +353,24 @@ class Hub:
 
     def _dispatch(self, channel: str | None, message: str) -> None:
         if channel is None:  # the backend may have lost messages: everyone checks the record
-            # A withdrawal may have been among them: trust no remembered token, and ask the
-            # database who may still be connected.
-            self._withdrawn(None, None)
+            self.access.resync()
+            for room in self.rooms.values():
+                for news in room.watchers:
+                    news.set()
             for workshop_id in list(self.rooms):
                 self._check(workshop_id, refresh=True)
-                self._spawn(self._recheck_members(workshop_id), "hub-recheck")
             return
         if channel == ACCESS_CHANNEL:
-            withdrawal = json.loads(message)
-            self._withdrawn(withdrawal["workshop_id"], withdrawal["participant_id"])
+            self.access.received(message)
             return
         workshop_id = channel.removeprefix(CHANNEL_PREFIX)
         room = self.rooms.get(workshop_id)
         if room is None:
             return
         payload = json.loads(message)
+        if "events" in payload or "check" in payload:
+            for news in room.watchers:
+                news.set()
         if "events" not in payload:
             if "check" in payload:
                 self._check(workshop_id)

@@ -39,7 +39,7 @@ async def create_workshop(
     body: s.WorkshopCreate, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Create a peer assist: returns the facilitator's token and the three invite links."""
-    new = workshops.NewWorkshop(**body.model_dump())
+    new = workshops.NewWorkshop(**body.model_dump(), time_zone=svc.settings.time_zone)
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
         return workshops.create_workshop(

@@ -43,7 +43,7 @@ class KnownTokens:
     carried. A participant's id, role and workshop never change, so a proven token stays
     proven until it is withdrawn: the facilitator removes the participant, or the workshop is
     deleted. Withdrawals are rare, and each one reaches every worker through the hub
-    (`Hub.withdraw`, applied here by `forget`): the worker that withdrew forgets before it
+    (`Access.withdraw` in realtime/access.py, applied here by `forget`): the worker that withdrew forgets before it
     answers, the others as soon as the broker delivers. A worker that cannot hear the broker
     could miss one, so while it is deaf it trusts nothing remembered (`caller_for`), and when
     it hears again it forgets everything. Live connections are admitted from the database.
@@ -234,7 +234,7 @@ async def withdraw_access(
 ) -> None:
     """After a commit that removed a participant (or, None, deleted the workshop): their tokens
     stop working and their live connections close, on every worker."""
-    await services.hub.withdraw(workshop_id, participant_id)
+    await services.hub.access.withdraw(workshop_id, participant_id)
 
 
 def client_address(request: Request) -> str:
