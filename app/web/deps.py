@@ -43,8 +43,8 @@ class KnownTokens:
     carried. A participant's id, role and workshop never change, so a proven token stays
     proven until it is withdrawn: the facilitator removes the participant, or the workshop is
     deleted. Withdrawals are rare, and each one reaches every worker through the hub
-    (`Access.withdraw` in realtime/access.py, applied here by `forget`): the worker that withdrew forgets before it
-    answers, the others as soon as the broker delivers. A worker that cannot hear the broker
+    (realtime/access.py, applied here by `forget`): the worker that withdrew forgets before
+    it answers, the others as soon as the broker delivers. A worker that cannot hear the broker
     could miss one, so while it is deaf it trusts nothing remembered (`caller_for`), and when
     it hears again it forgets everything. Live connections are admitted from the database.
     Unknown tokens are never remembered: someone who just joined must work at once.
