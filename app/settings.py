@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Days a peer assist is kept after it closes; then the daily sweep deletes it. 0: for ever.
     retention_days: int = Field(default=365, ge=0)
 
+    # Fewer days than this between the peer assist and the decision it informs draws a warning.
+    days_to_act: int = Field(default=14, ge=0, le=365)
+    # "Often invited": on this many peer assists' invitation lists within this many days.
+    often_invited_times: int = Field(default=3, ge=1)
+    often_invited_days: int = Field(default=90, ge=1)
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'peer-assist.db'}"

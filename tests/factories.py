@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
 API = "/api/v1"
+
+
+class SyncClient(Protocol):
+    """A synchronous client with httpx's post (hypothesis' state machines are synchronous)."""
+
+    def post(self, url: str, *, json: object) -> httpx.Response: ...
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -47,8 +54,7 @@ def workshop_body(**overrides: object) -> dict:
     return body
 
 
-async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
-    response = await client.post(f"{API}/workshops", json=workshop_body(**overrides))
+def _room(response: httpx.Response) -> Room:
     assert response.status_code == 201, response.text
     data = response.json()
     facilitator = Person(
@@ -60,15 +66,40 @@ async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
     return Room(data["workshop"]["id"], facilitator, data["invites"], data)
 
 
-async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> Person:
-    response = await client.post(
-        f"{API}/join/{room.invites[role]['code']}", json={"name": name, "accept_ground_rules": True}
-    )
+def _joined(room: Room, role: str, name: str, response: httpx.Response) -> Person:
     assert response.status_code == 201, response.text
     data = response.json()
     person = Person(data["participant"]["id"], name, role, data["token"])
     room.people.append(person)
     return person
+
+
+def _join_request(room: Room, role: str, name: str) -> tuple[str, dict]:
+    return f"{API}/join/{room.invites[role]['code']}", {"name": name, "accept_ground_rules": True}
+
+
+async def post_workshop(client: httpx.AsyncClient, **overrides: object) -> httpx.Response:
+    """The bare request that creates a workshop, for tests of what it refuses."""
+    return await client.post(f"{API}/workshops", json=workshop_body(**overrides))
+
+
+async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
+    return _room(await post_workshop(client, **overrides))
+
+
+def create_room_sync(client: SyncClient, **overrides: object) -> Room:
+    """create_room for a synchronous client."""
+    return _room(client.post(f"{API}/workshops", json=workshop_body(**overrides)))
+
+
+async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> Person:
+    path, body = _join_request(room, role, name)
+    return _joined(room, role, name, await client.post(path, json=body))
+
+
+def join_sync(client: SyncClient, room: Room, role: str, name: str) -> Person:
+    path, body = _join_request(room, role, name)
+    return _joined(room, role, name, client.post(path, json=body))
 
 
 async def move(client: httpx.AsyncClient, room: Room, to: str) -> dict:

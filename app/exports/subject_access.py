@@ -12,6 +12,7 @@ from ..db.models import (
     Card,
     Commitment,
     Feedback,
+    Invitee,
     Knock,
     Participant,
     ReminderAddress,
@@ -144,6 +145,12 @@ def subject_access(session: Session, *, name: str) -> dict:
         .where(_same_name(col(Knock.name), name))
         .order_by(col(Knock.id))
     ).all()
+    invited = session.exec(
+        select(Invitee, Workshop)
+        .join(Workshop, col(Workshop.id) == Invitee.workshop_id)
+        .where(_same_name(col(Invitee.name), name))
+        .order_by(col(Invitee.id))
+    ).all()
     named_facilitator = session.exec(
         select(Workshop).where(_same_name(col(Workshop.facilitator_name), name))
     ).all()
@@ -161,6 +168,18 @@ def subject_access(session: Session, *, name: str) -> dict:
                 else ("turned away" if k.turned_away_at else "waiting"),
             }
             for k, w in knocks
+        ],
+        "invitations": [
+            {
+                "workshop": _workshop(w),
+                "name": i.name,
+                "email": i.email,
+                "unit": i.unit,
+                "role": i.role,
+                "years": i.years,
+                "added_at": _when(i.added_at),
+            }
+            for i, w in invited
         ],
         "named_as_facilitator": [_workshop(w) for w in named_facilitator],
         "notes": NOTES,

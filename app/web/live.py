@@ -19,6 +19,7 @@ from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
+from .errors import DATABASE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         )
     except RuleError as exc:
         await websocket.close(POLICY_VIOLATION, exc.detail[:120])
+        return None
+    except DATABASE_DOWN:
+        # Clients retry 1013 by themselves; by then the database may be back.
+        await websocket.close(TRY_AGAIN_LATER, "the database is not answering; try again")
         return None
 
 
@@ -101,6 +106,9 @@ async def follow(
         await close_quietly(websocket, TRY_AGAIN_LATER, "history moved on; reconnect")
     except RuleError as exc:  # the workshop or the viewer went while connecting
         await close_quietly(websocket, POLICY_VIOLATION, exc.detail[:120])
+    except DATABASE_DOWN:
+        log.warning("database unavailable for a live stream of %s", workshop_id)
+        await close_quietly(websocket, TRY_AGAIN_LATER, "the database is not answering; retry")
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:

@@ -1,7 +1,7 @@
 """the data lifecycle: when a workshop closed, removed participants, answers by workshop
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0009
 Create Date: 2026-12-02 00:47:18.898091
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.db.models
 
 revision: str = "0005"
-down_revision: str | None = "0002"  # re-chained after main's head (0002) when merging main
+down_revision: str | None = "0009"  # re-chained after main's head (0009) when merging main
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
