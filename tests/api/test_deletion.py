@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from app.search.schema import INDEX_TABLE
 from app.security import hash_secret
 from tests.api.busy_room import build_busy_room
 from tests.api.helpers import assert_error, db_of, url
@@ -22,15 +23,32 @@ Rows = dict[str, list[dict[str, Any]]]
 
 
 def every_row(application: Any) -> Rows:
-    """Every row of every table the models declare, and a check that there are no others."""
+    """Every row of every table in the database: the models' tables, and the others (the
+    search index's, which the models do not declare)."""
     engine = db_of(application).engine
-    present = set(sa.inspect(engine).get_table_names())
-    assert present == set(SQLModel.metadata.tables) | {"alembic_version"}
+    present = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    assert present >= set(SQLModel.metadata.tables)
+    others = sa.MetaData()
+    others.reflect(bind=engine, only=sorted(present - set(SQLModel.metadata.tables)))
     rows: Rows = {}
     with engine.connect() as conn:
-        for table in SQLModel.metadata.sorted_tables:
+        for table in [*SQLModel.metadata.sorted_tables, *others.sorted_tables]:
             rows[table.name] = [dict(r._mapping) for r in conn.execute(sa.select(table))]
     return rows
+
+
+def found_in_search(application: Any, word: str) -> int:
+    """How many documents the search index matches for a word, on either engine."""
+    engine = db_of(application).engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = f"SELECT count(*) FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH :w"
+        else:
+            query = (
+                f"SELECT count(*) FROM {INDEX_TABLE} "
+                "WHERE document @@ plainto_tsquery('english', :w)"
+            )
+        return int(conn.execute(sa.text(query), {"w": word}).scalar_one())
 
 
 def cell_text(value: Any) -> str:
@@ -69,6 +87,11 @@ def refers_to(rows: Rows, workshop_id: str, ids: dict[str, set[Any]], words: set
                 text = cell_text(value)
                 if workshop_id in text or any(word in text for word in words):
                     left.append((table.name, key, column))
+    for name in set(rows) - set(SQLModel.metadata.tables):
+        for row in rows[name]:
+            text = cell_text(row)
+            if workshop_id in text or any(word in text for word in words):
+                left.append((name, None, "a cell"))
     return left
 
 
@@ -95,12 +118,16 @@ async def test_deleting_leaves_no_row_anywhere_that_refers_to_it(
     words = {"DOOMED", "doomed.hana", *secrets}
     assert refers_to(before, doomed.room.id, doomed_ids, words)  # the check can see it
 
+    searchable_before = found_in_search(app, "DOOMED")
     response = await delete_workshop_as_owner(client, doomed.room)
     assert response.status_code == 204, response.text
     assert response.content == b""
 
     after = every_row(app)
     assert refers_to(after, doomed.room.id, doomed_ids, words) == []
+    # The search index holds words, not rows: ask it.
+    assert found_in_search(app, "DOOMED") == 0 and found_in_search(app, "KEPT") > 0
+    print(f"\nsearch index: {searchable_before} document(s) of it before, none after")
     # The other workshop lost nothing.
     assert ids_by_table(after, kept.room.id) == kept_ids
     for table in SQLModel.metadata.sorted_tables:
