@@ -1,9 +1,16 @@
-"""`python -m app.cli migrate | serve`: what `make run` and the Dockerfile call."""
+"""`python -m app.cli migrate | serve | purge | subject-access --name NAME`.
+
+`migrate` and `serve` are what `make run` and the Dockerfile call; `purge` and
+`subject-access` are for the people who run the installation."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,14 +82,76 @@ def serve() -> None:
     Server(config).run()
 
 
+def purge() -> list[dict]:
+    """Delete the peer assists past `RETENTION_DAYS`, as the server's daily sweep does."""
+    from .settings import load_settings
+
+    settings = load_settings()
+    gone = asyncio.run(_purge(settings))
+    if gone and settings.redis_url:
+        asyncio.run(_tell_workers(settings.redis_url, [item["id"] for item in gone]))
+    return gone
+
+
+async def _purge(settings):  # type: ignore[no-untyped-def]
+    from .actions.lifecycle import purge as purge_due
+    from .actions.runner import standalone_writer
+
+    async with standalone_writer(settings) as writer:
+        return await purge_due(
+            writer, now=datetime.now(UTC), retention_days=settings.retention_days
+        )
+
+
+async def _tell_workers(redis_url: str, workshop_ids: list[str]) -> None:
+    """Running servers close the deleted workshops' connections and forget their tokens.
+    (Without Redis there is one server, and it answers 404 for them anyway.)"""
+    from .realtime.access import ACCESS_CHANNEL, withdrawal_message
+    from .realtime.backends.redis import RedisBackend
+
+    backend = RedisBackend(redis_url)
+    await backend.connect()
+    try:
+        for workshop_id in workshop_ids:
+            await backend.publish(ACCESS_CHANNEL, withdrawal_message(workshop_id, None))
+    finally:
+        await backend.disconnect()
+
+
+def subject_access(name: str) -> dict:
+    from .db.engine import Database
+    from .exports.subject_access import subject_access as export
+    from .settings import load_settings
+
+    db = Database(load_settings().database)
+    try:
+        with db.reader() as session:
+            return export(session, name=name)
+    finally:
+        db.dispose()
+
+
 def main(argv: list[str]) -> None:
-    command = argv[1] if len(argv) > 1 else "serve"
+    parser = argparse.ArgumentParser(prog="python -m app.cli")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("migrate", help="bring the database to the newest schema")
+    commands.add_parser("serve", help="serve the app (the default)")
+    commands.add_parser("purge", help="delete peer assists closed over RETENTION_DAYS ago")
+    access = commands.add_parser(
+        "subject-access", help="print, as JSON, everything stored about one participant name"
+    )
+    access.add_argument("--name", required=True, help="the name as the person typed it")
+    args = parser.parse_args(argv[1:])
+    command = args.command or "serve"
     if command == "migrate":
         migrate()
     elif command == "serve":
         serve()
-    else:
-        sys.exit("usage: python -m app.cli [migrate|serve]")
+    elif command == "purge":
+        gone = purge()
+        print(json.dumps({"deleted": gone}, indent=2, ensure_ascii=False))
+    elif command == "subject-access":
+        print(json.dumps(subject_access(args.name), indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

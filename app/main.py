@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from .db import lifecycle as lifecycle_db
 from .db import replay
 from .db.engine import Database
 from .invitation_mail import InvitationSender
@@ -26,6 +27,7 @@ from .web import (
     before_pages,
     errors,
     html_stream,
+    lifecycle_api,
     lobby_pages,
     pages,
     record_pages,
@@ -35,6 +37,7 @@ from .web import (
 )
 from .web.deps import Services
 from .web.head import HeadAsGet
+from .web.housekeeping import RetentionSweep
 from .web.limits import BodyLimit
 from .web.live import close_all
 
@@ -65,12 +68,26 @@ def create_app(
 
         return await run_in_threadpool(read)
 
+    async def fetch_members(workshop_id: str) -> set[int] | None:
+        def read() -> set[int] | None:
+            with db.reader() as session:
+                return lifecycle_db.present_ids(session, workshop_id=workshop_id)
+
+        return await run_in_threadpool(read)
+
     backend, presence = backend_for(settings.redis_url, presence_ttl_s=settings.presence_ttl_s)
-    hub = Hub(backend, presence, fetch_events, presence_ttl_s=settings.presence_ttl_s)
+    hub = Hub(
+        backend,
+        presence,
+        fetch_events,
+        presence_ttl_s=settings.presence_ttl_s,
+        fetch_members=fetch_members,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        app.state.retention.start()
         if reminder_loop is not None:
             reminder_loop.start()
         if invitation_sender is not None:
@@ -82,6 +99,7 @@ def create_app(
                 await reminder_loop.stop()
             if invitation_sender is not None:
                 await invitation_sender.stop()
+            await app.state.retention.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -92,13 +110,14 @@ def create_app(
         summary="Run a peer assist from the room: phases, timers, mute, insights, actions.",
         lifespan=lifespan,
     )
-    app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    services = app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    hub.access.on_withdraw(services.known_tokens.forget)
+    hub.access.on_withdraw(services.boards.forget)
+    app.state.retention = RetentionSweep(services)
     # Reminders to report back run only where there is a mail server to send them.
-    reminder_loop = (
-        ReminderLoop(settings, db, app.state.services.writer) if settings.smtp_url else None
-    )
+    reminder_loop = ReminderLoop(settings, db, services.writer) if settings.smtp_url else None
     invitation_sender = (
-        InvitationSender(settings, db, app.state.services.writer) if settings.smtp_url else None
+        InvitationSender(settings, db, services.writer) if settings.smtp_url else None
     )
     app.state.live_sockets = set()
     app.state.reminders = reminder_loop
@@ -113,6 +132,7 @@ def create_app(
         return {"ok": True}
 
     app.include_router(api.router)
+    app.include_router(lifecycle_api.router, prefix="/api/v1")
     app.include_router(themes_api.router)
     app.include_router(themes_pages.router)
     app.include_router(ws.router)

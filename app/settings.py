@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     reminder_days_before: int = Field(default=7, ge=0, le=365)
     # How often the reminder loop looks for reminders that are due.
     reminder_every_s: float = Field(default=300.0, gt=0)
+    # Days a peer assist is kept after it closes; then the daily sweep deletes it. 0: for ever.
+    retention_days: int = Field(default=365, ge=0)
 
     # Fewer days than this between the peer assist and the decision it informs draws a warning.
     days_to_act: int = Field(default=14, ge=0, le=365)

@@ -149,6 +149,7 @@ def _write_once(
         changed = search_text.pending(session, workshop.id if workshop else None, pending)
         search_text.write(session.connection(), changed)
         body = answer() if callable(answer) else answer
+        wid = workshop.id if workshop is not None else body.get("workshop_id")
         if idempotency is not None:
             session.add(
                 IdempotentResponse(
@@ -159,8 +160,8 @@ def _write_once(
                     # Secrets in the answer are kept as nonces, never as themselves.
                     body=seal(body),
                     created_at=now,
+                    workshop_id=wid,
                 )
             )
             session.flush()
-        wid = workshop.id if workshop is not None else body.get("workshop_id")
         return Outcome(status, body, wid, written)

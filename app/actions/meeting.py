@@ -11,6 +11,7 @@ from ..db.models import Workshop
 from ..db.records import participant_record
 from ..domain import meeting as rules
 from ..domain.events import ParticipantUpdated
+from ..domain.lifecycle import closed_at
 from ..domain.rules import Actor, Role, Signal, check_writer, signals_to_clear
 from .base import Body, Events, meeting_of, store_meeting
 from .state import state_for
@@ -22,6 +23,7 @@ def change_phase(
     check_writer(actor, (Role.facilitator,), "change the phase")
     after, events = rules.change_phase(meeting_of(workshop), to, now)
     store_meeting(workshop, after)
+    workshop.closed_at = closed_at(workshop.closed_at, after.phase, now)
     session.add(workshop)
     people = queries.participants(session, workshop_id=workshop.id)
     lowered = set(signals_to_clear({p.id: Signal(p.signal) for p in people if p.id is not None}))

@@ -24,6 +24,8 @@ from ..settings import Settings
 from .base import Apply, IdempotencyKey, Outcome, run_write
 
 Publish = Callable[[str, list[dict]], Awaitable[None]]
+# Runs after the commit and before the events go out (a removal withdraws access first).
+BeforePublish = Callable[[Outcome], Awaitable[None]]
 
 
 def utc_now() -> datetime:
@@ -44,6 +46,7 @@ class Writer:
         workshop_id: str | None,
         apply: Apply,
         idempotency: IdempotencyKey | None = None,
+        before_publish: BeforePublish | None = None,
     ) -> Outcome:
         """Run one action in its own transaction off the event loop, then publish its events."""
         outcome = await run_in_threadpool(
@@ -56,6 +59,8 @@ class Writer:
             history=self.history,
             secret_key=self.secret_key,
         )
+        if before_publish is not None:
+            await before_publish(outcome)
         await self.published(outcome)
         return outcome
 

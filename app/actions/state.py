@@ -9,6 +9,7 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Workshop
 from ..db.records import workshop_record
+from ..domain.errors import RuleError
 from ..domain.rules import VOTES_PER_VISITOR, Actor, Role
 from ..domain.visibility import card_view, lobby_view
 from .base import meeting_of
@@ -40,6 +41,13 @@ class Boards:
             del self._latest[next(iter(self._latest))]
         self._latest[workshop_id] = (seq, board)
 
+    def forget(self, workshop_id: str | None, participant_id: int | None = None) -> None:
+        """Drop a deleted workshop's board (a removal moves seq on, so its board goes anyway)."""
+        if workshop_id is None:
+            return
+        if participant_id is None:
+            self._latest.pop(workshop_id, None)
+
 
 def _shared_board(session: Session, workshop: Workshop, boards: Boards | None) -> dict:
     board = boards.get(workshop.id, workshop.last_seq) if boards is not None else None
@@ -65,7 +73,9 @@ def state_for(
     changed here, only shaped into new lists and dicts for this viewer."""
     meeting = meeting_of(workshop)
     board = _shared_board(session, workshop, boards)
-    me = next(p for p in board["participants"] if p["id"] == viewer.id)
+    me = next((p for p in board["participants"] if p["id"] == viewer.id), None)
+    if me is None:  # removed a moment ago, on a worker that had not yet heard
+        raise RuleError("You are no longer in this peer assist.", status=401, code="unauthorized")
     voted = queries.votes_of(session, workshop_id=workshop.id, participant_id=viewer.id)
     budget = VOTES_PER_VISITOR if viewer.role is Role.visitor else 0
     return {

@@ -67,6 +67,8 @@ class Workshop(SQLModel, table=True):
     time_zone: str | None = Field(default=None, max_length=64)
     # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
     last_seq: int = 0
+    # When it entered `closed` (None while open): retention counts from here.
+    closed_at: datetime | None = _dt(default=None, nullable=True, index=True)
 
 
 class Invite(SQLModel, table=True):
@@ -89,6 +91,9 @@ class Participant(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     joined_at: datetime = _dt()
     signal: str = Field(default="none", max_length=10)
+    # Set when the facilitator removes them: the row stays for their cards, with the name
+    # and the token gone (see actions/lifecycle.py).
+    removed_at: datetime | None = _dt(default=None, nullable=True)
 
 
 class Knock(SQLModel, table=True):
@@ -197,6 +202,17 @@ class IdempotentResponse(SQLModel, table=True):
     status_code: int
     body: dict = _json()
     created_at: datetime = _dt()
+    # The workshop the answer belongs to, so deleting a workshop takes its answers too.
+    workshop_id: str | None = Field(
+        default=None, foreign_key="workshop.id", index=True, max_length=32
+    )
+
+
+class Housekeeping(SQLModel, table=True):
+    """When a periodic job last ran, shared by every worker so that it runs once."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    last_run_at: datetime | None = _dt(default=None, nullable=True)
 
 
 class ShareLink(SQLModel, table=True):

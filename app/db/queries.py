@@ -109,10 +109,11 @@ def invites(session: Session, *, workshop_id: str, role: str) -> list[Invite]:
 
 
 def participants(session: Session, *, workshop_id: str) -> list[Participant]:
+    """Who is in the workshop now; removed participants are left out."""
     return list(
         session.exec(
             select(Participant)
-            .where(Participant.workshop_id == workshop_id)
+            .where(Participant.workshop_id == workshop_id, col(Participant.removed_at).is_(None))
             .order_by(col(Participant.id))
         )
     )

@@ -320,6 +320,11 @@ class ParticipantJoined(RecordEvent):
     participant: dict
 
     @staticmethod
+    def html_audience(data: dict, viewer: Actor) -> Hashable:
+        # The console offers to remove everyone but the viewer themself.
+        return data["id"] == viewer.id
+
+    @staticmethod
     def fold(state: dict, data: dict) -> None:
         state["participants"].append(data)
 
@@ -341,6 +346,20 @@ class ParticipantUpdated(RecordEvent):
         _replace(state["participants"], data)
         if data["id"] == state["me"]["id"]:
             state["me"].update(data)
+
+
+@event("participant.removed")
+@dataclass(frozen=True)
+class ParticipantRemoved(Event):
+    """The facilitator removed someone: their token no longer works. Their cards stay, and
+    `card.updated` follows for each, now written by "a former participant"."""
+
+    id: int
+    role: str
+
+    @staticmethod
+    def fold(state: dict, data: dict) -> None:
+        state["participants"] = [p for p in state["participants"] if p["id"] != data["id"]]
 
 
 @event("lobby.changed")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..domain.rules import Actor
+from .access import ACCESS_CHANNEL, Access, FetchMembers
 from .backends.base import Backend, Presence, PresenceEntry
 from .uvicorn_ws import text_frame
 
@@ -63,6 +64,8 @@ class Subscriber:
     write: Callable[[bytes], bool] | None = None
     # A frame taken from the queue is on its way: nothing may overtake it either.
     sending: bool = False
+    # Set when the connection must close for good (its access was withdrawn): (code, reason).
+    ended: tuple[int, str] | None = None
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
@@ -70,6 +73,14 @@ class Subscriber:
     @property
     def presence_entry(self) -> PresenceEntry:
         return (self.conn_id, self.viewer.id, self.viewer.role.value)
+
+    def end(self, code: int, reason: str) -> None:
+        """Close this connection soon and send it nothing more."""
+        if self.ended is None:
+            self.ended = (code, reason)
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.lost.set()
 
     def offer(self, frame: Frame | None) -> None:
         """Queue a frame (None: check the record for missed events) without ever waiting."""
@@ -145,6 +156,7 @@ class Hub:
         fetch_events: FetchEvents,
         *,
         presence_ttl_s: float = 30.0,
+        fetch_members: FetchMembers | None = None,
     ) -> None:
         self.backend = backend
         self.presence = presence
@@ -154,9 +166,14 @@ class Hub:
         self._tasks: set[asyncio.Task] = set()
         self._unsent: set[str] = set()
         self._retrying: asyncio.Task | None = None
+        self.access = Access(self, fetch_members)
 
     async def start(self) -> None:
         await self.backend.connect()
+        try:
+            await self.backend.subscribe(ACCESS_CHANNEL)
+        except Exception:
+            log.warning("subscribe to withdrawals failed; the backend's RESYNC will repair it")
         self._spawn(self._listen(), "hub-listener")
         self._spawn(self._sweep_presence(), "hub-presence")
 
@@ -192,6 +209,11 @@ class Hub:
             self._unsent.add(workshop_id)
             if self._retrying is None or self._retrying.done():
                 self._retrying = self._spawn(self._retry_unsent(), "hub-retry")
+
+    @property
+    def hearing(self) -> bool:
+        """Whether this worker hears the broker now, and so would hear of a withdrawal."""
+        return bool(getattr(self.backend, "live", True))
 
     async def _retry_unsent(self) -> None:
         delay = 0.2
@@ -331,11 +353,15 @@ class Hub:
 
     def _dispatch(self, channel: str | None, message: str) -> None:
         if channel is None:  # the backend may have lost messages: everyone checks the record
+            self.access.resync()
             for room in self.rooms.values():
                 for news in room.watchers:
                     news.set()
             for workshop_id in list(self.rooms):
                 self._check(workshop_id, refresh=True)
+            return
+        if channel == ACCESS_CHANNEL:
+            self.access.received(message)
             return
         workshop_id = channel.removeprefix(CHANNEL_PREFIX)
         room = self.rooms.get(workshop_id)

@@ -106,6 +106,10 @@
     var form = evt.target.closest && evt.target.closest("form");
     if (form) delete form._idemKey;
   });
+  // Controls marked data-reload change what only a fresh page shows (the invite links).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.successful && evt.detail.elt.hasAttribute("data-reload")) window.location.reload();
+  });
 
   // Votes: one click votes, a second takes the vote back.
   function votedSet() {
@@ -396,6 +400,14 @@
     liveWrapper = evt.detail.socketWrapper;
     setConnection("Reconnecting…", false);
     var code = evt.detail.event && evt.detail.event.code;
+    // 1008: this page's access has gone (removed, or the peer assist deleted); say so and stay.
+    if (code === 1008) {
+      var why = evt.detail.event.reason || "You no longer have access to this peer assist.";
+      setConnection("Disconnected", false);
+      var text = why.charAt(0).toUpperCase() + why.slice(1);
+      toast(/[.!?]$/.test(text) ? text : text + ".");
+      return;
+    }
     // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)
     // is worth a retry too, as another worker will take us.
     if (code === 1001) {

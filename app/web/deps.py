@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..actions.base import Apply, IdempotencyKey, Outcome
-from ..actions.runner import Writer
+from ..actions.runner import BeforePublish, Writer
 from ..actions.state import Boards, state_for
 from ..db import queries
 from ..db.engine import Database
@@ -28,7 +28,7 @@ IDEMPOTENCY_KEY_MAX = 200
 
 @dataclass(frozen=True)
 class Identity:
-    """Who a token proves: fixed when the participant joins, never changed or withdrawn."""
+    """Who a token proves: fixed when the participant joins, until it is withdrawn."""
 
     id: int
     role: Role
@@ -40,8 +40,13 @@ class KnownTokens:
     """Tokens this worker has already proven, by their hash.
 
     Every request names its caller, and looking the token up cost more than the card it
-    carried. A participant's id, role, name and workshop never change and tokens are not
-    withdrawn, so a proven token stays proven and nothing needs invalidating, on any worker.
+    carried. A participant's id, role and workshop never change, so a proven token stays
+    proven until it is withdrawn: the facilitator removes the participant, or the workshop is
+    deleted. Withdrawals are rare, and each one reaches every worker through the hub
+    (realtime/access.py, applied here by `forget`): the worker that withdrew forgets before
+    it answers, the others as soon as the broker delivers. A worker that cannot hear the broker
+    could miss one, so while it is deaf it trusts nothing remembered (`caller_for`), and when
+    it hears again it forgets everything. Live connections are admitted from the database.
     Unknown tokens are never remembered: someone who just joined must work at once.
     """
 
@@ -57,6 +62,16 @@ class KnownTokens:
             # Oldest first: a full table loses the tokens of meetings long over.
             del self._known[next(iter(self._known))]
         self._known[token_hash] = identity
+
+    def forget(self, workshop_id: str | None, participant_id: int | None = None) -> None:
+        """Forget a participant's token, a whole workshop's (None), or every token (None, None)."""
+        if workshop_id is None:
+            self._known.clear()
+            return
+        # A scan of at most `size` entries, for something that happens a few times a meeting.
+        for token_hash, identity in list(self._known.items()):
+            if identity.workshop_id == workshop_id and participant_id in (None, identity.id):
+                del self._known[token_hash]
 
 
 @dataclass
@@ -128,6 +143,8 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
     with db.reader() as session:
         participant = queries.participant_by_token(session, token_hash=token_hash)
         if participant is None:
+            # A deleted workshop answers 404 on every route, whatever the token.
+            queries.get_workshop(session, workshop_id=workshop_id)
             raise ApiError(
                 "That token is not valid. Join again with your invite link.",
                 status=401,
@@ -145,9 +162,17 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
 
 
 async def caller_for(
-    services: Services, *, workshop_id: str, token: str | None, by_cookie: bool
+    services: Services,
+    *,
+    workshop_id: str,
+    token: str | None,
+    by_cookie: bool,
+    fresh: bool = False,
 ) -> Caller:
-    """Who is calling: from the tokens already proven here, else from the database."""
+    """Who is calling: from the tokens already proven here, else from the database.
+
+    `fresh` always asks the database, as live connections do: they last for hours, and a
+    withdrawal must not slip in between proving and subscribing (see web/live.py)."""
     if not token:
         raise ApiError(
             "Join the peer assist first: this needs a participant's token.",
@@ -155,7 +180,7 @@ async def caller_for(
             code="unauthorized",
         )
     token_hash = hash_secret(token)
-    identity = services.known_tokens.get(token_hash)
+    identity = None if fresh or not services.hub.hearing else services.known_tokens.get(token_hash)
     if identity is None or identity.workshop_id != workshop_id:
         identity = await run_in_threadpool(
             identify, services.db, workshop_id=workshop_id, token_hash=token_hash
@@ -184,6 +209,32 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def workshop_owner_or_admin(request: Request, workshop_id: str) -> Caller:
+    """Who may delete a workshop: its owner or an admin (API.md).
+
+    Accounts are not on this branch yet, so for now the workshop's facilitator stands in for
+    its owner. The one place to change when accounts arrive."""
+    caller = await get_caller(request, workshop_id)
+    if caller.role is not Role.facilitator:
+        raise ApiError(
+            "Only the peer assist's owner or an admin may delete it.",
+            status=403,
+            code="forbidden",
+        )
+    return caller
+
+
+OwnerOrAdminDep = Annotated[Caller, Depends(workshop_owner_or_admin)]
+
+
+async def withdraw_access(
+    services: Services, workshop_id: str, participant_id: int | None = None
+) -> None:
+    """After a commit that removed a participant (or, None, deleted the workshop): their tokens
+    stop working and their live connections close, on every worker."""
+    await services.hub.access.withdraw(workshop_id, participant_id)
 
 
 def client_address(request: Request) -> str:
@@ -235,11 +286,14 @@ async def perform(
     workshop_id: str | None,
     apply: Apply,
     scope: str,
+    before_publish: BeforePublish | None = None,
 ) -> Outcome:
     """Parse the request's Idempotency-Key and hand the write to the writer, which commits it
     and then publishes its events (app/actions/runner.py)."""
     idem = await idempotency_key(request, scope) if request.method == "POST" else None
-    return await services.writer.run(workshop_id=workshop_id, apply=apply, idempotency=idem)
+    return await services.writer.run(
+        workshop_id=workshop_id, apply=apply, idempotency=idem, before_publish=before_publish
+    )
 
 
 async def respond(

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..actions.state import state_for
+from ..db import lifecycle as lifecycle_db
 from ..db import queries, replay
 from ..domain.errors import RuleError
 from ..domain.rules import Actor
@@ -41,7 +42,9 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
             token = None
-        return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
+        return await caller_for(
+            svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie, fresh=True
+        )
     except RuleError as exc:
         await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
@@ -59,6 +62,12 @@ def _start(
     # head and the cards read below agree.
     with svc.db.reader() as session:
         workshop = queries.get_workshop(session, workshop_id=workshop_id)
+        # Read after subscribing: a withdrawal that the hub could not tell this connection
+        # about (it came before the subscription) has committed by now, and shows here.
+        if not lifecycle_db.is_present(session, workshop_id=workshop_id, participant_id=viewer.id):
+            raise RuleError(
+                "You are no longer in this peer assist.", status=401, code="unauthorized"
+            )
         head = workshop.last_seq
         if since is not None and 0 <= since <= head:
             if since == head:
@@ -95,6 +104,8 @@ async def follow(
             await _pump(websocket, svc, sub)
     except SubscriberLost:
         await close_quietly(websocket, TRY_AGAIN_LATER, "history moved on; reconnect")
+    except RuleError as exc:  # the workshop or the viewer went while connecting
+        await close_quietly(websocket, POLICY_VIOLATION, exc.detail[:120])
     except DATABASE_DOWN:
         log.warning("database unavailable for a live stream of %s", workshop_id)
         await close_quietly(websocket, TRY_AGAIN_LATER, "the database is not answering; retry")
@@ -164,6 +175,9 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+    if sub.ended is not None:
+        await close_quietly(websocket, *sub.ended)
+        return
     behind = sub.lost.is_set() or any(
         t.done() and not t.cancelled() and isinstance(t.exception(), SubscriberLost) for t in done
     )

@@ -396,3 +396,10 @@ async def favicon() -> FileResponse:
     return FileResponse(
         FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
     )
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+async def privacy(request: Request) -> HTMLResponse:
+    """What we keep about people in a peer assist, for how long, and who sees it."""
+    svc: Services = request.app.state.services
+    return render("pages/privacy.html", retention_days=svc.settings.retention_days)

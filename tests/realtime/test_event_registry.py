@@ -159,6 +159,9 @@ EXAMPLES: dict[str, st.SearchStrategy[dict]] = {
     ),
     "participant.joined": participant,
     "participant.updated": participant,
+    "participant.removed": st.builds(
+        lambda pid, role: {"id": pid, "role": role}, ids, st.sampled_from(["host", "visitor"])
+    ),
     "lobby.changed": st.builds(
         lambda names: {"waiting": [{"id": i, "name": n, "at": ""} for i, n in enumerate(names)]},
         st.lists(words, max_size=3),

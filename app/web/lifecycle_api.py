@@ -1,0 +1,94 @@
+"""Deleting a peer assist, removing a participant, withdrawing an invite link (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from ..actions import lifecycle
+from ..actions.base import Outcome
+from .deps import CallerDep, OwnerOrAdminDep, ServicesDep, perform, withdraw_access
+from .schemas import ErrorBody
+
+router = APIRouter()
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+@router.delete(
+    "/workshops/{workshop_id}",
+    status_code=204,
+    response_class=Response,
+    responses=_errors(401, 403, 404),
+)
+async def delete_workshop(
+    workshop_id: str, caller: OwnerOrAdminDep, request: Request, svc: ServicesDep
+) -> Response:
+    """Delete the peer assist and everything stored about it (its owner, an admin).
+
+    Afterwards every route of it answers 404, its tokens stop working and its live
+    connections close."""
+    await perform(
+        request,
+        svc,
+        workshop_id=workshop_id,
+        scope=f"participant:{caller.id}",
+        apply=lambda session, w, _: lifecycle.delete_workshop(session, w),
+    )
+    await withdraw_access(svc, workshop_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/workshops/{workshop_id}/participants/{participant_id}",
+    status_code=204,
+    response_class=Response,
+    responses=_errors(401, 403, 404, 409, 422),
+)
+async def remove_participant(
+    workshop_id: str, participant_id: int, caller: CallerDep, request: Request, svc: ServicesDep
+) -> Response:
+    """Remove a participant (facilitator): their token stops working at once and their live
+    connections close. Their cards stay, shown as written by "a former participant"."""
+
+    async def withdraw(_: Outcome) -> None:
+        # Before the events go out: a worker that shows the removal has applied it.
+        await withdraw_access(svc, workshop_id, participant_id)
+
+    await perform(
+        request,
+        svc,
+        workshop_id=workshop_id,
+        scope=f"participant:{caller.id}",
+        apply=lambda session, w, now: lifecycle.remove_participant(
+            session, w, actor=caller.actor, participant_id=participant_id, now=now
+        ),
+        before_publish=withdraw,
+    )
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/workshops/{workshop_id}/invites/{role}",
+    status_code=204,
+    response_class=Response,
+    responses=_errors(401, 403, 404, 422),
+)
+async def revoke_invite(
+    workshop_id: str, role: str, caller: CallerDep, request: Request, svc: ServicesDep
+) -> Response:
+    """Withdraw a role's invite link without issuing a new one (facilitator); its code then
+    answers 410. `POST .../invites/{role}/rotate` issues a new one."""
+    await perform(
+        request,
+        svc,
+        workshop_id=workshop_id,
+        scope=f"participant:{caller.id}",
+        apply=lambda session, w, now: lifecycle.revoke_invite(
+            session, w, actor=caller.actor, role=role, now=now
+        ),
+    )
+    return Response(status_code=204)
