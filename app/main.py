@@ -12,15 +12,28 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from .actions import accounts
 from .db import queries
 from .db.engine import Database
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, lobby_pages, pages, ws
+from .web import (
+    account_pages,
+    accounts_api,
+    admin_pages,
+    api,
+    errors,
+    html_stream,
+    lobby_pages,
+    oidc,
+    pages,
+    ws,
+)
 from .web.deps import Services
 from .web.limits import BodyLimit
 from .web.live import close_all
+from .web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
 
@@ -34,6 +47,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or load_settings()
     db = Database(settings.database)
+    accounts.set_hash_cost(settings.password_hash_memory_kib)
 
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
@@ -75,7 +89,13 @@ def create_app(
     async def healthz() -> dict:
         return {"ok": True}
 
+    app.include_router(accounts_api.router)
     app.include_router(api.router)
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(oidc.router)
+    # Sign-in attempts are counted where every worker sees them when Redis is there.
+    app.state.limiter = Limiter(settings.redis_url or "memory://")
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)
@@ -84,6 +104,19 @@ def create_app(
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.oidc_enabled:
+        from starlette.middleware.sessions import SessionMiddleware
+
+        app.state.oauth = oidc.make_oauth(settings)
+        # Holds only the sign-on flow's state, nonce and PKCE verifier, for ten minutes.
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key,
+            session_cookie=oidc.FLOW_COOKIE,
+            max_age=600,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        )
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
 
@@ -103,7 +136,8 @@ def describe_api(app: FastAPI) -> dict:
         "bearer": {
             "type": "http",
             "scheme": "bearer",
-            "description": "A participant's token, from creating or joining.",
+            "description": "A participant's token (from creating or joining), or an "
+            "account's token (ADMIN_TOKEN or a personal API token) for account routes.",
         },
     }
     idempotency = {

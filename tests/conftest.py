@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every test app and server accepts this as the first admin's bearer token (ADMIN_TOKEN), so
+# helpers can create workshops through an account; tests/factories.py sends it.
+ADMIN_TOKEN = "test-admin-token-that-is-long-enough-0123456789"
+SECRET_KEY = "test-secret-key"
 
 
 def reachable(host: str, port: int) -> bool:
@@ -143,9 +147,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object):  # ty
     return load_settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
-        secret_key="test-secret-key",
+        secret_key=SECRET_KEY,
         public_url="http://testserver",
-        **overrides,
+        **({"admin_token": ADMIN_TOKEN, "password_hash_memory_kib": 1024} | overrides),
     )
 
 
@@ -214,7 +218,10 @@ def start_server(
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DATA_DIR": str(tmp_path / "data"),
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": SECRET_KEY,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        # Real Argon2, at a memory cost that keeps hundreds of test accounts quick.
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
         "LOG_LEVEL": "warning",
         **(extra_env or {}),
     }

@@ -6,11 +6,84 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app.security import csrf_token, unsign_session
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+
 API = "/api/v1"
+ACCOUNT_COOKIE = "pa_account"
+PASSWORD = "correct horse battery staple"
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def admin() -> dict[str, str]:
+    """The first admin's headers: ADMIN_TOKEN, which every test app and server accepts."""
+    return bearer(ADMIN_TOKEN)
+
+
+@dataclass
+class Account:
+    """An account made through the API, with a personal API token of its own."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    token: str
+    password: str = PASSWORD
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+_made = 0
+
+
+async def sign_in_link(client: httpx.AsyncClient, link: str, password: str = PASSWORD) -> str:
+    """Set the password through a one-time link; the account session cookie it gives back.
+
+    The cookie is taken off the client again, so later requests go without it unless sent.
+    """
+    path = "/" + link.split("/", 3)[3]
+    response = await client.post(path, data={"password": password})
+    assert response.status_code == 303, response.text
+    cookie = response.cookies[ACCOUNT_COOKIE]
+    client.cookies.delete(ACCOUNT_COOKIE)
+    return cookie
+
+
+def cookie_csrf(cookie: str) -> str:
+    """The CSRF token the pages put in forms for this account session."""
+    return csrf_token(SECRET_KEY, unsign_session(SECRET_KEY, cookie) or "")
+
+
+async def make_account(
+    client: httpx.AsyncClient,
+    name: str = "Fay Facilitator",
+    *,
+    role: str = "facilitator",
+    email: str | None = None,
+) -> Account:
+    """Invite an account as the admin, set its password by the link, make it an API token."""
+    global _made
+    _made += 1
+    email = email or f"account{_made}-{id(client)}@example.org"
+    invited = await client.post(
+        f"{API}/accounts", json={"email": email, "name": name, "role": role}, headers=admin()
+    )
+    assert invited.status_code == 201, invited.text
+    cookie = await sign_in_link(client, invited.json()["link"])
+    made = await client.post(
+        f"{API}/account/tokens",
+        json={"name": "tests"},
+        headers={"X-CSRF-Token": cookie_csrf(cookie), "Cookie": f"{ACCOUNT_COOKIE}={cookie}"},
+    )
+    assert made.status_code == 201, made.text
+    data = invited.json()["account"]
+    return Account(data["id"], email, name, role, made.json()["token"])
 
 
 @dataclass
@@ -47,8 +120,14 @@ def workshop_body(**overrides: object) -> dict:
     return body
 
 
-async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
-    response = await client.post(f"{API}/workshops", json=workshop_body(**overrides))
+async def create_room(
+    client: httpx.AsyncClient, *, owner: Account | None = None, **overrides: object
+) -> Room:
+    """A workshop created by `owner`, or by the first admin (ADMIN_TOKEN) when none is given."""
+    headers = owner.headers if owner is not None else admin()
+    response = await client.post(
+        f"{API}/workshops", json=workshop_body(**overrides), headers=headers
+    )
     assert response.status_code == 201, response.text
     data = response.json()
     facilitator = Person(

@@ -64,6 +64,8 @@ class Workshop(SQLModel, table=True):
     auto_admit: bool = False
     # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
     last_seq: int = 0
+    # 'organisation': every facilitator account finds it; 'restricted': owners and admins only.
+    visibility: str = Field(default="organisation", max_length=20)
 
 
 class Invite(SQLModel, table=True):
@@ -86,6 +88,10 @@ class Participant(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     joined_at: datetime = _dt()
     signal: str = Field(default="none", max_length=10)
+    # The account this facilitator seat belongs to, so its owner can open the console from any
+    # browser: the token is derived again from the nonce and the secret key, like invite codes.
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    token_nonce: str | None = Field(default=None, max_length=64)
 
 
 class Knock(SQLModel, table=True):
@@ -148,7 +154,7 @@ class Commitment(SQLModel, table=True):
 
 
 class AgendaTemplate(SQLModel, table=True):
-    """An agenda a facilitator saved to reuse; shared by everyone on this installation."""
+    """An agenda a facilitator saved to reuse; shared by the accounts of this installation."""
 
     __tablename__ = "agenda_template"
 
@@ -156,6 +162,8 @@ class AgendaTemplate(SQLModel, table=True):
     name: str = Field(max_length=200)
     planned_s: dict = _json()
     created_at: datetime = _dt()
+    # The account that saved it: it, or an admin, may delete it.
+    created_by: int | None = Field(default=None, foreign_key="account.id")
 
 
 class Event(SQLModel, table=True):
@@ -182,3 +190,8 @@ class IdempotentResponse(SQLModel, table=True):
     status_code: int
     body: dict = _json()
     created_at: datetime = _dt()
+
+
+# The account tables live in their own module; importing it here registers them with the
+# metadata wherever the models are loaded (migrations, tests).
+from . import account_models  # noqa: E402, F401

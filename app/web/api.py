@@ -18,6 +18,7 @@ from ..domain.errors import Invalid
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
 from . import schemas as s
+from .account_deps import AccountDep
 from .deps import CallerDep, ServicesDep, client_address, participant_state, respond
 
 router = APIRouter(prefix="/api/v1")
@@ -33,12 +34,14 @@ def _docs(model: type, status: int = 200, *errors: int) -> dict[int | str, dict[
 COMMON = (401, 403, 404, 422)
 
 
-@router.post("/workshops", status_code=201, responses=_docs(s.WorkshopCreated, 201, 413, 422))
+@router.post(
+    "/workshops", status_code=201, responses=_docs(s.WorkshopCreated, 201, 401, 403, 413, 422)
+)
 async def create_workshop(
-    body: s.WorkshopCreate, request: Request, svc: ServicesDep
+    body: s.WorkshopCreate, signed: AccountDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
-    """Create a peer assist: returns the facilitator's token and the three invite links."""
-    new = workshops.NewWorkshop(**body.model_dump())
+    """Create a peer assist (an account): returns the facilitator's token and invite links."""
+    new = workshops.NewWorkshop(**body.model_dump(), owner_id=signed.id)
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
         return workshops.create_workshop(
@@ -49,10 +52,8 @@ async def create_workshop(
             secret_key=svc.settings.secret_key,
         )
 
-    # No participant yet: a key is scoped to the caller's address as well as itself.
-    return await respond(
-        request, svc, workshop_id=None, apply=apply, scope=f"create:{client_address(request)}"
-    )
+    # No participant yet: a key is scoped to the account.
+    return await respond(request, svc, workshop_id=None, apply=apply, scope=f"create:{signed.id}")
 
 
 @router.post("/join/{code}", status_code=201, responses=_docs(s.Joined, 201, 404, 410, 422))
@@ -482,9 +483,9 @@ async def save_agenda_template(
     )
 
 
-@router.get("/agenda-templates", responses=_docs(list[s.TemplateOut], 200))
-async def list_agenda_templates(svc: ServicesDep) -> JSONResponse:
-    """Agenda templates: the built-in half day, full day and two days, then saved ones."""
+@router.get("/agenda-templates", responses=_docs(list[s.TemplateOut], 200, 401, 403))
+async def list_agenda_templates(signed: AccountDep, svc: ServicesDep) -> JSONResponse:
+    """Agenda templates (accounts): the built-in half day, full day and two days, then saved."""
 
     def read() -> list[dict]:
         with svc.db.reader() as session:

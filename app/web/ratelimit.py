@@ -31,3 +31,25 @@ class SlidingWindow:
             for old in list(self._hits)[: self.max_keys // 10]:
                 del self._hits[old]
         self._hits.setdefault(key, deque()).append(now)
+
+
+class Limiter:
+    """Rate limits through the `limits` package, in memory or in Redis (shared by workers).
+
+    `hit("5/minute", "signin", email)` counts one attempt and answers None when it is
+    allowed, else the seconds until the next one will be.
+    """
+
+    def __init__(self, storage_uri: str = "memory://") -> None:
+        from limits import parse, storage, strategies
+
+        self._parse = parse
+        self._storage = storage.storage_from_string(storage_uri)
+        self._limiter = strategies.MovingWindowRateLimiter(self._storage)
+
+    def hit(self, rule: str, *keys: str) -> float | None:
+        item = self._parse(rule)
+        if self._limiter.hit(item, *keys):
+            return None
+        reset_at = self._limiter.get_window_stats(item, *keys).reset_time
+        return max(1.0, reset_at - time.time())

@@ -68,6 +68,7 @@ class WorkshopCreate(Strict):
     decision_date: date | None = None
     starts_at: datetime | None = None
     recorded: bool = False
+    visibility: Literal["organisation", "restricted"] = "organisation"
 
     @field_validator("starts_at")
     @classmethod
@@ -145,6 +146,7 @@ class TemplateOut(BaseModel):
     name: str
     planned_s: dict[str, int]
     duration_minutes: int
+    created_by: int | None = None
 
 
 class AutoAdmit(Strict):
