@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,6 +133,14 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
         )
 
 
+def is_account_token(settings: Settings, token: str) -> bool:
+    """An account's bearer token (a personal token or ADMIN_TOKEN), not a participant's."""
+    admin = settings.admin_token
+    return token.startswith("pat_") or bool(
+        admin and hmac.compare_digest(token.encode(), admin.encode())
+    )
+
+
 async def caller_for(
     services: Services, *, workshop_id: str, token: str | None, by_cookie: bool
 ) -> Caller:
@@ -144,6 +153,13 @@ async def caller_for(
         )
     token_hash = hash_secret(token)
     identity = services.known_tokens.get(token_hash)
+    if identity is None and is_account_token(services.settings, token):
+        raise ApiError(
+            "This needs a participant's token. An owner gets one from My peer assists "
+            "(or POST /api/v1/workshops/{id}/console).",
+            status=403,
+            code="account_token",
+        )
     if identity is None or identity.workshop_id != workshop_id:
         identity = await run_in_threadpool(
             identify, services.db, workshop_id=workshop_id, token_hash=token_hash
