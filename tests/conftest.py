@@ -267,3 +267,34 @@ def server_factory(tmp_path: Path) -> Iterator[object]:
 @pytest.fixture
 def live_server(server_factory: object, database_url: str) -> Server:
     return server_factory(database_url)  # type: ignore[operator]
+
+
+OIDC_CLIENT_ID = "peer-assist-tests"
+OIDC_CLIENT_SECRET = "peer-assist-tests-secret"
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer() -> Iterator[str]:
+    """A real OpenID Connect provider on loopback (oidc-provider-mock), for the whole session.
+
+    Its users are set with `set_oidc_user`; it asks for the subject on its authorize page.
+    """
+    from oidc_provider_mock import run_server_in_thread
+
+    with run_server_in_thread(require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def set_oidc_user(issuer: str, sub: str, **claims: object) -> None:
+    response = httpx.put(f"{issuer}/users/{sub}", json=claims)
+    assert response.status_code == 204, response.text
+
+
+def oidc_settings(issuer: str, **overrides: str) -> dict[str, str]:
+    """The settings that turn single sign-on on, as keyword arguments for make_settings."""
+    return {
+        "oidc_issuer": issuer,
+        "oidc_client_id": OIDC_CLIENT_ID,
+        "oidc_client_secret": OIDC_CLIENT_SECRET,
+        **overrides,
+    }
