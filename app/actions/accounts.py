@@ -79,6 +79,12 @@ def ensure_first_admin(session: Session, *, now: datetime) -> Account:
     found = aq.first_admin(session)
     if found is not None:
         return found
+    # Set up through the setup link before ADMIN_TOKEN was given: that admin is the first.
+    earliest = aq.earliest_admin(session)
+    if earliest is not None:
+        earliest.first_admin = True
+        session.add(earliest)
+        return earliest
     account = Account(
         email="admin@localhost",
         name="Admin",

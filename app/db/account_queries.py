@@ -25,6 +25,12 @@ def first_admin(session: Session) -> Account | None:
     return session.exec(select(Account).where(col(Account.first_admin))).first()
 
 
+def earliest_admin(session: Session) -> Account | None:
+    return session.exec(
+        select(Account).where(col(Account.role) == "admin").order_by(col(Account.id))
+    ).first()
+
+
 def account_count(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Account)).one())
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import accounts
@@ -53,7 +54,15 @@ def _bearer(request: Request) -> str | None:
 def _by_token(svc: Services, token: str) -> Account:
     admin_token = svc.settings.admin_token
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return accounts.write(svc.db, lambda s: accounts.ensure_first_admin(s, now=svc.clock()))
+        with svc.db.reader() as session:
+            account = aq.first_admin(session)
+        if account is None:
+            account = _first_use(svc)
+        if account.active:
+            return account
+        raise ApiError(
+            "The first admin account has been deactivated.", status=401, code="unauthorized"
+        )
     token_hash = hash_secret(token)
     with svc.db.reader() as session:
         found = aq.token_owner(session, token_hash=token_hash)
@@ -65,6 +74,18 @@ def _by_token(svc: Services, token: str) -> Account:
                 "this needs an account's token."
             )
     raise ApiError("That token is not valid or has been revoked.", status=401, code="unauthorized")
+
+
+def _first_use(svc: Services) -> Account:
+    """Make the first admin for ADMIN_TOKEN; a concurrent first use may have made it already."""
+    try:
+        return accounts.write(svc.db, lambda s: accounts.ensure_first_admin(s, now=svc.clock()))
+    except IntegrityError:
+        with svc.db.reader() as session:
+            found = aq.first_admin(session)
+        if found is None:
+            raise
+        return found
 
 
 def _by_cookie(svc: Services, cookie: str) -> tuple[Account, str] | None:

@@ -291,3 +291,47 @@ async def open_console(workshop_id: str, request: Request) -> Response:
     response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
     set_session(response, svc, workshop_id, outcome.body["token"])
     return response
+
+
+async def _owner_form(request: Request, workshop_id: str, apply: Any) -> Response:
+    """Run an owner's form from "my peer assists", then go back there."""
+    svc: Services = request.app.state.services
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    form = await form_of(request)
+    if not csrf_ok(svc, signed, form):
+        return problem_page("Try again", "This form has expired; reload the page.", 403)
+    try:
+        await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"owners:{workshop_id}",
+            apply=lambda session, w, now: apply(session, w, signed, form, now),
+        )
+    except RuleError as exc:
+        return problem_page("That did not work", exc.detail, exc.status)
+    return RedirectResponse("/my", status_code=303)
+
+
+@router.post("/my/{workshop_id}/owners")
+async def add_co_owner(workshop_id: str, request: Request) -> Response:
+    return await _owner_form(
+        request,
+        workshop_id,
+        lambda session, w, signed, form, now: ownership.add_owner(
+            session, w, by=signed.viewer, email=form.get("email", ""), now=now
+        ),
+    )
+
+
+@router.post("/my/{workshop_id}/visibility")
+async def change_visibility(workshop_id: str, request: Request) -> Response:
+    return await _owner_form(
+        request,
+        workshop_id,
+        lambda session, w, signed, form, now: ownership.set_visibility(
+            session, w, by=signed.viewer, visibility=form.get("visibility", "")
+        ),
+    )

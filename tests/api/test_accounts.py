@@ -329,3 +329,54 @@ async def test_templates_belong_to_accounts(client: httpx.AsyncClient) -> None:
         await client.delete(f"{API}/agenda-templates/{template_id}", headers=fay.headers)
     ).status_code == 204
     assert (await add_card(client, room, room.facilitator, "context", "x")).status_code == 201
+
+
+async def test_owners_share_from_my_peer_assists(client: httpx.AsyncClient) -> None:
+    fay, gus = await make_account(client, "Fay"), await make_account(client, "Gus")
+    room = await create_room(client, owner=fay)
+    signed = await client.post("/signin", data={"email": fay.email, "password": fay.password})
+    cookie = signed.cookies[ACCOUNT_COOKIE]
+    page = await client.get("/my")
+    assert room.created["workshop"]["title"] in page.text
+    csrf = cookie_csrf(cookie)
+    shared = await client.post(f"/my/{room.id}/owners", data={"email": gus.email, "csrf": csrf})
+    assert shared.status_code == 303
+    hidden = await client.post(
+        f"/my/{room.id}/visibility", data={"visibility": "restricted", "csrf": csrf}
+    )
+    assert hidden.status_code == 303
+    forged = await client.post(f"/my/{room.id}/visibility", data={"visibility": "organisation"})
+    assert forged.status_code == 403
+    client.cookies.clear()
+    owners = (await client.get(url(room, "/owners"), headers=gus.headers)).json()["owners"]
+    assert [(o["name"], o["kind"]) for o in owners] == [("Fay", "owner"), ("Gus", "co_owner")]
+    listed = (await client.get(f"{API}/workshops", headers=gus.headers)).json()["items"]
+    assert [i["visibility"] for i in listed if i["id"] == room.id] == ["restricted"]
+
+
+async def test_first_run_link_and_admin_token(tmp_path, sqlite_url: str, clock: Clock) -> None:
+    from app.cli import first_run_link
+    from app.main import create_app
+    from tests.conftest import make_settings
+
+    fresh = create_app(make_settings(tmp_path, sqlite_url, admin_token=""), clock=clock)
+    link = first_run_link(fresh.state.services)
+    assert link is not None and "/setup/" in link
+    transport = httpx.ASGITransport(app=fresh)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
+        path = "/" + link.split("/", 3)[3]
+        made = await web.post(
+            path, data={"name": "Alex", "email": "alex@example.org", "password": "long enough pw"}
+        )
+        assert made.status_code == 303 and made.headers["location"] == "/admin"
+        again = await web.post(
+            path, data={"name": "Eve", "email": "eve@example.org", "password": "long enough pw"}
+        )
+        assert again.status_code == 410
+    assert first_run_link(fresh.state.services) is None  # an account exists now
+    # ADMIN_TOKEN given later acts as that same first admin.
+    later = create_app(make_settings(tmp_path, sqlite_url), clock=clock)
+    transport = httpx.ASGITransport(app=later)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+        me = await api.get(f"{API}/account", headers=admin())
+        assert me.json()["email"] == "alex@example.org"
