@@ -6,25 +6,32 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from authlib.deprecate import AuthlibDeprecationWarning
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..settings import Settings
 
-with warnings.catch_warnings():
-    # Authlib warns at import that it would rather use `httpx2`; plain httpx works the same.
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.starlette_client import OAuth, OAuthError
+
+def _authlib() -> Any:
+    """Authlib's Starlette client, imported only where single sign-on is on (it is not light)."""
+    from authlib.deprecate import AuthlibDeprecationWarning
+
+    with warnings.catch_warnings():
+        # Authlib warns at import that it would rather use `httpx2`; plain httpx works the same.
+        warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+        from authlib.integrations import starlette_client
+
+    return starlette_client
+
 
 PROVIDER = "organisation"
 # Where Authlib keeps state, nonce and the PKCE verifier between the redirect and the callback.
 FLOW_COOKIE = "pa_sign_on"
 
 
-def make_oauth(settings: Settings) -> OAuth:
-    oauth = OAuth()
+def make_oauth(settings: Settings) -> Any:
+    oauth = _authlib().OAuth()
     oauth.register(
         PROVIDER,
         server_metadata_url=settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
@@ -81,7 +88,7 @@ async def sign_on_callback(request: Request) -> Response:
         # Checks state against this browser's session, swaps the code (with the PKCE
         # verifier) for tokens, and verifies the ID token, nonce included.
         token = await client.authorize_access_token(request)
-    except OAuthError as exc:
+    except _authlib().OAuthError as exc:
         return problem_page("Sign-in did not work", f"{exc.description or exc.error}.", 400)
     found = claims_of(token, svc.settings.oidc_admin_group)
     if found is None:
