@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from .actions import accounts
 from .db import queries
 from .db.engine import Database
+from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
@@ -22,12 +23,14 @@ from .web import (
     account_pages,
     accounts_api,
     admin_pages,
+    after_pages,
     api,
     errors,
     html_stream,
     lobby_pages,
     oidc,
     pages,
+    record_pages,
     ws,
 )
 from .web.deps import Services
@@ -68,9 +71,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        if reminder_loop is not None:
+            reminder_loop.start()
         try:
             yield
         finally:
+            if reminder_loop is not None:
+                await reminder_loop.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -82,7 +89,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    # Reminders to report back run only where there is a mail server to send them.
+    reminder_loop = (
+        ReminderLoop(settings, db, app.state.services.writer) if settings.smtp_url else None
+    )
     app.state.live_sockets = set()
+    app.state.reminders = reminder_loop
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -100,6 +112,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(html_stream.router)
     app.include_router(lobby_pages.router)
+    app.include_router(record_pages.router)
+    app.include_router(after_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     oidc_admin_group: str = ""
     # Comma-separated email domains allowed to sign in through OIDC; empty: any.
     oidc_allowed_domains: str = ""
+    # Reminders to report back: off unless an SMTP server is named
+    # (smtp://[user:password@]host[:port], or smtps:// for TLS from the start).
+    smtp_url: str = ""
+    smtp_from: str = "Peer Assist Live <peer-assist@localhost>"
+    # How many days before the report-back date the first reminder goes.
+    reminder_days_before: int = Field(default=7, ge=0, le=365)
+    # How often the reminder loop looks for reminders that are due.
+    reminder_every_s: float = Field(default=300.0, gt=0)
 
     @field_validator("admin_token")
     @classmethod

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Card, Vote, Workshop
 from ..domain import rules
+from ..domain.events import CardAdded, CardUpdated, VoteChanged
 from ..domain.rules import Actor, CardKind, Evidence, Role
 from ..domain.visibility import card_view
 from .base import Events, meeting_of
@@ -57,7 +58,7 @@ def add_card(
         "updated_at": now,
     }
     record = queries.insert_card(session, values=values)
-    return 201, card_view(record, actor), [("card.added", record)]
+    return 201, card_view(record, actor), [CardAdded(record)]
 
 
 def edit_card(
@@ -92,7 +93,7 @@ def edit_card(
     session.add(card)
     session.flush()
     record = queries.card_with_author(session, card=card)
-    return 200, card_view(record, actor), [("card.updated", record)]
+    return 200, card_view(record, actor), [CardUpdated(record)]
 
 
 def _vote_change(
@@ -100,16 +101,10 @@ def _vote_change(
 ) -> tuple[int, dict, Events]:
     """The answer and the event for a vote given or taken back; `voted_ids` is after it."""
     used = len(voted_ids)
-    data = {
-        "card_id": card.id,
-        "votes": card.votes,
-        "voter_id": actor.id,
-        "voted": voted,
-        "votes_left": rules.VOTES_PER_VISITOR - used,
-        "voted_card_ids": voted_ids,
-    }
-    body = {"card_id": card.id, "votes": card.votes, "votes_left": data["votes_left"]}
-    return 200, body, [("vote.changed", data)]
+    assert card.id is not None
+    left = rules.VOTES_PER_VISITOR - used
+    body = {"card_id": card.id, "votes": card.votes, "votes_left": left}
+    return 200, body, [VoteChanged(card.id, card.votes, actor.id, voted, left, voted_ids)]
 
 
 def vote(

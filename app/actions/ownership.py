@@ -12,6 +12,7 @@ from ..db.models import AgendaTemplate, Participant, Workshop
 from ..db.records import participant_record
 from ..domain.accounts import Viewer, Visibility, check_may_run
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
+from ..domain.events import ParticipantJoined
 from ..domain.rules import Role
 from ..security import Sealed, hash_secret
 from .base import Events
@@ -103,7 +104,7 @@ def console_seat(
     session.add(seat)
     session.flush()
     record = participant_record(seat)
-    return 200, {"token": token, "workshop_id": workshop.id}, [("participant.joined", record)]
+    return 200, {"token": token, "workshop_id": workshop.id}, [ParticipantJoined(record)]
 
 
 def delete_template(session: Session, *, by: Viewer, template_id: int) -> None:

@@ -13,6 +13,7 @@ from ..db.models import AgendaTemplate, Invite, Participant, Workshop
 from ..db.records import participant_record, workshop_record
 from ..domain.accounts import MAX_TEMPLATES, MAX_TEMPLATES_PER_ACCOUNT
 from ..domain.errors import Invalid, NotFound, RuleError
+from ..domain.events import ParticipantJoined
 from ..domain.meeting import opening
 from ..domain.phases import Phase, default_agenda, replan
 from ..domain.rules import Actor, Role, check_writer
@@ -183,7 +184,7 @@ def join(
     session.flush()
     record = participant_record(participant)
     body = {"participant": record, "token": token, "workshop_id": workshop.id}
-    return 201, body, [("participant.joined", record)]
+    return 201, body, [ParticipantJoined(record)]
 
 
 def rotate_invite(

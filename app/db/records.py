@@ -63,6 +63,7 @@ def action_record(a: Action) -> dict:
         "card_ids": list(a.card_ids),
         "created_at": a.created_at.isoformat(),
         "updated_at": a.updated_at.isoformat(),
+        "note": a.note,
     }
 
 

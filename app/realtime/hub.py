@@ -118,6 +118,11 @@ class Room:
     recount_refresh: bool = False
 
 
+def events_message(events: list[dict]) -> str:
+    """What the broker carries for committed events (`Hub._dispatch` reads it)."""
+    return json.dumps({"events": events}, separators=(",", ":"))
+
+
 def presence_summary(online: list[tuple[int, str]]) -> dict:
     by_role: dict[str, int] = {}
     for _, role in online:
@@ -167,7 +172,7 @@ class Hub:
     async def publish(self, workshop_id: str, events: list[dict]) -> None:
         """Send committed events to every worker. A lost publish is repaired from the record."""
         if events:
-            await self._send(workshop_id, json.dumps({"events": events}, separators=(",", ":")))
+            await self._send(workshop_id, events_message(events))
 
     async def _send(self, workshop_id: str, message: str) -> None:
         try:
@@ -314,11 +319,18 @@ class Hub:
             seq = event["seq"]
             rendered: dict[Hashable, tuple[str, bytes]] = {}
             for sub in room.subscribers:
-                key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
-                frame = rendered.get(key)
-                if frame is None:
-                    text = sub.renderer.render(event, sub.viewer)
-                    frame = rendered[key] = (text, text_frame(text))
+                try:
+                    key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
+                    frame = rendered.get(key)
+                    if frame is None:
+                        text = sub.renderer.render(event, sub.viewer)
+                        frame = rendered[key] = (text, text_frame(text))
+                except Exception:
+                    # One view's failure must not cost the rest of the room this event: this
+                    # subscriber is let go (it resumes with `since`), the others carry on.
+                    log.exception("could not render %s for %s", event["type"], sub.renderer.name)
+                    sub.lost.set()
+                    continue
                 sub.deliver(seq, *frame)
 
     def _check(self, workshop_id: str, *, refresh: bool = False) -> None:

@@ -14,9 +14,10 @@ from ..actions import accounts
 from ..db import account_queries as aq
 from ..db import queries
 from ..db.account_models import Account
-from ..domain.accounts import ParticipantTokenRefused, SignInRequired, Viewer
-from ..security import check_csrf, hash_secret, unsign_session
-from .deps import UNSAFE_METHODS, Services
+from ..domain.accounts import ParticipantTokenRefused, SignInRequired, Viewer, may_see
+from ..domain.errors import NotFound
+from ..security import check_csrf, hash_secret, session_cookie_name, unsign_session
+from .deps import UNSAFE_METHODS, Services, is_account_token
 from .errors import ApiError
 
 ACCOUNT_COOKIE = "pa_account"
@@ -130,3 +131,32 @@ async def require_account(request: Request) -> Signed:
 
 
 AccountDep = Annotated[Signed, Depends(require_account)]
+
+
+async def reads_as_account(request: Request, workshop_id: str) -> bool:
+    """True when an account that may see this peer assist is asking (a read, never a write).
+
+    An account's bearer token, or an account's cookie without this workshop's participant
+    cookie, counts; a participant's credential is left to the participant routes. An account
+    that may not see a restricted peer assist is told it does not exist.
+    """
+    svc: Services = request.app.state.services
+    token = _bearer(request)
+    if token is not None:
+        if not is_account_token(svc.settings, token):
+            return False
+    elif request.cookies.get(session_cookie_name(workshop_id)) or not request.cookies.get(
+        ACCOUNT_COOKIE
+    ):
+        return False
+    signed = await require_account(request)
+
+    def visible() -> bool:
+        with svc.db.reader() as session:
+            workshop = queries.get_workshop(session, workshop_id=workshop_id)
+            owner_ids = aq.owner_ids(session, workshop_id=workshop_id)
+            return may_see(signed.viewer, visibility=workshop.visibility, owner_ids=owner_ids)
+
+    if not await run_in_threadpool(visible):
+        raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
+    return True

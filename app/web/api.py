@@ -17,6 +17,7 @@ from ..db.models import Workshop
 from ..domain.errors import Invalid
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
+from . import record as record_routes
 from . import schemas as s
 from .account_deps import AccountDep
 from .deps import CallerDep, ServicesDep, client_address, participant_state, respond
@@ -334,8 +335,9 @@ async def edit_action(
         due_date=body.due_date,
         status=body.status,
         card_ids=body.card_ids,
+        note=body.note,
         cleared=frozenset(
-            f for f in ("owner", "due_date") if f in given and getattr(body, f) is None
+            f for f in ("owner", "due_date", "note") if f in given and getattr(body, f) is None
         ),
     )
     return await respond(
@@ -507,3 +509,4 @@ def builtin_templates() -> list[dict]:
 
 
 router.include_router(export_routes.router)
+router.include_router(record_routes.router)

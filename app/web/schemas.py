@@ -170,6 +170,8 @@ class ActionUpdate(Strict):
     due_date: date | None = None
     status: ActionStatus | None = None
     card_ids: list[int] | None = Field(default=None, max_length=200)
+    # The host team's word on it when it updates the status after the meeting; null clears.
+    note: Text | None = None
 
 
 class CommitmentSet(Strict):
@@ -292,6 +294,7 @@ class ActionOut(BaseModel):
     card_ids: list[int]
     created_at: datetime
     updated_at: datetime
+    note: str | None = None
 
 
 class CommitmentOut(BaseModel):

@@ -9,6 +9,7 @@ import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ..domain.after_meeting import FEEDBACK_PHASES
 from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
 from ..domain.phases import ORDER, Phase
 from ..domain.rules import (
@@ -84,6 +85,7 @@ def make_env() -> Environment:
         GROUND_RULES=GROUND_RULES,
         VOTING_PHASES={p.value for p in VOTING_PHASES},
         ACTION_PHASES={p.value for p in ACTION_PHASES},
+        FEEDBACK_PHASES={p.value for p in FEEDBACK_PHASES},
         phase_title=lambda name: GUIDANCE[Phase(name)].title,
     )
     return env

@@ -15,13 +15,14 @@ import httpx
 from tests.factories import API, Person, admin, create_room, join, make_account
 
 # Who may call each kind of route: the callers let through (any answer but 401/403).
-PUBLIC, PARTICIPANT, ACCOUNT, ADMIN, OWNER, OWNER_READ = (
+PUBLIC, PARTICIPANT, ACCOUNT, ADMIN, OWNER, OWNER_READ, RECORD = (
     "public",
     "participant",
     "account",
     "admin",
     "owner",
     "owner-read",
+    "record",
 )
 KINDS: dict[tuple[str, str], str] = {
     ("POST", "/join/{code}"): PUBLIC,
@@ -43,6 +44,8 @@ KINDS: dict[tuple[str, str], str] = {
     ("DELETE", "/workshops/{workshop_id}/owners/{account_id}"): OWNER,
     ("PUT", "/workshops/{workshop_id}/visibility"): OWNER,
     ("POST", "/workshops/{workshop_id}/console"): OWNER,
+    # API.md: "an account that may see it, or a participant".
+    ("GET", "/workshops/{workshop_id}/record.{fmt}"): RECORD,
 }
 # The live events are a websocket (tests/realtime covers who may open them).
 SKIPPED = {("GET", "/workshops/{workshop_id}/events")}
@@ -62,6 +65,8 @@ def expected(kind: str, caller: str) -> set[int] | None:
         return None
     if caller == "nobody":
         return {401}
+    if kind == RECORD:
+        return {403} if caller == "other" else {404} if caller == "peer_restricted" else None
     if kind == PARTICIPANT:
         # Only a participant of this peer assist; accounts act through a participant's token.
         return None if caller == "own" else {403}
@@ -79,7 +84,8 @@ def expected(kind: str, caller: str) -> set[int] | None:
 
 
 def fill(path: str, workshop_id: str) -> str:
-    values = {"workshop_id": workshop_id, "code": "not-a-code", "role": "nobody", "fmt": "csv"}
+    fmt = "md" if "/record." in path else "csv"
+    values = {"workshop_id": workshop_id, "code": "not-a-code", "role": "nobody", "fmt": fmt}
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "999999"), path)
 
 
