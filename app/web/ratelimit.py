@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any
 
 
 class SlidingWindow:
@@ -41,15 +42,23 @@ class Limiter:
     """
 
     def __init__(self, storage_uri: str = "memory://") -> None:
-        from limits import parse, storage, strategies
+        self.storage_uri = storage_uri
+        self._limiter: Any = None
 
-        self._parse = parse
-        self._storage = storage.storage_from_string(storage_uri)
-        self._limiter = strategies.MovingWindowRateLimiter(self._storage)
+    def _strategy(self) -> Any:
+        # Built on first use: importing `limits` costs a second of every server's start.
+        if self._limiter is None:
+            from limits import storage, strategies
+
+            store = storage.storage_from_string(self.storage_uri)
+            self._limiter = strategies.MovingWindowRateLimiter(store)
+        return self._limiter
 
     def hit(self, rule: str, *keys: str) -> float | None:
-        item = self._parse(rule)
-        if self._limiter.hit(item, *keys):
+        from limits import parse
+
+        limiter, item = self._strategy(), parse(rule)
+        if limiter.hit(item, *keys):
             return None
-        reset_at = self._limiter.get_window_stats(item, *keys).reset_time
+        reset_at = limiter.get_window_stats(item, *keys).reset_time
         return max(1.0, reset_at - time.time())
