@@ -233,7 +233,8 @@ def start_server(
         stdout=handle,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 45
+    # Generous: on a busy 2-core machine several workers starting at once take 20-40 s each.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             handle.close()
