@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from .actions import accounts
-from .db import queries
+from .db import replay
 from .db.engine import Database
 from .mail import ReminderLoop
 from .realtime.backends import backend_for
@@ -31,6 +31,8 @@ from .web import (
     oidc,
     pages,
     record_pages,
+    themes_api,
+    themes_pages,
     ws,
 )
 from .web.deps import Services
@@ -55,7 +57,8 @@ def create_app(
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
             with db.reader() as session:
-                return queries.events_after(
+                # Gaps are filled from the record: shown as things are now, as replays are.
+                return replay.replay_events(
                     session,
                     workshop_id=workshop_id,
                     after=after,
@@ -108,6 +111,8 @@ def create_app(
     app.include_router(oidc.router)
     # Sign-in attempts are counted where every worker sees them when Redis is there.
     app.state.limiter = Limiter(settings.redis_url or "memory://")
+    app.include_router(themes_api.router)
+    app.include_router(themes_pages.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)

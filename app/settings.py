@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,16 @@ class Settings(BaseSettings):
     oidc_admin_group: str = ""
     # Comma-separated email domains allowed to sign in through OIDC; empty: any.
     oidc_allowed_domains: str = ""
+    # Where dates and times are shown, unless a workshop says otherwise (an IANA zone name).
+    time_zone: str = "Europe/London"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError(f"TIME_ZONE {value!r} is not a time zone name like Europe/London")
+        return value
+
     # Reminders to report back: off unless an SMTP server is named
     # (smtp://[user:password@]host[:port], or smtps:// for TLS from the start).
     smtp_url: str = ""

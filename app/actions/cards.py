@@ -14,6 +14,7 @@ from ..domain.events import CardAdded, CardUpdated, VoteChanged
 from ..domain.rules import Actor, CardKind, Evidence, Role
 from ..domain.visibility import card_view
 from .base import Events, meeting_of
+from .themes import put_card_in_theme
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,17 @@ def edit_card(
         card.text = changes.text
     if changes.kind is not None:
         card.kind = changes.kind.value
+    events: Events = []
     if changes.theme is not None or changes.clear_theme:
-        card.theme = changes.theme
+        # A new name makes a new theme (theme.created comes before the card that uses it).
+        events = put_card_in_theme(session, workshop, card, changes.theme, now)
     if changes.hidden is not None:
         card.hidden = changes.hidden
     card.updated_at = now
     session.add(card)
     session.flush()
     record = queries.card_with_author(session, card=card)
-    return 200, card_view(record, actor), [CardUpdated(record)]
+    return 200, card_view(record, actor), [*events, CardUpdated(record)]
 
 
 def _vote_change(

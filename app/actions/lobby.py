@@ -18,10 +18,7 @@ from .base import Events, meeting_of
 
 
 def waiting(session: Session, *, workshop_id: str) -> list[dict]:
-    return [
-        {"id": k.id, "name": k.name, "at": k.created_at.isoformat()}
-        for k in queries.waiting_knocks(session, workshop_id=workshop_id)
-    ]
+    return queries.waiting(session, workshop_id=workshop_id)
 
 
 def _lobby_event(session: Session, workshop_id: str) -> LobbyChanged:

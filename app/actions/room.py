@@ -9,8 +9,8 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Participant, Workshop
 from ..db.records import participant_record, workshop_record
-from ..domain import rules
-from ..domain.errors import Invalid, NotAllowedInPhase
+from ..domain import rules, themes
+from ..domain.errors import Invalid, NotAllowedInPhase, NotFound
 from ..domain.events import CardUpdated, ParticipantUpdated, WorkshopUpdated
 from ..domain.rules import Actor, Role, Signal, check_writer
 from .base import Events, meeting_of
@@ -57,7 +57,12 @@ def set_spotlight(
             )
         spotlight = {"card_id": card_id}
     elif theme is not None:
-        spotlight = {"theme": theme}
+        found = themes.find(queries.themes(session, workshop_id=workshop.id), theme)
+        if found is None:
+            raise NotFound(
+                "There is no theme with that name in this peer assist.", code="theme_not_found"
+            )
+        spotlight = {"theme": found["name"]}
     workshop.spotlight = spotlight
     session.add(workshop)
     record = workshop_record(workshop)

@@ -52,6 +52,8 @@ class NewWorkshop:
     visibility: str = "organisation"
     # The account it belongs to; None only for peer assists made before accounts existed.
     owner_id: int | None = None
+    # Where the room's dates and times are shown (an IANA name); the app's TIME_ZONE if None.
+    time_zone: str | None = None
 
 
 def _new_invite(
@@ -107,6 +109,7 @@ def create_workshop(
         speakers=[],
         room_code=new_room_code(),
         visibility=new.visibility,
+        time_zone=new.time_zone,
     )
     agenda = default_agenda(new.duration_minutes)
     if new.planned:

@@ -62,6 +62,9 @@ class Workshop(SQLModel, table=True):
     # puts them in the lobby until the facilitator admits them (or auto_admit is on).
     room_code: str = Field(unique=True, max_length=12)
     auto_admit: bool = False
+    # Dates and times in the room are shown in this zone; None (workshops made before it was
+    # kept) reads as Europe/London.
+    time_zone: str | None = Field(default=None, max_length=64)
     # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
     last_seq: int = 0
     # 'organisation': every facilitator account finds it; 'restricted': owners and admins only.
@@ -123,6 +126,16 @@ class Card(SQLModel, table=True):
     phase: str = Field(max_length=20)
     created_at: datetime = _dt()
     updated_at: datetime = _dt()
+
+
+class Theme(SQLModel, table=True):
+    """A name the facilitator groups cards under; cards carry it by name (see domain/themes)."""
+
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    name: str = Field(max_length=200)
+    created_at: datetime = _dt()
 
 
 class Vote(SQLModel, table=True):

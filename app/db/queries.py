@@ -28,6 +28,7 @@ from .models import (
     ReportBack,
     Review,
     ShareLink,
+    Theme,
     Vote,
     Workshop,
 )
@@ -36,6 +37,7 @@ from .records import (
     card_record,
     commitment_record,
     participant_record,
+    theme_record,
     workshop_record,
 )
 
@@ -145,6 +147,35 @@ def cards(session: Session, *, workshop_id: str) -> list[dict]:
     return [card_record(card, author) for card, author in rows]
 
 
+def theme_rows(session: Session, *, workshop_id: str) -> list[Theme]:
+    return list(
+        session.exec(select(Theme).where(Theme.workshop_id == workshop_id).order_by(col(Theme.id)))
+    )
+
+
+def themes(session: Session, *, workshop_id: str) -> list[dict]:
+    return [theme_record(t) for t in theme_rows(session, workshop_id=workshop_id)]
+
+
+def get_theme(session: Session, *, workshop_id: str, theme_id: int) -> Theme:
+    theme = session.get(Theme, theme_id) if _plausible(theme_id) else None
+    if theme is None or theme.workshop_id != workshop_id:
+        raise NotFound(
+            "There is no theme with that id in this peer assist.", code="theme_not_found"
+        )
+    return theme
+
+
+def cards_in_theme(session: Session, *, workshop_id: str, name: str) -> list[Card]:
+    return list(
+        session.exec(
+            select(Card)
+            .where(Card.workshop_id == workshop_id, Card.theme == name)
+            .order_by(col(Card.id))
+        )
+    )
+
+
 def existing_card_ids(session: Session, *, workshop_id: str, card_ids: list[int]) -> set[int]:
     card_ids = [i for i in card_ids if _plausible(i)]
     if not card_ids:
@@ -205,6 +236,7 @@ def board(session: Session, *, workshop: Workshop) -> dict:
         "cards": cards(session, workshop_id=workshop.id),
         "actions": actions(session, workshop_id=workshop.id),
         "commitment": commitment(session, workshop_id=workshop.id),
+        "themes": themes(session, workshop_id=workshop.id),
     }
 
 
@@ -244,6 +276,14 @@ def events_after(
         query = query.where(_EVENT.c.seq <= until)
     rows = session.execute(query.order_by(_EVENT.c.seq).limit(limit))
     return [event_dict(r._mapping) for r in rows]
+
+
+def waiting(session: Session, *, workshop_id: str) -> list[dict]:
+    """Who waits in the lobby now, oldest first."""
+    return [
+        {"id": k.id, "name": k.name, "at": k.created_at.isoformat()}
+        for k in waiting_knocks(session, workshop_id=workshop_id)
+    ]
 
 
 def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import Action, Card, Commitment, Participant, Workshop
+from .models import Action, Card, Commitment, Participant, Theme, Workshop
 
 
 def workshop_record(w: Workshop) -> dict:
@@ -24,6 +24,7 @@ def workshop_record(w: Workshop) -> dict:
         "room_code": w.room_code,
         "auto_admit": w.auto_admit,
         "visibility": w.visibility,
+        "time_zone": w.time_zone,
     }
 
 
@@ -51,6 +52,10 @@ def card_record(c: Card | sa.Row, author: Participant | sa.Row) -> dict:
         "author_name": author.name,
         "author_role": author.role,
     }
+
+
+def theme_record(t: Theme) -> dict:
+    return {"id": t.id, "name": t.name}
 
 
 def action_record(a: Action) -> dict:

@@ -382,6 +382,65 @@ class WorkshopUpdated(RecordEvent):
         state["workshop"] = data
 
 
+# Themes: a card's theme travels on the card (card.updated); these say which themes exist.
+
+
+def _current_theme(theme: dict, latest: Latest) -> dict:
+    # A theme merged away since has no name to show any more.
+    return latest.themes.get(theme["id"], {"id": theme["id"], "name": None})
+
+
+@dataclass(frozen=True)
+class ThemeEvent(RecordEvent):
+    """Data: the theme, `{id, name}`."""
+
+    theme: dict
+    current_of: ClassVar[str | None] = "themes"
+
+    @staticmethod
+    def current(data: dict, latest: Latest) -> dict:
+        return _current_theme(data, latest)
+
+
+@event("theme.created")
+@dataclass(frozen=True)
+class ThemeCreated(ThemeEvent):
+    """The facilitator made a theme (by name, or by putting a card under a new name)."""
+
+    @staticmethod
+    def fold(state: dict, data: dict) -> None:
+        state["themes"].append(data)
+
+
+@event("theme.renamed")
+@dataclass(frozen=True)
+class ThemeRenamed(ThemeEvent):
+    """A theme has a new name; its cards follow in card.updated events."""
+
+    @staticmethod
+    def fold(state: dict, data: dict) -> None:
+        _replace(state["themes"], data)
+
+
+@event("theme.merged")
+@dataclass(frozen=True)
+class ThemeMerged(Event):
+    """Theme `id` was merged into theme `into` and is gone; its cards follow in card.updated."""
+
+    id: int
+    into: dict
+    current_of: ClassVar[str | None] = "themes"
+
+    @staticmethod
+    def current(data: dict, latest: Latest) -> dict:
+        return {"id": data["id"], "into": _current_theme(data["into"], latest)}
+
+    @staticmethod
+    def fold(state: dict, data: dict) -> None:
+        state["themes"] = [t for t in state["themes"] if t["id"] != data["id"]]
+        _replace(state["themes"], data["into"])
+
+
 def _replace(items: list[dict], new: dict) -> None:
     for i, item in enumerate(items):
         if item["id"] == new["id"]:

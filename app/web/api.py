@@ -42,7 +42,9 @@ async def create_workshop(
     body: s.WorkshopCreate, signed: AccountDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Create a peer assist (an account): returns the facilitator's token and invite links."""
-    new = workshops.NewWorkshop(**body.model_dump(), owner_id=signed.id)
+    new = workshops.NewWorkshop(
+        **body.model_dump(), owner_id=signed.id, time_zone=svc.settings.time_zone
+    )
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
         return workshops.create_workshop(

@@ -331,6 +331,23 @@ class LobbyOut(BaseModel):
     waiting: list[WaitingOut] | None = Field(default=None, description="facilitators only")
 
 
+class ThemeCreate(Strict):
+    name: Theme
+
+
+class ThemeRename(Strict):
+    name: Theme
+
+
+class ThemeMerge(Strict):
+    into: int = Field(description="the id of the theme that takes the cards")
+
+
+class ThemeOut(BaseModel):
+    id: int
+    name: str | None
+
+
 class StateOut(BaseModel):
     workshop: WorkshopOut
     phase: str
@@ -345,6 +362,7 @@ class StateOut(BaseModel):
     me: MeOut
     presence: PresenceOut
     lobby: LobbyOut
+    themes: list[ThemeOut] = Field(default_factory=list)
 
 
 class AgendaOut(BaseModel):

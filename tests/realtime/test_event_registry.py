@@ -166,6 +166,9 @@ EXAMPLES: dict[str, st.SearchStrategy[dict]] = {
     "workshop.updated": workshop,
 }
 EXAMPLES["action.updated"] = EXAMPLES["action.added"]
+theme = st.builds(lambda n: {"id": 3, "name": n}, st.one_of(words, st.none()))
+EXAMPLES["theme.created"] = EXAMPLES["theme.renamed"] = theme
+EXAMPLES["theme.merged"] = st.builds(lambda into: {"id": 2, "into": into}, theme)
 
 
 def frame(event_type: str, data: dict) -> dict:
