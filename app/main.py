@@ -15,9 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from .actions import accounts
 from .db import replay
 from .db.engine import Database
+from .invitation_mail import InvitationSender
 from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
+from .search import EVERY_WORKSHOP
 from .settings import Settings, load_settings
 from .web import (
     account_pages,
@@ -25,6 +27,7 @@ from .web import (
     admin_pages,
     after_pages,
     api,
+    before_pages,
     errors,
     html_stream,
     lobby_pages,
@@ -76,11 +79,15 @@ def create_app(
         await hub.start()
         if reminder_loop is not None:
             reminder_loop.start()
+        if invitation_sender is not None:
+            await invitation_sender.resume()
         try:
             yield
         finally:
             if reminder_loop is not None:
                 await reminder_loop.stop()
+            if invitation_sender is not None:
+                await invitation_sender.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -96,8 +103,15 @@ def create_app(
     reminder_loop = (
         ReminderLoop(settings, db, app.state.services.writer) if settings.smtp_url else None
     )
+    invitation_sender = (
+        InvitationSender(settings, db, app.state.services.writer) if settings.smtp_url else None
+    )
     app.state.live_sockets = set()
     app.state.reminders = reminder_loop
+    app.state.invitations = invitation_sender
+    # Which past peer assists a request may find (a SQL condition on `workshop`). Every one,
+    # until accounts decide who sees what: replace this one function then.
+    app.state.library_visibility = lambda request: EVERY_WORKSHOP
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -119,6 +133,7 @@ def create_app(
     app.include_router(lobby_pages.router)
     app.include_router(record_pages.router)
     app.include_router(after_pages.router)
+    app.include_router(before_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     # How often the reminder loop looks for reminders that are due.
     reminder_every_s: float = Field(default=300.0, gt=0)
 
+    # Fewer days than this between the peer assist and the decision it informs draws a warning.
+    days_to_act: int = Field(default=14, ge=0, le=365)
+    # "Often invited": on this many peer assists' invitation lists within this many days.
+    often_invited_times: int = Field(default=3, ge=1)
+    often_invited_days: int = Field(default=90, ge=1)
+
     @field_validator("admin_token")
     @classmethod
     def _long_enough(cls, value: str) -> str:

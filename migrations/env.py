@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from app.db import models  # noqa: F401  (registers the tables)
 from app.db.engine import make_engine
+from app.search.schema import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -25,6 +26,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=database_url(),
         target_metadata=target_metadata,
+        include_name=include_name,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -38,6 +40,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
+            include_name=include_name,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():

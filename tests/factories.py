@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -12,6 +13,14 @@ from tests.conftest import ADMIN_TOKEN, SECRET_KEY
 API = "/api/v1"
 ACCOUNT_COOKIE = "pa_account"
 PASSWORD = "correct horse battery staple"
+
+
+class SyncClient(Protocol):
+    """A synchronous client with httpx's post (hypothesis' state machines are synchronous)."""
+
+    def post(
+        self, url: str, *, json: object, headers: dict[str, str] | None = None
+    ) -> httpx.Response: ...
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -120,14 +129,7 @@ def workshop_body(**overrides: object) -> dict:
     return body
 
 
-async def create_room(
-    client: httpx.AsyncClient, *, owner: Account | None = None, **overrides: object
-) -> Room:
-    """A workshop created by `owner`, or by the first admin (ADMIN_TOKEN) when none is given."""
-    headers = owner.headers if owner is not None else admin()
-    response = await client.post(
-        f"{API}/workshops", json=workshop_body(**overrides), headers=headers
-    )
+def _room(response: httpx.Response) -> Room:
     assert response.status_code == 201, response.text
     data = response.json()
     facilitator = Person(
@@ -139,15 +141,46 @@ async def create_room(
     return Room(data["workshop"]["id"], facilitator, data["invites"], data)
 
 
-async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> Person:
-    response = await client.post(
-        f"{API}/join/{room.invites[role]['code']}", json={"name": name, "accept_ground_rules": True}
-    )
+def _joined(room: Room, role: str, name: str, response: httpx.Response) -> Person:
     assert response.status_code == 201, response.text
     data = response.json()
     person = Person(data["participant"]["id"], name, role, data["token"])
     room.people.append(person)
     return person
+
+
+def _join_request(room: Room, role: str, name: str) -> tuple[str, dict]:
+    return f"{API}/join/{room.invites[role]['code']}", {"name": name, "accept_ground_rules": True}
+
+
+async def post_workshop(
+    client: httpx.AsyncClient, *, owner: Account | None = None, **overrides: object
+) -> httpx.Response:
+    """The bare request that creates a workshop, for tests of what it refuses: by `owner`, or
+    by the first admin (ADMIN_TOKEN) when none is given."""
+    headers = owner.headers if owner is not None else admin()
+    return await client.post(f"{API}/workshops", json=workshop_body(**overrides), headers=headers)
+
+
+async def create_room(
+    client: httpx.AsyncClient, *, owner: Account | None = None, **overrides: object
+) -> Room:
+    return _room(await post_workshop(client, owner=owner, **overrides))
+
+
+def create_room_sync(client: SyncClient, **overrides: object) -> Room:
+    """create_room for a synchronous client (as the first admin)."""
+    return _room(client.post(f"{API}/workshops", json=workshop_body(**overrides), headers=admin()))
+
+
+async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> Person:
+    path, body = _join_request(room, role, name)
+    return _joined(room, role, name, await client.post(path, json=body))
+
+
+def join_sync(client: SyncClient, room: Room, role: str, name: str) -> Person:
+    path, body = _join_request(room, role, name)
+    return _joined(room, role, name, client.post(path, json=body))
 
 
 async def move(client: httpx.AsyncClient, room: Room, to: str) -> dict:

@@ -19,6 +19,7 @@ from ..domain.meeting import Meeting
 from ..domain.phases import Phase, agenda_from_dicts
 from ..domain.rules import Mute
 from ..domain.timer import from_fields
+from ..search import documents as search_text
 from ..security import seal, unseal
 
 Events = list[Event]
@@ -144,6 +145,9 @@ def _write_once(
                 queries.prune_events(
                     session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
                 )
+        # In this transaction, so a card is found by search the moment it is committed.
+        changed = search_text.pending(session, workshop.id if workshop else None, pending)
+        search_text.write(session.connection(), changed)
         body = answer() if callable(answer) else answer
         if idempotency is not None:
             session.add(

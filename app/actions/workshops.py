@@ -17,6 +17,7 @@ from ..domain.events import ParticipantJoined
 from ..domain.meeting import opening
 from ..domain.phases import Phase, default_agenda, replan
 from ..domain.rules import Actor, Role, check_writer
+from ..search.documents import mark_changed
 from ..security import (
     Sealed,
     hash_secret,
@@ -142,6 +143,7 @@ def create_workshop(
         for role in INVITED_ROLES
     }
     session.flush()
+    mark_changed(session, workshop.id)
     body = {
         "workshop": workshop_record(workshop),
         "workshop_id": workshop.id,

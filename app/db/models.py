@@ -286,6 +286,72 @@ class ReminderSent(SQLModel, table=True):
     sent_at: datetime | None = _dt(default=None, nullable=True)
 
 
+class SearchText(SQLModel, table=True):
+    """A peer assist's searchable words: only what any reader may see (no hidden or private
+    cards). The database indexes this table by itself (app/search/schema.py)."""
+
+    __tablename__ = "search_text"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(32), sa.ForeignKey("workshop.id", ondelete="CASCADE"), unique=True
+        )
+    )
+    title: str = Field(sa_type=sa.Text)
+    problem: str = Field(sa_type=sa.Text)
+    purpose: str = Field(sa_type=sa.Text)
+    cards: str = Field(sa_type=sa.Text)
+    actions: str = Field(sa_type=sa.Text)
+    takeaways: str = Field(sa_type=sa.Text)
+
+
+class Invitee(SQLModel, table=True):
+    """A person on a peer assist's invitation list, with a join link of their own."""
+
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "email", name="uq_invitee_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    name: str = Field(max_length=80)
+    email: str = Field(max_length=254, index=True)
+    unit: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    years: int | None = None
+    # Their own link (/i/{code}): the code is derived from the nonce, only its hash is kept.
+    nonce: str = Field(max_length=64)
+    code_hash: str = Field(unique=True, max_length=64)
+    added_at: datetime = _dt()
+
+
+class Briefing(SQLModel, table=True):
+    """What visitors read before the meeting, beside the workshop's title, problem, purpose,
+    decision date and whether it is recorded."""
+
+    workshop_id: str = Field(foreign_key="workshop.id", primary_key=True, max_length=32)
+    background: str | None = Field(default=None, sa_type=sa.Text)
+    links: list = _json()
+    ground_rules: str | None = Field(default=None, sa_type=sa.Text)
+    updated_at: datetime = _dt()
+
+
+class InvitationMail(SQLModel, table=True):
+    """One invitation mailed to one invitee: queued, then sent or failed (with why)."""
+
+    __tablename__ = "invitation_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    invitee_id: int = Field(foreign_key="invitee.id", index=True)
+    email: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    status: str = Field(max_length=10)
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    queued_at: datetime = _dt()
+    sent_at: datetime | None = _dt(default=None, nullable=True)
+
+
 # The account tables live in their own module; importing it here registers them with the
 # metadata wherever the models are loaded (migrations, tests).
 from . import account_models  # noqa: E402, F401

@@ -51,6 +51,21 @@ def _plausible(row_id: int) -> bool:
     return 1 <= row_id <= MAX_ROW_ID
 
 
+ROW_ID_TEXT = re.compile(r"[0-9]{1,12}")
+
+
+def row_id_from_text(text: str) -> int | None:
+    """An id typed into a form, or None: ASCII digits in the range a row id can have.
+
+    str.isdigit() is not enough: it accepts "²", which int() refuses, and any length, which
+    the database refuses (SQLite cannot bind an integer past 2**63).
+    """
+    if not ROW_ID_TEXT.fullmatch(text):
+        return None
+    row_id = int(text)
+    return row_id if _plausible(row_id) else None
+
+
 def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
     workshop = session.get(Workshop, workshop_id) if WORKSHOP_ID.fullmatch(workshop_id) else None
     if workshop is None:
@@ -341,7 +356,7 @@ def agenda_templates(session: Session) -> list[AgendaTemplate]:
 
 
 def agenda_template(session: Session, *, template_id: int) -> AgendaTemplate | None:
-    return session.get(AgendaTemplate, template_id)
+    return session.get(AgendaTemplate, template_id) if _plausible(template_id) else None
 
 
 # After the meeting: feedback, share links, the review and the report back.

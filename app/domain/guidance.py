@@ -4,7 +4,7 @@ facilitator's prompts. Drawn from the method notes in shared/method; nothing her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from .phases import Phase
 from .rules import CardKind
@@ -160,21 +160,42 @@ GROUND_RULES: tuple[str, ...] = (
     "We are here to learn and share, not to tell or to judge.",
 )
 
-# Less than this between the peer assist and the decision leaves little room to act on it.
+# The default of the DAYS_TO_ACT setting: the method briefs peers early so that what they
+# offer can still change the decision.
 ADVICE_MIN_DAYS = 14
 
 
-def decision_advice(meeting_day: date, decision_date: date | None) -> str | None:
+def decision_advice(
+    meeting_day: date, decision_date: date | None, *, days_needed: int = ADVICE_MIN_DAYS
+) -> str | None:
     """Warn when the decision comes too soon after the peer assist to use what is learned."""
+    warning = timing_warning(meeting_day, decision_date, days_needed=days_needed)
+    return warning["detail"] if warning else None
+
+
+def timing_warning(
+    meeting_day: date, decision_date: date | None, *, days_needed: int = ADVICE_MIN_DAYS
+) -> dict | None:
+    """The same warning as data, for the API: `{code, detail, days_to_act}` or None."""
     if decision_date is None:
         return None
     gap = (decision_date - meeting_day).days
     if gap < 0:
-        return "The decision date is before the peer assist: what you learn will come too late."
-    if gap < ADVICE_MIN_DAYS:
-        return (
+        detail = "The decision date is before the peer assist: what you learn will come too late."
+    elif gap < days_needed:
+        detail = (
             f"The decision is only {gap} day{'s' if gap != 1 else ''} after the peer assist. "
             "You may hear something you did not expect: will there be time to act on it? "
             "Consider meeting earlier or moving the decision."
         )
-    return None
+    else:
+        return None
+    return {"code": "decision_too_soon", "detail": detail, "days_to_act": gap}
+
+
+def meeting_day(workshop: dict, today: date) -> date:
+    """The day of the peer assist: its start when planned, else today (it could start now)."""
+    starts_at = workshop.get("starts_at")
+    if isinstance(starts_at, str):
+        return datetime.fromisoformat(starts_at).date()
+    return starts_at.date() if isinstance(starts_at, datetime) else today

@@ -223,6 +223,33 @@ def check_signal(phase: Phase, actor: Actor) -> None:
         raise NotAllowedInPhase("The meeting is closed.")
 
 
+# Every date a person types (report-back, due, decision, start) lies in this range. Nothing
+# before the year 2000 can be meant (the app did not exist; an earlier year is a typo), and
+# a plan more than ten years out is a slip of the keyboard: 9999-12-31 used to break the
+# calendar export, whose all-day event ends the day after.
+EARLIEST_DATE = date(2000, 1, 1)
+YEARS_AHEAD = 10
+
+
+def latest_date(today: date) -> date:
+    """The last date accepted: ten years after today (28 February for a 29 February)."""
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def date_range_rule(today: date) -> str:
+    return (
+        f"must be a date from {EARLIEST_DATE.isoformat()} to {latest_date(today).isoformat()}"
+        f" (no more than {YEARS_AHEAD} years ahead)"
+    )
+
+
+def date_in_range(value: date, today: date) -> bool:
+    return EARLIEST_DATE <= value <= latest_date(today)
+
+
 def signals_to_clear(signals: dict[int, Signal]) -> list[int]:
     """Who to lower when the meeting enters another phase.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 
 from app.exports._common import (
@@ -19,14 +20,25 @@ from app.exports._common import (
 
 ACTION_COLUMNS = ("Action", "Owner", "Due date", "Status", "Linked cards")
 
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
-# carriage return, strips them and then may). Prefixing an apostrophe makes it plain text.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's CSV-injection guidance: a spreadsheet may read a cell as a formula when it starts with
+# one of these. Tab and carriage return are stripped first, so they count too; the full-width
+# forms are read as formulas by some East Asian Excel locales.
+_TRIGGERS = "=+\\-@\t\r\uff1d\uff0b\uff0d\uff20"
+# A cell is not only what our writer quotes: Excel in German, French or Dutch splits on ";",
+# other tools on tabs or pipes, and a line break may start a row. Whatever follows any of
+# these (and any double quotes that open a field) may become the start of a cell.
+_SEPARATORS = ",;\t|\r\n"
+_RISKY = re.compile(f'(^|[{_SEPARATORS}])("*)(?=[{_TRIGGERS}])')
 
 
 def guard_cell(value: str) -> str:
-    """Neutralise CSV/formula injection: prefix an apostrophe to risky leading characters."""
-    return "'" + value if value.startswith(_FORMULA_TRIGGERS) else value
+    """Neutralise formula injection: an apostrophe before each trigger that could open a cell.
+
+    The apostrophe goes before a trigger at the very start and before one that follows any
+    separator, so `see;=cmd|' /C calc'!A0` stays text even when the file is split on ";".
+    Together with quoting every field (see `to_csv`) this is OWASP's mitigation.
+    """
+    return _RISKY.sub(r"\1\2'", value)
 
 
 def to_csv(
@@ -72,6 +84,8 @@ def to_csv(
         ]
 
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)  # excel dialect: "\r\n" row terminator, minimal quoting
+    # Excel dialect ("\r\n" rows). Every field is quoted, as OWASP advises: a separator inside
+    # a cell then splits nothing, whichever separator the reader's locale uses.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerows([guard_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")

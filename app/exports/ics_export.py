@@ -1,7 +1,7 @@
 """iCalendar (RFC 5545) export: the report-back date and dated actions as all-day events.
 
-Written by hand so the output is byte-for-byte deterministic: CRLF line endings,
-lines folded at 75 octets (never inside a UTF-8 sequence), TEXT values escaped.
+Built with the `icalendar` package, which escapes TEXT values and folds lines at 75 octets.
+Every stamp comes from the data, never the clock, so the same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+
+import icalendar
 
 from app.exports._common import (
     Action,
@@ -22,63 +24,61 @@ from app.exports._common import (
 )
 
 PRODID = "-//Peer Assist Live//Action list export//EN"
-_MAX_OCTETS = 75
-_NEWLINES = re.compile(r"\r\n|\r|\n")
-# TEXT may not hold control characters other than HTAB (RFC 5545 §3.3.11); newlines are
-# escaped before this runs.
-_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_NEWLINES = re.compile(r"\r\n|\r")
+# TEXT may not hold control characters other than HTAB and the newline it escapes
+# (RFC 5545 §3.3.11); a card pasted from elsewhere can carry them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def escape_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and newlines."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return _CONTROLS.sub("", _NEWLINES.sub("\\\\n", value))
+def clean_text(value: str) -> str:
+    """A TEXT value iCalendar can hold: newlines as \\n, no other control characters."""
+    return _CONTROLS.sub("", _NEWLINES.sub("\n", value))
 
 
-def fold_line(line: str) -> str:
-    """Fold a content line into CRLF-terminated chunks of at most 75 octets each."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = _MAX_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            chunks.append("".join(current))
-            current, size = [], 0
-            limit = _MAX_OCTETS - 1  # continuation lines start with one space
-        current.append(char)
-        size += width
-    chunks.append("".join(current))
-    return "\r\n ".join(chunks) + "\r\n"
-
-
-def _utc_stamp(iso: str) -> str:
-    """ISO 8601 timestamp (naive means UTC) to an RFC 5545 UTC DATE-TIME."""
-    moment = datetime.fromisoformat(iso)
+def utc(iso: str | datetime) -> datetime:
+    """ISO 8601 timestamp (naive means UTC) as an aware UTC datetime."""
+    moment = iso if isinstance(iso, datetime) else datetime.fromisoformat(iso)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC)
+
+
+def calendar(*, prodid: str = PRODID, name: str | None = None) -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", prodid)
+    cal.add("calscale", "GREGORIAN")
+    if name is not None:
+        cal.add("x-wr-calname", clean_text(name))
+    return cal
 
 
 def _all_day_event(
-    *, uid: str, stamp: str, day: str, summary: str, description: str, cancelled: bool = False
-) -> list[str]:
+    *,
+    uid: str,
+    stamp: datetime,
+    day: str,
+    summary: str,
+    description: str,
+    cancelled: bool = False,
+) -> icalendar.Event:
     start = date.fromisoformat(day)
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(uid)}",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{escape_text(summary)}",
-    ]
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)
+    # Dates are bounded on the way in, but rows stored before that may hold 9999-12-31, whose
+    # next day does not exist. Without DTEND an all-day event lasts that one day (RFC 5545
+    # §3.6.1), so leaving it out says the same thing.
+    if start < date.max:
+        event.add("dtend", start + timedelta(days=1))
+    event.add("summary", clean_text(summary))
     if description:
-        lines.append(f"DESCRIPTION:{escape_text(description)}")
+        event.add("description", clean_text(description))
     if cancelled:
-        lines.append("STATUS:CANCELLED")
-    lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-    return lines
+        event.add("status", "CANCELLED")
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 def to_ics(
@@ -101,14 +101,7 @@ def to_ics(
     workshop_id = workshop["id"]
     title = workshop["title"]
     cards_by_id = visible_cards_by_id(cards)
-
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{escape_text(title)}",
-    ]
+    cal = calendar(name=title)
     if commitment:
         description = [f"Workshop: {title}"]
         if commitment.get("note"):
@@ -116,12 +109,14 @@ def to_ics(
         set_by = (commitment.get("set_by") or {}).get("name")
         if set_by:
             description.append(f"Set by: {set_by}")
-        lines += _all_day_event(
-            uid=f"commitment-{workshop_id}@{uid_domain}",
-            stamp=_utc_stamp(commitment.get("set_at") or workshop["created_at"]),
-            day=commitment["report_back_by"],
-            summary=f"Report back: {title}",
-            description="\n".join(description),
+        cal.add_component(
+            _all_day_event(
+                uid=f"commitment-{workshop_id}@{uid_domain}",
+                stamp=utc(commitment.get("set_at") or workshop["created_at"]),
+                day=commitment["report_back_by"],
+                summary=f"Report back: {title}",
+                description="\n".join(description),
+            )
         )
     for action in actions:
         if not action.get("due_date"):
@@ -136,13 +131,14 @@ def to_ics(
             description += [f"- {card['text']}" for card in linked]
             if themes_of(linked):
                 description.append("Themes: " + ", ".join(themes_of(linked)))
-        lines += _all_day_event(
-            uid=f"action-{action['id']}-{workshop_id}@{uid_domain}",
-            stamp=_utc_stamp(action.get("updated_at") or workshop["created_at"]),
-            day=action["due_date"],
-            summary=action["title"],
-            description="\n".join(description),
-            cancelled=action["status"] == "dropped",
+        cal.add_component(
+            _all_day_event(
+                uid=f"action-{action['id']}-{workshop_id}@{uid_domain}",
+                stamp=utc(action.get("updated_at") or workshop["created_at"]),
+                day=action["due_date"],
+                summary=action["title"],
+                description="\n".join(description),
+                cancelled=action["status"] == "dropped",
+            )
         )
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) for line in lines).encode("utf-8")
+    return cal.to_ical()

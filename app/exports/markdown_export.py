@@ -19,25 +19,37 @@ from app.exports._common import (
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
-def _escape_html(text: str) -> str:
-    """Stop user text from being read as raw HTML by a Markdown renderer."""
+# Every ASCII punctuation character that CommonMark or GitHub's extensions give a meaning to:
+# links and images ([ ] ( ) !), autolinks (: @ . after www), emphasis, code, headings,
+# lists, tables, strikethrough, maths and footnotes. CommonMark promises that a backslash
+# before any of them shows the character itself.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:@$=^])")
+
+
+def escape_text(text: str) -> str:
+    """Make user text plain words in Markdown: no links, images, HTML or formatting.
+
+    Markdown punctuation is backslash-escaped. `&`, `<` and `>` become HTML entities
+    instead, which every renderer honours (some do not know `\\<`), so nothing can open a
+    tag, an entity or an autolink.
+    """
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_cell(text: str) -> str:
-    """Make text safe inside one GFM table cell: one line, no unescaped pipe."""
-    text = _escape_html(text).replace("\\", "\\\\").replace("|", "\\|")
-    return _NEWLINES.sub("<br>", text.strip())
+    """Make text safe inside one GFM table cell: plain words on one line."""
+    return _NEWLINES.sub("<br>", escape_text(text.strip()))
 
 
 def _one_line(text: str) -> str:
     """Collapse text onto one line (for headings and list items)."""
-    return _NEWLINES.sub(" ", _escape_html(text)).strip()
+    return escape_text(_NEWLINES.sub(" ", text).strip())
 
 
 def _blockquote(text: str) -> list[str]:
     """Quote multi-line text, keeping its line breaks."""
-    return [f"> {line}".rstrip() for line in _NEWLINES.split(_escape_html(text).strip())]
+    return [f"> {escape_text(line)}".rstrip() for line in _NEWLINES.split(text.strip())]
 
 
 def to_markdown(

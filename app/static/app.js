@@ -33,7 +33,10 @@
     onEvent: function (name, evt) {
       if (name === "htmx:configRequest") {
         evt.detail.headers["Content-Type"] = "application/json";
-        evt.detail.headers["Idempotency-Key"] = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()));
+        // Kept on the element until the write is answered, so a retry lands only once.
+        var elt = evt.detail.elt;
+        if (!elt._idemKey) elt._idemKey = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()));
+        evt.detail.headers["Idempotency-Key"] = elt._idemKey;
       }
     },
     encodeParameters: function (xhr, parameters, elt) {
@@ -68,8 +71,41 @@
     }
   });
 
-  document.addEventListener("htmx:responseError", function (evt) { toast(errorText(evt.detail.xhr)); });
-  document.addEventListener("htmx:sendError", function () { toast("No connection to the server. Your text is kept; try again in a moment."); });
+  // A write the server could not save (503: its database is not answering) or that got no
+  // answer is sent again by itself, with the same Idempotency-Key, until it is saved. The
+  // words stay in the form, and the form says what is happening.
+  var RETRY_MS = [1000, 2000, 3000];
+  function saveState(elt, text) {
+    var form = elt.closest("form");
+    var box = form && form.querySelector(".save-state");
+    if (box) { box.textContent = text; box.hidden = !text; }
+    else if (text) toast(text);
+  }
+  function retryLater(elt) {
+    var tries = elt._retries = (elt._retries || 0) + 1;
+    saveState(elt, "Not saved, retrying…");
+    var trigger = elt.getAttribute("hx-trigger") || (elt.tagName === "FORM" ? "submit" : "click");
+    setTimeout(function () {
+      if (elt._retries && elt.isConnected) htmx.trigger(elt, trigger);
+    }, RETRY_MS[Math.min(tries, RETRY_MS.length) - 1]);
+  }
+  document.addEventListener("htmx:responseError", function (evt) {
+    if (evt.detail.xhr.status === 503) retryLater(evt.detail.elt);
+    else toast(errorText(evt.detail.xhr));
+  });
+  document.addEventListener("htmx:sendError", function (evt) { retryLater(evt.detail.elt); });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var elt = evt.detail.elt, status = evt.detail.xhr.status;
+    if (status === 503 || status === 0) return;
+    if (elt._retries) saveState(elt, evt.detail.successful ? "Saved." : "");
+    elt._retries = 0;
+    delete elt._idemKey;
+  });
+  // Words changed after a failed try are a new write, with a key of its own.
+  document.addEventListener("input", function (evt) {
+    var form = evt.target.closest && evt.target.closest("form");
+    if (form) delete form._idemKey;
+  });
 
   // Votes: one click votes, a second takes the vote back.
   function votedSet() {

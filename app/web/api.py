@@ -20,7 +20,8 @@ from . import exports as export_routes
 from . import record as record_routes
 from . import schemas as s
 from .account_deps import AccountDep
-from .deps import CallerDep, ServicesDep, client_address, participant_state, respond
+from .deps import CallerDep, ServicesDep, client_address, participant_state, perform, respond
+from .timing import with_timing
 
 router = APIRouter(prefix="/api/v1")
 
@@ -56,7 +57,10 @@ async def create_workshop(
         )
 
     # No participant yet: a key is scoped to the account.
-    return await respond(request, svc, workshop_id=None, apply=apply, scope=f"create:{signed.id}")
+    outcome = await perform(
+        request, svc, workshop_id=None, apply=apply, scope=f"create:{signed.id}"
+    )
+    return JSONResponse(with_timing(svc, outcome.body), status_code=outcome.status)
 
 
 @router.post("/join/{code}", status_code=201, responses=_docs(s.Joined, 201, 404, 410, 422))
@@ -123,7 +127,7 @@ async def rotate_invite(
 @router.get("/workshops/{workshop_id}", responses=_docs(s.StateOut, 200, *COMMON))
 async def get_state(workshop_id: str, caller: CallerDep, svc: ServicesDep) -> JSONResponse:
     """The whole state, as this participant may see it."""
-    return JSONResponse(await participant_state(svc, workshop_id, caller.actor))
+    return JSONResponse(with_timing(svc, await participant_state(svc, workshop_id, caller.actor)))
 
 
 def _scope(caller: Any) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import RuleError
@@ -27,6 +28,28 @@ STATUS_CODES = {
     422: "invalid",
     429: "rate_limited",
 }
+
+# The database did not answer (down, restarting, unreachable, or a lock or deadlock that gave
+# up): the transaction never committed, so the write can be sent again as it was.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+DATABASE_DOWN_DETAIL = (
+    "We could not save this: the database is not answering right now, so nothing was changed. "
+    "Please try again in a moment."
+)
+RETRY_AFTER_S = 2
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """True when the database could not answer, as opposed to refusing the statement.
+
+    SQLite raises OperationalError for a missing table too; only a lock it waited on in vain
+    means "try again". For PostgreSQL every OperationalError is about the server or the
+    connection (gone, restarting, deadlock, timeout).
+    """
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, sqlite3.OperationalError):
+        return "locked" in str(orig) or "busy" in str(orig)
+    return True
 
 
 class ApiError(RuleError):
@@ -94,6 +117,27 @@ def install(app: FastAPI) -> None:
             "The request holds a value that cannot be stored; nothing was changed.",
             "unstorable_value",
         )
+
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            getattr(exc, "orig", exc),
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if not request.url.path.startswith("/api/"):
+            from .pages import problem_page  # pages imports this module
+
+            page = problem_page("Please try again in a moment", DATABASE_DOWN_DETAIL, 503)
+            page.headers.update(headers)
+            return page
+        return error_response(503, DATABASE_DOWN_DETAIL, "database_unavailable", headers)
+
+    for down in DATABASE_DOWN:
+        app.add_exception_handler(down, _database_down)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

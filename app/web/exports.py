@@ -1,4 +1,4 @@
-"""Downloads of the action list with its commitment: CSV, Markdown, JSON and iCalendar."""
+"""Downloads of the action list with its commitment: CSV, Excel, Markdown, JSON, iCalendar."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
     "ics": "text/calendar; charset=utf-8",
+    "xlsx": exports.xlsx_export.MEDIA_TYPE,
 }
 
 
@@ -40,11 +41,16 @@ def slug(title: str) -> str:
 )
 async def export_actions(
     workshop_id: str,
-    fmt: Literal["csv", "md", "json", "ics"],
+    fmt: Literal["csv", "xlsx", "md", "json", "ics"],
     caller: CallerDep,
     svc: ServicesDep,
 ) -> Response:
-    """Download the action list and the report-back commitment."""
+    """Download the action list and the report-back commitment.
+
+    `xlsx` is the one to open in Excel: every cell is text, so nothing in it can run as a
+    formula. `csv` neutralises formulas as OWASP advises, which shows an apostrophe before
+    risky text.
+    """
 
     state = await participant_state(svc, workshop_id, caller.actor)
     parts = (state["workshop"], state["actions"], state["commitment"], state["cards"])
@@ -53,9 +59,13 @@ async def export_actions(
             *parts, uid_domain=urlsplit(svc.settings.base_url).hostname or "peer-assist.local"
         )
     else:
-        body = {"csv": exports.to_csv, "md": exports.to_markdown, "json": exports.to_json}[fmt](
-            *parts
-        )
+        render = {
+            "csv": exports.to_csv,
+            "xlsx": exports.to_xlsx,
+            "md": exports.to_markdown,
+            "json": exports.to_json,
+        }[fmt]
+        body = render(*parts)
     filename = f"{slug(state['workshop']['title'])}.{fmt}"
     return Response(
         body,

@@ -18,6 +18,7 @@ from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
+from .errors import DATABASE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
         await websocket.close(POLICY_VIOLATION, exc.detail[:120])
+        return None
+    except DATABASE_DOWN:
+        # Clients retry 1013 by themselves; by then the database may be back.
+        await websocket.close(TRY_AGAIN_LATER, "the database is not answering; try again")
         return None
 
 
@@ -90,6 +95,9 @@ async def follow(
             await _pump(websocket, svc, sub)
     except SubscriberLost:
         await close_quietly(websocket, TRY_AGAIN_LATER, "history moved on; reconnect")
+    except DATABASE_DOWN:
+        log.warning("database unavailable for a live stream of %s", workshop_id)
+        await close_quietly(websocket, TRY_AGAIN_LATER, "the database is not answering; retry")
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:

@@ -115,20 +115,24 @@ def lengths(svc: Services) -> list[tuple[str, str]]:
     )
 
 
-def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | None]:
-    """A length choice as (duration in minutes, planned seconds by phase or None)."""
+def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | None] | None:
+    """A length choice as (duration in minutes, planned seconds by phase or None).
+
+    None when the choice is not one the form offers (or no longer does): the caller answers
+    with a sentence, never a 500, however large or odd the number in it.
+    """
     kind, _, value = choice.partition(":")
     if kind == "tpl" and value in AGENDA_TEMPLATES:
         planned = AGENDA_TEMPLATES[value][1]
         return plan_minutes(planned), {p.value: s for p, s in planned.items()}
-    if kind == "saved" and value.isdigit():
+    if kind == "saved" and (template_id := queries.row_id_from_text(value)) is not None:
         with svc.db.reader() as session:
-            row = queries.agenda_template(session, template_id=int(value))
+            row = queries.agenda_template(session, template_id=template_id)
         if row is not None:
             return sum(row.planned_s.values()) // 60, dict(row.planned_s)
-    if kind == "min" and value.isdigit():
+    if kind == "min" and queries.ROW_ID_TEXT.fullmatch(value):
         return int(value), None
-    return 0, None
+    return None
 
 
 async def _start_form(
@@ -163,18 +167,20 @@ async def start_page(request: Request) -> Response:
 async def start_advice(request: Request) -> HTMLResponse:
     """Live advice while the form is filled in: is the decision too close to learn in time?"""
     form = await _form(request)
+    svc: Services = request.app.state.services
     try:
+        # The app's clock, not the machine's: the same "today" as every other check.
         day = (
             datetime.fromisoformat(form["starts_at"]).date()
             if form.get("starts_at")
-            else (date.today())
+            else svc.clock().date()
         )
         decision = (
             date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (None)
         )
     except ValueError:
         return HTMLResponse("")
-    advice = decision_advice(day, decision)
+    advice = decision_advice(day, decision, days_needed=svc.settings.days_to_act)
     return render("partials/_advice.html", advice=advice)
 
 
@@ -186,9 +192,12 @@ async def start(request: Request) -> Response:
         return RedirectResponse("/signin?next=/", status_code=303)
     form = await _form(request)
     errors = None
-    duration, planned = await run_in_threadpool(resolve_length, svc, form.get("length", ""))
+    length = await run_in_threadpool(resolve_length, svc, str(form.get("length", "")))
+    duration, planned = length or (0, None)
     zone = form.get("time_zone") or svc.settings.time_zone
-    if form.get("aim_is_learning") != "on":
+    if length is None:
+        errors = "Choose the meeting's length from the list: that choice is not one we offer."
+    elif form.get("aim_is_learning") != "on":
         errors = "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
     elif zone not in TIME_ZONES:
         errors = "Choose a time zone from the list."

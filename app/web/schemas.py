@@ -11,20 +11,28 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from ..domain.rules import (
+    EARLIEST_DATE,
     NAME_MAX,
     TEXT_MAX,
     TITLE_MAX,
+    YEARS_AHEAD,
     ActionStatus,
     CardKind,
     Evidence,
     Role,
     Signal,
+    date_in_range,
+    date_range_rule,
+    latest_date,
 )
 from ..domain.timer import MAX_TIMER_S
 
@@ -55,6 +63,41 @@ def _http_url(value: str) -> str:
 SourceUrl = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_http_url)]
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _in_range(value: date) -> date:
+    if not date_in_range(value, _today()):
+        raise ValueError(date_range_rule(_today()))
+    return value
+
+
+class DateRange:
+    """Show the accepted range in OpenAPI: a description, and formatMinimum/formatMaximum."""
+
+    def __init__(self, with_time: bool = False) -> None:
+        self.with_time = with_time
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        first, last = EARLIEST_DATE.isoformat(), latest_date(_today()).isoformat()
+        if self.with_time:
+            first, last = f"{first}T00:00:00Z", f"{last}T23:59:59Z"
+        schema.update(
+            formatMinimum=first,
+            formatMaximum=last,
+            description=f"From {EARLIEST_DATE.isoformat()} to {YEARS_AHEAD} years after today.",
+        )
+        return schema
+
+
+# Every date in a request: from 2000-01-01 to ten years ahead (see app.domain.rules).
+BoundedDate = Annotated[date, AfterValidator(_in_range), DateRange()]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,8 +108,8 @@ class WorkshopCreate(Strict):
     duration_minutes: int = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
     facilitator_name: Name
     purpose: Text | None = None
-    decision_date: date | None = None
-    starts_at: datetime | None = None
+    decision_date: BoundedDate | None = None
+    starts_at: Annotated[datetime, DateRange(with_time=True)] | None = None
     recorded: bool = False
     visibility: Literal["organisation", "restricted"] = "organisation"
 
@@ -81,8 +124,8 @@ class WorkshopCreate(Strict):
             in_utc = value.astimezone(UTC)
         except OverflowError:
             raise ValueError("is outside the calendar we can store") from None
-        if not 2000 <= in_utc.year <= 2999:
-            raise ValueError("must be a date this millennium")
+        if not date_in_range(in_utc.date(), _today()):
+            raise ValueError(date_range_rule(_today()))
         return in_utc
 
 
@@ -160,14 +203,14 @@ class Admission(Strict):
 class ActionCreate(Strict):
     title: Text
     owner: Name | None = None
-    due_date: date | None = None
+    due_date: BoundedDate | None = None
     card_ids: list[int] = Field(default_factory=list, max_length=200)
 
 
 class ActionUpdate(Strict):
     title: Text | None = None
     owner: Name | None = None
-    due_date: date | None = None
+    due_date: BoundedDate | None = None
     status: ActionStatus | None = None
     card_ids: list[int] | None = Field(default=None, max_length=200)
     # The host team's word on it when it updates the status after the meeting; null clears.
@@ -175,7 +218,7 @@ class ActionUpdate(Strict):
 
 
 class CommitmentSet(Strict):
-    report_back_by: date
+    report_back_by: BoundedDate
     note: Text | None = None
 
 
@@ -226,11 +269,20 @@ class ParticipantOut(BaseModel):
     signal: Signal = Signal.none
 
 
+class TimingWarningOut(BaseModel):
+    """Too few days between the peer assist and the decision (the DAYS_TO_ACT setting)."""
+
+    code: str
+    detail: str
+    days_to_act: int
+
+
 class WorkshopCreated(BaseModel):
     workshop: WorkshopOut
     facilitator_token: str
     participant: ParticipantOut
     invites: Invites
+    timing_warning: TimingWarningOut | None = None
 
 
 class Joined(BaseModel):
@@ -363,6 +415,7 @@ class StateOut(BaseModel):
     presence: PresenceOut
     lobby: LobbyOut
     themes: list[ThemeOut] = Field(default_factory=list)
+    timing_warning: TimingWarningOut | None = None
 
 
 class AgendaOut(BaseModel):

@@ -4,7 +4,7 @@ Existing peer assists get no owner (admins see them and can assign one) and orga
 visibility.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0009
 Create Date: 2026-12-02 00:50:05.911677
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import app.db.models
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

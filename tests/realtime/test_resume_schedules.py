@@ -8,7 +8,7 @@ order of writes, drops and reconnects is exactly the schedule's while the whole 
 At the end every screen must hold each event after its snapshot once, in order, up to the head,
 and its folded state must equal a fresh GET.
 
-Reproduce one schedule with RESUME_SEEDS=<seed> (or a range, RESUME_SEEDS=0-199).
+Reproduce one schedule with RESUME_SEEDS=<seed> (or a range, RESUME_SEEDS=0-99).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -29,13 +30,15 @@ from tests.realtime.conftest import Cluster
 from tests.realtime.harness import Screen, fresh_state, http_client, people, post
 from tests.statefold import comparable
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.scale, pytest.mark.postgres, pytest.mark.redis]
 
 LOGICAL_S = 30.0
 WRITE_EVERY_S = 3.0
 SPEEDUP = 200.0
 DROP_MIN_S, DROP_MAX_S = 0.1, 30.0
 AT_ONCE = 12
+# Each costs about 0.4 CPU seconds across the test and both workers (printed at the end).
+SCHEDULES = 1000
 PHASES = ["welcome", "context", "questions", "analysis", "feedback", "commitment", "reflection"]
 VISITOR_KINDS = {
     "context": ["question"],
@@ -47,7 +50,7 @@ VISITOR_KINDS = {
 
 
 def seeds() -> list[int]:
-    spec = os.environ.get("RESUME_SEEDS", "0-199")
+    spec = os.environ.get("RESUME_SEEDS", f"0-{SCHEDULES - 1}")
     first, _, last = spec.partition("-")
     return list(range(int(first), int(last or first) + 1))
 
@@ -256,6 +259,9 @@ async def test_resume_over_random_schedules(cluster: Cluster) -> None:
             except Exception as exc:  # keep going: report every failing seed at once
                 tally.failures.append(f"seed {seed}: {type(exc).__name__}: {exc}")
 
+    # CPU seconds say what the schedules cost whatever else the machine is doing.
+    processes = [psutil.Process()] + [psutil.Process(w.process.pid) for w in cluster.workers]
+    cpu_before = [sum(p.cpu_times()[:2]) for p in processes]
     started = time.monotonic()
     try:
         await asyncio.gather(*(one(seed) for seed in seeds()))
@@ -263,6 +269,7 @@ async def test_resume_over_random_schedules(cluster: Cluster) -> None:
         for client in clients:
             await client.aclose()
         engine.dispose()
+    cpu = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, cpu_before, strict=True)]
     worst = max(tally.catch_up_s, default=0.0)
     print(
         f"\nresume: {tally.schedules} schedules, {tally.writes} writes, "
@@ -271,7 +278,8 @@ async def test_resume_over_random_schedules(cluster: Cluster) -> None:
         f"{max(tally.drops, default=0):.2f} logical s, "
         f"worst reconnect-to-caught-up {worst:.3f} s, "
         f"median {sorted(tally.catch_up_s)[len(tally.catch_up_s) // 2]:.3f} s, "
-        f"in {time.monotonic() - started:.1f} s"
+        f"in {time.monotonic() - started:.1f} s; CPU: tests {cpu[0]:.1f} s, "
+        f"workers {' + '.join(f'{c:.1f}' for c in cpu[1:])} s"
     )
     assert tally.failures == []
     assert tally.schedules == len(seeds())

@@ -1,0 +1,242 @@
+"""Before the meeting: the invitation list, the briefing, and invitations queued for mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..db.models import Briefing, InvitationMail, Invitee, Workshop
+from ..db.records import workshop_record
+from ..domain import invitations as rules
+from ..domain.errors import Invalid, NotFound
+from ..domain.events import WorkshopUpdated
+from ..domain.rules import Actor, Role, check_writer
+from ..security import Sealed, hash_secret, invite_code
+from .base import Events
+
+
+@dataclass(frozen=True)
+class NewInvitee:
+    name: str
+    email: str
+    unit: str
+    role: str
+    years: int | None = None
+
+
+def invitee_record(row: Invitee, *, secret_key: str, base_url: str) -> dict:
+    code = invite_code(secret_key, row.nonce)
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "unit": row.unit,
+        "role": row.role,
+        "years": row.years,
+        "url": f"{base_url}/i/{code}",
+    }
+
+
+def add_invitee(
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    new: NewInvitee,
+    now: datetime,
+    secret_key: str,
+    base_url: str,
+) -> tuple[int, dict, Events]:
+    check_writer(actor, (Role.facilitator,), "edit the invitation list")
+    person = rules.check_invitee(
+        name=new.name, email=new.email, unit=new.unit, role=new.role, years=new.years
+    )
+    taken = session.exec(
+        select(Invitee).where(Invitee.workshop_id == workshop.id, Invitee.email == person.email)
+    ).first()
+    if taken is not None:
+        raise Invalid(f"{person.email} is on the list already.", code="already_invited")
+    code = Sealed(secret_key)
+    row = Invitee(
+        workshop_id=workshop.id,
+        name=person.name,
+        email=person.email,
+        unit=person.unit,
+        role=person.role.value,
+        years=person.years,
+        nonce=code.nonce,
+        code_hash=hash_secret(code),
+        added_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return 201, invitee_record(row, secret_key=secret_key, base_url=base_url), []
+
+
+def remove_invitee(
+    session: Session, workshop: Workshop, *, actor: Actor, invitee_id: int, now: datetime
+) -> tuple[int, dict, Events]:
+    check_writer(actor, (Role.facilitator,), "edit the invitation list")
+    row = session.get(Invitee, invitee_id)
+    if row is None or row.workshop_id != workshop.id:
+        raise NotFound("That person is not on this invitation list.", code="invitee_not_found")
+    session.execute(sa.delete(InvitationMail).where(InvitationMail.invitee_id == invitee_id))
+    session.delete(row)
+    session.flush()
+    return 200, {"removed": invitee_id}, []
+
+
+def invitees(session: Session, *, workshop_id: str) -> list[Invitee]:
+    return list(
+        session.exec(select(Invitee).where(Invitee.workshop_id == workshop_id).order_by(Invitee.id))
+    )
+
+
+def invitee_by_code(session: Session, *, code: str) -> Invitee | None:
+    return session.exec(select(Invitee).where(Invitee.code_hash == hash_secret(code))).first()
+
+
+def often_invited(
+    session: Session, *, emails: list[str], today: datetime, rule: rules.OftenInvited
+) -> frozenset[str]:
+    """Who on this list is on other lists too often lately (any peer assist counts)."""
+    if not emails:
+        return frozenset()
+    since = today - timedelta(days=rule.days)
+    rows = session.execute(
+        sa.select(Invitee.email, Invitee.workshop_id, Invitee.added_at).where(
+            sa.func.lower(Invitee.email).in_([e.casefold() for e in emails]),
+            Invitee.added_at >= since,
+        )
+    ).all()
+    found = [(email, wid, added.date()) for email, wid, added in rows]
+    return rules.often_invited(found, today=today.date(), rule=rule)
+
+
+@dataclass(frozen=True)
+class BriefingChanges:
+    purpose: str | None
+    background: str | None
+    links: list[str]
+    ground_rules: str | None
+    recorded: bool
+
+
+def briefing_of(session: Session, *, workshop: Workshop) -> dict:
+    row = session.get(Briefing, workshop.id)
+    return {
+        "title": workshop.title,
+        "purpose": workshop.purpose,
+        "problem": workshop.problem,
+        "background": row.background if row else None,
+        "decision_date": workshop.decision_date,
+        "starts_at": workshop.starts_at,
+        "time_zone": workshop.time_zone,
+        "duration_minutes": workshop.duration_minutes,
+        "links": list(row.links) if row else [],
+        "ground_rules": row.ground_rules if row else None,
+        "recorded": workshop.recorded,
+        "facilitator_name": workshop.facilitator_name,
+    }
+
+
+def set_briefing(
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    changes: BriefingChanges,
+    now: datetime,
+) -> tuple[int, dict, Events]:
+    """Write the briefing; the purpose lives on the workshop, so the projector shows it."""
+    check_writer(actor, (Role.facilitator,), "write the briefing")
+    links = rules.check_links(changes.links)
+    for text, what in (
+        (changes.purpose, "The purpose"),
+        (changes.background, "The background"),
+        (changes.ground_rules, "The ground rules"),
+    ):
+        if text is not None and len(text) > 4000:
+            raise Invalid(f"{what} is longer than 4,000 characters.", code="too_long")
+    row = session.get(Briefing, workshop.id) or Briefing(workshop_id=workshop.id, links=[])
+    row.background = (changes.background or "").strip() or None
+    row.ground_rules = (changes.ground_rules or "").strip() or None
+    row.links = links
+    row.updated_at = now
+    session.add(row)
+    workshop.purpose = (changes.purpose or "").strip() or None
+    workshop.recorded = changes.recorded
+    session.add(workshop)
+    session.flush()
+    return (
+        200,
+        briefing_of(session, workshop=workshop),
+        [WorkshopUpdated(workshop_record(workshop))],
+    )
+
+
+# ---------------------------------------------------------------- invitations by mail
+
+
+def queue_invitations(
+    session: Session, workshop: Workshop, *, actor: Actor, subject: str, now: datetime
+) -> tuple[int, dict, Events]:
+    """Queue one invitation for each person not yet sent one; sending happens elsewhere."""
+    check_writer(actor, (Role.facilitator,), "send invitations")
+    already = set(
+        session.exec(
+            select(InvitationMail.invitee_id).where(
+                InvitationMail.workshop_id == workshop.id,
+                InvitationMail.status.in_(("queued", "sent")),
+            )
+        )
+    )
+    queued = []
+    for person in invitees(session, workshop_id=workshop.id):
+        if person.id in already:
+            continue
+        mail = InvitationMail(
+            workshop_id=workshop.id,
+            invitee_id=person.id,
+            email=person.email,
+            subject=subject,
+            status="queued",
+            queued_at=now,
+        )
+        session.add(mail)
+        queued.append(mail)
+    session.flush()
+    return 202, {"queued": [m.id for m in queued]}, []
+
+
+def mails(session: Session, *, workshop_id: str) -> list[InvitationMail]:
+    return list(
+        session.exec(
+            select(InvitationMail)
+            .where(InvitationMail.workshop_id == workshop_id)
+            .order_by(InvitationMail.id)
+        )
+    )
+
+
+def mail_result(mail_id: int, *, error: str | None, give_up: bool):  # type: ignore[no-untyped-def]
+    """An apply that records one attempt: sent, failed for now, or failed for good."""
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> tuple[int, dict, Events]:
+        mail = session.get(InvitationMail, mail_id)
+        if mail is None:  # the person was taken off the list meanwhile
+            return 200, {}, []
+        mail.attempts += 1
+        mail.error = error
+        if error is None:
+            mail.status, mail.sent_at = "sent", now
+        elif give_up:
+            mail.status = "failed"
+        session.add(mail)
+        session.flush()
+        return 200, {"status": mail.status}, []
+
+    return apply

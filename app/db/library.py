@@ -1,0 +1,60 @@
+"""What a past peer assist looks like in a list: who hosted it, when, what was decided, and
+how far its actions got. One query per table for any number of peer assists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ..domain.rules import ActionStatus, Role
+from .models import Action, Commitment, Participant, Workshop
+
+
+def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
+    if not workshop_ids:
+        return {}
+    found: dict[str, dict] = {}
+    for w in session.execute(
+        sa.select(
+            Workshop.id, Workshop.facilitator_name, Workshop.starts_at, Workshop.created_at
+        ).where(Workshop.id.in_(workshop_ids))
+    ):
+        found[w.id] = {
+            "hosts": [],
+            "facilitator": w.facilitator_name,
+            "when": (w.starts_at or w.created_at).date(),
+            "decided": None,
+            "report_back_by": None,
+            "actions": [],
+            "actions_done": 0,
+            "actions_total": 0,
+        }
+    hosts = session.execute(
+        sa.select(Participant.workshop_id, Participant.name)
+        .where(Participant.workshop_id.in_(workshop_ids), Participant.role == Role.host.value)
+        .order_by(Participant.id)
+    )
+    for workshop_id, name in hosts:
+        found[workshop_id]["hosts"].append(name)
+    for c in session.execute(
+        sa.select(Commitment.workshop_id, Commitment.note, Commitment.report_back_by).where(
+            Commitment.workshop_id.in_(workshop_ids)
+        )
+    ):
+        found[c.workshop_id]["decided"] = c.note
+        found[c.workshop_id]["report_back_by"] = c.report_back_by
+    counts: dict[str, list[str]] = defaultdict(list)
+    for a in session.execute(
+        sa.select(Action.workshop_id, Action.title, Action.status)
+        .where(Action.workshop_id.in_(workshop_ids))
+        .order_by(Action.id)
+    ):
+        entry = found[a.workshop_id]
+        entry["actions_total"] += 1
+        entry["actions_done"] += a.status == ActionStatus.done.value
+        counts[a.workshop_id].append(a.title)
+    for workshop_id, titles in counts.items():
+        found[workshop_id]["actions"] = titles[:3]
+    return found

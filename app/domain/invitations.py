@@ -1,0 +1,214 @@
+"""Who should come: the method's gentle hints about an invitation list, and its mix.
+
+The method asks for six to eight visiting peers with different experience, found across the
+organisation rather than up it, and not only the usual suspects. Nothing here refuses a list:
+the hints are advice shown beside it. Pure functions; no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from .errors import Invalid
+from .reminders import check_addresses
+
+MIN_VISITORS = 6
+MAX_VISITORS = 8
+# Years of experience in the field, in the bands the chart shows.
+EXPERIENCE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("under 3 years", 0, 2),
+    ("3 to 5 years", 3, 5),
+    ("6 to 10 years", 6, 10),
+    ("11 to 20 years", 11, 20),
+    ("over 20 years", 21, None),
+)
+
+
+class InviteeRole(StrEnum):
+    """The part a person plays in the peer assist (their job title is theirs to say)."""
+
+    host = "host"
+    visitor = "visitor"
+
+
+@dataclass(frozen=True)
+class Invitee:
+    name: str
+    email: str
+    unit: str
+    role: InviteeRole
+    years: int | None = None
+
+
+@dataclass(frozen=True)
+class Hint:
+    code: str
+    text: str
+    # Whom it is about, by email; empty when it is about the whole list.
+    about: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OftenInvited:
+    """What counts as the usual suspects: `times` peer assists within `days` days."""
+
+    times: int = 3
+    days: int = 90
+
+
+def visitors(people: list[Invitee]) -> list[Invitee]:
+    return [p for p in people if p.role is InviteeRole.visitor]
+
+
+def _same(unit: str) -> str:
+    return " ".join(unit.casefold().split())
+
+
+def hints(people: list[Invitee], *, often: frozenset[str] = frozenset()) -> list[Hint]:
+    """The method's advice on this list; `often` holds the emails of the usual suspects."""
+    found: list[Hint] = []
+    guests = visitors(people)
+    if len(guests) < MIN_VISITORS:
+        found.append(
+            Hint(
+                "few_visitors",
+                f"{len(guests)} visitors so far: the method suggests six to eight, so the host "
+                "team hears enough different experience.",
+            )
+        )
+    elif len(guests) > MAX_VISITORS:
+        found.append(
+            Hint(
+                "many_visitors",
+                f"{len(guests)} visitors: more than eight makes it hard for everyone to be "
+                "heard; consider a second peer assist.",
+            )
+        )
+    units = {_same(p.unit) for p in guests if p.unit.strip()}
+    if len(guests) >= 2 and len(units) == 1:
+        found.append(
+            Hint(
+                "one_unit",
+                f"Every visitor comes from {guests[0].unit.strip()}: peers from other units "
+                "bring experience the host team has not met.",
+            )
+        )
+    hosts_years = [p.years for p in people if p.role is InviteeRole.host and p.years is not None]
+    guests_years = [p.years for p in guests if p.years is not None]
+    # Only when every visitor's years are known: one blank is no evidence of seniority.
+    everyone_known = bool(guests_years) and len(guests_years) == len(guests)
+    if hosts_years and everyone_known and min(guests_years) > max(hosts_years):
+        found.append(
+            Hint(
+                "only_senior",
+                "Every visitor has more years in the field than anyone in the host team. "
+                "Look across the organisation, not up it: peers, not judges.",
+            )
+        )
+    usual = tuple(sorted(p.email for p in guests if p.email.casefold() in often))
+    if usual:
+        found.append(
+            Hint(
+                "often_invited",
+                "Often invited lately: "
+                + ", ".join(p.name for p in guests if p.email.casefold() in often)
+                + ". Someone new may see the problem afresh.",
+                usual,
+            )
+        )
+    return found
+
+
+def often_invited(
+    invitations: list[tuple[str, str, date]], *, today: date, rule: OftenInvited
+) -> frozenset[str]:
+    """The emails invited to `rule.times` or more peer assists within the last `rule.days`
+    days, from (email, workshop id, invited on) rows; this peer assist counts as one of them."""
+    since = today - timedelta(days=rule.days)
+    workshops: dict[str, set[str]] = {}
+    for email, workshop_id, invited_on in invitations:
+        if invited_on >= since:
+            workshops.setdefault(email.casefold(), set()).add(workshop_id)
+    return frozenset(e for e, ids in workshops.items() if len(ids) >= rule.times)
+
+
+def band(years: int) -> str:
+    for label, low, high in EXPERIENCE_BANDS:
+        if years >= low and (high is None or years <= high):
+            return label
+    return EXPERIENCE_BANDS[0][0]
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How the visitors spread over units and over years of experience."""
+
+    units: tuple[tuple[str, int], ...]
+    experience: tuple[tuple[str, int], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.units)
+
+    def sentences(self) -> list[str]:
+        """The chart in words, for people who cannot see it."""
+        if not self.total:
+            return ["No visitors on the list yet."]
+        units = "; ".join(f"{name}: {n}" for name, n in self.units)
+        years = "; ".join(f"{label}: {n}" for label, n in self.experience if n)
+        lines = [f"{self.total} visitors by unit: {units}."]
+        if years:
+            lines.append(f"By experience: {years}.")
+        return lines
+
+
+def mix(people: list[Invitee]) -> Mix:
+    guests = visitors(people)
+    names: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for p in guests:
+        key = _same(p.unit) or "unit not given"
+        names.setdefault(key, p.unit.strip() or "unit not given")
+        counts[key] += 1
+    units = tuple((names[k], n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    bands = Counter(band(p.years) for p in guests if p.years is not None)
+    experience = tuple((label, bands.get(label, 0)) for label, _, _ in EXPERIENCE_BANDS)
+    return Mix(units, experience)
+
+
+def check_invitee(*, name: str, email: str, unit: str, role: str, years: int | None) -> Invitee:
+    """A person the list can hold, cleaned, or a 422 that says what is wrong."""
+    name, unit = " ".join(name.split()), " ".join(unit.split())
+    if not name or len(name) > 80:
+        raise Invalid("Give the person's name, up to 80 characters.", code="bad_name")
+    if len(unit) > 200:
+        raise Invalid("The unit is longer than 200 characters.", code="too_long")
+    try:
+        part = InviteeRole(role)
+    except ValueError:
+        raise Invalid("Invite someone as a visitor or a host.", code="bad_role") from None
+    if years is not None and not 0 <= years <= 70:
+        raise Invalid("Years of experience go from 0 to 70.", code="bad_years")
+    (cleaned,) = check_addresses([email]) or [""]
+    if not cleaned:
+        raise Invalid("Give the person's email address.", code="bad_email")
+    return Invitee(name, cleaned, unit, part, years)
+
+
+MAX_LINKS = 10
+
+
+def check_links(lines: list[str]) -> list[str]:
+    """The briefing's links: http or https, one per line, a few at most."""
+    links = list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+    wrong = [u for u in links if not u.startswith(("http://", "https://")) or len(u) > 2000]
+    if wrong:
+        raise Invalid(
+            f"Links must start with http:// or https://: {', '.join(wrong)}.", code="bad_link"
+        )
+    if len(links) > MAX_LINKS:
+        raise Invalid(f"At most {MAX_LINKS} links, please.", code="too_many_links")
+    return links

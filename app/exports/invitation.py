@@ -1,0 +1,136 @@
+"""An invitation to a peer assist: its text (the briefing and a personal join link) and its
+calendar request (METHOD:REQUEST, built with icalendar). Pure: no clock, no network."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from .ics_export import calendar, clean_text, utc
+
+PRODID = "-//Peer Assist Live//Invitation//EN"
+# Peer assists made before they had a time zone read as the setting's default.
+ZONE = "Europe/London"
+
+
+def subject(briefing: dict) -> str:
+    return f"Invitation to a peer assist: {briefing['title']}"
+
+
+def briefing_text(briefing: dict, *, name: str, link: str) -> str:
+    """The briefing in plain words, the same in the mail and in the text offered to copy."""
+    lines = [f"Dear {name},", ""]
+    lines.append(
+        "You are invited to a peer assist: a host team with a problem asks peers from "
+        "elsewhere to share experience, insights and options. It is there to learn from you, "
+        "not to approve a plan already made."
+    )
+    if briefing.get("purpose"):
+        lines += ["", f"Purpose: {briefing['purpose']}"]
+    lines += ["", "The problem:", briefing["problem"]]
+    if briefing.get("background"):
+        lines += ["", "Background:", briefing["background"]]
+    if briefing.get("starts_at"):
+        # In the peer assist's own time zone, as the room shows it.
+        local = utc(briefing["starts_at"]).astimezone(ZoneInfo(briefing.get("time_zone") or ZONE))
+        lines += [
+            "",
+            f"When: {local:%A %d %B %Y, %H:%M %Z}, for {briefing['duration_minutes']} minutes",
+        ]
+    if briefing.get("decision_date"):
+        lines.append(f"The host team decides by {briefing['decision_date']}.")
+    if briefing.get("links"):
+        lines += ["", "To read beforehand:"] + [f"- {u}" for u in briefing["links"]]
+    lines += ["", "Ground rules:"]
+    if briefing.get("ground_rules"):
+        lines.append(briefing["ground_rules"])
+    lines.append(
+        "The session is recorded." if briefing.get("recorded") else "The session is not recorded."
+    )
+    lines += [
+        "",
+        f"Your own link, to read the briefing and join on the day: {link}",
+        "",
+        f"{briefing['facilitator_name']}, facilitator",
+    ]
+    return "\n".join(lines)
+
+
+def invitation_ics(
+    briefing: dict,
+    *,
+    workshop_id: str,
+    email: str,
+    name: str,
+    organizer: str,
+    link: str,
+    uid_domain: str,
+) -> bytes | None:
+    """The calendar request for the session, or None while it has no start time."""
+    if not briefing.get("starts_at"):
+        return None
+    start = utc(briefing["starts_at"])
+    cal = calendar(prodid=PRODID)
+    cal.add("method", "REQUEST")
+    event = icalendar.Event()
+    event.add("uid", f"peer-assist-{workshop_id}@{uid_domain}")
+    # The stamp of the request is the session's own, so the same invitation is the same file.
+    event.add("dtstamp", start)
+    event.add("sequence", 0)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=briefing["duration_minutes"]))
+    event.add("summary", clean_text(f"Peer assist: {briefing['title']}"))
+    event.add("description", clean_text(f"{briefing['problem']}\n\nJoin: {link}"))
+    event.add("url", link)
+    organizer_address = parseaddr(organizer)[1] or organizer
+    event.add(
+        "organizer", f"mailto:{organizer_address}", parameters={"CN": briefing["facilitator_name"]}
+    )
+    event.add(
+        "attendee",
+        f"mailto:{email}",
+        parameters={
+            "CN": name,
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": "NEEDS-ACTION",
+            "RSVP": "TRUE",
+        },
+    )
+    event.add("status", "CONFIRMED")
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def invitation_message(
+    briefing: dict,
+    *,
+    workshop_id: str,
+    email: str,
+    name: str,
+    sender: str,
+    link: str,
+    uid_domain: str,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email
+    message["Subject"] = subject(briefing)
+    message.set_content(briefing_text(briefing, name=name, link=link))
+    ics = invitation_ics(
+        briefing,
+        workshop_id=workshop_id,
+        email=email,
+        name=name,
+        organizer=sender,
+        link=link,
+        uid_domain=uid_domain,
+    )
+    if ics is not None:
+        # A text/calendar part with method=REQUEST is what mail clients offer to accept.
+        message.add_alternative(ics.decode(), subtype="calendar", params={"method": "REQUEST"})
+        message.add_attachment(ics, maintype="text", subtype="calendar", filename="invite.ics")
+    return message

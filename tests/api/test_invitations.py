@@ -1,0 +1,242 @@
+"""The invitation list, the briefing and invitations by mail, against a real SMTP server
+(aiosmtpd): every invitation arrives once, its link works, its calendar part is a request;
+a refusing server shows on the console and loses nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.main import create_app
+from tests.conftest import Clock, free_port, make_settings
+from tests.factories import Room, create_room
+
+UNITS = ["Pharmacy", "Estates", "Ward 3", "Ward 3", "Outpatients", "Theatres"]
+
+
+class Inbox:
+    def __init__(self, refuse: bool = False) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _: Any):  # type: ignore[no-untyped-def]
+        if self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@asynccontextmanager
+async def running(
+    tmp_path: Path, database_url: str, clock: Clock, port: int | None
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    mail = {"smtp_url": f"smtp://127.0.0.1:{port}"} if port else {}
+    settings = make_settings(
+        tmp_path, database_url, smtp_from="Ada <peer-assist@example.org>", **mail
+    )
+    application = create_app(settings, clock=clock)
+    if application.state.invitations is not None:
+        application.state.invitations.retry_delays = (0.01, 0.01)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield application, c
+
+
+async def prepared(client: httpx.AsyncClient, clock: Clock) -> Room:
+    starts = (clock() + timedelta(days=21)).replace(hour=9, minute=0)
+    room = await create_room(
+        client,
+        starts_at=starts.isoformat(),
+        decision_date=(starts + timedelta(days=30)).date().isoformat(),
+    )
+    base = f"/w/{room.id}/before"
+    headers = room.facilitator.headers
+    response = await client.post(
+        f"{base}/briefing",
+        data={
+            "purpose": "Learn how other wards cut discharge delays",
+            "background": "We tried a discharge lounge in 2024.",
+            "links": "https://example.org/audit",
+            "ground_rules": "Phones down.",
+        },
+        headers=headers,
+    )
+    assert response.status_code == 200 and "Saved." in response.text, response.text
+    people = [("Hana", "hana@x.org", "Ward 7", "host", 4)] + [
+        (f"Visitor {i}", f"v{i}@x.org", UNITS[i], "visitor", 10 + i) for i in range(6)
+    ]
+    for name, email, unit, role, years in people:
+        response = await client.post(
+            f"{base}/invitees",
+            data={"name": name, "email": email, "unit": unit, "role": role, "years": str(years)},
+            headers=headers,
+        )
+        assert response.status_code == 200 and 'role="alert"' not in response.text
+    return room
+
+
+async def test_the_hints_change_as_the_list_grows(
+    tmp_path: Path, database_url: str, clock: Clock
+) -> None:
+    async with running(tmp_path, database_url, clock, None) as (_, client):
+        room = await create_room(client)
+        base, headers = f"/w/{room.id}/before", room.facilitator.headers
+        page = await client.get(base, headers=headers)
+        assert page.status_code == 200
+        assert 'data-code="few_visitors"' in page.text
+        assert "style=" not in page.text and "<script>" not in page.text
+        for i in range(6):
+            listed = await client.post(
+                f"{base}/invitees",
+                data={
+                    "name": f"P{i}",
+                    "email": f"p{i}@x.org",
+                    "unit": "Pharmacy",
+                    "role": "visitor",
+                },
+                headers=headers,
+            )
+        assert 'data-code="few_visitors"' not in listed.text
+        assert 'data-code="one_unit"' in listed.text
+        assert "<svg" in listed.text and "6 visitors by unit: Pharmacy: 6." in listed.text
+        twice = await client.post(
+            f"{base}/invitees",
+            data={"name": "Again", "email": "P0@x.org", "unit": "X", "role": "visitor"},
+            headers=headers,
+        )
+        assert "on the list already" in twice.text
+        assert "No mail server is set up" in twice.text
+
+
+async def test_every_invitation_arrives_once_with_a_working_link_and_a_request(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        room = await prepared(client, clock)
+        headers = room.facilitator.headers
+        sent = await client.post(f"/w/{room.id}/before/send", headers=headers)
+        assert sent.status_code == 200
+        await application.state.invitations.idle()
+        again = await client.post(f"/w/{room.id}/before/send", headers=headers)
+        await application.state.invitations.idle()
+        assert again.status_code == 200
+        assert sorted(r[0] for r, _ in inbox.messages) == sorted(
+            ["hana@x.org"] + [f"v{i}@x.org" for i in range(6)]
+        )
+        listed = await client.get(f"/w/{room.id}/before/list", headers=headers)
+        assert listed.text.count(">sent</span>") == 7
+        _, message = next(m for m in inbox.messages if m[0] == ["v3@x.org"])
+        text = message.get_body(("plain",)).get_content()
+        assert "to learn" in text and "Phones down." in text and "not recorded" in text
+        link = re.search(r"http://testserver(/i/[\w-]+)", text).group(1)
+        briefing = await client.get(link)
+        assert briefing.status_code == 200
+        assert "Learn how other wards cut discharge delays" in briefing.text
+        assert "We tried a discharge lounge" in briefing.text
+        join_path = re.search(r'href="(/j/[\w-]+)"', briefing.text).group(1)
+        assert (await client.get(join_path)).status_code == 200
+        joined = await client.post(
+            f"/api/v1/join/{join_path.removeprefix('/j/')}",
+            json={"name": "Visitor 3", "accept_ground_rules": True},
+        )
+        assert joined.status_code == 201 and joined.json()["participant"]["role"] == "visitor"
+        calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        assert calendars
+        cal = icalendar.Calendar.from_ical(calendars[0].get_content())
+        assert str(cal["METHOD"]) == "REQUEST"
+        (event,) = cal.walk("VEVENT")
+        assert "v3@x.org" in str(event["ATTENDEE"])
+        assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=120)
+        assert link in str(event["DESCRIPTION"]).replace("http://testserver", "")
+
+
+async def test_a_refusing_server_shows_on_the_console_and_loses_nothing(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    inbox.refuse = True
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        room = await prepared(client, clock)
+        headers = room.facilitator.headers
+        await client.post(f"/w/{room.id}/before/send", headers=headers)
+        await application.state.invitations.idle()
+        listed = await client.get(f"/w/{room.id}/before/list", headers=headers)
+        assert listed.text.count(">bounced</span>") == 7
+        assert "No such mailbox" in listed.text
+        assert inbox.messages == []
+        # The server accepts again: sending again reaches everyone, once each.
+        inbox.refuse = False
+        await client.post(f"/w/{room.id}/before/send", headers=headers)
+        await application.state.invitations.idle()
+        assert len(inbox.messages) == 7
+        listed = await client.get(f"/w/{room.id}/before/list", headers=headers)
+        assert listed.text.count(">sent</span>") == 7
+
+
+async def test_without_smtp_the_text_and_the_ics_are_offered(
+    tmp_path: Path, database_url: str, clock: Clock
+) -> None:
+    async with running(tmp_path, database_url, clock, None) as (_, client):
+        room = await prepared(client, clock)
+        headers = room.facilitator.headers
+        page = await client.get(f"/w/{room.id}/before", headers=headers)
+        # Six visitors from five units, each with more years than the host team: across, not up.
+        assert re.findall(r'data-code="(\w+)"', page.text) == ["only_senior"]
+        ids = sorted(set(re.findall(r"/before/invitees/(\d+)/text", page.text)), key=int)
+        assert len(ids) == 7
+        text = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text", headers=headers)
+        assert "Dear Visitor 0" in text.text and "/i/" in text.text
+        ics = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/invite.ics", headers=headers)
+        assert ics.headers["content-type"].startswith("text/calendar")
+        assert str(icalendar.Calendar.from_ical(ics.content)["METHOD"]) == "REQUEST"
+        # A visitor's token cannot read the list.
+        stranger = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text")
+        assert stranger.status_code in (401, 403)
+
+
+async def test_what_a_stopped_server_left_queued_goes_out_on_the_next_start(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    nobody = free_port()  # nothing listens here: the first try fails, the retry waits
+    async with running(tmp_path, database_url, clock, nobody) as (application, client):
+        application.state.invitations.retry_delays = (3600.0,)
+        room = await prepared(client, clock)
+        await client.post(f"/w/{room.id}/before/send", headers=room.facilitator.headers)
+        listed = await client.get(f"/w/{room.id}/before/list", headers=room.facilitator.headers)
+        assert listed.text.count(">sending</span>") == 7
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        await application.state.invitations.idle()
+        assert len(inbox.messages) == 7
+        listed = await client.get(f"/w/{room.id}/before/list", headers=room.facilitator.headers)
+        assert listed.text.count(">sent</span>") == 7

@@ -1,0 +1,82 @@
+"""A TCP proxy on loopback that a test can cut and restore, to take a service away for real.
+
+Cut: every connection through it is reset and new ones are refused, as when the database's
+host restarts or the network between drops. Restore: it forwards again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+
+from tests.conftest import free_port
+
+
+class TcpProxy:
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.links: set[asyncio.Task] = set()
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.connections = 0
+
+    async def start(self) -> None:
+        """Listen (again) on the same port."""
+        if self.server is None:
+            self.server = await asyncio.start_server(
+                self._link, "127.0.0.1", self.port, reuse_address=True
+            )
+
+    async def cut(self) -> None:
+        """Stop listening and reset every open connection."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        for writer in list(self.writers):
+            sock = writer.get_extra_info("socket")
+            if sock is not None:
+                # SO_LINGER 0: close with a reset, as a vanished host's peer would see it.
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            writer.transport.abort()
+        for task in list(self.links):
+            task.cancel()
+        await asyncio.gather(*self.links, return_exceptions=True)
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def stop(self) -> None:
+        await self.cut()
+
+    async def _link(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            server_r, server_w = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_w.transport.abort()
+            return
+        self.writers |= {client_w, server_w}
+        pumps = [
+            asyncio.ensure_future(self._pump(client_r, server_w)),
+            asyncio.ensure_future(self._pump(server_r, client_w)),
+        ]
+        self.links.update(pumps)
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pump in pumps:
+                pump.cancel()
+                self.links.discard(pump)
+            for writer in (client_w, server_w):
+                self.writers.discard(writer)
+                writer.transport.abort()
+
+    @staticmethod
+    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
