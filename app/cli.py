@@ -78,6 +78,9 @@ def serve() -> None:
         timeout_graceful_shutdown=10,
     )
     print(f"Peer Assist Live is running: open {settings.base_url}/ (Ctrl+C to stop)", flush=True)
+    setup = first_run_link(app.state.services)
+    if setup:
+        print(f"First run: create the admin account at {setup} (this link works once)", flush=True)
     # Server.run (not asyncio.run) lets uvicorn set up its event loop: uvloop where installed.
     Server(config).run()
 
@@ -129,6 +132,18 @@ def subject_access(name: str) -> dict:
             return export(session, name=name)
     finally:
         db.dispose()
+
+
+def first_run_link(services) -> str | None:  # type: ignore[no-untyped-def]
+    """A one-time setup link while the installation has no account and no ADMIN_TOKEN."""
+    from .actions import accounts
+
+    if services.settings.admin_token:
+        return None
+    secret = accounts.write(
+        services.db, lambda session: accounts.setup_link(session, now=services.clock())
+    )
+    return f"{services.settings.base_url}/setup/{secret}" if secret else None
 
 
 def main(argv: list[str]) -> None:

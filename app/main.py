@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from .actions import accounts
 from .db import lifecycle as lifecycle_db
 from .db import replay
 from .db.engine import Database
@@ -22,6 +23,9 @@ from .realtime.hub import Hub
 from .search import EVERY_WORKSHOP
 from .settings import Settings, load_settings
 from .web import (
+    account_pages,
+    accounts_api,
+    admin_pages,
     after_pages,
     api,
     before_pages,
@@ -29,6 +33,7 @@ from .web import (
     html_stream,
     lifecycle_api,
     lobby_pages,
+    oidc,
     pages,
     record_pages,
     themes_api,
@@ -40,6 +45,7 @@ from .web.head import HeadAsGet
 from .web.housekeeping import RetentionSweep
 from .web.limits import BodyLimit
 from .web.live import close_all
+from .web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
 
@@ -53,6 +59,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or load_settings()
     db = Database(settings.database)
+    accounts.set_hash_cost(settings.password_hash_memory_kib)
 
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
@@ -131,8 +138,14 @@ def create_app(
     async def healthz() -> dict:
         return {"ok": True}
 
+    app.include_router(accounts_api.router)
     app.include_router(api.router)
     app.include_router(lifecycle_api.router, prefix="/api/v1")
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(oidc.router)
+    # Sign-in attempts are counted where every worker sees them when Redis is there.
+    app.state.limiter = Limiter(settings.redis_url or "memory://")
     app.include_router(themes_api.router)
     app.include_router(themes_pages.router)
     app.include_router(ws.router)
@@ -146,6 +159,19 @@ def create_app(
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.oidc_enabled:
+        from starlette.middleware.sessions import SessionMiddleware
+
+        app.state.oauth = oidc.make_oauth(settings)
+        # Holds only the sign-on flow's state, nonce and PKCE verifier, for ten minutes.
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key,
+            session_cookie=oidc.FLOW_COOKIE,
+            max_age=600,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        )
     app.add_middleware(HeadAsGet)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
@@ -166,7 +192,8 @@ def describe_api(app: FastAPI) -> dict:
         "bearer": {
             "type": "http",
             "scheme": "bearer",
-            "description": "A participant's token, from creating or joining.",
+            "description": "A participant's token (from creating or joining), or an "
+            "account's token (ADMIN_TOKEN or a personal API token) for account routes.",
         },
     }
     idempotency = {

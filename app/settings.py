@@ -31,6 +31,18 @@ class Settings(BaseSettings):
     presence_ttl_s: float = 30.0
     max_body_bytes: int = 64 * 1024
     cookie_secure: bool = False
+    # Argon2's memory cost for password hashes; lower only where hashing time matters (tests).
+    password_hash_memory_kib: int = Field(default=65536, ge=1024)
+    # Scripts' and CI's bearer token for the first admin account (created on first use).
+    admin_token: str = ""
+    # Single sign-on: all three set turns it on, and passwords off.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # A value of the ID token's `groups` (or `roles`) claim that makes the account an admin.
+    oidc_admin_group: str = ""
+    # Comma-separated email domains allowed to sign in through OIDC; empty: any.
+    oidc_allowed_domains: str = ""
     # Where dates and times are shown, unless a workshop says otherwise (an IANA zone name).
     time_zone: str = "Europe/London"
 
@@ -57,6 +69,27 @@ class Settings(BaseSettings):
     # "Often invited": on this many peer assists' invitation lists within this many days.
     often_invited_times: int = Field(default=3, ge=1)
     often_invited_days: int = Field(default=90, ge=1)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("ADMIN_TOKEN must be at least 32 characters")
+        return value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def allowed_domains(self) -> frozenset[str]:
+        return frozenset(
+            d.strip().lower().lstrip("@") for d in self.oidc_allowed_domains.split(",") if d.strip()
+        )
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure or self.base_url.startswith("https://")
 
     @property
     def database(self) -> str:

@@ -34,6 +34,9 @@ PY = sys.executable
 HOST = "127.0.0.1"
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The first admin's bearer token on servers the bench starts; an external server (BASE_URL)
+# is given its own through BENCH_ADMIN_TOKEN, the same value as that server's ADMIN_TOKEN.
+BENCH_ADMIN_TOKEN = os.environ.get("BENCH_ADMIN_TOKEN") or secrets.token_urlsafe(32)
 
 # A run whose generator is this busy, or whose event loop lags this much, measured itself.
 GEN_CPU_LIMIT = 0.85
@@ -239,6 +242,8 @@ async def start_app(arm: Arm, cpus: list[list[int]], scratch: Path) -> Server:
             "DATABASE_URL": db_url,
             "REDIS_URL": REDIS_URL if arm.redis else "",
             "SECRET_KEY": secrets.token_urlsafe(32),
+            # Creating a workshop needs an account: the bench acts as the first admin.
+            "ADMIN_TOKEN": BENCH_ADMIN_TOKEN,
             "ALLOWED_ORIGINS": ",".join(f"http://{HOST}:{p}" for p in ports),
             "WS_PER_MESSAGE_DEFLATE": "true" if arm.deflate else "false",
             "PYTHONUNBUFFERED": "1",
@@ -355,7 +360,13 @@ async def setup_rooms(
                     "duration_minutes": 90,
                     "facilitator_name": f"Facilitator {i}",
                 }
-                w = await api(c, "POST", "/api/v1/workshops", json=body)
+                w = await api(
+                    c,
+                    "POST",
+                    "/api/v1/workshops",
+                    json=body,
+                    headers={"Authorization": f"Bearer {BENCH_ADMIN_TOKEN}"},
+                )
             room = Room(i, w["workshop"]["id"], w["facilitator_token"], [], clients)
             return room, w["invites"]["visitor"]["code"]
 

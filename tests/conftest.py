@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every test app and server accepts this as the first admin's bearer token (ADMIN_TOKEN), so
+# helpers can create workshops through an account; tests/factories.py sends it.
+ADMIN_TOKEN = "test-admin-token-that-is-long-enough-0123456789"
+SECRET_KEY = "test-secret-key"
 
 
 def reachable(host: str, port: int) -> bool:
@@ -143,9 +147,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object):  # ty
     return load_settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
-        secret_key="test-secret-key",
+        secret_key=SECRET_KEY,
         public_url="http://testserver",
-        **overrides,
+        **({"admin_token": ADMIN_TOKEN, "password_hash_memory_kib": 1024} | overrides),
     )
 
 
@@ -216,7 +220,10 @@ def start_server(
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DATA_DIR": str(tmp_path / "data"),
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": SECRET_KEY,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        # Real Argon2, at a memory cost that keeps hundreds of test accounts quick.
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
         "LOG_LEVEL": "warning",
         **(extra_env or {}),
     }
@@ -228,7 +235,8 @@ def start_server(
         stdout=handle,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 45
+    # Generous: on a busy 2-core machine several workers starting at once take 20-40 s each.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             handle.close()
@@ -262,3 +270,34 @@ def server_factory(tmp_path: Path) -> Iterator[object]:
 @pytest.fixture
 def live_server(server_factory: object, database_url: str) -> Server:
     return server_factory(database_url)  # type: ignore[operator]
+
+
+OIDC_CLIENT_ID = "peer-assist-tests"
+OIDC_CLIENT_SECRET = "peer-assist-tests-secret"
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer() -> Iterator[str]:
+    """A real OpenID Connect provider on loopback (oidc-provider-mock), for the whole session.
+
+    Its users are set with `set_oidc_user`; it asks for the subject on its authorize page.
+    """
+    from oidc_provider_mock import run_server_in_thread
+
+    with run_server_in_thread(require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def set_oidc_user(issuer: str, sub: str, **claims: object) -> None:
+    response = httpx.put(f"{issuer}/users/{sub}", json=claims)
+    assert response.status_code == 204, response.text
+
+
+def oidc_settings(issuer: str, **overrides: str) -> dict[str, str]:
+    """The settings that turn single sign-on on, as keyword arguments for make_settings."""
+    return {
+        "oidc_issuer": issuer,
+        "oidc_client_id": OIDC_CLIENT_ID,
+        "oidc_client_secret": OIDC_CLIENT_SECRET,
+        **overrides,
+    }

@@ -7,17 +7,92 @@ from typing import Protocol
 
 import httpx
 
+from app.security import csrf_token, unsign_session
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+
 API = "/api/v1"
+ACCOUNT_COOKIE = "pa_account"
+PASSWORD = "correct horse battery staple"
 
 
 class SyncClient(Protocol):
     """A synchronous client with httpx's post (hypothesis' state machines are synchronous)."""
 
-    def post(self, url: str, *, json: object) -> httpx.Response: ...
+    def post(
+        self, url: str, *, json: object, headers: dict[str, str] | None = None
+    ) -> httpx.Response: ...
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def admin() -> dict[str, str]:
+    """The first admin's headers: ADMIN_TOKEN, which every test app and server accepts."""
+    return bearer(ADMIN_TOKEN)
+
+
+@dataclass
+class Account:
+    """An account made through the API, with a personal API token of its own."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    token: str
+    password: str = PASSWORD
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+_made = 0
+
+
+async def sign_in_link(client: httpx.AsyncClient, link: str, password: str = PASSWORD) -> str:
+    """Set the password through a one-time link; the account session cookie it gives back.
+
+    The cookie is taken off the client again, so later requests go without it unless sent.
+    """
+    path = "/" + link.split("/", 3)[3]
+    response = await client.post(path, data={"password": password})
+    assert response.status_code == 303, response.text
+    cookie = response.cookies[ACCOUNT_COOKIE]
+    client.cookies.delete(ACCOUNT_COOKIE)
+    return cookie
+
+
+def cookie_csrf(cookie: str) -> str:
+    """The CSRF token the pages put in forms for this account session."""
+    return csrf_token(SECRET_KEY, unsign_session(SECRET_KEY, cookie) or "")
+
+
+async def make_account(
+    client: httpx.AsyncClient,
+    name: str = "Fay Facilitator",
+    *,
+    role: str = "facilitator",
+    email: str | None = None,
+) -> Account:
+    """Invite an account as the admin, set its password by the link, make it an API token."""
+    global _made
+    _made += 1
+    email = email or f"account{_made}-{id(client)}@example.org"
+    invited = await client.post(
+        f"{API}/accounts", json={"email": email, "name": name, "role": role}, headers=admin()
+    )
+    assert invited.status_code == 201, invited.text
+    cookie = await sign_in_link(client, invited.json()["link"])
+    made = await client.post(
+        f"{API}/account/tokens",
+        json={"name": "tests"},
+        headers={"X-CSRF-Token": cookie_csrf(cookie), "Cookie": f"{ACCOUNT_COOKIE}={cookie}"},
+    )
+    assert made.status_code == 201, made.text
+    data = invited.json()["account"]
+    return Account(data["id"], email, name, role, made.json()["token"])
 
 
 @dataclass
@@ -78,18 +153,24 @@ def _join_request(room: Room, role: str, name: str) -> tuple[str, dict]:
     return f"{API}/join/{room.invites[role]['code']}", {"name": name, "accept_ground_rules": True}
 
 
-async def post_workshop(client: httpx.AsyncClient, **overrides: object) -> httpx.Response:
-    """The bare request that creates a workshop, for tests of what it refuses."""
-    return await client.post(f"{API}/workshops", json=workshop_body(**overrides))
+async def post_workshop(
+    client: httpx.AsyncClient, *, owner: Account | None = None, **overrides: object
+) -> httpx.Response:
+    """The bare request that creates a workshop, for tests of what it refuses: by `owner`, or
+    by the first admin (ADMIN_TOKEN) when none is given."""
+    headers = owner.headers if owner is not None else admin()
+    return await client.post(f"{API}/workshops", json=workshop_body(**overrides), headers=headers)
 
 
-async def create_room(client: httpx.AsyncClient, **overrides: object) -> Room:
-    return _room(await post_workshop(client, **overrides))
+async def create_room(
+    client: httpx.AsyncClient, *, owner: Account | None = None, **overrides: object
+) -> Room:
+    return _room(await post_workshop(client, owner=owner, **overrides))
 
 
 def create_room_sync(client: SyncClient, **overrides: object) -> Room:
-    """create_room for a synchronous client."""
-    return _room(client.post(f"{API}/workshops", json=workshop_body(**overrides)))
+    """create_room for a synchronous client (as the first admin)."""
+    return _room(client.post(f"{API}/workshops", json=workshop_body(**overrides), headers=admin()))
 
 
 async def join(client: httpx.AsyncClient, room: Room, role: str, name: str) -> Person:
@@ -127,8 +208,5 @@ async def state(client: httpx.AsyncClient, room: Room, who: Person) -> dict:
 
 
 async def delete_workshop_as_owner(client: httpx.AsyncClient, room: Room) -> httpx.Response:
-    """DELETE the workshop as someone who may: its owner.
-
-    Until accounts exist the facilitator's token stands in for the owner (see
-    `workshop_owner_or_admin` in app/web/deps.py); swap both together."""
-    return await client.delete(f"{API}/workshops/{room.id}", headers=room.facilitator.headers)
+    """DELETE the workshop as someone who may: the admin account that created it."""
+    return await client.delete(f"{API}/workshops/{room.id}", headers=admin())

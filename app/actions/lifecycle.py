@@ -13,10 +13,11 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from ..db import account_queries, queries
 from ..db import lifecycle as lifecycle_db
-from ..db import queries
 from ..db.models import Card, Participant, Workshop
 from ..domain import meeting as meeting_rules
+from ..domain.accounts import Viewer, check_may_run
 from ..domain.errors import NotFound, RuleError
 from ..domain.events import CardUpdated, ParticipantRemoved
 from ..domain.lifecycle import FORMER_PARTICIPANT, purge_cutoff, scrub_event
@@ -40,8 +41,12 @@ class CannotRemoveYourself(RuleError):
     status, code = 409, "cannot_remove_yourself"
 
 
-def delete_workshop(session: Session, workshop: Workshop) -> tuple[int, dict, Events]:
-    """Delete the workshop and everything of it. Who may is the caller's business (deps)."""
+def delete_workshop(
+    session: Session, workshop: Workshop, *, by: Viewer
+) -> tuple[int, dict, Events]:
+    """Delete the workshop and everything of it: its owners and admins may (API.md)."""
+    owners = account_queries.owner_ids(session, workshop_id=workshop.id)
+    check_may_run(by, owner_ids=owners, doing="delete it")
     lifecycle_db.delete_workshop_rows(session, workshop_id=workshop.id)
     session.expunge(workshop)  # gone from the database; the session must not write it back
     return 204, {}, []

@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from ..db import queries
+from ..db import account_queries, queries
+from ..db.account_models import WorkshopOwner
 from ..db.models import AgendaTemplate, Invite, Participant, Workshop
 from ..db.records import participant_record, workshop_record
+from ..domain.accounts import MAX_TEMPLATES, MAX_TEMPLATES_PER_ACCOUNT
 from ..domain.errors import Invalid, NotFound, RuleError
 from ..domain.events import ParticipantJoined
 from ..domain.meeting import opening
@@ -48,6 +50,9 @@ class NewWorkshop:
     recorded: bool = False
     # Planned seconds by phase name, from an agenda template; None: the default split.
     planned: dict[str, int] | None = None
+    visibility: str = "organisation"
+    # The account it belongs to; None only for peer assists made before accounts existed.
+    owner_id: int | None = None
     # Where the room's dates and times are shown (an IANA name); the app's TIME_ZONE if None.
     time_zone: str | None = None
 
@@ -104,6 +109,7 @@ def create_workshop(
         timer_duration_s=0,
         speakers=[],
         room_code=new_room_code(),
+        visibility=new.visibility,
         time_zone=new.time_zone,
     )
     agenda = default_agenda(new.duration_minutes)
@@ -119,8 +125,12 @@ def create_workshop(
         name=new.facilitator_name,
         token_hash=hash_secret(token),
         joined_at=now,
+        account_id=new.owner_id,
+        token_nonce=token.nonce if new.owner_id is not None else None,
     )
     session.add(facilitator)
+    if new.owner_id is not None:
+        session.add(WorkshopOwner(workshop_id=workshop.id, account_id=new.owner_id, added_at=now))
     invites = {
         role.value: _new_invite(
             session,
@@ -217,8 +227,30 @@ def save_agenda_template(
 ) -> tuple[int, dict, Events]:
     """Keep this workshop's planned times as a named template for the next peer assist."""
     check_writer(actor, (Role.facilitator,), "save agenda templates")
+    # Templates belong to the organisation's accounts: the facilitator's own, or the owner's.
+    seat = session.get(Participant, actor.id)
+    creator = seat.account_id if seat is not None else None
+    if creator is None:
+        creator = next(
+            iter(sorted(account_queries.owner_ids(session, workshop_id=workshop.id))), None
+        )
+    if creator is None:
+        raise RuleError(
+            "Only a peer assist that belongs to an account can save templates.",
+            code="no_owner",
+        )
+    if account_queries.template_count(session) >= MAX_TEMPLATES:
+        raise RuleError(
+            f"This installation keeps {MAX_TEMPLATES} templates; ask an admin to delete some.",
+            code="too_many_templates",
+        )
+    if account_queries.templates_of(session, account_id=creator) >= MAX_TEMPLATES_PER_ACCOUNT:
+        raise RuleError(
+            f"An account can keep {MAX_TEMPLATES_PER_ACCOUNT} templates; delete one first.",
+            code="too_many_templates",
+        )
     planned = {item["phase"]: item["planned_s"] for item in workshop.agenda}
-    row = AgendaTemplate(name=name, planned_s=planned, created_at=now)
+    row = AgendaTemplate(name=name, planned_s=planned, created_at=now, created_by=creator)
     session.add(row)
     session.flush()
     return 201, template_record(row), []
@@ -230,4 +262,5 @@ def template_record(row: AgendaTemplate) -> dict:
         "name": row.name,
         "planned_s": row.planned_s,
         "duration_minutes": sum(row.planned_s.values()) // 60,
+        "created_by": row.created_by,
     }

@@ -69,6 +69,8 @@ class Workshop(SQLModel, table=True):
     last_seq: int = 0
     # When it entered `closed` (None while open): retention counts from here.
     closed_at: datetime | None = _dt(default=None, nullable=True, index=True)
+    # 'organisation': every facilitator account finds it; 'restricted': owners and admins only.
+    visibility: str = Field(default="organisation", max_length=20)
 
 
 class Invite(SQLModel, table=True):
@@ -94,6 +96,10 @@ class Participant(SQLModel, table=True):
     # Set when the facilitator removes them: the row stays for their cards, with the name
     # and the token gone (see actions/lifecycle.py).
     removed_at: datetime | None = _dt(default=None, nullable=True)
+    # The account this facilitator seat belongs to, so its owner can open the console from any
+    # browser: the token is derived again from the nonce and the secret key, like invite codes.
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    token_nonce: str | None = Field(default=None, max_length=64)
 
 
 class Knock(SQLModel, table=True):
@@ -168,7 +174,7 @@ class Commitment(SQLModel, table=True):
 
 
 class AgendaTemplate(SQLModel, table=True):
-    """An agenda a facilitator saved to reuse; shared by everyone on this installation."""
+    """An agenda a facilitator saved to reuse; shared by the accounts of this installation."""
 
     __tablename__ = "agenda_template"
 
@@ -176,6 +182,8 @@ class AgendaTemplate(SQLModel, table=True):
     name: str = Field(max_length=200)
     planned_s: dict = _json()
     created_at: datetime = _dt()
+    # The account that saved it: it, or an admin, may delete it.
+    created_by: int | None = Field(default=None, foreign_key="account.id")
 
 
 class Event(SQLModel, table=True):
@@ -358,3 +366,8 @@ class InvitationMail(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     queued_at: datetime = _dt()
     sent_at: datetime | None = _dt(default=None, nullable=True)
+
+
+# The account tables live in their own module; importing it here registers them with the
+# metadata wherever the models are loaded (migrations, tests).
+from . import account_models  # noqa: E402, F401

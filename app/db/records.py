@@ -23,6 +23,7 @@ def workshop_record(w: Workshop) -> dict:
         "spotlight": w.spotlight,
         "room_code": w.room_code,
         "auto_admit": w.auto_admit,
+        "visibility": w.visibility,
         "time_zone": w.time_zone,
     }
 

@@ -19,6 +19,7 @@ from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
 from . import record as record_routes
 from . import schemas as s
+from .account_deps import AccountDep
 from .deps import CallerDep, ServicesDep, client_address, participant_state, perform, respond
 from .timing import with_timing
 
@@ -35,12 +36,16 @@ def _docs(model: type, status: int = 200, *errors: int) -> dict[int | str, dict[
 COMMON = (401, 403, 404, 422)
 
 
-@router.post("/workshops", status_code=201, responses=_docs(s.WorkshopCreated, 201, 413, 422))
+@router.post(
+    "/workshops", status_code=201, responses=_docs(s.WorkshopCreated, 201, 401, 403, 413, 422)
+)
 async def create_workshop(
-    body: s.WorkshopCreate, request: Request, svc: ServicesDep
+    body: s.WorkshopCreate, signed: AccountDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
-    """Create a peer assist: returns the facilitator's token and the three invite links."""
-    new = workshops.NewWorkshop(**body.model_dump(), time_zone=svc.settings.time_zone)
+    """Create a peer assist (an account): returns the facilitator's token and invite links."""
+    new = workshops.NewWorkshop(
+        **body.model_dump(), owner_id=signed.id, time_zone=svc.settings.time_zone
+    )
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
         return workshops.create_workshop(
@@ -51,9 +56,10 @@ async def create_workshop(
             secret_key=svc.settings.secret_key,
         )
 
-    # No participant yet: a key is scoped to the caller's address as well as itself.
-    scope = f"create:{client_address(request)}"
-    outcome = await perform(request, svc, workshop_id=None, apply=apply, scope=scope)
+    # No participant yet: a key is scoped to the account.
+    outcome = await perform(
+        request, svc, workshop_id=None, apply=apply, scope=f"create:{signed.id}"
+    )
     return JSONResponse(with_timing(svc, outcome.body), status_code=outcome.status)
 
 
@@ -485,9 +491,9 @@ async def save_agenda_template(
     )
 
 
-@router.get("/agenda-templates", responses=_docs(list[s.TemplateOut], 200))
-async def list_agenda_templates(svc: ServicesDep) -> JSONResponse:
-    """Agenda templates: the built-in half day, full day and two days, then saved ones."""
+@router.get("/agenda-templates", responses=_docs(list[s.TemplateOut], 200, 401, 403))
+async def list_agenda_templates(signed: AccountDep, svc: ServicesDep) -> JSONResponse:
+    """Agenda templates (accounts): the built-in half day, full day and two days, then saved."""
 
     def read() -> list[dict]:
         with svc.db.reader() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -161,6 +162,14 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
         )
 
 
+def is_account_token(settings: Settings, token: str) -> bool:
+    """An account's bearer token (a personal token or ADMIN_TOKEN), not a participant's."""
+    admin = settings.admin_token
+    return token.startswith("pat_") or bool(
+        admin and hmac.compare_digest(token.encode(), admin.encode())
+    )
+
+
 async def caller_for(
     services: Services,
     *,
@@ -181,6 +190,13 @@ async def caller_for(
         )
     token_hash = hash_secret(token)
     identity = None if fresh or not services.hub.hearing else services.known_tokens.get(token_hash)
+    if identity is None and is_account_token(services.settings, token):
+        raise ApiError(
+            "This needs a participant's token. An owner gets one from My peer assists "
+            "(or POST /api/v1/workshops/{id}/console).",
+            status=403,
+            code="account_token",
+        )
     if identity is None or identity.workshop_id != workshop_id:
         identity = await run_in_threadpool(
             identify, services.db, workshop_id=workshop_id, token_hash=token_hash
@@ -209,24 +225,6 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-async def workshop_owner_or_admin(request: Request, workshop_id: str) -> Caller:
-    """Who may delete a workshop: its owner or an admin (API.md).
-
-    Accounts are not on this branch yet, so for now the workshop's facilitator stands in for
-    its owner. The one place to change when accounts arrive."""
-    caller = await get_caller(request, workshop_id)
-    if caller.role is not Role.facilitator:
-        raise ApiError(
-            "Only the peer assist's owner or an admin may delete it.",
-            status=403,
-            code="forbidden",
-        )
-    return caller
-
-
-OwnerOrAdminDep = Annotated[Caller, Depends(workshop_owner_or_admin)]
 
 
 async def withdraw_access(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from ..actions import lifecycle
 from ..actions.base import Outcome
-from .deps import CallerDep, OwnerOrAdminDep, ServicesDep, perform, withdraw_access
+from .account_deps import AccountDep, workshop_exists
+from .deps import CallerDep, ServicesDep, perform, withdraw_access
 from .schemas import ErrorBody
 
 router = APIRouter()
@@ -20,12 +21,13 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 @router.delete(
     "/workshops/{workshop_id}",
+    dependencies=[Depends(workshop_exists)],
     status_code=204,
     response_class=Response,
     responses=_errors(401, 403, 404),
 )
 async def delete_workshop(
-    workshop_id: str, caller: OwnerOrAdminDep, request: Request, svc: ServicesDep
+    workshop_id: str, signed: AccountDep, request: Request, svc: ServicesDep
 ) -> Response:
     """Delete the peer assist and everything stored about it (its owner, an admin).
 
@@ -35,8 +37,8 @@ async def delete_workshop(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=f"participant:{caller.id}",
-        apply=lambda session, w, _: lifecycle.delete_workshop(session, w),
+        scope=f"account:{signed.id}",
+        apply=lambda session, w, _: lifecycle.delete_workshop(session, w, by=signed.viewer),
     )
     await withdraw_access(svc, workshop_id)
     return Response(status_code=204)

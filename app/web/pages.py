@@ -19,6 +19,7 @@ from ..domain.guidance import decision_advice
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.rules import Actor
 from ..security import csrf_token, session_cookie_name, sign_session
+from .account_deps import signed_in
 from .deps import Caller, Services, get_caller, participant_state, perform
 from .errors import describe_validation
 from .schemas import JoinRequest, WorkshopCreate
@@ -50,7 +51,7 @@ def problem_page(title: str, message: str, status: int) -> HTMLResponse:
 
 
 def set_session(response: Response, svc: Services, workshop_id: str, token: str) -> None:
-    secure = svc.settings.cookie_secure or svc.settings.base_url.startswith("https://")
+    secure = svc.settings.secure_cookies
     response.set_cookie(
         session_cookie_name(workshop_id),
         sign_session(svc.settings.secret_key, token),
@@ -137,21 +138,28 @@ def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | No
 async def _start_form(
     request: Request, form: dict, errors: str | None, status: int = 200
 ) -> HTMLResponse:
+    from .account_pages import account_context
+
     svc: Services = request.app.state.services
     choices = await run_in_threadpool(lengths, svc)
+    signed = await signed_in(request)
     return render(
         "pages/start.html",
         status,
         form=form,
         errors=errors,
         lengths=choices,
+        **account_context(svc, signed),
         time_zones=TIME_ZONES,
         default_zone=svc.settings.time_zone,
     )
 
 
 @router.get("/", response_class=HTMLResponse)
-async def start_page(request: Request) -> HTMLResponse:
+async def start_page(request: Request) -> Response:
+    """The start form, for accounts; a signed-out person is sent to sign in and back."""
+    if await signed_in(request) is None:
+        return RedirectResponse("/signin?next=/", status_code=303)
     return await _start_form(request, {}, None)
 
 
@@ -179,6 +187,9 @@ async def start_advice(request: Request) -> HTMLResponse:
 @router.post("/start", response_class=HTMLResponse)
 async def start(request: Request) -> Response:
     svc: Services = request.app.state.services
+    signed = await signed_in(request)
+    if signed is None:
+        return RedirectResponse("/signin?next=/", status_code=303)
     form = await _form(request)
     errors = None
     length = await run_in_threadpool(resolve_length, svc, str(form.get("length", "")))
@@ -205,19 +216,22 @@ async def start(request: Request) -> Response:
                     if form.get("starts_at")
                     else None,
                     "recorded": form.get("recorded") == "on",
+                    "visibility": form.get("visibility", "organisation"),
                 }
             )
         except ValidationError as exc:
             errors = describe_validation(list(exc.errors()))
     if errors:
         return await _start_form(request, form, errors, 422)
-    new = workshops.NewWorkshop(**body.model_dump(), planned=planned, time_zone=zone)
+    new = workshops.NewWorkshop(
+        **body.model_dump(), planned=planned, time_zone=zone, owner_id=signed.id
+    )
     try:
         outcome = await perform(
             request,
             svc,
             workshop_id=None,
-            scope="create",
+            scope=f"create:{signed.id}",
             apply=lambda session, _, now: workshops.create_workshop(
                 session,
                 new=new,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any
 
 
 class SlidingWindow:
@@ -31,3 +32,33 @@ class SlidingWindow:
             for old in list(self._hits)[: self.max_keys // 10]:
                 del self._hits[old]
         self._hits.setdefault(key, deque()).append(now)
+
+
+class Limiter:
+    """Rate limits through the `limits` package, in memory or in Redis (shared by workers).
+
+    `hit("5/minute", "signin", email)` counts one attempt and answers None when it is
+    allowed, else the seconds until the next one will be.
+    """
+
+    def __init__(self, storage_uri: str = "memory://") -> None:
+        self.storage_uri = storage_uri
+        self._limiter: Any = None
+
+    def _strategy(self) -> Any:
+        # Built on first use: importing `limits` costs a second of every server's start.
+        if self._limiter is None:
+            from limits import storage, strategies
+
+            store = storage.storage_from_string(self.storage_uri)
+            self._limiter = strategies.MovingWindowRateLimiter(store)
+        return self._limiter
+
+    def hit(self, rule: str, *keys: str) -> float | None:
+        from limits import parse
+
+        limiter, item = self._strategy(), parse(rule)
+        if limiter.hit(item, *keys):
+            return None
+        reset_at = limiter.get_window_stats(item, *keys).reset_time
+        return max(1.0, reset_at - time.time())

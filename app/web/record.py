@@ -18,6 +18,7 @@ from ..domain import after_meeting as rules
 from ..exports.record_docx import record_docx
 from ..exports.record_text import record_json, record_markdown
 from . import record_schemas as rs
+from .account_deps import reads_as_account
 from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, respond
 from .exports import slug
 from .schemas import ErrorBody
@@ -50,10 +51,12 @@ class RecordReader:
 
 
 async def record_reader(request: Request, workshop_id: str) -> RecordReader:
-    """Who may read the record. Today: a participant of this workshop.
+    """Who may read the record: a participant of this workshop, or an account that may see it.
 
-    The one place that decides it: an account that may see the workshop is added here.
+    The one place that decides it.
     """
+    if await reads_as_account(request, workshop_id):
+        return RecordReader(workshop_id, None)
     return RecordReader(workshop_id, await get_caller(request, workshop_id))
 
 

@@ -111,6 +111,7 @@ class WorkshopCreate(Strict):
     decision_date: BoundedDate | None = None
     starts_at: Annotated[datetime, DateRange(with_time=True)] | None = None
     recorded: bool = False
+    visibility: Literal["organisation", "restricted"] = "organisation"
 
     @field_validator("starts_at")
     @classmethod
@@ -188,6 +189,7 @@ class TemplateOut(BaseModel):
     name: str
     planned_s: dict[str, int]
     duration_minutes: int
+    created_by: int | None = None
 
 
 class AutoAdmit(Strict):

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from tests.api.helpers import assert_error, dump_tables, seq_of, url
-from tests.factories import API, add_card, bearer, create_room, join, move, workshop_body
+from tests.factories import API, add_card, admin, bearer, create_room, join, move, workshop_body
 
 BAD_AUTHORIZATIONS = [
     "Bearer not-a-real-token",
@@ -96,7 +96,9 @@ async def test_secrets_stay_hashed_when_the_request_had_an_idempotency_key(
     client: httpx.AsyncClient, app: object
 ) -> None:
     created = await client.post(
-        f"{API}/workshops", json=workshop_body(), headers={"Idempotency-Key": "create-1"}
+        f"{API}/workshops",
+        json=workshop_body(),
+        headers={**admin(), **{"Idempotency-Key": "create-1"}},
     )
     assert created.status_code == 201
     data = created.json()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.helpers import assert_error, card_id, seq_of, url
-from tests.factories import API, Person, Room, add_card, create_room, join, move, state
+from tests.factories import API, Person, Room, add_card, admin, create_room, join, move, state
 
 LIMIT = 64 * 1024
 JSON = {"content-type": "application/json"}
@@ -40,7 +40,7 @@ async def test_malformed_json_and_unknown_fields_are_422_with_a_readable_detail(
         )
         body = assert_error(response, 422)
         assert "json" in body["detail"].lower(), body
-    response = await client.post(f"{API}/workshops", content=b"[", headers=JSON)
+    response = await client.post(f"{API}/workshops", content=b"[", headers={**admin(), **JSON})
     assert "json" in assert_error(response, 422)["detail"].lower()
     # Unknown fields are refused, and named.
     response = await add_card(client, room, visitor, "question", "Hi", author_id=1)
@@ -59,6 +59,7 @@ async def test_malformed_json_and_unknown_fields_are_422_with_a_readable_detail(
             "facilitator_name": "F",
             "phase": "closed",
         },
+        headers=admin(),
     )
     assert "phase" in assert_error(response, 422)["detail"]
     assert (await state(client, room, visitor))["cards"] == []
@@ -71,11 +72,15 @@ async def test_a_body_over_64_kib_is_413(client: httpx.AsyncClient) -> None:
         await client.post(url(room, "/cards"), content=big, headers={**visitor.headers, **JSON}),
         413,
     )
-    assert_error(await client.post(f"{API}/workshops", content=big, headers=JSON), 413)
+    assert_error(
+        await client.post(f"{API}/workshops", content=big, headers={**admin(), **JSON}), 413
+    )
     padded = json.dumps(
         {"title": "t", "problem": "p" * LIMIT, "duration_minutes": 60, "facilitator_name": "f"}
     ).encode()
-    assert_error(await client.post(f"{API}/workshops", content=padded, headers=JSON), 413)
+    assert_error(
+        await client.post(f"{API}/workshops", content=padded, headers={**admin(), **JSON}), 413
+    )
     # Just under the limit is read (and refused for the card's own limit, not the size).
     under = json.dumps({"kind": "question", "text": "x" * (LIMIT - 100)}).encode()
     assert len(under) <= LIMIT
@@ -266,6 +271,7 @@ async def test_extreme_starts_at_is_refused_not_500(raw_client: httpx.AsyncClien
                 "facilitator_name": "F",
                 "starts_at": starts_at,
             },
+            headers=admin(),
         )
         assert response.status_code in (201, 422), response.text
 

@@ -8,7 +8,7 @@ import asyncio
 import httpx
 
 from tests.api.helpers import assert_error, count_rows, seq_of, url
-from tests.factories import API, Person, Room, create_room, join, move, state, workshop_body
+from tests.factories import API, Person, Room, admin, create_room, join, move, state, workshop_body
 
 
 def keyed(who: Person, key: str) -> dict[str, str]:
@@ -180,11 +180,14 @@ async def test_join_with_a_key_joins_once(client: httpx.AsyncClient, app: object
 async def test_create_with_a_key_creates_once(client: httpx.AsyncClient, app: object) -> None:
     headers = {"Idempotency-Key": "create-once"}
     sequential = [
-        await client.post(f"{API}/workshops", json=workshop_body(), headers=headers)
+        await client.post(f"{API}/workshops", json=workshop_body(), headers={**admin(), **headers})
         for _ in range(3)
     ]
     racing = await asyncio.gather(
-        *(client.post(f"{API}/workshops", json=workshop_body(), headers=headers) for _ in range(5))
+        *(
+            client.post(f"{API}/workshops", json=workshop_body(), headers={**admin(), **headers})
+            for _ in range(5)
+        )
     )
     responses = [*sequential, *racing]
     assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
@@ -192,12 +195,14 @@ async def test_create_with_a_key_creates_once(client: httpx.AsyncClient, app: ob
     assert len({r.json()["facilitator_token"] for r in responses}) == 1
     assert count_rows(app, "workshop") == 1
     refused = await client.post(
-        f"{API}/workshops", json=workshop_body(title="Another"), headers=headers
+        f"{API}/workshops", json=workshop_body(title="Another"), headers={**admin(), **headers}
     )
     assert_error(refused, 409, "idempotency_key_reused")
     assert count_rows(app, "workshop") == 1
     other_key = await client.post(
-        f"{API}/workshops", json=workshop_body(), headers={"Idempotency-Key": "create-twice"}
+        f"{API}/workshops",
+        json=workshop_body(),
+        headers={**admin(), **{"Idempotency-Key": "create-twice"}},
     )
     assert other_key.status_code == 201
     assert count_rows(app, "workshop") == 2

@@ -11,7 +11,7 @@ import httpx
 from app.domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from tests.api.helpers import assert_error, seq_of, url
 from tests.conftest import Clock
-from tests.factories import API, add_card, create_room, join, move, state, workshop_body
+from tests.factories import API, add_card, admin, create_room, join, move, state, workshop_body
 
 ROLES = ("host", "visitor", "projector")
 
@@ -36,7 +36,7 @@ async def test_create_returns_the_workshop_the_facilitator_token_and_three_invit
     client: httpx.AsyncClient,
 ) -> None:
     body = workshop_body(decision_date="2026-12-15", starts_at="2026-11-30T09:30:00+00:00")
-    response = await client.post(f"{API}/workshops", json=body)
+    response = await client.post(f"{API}/workshops", json=body, headers=admin())
     assert response.status_code == 201, response.text
     data = response.json()
     assert {"workshop", "facilitator_token", "invites"} <= set(data)
@@ -95,26 +95,30 @@ async def test_tokens_and_codes_carry_at_least_128_bits_and_never_repeat(
 
 async def test_create_limits_and_requires_text_fields(client: httpx.AsyncClient) -> None:
     for field, limit in (("title", 200), ("facilitator_name", 80), ("problem", 2000)):
-        at_limit = await client.post(f"{API}/workshops", json=workshop_body(**{field: "x" * limit}))
+        at_limit = await client.post(
+            f"{API}/workshops", json=workshop_body(**{field: "x" * limit}), headers=admin()
+        )
         assert at_limit.status_code == 201, at_limit.text
         assert at_limit.json()["workshop"][field] == "x" * limit
         over = await client.post(
-            f"{API}/workshops", json=workshop_body(**{field: "x" * (limit + 1)})
+            f"{API}/workshops", json=workshop_body(**{field: "x" * (limit + 1)}), headers=admin()
         )
         body = assert_error(over, 422)
         assert field in body["detail"]
     for field in ("title", "problem", "facilitator_name", "duration_minutes"):
         body = workshop_body()
         del body[field]
-        assert_error(await client.post(f"{API}/workshops", json=body), 422)
+        assert_error(await client.post(f"{API}/workshops", json=body, headers=admin()), 422)
         if field != "duration_minutes":
             blank = workshop_body(**{field: "  "})
-            assert_error(await client.post(f"{API}/workshops", json=blank), 422)
+            assert_error(await client.post(f"{API}/workshops", json=blank, headers=admin()), 422)
 
 
 async def test_duration_bounds_and_decision_date(client: httpx.AsyncClient, clock: Clock) -> None:
     for minutes in (MIN_DURATION_MINUTES, MAX_DURATION_MINUTES):
-        ok = await client.post(f"{API}/workshops", json=workshop_body(duration_minutes=minutes))
+        ok = await client.post(
+            f"{API}/workshops", json=workshop_body(duration_minutes=minutes), headers=admin()
+        )
         assert ok.status_code == 201, (minutes, ok.text)
     for minutes in (
         MIN_DURATION_MINUTES - 1,
@@ -127,20 +131,27 @@ async def test_duration_bounds_and_decision_date(client: httpx.AsyncClient, cloc
         90.5,
     ):
         refused = await client.post(
-            f"{API}/workshops", json=workshop_body(duration_minutes=minutes)
+            f"{API}/workshops", json=workshop_body(duration_minutes=minutes), headers=admin()
         )
         assert_error(refused, 422)
     today = clock().date()
     past = await client.post(
-        f"{API}/workshops", json=workshop_body(decision_date=str(today - timedelta(days=1)))
+        f"{API}/workshops",
+        json=workshop_body(decision_date=str(today - timedelta(days=1))),
+        headers=admin(),
     )
     assert_error(past, 422)
     for day in (today, today + timedelta(days=30)):
-        ok = await client.post(f"{API}/workshops", json=workshop_body(decision_date=str(day)))
+        ok = await client.post(
+            f"{API}/workshops", json=workshop_body(decision_date=str(day)), headers=admin()
+        )
         assert ok.status_code == 201, ok.text
         assert ok.json()["workshop"]["decision_date"] == day.isoformat()
     assert_error(
-        await client.post(f"{API}/workshops", json=workshop_body(decision_date="next tuesday")), 422
+        await client.post(
+            f"{API}/workshops", json=workshop_body(decision_date="next tuesday"), headers=admin()
+        ),
+        422,
     )
 
 

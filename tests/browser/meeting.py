@@ -11,11 +11,11 @@ from playwright.async_api import Locator, Page, ViewportSize, expect
 
 from app.security import session_cookie_name, sign_session
 from app.web.templating import long_date
+from tests.conftest import SECRET_KEY
+from tests.factories import admin, make_account
 
 from .conftest import DESKTOP, Tabs
 
-# What tests.conftest.start_server gives the server; needed to make its session cookies.
-SECRET_KEY = "test-secret-key"
 TITLE = "Cutting discharge delays on Ward 7"
 
 ROOM_URL = re.compile(r"/w/[A-Za-z0-9_-]+$")
@@ -39,8 +39,9 @@ class Meeting:
 async def start_meeting(
     tabs: Tabs, base_url: str, *, title: str = TITLE, viewport: ViewportSize = DESKTOP
 ) -> Meeting:
-    """The facilitator fills in the start form and lands on the console."""
+    """The facilitator signs in, fills in the start form and lands on the console."""
     page = await tabs.open("facilitator", viewport)
+    await sign_in(page, base_url)
     await page.goto(base_url + "/")
     await page.fill("input[name=title]", title)
     await page.fill(
@@ -86,11 +87,24 @@ async def join(
     return page
 
 
+async def sign_in(page: Page, base_url: str, name: str = "Ada") -> None:
+    """A new facilitator account, invited by the admin and signed in with its password."""
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        account = await make_account(api, name)
+    await page.goto(f"{base_url}/signin")
+    await page.fill("input[name=email]", account.email)
+    await page.fill("input[name=password]", account.password)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(re.compile(r"/my$"))
+
+
 async def create_by_api(base_url: str) -> dict:
-    """A new peer assist: the API's answer, with the facilitator's token and the invites."""
+    """A new peer assist (made by the first admin): the API's answer, with the facilitator's
+    token and the invites."""
     async with httpx.AsyncClient(base_url=base_url) as api:
         response = await api.post(
             "/api/v1/workshops",
+            headers=admin(),
             json={
                 "title": TITLE,
                 "problem": "Patients fit to leave wait a day for transport.",

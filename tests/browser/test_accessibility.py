@@ -20,6 +20,7 @@ from .meeting import (
     quick_join,
     quick_meeting,
     said,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -123,6 +124,7 @@ async def test_room_views(view: str, room_findings: dict[str, list], tabs: Tabs)
 
 async def test_start_page(server: Server, tabs: Tabs) -> None:
     page = await tabs.open("start", DESKTOP)
+    await sign_in(page, server.base_url)
     await page.goto(server.base_url + "/")
     found = await axe(page, "blank")
     # Sent without ticking the box about the aim: the page comes back with the error.
@@ -160,3 +162,14 @@ async def test_wrong_invite_page(server: Server, tabs: Tabs) -> None:
     assert response is not None and response.status in (404, 410)
     await expect(page.get_by_role("heading", level=1)).to_have_text("This invite does not work")
     assert severe(await axe(page)) == []
+
+
+async def test_account_pages(server: Server, tabs: Tabs) -> None:
+    signed_out = await tabs.open("signed out", PHONE)
+    await signed_out.goto(server.base_url + "/signin")
+    assert severe(await axe(signed_out)) == []
+    page = await tabs.open("facilitator", DESKTOP)
+    await sign_in(page, server.base_url)
+    for path in ("/my", "/account"):
+        await page.goto(server.base_url + path)
+        assert severe(await axe(page)) == [], path

@@ -15,8 +15,10 @@ from aiosmtpd.controller import Controller
 from playwright.async_api import expect
 
 from tests.conftest import free_port, sqlite_database
+from tests.factories import admin
 
 from .conftest import DESKTOP, PHONE, Tabs
+from .meeting import sign_in
 from .test_accessibility import axe, severe
 
 pytestmark = pytest.mark.browser
@@ -47,6 +49,7 @@ def past_peer_assist(base_url: str) -> str:
     with httpx.Client(base_url=base_url) as api:
         created = api.post(
             "/api/v1/workshops",
+            headers=admin(),
             json={
                 "title": "Falls at night on the elderly care ward",
                 "problem": "Frail patients fall at night when they get up without help.",
@@ -66,6 +69,7 @@ async def test_before_the_meeting_end_to_end(
     )
     past_peer_assist(server.base_url)
     page = await tabs.open("facilitator", DESKTOP)
+    await sign_in(page, server.base_url)
     await page.goto(f"{server.base_url}/")
     await page.get_by_label("Title").fill("Fewer falls overnight")
     await page.get_by_label("The problem the host team wants help with").press_sequentially(

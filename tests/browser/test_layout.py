@@ -10,7 +10,7 @@ from playwright.async_api import Page, ViewportSize
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import in_days, next_phase, post_card, quick_join, quick_meeting
+from .meeting import in_days, next_phase, post_card, quick_join, quick_meeting, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +57,7 @@ async def test_main_views_have_no_horizontal_scroll(server: Server, tabs: Tabs) 
         quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
     )
     start = await tabs.open("start page")
+    await sign_in(start, meeting.base_url)
     await start.goto(meeting.base_url + "/")
     joining = await tabs.open("join page", PHONE)
     await joining.goto(meeting.links["visitor"])

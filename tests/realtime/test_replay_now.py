@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.conftest import Server
-from tests.factories import API, bearer
+from tests.factories import API, admin, bearer
 from tests.statefold import apply, comparable
 
 SECRETS = ("Dr Smith", "0777 123", "budget was cut", "sack the porter", "owner Bob")
@@ -39,6 +39,7 @@ async def meeting_with_regrets(http: httpx.AsyncClient) -> tuple[str, dict, dict
                 "duration_minutes": 120,
                 "facilitator_name": "Ada",
             },
+            headers=admin(),
         ),
         201,
     )

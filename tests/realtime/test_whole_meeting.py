@@ -8,7 +8,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from tests.factories import API, Person, bearer
+from tests.factories import API, Person, admin, bearer
 from tests.realtime.client import Listener
 from tests.statefold import comparable
 
@@ -42,6 +42,7 @@ async def test_a_whole_peer_assist_reaches_every_screen(live_server) -> None:  #
                     "duration_minutes": 180,
                     "facilitator_name": "Fay",
                 },
+                headers=admin(),
             )
         ).json()
         wid = created["workshop"]["id"]
@@ -185,6 +186,7 @@ async def test_origin_not_allowed_is_refused(live_server) -> None:  # type: igno
                     "duration_minutes": 60,
                     "facilitator_name": "F",
                 },
+                headers=admin(),
             )
         ).json()
     url = f"{live_server.ws_url}{API}/workshops/{created['workshop']['id']}/events"

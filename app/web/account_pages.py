@@ -1,0 +1,337 @@
+"""Pages for accounts: sign in and out, first-run setup, setting a password, my peer assists."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import accounts, ownership
+from ..db.account_models import Account
+from ..domain.errors import RuleError
+from ..security import check_csrf, csrf_token, sign_session
+from .account_deps import ACCOUNT_COOKIE, Signed, signed_in
+from .deps import Services, client_address, perform
+from .pages import problem_page, render, set_session
+
+router = APIRouter(include_in_schema=False)
+# Per account, then per address: slow guessing down without locking a busy office out.
+SIGN_IN_PER_ACCOUNT = "5/minute"
+SIGN_IN_PER_ADDRESS = "30/minute"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another site through `next=`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/my"
+    return target
+
+
+def sign_in_url(target: str) -> str:
+    return "/signin?next=" + quote(target, safe="/")
+
+
+def account_context(svc: Services, signed: Signed | None) -> dict[str, Any]:
+    """What the header and every form of a signed-in page need."""
+    if signed is None:
+        return {"account": None}
+    return {
+        "account": signed.account,
+        "csrf": csrf_token(svc.settings.secret_key, signed.session_secret or ""),
+    }
+
+
+def start_account_session(svc: Services, response: Response, account: Account) -> None:
+    assert account.id is not None
+    secret = accounts.write(
+        svc.db, lambda s: accounts.start_session(s, account_id=account.id or 0, now=svc.clock())
+    )
+    response.set_cookie(
+        ACCOUNT_COOKIE,
+        sign_session(svc.settings.secret_key, secret),
+        max_age=14 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.secure_cookies,
+        path="/",
+    )
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def csrf_ok(svc: Services, signed: Signed, form: dict[str, str]) -> bool:
+    return bool(signed.session_secret) and check_csrf(
+        svc.settings.secret_key, signed.session_secret or "", form.get("csrf")
+    )
+
+
+async def page_account(request: Request) -> Signed | Response:
+    """The signed-in account of a page, or a redirect to sign in and back."""
+    signed = await signed_in(request)
+    if signed is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(sign_in_url(target), status_code=303)
+    return signed
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def sign_in_page(request: Request, next: str = "/my") -> Response:
+    svc: Services = request.app.state.services
+    if await signed_in(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(
+        "pages/signin.html",
+        next=safe_next(next),
+        oidc=svc.settings.oidc_enabled,
+        errors=None,
+        email="",
+        account=None,
+    )
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    svc: Services = request.app.state.services
+    form = await form_of(request)
+    email, target = form.get("email", "").strip().lower(), safe_next(form.get("next"))
+
+    def again(message: str, status: int, headers: dict | None = None) -> Response:
+        page = render(
+            "pages/signin.html",
+            status,
+            next=target,
+            oidc=svc.settings.oidc_enabled,
+            errors=message,
+            email=email,
+            account=None,
+        )
+        page.headers.update(headers or {})
+        return page
+
+    if svc.settings.oidc_enabled:
+        return again("Sign in with your organisation's account.", 400)
+    limiter = request.app.state.limiter
+    wait = limiter.hit(SIGN_IN_PER_ADDRESS, "signin-address", client_address(request))
+    wait = wait or limiter.hit(SIGN_IN_PER_ACCOUNT, "signin-account", email)
+    if wait is not None:
+        seconds = int(wait) + 1
+        return again(
+            f"Too many attempts. Try again in {seconds} seconds.",
+            429,
+            {"Retry-After": str(seconds)},
+        )
+    account = await run_in_threadpool(
+        accounts.write,
+        svc.db,
+        lambda s: accounts.check_password(s, email=email, password=form.get("password", "")),
+    )
+    if account is None:
+        return again("That email and password do not match an active account.", 401)
+    response = RedirectResponse(target, status_code=303)
+    await run_in_threadpool(start_account_session, svc, response, account)
+    return response
+
+
+@router.post("/signout")
+async def sign_out(request: Request) -> Response:
+    svc: Services = request.app.state.services
+    signed = await signed_in(request)
+    response = RedirectResponse("/signin", status_code=303)
+    if signed is not None and signed.session_secret:
+        form = await form_of(request)
+        if not csrf_ok(svc, signed, form):
+            return problem_page("Sign out again", "This form has expired; reload the page.", 403)
+        secret = signed.session_secret
+        await run_in_threadpool(
+            accounts.write,
+            svc.db,
+            lambda s: accounts.end_session(s, secret=secret, now=svc.clock()),
+        )
+    response.delete_cookie(ACCOUNT_COOKIE, path="/")
+    return response
+
+
+def _link_page(
+    svc: Services, secret: str, template: str, status: int = 200, **context: Any
+) -> Response:
+    def peek() -> Any:
+        with svc.db.reader() as session:
+            link = accounts.peek_link(session, secret=secret, now=svc.clock())
+            account = session.get(Account, link.account_id) if link.account_id else None
+            return link, account
+
+    try:
+        link, account = peek()
+    except RuleError as exc:
+        return problem_page("This link does not work", exc.detail, exc.status)
+    return render(template, status, secret=secret, link=link, who=account, account=None, **context)
+
+
+@router.get("/setup/{secret}", response_class=HTMLResponse)
+async def setup_page(secret: str, request: Request) -> Response:
+    svc: Services = request.app.state.services
+    return await run_in_threadpool(
+        _link_page, svc, secret, "pages/setup.html", errors=None, form={}
+    )
+
+
+@router.post("/setup/{secret}", response_class=HTMLResponse)
+async def setup(secret: str, request: Request) -> Response:
+    """The one-time setup link creates the first admin and signs them in."""
+    svc: Services = request.app.state.services
+    form = await form_of(request)
+    try:
+        account = await run_in_threadpool(
+            accounts.write,
+            svc.db,
+            lambda s: accounts.complete_setup(
+                s,
+                secret=secret,
+                email=form.get("email", ""),
+                name=form.get("name", ""),
+                password=form.get("password", ""),
+                now=svc.clock(),
+            ),
+        )
+    except RuleError as exc:
+        if exc.status in (404, 410):
+            return problem_page("This link does not work", exc.detail, exc.status)
+        return render(
+            "pages/setup.html",
+            exc.status,
+            secret=secret,
+            errors=exc.detail,
+            form=form,
+            account=None,
+        )
+    response = RedirectResponse("/admin", status_code=303)
+    await run_in_threadpool(start_account_session, svc, response, account)
+    return response
+
+
+@router.get("/welcome/{secret}", response_class=HTMLResponse)
+async def welcome_page(secret: str, request: Request) -> Response:
+    svc: Services = request.app.state.services
+    return await run_in_threadpool(_link_page, svc, secret, "pages/welcome.html", errors=None)
+
+
+@router.post("/welcome/{secret}", response_class=HTMLResponse)
+async def welcome(secret: str, request: Request) -> Response:
+    """An invite or password-reset link sets the password, then signs the person in."""
+    svc: Services = request.app.state.services
+    form = await form_of(request)
+    try:
+        account = await run_in_threadpool(
+            accounts.write,
+            svc.db,
+            lambda s: accounts.set_password(
+                s, secret=secret, password=form.get("password", ""), now=svc.clock()
+            ),
+        )
+    except RuleError as exc:
+        if exc.status in (404, 410):
+            return problem_page("This link does not work", exc.detail, exc.status)
+        return await run_in_threadpool(
+            _link_page, svc, secret, "pages/welcome.html", exc.status, errors=exc.detail
+        )
+    response = RedirectResponse("/my", status_code=303)
+    await run_in_threadpool(start_account_session, svc, response, account)
+    return response
+
+
+@router.get("/my", response_class=HTMLResponse)
+async def my_peer_assists(request: Request) -> Response:
+    """The landing page once signed in: upcoming, live and closed peer assists."""
+    from .accounts_api import workshop_items
+
+    svc: Services = request.app.state.services
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    items = await run_in_threadpool(
+        workshop_items, svc, signed.viewer, q=None, status=None, mine_only=True
+    )
+    groups = {
+        state: [i for i in items if i["status"] == state]
+        for state in ("live", "upcoming", "closed")
+    }
+    return render("pages/my.html", groups=groups, **account_context(svc, signed))
+
+
+@router.get("/w/{workshop_id}/open")
+async def open_console(workshop_id: str, request: Request) -> Response:
+    """An owner (or admin) opens the console from any browser: they get a facilitator seat."""
+    svc: Services = request.app.state.services
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"open:{workshop_id}",
+            apply=lambda session, w, now: ownership.console_seat(
+                session,
+                w,
+                by=signed.viewer,
+                name=signed.account.name[:80],
+                now=now,
+                secret_key=svc.settings.secret_key,
+            ),
+        )
+    except RuleError as exc:
+        return problem_page("You cannot open this console", exc.detail, exc.status)
+    response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
+    set_session(response, svc, workshop_id, outcome.body["token"])
+    return response
+
+
+async def _owner_form(request: Request, workshop_id: str, apply: Any) -> Response:
+    """Run an owner's form from "my peer assists", then go back there."""
+    svc: Services = request.app.state.services
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    form = await form_of(request)
+    if not csrf_ok(svc, signed, form):
+        return problem_page("Try again", "This form has expired; reload the page.", 403)
+    try:
+        await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"owners:{workshop_id}",
+            apply=lambda session, w, now: apply(session, w, signed, form, now),
+        )
+    except RuleError as exc:
+        return problem_page("That did not work", exc.detail, exc.status)
+    return RedirectResponse("/my", status_code=303)
+
+
+@router.post("/my/{workshop_id}/owners")
+async def add_co_owner(workshop_id: str, request: Request) -> Response:
+    return await _owner_form(
+        request,
+        workshop_id,
+        lambda session, w, signed, form, now: ownership.add_owner(
+            session, w, by=signed.viewer, email=form.get("email", ""), now=now
+        ),
+    )
+
+
+@router.post("/my/{workshop_id}/visibility")
+async def change_visibility(workshop_id: str, request: Request) -> Response:
+    return await _owner_form(
+        request,
+        workshop_id,
+        lambda session, w, signed, form, now: ownership.set_visibility(
+            session, w, by=signed.viewer, visibility=form.get("visibility", "")
+        ),
+    )

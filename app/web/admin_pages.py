@@ -1,0 +1,258 @@
+"""The admin page (accounts, tokens in use, templates) and each account's own tokens page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import accounts, ownership
+from ..db import account_queries as aq
+from ..db import queries
+from ..domain.accounts import check_admin
+from ..domain.errors import RuleError
+from .account_deps import Signed
+from .account_pages import account_context, csrf_ok, form_of, page_account
+from .deps import Services, perform
+from .pages import problem_page, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _admin_view(svc: Services) -> dict[str, Any]:
+    with svc.db.reader() as session:
+        unowned = [
+            w for w in aq.listing(session, text=None) if not aq.owner_ids(session, workshop_id=w.id)
+        ]
+        return {
+            "people": aq.accounts(session),
+            "tokens": aq.tokens(session),
+            "templates": queries.agenda_templates(session),
+            "unowned": unowned,
+        }
+
+
+async def _admin_page(
+    request: Request,
+    signed: Signed,
+    *,
+    notice: str | None = None,
+    link: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    svc: Services = request.app.state.services
+    view = await run_in_threadpool(_admin_view, svc)
+    return render(
+        "pages/admin.html",
+        status,
+        notice=notice,
+        link=link,
+        error=error,
+        **view,
+        **account_context(svc, signed),
+    )
+
+
+async def _signed_admin(request: Request) -> Signed | Response:
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    if not signed.viewer.is_admin:
+        return problem_page("Admins only", "Only an admin may open the admin page.", 403)
+    return signed
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(request: Request) -> Response:
+    signed = await _signed_admin(request)
+    return signed if isinstance(signed, Response) else await _admin_page(request, signed)
+
+
+async def _admin_post(
+    request: Request, change: Callable[[Session, Signed, dict[str, str]], str | tuple[str, str]]
+) -> Response:
+    """Run one admin form's change; show the page again with what happened."""
+    svc: Services = request.app.state.services
+    signed = await _signed_admin(request)
+    if isinstance(signed, Response):
+        return signed
+    form = await form_of(request)
+    if not csrf_ok(svc, signed, form):
+        return problem_page("Try again", "This form has expired; reload the page.", 403)
+    try:
+        done = await run_in_threadpool(
+            accounts.write, svc.db, lambda session: change(session, signed, form)
+        )
+    except RuleError as exc:
+        return await _admin_page(request, signed, error=exc.detail, status=exc.status)
+    notice, link = done if isinstance(done, tuple) else (done, None)
+    return await _admin_page(request, signed, notice=notice, link=link)
+
+
+@router.post("/admin/accounts", response_class=HTMLResponse)
+async def invite(request: Request) -> Response:
+    base_url = request.app.state.services.settings.base_url
+
+    def change(session: Session, signed: Signed, form: dict[str, str]) -> tuple[str, str]:
+        account, secret = accounts.invite(
+            session,
+            by=signed.viewer,
+            email=form.get("email", ""),
+            name=form.get("name", ""),
+            role=form.get("role", "facilitator"),
+            now=request.app.state.services.clock(),
+        )
+        return f"Invited {account.name}. Send them this link:", f"{base_url}/welcome/{secret}"
+
+    return await _admin_post(request, change)
+
+
+@router.post("/admin/accounts/{account_id}", response_class=HTMLResponse)
+async def change_account(account_id: int, request: Request) -> Response:
+    svc: Services = request.app.state.services
+
+    def change(session: Session, signed: Signed, form: dict[str, str]) -> str | tuple[str, str]:
+        what = form.get("do", "")
+        if what == "reset":
+            secret = accounts.issue_reset(
+                session, by=signed.viewer, account_id=account_id, now=svc.clock()
+            )
+            return (
+                "Pass on this one-time link; it sets a new password:",
+                f"{svc.settings.base_url}/welcome/{secret}",
+            )
+        changes = {
+            "deactivate": {"active": False},
+            "activate": {"active": True},
+            "make_admin": {"role": "admin"},
+            "make_facilitator": {"role": "facilitator"},
+        }
+        if what not in changes:
+            raise RuleError("Choose what to do with the account.", status=422, code="invalid")
+        account = accounts.change_account(
+            session,
+            by=signed.viewer,
+            account_id=account_id,
+            role=changes[what].get("role"),  # type: ignore[arg-type]
+            active=changes[what].get("active"),  # type: ignore[arg-type]
+            now=svc.clock(),
+        )
+        state = "an active" if account.active else "a deactivated"
+        return f"{account.name} is now {state} {account.role}."
+
+    return await _admin_post(request, change)
+
+
+@router.post("/admin/tokens/{token_id}/revoke", response_class=HTMLResponse)
+async def revoke(token_id: int, request: Request) -> Response:
+    svc: Services = request.app.state.services
+
+    def change(session: Session, signed: Signed, form: dict[str, str]) -> str:
+        accounts.revoke_token(session, by=signed.viewer, token_id=token_id, now=svc.clock())
+        return "The token is revoked."
+
+    return await _admin_post(request, change)
+
+
+@router.post("/admin/templates/{template_id}/delete", response_class=HTMLResponse)
+async def delete_template(template_id: int, request: Request) -> Response:
+    def change(session: Session, signed: Signed, form: dict[str, str]) -> str:
+        ownership.delete_template(session, by=signed.viewer, template_id=template_id)
+        return "The template is deleted."
+
+    return await _admin_post(request, change)
+
+
+@router.post("/admin/workshops/{workshop_id}/owner", response_class=HTMLResponse)
+async def assign_owner(workshop_id: str, request: Request) -> Response:
+    """Give a peer assist from before accounts an owner."""
+    svc: Services = request.app.state.services
+    signed = await _signed_admin(request)
+    if isinstance(signed, Response):
+        return signed
+    form = await form_of(request)
+    if not csrf_ok(svc, signed, form):
+        return problem_page("Try again", "This form has expired; reload the page.", 403)
+    check_admin(signed.viewer, "assign owners")
+    try:
+        await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"owners:{workshop_id}",
+            apply=lambda session, w, now: ownership.add_owner(
+                session, w, by=signed.viewer, email=form.get("email", ""), now=now
+            ),
+        )
+    except RuleError as exc:
+        return await _admin_page(request, signed, error=exc.detail, status=exc.status)
+    return await _admin_page(request, signed, notice="The peer assist has an owner now.")
+
+
+def _tokens_of(svc: Services, account_id: int) -> list:
+    with svc.db.reader() as session:
+        return [t for t, _ in aq.tokens(session, account_id=account_id)]
+
+
+async def _tokens_page(request: Request, signed: Signed, **extra: Any) -> Response:
+    svc: Services = request.app.state.services
+    tokens = await run_in_threadpool(_tokens_of, svc, signed.id)
+    status = extra.pop("status", 200)
+    return render(
+        "pages/account.html", status, tokens=tokens, **extra, **account_context(svc, signed)
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+async def account_page(request: Request) -> Response:
+    signed = await page_account(request)
+    return signed if isinstance(signed, Response) else await _tokens_page(request, signed)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+async def create_token(request: Request) -> Response:
+    svc: Services = request.app.state.services
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    form = await form_of(request)
+    if not csrf_ok(svc, signed, form):
+        return problem_page("Try again", "This form has expired; reload the page.", 403)
+    try:
+        _, secret = await run_in_threadpool(
+            accounts.write,
+            svc.db,
+            lambda s: accounts.create_token(
+                s, account_id=signed.id, name=form.get("name", ""), now=svc.clock()
+            ),
+        )
+    except RuleError as exc:
+        return await _tokens_page(request, signed, error=exc.detail, status=exc.status)
+    return await _tokens_page(request, signed, new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
+async def revoke_mine(token_id: int, request: Request) -> Response:
+    svc: Services = request.app.state.services
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    form = await form_of(request)
+    if not csrf_ok(svc, signed, form):
+        return problem_page("Try again", "This form has expired; reload the page.", 403)
+    try:
+        await run_in_threadpool(
+            accounts.write,
+            svc.db,
+            lambda s: accounts.revoke_token(
+                s, by=signed.viewer, token_id=token_id, now=svc.clock()
+            ),
+        )
+    except RuleError as exc:
+        return await _tokens_page(request, signed, error=exc.detail, status=exc.status)
+    return RedirectResponse("/account", status_code=303)
