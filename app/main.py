@@ -19,8 +19,10 @@ from .realtime.hub import Hub
 from .settings import Settings, load_settings
 from .web import api, errors, html_stream, lobby_pages, pages, ws
 from .web.deps import Services
+from .web.headers import SecurityHeaders
 from .web.limits import BodyLimit
 from .web.live import close_all
+from .web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
 
@@ -66,8 +68,14 @@ def create_app(
         version="1.0.0",
         summary="Run a peer assist from the room: phases, timers, mute, insights, actions.",
         lifespan=lifespan,
+        # FastAPI's viewers load scripts from a CDN and run inline ones, which our CSP forbids;
+        # /openapi.json opens in any OpenAPI viewer instead.
+        docs_url=None,
+        redoc_url=None,
     )
-    app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    app.state.services = Services(
+        settings=settings, db=db, hub=hub, clock=clock, limiter=Limiter.from_settings(settings)
+    )
     app.state.live_sockets = set()
     errors.install(app)
 
@@ -84,6 +92,8 @@ def create_app(
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so that every answer has them, the 413s of BodyLimit included.
+    app.add_middleware(SecurityHeaders)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
 

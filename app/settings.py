@@ -29,7 +29,16 @@ class Settings(BaseSettings):
     ws_ping_interval_s: float = 20.0
     presence_ttl_s: float = 30.0
     max_body_bytes: int = 64 * 1024
+    # A client that declares a body must send all of it within this many seconds (408 else).
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    # The largest websocket message a client may send; the live sockets expect none at all.
+    ws_max_message_bytes: int = Field(default=4096, ge=125)
     cookie_secure: bool = False
+    # Rate limits (see app/web/ratelimit.py): "<count>/<period>", empty for no limit.
+    room_code_rate_limit: str = "10/10minutes"
+    write_rate_limit: str = "60/10seconds"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (uvicorn's own setting).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     @property
     def database(self) -> str:

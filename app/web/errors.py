@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,7 @@ STATUS_CODES = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
+    408: "request_timeout",
     405: "method_not_allowed",
     409: "conflict",
     410: "gone",
@@ -31,6 +33,16 @@ STATUS_CODES = {
 
 class ApiError(RuleError):
     """An error raised by the web layer itself (authentication, limits)."""
+
+
+class RateLimited(ApiError):
+    """Too many tries: 429, with the seconds to wait in Retry-After."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 def error_response(
@@ -60,7 +72,10 @@ def describe_validation(errors: list[dict]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RuleError)
     async def _rule(request: Request, exc: RuleError) -> JSONResponse:
-        return error_response(exc.status, exc.detail, exc.code)
+        headers = None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(math.ceil(exc.retry_after_s))}
+        return error_response(exc.status, exc.detail, exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
