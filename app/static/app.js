@@ -269,7 +269,27 @@
       area.addEventListener("input", function () { localStorage.setItem(area.dataset.draft, area.value); });
     });
   }
-  window.paSaveDraft = function (form) {
+  function forgetDrafts(form) {
     form.querySelectorAll("textarea[data-draft]").forEach(function (area) { localStorage.removeItem(area.dataset.draft); });
-  };
+  }
+
+  // After a form saved: clear its text (keeping the chosen kind) or reset it, and show its
+  // "saved" note. Here rather than in hx-on attributes, which need eval.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!evt.detail.successful || !form || !form.dataset || !form.dataset.afterSuccess) return;
+    if (form.dataset.afterSuccess === "clear-text") {
+      form.querySelectorAll("textarea").forEach(function (area) { area.value = ""; });
+      forgetDrafts(form);
+    } else {
+      form.reset();
+    }
+    var note = form.querySelector(".saved");
+    if (note) note.hidden = false;
+  });
+
+  // Invite links: one click selects the whole link, ready to copy.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.matches && evt.target.matches("input.copy")) evt.target.select();
+  });
 })();

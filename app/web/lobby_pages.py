@@ -170,7 +170,9 @@ async def wait_page(code: str, request: Request) -> Response:
         return problem_page("Not waiting", "Type the room code again to join.", 404)
     if status == "admitted":
         return RedirectResponse(f"/w/{workshop.id}", status_code=303)
-    return render("pages/wait.html", workshop=workshop, status=status, code=workshop.room_code)
+    return render(
+        "pages/wait.html", workshop=workshop, knock_status=status, code=workshop.room_code
+    )
 
 
 @router.get("/r/{code}/wait/status", response_class=HTMLResponse)
@@ -179,4 +181,5 @@ async def wait_status(code: str, request: Request) -> Response:
     status, workshop = await _status(request, code)
     if status == "admitted" and workshop is not None:
         return HTMLResponse("", headers={"HX-Redirect": f"/w/{workshop.id}"})
-    return render("partials/_wait_status.html", status=status)
+    # Not `status=`: that is render's own argument, the HTTP status.
+    return render("partials/_wait_status.html", knock_status=status)
