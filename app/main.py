@@ -91,7 +91,9 @@ def create_app(
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     # Outermost, so that every answer has them, the 413s of BodyLimit included.
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
