@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +21,7 @@ from .web.deps import Services
 from .web.headers import SecurityHeaders
 from .web.limits import BodyLimit
 from .web.live import close_all
+from .web.openapi import describe_api
 from .web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
@@ -98,39 +98,3 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
-
-
-def describe_api(app: FastAPI) -> dict:
-    """The OpenAPI document, with what FastAPI cannot see: bearer auth and Idempotency-Key."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-    )
-    schema.setdefault("components", {})["securitySchemes"] = {
-        "bearer": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A participant's token, from creating or joining.",
-        },
-    }
-    idempotency = {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "schema": {"type": "string", "maxLength": 200},
-        "description": "A repeat with the same key from the same participant returns the "
-        "first result and changes nothing.",
-    }
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            if method == "post":
-                operation.setdefault("parameters", []).append(idempotency)
-            if path.startswith("/api/v1/workshops/") and not path.endswith("/events"):
-                operation["security"] = [{"bearer": []}]
-    app.openapi_schema = schema
-    return schema

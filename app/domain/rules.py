@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .errors import Forbidden, HostTeamMuted, Invalid, NotAllowedInPhase, NoVotesLeft
+from .dates import check_date
+from .errors import (
+    Forbidden,
+    HostTeamMuted,
+    NotAllowedInPhase,
+    NoVotesLeft,
+    RuleError,
+)
 from .phases import Phase
 
 
@@ -224,18 +231,16 @@ def check_signal(phase: Phase, actor: Actor) -> None:
 
 
 def check_report_back_by(report_back_by: date, today: date) -> None:
-    if report_back_by < today:
-        raise Invalid(
-            "The report-back date is in the past; choose today or a later date.",
-            code="date_in_past",
-        )
+    check_date("report_back_by", report_back_by, today)
 
 
 def check_speakers(speakers: list[int], host_ids: set[int]) -> tuple[int, ...]:
     unknown = [s for s in speakers if s not in host_ids]
     if unknown:
-        raise Invalid(
+        # 409: well formed, but the host team of this meeting has no such members.
+        raise RuleError(
             f"Speakers must be members of the host team; these are not: {unknown}.",
             code="speaker_not_host",
+            status=409,
         )
     return tuple(dict.fromkeys(speakers))

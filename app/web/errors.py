@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,6 +70,20 @@ def describe_validation(errors: list[dict]) -> str:
     return "Please correct the request: " + "; ".join(parts) + more + "."
 
 
+def allowed_methods(request: Request, fallback: str) -> str:
+    """Every method the API documents at this address. Starlette's own 405 names only the
+    first route that matched the path, though several may share it (POST and DELETE .../vote).
+    Pages, which the OpenAPI document leaves out, keep Starlette's answer."""
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return ", ".join(sorted(m.upper() for m in operations if m in HTTP_METHODS))
+    return fallback
+
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RuleError)
     async def _rule(request: Request, exc: RuleError) -> JSONResponse:
@@ -80,6 +95,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            # Not a value to correct but a body that cannot be read at all.
+            return error_response(400, "The request body is not valid JSON.", "bad_json")
         too_long = any(e.get("type") == "string_too_long" for e in errors)
         code = "too_long" if too_long else "invalid"
         return error_response(422, describe_validation(errors), code)
@@ -89,13 +107,13 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address."
-        elif exc.status_code == 405:
-            detail = f"This address does not accept {request.method}."
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request, (headers or {}).get("Allow", ""))
+            detail = f"This address does not accept {request.method}; it takes {allowed}."
+            headers = {**(headers or {}), "Allow": allowed}
         return error_response(
-            exc.status_code,
-            detail,
-            STATUS_CODES.get(exc.status_code, "error"),
-            headers=getattr(exc, "headers", None),
+            exc.status_code, detail, STATUS_CODES.get(exc.status_code, "error"), headers=headers
         )
 
     @app.exception_handler(DataError)

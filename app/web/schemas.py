@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    AnyUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
 
-from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
+from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, ORDER
 from ..domain.rules import (
     NAME_MAX,
     TEXT_MAX,
@@ -28,31 +30,89 @@ from ..domain.rules import (
 )
 from ..domain.timer import MAX_TIMER_S
 
+# The schema says what the validators check, so that a client reading it is never refused a
+# value it allows: at least one character that is not a space, and no NUL.
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+_NOT_BLANK = re.compile(NOT_BLANK)
+HTTP_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000]+$"
+_HTTP_LINK = re.compile(HTTP_LINK)
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
     if "\x00" in value:
         raise ValueError("must not contain the NUL character")
+    if not _NOT_BLANK.match(value):
+        raise ValueError("must not be blank")
     return value.strip()
 
 
-Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_not_blank)]
-Name = Annotated[str, StringConstraints(max_length=NAME_MAX), AfterValidator(_not_blank)]
-Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_not_blank)]
-Theme = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_not_blank)]
+def _words(max_length: int) -> object:
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(_not_blank),
+        Field(json_schema_extra={"pattern": NOT_BLANK, "minLength": 1}),
+    ]
+
+
+Title = _words(TITLE_MAX)
+Name = _words(NAME_MAX)
+Text = _words(TEXT_MAX)
+Theme = _words(TITLE_MAX)
 
 
 def _http_url(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    url = AnyUrl(value)
-    if url.scheme not in ("http", "https"):
+    if not _HTTP_LINK.match(value):
         raise ValueError("must be an http or https link")
     return value
 
 
-SourceUrl = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_http_url)]
+SourceUrl = Annotated[
+    str,
+    StringConstraints(max_length=TEXT_MAX),
+    AfterValidator(_http_url),
+    Field(json_schema_extra={"pattern": HTTP_LINK}),
+]
+
+
+def _iso_day(value: object) -> object:
+    """Only `YYYY-MM-DD` text: not a number of seconds, nor a time of day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DAY.match(value):
+        raise ValueError("must be a date written like 2027-01-31")
+    return value
+
+
+def _iso_moment(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a date and time written like 2026-12-01T09:30:00+00:00")
+    return value
+
+
+def _whole_number(value: object) -> object:
+    """A JSON integer (2, or 2.0, which JSON Schema counts as one), never a string or bool."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole_number)]
+
+# The range of days each date field takes is added to the schema day by day (openapi.py).
+Day = Annotated[date, BeforeValidator(_iso_day)]
+MOMENT = r"^2[0-9]{3}-"
+Moment = Annotated[
+    datetime, BeforeValidator(_iso_moment), Field(json_schema_extra={"pattern": MOMENT})
+]
+PHASE_MOVES = ["next", "previous", *(p.value for p in ORDER)]
 
 
 class Strict(BaseModel):
@@ -62,12 +122,12 @@ class Strict(BaseModel):
 class WorkshopCreate(Strict):
     title: Title
     problem: Text
-    duration_minutes: int = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
+    duration_minutes: Whole = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
     facilitator_name: Name
     purpose: Text | None = None
-    decision_date: date | None = None
-    starts_at: datetime | None = None
-    recorded: bool = False
+    decision_date: Day | None = None
+    starts_at: Moment | None = None
+    recorded: StrictBool = False
 
     @field_validator("starts_at")
     @classmethod
@@ -80,32 +140,53 @@ class WorkshopCreate(Strict):
             in_utc = value.astimezone(UTC)
         except OverflowError:
             raise ValueError("is outside the calendar we can store") from None
-        if not 2000 <= in_utc.year <= 2999:
+        if not 2000 <= value.year <= 2999:  # as written, which the schema's pattern says
             raise ValueError("must be a date this millennium")
         return in_utc
 
 
 class JoinRequest(Strict):
     name: Name
-    accept_ground_rules: bool
+    # Must be true; checked in the route, which explains why in its answer.
+    accept_ground_rules: StrictBool = Field(json_schema_extra={"enum": [True]})
 
 
 class PhaseMove(Strict):
-    to: str = Field(description='"next", "previous" or a phase name')
+    # An enum in the schema; checked by the domain, which names the phases in its answer.
+    to: str = Field(
+        description='"next", "previous" or a phase name', json_schema_extra={"enum": PHASE_MOVES}
+    )
 
 
 class TimerCommand(Strict):
     action: Literal["start", "pause", "resume", "extend", "reset"]
-    seconds: int | None = Field(default=None, ge=1, le=MAX_TIMER_S)
+    # Bounds spelled out for the schema too: inside a union pydantic writes them as "ge"/"le".
+    seconds: (
+        Annotated[
+            Whole,
+            Field(ge=1, le=MAX_TIMER_S, json_schema_extra={"minimum": 1, "maximum": MAX_TIMER_S}),
+        ]
+        | None
+    ) = None
 
 
 class MuteUpdate(Strict):
-    host_team_muted: bool
-    speakers: list[int] = Field(default_factory=list, max_length=100)
+    host_team_muted: StrictBool
+    speakers: list[Whole] = Field(default_factory=list, max_length=100)
 
 
 class AgendaUpdate(Strict):
-    planned_s: dict[str, int] = Field(description="planned seconds by phase name")
+    planned_s: dict[str, Whole] = Field(
+        description="planned seconds by phase name",
+        json_schema_extra={
+            "propertyNames": {"enum": [p.value for p in ORDER]},
+            "additionalProperties": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_DURATION_MINUTES * 60,
+            },
+        },
+    )
 
 
 class CardCreate(Strict):
@@ -113,22 +194,32 @@ class CardCreate(Strict):
     text: Text
     evidence: Evidence | None = None
     source_url: SourceUrl | None = None
-    anonymous: bool = False
+    anonymous: StrictBool = False
 
 
 class CardUpdate(Strict):
     text: Text | None = None
     kind: CardKind | None = None
-    theme: Theme | None = None
-    hidden: bool | None = None
+    theme: Theme | None = None  # null clears the theme
+    # Left out: unchanged. Not nullable: a card is hidden or it is not.
+    hidden: StrictBool = None  # type: ignore[assignment]
 
 
 class PrivateWriting(Strict):
-    private_writing: bool
+    private_writing: StrictBool
 
 
 class SpotlightSet(Strict):
-    card_id: int | None = None
+    # One of the two, or neither to clear the spotlight; never both.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["card_id", "theme"],
+                "properties": {"card_id": {"type": "integer"}, "theme": {"type": "string"}},
+            }
+        }
+    )
+    card_id: Whole | None = None
     theme: Theme | None = None
 
 
@@ -148,30 +239,31 @@ class TemplateOut(BaseModel):
 
 
 class AutoAdmit(Strict):
-    auto_admit: bool
+    auto_admit: StrictBool
 
 
 class Admission(Strict):
-    admit: bool = True
+    admit: StrictBool = True
 
 
 class ActionCreate(Strict):
     title: Text
     owner: Name | None = None
-    due_date: date | None = None
-    card_ids: list[int] = Field(default_factory=list, max_length=200)
+    due_date: Day | None = None
+    card_ids: list[Whole] = Field(default_factory=list, max_length=200)
 
 
 class ActionUpdate(Strict):
-    title: Text | None = None
-    owner: Name | None = None
-    due_date: date | None = None
-    status: ActionStatus | None = None
-    card_ids: list[int] | None = Field(default=None, max_length=200)
+    # Left out: unchanged. Not nullable: an action always has a title and a status.
+    title: Text = None  # type: ignore[assignment]
+    owner: Name | None = None  # null clears it
+    due_date: Day | None = None  # null clears it
+    status: ActionStatus = None  # type: ignore[assignment]
+    card_ids: list[Whole] | None = Field(default=None, max_length=200)
 
 
 class CommitmentSet(Strict):
-    report_back_by: date
+    report_back_by: Day
     note: Text | None = None
 
 
@@ -293,7 +385,7 @@ class ActionOut(BaseModel):
 
 
 class CommitmentOut(BaseModel):
-    report_back_by: date
+    report_back_by: Day
     note: str | None
     set_at: datetime
     set_by: ParticipantOut | None
@@ -338,7 +430,7 @@ class StateOut(BaseModel):
     commitment: CommitmentOut | None
     seq: int
     me: MeOut
-    presence: PresenceOut
+    presence: PresenceOut | None = Field(default=None, description="in GET answers")
     lobby: LobbyOut
 
 

@@ -202,7 +202,7 @@ def test_set_mute_names_speakers_from_the_host_team(clock: Clock) -> None:
 def test_speakers_must_be_hosts(clock: Clock, speakers: list[int]) -> None:
     with pytest.raises(Invalid) as caught:
         m.set_mute(meeting_in(Phase.questions, clock), True, speakers, HOSTS)
-    assert (caught.value.status, caught.value.code) == (422, "speaker_not_host")
+    assert (caught.value.status, caught.value.code) == (409, "speaker_not_host")
 
 
 @pytest.mark.parametrize("phase", [Phase.context, Phase.questions])
