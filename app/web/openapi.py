@@ -43,7 +43,7 @@ def describe_api(app: FastAPI) -> dict:
     """Built once a day: date fields carry the range of days the server accepts today."""
     today_patterns = date_patterns()
     cached = app.openapi_schema
-    if cached and cached.get("x-date-patterns") == today_patterns:
+    if cached and getattr(app.state, "openapi_dates", None) == today_patterns:
         return cached
     schema = get_openapi(
         title=app.title,
@@ -52,7 +52,6 @@ def describe_api(app: FastAPI) -> dict:
         description=app.description,
         routes=app.routes,
     )
-    schema["x-date-patterns"] = today_patterns
     components = schema.setdefault("components", {})
     components["securitySchemes"] = {
         "bearer": {
@@ -79,6 +78,7 @@ def describe_api(app: FastAPI) -> dict:
             _add_answers(path, method, operation, idempotency)
     _date_fields(components.get("schemas", {}), today_patterns)
     app.openapi_schema = schema
+    app.state.openapi_dates = today_patterns
     return schema
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.domain import meeting as m
-from app.domain.errors import Invalid, InvalidMove, TimerConflict
+from app.domain.errors import Invalid, InvalidMove, RuleError, TimerConflict
 from app.domain.phases import MUTED_PHASES, ORDER, Phase, default_agenda, planned_s
 from app.domain.rules import Mute
 from app.domain.timer import MAX_TIMER_S, TimerStatus
@@ -200,7 +200,7 @@ def test_set_mute_names_speakers_from_the_host_team(clock: Clock) -> None:
 
 @pytest.mark.parametrize("speakers", [[4], [2, 99], [1]])
 def test_speakers_must_be_hosts(clock: Clock, speakers: list[int]) -> None:
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(RuleError) as caught:
         m.set_mute(meeting_in(Phase.questions, clock), True, speakers, HOSTS)
     assert (caught.value.status, caught.value.code) == (409, "speaker_not_host")
 
