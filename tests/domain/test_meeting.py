@@ -244,3 +244,12 @@ def test_a_phase_planned_over_a_day_can_still_be_entered(clock: Clock) -> None:
     after, _ = m.change_phase(meeting, "context", clock())
     assert after.phase is Phase.context
     assert after.timer.status is TimerStatus.running
+
+
+def test_starting_a_phase_planned_at_zero_is_a_conflict(clock: Clock) -> None:
+    meeting, _ = m.edit_agenda(meeting_in(Phase.context, clock), {"context": 0}, clock())
+    with pytest.raises(TimerConflict) as caught:
+        m.command_timer(meeting, "start", None, clock())
+    assert (caught.value.status, caught.value.code) == (409, "no_planned_time")
+    started, _ = m.command_timer(meeting, "start", 90, clock())
+    assert started.timer.duration_s == 90
