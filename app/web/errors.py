@@ -95,9 +95,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
-        if any(e.get("type") == "json_invalid" for e in errors):
-            # Not a value to correct but a body that cannot be read at all.
-            return error_response(400, "The request body is not valid JSON.", "bad_json")
         too_long = any(e.get("type") == "string_too_long" for e in errors)
         code = "too_long" if too_long else "invalid"
         return error_response(422, describe_validation(errors), code)

@@ -70,13 +70,14 @@ async def test_unparseable_json_and_a_reused_key_are_documented(client: httpx.As
             if method == "post":
                 assert {"400", "409"} <= set(operation["responses"]), (method, path)
     room = await create_room(client)
-    response = await client.post(
-        f"{API}/workshops/{room.id}/cards",
-        content=b'{"kind": ',
-        headers={**room.facilitator.headers, "Content-Type": "application/json"},
-    )
-    assert response.status_code == 400
-    assert response.json() == {"detail": "The request body is not valid JSON.", "code": "bad_json"}
+    url = f"{API}/workshops/{room.id}/cards"
+    body = {"kind": "context", "text": "Context"}
+    headers = {**room.facilitator.headers, "Idempotency-Key": "k1"}
+    assert (await client.post(url, json=body, headers=headers)).status_code == 201
+    reused = await client.post(url, json={**body, "text": "Other"}, headers=headers)
+    assert reused.status_code == 409
+    blank_key = await client.post(url, json=body, headers={**headers, "Idempotency-Key": " "})
+    assert blank_key.status_code == 400
 
 
 async def test_a_405_names_every_method_of_the_address(client: httpx.AsyncClient) -> None:
