@@ -35,11 +35,15 @@ def serve() -> None:
     import uvicorn
 
     from .main import create_app
-    from .realtime.uvicorn_ws import LiveWebSocketProtocol
+    from .realtime.uvicorn_ws import LiveWebSocketProtocol, check_compatible
     from .settings import load_settings
     from .web.live import close_all
 
     settings = load_settings()
+    if not os.environ.get("UVICORN_WS"):
+        # Our protocol subclasses uvicorn's private one: fail now, loudly, on a version it was
+        # not tested with, rather than drop frames in a meeting.
+        check_compatible()
     app = create_app(settings)
 
     class Server(uvicorn.Server):

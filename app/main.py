@@ -11,12 +11,24 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .db import queries
+from .db import replay
 from .db.engine import Database
+from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
 from .settings import Settings, load_settings
-from .web import api, errors, html_stream, lobby_pages, pages, ws
+from .web import (
+    after_pages,
+    api,
+    errors,
+    html_stream,
+    lobby_pages,
+    pages,
+    record_pages,
+    themes_api,
+    themes_pages,
+    ws,
+)
 from .web.deps import Services
 from .web.headers import SecurityHeaders
 from .web.limits import BodyLimit
@@ -40,7 +52,8 @@ def create_app(
     async def fetch_events(workshop_id: str, after: int, until: int | None) -> list[dict]:
         def read() -> list[dict]:
             with db.reader() as session:
-                return queries.events_after(
+                # Gaps are filled from the record: shown as things are now, as replays are.
+                return replay.replay_events(
                     session,
                     workshop_id=workshop_id,
                     after=after,
@@ -56,9 +69,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        if reminder_loop is not None:
+            reminder_loop.start()
         try:
             yield
         finally:
+            if reminder_loop is not None:
+                await reminder_loop.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
             db.dispose()
@@ -76,7 +93,12 @@ def create_app(
     app.state.services = Services(
         settings=settings, db=db, hub=hub, clock=clock, limiter=Limiter.from_settings(settings)
     )
+    # Reminders to report back run only where there is a mail server to send them.
+    reminder_loop = (
+        ReminderLoop(settings, db, app.state.services.writer) if settings.smtp_url else None
+    )
     app.state.live_sockets = set()
+    app.state.reminders = reminder_loop
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -84,10 +106,14 @@ def create_app(
         return {"ok": True}
 
     app.include_router(api.router)
+    app.include_router(themes_api.router)
+    app.include_router(themes_pages.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(html_stream.router)
     app.include_router(lobby_pages.router)
+    app.include_router(record_pages.router)
+    app.include_router(after_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

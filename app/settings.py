@@ -6,8 +6,9 @@ import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +40,24 @@ class Settings(BaseSettings):
     write_rate_limit: str = "60/10seconds"
     # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (uvicorn's own setting).
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Where dates and times are shown, unless a workshop says otherwise (an IANA zone name).
+    time_zone: str = "Europe/London"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError(f"TIME_ZONE {value!r} is not a time zone name like Europe/London")
+        return value
+
+    # Reminders to report back: off unless an SMTP server is named
+    # (smtp://[user:password@]host[:port], or smtps:// for TLS from the start).
+    smtp_url: str = ""
+    smtp_from: str = "Peer Assist Live <peer-assist@localhost>"
+    # How many days before the report-back date the first reminder goes.
+    reminder_days_before: int = Field(default=7, ge=0, le=365)
+    # How often the reminder loop looks for reminders that are due.
+    reminder_every_s: float = Field(default=300.0, gt=0)
 
     @property
     def database(self) -> str:

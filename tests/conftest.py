@@ -207,8 +207,10 @@ def start_server(
     *,
     redis_url: str = "",
     extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Server:
-    port = free_port()
+    # A fixed port lets a test restart a server where its browsers expect it.
+    port = port or free_port()
     log = tmp_path / f"server-{port}.log"
     env = {
         **os.environ,

@@ -13,6 +13,7 @@ from ..db.records import action_record
 from ..domain import rules
 from ..domain.dates import check_date
 from ..domain.errors import NotFound
+from ..domain.events import ActionAdded, ActionUpdated, CommitmentSet
 from ..domain.rules import ActionStatus, Actor
 from .base import Events, meeting_of
 
@@ -24,7 +25,8 @@ class ActionChanges:
     due_date: date | None = None
     status: ActionStatus | None = None
     card_ids: list[int] | None = None
-    # Owner and due date can be cleared: these name the fields sent as null.
+    note: str | None = None
+    # Owner, due date and note can be cleared: these name the fields sent as null.
     cleared: frozenset[str] = frozenset()
 
 
@@ -72,7 +74,7 @@ def add_action(
     session.add(action)
     session.flush()
     record = action_record(action)
-    return 201, record, [("action.added", record)]
+    return 201, record, [ActionAdded(record)]
 
 
 def edit_action(
@@ -96,13 +98,15 @@ def edit_action(
         action.due_date = changes.due_date
     if changes.status is not None:
         action.status = changes.status.value
+    if changes.note is not None or "note" in changes.cleared:
+        action.note = changes.note
     if changes.card_ids is not None:
         action.card_ids = _check_cards(session, workshop, changes.card_ids)
     action.updated_at = now
     session.add(action)
     session.flush()
     record = action_record(action)
-    return 200, record, [("action.updated", record)]
+    return 200, record, [ActionUpdated(record)]
 
 
 def set_commitment(
@@ -124,4 +128,4 @@ def set_commitment(
     session.flush()
     record = queries.commitment(session, workshop_id=workshop.id)
     assert record is not None
-    return 200, record, [("commitment.set", record)]
+    return 200, record, [CommitmentSet(record)]

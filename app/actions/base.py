@@ -14,13 +14,14 @@ from ..db import queries
 from ..db.engine import Database
 from ..db.models import IdempotentResponse, Workshop
 from ..domain.errors import RuleError
+from ..domain.events import Event
 from ..domain.meeting import Meeting
 from ..domain.phases import Phase, agenda_from_dicts
 from ..domain.rules import Mute
 from ..domain.timer import from_fields
 from ..security import seal, unseal
 
-Events = list[tuple[str, dict]]
+Events = list[Event]
 # apply(session, locked workshop or None, now) -> (HTTP status, body, events)
 # The body may be a function: it is then called after the events are numbered, for an answer
 # that shows the state as of this write (its seq included).

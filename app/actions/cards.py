@@ -10,9 +10,11 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Card, Vote, Workshop
 from ..domain import rules
+from ..domain.events import CardAdded, CardUpdated, VoteChanged
 from ..domain.rules import Actor, CardKind, Evidence, Role
 from ..domain.visibility import card_view
 from .base import Events, meeting_of
+from .themes import put_card_in_theme
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def add_card(
         "updated_at": now,
     }
     record = queries.insert_card(session, values=values)
-    return 201, card_view(record, actor), [("card.added", record)]
+    return 201, card_view(record, actor), [CardAdded(record)]
 
 
 def edit_card(
@@ -84,15 +86,17 @@ def edit_card(
         card.text = changes.text
     if changes.kind is not None:
         card.kind = changes.kind.value
+    events: Events = []
     if changes.theme is not None or changes.clear_theme:
-        card.theme = changes.theme
+        # A new name makes a new theme (theme.created comes before the card that uses it).
+        events = put_card_in_theme(session, workshop, card, changes.theme, now)
     if changes.hidden is not None:
         card.hidden = changes.hidden
     card.updated_at = now
     session.add(card)
     session.flush()
     record = queries.card_with_author(session, card=card)
-    return 200, card_view(record, actor), [("card.updated", record)]
+    return 200, card_view(record, actor), [*events, CardUpdated(record)]
 
 
 def _vote_change(
@@ -100,16 +104,10 @@ def _vote_change(
 ) -> tuple[int, dict, Events]:
     """The answer and the event for a vote given or taken back; `voted_ids` is after it."""
     used = len(voted_ids)
-    data = {
-        "card_id": card.id,
-        "votes": card.votes,
-        "voter_id": actor.id,
-        "voted": voted,
-        "votes_left": rules.VOTES_PER_VISITOR - used,
-        "voted_card_ids": voted_ids,
-    }
-    body = {"card_id": card.id, "votes": card.votes, "votes_left": data["votes_left"]}
-    return 200, body, [("vote.changed", data)]
+    assert card.id is not None
+    left = rules.VOTES_PER_VISITOR - used
+    body = {"card_id": card.id, "votes": card.votes, "votes_left": left}
+    return 200, body, [VoteChanged(card.id, card.votes, actor.id, voted, left, voted_ids)]
 
 
 def vote(

@@ -10,6 +10,7 @@ from ..db import queries
 from ..db.models import Knock, Participant, Workshop
 from ..db.records import participant_record, workshop_record
 from ..domain.errors import NotAllowedInPhase, NotFound
+from ..domain.events import LobbyChanged, ParticipantJoined, WorkshopUpdated
 from ..domain.phases import Phase
 from ..domain.rules import Actor, Role, check_writer
 from ..security import hash_secret
@@ -17,14 +18,11 @@ from .base import Events, meeting_of
 
 
 def waiting(session: Session, *, workshop_id: str) -> list[dict]:
-    return [
-        {"id": k.id, "name": k.name, "at": k.created_at.isoformat()}
-        for k in queries.waiting_knocks(session, workshop_id=workshop_id)
-    ]
+    return queries.waiting(session, workshop_id=workshop_id)
 
 
-def _lobby_event(session: Session, workshop_id: str) -> tuple[str, dict]:
-    return ("lobby.changed", {"waiting": waiting(session, workshop_id=workshop_id)})
+def _lobby_event(session: Session, workshop_id: str) -> LobbyChanged:
+    return LobbyChanged(waiting(session, workshop_id=workshop_id))
 
 
 def _admit(session: Session, knock: Knock, now: datetime) -> tuple[dict, Events]:
@@ -40,7 +38,7 @@ def _admit(session: Session, knock: Knock, now: datetime) -> tuple[dict, Events]
     knock.participant_id = participant.id
     session.add(knock)
     record = participant_record(participant)
-    return record, [("participant.joined", record)]
+    return record, [ParticipantJoined(record)]
 
 
 def knock(
@@ -95,7 +93,7 @@ def set_auto_admit(
     check_writer(actor, (Role.facilitator,), "change how the lobby works")
     workshop.auto_admit = auto_admit
     session.add(workshop)
-    events: Events = [("workshop.updated", workshop_record(workshop))]
+    events: Events = [WorkshopUpdated(workshop_record(workshop))]
     if auto_admit:
         for row in queries.waiting_knocks(session, workshop_id=workshop.id):
             events += _admit(session, row, now)[1]

@@ -8,8 +8,10 @@ from sqlmodel import Session
 
 from ..db import queries
 from ..db.models import Workshop
+from ..db.records import participant_record
 from ..domain import meeting as rules
-from ..domain.rules import Actor, Role, check_writer
+from ..domain.events import ParticipantUpdated
+from ..domain.rules import Actor, Role, Signal, check_writer, signals_to_clear
 from .base import Body, Events, meeting_of, store_meeting
 from .state import state_for
 
@@ -21,6 +23,13 @@ def change_phase(
     after, events = rules.change_phase(meeting_of(workshop), to, now)
     store_meeting(workshop, after)
     session.add(workshop)
+    people = queries.participants(session, workshop_id=workshop.id)
+    lowered = set(signals_to_clear({p.id: Signal(p.signal) for p in people if p.id is not None}))
+    for participant in people:
+        if participant.id in lowered:
+            participant.signal = Signal.none.value
+            session.add(participant)
+            events.append(ParticipantUpdated(participant_record(participant)))
     # The reply is the whole state after this write, read once its events have their seq.
     return 200, lambda: state_for(session, workshop=workshop, viewer=actor, now=now), events
 

@@ -9,8 +9,9 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Participant, Workshop
 from ..db.records import participant_record, workshop_record
-from ..domain import rules
-from ..domain.errors import Invalid, NotAllowedInPhase
+from ..domain import rules, themes
+from ..domain.errors import Invalid, NotAllowedInPhase, NotFound
+from ..domain.events import CardUpdated, ParticipantUpdated, WorkshopUpdated
 from ..domain.rules import Actor, Role, Signal, check_writer
 from .base import Events, meeting_of
 
@@ -24,14 +25,14 @@ def set_private_writing(
         return 200, workshop_record(workshop), []
     workshop.private_writing = private_writing
     session.add(workshop)
-    events: Events = [("workshop.updated", workshop_record(workshop))]
+    events: Events = [WorkshopUpdated(workshop_record(workshop))]
     if not private_writing:
         for card in queries.private_cards(session, workshop_id=workshop.id):
             card.private = False
             card.updated_at = now
             session.add(card)
             session.flush()
-            events.append(("card.updated", queries.card_with_author(session, card=card)))
+            events.append(CardUpdated(queries.card_with_author(session, card=card)))
     return 200, workshop_record(workshop), events
 
 
@@ -56,11 +57,16 @@ def set_spotlight(
             )
         spotlight = {"card_id": card_id}
     elif theme is not None:
-        spotlight = {"theme": theme}
+        found = themes.find(queries.themes(session, workshop_id=workshop.id), theme)
+        if found is None:
+            raise NotFound(
+                "There is no theme with that name in this peer assist.", code="theme_not_found"
+            )
+        spotlight = {"theme": found["name"]}
     workshop.spotlight = spotlight
     session.add(workshop)
     record = workshop_record(workshop)
-    return 200, record, [("workshop.updated", record)]
+    return 200, record, [WorkshopUpdated(record)]
 
 
 def set_signal(
@@ -75,4 +81,4 @@ def set_signal(
     participant.signal = signal.value
     session.add(participant)
     record = participant_record(participant)
-    return 200, record, [("participant.updated", record)]
+    return 200, record, [ParticipantUpdated(record)]

@@ -78,6 +78,7 @@ def state_for(
         "cards": [card_view(card, viewer) for card in board["cards"]],
         "actions": list(board["actions"]),
         "commitment": board["commitment"],
+        "themes": list(board["themes"]),
         "lobby": lobby_view({"waiting": list(board["waiting"])}, viewer),
         "seq": workshop.last_seq,
         "me": {**me, "votes_left": budget - len(voted), "voted_card_ids": voted},

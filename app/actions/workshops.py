@@ -12,6 +12,7 @@ from ..db.models import AgendaTemplate, Invite, Participant, Workshop
 from ..db.records import participant_record, workshop_record
 from ..domain.dates import check_date
 from ..domain.errors import NotFound, RuleError
+from ..domain.events import ParticipantJoined
 from ..domain.meeting import opening
 from ..domain.phases import Phase, default_agenda, replan
 from ..domain.rules import Actor, Role, check_writer
@@ -47,6 +48,8 @@ class NewWorkshop:
     recorded: bool = False
     # Planned seconds by phase name, from an agenda template; None: the default split.
     planned: dict[str, int] | None = None
+    # Where the room's dates and times are shown (an IANA name); the app's TIME_ZONE if None.
+    time_zone: str | None = None
 
 
 def _new_invite(
@@ -101,6 +104,7 @@ def create_workshop(
         timer_duration_s=0,
         speakers=[],
         room_code=new_room_code(),
+        time_zone=new.time_zone,
     )
     agenda = default_agenda(new.duration_minutes)
     if new.planned:
@@ -174,7 +178,7 @@ def join(
     session.flush()
     record = participant_record(participant)
     body = {"participant": record, "token": token, "workshop_id": workshop.id}
-    return 201, body, [("participant.joined", record)]
+    return 201, body, [ParticipantJoined(record)]
 
 
 def rotate_invite(

@@ -62,6 +62,9 @@ class Workshop(SQLModel, table=True):
     # puts them in the lobby until the facilitator admits them (or auto_admit is on).
     room_code: str = Field(unique=True, max_length=12)
     auto_admit: bool = False
+    # Dates and times in the room are shown in this zone; None (workshops made before it was
+    # kept) reads as Europe/London.
+    time_zone: str | None = Field(default=None, max_length=64)
     # The head of this workshop's event stream; bumped under a row lock so seq has no gaps.
     last_seq: int = 0
 
@@ -119,6 +122,16 @@ class Card(SQLModel, table=True):
     updated_at: datetime = _dt()
 
 
+class Theme(SQLModel, table=True):
+    """A name the facilitator groups cards under; cards carry it by name (see domain/themes)."""
+
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    name: str = Field(max_length=200)
+    created_at: datetime = _dt()
+
+
 class Vote(SQLModel, table=True):
     card_id: int = Field(foreign_key="card.id", primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", primary_key=True)
@@ -137,6 +150,8 @@ class Action(SQLModel, table=True):
     created_by: int = Field(foreign_key="participant.id")
     created_at: datetime = _dt()
     updated_at: datetime = _dt()
+    # What the host team says about it when it updates the status after the meeting.
+    note: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class Commitment(SQLModel, table=True):
@@ -182,3 +197,82 @@ class IdempotentResponse(SQLModel, table=True):
     status_code: int
     body: dict = _json()
     created_at: datetime = _dt()
+
+
+class ShareLink(SQLModel, table=True):
+    """A read-only link to the record for people who were not there; kept as a hash only."""
+
+    __tablename__ = "share_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_by: int = Field(foreign_key="participant.id")
+    created_at: datetime = _dt()
+    revoked_at: datetime | None = _dt(default=None, nullable=True)
+
+
+class Feedback(SQLModel, table=True):
+    """One participant's answer to the survey; a second answer replaces the first."""
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    satisfaction: int
+    most_valuable: str | None = Field(default=None, sa_type=sa.Text)
+    will_do_differently: str | None = Field(default=None, sa_type=sa.Text)
+    ideas: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+
+class Review(SQLModel, table=True):
+    """The after action review's words, kept with the peer assist."""
+
+    workshop_id: str = Field(foreign_key="workshop.id", primary_key=True, max_length=32)
+    planned: str | None = Field(default=None, sa_type=sa.Text)
+    happened: str | None = Field(default=None, sa_type=sa.Text)
+    why_different: str | None = Field(default=None, sa_type=sa.Text)
+    next_time: str | None = Field(default=None, sa_type=sa.Text)
+    updated_by: int = Field(foreign_key="participant.id")
+    updated_at: datetime = _dt()
+
+
+class ReportBack(SQLModel, table=True):
+    """What the host team did and learned, told by the date it committed to."""
+
+    __tablename__ = "report_back"
+
+    workshop_id: str = Field(foreign_key="workshop.id", primary_key=True, max_length=32)
+    did: str = Field(sa_type=sa.Text)
+    learned: str | None = Field(default=None, sa_type=sa.Text)
+    reported_by: int = Field(foreign_key="participant.id")
+    reported_at: datetime = _dt()
+
+
+class ReminderAddress(SQLModel, table=True):
+    """Where the host team and the facilitator want reminders to report back."""
+
+    __tablename__ = "reminder_address"
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "email", name="uq_reminder_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    email: str = Field(max_length=254)
+    added_by: int = Field(foreign_key="participant.id")
+    added_at: datetime = _dt()
+
+
+class ReminderSent(SQLModel, table=True):
+    """A reminder claimed for sending; the unique key is what makes each one go out once."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        sa.UniqueConstraint("workshop_id", "kind", "report_back_by", name="uq_reminder_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
+    kind: str = Field(max_length=20)
+    report_back_by: date
+    claimed_at: datetime = _dt()
+    sent_at: datetime | None = _dt(default=None, nullable=True)

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from ..domain.errors import NotFound
+from ..domain.events import Event as LiveEvent
 from .models import (
     Action,
     AgendaTemplate,
     Card,
     Commitment,
     Event,
+    Feedback,
     IdempotentResponse,
     Invite,
     Knock,
     Participant,
+    ReminderAddress,
+    ReminderSent,
+    ReportBack,
+    Review,
+    ShareLink,
+    Theme,
     Vote,
     Workshop,
 )
@@ -29,6 +37,7 @@ from .records import (
     card_record,
     commitment_record,
     participant_record,
+    theme_record,
     workshop_record,
 )
 
@@ -138,6 +147,35 @@ def cards(session: Session, *, workshop_id: str) -> list[dict]:
     return [card_record(card, author) for card, author in rows]
 
 
+def theme_rows(session: Session, *, workshop_id: str) -> list[Theme]:
+    return list(
+        session.exec(select(Theme).where(Theme.workshop_id == workshop_id).order_by(col(Theme.id)))
+    )
+
+
+def themes(session: Session, *, workshop_id: str) -> list[dict]:
+    return [theme_record(t) for t in theme_rows(session, workshop_id=workshop_id)]
+
+
+def get_theme(session: Session, *, workshop_id: str, theme_id: int) -> Theme:
+    theme = session.get(Theme, theme_id) if _plausible(theme_id) else None
+    if theme is None or theme.workshop_id != workshop_id:
+        raise NotFound(
+            "There is no theme with that id in this peer assist.", code="theme_not_found"
+        )
+    return theme
+
+
+def cards_in_theme(session: Session, *, workshop_id: str, name: str) -> list[Card]:
+    return list(
+        session.exec(
+            select(Card)
+            .where(Card.workshop_id == workshop_id, Card.theme == name)
+            .order_by(col(Card.id))
+        )
+    )
+
+
 def existing_card_ids(session: Session, *, workshop_id: str, card_ids: list[int]) -> set[int]:
     card_ids = [i for i in card_ids if _plausible(i)]
     if not card_ids:
@@ -198,17 +236,18 @@ def board(session: Session, *, workshop: Workshop) -> dict:
         "cards": cards(session, workshop_id=workshop.id),
         "actions": actions(session, workshop_id=workshop.id),
         "commitment": commitment(session, workshop_id=workshop.id),
+        "themes": themes(session, workshop_id=workshop.id),
     }
 
 
 def append_events(
-    session: Session, *, workshop: Workshop, events: list[tuple[str, dict]], at: datetime
+    session: Session, *, workshop: Workshop, events: Sequence[LiveEvent], at: datetime
 ) -> list[dict]:
     """Number the events after the workshop's head and write them in this transaction."""
     head = workshop.last_seq
     rows = [
-        {"workshop_id": workshop.id, "seq": head + i, "type": event_type, "at": at, "data": data}
-        for i, (event_type, data) in enumerate(events, start=1)
+        {"workshop_id": workshop.id, "seq": head + i, "type": e.type, "at": at, "data": e.data()}
+        for i, e in enumerate(events, start=1)
     ]
     session.execute(_INSERT_EVENTS, rows)
     head += len(rows)
@@ -237,6 +276,14 @@ def events_after(
         query = query.where(_EVENT.c.seq <= until)
     rows = session.execute(query.order_by(_EVENT.c.seq).limit(limit))
     return [event_dict(r._mapping) for r in rows]
+
+
+def waiting(session: Session, *, workshop_id: str) -> list[dict]:
+    """Who waits in the lobby now, oldest first."""
+    return [
+        {"id": k.id, "name": k.name, "at": k.created_at.isoformat()}
+        for k in waiting_knocks(session, workshop_id=workshop_id)
+    ]
 
 
 def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
@@ -295,3 +342,118 @@ def agenda_templates(session: Session) -> list[AgendaTemplate]:
 
 def agenda_template(session: Session, *, template_id: int) -> AgendaTemplate | None:
     return session.get(AgendaTemplate, template_id)
+
+
+# After the meeting: feedback, share links, the review and the report back.
+
+
+def feedback(session: Session, *, workshop_id: str) -> list[dict]:
+    """Every answer with who gave it; the caller decides whether names are shown."""
+    rows = session.exec(
+        select(Feedback, Participant)
+        .join(Participant, col(Participant.id) == Feedback.participant_id)
+        .where(Feedback.workshop_id == workshop_id)
+        .order_by(col(Feedback.created_at), col(Feedback.participant_id))
+    )
+    return [
+        {
+            "participant_id": f.participant_id,
+            "name": p.name,
+            "role": p.role,
+            "satisfaction": f.satisfaction,
+            "most_valuable": f.most_valuable,
+            "will_do_differently": f.will_do_differently,
+            "ideas": f.ideas,
+            "updated_at": f.updated_at.isoformat(),
+        }
+        for f, p in rows
+    ]
+
+
+def share_link_by_hash(session: Session, *, token_hash: str) -> ShareLink | None:
+    return session.exec(select(ShareLink).where(ShareLink.token_hash == token_hash)).first()
+
+
+def share_links(session: Session, *, workshop_id: str) -> list[ShareLink]:
+    return list(
+        session.exec(
+            select(ShareLink)
+            .where(ShareLink.workshop_id == workshop_id)
+            .order_by(col(ShareLink.id))
+        )
+    )
+
+
+def review(session: Session, *, workshop_id: str) -> Review | None:
+    return session.get(Review, workshop_id)
+
+
+def report_back(session: Session, *, workshop_id: str) -> dict | None:
+    row = session.get(ReportBack, workshop_id)
+    if row is None:
+        return None
+    return {"did": row.did, "learned": row.learned, "reported_at": row.reported_at.isoformat()}
+
+
+def phase_changes(session: Session, *, workshop_id: str) -> list[tuple[datetime, str, str]]:
+    """(when, from, to) of every phase change still kept in the event table, in order."""
+    rows = session.execute(
+        sa.select(_EVENT.c.at, _EVENT.c.data)
+        .where(_EVENT.c.workshop_id == workshop_id, _EVENT.c.type == "phase.changed")
+        .order_by(_EVENT.c.seq)
+    )
+    return [(at, data["previous"], data["phase"]) for at, data in rows]
+
+
+def vote_rows(session: Session, *, workshop_id: str) -> list[tuple[int, int, datetime]]:
+    """(card id, voter id, when) of every vote standing now."""
+    rows = session.exec(
+        select(Vote.card_id, Vote.participant_id, Vote.created_at).where(
+            Vote.workshop_id == workshop_id
+        )
+    )
+    return [(c, p, at) for c, p, at in rows]
+
+
+def participant_rows(session: Session, *, workshop_id: str) -> list[dict]:
+    """Participants with when they joined, for the after action review."""
+    return [
+        {**participant_record(p), "joined_at": p.joined_at.isoformat()}
+        for p in participants(session, workshop_id=workshop_id)
+    ]
+
+
+def reminder_addresses(session: Session, *, workshop_id: str) -> list[str]:
+    return list(
+        session.exec(
+            select(ReminderAddress.email)
+            .where(ReminderAddress.workshop_id == workshop_id)
+            .order_by(col(ReminderAddress.id))
+        )
+    )
+
+
+def reminder_candidates(session: Session, *, until: date) -> list[tuple[str, date]]:
+    """(workshop id, report-back date) of workshops with someone to remind, a date up to
+    `until`, and no report back yet."""
+    rows = session.exec(
+        select(Commitment.workshop_id, Commitment.report_back_by)
+        .where(
+            col(Commitment.report_back_by) <= until,
+            col(Commitment.workshop_id).in_(select(ReminderAddress.workshop_id)),
+            col(Commitment.workshop_id).not_in(select(ReportBack.workshop_id)),
+        )
+        .order_by(col(Commitment.report_back_by))
+    )
+    return [(w, d) for w, d in rows]
+
+
+def reminders_claimed(session: Session, *, workshop_id: str, report_back_by: date) -> set[str]:
+    return set(
+        session.exec(
+            select(ReminderSent.kind).where(
+                ReminderSent.workshop_id == workshop_id,
+                ReminderSent.report_back_by == report_back_by,
+            )
+        )
+    )

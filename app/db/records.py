@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import Action, Card, Commitment, Participant, Workshop
+from .models import Action, Card, Commitment, Participant, Theme, Workshop
 
 
 def workshop_record(w: Workshop) -> dict:
@@ -23,6 +23,7 @@ def workshop_record(w: Workshop) -> dict:
         "spotlight": w.spotlight,
         "room_code": w.room_code,
         "auto_admit": w.auto_admit,
+        "time_zone": w.time_zone,
     }
 
 
@@ -52,6 +53,10 @@ def card_record(c: Card | sa.Row, author: Participant | sa.Row) -> dict:
     }
 
 
+def theme_record(t: Theme) -> dict:
+    return {"id": t.id, "name": t.name}
+
+
 def action_record(a: Action) -> dict:
     return {
         "id": a.id,
@@ -62,6 +67,7 @@ def action_record(a: Action) -> dict:
         "card_ids": list(a.card_ids),
         "created_at": a.created_at.isoformat(),
         "updated_at": a.updated_at.isoformat(),
+        "note": a.note,
     }
 
 

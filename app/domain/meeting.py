@@ -11,11 +11,10 @@ from datetime import datetime
 
 from . import timer as timers
 from .errors import Invalid, TimerConflict
+from .events import AgendaChanged, Event, MuteChanged, PhaseChanged, TimerChanged
 from .phases import Agenda, Phase, enter, planned_s, replan, resolve_move, start_clock
 from .rules import Mute, check_speakers, mute_on_entering
 from .timer import Timer
-
-Event = tuple[str, dict]
 
 
 @dataclass(frozen=True)
@@ -51,19 +50,10 @@ def change_phase(meeting: Meeting, to: str, now: datetime) -> tuple[Meeting, lis
         else (timers.stopped(length))
     )
     after = Meeting(target, agenda, timer, mute)
-    events: list[Event] = [
-        (
-            "phase.changed",
-            {
-                "phase": target.value,
-                "previous": meeting.phase.value,
-                "agenda": after.agenda_dicts(),
-            },
-        ),
-    ]
+    events: list[Event] = [PhaseChanged(target.value, meeting.phase.value, after.agenda_dicts())]
     if mute != meeting.mute:
-        events.append(("mute.changed", {**mute.as_dict(), "phase": target.value}))
-    events.append(("timer.changed", after.timer_dict(now)))
+        events.append(MuteChanged(mute.host_team_muted, list(mute.speakers), target.value))
+    events.append(TimerChanged(after.timer_dict(now)))
     return after, events
 
 
@@ -104,10 +94,8 @@ def command_timer(
     after = replace(meeting, timer=new, agenda=agenda)
     events: list[Event] = []
     if agenda != meeting.agenda:
-        events.append(
-            ("agenda.changed", {"agenda": after.agenda_dicts(), "phase": meeting.phase.value})
-        )
-    events.append(("timer.changed", after.timer_dict(now)))
+        events.append(AgendaChanged(after.agenda_dicts(), meeting.phase.value))
+    events.append(TimerChanged(after.timer_dict(now)))
     return after, events
 
 
@@ -119,7 +107,7 @@ def set_mute(
     after = replace(meeting, mute=mute)
     if mute == meeting.mute:
         return after, []
-    return after, [("mute.changed", {**mute.as_dict(), "phase": meeting.phase.value})]
+    return after, [MuteChanged(mute.host_team_muted, list(mute.speakers), meeting.phase.value)]
 
 
 def edit_agenda(
@@ -135,6 +123,4 @@ def edit_agenda(
             code="invalid_agenda",
         ) from None
     after = replace(meeting, agenda=agenda)
-    return after, [
-        ("agenda.changed", {"agenda": after.agenda_dicts(), "phase": meeting.phase.value})
-    ]
+    return after, [AgendaChanged(after.agenda_dicts(), meeting.phase.value)]

@@ -230,6 +230,14 @@ def check_signal(phase: Phase, actor: Actor) -> None:
         raise NotAllowedInPhase("The meeting is closed.")
 
 
+def signals_to_clear(signals: dict[int, Signal]) -> list[int]:
+    """Who to lower when the meeting enters another phase.
+
+    A raised hand or "done" answers the phase it was given in: carried into the next, a hand
+    looks like a new request and "done" claims work not yet started."""
+    return [pid for pid, signal in signals.items() if signal is not Signal.none]
+
+
 def check_report_back_by(report_back_by: date, today: date) -> None:
     check_date("report_back_by", report_back_by, today)
 

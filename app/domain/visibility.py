@@ -1,12 +1,11 @@
 """What each participant may see of a card or an event.
 
-Events are stored whole; each viewer gets a view of them. Viewers who would see the same bytes
-share an audience key, so the server renders an event once per audience, not per connection.
+Events are stored whole; each viewer gets a view of them. Each event type in `events.py` says
+which of these views it uses, and which viewers share an audience key, so the server renders an
+event once per audience, not per connection.
 """
 
 from __future__ import annotations
-
-from collections.abc import Hashable
 
 from .rules import Actor, Role
 
@@ -72,29 +71,3 @@ def lobby_view(data: dict, viewer: Actor) -> dict:
     if viewer.role is Role.facilitator:
         return {"waiting": data["waiting"], "count": len(data["waiting"])}
     return {"count": len(data["waiting"])}
-
-
-def audience(event_type: str, data: dict, viewer: Actor) -> Hashable:
-    """Viewers with the same key see the same rendering of this event."""
-    if event_type in ("card.added", "card.updated"):
-        return (viewer.role is Role.facilitator, data["author_id"] == viewer.id)
-    if event_type == "vote.changed":
-        return data["voter_id"] == viewer.id
-    if event_type == "participant.updated":
-        return data["id"] == viewer.id
-    if event_type == "lobby.changed":
-        return viewer.role is Role.facilitator
-    return None
-
-
-def event_view(event_type: str, data: dict, viewer: Actor) -> dict:
-    if event_type in ("card.added", "card.updated"):
-        return card_view(data, viewer)
-    if event_type == "vote.changed":
-        return vote_view(data, viewer)
-    if event_type == "lobby.changed":
-        return lobby_view(data, viewer)
-    if event_type == "mute.changed":
-        # The phase rides along for the browsers' composer; the contract's mute has two fields.
-        return {"host_team_muted": data["host_team_muted"], "speakers": data["speakers"]}
-    return data

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.domain.themes import Group, group_cards, key
+
 # The inputs are plain dicts exactly as the JSON API returns them.
 Workshop = Mapping[str, Any]
 Action = Mapping[str, Any]
@@ -37,3 +39,17 @@ def visible_cards_by_id(cards: Sequence[Card]) -> dict[int, Card]:
 def linked_cards(action: Action, cards_by_id: Mapping[int, Card]) -> list[Card]:
     """The visible cards an action links to, in the action's card_ids order."""
     return [cards_by_id[cid] for cid in action.get("card_ids") or () if cid in cards_by_id]
+
+
+def themes(cards: Sequence[Card]) -> list[Group]:
+    """The visible cards' themes, most voted first, each with its cards (no unthemed group)."""
+    return [g for g in group_cards(visible_cards_by_id(cards).values()) if g.name]
+
+
+def themes_of(cards: Sequence[Card]) -> list[str]:
+    """The distinct themes of these cards, in order, spelt as the first card spells them."""
+    seen: dict[str, str] = {}
+    for card in cards:
+        if card.get("theme"):
+            seen.setdefault(key(card["theme"]), card["theme"])
+    return list(seen.values())

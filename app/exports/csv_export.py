@@ -13,6 +13,7 @@ from app.exports._common import (
     Workshop,
     linked_cards,
     status_label,
+    themes,
     visible_cards_by_id,
 )
 
@@ -60,6 +61,15 @@ def to_csv(
                 "\n".join(card["text"] for card in linked_cards(action, cards_by_id)),
             ]
         )
+
+    grouped = themes(cards)
+    if grouped:
+        # The themes the facilitator grouped the cards into, after the actions they led to.
+        rows += [[], ["Theme", "Votes", "Cards"]]
+        rows += [
+            [group.name or "", str(group.votes), "\n".join(c["text"] for c in group.cards)]
+            for group in grouped
+        ]
 
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)  # excel dialect: "\r\n" row terminator, minimal quoting

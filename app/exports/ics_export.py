@@ -17,6 +17,7 @@ from app.exports._common import (
     Workshop,
     linked_cards,
     status_label,
+    themes_of,
     visible_cards_by_id,
 )
 
@@ -133,6 +134,8 @@ def to_ics(
         if linked:
             description.append("Linked cards:")
             description += [f"- {card['text']}" for card in linked]
+            if themes_of(linked):
+                description.append("Themes: " + ", ".join(themes_of(linked)))
         lines += _all_day_event(
             uid=f"action-{action['id']}-{workshop_id}@{uid_domain}",
             stamp=_utc_stamp(action.get("updated_at") or workshop["created_at"]),

@@ -12,6 +12,8 @@ from app.exports._common import (
     Commitment,
     Workshop,
     linked_cards,
+    themes,
+    themes_of,
     visible_cards_by_id,
 )
 
@@ -72,9 +74,18 @@ def to_json(
                 "linked_cards": [
                     {"id": card["id"], "kind": card.get("kind"), "text": card["text"]}
                     for card in linked_cards(action, cards_by_id)
-                ]
+                ],
+                "themes": themes_of(linked_cards(action, cards_by_id)),
             }
             for action in actions
+        ],
+        "themes": [
+            {
+                "name": group.name,
+                "votes": group.votes,
+                "card_ids": [card["id"] for card in group.cards],
+            }
+            for group in themes(cards)
         ],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

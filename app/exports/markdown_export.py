@@ -12,6 +12,7 @@ from app.exports._common import (
     Workshop,
     linked_cards,
     status_label,
+    themes,
     visible_cards_by_id,
 )
 
@@ -86,4 +87,12 @@ def to_markdown(
                 linked,
             ]
             lines.append("| " + " | ".join(cells) + " |")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    grouped = themes(cards)
+    if grouped:
+        lines += ["", "## Themes", ""]
+        for group in grouped:
+            votes = f"{group.votes} vote{'s' if group.votes != 1 else ''}"
+            lines += [f"### {_one_line(group.name or '')} ({votes})", ""]
+            lines += [f"- {_one_line(card['text'])}" for card in group.cards]
+            lines.append("")
+    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")

@@ -116,6 +116,18 @@ class Room:
     recounting: bool = False
     recount_again: bool = False
     recount_refresh: bool = False
+    # People waiting for news of the room without being in it (the lobby): set on every
+    # event or check, never counted as online.
+    watchers: set[asyncio.Event] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not self.subscribers and not self.watchers
+
+
+def events_message(events: list[dict]) -> str:
+    """What the broker carries for committed events (`Hub._dispatch` reads it)."""
+    return json.dumps({"events": events}, separators=(",", ":"))
 
 
 def presence_summary(online: list[tuple[int, str]]) -> dict:
@@ -167,7 +179,7 @@ class Hub:
     async def publish(self, workshop_id: str, events: list[dict]) -> None:
         """Send committed events to every worker. A lost publish is repaired from the record."""
         if events:
-            await self._send(workshop_id, json.dumps({"events": events}, separators=(",", ":")))
+            await self._send(workshop_id, events_message(events))
 
     async def _send(self, workshop_id: str, message: str) -> None:
         try:
@@ -193,24 +205,35 @@ class Hub:
                 self._unsent.discard(workshop_id)
             delay = min(delay * 2, RETRY_MAX_S)
 
+    async def _enter(self, workshop_id: str) -> Room:
+        """The room of a workshop, listening to the backend before anyone reads the record."""
+        room = self.rooms.get(workshop_id)
+        while room is not None:
+            await room.ready.wait()
+            if self.rooms.get(workshop_id) is room:
+                return room  # still open: nobody emptied it while we waited
+            room = self.rooms.get(workshop_id)
+        room = self.rooms[workshop_id] = Room()
+        try:
+            await self.backend.subscribe(CHANNEL_PREFIX + workshop_id)
+        except Exception:
+            log.warning("subscribe failed; the backend's RESYNC will repair it")
+        finally:
+            room.ready.set()
+        return room
+
+    async def _leave_if_empty(self, workshop_id: str, room: Room) -> None:
+        if room.empty and self.rooms.get(workshop_id) is room:
+            del self.rooms[workshop_id]
+            with contextlib.suppress(Exception):
+                await self.backend.unsubscribe(CHANNEL_PREFIX + workshop_id)
+
     @contextlib.asynccontextmanager
     async def subscription(self, sub: Subscriber) -> AsyncIterator[Subscriber]:
         """Register a live connection. Subscribed before the caller reads its snapshot."""
-        room = self.rooms.get(sub.workshop_id)
-        creator = room is None
-        if room is None:
-            room = self.rooms[sub.workshop_id] = Room()
+        room = await self._enter(sub.workshop_id)
         room.subscribers.add(sub)
         try:
-            if creator:
-                try:
-                    await self.backend.subscribe(CHANNEL_PREFIX + sub.workshop_id)
-                except Exception:
-                    log.warning("subscribe failed; the backend's RESYNC will repair it")
-                finally:
-                    room.ready.set()
-            else:
-                await room.ready.wait()
             try:
                 await self.presence.join(sub.workshop_id, *sub.presence_entry)
             except Exception as exc:
@@ -219,14 +242,26 @@ class Hub:
             yield sub
         finally:
             room.subscribers.discard(sub)
-            if not room.subscribers and self.rooms.get(sub.workshop_id) is room:
-                del self.rooms[sub.workshop_id]
-                with contextlib.suppress(Exception):
-                    await self.backend.unsubscribe(CHANNEL_PREFIX + sub.workshop_id)
+            await self._leave_if_empty(sub.workshop_id, room)
             with contextlib.suppress(Exception):
                 await self.presence.leave(sub.workshop_id, sub.conn_id)
             with contextlib.suppress(Exception):
                 await self._send(sub.workshop_id, PRESENCE_MOVED)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, workshop_id: str) -> AsyncIterator[asyncio.Event]:
+        """An event set whenever something is written in the workshop (or may have been).
+
+        For someone outside the room, such as a person in the lobby: they hear that something
+        changed, read the record themselves, and are never counted as online."""
+        room = await self._enter(workshop_id)
+        news = asyncio.Event()
+        room.watchers.add(news)
+        try:
+            yield news
+        finally:
+            room.watchers.discard(news)
+            await self._leave_if_empty(workshop_id, room)
 
     async def presence_of(self, workshop_id: str) -> dict:
         try:
@@ -296,6 +331,9 @@ class Hub:
 
     def _dispatch(self, channel: str | None, message: str) -> None:
         if channel is None:  # the backend may have lost messages: everyone checks the record
+            for room in self.rooms.values():
+                for news in room.watchers:
+                    news.set()
             for workshop_id in list(self.rooms):
                 self._check(workshop_id, refresh=True)
             return
@@ -304,6 +342,9 @@ class Hub:
         if room is None:
             return
         payload = json.loads(message)
+        if "events" in payload or "check" in payload:
+            for news in room.watchers:
+                news.set()
         if "events" not in payload:
             if "check" in payload:
                 self._check(workshop_id)
@@ -314,11 +355,18 @@ class Hub:
             seq = event["seq"]
             rendered: dict[Hashable, tuple[str, bytes]] = {}
             for sub in room.subscribers:
-                key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
-                frame = rendered.get(key)
-                if frame is None:
-                    text = sub.renderer.render(event, sub.viewer)
-                    frame = rendered[key] = (text, text_frame(text))
+                try:
+                    key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
+                    frame = rendered.get(key)
+                    if frame is None:
+                        text = sub.renderer.render(event, sub.viewer)
+                        frame = rendered[key] = (text, text_frame(text))
+                except Exception:
+                    # One view's failure must not cost the rest of the room this event: this
+                    # subscriber is let go (it resumes with `since`), the others carry on.
+                    log.exception("could not render %s for %s", event["type"], sub.renderer.name)
+                    sub.lost.set()
+                    continue
                 sub.deliver(seq, *frame)
 
     def _check(self, workshop_id: str, *, refresh: bool = False) -> None:

@@ -6,8 +6,8 @@ import json
 from collections.abc import Hashable
 from datetime import UTC, datetime
 
+from ..domain.events import spec
 from ..domain.rules import Actor
-from ..domain.visibility import audience, event_view
 
 
 def dumps(value: object) -> str:
@@ -18,7 +18,7 @@ class JsonRenderer:
     name = "json"
 
     def key(self, event: dict, viewer: Actor) -> Hashable:
-        return audience(event["type"], event["data"], viewer)
+        return spec(event["type"]).audience(event["data"], viewer)
 
     def render(self, event: dict, viewer: Actor) -> str:
         return dumps(
@@ -26,7 +26,7 @@ class JsonRenderer:
                 "seq": event["seq"],
                 "type": event["type"],
                 "at": event["at"],
-                "data": event_view(event["type"], event["data"], viewer),
+                "data": spec(event["type"]).view(event["data"], viewer),
             }
         )
 

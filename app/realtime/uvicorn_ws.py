@@ -20,6 +20,10 @@ instead of one ASGI send, with its task switch and its framing, per person in th
 The write is refused, and the app falls back to its queue and the ordinary send, whenever
 anything could make the direct bytes wrong or unfair: the socket is not open, is closing,
 has a full buffer, or compresses (permessage-deflate frames belong to one connection).
+
+All of this leans on uvicorn's private protocol class and on websockets' frame types, so both
+are pinned in pyproject.toml to the versions it was tested with (TESTED below), and
+`check_compatible()` refuses to serve with anything else, saying what to do.
 """
 
 from __future__ import annotations
@@ -27,12 +31,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from importlib.metadata import version
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+# The versions this module was tested against: [lowest, first untested). Keep pyproject.toml's
+# pins the same (tests/realtime/test_uvicorn_guard.py checks both).
+TESTED = {"uvicorn": ((0, 54), (0, 55)), "websockets": ((17, 4), (18,))}
+# What the subclass reads or overrides on uvicorn's protocol instance.
+RELIES_ON = (
+    "transport",
+    "loop",
+    "conn",
+    "writable",
+    "disconnected",
+    "close_sent",
+    "handshake_complete",
+    "connection_made",
+    "connection_lost",
+    "handle_connect",
+    "send",
+)
 CLOSE_GRACE_S = 5.0
 SEND_BUFFER_BYTES = 64 * 1024
 FRAMES = "peer-assist.frames"
@@ -120,3 +142,43 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
                 return
             self._finishing_seen = True
         self._watch = self.loop.call_later(CLOSE_GRACE_S, self._watch_close)
+
+
+class IncompatibleDependency(RuntimeError):
+    """A pinned dependency is not the version realtime/uvicorn_ws.py was tested with."""
+
+
+def _release(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+        if digits != piece:
+            break
+    return tuple(parts)
+
+
+def compatibility_problems(installed: dict[str, str] | None = None) -> list[str]:
+    """What is wrong with the installed uvicorn and websockets for this module, if anything."""
+    installed = installed or {name: version(name) for name in TESTED}
+    problems = []
+    for name, (low, high) in TESTED.items():
+        found = _release(installed[name])
+        if not low <= found < high:
+            wanted = f">={'.'.join(map(str, low))},<{'.'.join(map(str, high))}"
+            problems.append(
+                f"{name} {installed[name]} is installed, but app/realtime/uvicorn_ws.py subclasses "
+                f"its private internals and was tested only with {name}{wanted}. Install that "
+                f"range (pip install -e .), or re-run tests/realtime and the benchmark with the "
+                f"new version, then widen TESTED and the pin in pyproject.toml together."
+            )
+    return problems
+
+
+def check_compatible() -> None:
+    """Refuse to serve on a uvicorn or websockets this module was not tested with."""
+    problems = compatibility_problems()
+    if problems:
+        raise IncompatibleDependency("\n".join(problems))

@@ -111,7 +111,8 @@
     });
   }
 
-  // A listening host cannot type either; the words already typed stay put.
+  // A listening host cannot type either; the words already typed stay put. That holds for
+  // every box on the page, hidden ones included (the action editor, editing a card).
   function syncComposer() {
     var kinds = document.getElementById("composer-kinds");
     var form = document.getElementById("composer");
@@ -120,7 +121,44 @@
       if (!kinds.contains(el)) el.disabled = kinds.disabled;
     });
     form.classList.toggle("listening-mode", kinds.disabled);
+    var listening = kinds.dataset.listening === "1";
+    document.querySelectorAll("#live textarea, #live input, #live select").forEach(function (el) {
+      if (!form.contains(el)) el.disabled = listening;
+    });
   }
+
+  // Start while the timer runs would throw away its extensions: ask once more first.
+  function syncTimerStart() {
+    var button = document.getElementById("timer-start");
+    var timer = document.getElementById("timer");
+    if (!button || !timer) return;
+    var running = timer.dataset.status === "running" || timer.dataset.status === "paused";
+    if (!button.dataset.armed) button.textContent = running ? "Restart\u2026" : "Start";
+  }
+  function disarm(button) {
+    delete button.dataset.armed;
+    var hint = document.getElementById("restart-hint");
+    if (hint) hint.hidden = true;
+    syncTimerStart();
+  }
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("#timer-start");
+    if (!button) return;
+    var timer = document.getElementById("timer");
+    var running = timer && (timer.dataset.status === "running" || timer.dataset.status === "paused");
+    if (!running || button.dataset.armed) {
+      setTimeout(function () { disarm(button); }, 0);
+      return; // on to htmx, which posts it
+    }
+    evt.stopPropagation();
+    evt.preventDefault();
+    button.dataset.armed = "1";
+    button.textContent = "Confirm restart";
+    var hint = document.getElementById("restart-hint");
+    if (hint) hint.hidden = false;
+    clearTimeout(button._disarm);
+    button._disarm = setTimeout(function () { disarm(button); }, 8000);
+  }, true);
 
   // The projector's spotlight: one card, or every card of a theme, large.
   function syncSpotlight() {
@@ -144,6 +182,7 @@
     }
     cards.forEach(function (c) {
       var copy = c.cloneNode(true);
+      copy.hidden = false; // it may be one the board had no room for
       copy.removeAttribute("id");
       copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
       spot.appendChild(copy);
@@ -172,8 +211,40 @@
     out.textContent = text;
   }
 
+  // An action names the cards it came from by their words, where this screen has them; the
+  // action editor offers every card on the board, the ones written since the page loaded too.
+  function syncActionCards() {
+    document.querySelectorAll("select[name=card_ids]").forEach(function (select) {
+      var chosen = Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; });
+      var cards = Array.prototype.slice.call(document.querySelectorAll("#board .card[data-card]"));
+      cards.sort(function (a, b) { return a.dataset.card - b.dataset.card; });
+      var wanted = cards.map(function (c) {
+        var text = c.querySelector(".text");
+        return [c.dataset.card, text ? text.textContent.trim().slice(0, 80) : ""];
+      }).filter(function (pair) { return pair[1]; });
+      var now = Array.prototype.map.call(select.options, function (o) { return o.value + "\u0000" + o.textContent; });
+      if (now.join("\u0001") === wanted.map(function (p) { return p[0] + "\u0000" + p[1]; }).join("\u0001")) return;
+      select.replaceChildren();
+      wanted.forEach(function (pair) {
+        var option = new Option(pair[1], pair[0]);
+        option.selected = chosen.indexOf(pair[0]) >= 0;
+        select.appendChild(option);
+      });
+    });
+    document.querySelectorAll(".from-cards[data-cards]").forEach(function (p) {
+      var words = p.dataset.cards.split(" ").map(function (id) {
+        var text = document.querySelector("#card-" + id + " .text");
+        return text ? "\u201c" + text.textContent.trim() + "\u201d" : null;
+      }).filter(Boolean);
+      if (words.length) p.textContent = "From " + words.join(", ");
+    });
+  }
+
+  function layoutBoard() { if (window.paBoard) window.paBoard.layout(); }
+
   // Cards stay in the order they were written, wherever an update put them.
   function sortColumns() {
+    if (document.body.classList.contains("view-board")) return; // the board sorts by votes
     document.querySelectorAll(".cards").forEach(function (col) {
       var cards = Array.prototype.slice.call(col.children);
       var sorted = cards.slice().sort(function (a, b) { return a.dataset.card - b.dataset.card; });
@@ -231,15 +302,42 @@
     var s = document.getElementById("live-seq");
     return s ? s.dataset.seq : "";
   }
+  // Reconnecting: at once when the browser says the network is back or the page is looked
+  // at again, and never more than 5 s apart while the page is visible.
+  var liveSocket = null, liveWrapper = null;
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    var cap = document.visibilityState === "visible" ? 5000 : 30000;
+    var step = Math.min(cap, 500 * Math.pow(2, Math.min(retryCount, 8)));
+    return step * (0.5 + Math.random() / 2);
+  };
+  // A retry the extension scheduled earlier may come after we reconnected already: it gets a
+  // socket that does nothing, instead of a second live one.
+  function idleSocket() {
+    return { readyState: 3, addEventListener: function () {}, removeEventListener: function () {},
+             send: function () {}, close: function () {} };
+  }
+  function reconnectNow() {
+    if (!liveWrapper || !liveSocket || liveSocket.readyState < 2) return;
+    setConnection("Reconnecting…", false);
+    liveWrapper.reconnect();
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
+  document.addEventListener("htmx:wsOpen", function (evt) { liveWrapper = evt.detail.socketWrapper; });
+
   document.addEventListener("DOMContentLoaded", function () {
     baseCreate = htmx.createWebSocket;
     htmx.createWebSocket = function (url) {
+      if (liveSocket && liveSocket.readyState < 2) return idleSocket();
       var clean = url.replace(/([?&])since=\d+&?/, "$1").replace(/[?&]$/, "");
       var seq = liveSeq();
-      return baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
+      liveSocket = baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
+      return liveSocket;
     };
     restoreDrafts();
-    readTimer(); syncVotes(); syncMute(); syncComposer(); syncSpotlight(); syncSignals(); syncPresence(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   function setConnection(text, ok) {
@@ -248,6 +346,7 @@
   }
   document.addEventListener("htmx:wsOpen", function () { setConnection("Live", true); });
   document.addEventListener("htmx:wsClose", function (evt) {
+    liveWrapper = evt.detail.socketWrapper;
     setConnection("Reconnecting…", false);
     var code = evt.detail.event && evt.detail.event.code;
     // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)
@@ -258,7 +357,23 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    readTimer(); syncVotes(); syncMute(); syncComposer(); sortColumns(); syncSpotlight(); syncSignals(); syncPresence(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
+  });
+
+  // The lobby: a long poll that answers as soon as the facilitator lets us in or not.
+  function waitInLobby(box) {
+    var url = box.dataset.waitUrl + "?wait=25";
+    fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.status === "waiting") { waitInLobby(box); return; }
+        window.location.assign(body.next || "/r");
+      })
+      .catch(function () { setTimeout(function () { waitInLobby(box); }, 2000); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector("[data-wait-url]");
+    if (box) waitInLobby(box);
   });
 
   // Drafts survive reconnects, reloads and a phone locking itself.
@@ -269,23 +384,33 @@
       area.addEventListener("input", function () { localStorage.setItem(area.dataset.draft, area.value); });
     });
   }
-  function forgetDrafts(form) {
+  function forgetDraft(form) {
     form.querySelectorAll("textarea[data-draft]").forEach(function (area) { localStorage.removeItem(area.dataset.draft); });
   }
 
-  // After a form saved: clear its text (keeping the chosen kind) or reset it, and show its
-  // "saved" note. Here rather than in hx-on attributes, which need eval.
+  // A form the server took starts again from its defaults, so the next card is not posted
+  // anonymously, or with the last card's source, by accident. `data-keep` names the fields
+  // worth keeping (the kind: people often add several questions in a row).
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
-    if (!evt.detail.successful || !form || !form.dataset || !form.dataset.afterSuccess) return;
-    if (form.dataset.afterSuccess === "clear-text") {
-      form.querySelectorAll("textarea").forEach(function (area) { area.value = ""; });
-      forgetDrafts(form);
-    } else {
-      form.reset();
-    }
-    var note = form.querySelector(".saved");
-    if (note) note.hidden = false;
+    if (!evt.detail.successful || !form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
+    var keep = (form.dataset.keep || "").split(" ").filter(Boolean);
+    var kept = keep.map(function (name) {
+      var field = form.elements[name];
+      return field ? (field.value !== undefined ? field.value : null) : null;
+    });
+    form.reset();
+    keep.forEach(function (name, i) {
+      var field = form.elements[name];
+      if (!field || kept[i] === null) return;
+      if (field instanceof RadioNodeList) {
+        Array.prototype.forEach.call(field, function (r) { r.checked = r.value === kept[i]; });
+      } else { field.value = kept[i]; }
+    });
+    form.querySelectorAll("details").forEach(function (d) { d.open = false; });
+    forgetDraft(form);
+    var saved = form.querySelector(".saved");
+    if (saved) saved.hidden = false;
   });
 
   // Invite links: one click selects the whole link, ready to copy.

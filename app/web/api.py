@@ -17,6 +17,7 @@ from ..db.models import Workshop
 from ..domain.errors import Invalid
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from . import exports as export_routes
+from . import record as record_routes
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, client_address, participant_state, respond
 
@@ -38,7 +39,7 @@ async def create_workshop(
     body: s.WorkshopCreate, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Create a peer assist: returns the facilitator's token and the three invite links."""
-    new = workshops.NewWorkshop(**body.model_dump())
+    new = workshops.NewWorkshop(**body.model_dump(), time_zone=svc.settings.time_zone)
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
         return workshops.create_workshop(
@@ -333,8 +334,9 @@ async def edit_action(
         due_date=body.due_date,
         status=body.status,
         card_ids=body.card_ids,
+        note=body.note,
         cleared=frozenset(
-            f for f in ("owner", "due_date") if f in given and getattr(body, f) is None
+            f for f in ("owner", "due_date", "note") if f in given and getattr(body, f) is None
         ),
     )
     return await respond(
@@ -506,3 +508,4 @@ def builtin_templates() -> list[dict]:
 
 
 router.include_router(export_routes.router)
+router.include_router(record_routes.router)

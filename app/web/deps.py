@@ -12,7 +12,8 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..actions.base import Apply, IdempotencyKey, Outcome, run_write
+from ..actions.base import Apply, IdempotencyKey, Outcome
+from ..actions.runner import Writer
 from ..actions.state import Boards, state_for
 from ..db import queries
 from ..db.engine import Database
@@ -69,6 +70,17 @@ class Services:
     limiter: Limiter
     known_tokens: KnownTokens = field(default_factory=KnownTokens)
     boards: Boards = field(default_factory=Boards)
+    writer: Writer = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Every write, from a route or not, goes through this: commit, then publish.
+        self.writer = Writer(
+            db=self.db,
+            publish=self.hub.publish,
+            clock=self.clock,
+            history=self.settings.event_history,
+            secret_key=self.settings.secret_key,
+        )
 
 
 def get_services(request: Request) -> Services:
@@ -240,21 +252,10 @@ async def perform(
     apply: Apply,
     scope: str,
 ) -> Outcome:
-    """Run a write off the event loop, then publish its events once it has committed."""
+    """Parse the request's Idempotency-Key and hand the write to the writer, which commits it
+    and then publishes its events (app/actions/runner.py)."""
     idem = await idempotency_key(request, scope) if request.method == "POST" else None
-    outcome = await run_in_threadpool(
-        run_write,
-        services.db,
-        workshop_id=workshop_id,
-        apply=apply,
-        now=services.clock(),
-        idempotency=idem,
-        history=services.settings.event_history,
-        secret_key=services.settings.secret_key,
-    )
-    if outcome.events and outcome.workshop_id:
-        await services.hub.publish(outcome.workshop_id, outcome.events)
-    return outcome
+    return await services.writer.run(workshop_id=workshop_id, apply=apply, idempotency=idem)
 
 
 async def respond(

@@ -3,18 +3,23 @@ view and audience, and the same text goes to every browser of that view."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, WebSocket
-from jinja2 import Environment
+from jinja2 import Environment, TemplateNotFound
 
+from ..domain.events import spec
 from ..domain.rules import Actor
-from ..domain.visibility import audience, event_view
 from .live import admit, follow, parse_since
 from .templating import BOARD_VIEWER, VIEW_OF_ROLE, make_env
 
 router = APIRouter()
+log = logging.getLogger(__name__)
+# Sent for an event whose template is missing: the page still learns the seq it has reached,
+# so it resumes from the right place, and nothing else on it changes.
+SEQ_ONLY = '<div id="live-seq" hx-swap-oob="true" data-seq="{seq}"></div>'
 
 
 class HtmlRenderer:
@@ -29,17 +34,20 @@ class HtmlRenderer:
 
     def key(self, event: dict, viewer: Actor) -> Hashable:
         viewer = self._viewer(viewer)
-        speaker = None
-        if self.view == "host" and event["type"] == "mute.changed":
-            speaker = viewer.id in event["data"]["speakers"]
-        return audience(event["type"], event["data"], viewer), speaker
+        kind = spec(event["type"])
+        return kind.audience(event["data"], viewer), kind.html_audience(event["data"], viewer)
 
     def render(self, event: dict, viewer: Actor) -> str:
         viewer = self._viewer(viewer)
-        template = self.env.get_template(f"stream/{event['type']}.html")
+        kind = spec(event["type"])
+        try:
+            template = self.env.get_template(kind.template())
+        except TemplateNotFound:
+            log.error("no template %s for %s events: sending the seq only", kind.template(), kind)
+            return SEQ_ONLY.format(seq=int(event["seq"]))
         return template.render(
             event=event,
-            data=event_view(event["type"], event["data"], viewer),
+            data=kind.view(event["data"], viewer),
             view=self.view,
             viewer=viewer,
             oob=True,

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..actions.state import state_for
-from ..db import queries
+from ..db import queries, replay
 from ..domain.errors import RuleError
 from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
@@ -61,7 +61,8 @@ def _start(
                 return None, []
             oldest = queries.oldest_kept_seq(session, workshop_id=workshop_id)
             if oldest is not None and oldest <= since + 1:
-                page = queries.events_after(
+                # Each event as the viewer may see it now, never old words (API.md).
+                page = replay.replay_events(
                     session, workshop_id=workshop_id, after=since, limit=REPLAY_PAGE
                 )
                 return None, page

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +22,9 @@ from .pages import problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
 
 router = APIRouter(include_in_schema=False)
+# A long poll answers within this, so proxies and phones do not drop it as idle.
+MAX_WAIT_S = 25.0
+RECHECK_S = 5.0
 
 
 def _too_many(typed: str, wait: float) -> HTMLResponse:
@@ -151,35 +156,56 @@ def _knock_state(svc: Services, token: str) -> str:
         return "turned_away" if row.turned_away_at else "waiting"
 
 
-async def _status(request: Request, code: str) -> tuple[str, Workshop | None]:
+async def _status(request: Request, code: str) -> tuple[str, Workshop | None, str | None]:
     svc: Services = request.app.state.services
     workshop = await run_in_threadpool(_find, svc, normalise_room_code(code))
     if workshop is None:
-        return "unknown", None
+        return "unknown", None, None
     cookie = request.cookies.get(session_cookie_name(workshop.id), "")
     token = unsign_session(svc.settings.secret_key, cookie) if cookie else None
     if not token:
-        return "unknown", workshop
-    return await run_in_threadpool(_knock_state, svc, token), workshop
+        return "unknown", workshop, None
+    return await run_in_threadpool(_knock_state, svc, token), workshop, token
 
 
 @router.get("/r/{code}/wait", response_class=HTMLResponse)
 async def wait_page(code: str, request: Request) -> Response:
-    status, workshop = await _status(request, code)
-    if workshop is None or status == "unknown":
+    knock, workshop, _ = await _status(request, code)
+    if workshop is None or knock == "unknown":
         return problem_page("Not waiting", "Type the room code again to join.", 404)
-    if status == "admitted":
+    if knock == "admitted":
         return RedirectResponse(f"/w/{workshop.id}", status_code=303)
     return render(
-        "pages/wait.html", workshop=workshop, knock_status=status, code=workshop.room_code
+        "pages/wait.html",
+        workshop=workshop,
+        knock=knock,
+        code=workshop.room_code,
+        wait_url=f"/r/{workshop.room_code}/wait/status",
     )
 
 
-@router.get("/r/{code}/wait/status", response_class=HTMLResponse)
-async def wait_status(code: str, request: Request) -> Response:
-    """Polled by the waiting page; sends the browser into the room once admitted."""
-    status, workshop = await _status(request, code)
-    if status == "admitted" and workshop is not None:
-        return HTMLResponse("", headers={"HX-Redirect": f"/w/{workshop.id}"})
-    # Not `status=`: that is render's own argument, the HTTP status.
-    return render("partials/_wait_status.html", knock_status=status)
+@router.get("/r/{code}/wait/status")
+async def wait_status(code: str, request: Request, wait: float = 0) -> JSONResponse:
+    """Where the person in the lobby stands. With `wait`, a long poll: answer as soon as the
+    facilitator lets them in or turns them away, or after `wait` seconds (at most 25)."""
+    svc: Services = request.app.state.services
+    knock, workshop, token = await _status(request, code)
+    if knock == "waiting" and workshop is not None and token is not None and wait > 0:
+        deadline = asyncio.get_running_loop().time() + min(wait, MAX_WAIT_S)
+        async with svc.hub.watch(workshop.id) as news:
+            while knock == "waiting":
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0 or await request.is_disconnected():
+                    break
+                news.clear()
+                # Woken by any write in the room; the record is read again now and then in
+                # case the broker lost the one that mattered.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(news.wait(), min(left, RECHECK_S))
+                knock = await run_in_threadpool(_knock_state, svc, token)
+    body: dict[str, str] = {"status": knock}
+    if workshop is not None:
+        body["next"] = (
+            f"/w/{workshop.id}" if knock == "admitted" else f"/r/{workshop.room_code}/wait"
+        )
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

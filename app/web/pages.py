@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -33,6 +35,9 @@ from .templating import (
 router = APIRouter(include_in_schema=False)
 ENV = make_env()
 COOKIE_DAYS = 30
+TIME_ZONES = sorted(available_timezones())
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.svg"
+PROJECTOR_NAME = "Projector"
 
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -96,6 +101,15 @@ def room_context(state: dict, view: str, viewer: Actor) -> dict:
     }
 
 
+def local_time(wall_clock: str, zone: str) -> str:
+    """'2027-03-01T09:30' in a zone, as an ISO time with its offset; unchanged if not a time."""
+    try:
+        naive = datetime.fromisoformat(wall_clock)
+    except ValueError:
+        return wall_clock  # the schema says what is wrong with it
+    return naive.replace(tzinfo=ZoneInfo(zone)).isoformat()
+
+
 async def _form(request: Request) -> dict[str, Any]:
     form = await request.form()
     return {k: v for k, v in form.items() if v != ""}
@@ -136,7 +150,15 @@ async def _start_form(
 ) -> HTMLResponse:
     svc: Services = request.app.state.services
     choices = await run_in_threadpool(lengths, svc)
-    return render("pages/start.html", status, form=form, errors=errors, lengths=choices)
+    return render(
+        "pages/start.html",
+        status,
+        form=form,
+        errors=errors,
+        lengths=choices,
+        time_zones=TIME_ZONES,
+        default_zone=svc.settings.time_zone,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -171,8 +193,11 @@ async def start(request: Request) -> Response:
     form = await _form(request)
     errors = None
     duration, planned = await run_in_threadpool(resolve_length, svc, form.get("length", ""))
+    zone = form.get("time_zone") or svc.settings.time_zone
     if form.get("aim_is_learning") != "on":
         errors = "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
+    elif zone not in TIME_ZONES:
+        errors = "Choose a time zone from the list."
     else:
         try:
             body = WorkshopCreate.model_validate(
@@ -183,7 +208,8 @@ async def start(request: Request) -> Response:
                     "facilitator_name": form.get("facilitator_name", ""),
                     "duration_minutes": duration,
                     "decision_date": form.get("decision_date"),
-                    "starts_at": (form["starts_at"] + ":00+00:00")
+                    # The form's time is wall-clock time in the chosen zone.
+                    "starts_at": local_time(form["starts_at"], zone)
                     if form.get("starts_at")
                     else None,
                     "recorded": form.get("recorded") == "on",
@@ -193,7 +219,7 @@ async def start(request: Request) -> Response:
             errors = describe_validation(list(exc.errors()))
     if errors:
         return await _start_form(request, form, errors, 422)
-    new = workshops.NewWorkshop(**body.model_dump(), planned=planned)
+    new = workshops.NewWorkshop(**body.model_dump(), planned=planned, time_zone=zone)
     try:
         outcome = await perform(
             request,
@@ -250,6 +276,9 @@ async def join(code: str, request: Request) -> Response:
         found = await run_in_threadpool(_invite, svc, code)
     except RuleError as exc:
         return problem_page("This invite does not work", exc.detail, exc.status)
+    if found["role"] == "projector":
+        # A screen joins in one click: it has no name to give and writes nothing.
+        form = {"name": PROJECTOR_NAME, "accept": "on"}
     try:
         body = JoinRequest.model_validate(
             {"name": form.get("name", ""), "accept_ground_rules": form.get("accept") == "on"}
@@ -369,3 +398,11 @@ async def board(workshop_id: str, request: Request) -> HTMLResponse:
 async def print_view(workshop_id: str, request: Request) -> HTMLResponse:
     """The action list and the visitors' options on A4."""
     return await _show(request, workshop_id, "print")
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    """Browsers ask for it whatever the page says; answer with the same icon, not a 404."""
+    return FileResponse(
+        FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )

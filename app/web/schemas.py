@@ -260,6 +260,8 @@ class ActionUpdate(Strict):
     due_date: Day | None = None  # null clears it
     status: ActionStatus = None  # type: ignore[assignment]
     card_ids: list[Whole] | None = Field(default=None, max_length=200)
+    # The host team's word on it when it updates the status after the meeting; null clears.
+    note: Text | None = None
 
 
 class CommitmentSet(Strict):
@@ -382,6 +384,7 @@ class ActionOut(BaseModel):
     card_ids: list[int]
     created_at: datetime
     updated_at: datetime
+    note: str | None = None
 
 
 class CommitmentOut(BaseModel):
@@ -418,6 +421,23 @@ class LobbyOut(BaseModel):
     waiting: list[WaitingOut] | None = Field(default=None, description="facilitators only")
 
 
+class ThemeCreate(Strict):
+    name: Theme
+
+
+class ThemeRename(Strict):
+    name: Theme
+
+
+class ThemeMerge(Strict):
+    into: int = Field(description="the id of the theme that takes the cards")
+
+
+class ThemeOut(BaseModel):
+    id: int
+    name: str | None
+
+
 class StateOut(BaseModel):
     workshop: WorkshopOut
     phase: str
@@ -432,6 +452,7 @@ class StateOut(BaseModel):
     me: MeOut
     presence: PresenceOut | None = Field(default=None, description="in GET answers")
     lobby: LobbyOut
+    themes: list[ThemeOut] = Field(default_factory=list)
 
 
 class AgendaOut(BaseModel):

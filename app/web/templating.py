@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import segno
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ..domain.after_meeting import FEEDBACK_PHASES
 from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
 from ..domain.phases import ORDER, Phase
 from ..domain.rules import (
@@ -23,7 +26,11 @@ from ..domain.rules import (
     allowed_kinds,
     mute_on_entering,
 )
+from ..domain.themes import GROUPED_PHASES, THEMING_PHASES, group_cards
 
+LOCALE = "en_GB"
+# For workshops made before each kept its own zone (the TIME_ZONE setting's own default).
+DEFAULT_ZONE = "Europe/London"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Views of the room, one per role; the projector board is also open to the facilitator.
 VIEWS = ("console", "host", "visitor", "board")
@@ -48,10 +55,22 @@ def minutes(seconds: int | None) -> str:
     return f"{rest} min"
 
 
-def clock_time(iso: str | None) -> str:
+def long_date(value: str | date | None) -> str:
+    """'2027-03-01' → '1 March 2027': no one misreads it, whichever side of the Atlantic."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, "d MMMM y", locale=LOCALE)
+
+
+def clock_time(iso: str | datetime | None, zone: str | None = None) -> str:
+    """A moment as the room reads it: '1 March 2027, 09:30 GMT', in the workshop's zone."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).strftime("%d %b %Y, %H:%M UTC")
+    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
+    return format_datetime(
+        moment, "d MMMM y, HH:mm zzz", tzinfo=ZoneInfo(zone or DEFAULT_ZONE), locale=LOCALE
+    )
 
 
 def qr_svg(url: str) -> Markup:
@@ -70,9 +89,11 @@ def make_env() -> Environment:
     )
     env.filters["minutes"] = minutes
     env.filters["clock_time"] = clock_time
+    env.filters["long_date"] = long_date
     env.globals.update(
         mute_on_entering=lambda phase: mute_on_entering(Phase(phase)).as_dict(),
         board_kinds_of=board_kinds,
+        lead_kinds=lead_kinds,
         kinds_for=kinds_for,
         is_listening=listening,
         qr=qr_svg,
@@ -84,7 +105,11 @@ def make_env() -> Environment:
         GROUND_RULES=GROUND_RULES,
         VOTING_PHASES={p.value for p in VOTING_PHASES},
         ACTION_PHASES={p.value for p in ACTION_PHASES},
+        FEEDBACK_PHASES={p.value for p in FEEDBACK_PHASES},
         phase_title=lambda name: GUIDANCE[Phase(name)].title,
+        theme_groups=group_cards,
+        GROUPED_PHASES={p.value for p in GROUPED_PHASES},
+        THEMING_PHASES={p.value for p in THEMING_PHASES},
     )
     return env
 
@@ -105,6 +130,17 @@ def board_kinds(phase: str) -> list[str]:
     rules = CARD_RULES[Phase(phase)]
     wanted = rules[Role.visitor] | rules[Role.host]
     return [k.value for k in CardKind if k in wanted]
+
+
+def lead_kinds(phase: str) -> list[str]:
+    """Columns that lead the projector in a phase: what the room is writing now. While the host
+    team listens, its speakers' few cards do not take a column of their own."""
+    current = Phase(phase)
+    rules = CARD_RULES[current]
+    wanted = set(rules[Role.visitor])
+    if not mute_on_entering(current).host_team_muted:
+        wanted |= rules[Role.host]
+    return [k.value for k in KIND_ORDER if k in wanted]
 
 
 def listening(view: str, mute: dict, viewer_id: int) -> bool:

@@ -9,7 +9,7 @@ import httpx
 
 from tests.api.helpers import assert_error, event_types, mute_of, seq_of, set_mute, timer, url
 from tests.conftest import Clock
-from tests.factories import create_room, join, move, state
+from tests.factories import API, create_room, join, move, state
 
 PHASES = [
     "welcome",
@@ -298,3 +298,18 @@ async def test_each_write_adds_its_events_and_seq_has_no_gaps(
     assert [kind for _, kind in events][:2] == ["participant.joined", "participant.joined"]
     assert {kind for _, kind in events} >= CONTRACT_TYPES
     assert (await state(client, room, fac))["seq"] == len(events)
+
+
+async def test_hands_and_done_are_lowered_when_the_phase_changes(client: httpx.AsyncClient) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera")
+    walt = await join(client, room, "visitor", "Walt")
+    await move(client, room, "context")
+    for who, signal in ((vera, "hand"), (walt, "done")):
+        answer = await client.put(
+            f"{API}/workshops/{room.id}/signal", json={"signal": signal}, headers=who.headers
+        )
+        assert answer.status_code == 200, answer.text
+    state = await move(client, room, "questions")
+    signals = {p["name"]: p["signal"] for p in state["participants"]}
+    assert signals["Vera"] == "none" and signals["Walt"] == "none"

@@ -10,6 +10,7 @@ import httpx
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
 from app.security import session_cookie_name, sign_session
+from app.web.templating import long_date
 
 from .conftest import DESKTOP, Tabs
 
@@ -73,9 +74,12 @@ async def join(
     """Open the invite link in a fresh browser, give a name, accept the ground rules."""
     page = await tabs.open(key or name, viewport)
     await page.goto(meeting.links[role])
-    await page.fill("input[name=name]", name)
-    await page.check("input[name=accept]")
-    await page.get_by_role("button", name="Join").click()
+    if role == "projector":  # a screen joins in one click
+        await page.get_by_role("button", name="Show the board on this screen").click()
+    else:
+        await page.fill("input[name=name]", name)
+        await page.check("input[name=accept]")
+        await page.get_by_role("button", name="Join").click()
     await page.wait_for_url(ROOM_URL)
     await wait_live(page)
     meeting.pages[key or name] = page
@@ -185,6 +189,11 @@ def card(page: Page, text: str) -> Locator:
     """The card whose text is exactly `text`."""
     exact = re.compile(f"^{re.escape(text)}$")
     return page.locator(".card").filter(has=page.locator("p.text").filter(has_text=exact))
+
+
+def said(iso_date: str) -> str:
+    """A date the way the pages say it: '2027-03-01' → '1 March 2027'."""
+    return long_date(iso_date)
 
 
 def in_days(days: int) -> str:

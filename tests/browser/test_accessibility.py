@@ -19,6 +19,7 @@ from .meeting import (
     post_card,
     quick_join,
     quick_meeting,
+    said,
 )
 
 pytestmark = pytest.mark.browser
@@ -90,7 +91,7 @@ async def room_findings(browser: Browser, server: Server) -> AsyncIterator[dict[
         await host.locator("input[name=report_back_by]").fill(in_days(21))
         await host.get_by_role("button", name="Commit to this date").click()
         await expect(meeting.facilitator.locator("#action-list .action")).to_have_count(1)
-        await expect(meeting.facilitator.locator("#commitment")).to_contain_text(in_days(21))
+        await expect(meeting.facilitator.locator("#commitment")).to_contain_text(said(in_days(21)))
         await axe_all(meeting.pages, "commitment", findings)
 
         printed = await meeting.facilitator.context.new_page()
@@ -133,6 +134,13 @@ async def test_start_page(server: Server, tabs: Tabs) -> None:
     await page.dispatch_event("input[name=decision_date]", "change")
     await expect(page.locator("#advice .advice")).to_be_visible()
     found += await axe(page, "with advice")
+    # The browser holds the form back until the box about the aim is ticked...
+    aim = page.locator("input[name=aim_is_learning]")
+    await page.get_by_role("button", name="Create the peer assist").click()
+    assert await aim.evaluate("box => !box.validity.valid")
+    await expect(page).to_have_url(server.base_url + "/")
+    # ...and the server checks it too, for a browser that does not.
+    await aim.evaluate("box => { box.required = false; }")
     await page.get_by_role("button", name="Create the peer assist").click()
     await expect(page.locator(".error[role=alert]")).to_be_visible()
     found += await axe(page, "with an error")

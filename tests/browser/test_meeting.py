@@ -15,7 +15,7 @@ from playwright.async_api import Page, expect
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import card, in_days, join, next_phase, post_card, start_meeting
+from .meeting import card, in_days, join, next_phase, post_card, said, start_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +106,7 @@ async def test_a_short_peer_assist(server: Server, tabs: Tabs) -> None:
     await host.locator("input[name=report_back_by]").fill(report_back)
     await host.get_by_role("button", name="Commit to this date").click()
     for page in (host, board, meeting.facilitator):
-        await expect(page.locator("#commitment")).to_contain_text(report_back)
+        await expect(page.locator("#commitment")).to_contain_text(said(report_back))
 
     rows = list(csv.reader(io.StringIO((await download(host, "CSV")).decode("utf-8-sig"))))
     assert ["Workshop", "Cutting discharge delays on Ward 7"] in rows, rows

@@ -50,15 +50,16 @@ async def test_every_screen_shows_the_same_countdown(server: Server, tabs: Tabs)
     duration = int(await board.locator("#timer").get_attribute("data-duration") or 0)
     assert duration > 60
 
+    # Every screen counts down to the same deadline. Comparing the rendered second instead
+    # depends on which side of a second boundary each screen happens to be read.
+    deadlines = await asyncio.gather(
+        *(p.locator("#timer").get_attribute("data-ends-at") for p in screens)
+    )
+    assert len(set(deadlines)) == 1 and deadlines[0], deadlines
     await asyncio.sleep(1.2)  # let the countdown move on from where it started
-    for _ in range(2):
-        shown = await asyncio.gather(
-            *(p.locator("#timer .timer-value").inner_text() for p in screens)
-        )
-        left = [seconds(text) for text in shown]
-        assert max(left) - min(left) <= 1, shown
-        assert all(duration - 10 < s < duration for s in left), (shown, duration)
-        await asyncio.sleep(0.6)
+    shown = await asyncio.gather(*(p.locator("#timer .timer-value").inner_text() for p in screens))
+    left = [seconds(text) for text in shown]
+    assert all(duration - 10 < s < duration for s in left), (shown, duration)
 
 
 async def test_phase_and_timer_changes_are_announced(server: Server, tabs: Tabs) -> None:

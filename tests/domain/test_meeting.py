@@ -8,6 +8,7 @@ import pytest
 
 from app.domain import meeting as m
 from app.domain.errors import Invalid, InvalidMove, RuleError, TimerConflict
+from app.domain.events import AgendaChanged, Event, TimerChanged
 from app.domain.phases import MUTED_PHASES, ORDER, Phase, default_agenda, planned_s
 from app.domain.rules import Mute
 from app.domain.timer import MAX_TIMER_S, TimerStatus
@@ -25,12 +26,12 @@ def meeting_in(phase: Phase, clock: Clock, *, mute: Mute | None = None) -> m.Mee
     return meeting
 
 
-def types(events: list[m.Event]) -> list[str]:
-    return [name for name, _ in events]
+def types(events: list[Event]) -> list[str]:
+    return [event.type for event in events]
 
 
-def mute_of(event: m.Event) -> tuple[bool, list[int]]:
-    return event[1]["host_team_muted"], event[1]["speakers"]
+def mute_of(event: Event) -> tuple[bool, list[int]]:
+    return event.data()["host_team_muted"], event.data()["speakers"]
 
 
 def test_opening_waits_in_welcome_with_a_stopped_timer() -> None:
@@ -47,11 +48,11 @@ def test_entering_a_muted_phase_mutes_then_times(clock: Clock, target: Phase) ->
     after, events = m.change_phase(before, target.value, clock())
     assert types(events) == ["phase.changed", "mute.changed", "timer.changed"]
     assert after.mute == Mute(True, ())
-    assert events[0][1]["phase"] == target.value and events[0][1]["previous"] == "context"
-    assert events[0][1]["agenda"] == after.agenda_dicts()
+    assert events[0].data()["phase"] == target.value and events[0].data()["previous"] == "context"
+    assert events[0].data()["agenda"] == after.agenda_dicts()
     assert mute_of(events[1]) == (True, [])
-    assert events[2][1]["phase"] == target.value
-    assert events[2][1]["status"] == "running"
+    assert events[2].data()["phase"] == target.value
+    assert events[2].data()["status"] == "running"
 
 
 def test_moving_between_muted_phases_stays_muted_without_a_mute_event(clock: Clock) -> None:
@@ -91,7 +92,7 @@ def test_entering_a_phase_starts_its_timer_at_the_planned_length(
     assert after.timer.status is TimerStatus.running
     assert after.timer.duration_s == length
     assert after.timer.ends_at == clock() + timedelta(seconds=length)
-    assert events[-1] == ("timer.changed", {**after.timer.as_dict(clock()), "phase": target.value})
+    assert events[-1] == TimerChanged({**after.timer.as_dict(clock()), "phase": target.value})
 
 
 @pytest.mark.parametrize("timer_state", ["running", "paused", "extended", "stopped"])
@@ -106,7 +107,7 @@ def test_closing_stops_the_timer(clock: Clock, timer_state: str) -> None:
     after, events = m.change_phase(meeting, "closed", clock())
     assert after.timer.status is TimerStatus.stopped and after.timer.ends_at is None
     assert after.timer.remaining(clock() + timedelta(hours=1)) == after.timer.remaining(clock())
-    assert events[-1][1]["status"] == "stopped"
+    assert events[-1].data()["status"] == "stopped"
 
 
 @pytest.mark.parametrize("to", ["next", "previous", "feedback", "welcome", "closed"])
@@ -142,11 +143,11 @@ def test_start_without_seconds_uses_the_planned_length(clock: Clock, phase: Phas
     length = planned_s(meeting.agenda, phase)
     assert after.timer.duration_s == length
     assert after.timer.ends_at == clock() + timedelta(seconds=length)
-    timer_event = ("timer.changed", {**after.timer.as_dict(clock()), "phase": phase.value})
+    timer_event = TimerChanged({**after.timer.as_dict(clock()), "phase": phase.value})
     if phase is Phase.welcome:
         # Welcome has no entry moment, so its first start opens its books.
         assert events == [
-            ("agenda.changed", {"agenda": after.agenda_dicts(), "phase": "welcome"}),
+            AgendaChanged(after.agenda_dicts(), "welcome"),
             timer_event,
         ]
         assert after.agenda[0].entered_at == clock()
@@ -223,7 +224,7 @@ def test_edit_agenda_replans_without_touching_the_timer(clock: Clock) -> None:
     assert planned_s(after.agenda, Phase.feedback) == 0
     assert after.timer == meeting.timer
     assert types(events) == ["agenda.changed"]
-    assert events[0][1]["agenda"] == after.agenda_dicts()
+    assert events[0].data()["agenda"] == after.agenda_dicts()
 
 
 @pytest.mark.parametrize("planned", [{"lunch": 60}, {"context": -1}, {"context": 259201}])

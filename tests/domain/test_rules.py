@@ -21,6 +21,7 @@ from app.domain.rules import (
     CardKind,
     Mute,
     Role,
+    Signal,
     allowed_kinds,
     check_action_list,
     check_add_card,
@@ -30,6 +31,7 @@ from app.domain.rules import (
     check_unvote,
     check_vote,
     mute_on_entering,
+    signals_to_clear,
 )
 
 P, K = Phase, CardKind
@@ -275,3 +277,9 @@ def test_a_card_off_the_board_cannot_be_voted_for() -> None:
         check_vote(Phase.analysis, VISITOR, already_voted=False, votes_used=0, on_board=False)
     assert refused.value.code == "card_not_on_board"
     check_vote(Phase.analysis, VISITOR, already_voted=False, votes_used=0, on_board=True)
+
+
+def test_a_phase_change_lowers_every_hand_and_every_done() -> None:
+    signals = {1: Signal.hand, 2: Signal.done, 3: Signal.none}
+    assert sorted(signals_to_clear(signals)) == [1, 2]
+    assert signals_to_clear({4: Signal.none}) == []

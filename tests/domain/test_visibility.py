@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain.events import audience, event_view
 from app.domain.rules import Actor, Role
-from app.domain.visibility import CARD_FIELDS, audience, card_view, event_view, vote_view
+from app.domain.visibility import CARD_FIELDS, card_view, vote_view
 
 FACILITATOR, HOST, VISITOR, OTHER_VISITOR, PROJECTOR = (
     Actor(1, Role.facilitator),

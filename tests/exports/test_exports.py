@@ -259,10 +259,12 @@ def test_json_round_trips() -> None:
     actions = [make_action(1, title=TRICKY_TITLES[7], card_ids=[1, 3]), make_action(2)]
     commitment = make_commitment()
     doc = json.loads(to_json(workshop, actions, commitment, CARDS))
-    assert list(doc) == ["workshop", "commitment", "actions"]
+    assert list(doc) == ["workshop", "commitment", "actions", "themes"]
     assert doc["workshop"] == {k: v for k, v in workshop.items() if k != "join_secret"}
     assert doc["commitment"] == commitment
-    assert [{k: v for k, v in a.items() if k != "linked_cards"} for a in doc["actions"]] == actions
+    assert [
+        {k: v for k, v in a.items() if k not in ("linked_cards", "themes")} for a in doc["actions"]
+    ] == actions
     assert doc["actions"][0]["linked_cards"] == [CARDS[0]]
     assert doc["actions"][1]["linked_cards"] == []
 
@@ -280,6 +282,7 @@ def test_json_key_order_is_stable() -> None:
         "created_at",
         "updated_at",
         "linked_cards",
+        "themes",
     ]
     assert list(doc["workshop"])[:3] == ["id", "title", "problem"]
 

@@ -1,0 +1,90 @@
+"""Check, do, commit, then publish: the one way a write reaches the database and the room.
+
+Every caller runs its writes through a `Writer`: a route, a background loop, a CLI. The writer
+commits the action's events with its changes (`base.run_write`), and only once that commit has
+returned does it publish them, as Zulip's `send_event_on_commit` does. A refused or failed
+write raises before anything is published; a write that committed is published even when its
+caller was not a request. Should the process die between the commit and the publish, the event
+is in the record already: the hub's heal sweep and every `since` replay deliver it from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+
+from ..db.engine import Database
+from ..realtime.backends import backend_for
+from ..realtime.hub import CHANNEL_PREFIX, events_message
+from ..settings import Settings
+from .base import Apply, IdempotencyKey, Outcome, run_write
+
+Publish = Callable[[str, list[dict]], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Writer:
+    db: Database
+    publish: Publish
+    clock: Callable[[], datetime] = utc_now
+    history: int = 10_000
+    secret_key: str = ""
+
+    async def run(
+        self,
+        *,
+        workshop_id: str | None,
+        apply: Apply,
+        idempotency: IdempotencyKey | None = None,
+    ) -> Outcome:
+        """Run one action in its own transaction off the event loop, then publish its events."""
+        outcome = await run_in_threadpool(
+            run_write,
+            self.db,
+            workshop_id=workshop_id,
+            apply=apply,
+            now=self.clock(),
+            idempotency=idempotency,
+            history=self.history,
+            secret_key=self.secret_key,
+        )
+        await self.published(outcome)
+        return outcome
+
+    async def published(self, outcome: Outcome) -> Outcome:
+        """Publish a committed outcome's events (a repeat answered from its key has none)."""
+        if outcome.events and outcome.workshop_id:
+            await self.publish(outcome.workshop_id, outcome.events)
+        return outcome
+
+
+@asynccontextmanager
+async def standalone_writer(settings: Settings) -> AsyncIterator[Writer]:
+    """A writer for a process that serves no sockets (a CLI, a cron job): it publishes through
+    the broker named by REDIS_URL, so every server's rooms hear of its writes at once. Without
+    a broker there is nobody to tell; the servers' heal sweep finds the events in the record."""
+    db = Database(settings.database)
+    backend, _ = backend_for(settings.redis_url, presence_ttl_s=settings.presence_ttl_s)
+    await backend.connect()
+
+    async def publish(workshop_id: str, events: list[dict]) -> None:
+        await backend.publish(CHANNEL_PREFIX + workshop_id, events_message(events))
+
+    try:
+        yield Writer(
+            db=db,
+            publish=publish,
+            history=settings.event_history,
+            secret_key=settings.secret_key,
+        )
+    finally:
+        await backend.disconnect()
+        db.dispose()

@@ -1,0 +1,302 @@
+"""Pages for after the meeting: the survey, the facilitator's view of it, the review, follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..actions import after_meeting as after
+from ..actions import reminders
+from ..actions.action_list import ActionChanges, edit_action
+from ..actions.review import review_data
+from ..db import queries
+from ..db.records import action_record, workshop_record
+from ..domain import after_meeting as rules
+from ..domain.errors import RuleError
+from ..domain.phases import Phase
+from ..domain.rules import ActionStatus
+from ..exports._common import STATUS_LABELS
+from ..security import csrf_token
+from .deps import Caller, Services, get_caller, perform
+from .pages import problem_page, render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> dict | None:
+    with svc.db.reader() as session:
+        found = queries.feedback(session, workshop_id=workshop_id)
+    return next((a for a in found if a["participant_id"] == participant_id), None)
+
+
+def _survey(workshop_id: str, answer: dict | None, **extra: Any) -> HTMLResponse:
+    return render(
+        "partials/_survey.html",
+        workshop_id=workshop_id,
+        answer=answer,
+        QUESTIONS=rules.FEEDBACK_QUESTIONS,
+        **extra,
+    )
+
+
+@router.get("/w/{workshop_id}/survey", response_class=HTMLResponse)
+async def survey(workshop_id: str, request: Request) -> HTMLResponse:
+    """The survey's form, with this participant's earlier answer if there is one."""
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+    return _survey(workshop_id, answer)
+
+
+@router.post("/w/{workshop_id}/survey", response_class=HTMLResponse)
+async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    score = form.get("satisfaction", "")
+    answer = after.Answer(
+        satisfaction=int(score) if score.isdigit() else 0,
+        **{field: form.get(field) for field in rules.FEEDBACK_TEXTS},
+    )
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: after.give_feedback(
+                session, w, actor=caller.actor, answer=answer, now=now
+            ),
+        )
+    except RuleError as exc:
+        return _survey(workshop_id, form, error=exc.detail)
+    return _survey(workshop_id, outcome.body, thanks=True)
+
+
+def _feedback(svc: Services, workshop_id: str) -> list[dict]:
+    with svc.db.reader() as session:
+        return queries.feedback(session, workshop_id=workshop_id)
+
+
+@router.get("/w/{workshop_id}/feedback-panel", response_class=HTMLResponse)
+async def feedback_panel(workshop_id: str, request: Request, names: bool = False) -> HTMLResponse:
+    """The answers for the facilitator's console: anonymised unless names are asked for."""
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    rules.check_feedback_reader(caller.actor)
+    answers = await run_in_threadpool(_feedback, svc, workshop_id)
+    return render(
+        "partials/_feedback_panel.html",
+        workshop_id=workshop_id,
+        summary=rules.feedback_summary(answers, names=names),
+        names=names,
+        QUESTIONS=rules.FEEDBACK_QUESTIONS,
+    )
+
+
+async def page_caller(request: Request, workshop_id: str) -> Caller | Response:
+    """The participant behind a page, or the page that says why not."""
+    try:
+        return await get_caller(request, workshop_id)
+    except RuleError as exc:
+        if exc.status == 404:
+            return problem_page("No such peer assist", exc.detail, 404)
+        return problem_page("Join first", "Open your invite link to see this page.", 401)
+
+
+def _review(svc: Services, workshop_id: str) -> tuple[dict, dict]:
+    with svc.db.reader() as session:
+        workshop = queries.get_workshop(session, workshop_id=workshop_id)
+        return workshop_record(workshop), review_data(session, workshop=workshop, now=svc.clock())
+
+
+@router.get("/w/{workshop_id}/review", response_class=HTMLResponse)
+async def review_page(workshop_id: str, request: Request) -> Response:
+    """The after action review for the facilitator and the host team."""
+    svc: Services = request.app.state.services
+    caller = await page_caller(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
+    try:
+        rules.check_review(caller.actor)
+    except RuleError as exc:
+        return problem_page("Not for your role", exc.detail, exc.status)
+    workshop, data = await run_in_threadpool(_review, svc, workshop_id)
+    return render(
+        "pages/review.html",
+        workshop=workshop,
+        workshop_id=workshop_id,
+        data=data,
+        words=data["review"],
+        QUESTIONS=rules.REVIEW_QUESTIONS,
+        csrf=csrf_token(svc.settings.secret_key, caller.token),
+    )
+
+
+@router.post("/w/{workshop_id}/review", response_class=HTMLResponse)
+async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    texts = {field: form.get(field) for field in rules.REVIEW_FIELDS}
+    context: dict[str, Any] = {"workshop_id": workshop_id, "QUESTIONS": rules.REVIEW_QUESTIONS}
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: after.save_review(
+                session, w, actor=caller.actor, texts=texts, now=now
+            ),
+        )
+    except RuleError as exc:
+        return render("partials/_review_form.html", words=texts, error=exc.detail, **context)
+    return render("partials/_review_form.html", words=outcome.body, saved=True, **context)
+
+
+def _follow_up(svc: Services, workshop_id: str) -> dict:
+    with svc.db.reader() as session:
+        workshop = queries.get_workshop(session, workshop_id=workshop_id)
+        return {
+            "workshop": workshop_record(workshop),
+            "closed": workshop.phase == Phase.closed.value,
+            "actions": queries.actions(session, workshop_id=workshop_id),
+            "report": queries.report_back(session, workshop_id=workshop_id),
+            "emails": queries.reminder_addresses(session, workshop_id=workshop_id),
+            "record": after.read_record(session, workshop=workshop, today=svc.clock().date()),
+        }
+
+
+@router.get("/w/{workshop_id}/follow-up", response_class=HTMLResponse)
+async def follow_up_page(workshop_id: str, request: Request) -> Response:
+    """The host team's follow-up: each action's status and note, then the report back."""
+    svc: Services = request.app.state.services
+    caller = await page_caller(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
+    try:
+        rules.check_follow_up(caller.actor, "follow up the actions")
+    except RuleError as exc:
+        return problem_page("Not for your role", exc.detail, exc.status)
+    found = await run_in_threadpool(_follow_up, svc, workshop_id)
+    return render(
+        "pages/follow_up.html",
+        **found,
+        workshop_id=workshop_id,
+        STATUSES=STATUS_LABELS,
+        csrf=csrf_token(svc.settings.secret_key, caller.token),
+        **_mail_context(svc),
+    )
+
+
+def _mail_context(svc: Services) -> dict[str, Any]:
+    return {
+        "days_before": svc.settings.reminder_days_before,
+        "mail_on": bool(svc.settings.smtp_url),
+    }
+
+
+@router.post("/w/{workshop_id}/follow-up/reminders", response_class=HTMLResponse)
+async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    emails = (await _form(request)).get("emails", "").replace(",", "\n").splitlines()
+    context: dict[str, Any] = {"workshop_id": workshop_id, **_mail_context(svc)}
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: reminders.set_addresses(
+                session, w, actor=caller.actor, emails=emails, now=now
+            ),
+        )
+    except RuleError as exc:
+        return render(
+            "partials/_reminder_addresses.html", emails=emails, error=exc.detail, **context
+        )
+    return render(
+        "partials/_reminder_addresses.html", emails=outcome.body["emails"], saved=True, **context
+    )
+
+
+@router.post("/w/{workshop_id}/follow-up/actions/{action_id}", response_class=HTMLResponse)
+async def follow_up_action(workshop_id: str, action_id: int, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    note = form.get("note", "").strip()
+    context: dict[str, Any] = {"workshop_id": workshop_id, "STATUSES": STATUS_LABELS}
+    try:
+        changes = ActionChanges(
+            status=ActionStatus(form.get("status", "")),
+            note=rules.clean_text(note, "The note"),
+            cleared=frozenset() if note else frozenset({"note"}),
+        )
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: edit_action(
+                session, w, actor=caller.actor, action_id=action_id, changes=changes, now=now
+            ),
+        )
+    except ValueError:
+        return render(
+            "partials/_follow_up_action.html",
+            action=await run_in_threadpool(_action, svc, workshop_id, action_id),
+            error="Choose a status.",
+            **context,
+        )
+    except RuleError as exc:
+        return render(
+            "partials/_follow_up_action.html",
+            action=await run_in_threadpool(_action, svc, workshop_id, action_id),
+            error=exc.detail,
+            **context,
+        )
+    return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
+
+
+def _action(svc: Services, workshop_id: str, action_id: int) -> dict:
+    with svc.db.reader() as session:
+        return action_record(
+            queries.get_action(session, workshop_id=workshop_id, action_id=action_id)
+        )
+
+
+@router.post("/w/{workshop_id}/follow-up/report-back", response_class=HTMLResponse)
+async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await _form(request)
+    context: dict[str, Any] = {"workshop_id": workshop_id, "closed": True}
+    try:
+        outcome = await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: after.report_back(
+                session,
+                w,
+                actor=caller.actor,
+                did=form.get("did"),
+                learned=form.get("learned"),
+                now=now,
+            ),
+        )
+    except RuleError as exc:
+        return render("partials/_report_back.html", report=form, error=exc.detail, **context)
+    return render("partials/_report_back.html", report=outcome.body, saved=True, **context)

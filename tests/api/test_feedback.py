@@ -1,0 +1,87 @@
+"""The survey after the meeting: when it opens, what it accepts, and who reads the answers."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.helpers import assert_error, count_rows, url
+from tests.factories import create_room, join, move
+
+
+async def give(client: httpx.AsyncClient, room, who, **body: object) -> httpx.Response:  # type: ignore[no-untyped-def]
+    return await client.post(url(room, "/feedback"), json=body, headers=who.headers)
+
+
+async def test_feedback_opens_at_reflection_and_a_second_answer_replaces_the_first(
+    app: object, client: httpx.AsyncClient
+) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera Visitor")
+    hana = await join(client, room, "host", "Hana Host")
+    board = await join(client, room, "projector", "Board")
+    for phase in ("welcome", "analysis", "commitment"):
+        if phase != "welcome":
+            await move(client, room, phase)
+        assert_error(await give(client, room, vera, satisfaction=4), 409, "feedback_not_open")
+    await move(client, room, "reflection")
+    for bad in (0, 6, -1):
+        response = await give(client, room, vera, satisfaction=bad)
+        assert_error(response, 422, "satisfaction_out_of_range")
+    assert_error(await give(client, room, vera, satisfaction="lots"), 422)
+    assert_error(await give(client, room, vera, most_valuable="no score"), 422)
+    assert_error(await give(client, room, board, satisfaction=3), 403)
+    assert count_rows(app, "feedback") == 0
+
+    first = await give(client, room, vera, satisfaction=2, most_valuable="The questions")
+    assert first.status_code == 201, first.text
+    assert first.json()["satisfaction"] == 2
+    await move(client, room, "closed")
+    second = await give(
+        client, room, vera, satisfaction=5, will_do_differently="Ask before advising"
+    )
+    assert second.status_code == 201
+    assert second.json()["most_valuable"] is None
+    assert (await give(client, room, hana, satisfaction=4, ideas="  ")).status_code == 201
+    assert count_rows(app, "feedback", workshop_id=room.id) == 2
+
+    summary = (await client.get(url(room, "/feedback"), headers=room.facilitator.headers)).json()
+    assert summary["count"] == 2
+    assert summary["average"] == 4.5
+    assert summary["satisfaction"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+    assert summary["most_valuable"] == []
+    assert summary["will_do_differently"] == ["Ask before advising"]
+    assert summary["ideas"] == []
+    assert "answers" not in summary and "Vera" not in str(summary)
+    named = await client.get(url(room, "/feedback?names=true"), headers=room.facilitator.headers)
+    assert {a["name"] for a in named.json()["answers"]} == {"Vera Visitor", "Hana Host"}
+    assert_error(await client.get(url(room, "/feedback"), headers=vera.headers), 403)
+
+    # The record's appendix carries the answers, without names.
+    record = (await client.get(url(room, "/record.json"), headers=vera.headers)).json()
+    assert record["appendix"]["feedback"]["will_do_differently"] == ["Ask before advising"]
+    assert "answers" not in record["appendix"]["feedback"]
+    markdown = (await client.get(url(room, "/record.md"), headers=vera.headers)).text
+    assert "- Ask before advising" in markdown
+    assert "2 answered; average satisfaction 4.5 out of 5." in markdown
+
+
+async def test_the_survey_page_saves_an_answer_from_a_form(client: httpx.AsyncClient) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera Visitor")
+    await move(client, room, "reflection")
+    page = await client.get(f"/w/{room.id}/survey", headers=vera.headers)
+    assert page.status_code == 200 and 'name="satisfaction"' in page.text
+    sent = await client.post(
+        f"/w/{room.id}/survey",
+        data={"satisfaction": "4", "most_valuable": "Hearing Ward 3"},
+        headers=vera.headers,
+    )
+    assert sent.status_code == 200 and "Thank you" in sent.text
+    again = await client.get(f"/w/{room.id}/survey", headers=vera.headers)
+    assert "Hearing Ward 3" in again.text and "checked" in again.text
+    panel = await client.get(f"/w/{room.id}/feedback-panel", headers=room.facilitator.headers)
+    assert "Hearing Ward 3" in panel.text and "Vera" not in panel.text
+    named = await client.get(
+        f"/w/{room.id}/feedback-panel?names=1", headers=room.facilitator.headers
+    )
+    assert "Vera Visitor" in named.text

@@ -1,0 +1,114 @@
+"""Follow-up after the meeting: action statuses with a note, the report-back date falling due,
+and the report back that gives the record its 'What happened next'."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from docx import Document
+
+from app.domain.record import SECTIONS
+from tests.api.helpers import assert_error, url
+from tests.api.record_room import reflection_room
+from tests.conftest import Clock
+from tests.factories import move
+
+
+async def test_the_host_team_follows_up_and_reports_back(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    made = await reflection_room(client, clock)
+    room, host = made.room, made.host
+    response = await client.put(url(room, "/report-back"), json={"did": "x"}, headers=host.headers)
+    assert_error(response, 409, "meeting_not_closed")
+    await move(client, room, "closed")
+
+    actions = (await client.get(url(room), headers=host.headers)).json()["actions"]
+    first = actions[0]["id"]
+    response = await client.patch(
+        url(room, f"/actions/{first}"),
+        json={"status": "in_progress", "note": "Two wards started"},
+        headers=host.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["note"] == "Two wards started"
+    # The follow-up page's form does the same, and a blank note clears it.
+    page = await client.post(
+        f"/w/{room.id}/follow-up/actions/{actions[1]['id']}",
+        data={"status": "dropped", "note": "Pharmacy said no"},
+        headers=host.headers,
+    )
+    assert page.status_code == 200 and "Saved." in page.text
+    assert 'value="dropped" checked' in page.text
+
+    record = (await client.get(url(room, "/record.json"), headers=host.headers)).json()
+    listed = {s["id"]: s for s in record["sections"]}["actions"]["actions"]
+    assert [(a["status"], a["note"]) for a in listed] == [
+        ("in_progress", "Two wards started"),
+        ("dropped", "Pharmacy said no"),
+    ]
+    assert record["report_back"]["status"] == "upcoming"
+    assert "what_happened_next" not in [s["id"] for s in record["sections"]]
+
+    # Thirty days on, the date has come; a day later it has passed.
+    clock.advance(86400 * 30)
+    record = (await client.get(url(room, "/record.json"), headers=host.headers)).json()
+    assert record["report_back"]["status"] == "due"
+    clock.advance(86400)
+    markdown = (await client.get(url(room, "/record.md"), headers=host.headers)).text
+    assert f"**Report back by:** {made.report_back_by} (overdue)" in markdown
+
+    visitor = made.visitors[0]
+    body = {"did": "Booked transport at admission on two wards", "learned": "Porters matter"}
+    assert_error(
+        await client.put(url(room, "/report-back"), json=body, headers=visitor.headers), 403
+    )
+    response = await client.put(url(room, "/report-back"), json={"did": " "}, headers=host.headers)
+    assert_error(response, 422, "report_back_empty")
+    response = await client.put(url(room, "/report-back"), json=body, headers=host.headers)
+    assert response.status_code == 200, response.text
+
+    record = (await client.get(url(room, "/record.json"), headers=host.headers)).json()
+    ids = [s["id"] for s in record["sections"]]
+    assert ids == [s for s, _, _ in SECTIONS] + ["what_happened_next"]
+    assert record["sections"][-1]["did"] == body["did"]
+    assert record["report_back"]["status"] == "reported"
+    markdown = (await client.get(url(room, "/record.md"), headers=host.headers)).text
+    assert markdown.index("## Visitors' takeaways") < markdown.index("## What happened next")
+    assert "Porters matter" in markdown
+    word = await client.get(url(room, "/record.docx"), headers=host.headers)
+    headings = [
+        p.text for p in Document(io.BytesIO(word.content)).paragraphs if p.style.name == "Heading 1"
+    ]
+    assert headings[len(SECTIONS)] == "What happened next"
+
+
+async def test_the_follow_up_page_is_for_the_host_team(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    made = await reflection_room(client, clock)
+    page = await client.get(f"/w/{made.room.id}/follow-up", headers=made.host.headers)
+    assert page.status_code == 200
+    assert "Book transport at admission" in page.text and "In progress" in page.text
+    assert "You report back here once the meeting has closed." in page.text
+    visitor = await client.get(f"/w/{made.room.id}/follow-up", headers=made.visitors[0].headers)
+    assert visitor.status_code == 403
+
+
+async def test_the_follow_up_page_keeps_who_is_reminded(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    made = await reflection_room(client, clock)
+    saved = await client.post(
+        f"/w/{made.room.id}/follow-up/reminders",
+        data={"emails": "hana@example.org, ada@example.org\n"},
+        headers=made.host.headers,
+    )
+    assert saved.status_code == 200 and "Saved." in saved.text
+    page = await client.get(f"/w/{made.room.id}/follow-up", headers=made.host.headers)
+    assert "hana@example.org\nada@example.org" in page.text
+    wrong = await client.post(
+        f"/w/{made.room.id}/follow-up/reminders", data={"emails": "nope"}, headers=made.host.headers
+    )
+    assert "do not look like email addresses" in wrong.text

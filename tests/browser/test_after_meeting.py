@@ -1,0 +1,140 @@
+"""After the meeting in a real browser: the survey on a phone, the record shared outside."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from tests.conftest import Server
+
+from .conftest import ARTIFACTS, DESKTOP, PHONE, Tabs
+from .meeting import INVITE_LABELS, Meeting, create_by_api, enter, quick_join
+
+pytestmark = pytest.mark.browser
+SHOTS = ARTIFACTS / "after-meeting"
+
+
+async def meeting_with_token(tabs: Tabs, base_url: str) -> tuple[Meeting, str]:
+    created = await create_by_api(base_url)
+    workshop_id = created["workshop"]["id"]
+    token = created["facilitator_token"]
+    console = await enter(tabs, base_url, workshop_id, token, "facilitator", DESKTOP)
+    links = {role: created["invites"][role]["url"] for role in INVITE_LABELS}
+    meeting = Meeting(base_url, workshop_id, console, links)
+    meeting.pages["facilitator"] = console
+    return meeting, token
+
+
+async def api(base_url: str, method: str, path: str, token: str, **kwargs: object) -> dict:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        response = await client.request(
+            method,
+            f"/api/v1/workshops{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            **kwargs,  # type: ignore[arg-type]
+        )
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else {}
+
+
+async def test_a_visitor_answers_the_survey_on_a_phone_in_a_few_taps(
+    server: Server, tabs: Tabs
+) -> None:
+    meeting, token = await meeting_with_token(tabs, server.base_url)
+    phone = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
+    await expect(phone.locator("#survey")).to_be_hidden()
+    await api(server.base_url, "POST", f"/{meeting.id}/phase", token, json={"to": "reflection"})
+
+    survey = phone.locator("#survey")
+    await expect(survey.get_by_role("heading", name="How was it?")).to_be_visible()
+    taps = 0
+
+    async def tap(locator) -> None:  # type: ignore[no-untyped-def]
+        nonlocal taps
+        box = await locator.bounding_box()
+        assert box is not None and box["height"] >= 44, box  # a thumb-sized target
+        await locator.click()
+        taps += 1
+
+    await tap(survey.locator(".score-choice").filter(has_text="4"))
+    await tap(survey.get_by_label("What was most valuable?"))
+    await phone.keyboard.type("Hearing how Ward 3 did it")
+    await tap(survey.get_by_role("button", name="Send"))
+    await expect(survey.get_by_role("status")).to_contain_text("Thank you")
+    assert taps == 3
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await phone.screenshot(path=SHOTS / "survey-phone.png", full_page=True)
+
+    summary = await api(server.base_url, "GET", f"/{meeting.id}/feedback", token)
+    assert summary["count"] == 1 and summary["most_valuable"] == ["Hearing how Ward 3 did it"]
+    # The facilitator's console shows it, without a name.
+    await meeting.facilitator.reload()
+    panel = meeting.facilitator.locator("#feedback-panel")
+    await expect(panel).to_contain_text("Hearing how Ward 3 did it")
+    await expect(panel).not_to_contain_text("Vera")
+    assert not tabs.errors and not tabs.dialogs
+
+
+async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_shared_record(
+    server: Server, tabs: Tabs
+) -> None:
+    meeting, token = await meeting_with_token(tabs, server.base_url)
+    workshop = f"/{meeting.id}"
+    await api(server.base_url, "POST", f"{workshop}/phase", token, json={"to": "commitment"})
+    await api(server.base_url, "POST", f"{workshop}/actions", token, json={"title": "Book early"})
+    await api(
+        server.base_url,
+        "PUT",
+        f"{workshop}/commitment",
+        token,
+        json={"report_back_by": "2099-01-31", "note": "At the board"},
+    )
+    await api(server.base_url, "POST", f"{workshop}/phase", token, json={"to": "closed"})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    # The host updates the action on a phone: a status, a note, save.
+    host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
+    await host.goto(f"{server.base_url}/w/{meeting.id}/follow-up")
+    item = host.locator(".follow-up-list > li").first
+    await item.locator(".status-choice").filter(has_text="Done").click()
+    await item.get_by_label("Note").fill("All wards book at admission")
+    await item.get_by_role("button", name="Save").click()
+    await expect(host.locator(".follow-up-list > li").first.get_by_role("status")).to_have_text(
+        "Saved."
+    )
+    await (
+        host.locator("#report-back")
+        .get_by_label("What did the host team do?")
+        .fill("Booked transport at admission")
+    )
+    await host.locator("#report-back").get_by_role("button", name="Report back").click()
+    await expect(host.locator("#report-back .saved")).to_be_visible()
+    await host.screenshot(path=SHOTS / "follow-up-phone.png", full_page=True)
+
+    # The facilitator opens the review, then the record, and shares it.
+    console = meeting.facilitator
+    await console.goto(f"{server.base_url}/w/{meeting.id}/review")
+    await expect(console.get_by_role("heading", name="After action review")).to_be_visible()
+    await console.screenshot(path=SHOTS / "review.png", full_page=True)
+    await console.goto(f"{server.base_url}/w/{meeting.id}/record")
+    await console.get_by_role("button", name="Create a share link").click()
+    link = await console.get_by_label("The new share link").input_value()
+    assert "/s/" in link
+
+    # Someone who was not there opens it: the record, with what happened next, and no meeting.
+    outsider = await tabs.open("outsider", DESKTOP)
+    await outsider.goto(link)
+    await expect(outsider.get_by_role("heading", name="What happened next")).to_be_visible()
+    await expect(outsider.locator(".record-actions")).to_contain_text("All wards book at admission")
+    await expect(outsider.get_by_role("link", name="Back to the peer assist")).to_have_count(0)
+    await outsider.screenshot(path=SHOTS / "shared-record.png", full_page=True)
+    await outsider.goto(link + "/print")
+    await outsider.screenshot(path=SHOTS / "shared-record-print.png", full_page=True)
+
+    # Revoked from the record page, the link stops working.
+    await console.get_by_role("button", name="Revoke").click()
+    await expect(console.locator("#share")).to_contain_text("revoked")
+    response = await outsider.goto(link)
+    assert response is not None and response.status == 410
+    assert not tabs.errors and not tabs.dialogs

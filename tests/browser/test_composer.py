@@ -1,0 +1,48 @@
+"""The composer: each card starts from the defaults, and authors can tell their anonymous cards."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import expect
+
+from tests.conftest import Server
+
+from .conftest import PHONE, PROJECTOR, Tabs
+from .meeting import card, next_phase, post_card, quick_join, quick_meeting
+
+pytestmark = pytest.mark.browser
+
+
+async def test_each_card_starts_from_the_defaults(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    vera, board = await asyncio.gather(
+        quick_join(tabs, meeting, "visitor", "Vera", PHONE),
+        quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+    )
+    await next_phase(meeting, "context")
+    composer = vera.locator("#composer")
+    await composer.locator("details.evidence summary").click()
+    await composer.get_by_label("Based on").select_option("research")
+    await composer.get_by_label("Source link").fill("https://example.org/study")
+    await composer.get_by_label("Post without my name").check()
+    await post_card(vera, "Is transport booked before the discharge decision?")
+
+    await expect(composer.get_by_label("Post without my name")).not_to_be_checked()
+    await expect(composer.get_by_label("Based on")).to_have_value("")
+    await expect(composer.get_by_label("Source link")).to_have_value("")
+
+    mine = card(vera, "Is transport booked before the discharge decision?")
+    await expect(mine.locator(".who")).to_have_text("you, anonymously")
+    await expect(mine.locator(".source")).to_have_attribute("href", "https://example.org/study")
+    shown = card(board, "Is transport booked before the discharge decision?")
+    await expect(shown.locator(".who")).to_have_text("Anonymous")
+
+    # The next card goes out with Vera's name and no evidence.
+    await post_card(vera, "Who signs off the medicines?")
+    second = card(board, "Who signs off the medicines?")
+    await expect(second.locator(".who")).to_have_text("Vera")
+    await expect(second.locator(".tag")).to_have_count(0)
+    await expect(second.locator(".source")).to_have_count(0)
+    assert not tabs.errors, tabs.errors

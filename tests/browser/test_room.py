@@ -1,0 +1,408 @@
+"""One peer assist run as a whole room at once, the way five people in one room ran it.
+
+The facilitator is on a laptop, the projector at 1920x1080, a host on a phone and two visitors,
+one of them on a phone. They join by invite link, by the QR code's URL and by room code through
+the lobby, and the meeting goes through every phase. Each phase leaves a screenshot of every
+view under tests/artifacts/room/ to look at. Figures worth knowing (how long a card takes to
+reach the other screens, how long reconnecting takes, the board's font sizes) are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from app.web.templating import qr_svg
+from tests.conftest import free_port, sqlite_database, start_server
+
+from .conftest import ARTIFACTS, DESKTOP, PHONE, PROJECTOR, Tabs, dump_pages
+from .meeting import ROOM_URL, Meeting, card, join, post_card, start_meeting, wait_live
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ARTIFACTS / "room"
+SMALL_PROJECTOR = {"width": 1280, "height": 720}
+# Nothing a person must read on the projector is smaller than this at 1920x1080.
+MIN_BOARD_PX = 20.0
+
+# Every piece of visible text on the first screen, with its computed font size.
+TEXT_SIZES = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const text = node.textContent.trim();
+    if (!text) continue;
+    const el = node.parentElement;
+    if (el.closest(".visually-hidden, .skip, svg")) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || box.bottom < 0 || box.top >= innerHeight) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden") continue;
+    const cls = typeof el.className === "string" && el.className.trim()
+      ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+    out.push([el.tagName.toLowerCase() + cls, parseFloat(style.fontSize), text.slice(0, 40)]);
+  }
+  return out;
+}"""
+FITS = "() => document.documentElement.scrollHeight <= innerHeight + 1"
+# The host's boxes that are switched on, hidden ones included.
+ENABLED_BOXES = """() => [...document.querySelectorAll("textarea, select, input")]
+  .filter(e => !e.disabled && !["hidden", "checkbox", "radio", "submit"].includes(e.type))
+  .map(e => e.name || e.id)"""
+API_POST = """async ([path, body]) => {
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
+  const response = await fetch(path, {method: "POST", body: JSON.stringify(body),
+    headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}});
+  return [response.status, await response.json()];
+}"""
+
+
+@pytest.fixture(scope="module")
+def room_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A server of this module's own, on a fixed port, so the test can restart it."""
+    directory = tmp_path_factory.mktemp("room-server")
+    port = free_port()
+    held = {"dir": directory, "db": sqlite_database(directory), "port": port}
+    held["server"] = start_server(directory, held["db"], port=port)
+    try:
+        yield held
+    finally:
+        held["server"].stop()
+
+
+def say(line: str) -> None:
+    print(f"[room] {line}", flush=True)
+
+
+async def shoot(meeting: Meeting, phase: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, page in meeting.pages.items():
+        await page.evaluate("scrollTo(0, 0)")  # the first screen, as a person arriving sees it
+        await page.screenshot(path=SHOTS / f"{phase}-{name}.png")
+
+
+async def board_sizes(board: Page, phase: str) -> dict[str, float]:
+    """The smallest font size of each kind of text on the board; fails on any under 20 px."""
+    sizes = await board.evaluate(TEXT_SIZES)
+    small = [s for s in sizes if s[1] < MIN_BOARD_PX]
+    assert not small, f"{phase}: text under {MIN_BOARD_PX}px on the projector: {small}"
+    smallest: dict[str, float] = {}
+    for where, px, _ in sizes:
+        smallest[where] = min(px, smallest.get(where, px))
+    return smallest
+
+
+async def fits(board: Page, phase: str) -> None:
+    """The board fits one screen at 1920x1080 and at 1280x720: nobody scrolls a projector."""
+    for size in (SMALL_PROJECTOR, PROJECTOR):
+        await board.set_viewport_size(size)  # type: ignore[arg-type]
+        await board.wait_for_timeout(100)
+        assert await board.evaluate(FITS), f"the board scrolls at {size}"
+        if size is SMALL_PROJECTOR:
+            await board.screenshot(path=_shot(f"{phase}-board-1280x720"))
+
+
+async def first_card_top(page: Page, kinds: list[str]) -> float | None:
+    """Where the first card of the phase's own kinds starts, in px from the top of the page."""
+    selector = ", ".join(f"#col-{k} .card:not([hidden])" for k in kinds)
+    box = await page.locator(selector).first.bounding_box() if kinds else None
+    if box is None:
+        return None
+    return box["y"] + await page.evaluate("scrollY")
+
+
+async def fold_report(meeting: Meeting, phase: str, kinds: list[str]) -> None:
+    for name, page in meeting.pages.items():
+        top = await first_card_top(page, kinds)
+        if top is None:
+            continue
+        fold = page.viewport_size["height"] if page.viewport_size else 0
+        say(f"{phase}: {name}'s first {phase} card starts at {top:.0f}px (fold {fold}px)")
+        if name == "board":
+            assert top < fold, f"{phase}: the phase's cards are below the projector's fold"
+
+
+async def add_card_on_first_screen(page: Page, phase: str) -> None:
+    await page.evaluate("scrollTo(0, 0)")
+    box = await page.locator("#composer-kinds button[type=submit]").bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= PHONE["height"], f"{phase}: Add card is below the fold"
+
+
+async def move_to(meeting: Meeting, phase: str) -> None:
+    await meeting.facilitator.get_by_role("button", name="Next phase").click()
+    for page in meeting.pages.values():
+        await expect(page.locator(f"#phase-banner.phase-{phase}")).to_have_count(1)
+
+
+async def reach_everyone(meeting: Meeting, author: str, text: str, kind: str | None) -> None:
+    """Post a card from one screen and time its arrival on every other."""
+    start = time.monotonic()
+    await post_card(meeting.pages[author], text, kind)
+
+    async def arrival(name: str, page: Page) -> str:
+        await expect(card(page, text)).to_have_count(1)
+        return f"{name} {1000 * (time.monotonic() - start):.0f} ms"
+
+    others = [(n, p) for n, p in meeting.pages.items() if n != author]
+    times = await asyncio.gather(*(arrival(n, p) for n, p in others))
+    say(f"card from {author} reached: {', '.join(times)} (from the click)")
+
+
+async def by_fetch(page: Page, path: str, body: dict) -> dict:
+    status, answer = await page.evaluate(API_POST, [path, body])
+    assert status in (200, 201), answer
+    return answer
+
+
+async def knock(tabs: Tabs, meeting: Meeting, name: str, viewport: dict, code: str) -> Page:
+    page = await tabs.open(name, viewport)  # type: ignore[arg-type]
+    await page.goto(meeting.base_url + "/r")
+    await page.get_by_label("Room code").fill(code)
+    await page.get_by_role("button", name="Continue").click()
+    await page.fill("input[name=name]", name)
+    await page.check("input[name=accept]")
+    await page.get_by_role("button", name="Join").click()
+    await expect(page.get_by_role("heading", name="You are in the lobby")).to_be_visible()
+    return page
+
+
+async def all_live(meeting: Meeting, since: float) -> dict[str, float]:
+    async def one(name: str, page: Page) -> tuple[str, float]:
+        await expect(page.locator("#connection")).to_have_text("Live", timeout=30_000)
+        return name, time.monotonic() - since
+
+    return dict(await asyncio.gather(*(one(n, p) for n, p in meeting.pages.items())))
+
+
+async def test_a_whole_room(browser: Browser, room_server: dict) -> None:
+    tabs = Tabs(browser)
+    base_url = f"http://127.0.0.1:{room_server['port']}"
+    try:
+        await run_the_room(tabs, base_url, room_server)
+    except BaseException:
+        await dump_pages(browser, ARTIFACTS / "room-failure")
+        raise
+    finally:
+        await tabs.close()
+
+
+async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
+    meeting = await start_meeting(tabs, base_url, viewport=DESKTOP)
+    console = meeting.facilitator
+    code = (await console.locator(".invites .room-code").inner_text()).strip()
+
+    # The projector joins in one click by its invite link, the host team by theirs.
+    board, hana = await asyncio.gather(
+        join(tabs, meeting, "projector", "", PROJECTOR, key="board"),
+        join(tabs, meeting, "host", "Hana", PHONE),
+    )
+    # Vera scans the QR code on the projector: it holds the visitor invite link.
+    qr = await board.locator(".join-box .qr").inner_html()
+    modules = re.compile(r'class="qrline"[^>]* d="([^"]+)"')
+    assert modules.findall(qr) == modules.findall(str(qr_svg(meeting.links["visitor"])))
+    vera = await join(tabs, meeting, "visitor", "Vera", PHONE)
+
+    # Walt types the room code from the projector and waits; Tom too, and is turned away.
+    walt = await knock(tabs, meeting, "Walt", DESKTOP, code.lower())
+    tom = await knock(tabs, meeting, "Tom", PHONE, code)
+    count = console.locator("header #lobby-count")
+    await expect(count).to_have_text("2 waiting to join")
+    await expect(count).to_be_in_viewport()
+    await console.screenshot(path=_shot("lobby-console-header"))
+    await count.click()
+    lobby = console.locator("#lobby")
+    await lobby.locator("li", has_text="Walt").get_by_role("button", name="Admit").click()
+    admitted = time.monotonic()
+    await walt.wait_for_url(ROOM_URL, wait_until="commit")
+    say(f"Walt's wait page moved on {1000 * (time.monotonic() - admitted):.0f} ms after Admit")
+    await wait_live(walt)
+    meeting.pages["Walt"] = walt
+    await lobby.locator("li", has_text="Tom").get_by_role("button", name="Turn away").click()
+    await expect(tom.get_by_role("heading", name="could not let you in")).to_be_visible()
+    await tom.screenshot(path=_shot("lobby-turned-away-Tom"))
+    await tom.context.close()
+    await expect(count).to_be_hidden()
+    await shoot(meeting, "1-welcome")
+    say(f"welcome board sizes: {json.dumps(await board_sizes(board, 'welcome'))}")
+
+    # Context: an anonymous question with evidence; the composer starts fresh after it.
+    await move_to(meeting, "context")
+    composer = vera.locator("#composer")
+    await composer.locator("details.evidence summary").click()
+    await composer.get_by_label("Based on").select_option("experience")
+    await composer.get_by_label("Source link").fill("https://example.org/ward-5")
+    await composer.get_by_label("Post without my name").check()
+    await reach_everyone(meeting, "Vera", "How many patients wait for transport each day?", None)
+    await expect(composer.get_by_label("Post without my name")).not_to_be_checked()
+    await expect(composer.get_by_label("Based on")).to_have_value("")
+    await expect(composer.get_by_label("Source link")).to_have_value("")
+    asked = card(vera, "How many patients wait for transport each day?")
+    await expect(asked.locator(".who")).to_have_text("you, anonymously")
+    await expect(
+        card(board, "How many patients wait for transport each day?").locator(".who")
+    ).to_have_text("Anonymous")
+    await reach_everyone(meeting, "Hana", "Transport is booked by a central team.", None)
+    await post_card(walt, "Who decides a patient is fit to leave?")
+
+    # Vera raises her hand; the next phase lowers it.
+    await vera.get_by_role("button", name="I'd like to speak").click()
+    await expect(console.locator("#people li[data-signal=hand]")).to_have_count(1)
+
+    await shoot(meeting, "2-context")
+    await fold_report(meeting, "context", ["question", "context"])
+    say(f"context board sizes: {json.dumps(await board_sizes(board, 'context'))}")
+
+    # Questions: the host team listens, and a listening host has no box to type in.
+    await move_to(meeting, "questions")
+    await expect(console.locator("#people li[data-signal=hand]")).to_have_count(0)
+    await expect(vera.get_by_role("button", name="I'd like to speak")).to_be_visible()
+    await expect(hana.locator("#composer-kinds[disabled]")).to_have_count(1)
+    assert await hana.evaluate(ENABLED_BOXES) == []
+    await add_card_on_first_screen(vera, "questions")
+    await reach_everyone(meeting, "Vera", "We expected to hear about weekend pharmacy.", "gap")
+    for i, kind in enumerate(("surprise", "need", "question", "surprise")):
+        await post_card(walt, f"Walt's {kind} number {i}: what happens on a Sunday?", kind)
+    await shoot(meeting, "3-questions")
+    await fold_report(meeting, "questions", ["surprise", "gap", "need", "question"])
+    say(f"questions board sizes: {json.dumps(await board_sizes(board, 'questions'))}")
+    await fits(board, "3-questions")
+
+    # A running timer is not restarted by one stray click.
+    timer = console.locator("#timer")
+    deadline = await timer.get_attribute("data-ends-at")
+    start = console.locator("#timer-start")
+    await expect(start).to_have_text("Restart…")
+    await start.click()
+    await expect(start).to_have_text("Confirm restart")
+    await console.wait_for_timeout(300)
+    assert await timer.get_attribute("data-ends-at") == deadline
+    await start.click()  # confirmed: the phase's planned time again, from now
+    await expect(timer).not_to_have_attribute("data-ends-at", deadline or "")
+    await expect(start).to_have_text("Restart…")
+
+    # Analysis: more cards than any screen holds; the board shows the most voted first.
+    await move_to(meeting, "analysis")
+    await add_card_on_first_screen(vera, "analysis")
+    cards = f"/api/v1/workshops/{meeting.id}/cards"
+    for i in range(16):
+        who = vera if i % 2 else walt
+        await by_fetch(
+            who,
+            cards,
+            {
+                "kind": ("insight", "option", "need")[i % 3],
+                "text": f"Idea {i}: pharmacy prepares take-home medicines the day before"
+                + " discharge, as Ward 5 did" * (i % 3),
+            },
+        )
+    favourite = "Book transport when the patient is admitted, not when they leave."
+    await reach_everyone(meeting, "Vera", favourite, "option")
+    await card(vera, favourite).get_by_role("button", name="Vote").click()
+    await card(walt, favourite).get_by_role("button", name="Vote").click()
+    await expect(board.locator("#col-option .card").first).to_contain_text(favourite)
+    await expect(board.locator(".column[data-kind=option] .more")).to_contain_text("more")
+    await fits(board, "4-analysis")
+    await shoot(meeting, "4-analysis")
+    await fold_report(meeting, "analysis", ["insight", "option", "need"])
+    say(f"analysis board sizes: {json.dumps(await board_sizes(board, 'analysis'))}")
+
+    # The spotlight: the facilitator puts the favourite card on the projector, large.
+    spotlit = card(console, favourite)
+    await spotlit.locator("details.moderate summary").click()
+    await spotlit.get_by_role("button", name="Spotlight", exact=True).click()
+    big = board.locator("#spotlight .card .text")
+    await expect(big).to_have_text(favourite)
+    spot_px = float(await big.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    card_px = float(
+        await board.locator("#board .card .text").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+    )
+    say(f"spotlight text {spot_px}px, board card text {card_px}px")
+    assert spot_px >= 2 * card_px
+    await board.screenshot(path=_shot("4-analysis-board-spotlight"))
+    await console.get_by_role("button", name="Clear the spotlight").click()
+    await expect(board.locator("#spotlight")).to_be_hidden()
+
+    # The server restarts mid-meeting while Vera's phone is off the network. Every screen
+    # comes back by itself, and Vera's as soon as her browser says it is online again.
+    await vera.context.set_offline(True)
+    held["server"].stop()
+    held["server"] = start_server(held["dir"], held["db"], port=held["port"])
+    back = time.monotonic()
+    others = {n: p for n, p in meeting.pages.items() if n != "Vera"}
+    times = await all_live(Meeting(base_url, meeting.id, console, {}, others), back)
+    say(
+        "after a server restart, live again (s after it was up): "
+        + ", ".join(f"{n} {t:.1f}" for n, t in times.items())
+    )
+    await vera.wait_for_timeout(6000)  # long enough for her backoff to have grown
+    while_off = await vera.locator("#connection").inner_text()
+    went = time.monotonic()
+    await vera.context.set_offline(False)
+    await expect(vera.locator("#connection")).to_have_text("Live", timeout=15_000)
+    say(
+        f"Vera live {1000 * (time.monotonic() - went):.0f} ms after her phone was online "
+        f"again (offline through the restart, 6 s more; her page said {while_off!r})"
+    )
+    await reach_everyone(meeting, "Walt", "After the restart: nothing was lost.", "insight")
+
+    # Feedback.
+    await move_to(meeting, "feedback")
+    await add_card_on_first_screen(vera, "feedback")
+    await add_card_on_first_screen(hana, "feedback")
+    await reach_everyone(meeting, "Vera", "Starting with a ward-level pilot was wise.", "strength")
+    await shoot(meeting, "5-feedback")
+    await fold_report(meeting, "feedback", ["strength", "insight", "option", "worked_elsewhere"])
+    say(f"feedback board sizes: {json.dumps(await board_sizes(board, 'feedback'))}")
+    await fits(board, "5-feedback")
+
+    # Commitment: the host team's actions and report-back date are on the board.
+    await move_to(meeting, "commitment")
+    form = hana.locator("#action-form")
+    await form.locator("textarea[name=title]").fill("Book transport at admission")
+    await form.locator("input[name=owner]").fill("Hana")
+    await form.locator("input[name=due_date]").fill("2027-03-01")
+    option_id = await card(hana, favourite).get_attribute("data-card")
+    await form.locator("select[name=card_ids]").select_option(option_id)
+    await form.get_by_role("button", name="Add action").click()
+    commit = hana.locator("form[hx-put$='/commitment']")
+    await commit.locator("input[name=report_back_by]").fill("2027-04-01")
+    await commit.get_by_role("button", name="Commit to this date").click()
+    on_board = board.locator(".board-actions")
+    await expect(on_board).to_contain_text("Book transport at admission")
+    await expect(on_board).to_contain_text("due 1 March 2027")
+    await expect(on_board).to_contain_text(f"From \u201c{favourite}\u201d")
+    await expect(on_board.locator("#commitment")).to_contain_text("1 April 2027")
+    await expect(on_board).to_be_in_viewport()
+    json_link = console.locator("#actions").get_by_role("link", name="JSON", exact=True)
+    await expect(json_link).to_have_attribute(
+        "href", f"/api/v1/workshops/{meeting.id}/actions.json"
+    )
+    await fits(board, "6-commitment")
+    await shoot(meeting, "6-commitment")
+    say(f"commitment board sizes: {json.dumps(await board_sizes(board, 'commitment'))}")
+
+    await move_to(meeting, "reflection")
+    await post_card(vera, "Ask the pharmacy before the ward round.", "takeaway")
+    await fits(board, "7-reflection")
+    await shoot(meeting, "7-reflection")
+    say(f"reflection board sizes: {json.dumps(await board_sizes(board, 'reflection'))}")
+    await move_to(meeting, "closed")
+    await shoot(meeting, "8-closed")
+    assert not tabs.dialogs, tabs.dialogs
+    assert not tabs.errors, tabs.errors
+
+
+def _shot(name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS / f"{name}.png"

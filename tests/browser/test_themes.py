@@ -1,0 +1,56 @@
+"""Themes in the browser: the facilitator makes one, moves a card in by keyboard and another
+by dragging, and every screen's grouped view follows live."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import Server
+
+from .conftest import PROJECTOR, Tabs
+from .meeting import next_phase, post_card, quick_join, quick_meeting
+
+pytestmark = pytest.mark.browser
+
+
+def group(page: Page, name: str):  # type: ignore[no-untyped-def]
+    return page.locator("#themes .theme-group").filter(
+        has=page.locator(".theme-name", has_text=re.compile(f"^{re.escape(name)}$"))
+    )
+
+
+async def test_themes_made_and_filled_by_keyboard_and_drag_reach_every_screen(
+    server: Server, tabs: Tabs
+) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    visitor = await quick_join(tabs, meeting, "visitor", "Vic")
+    board = await quick_join(tabs, meeting, "projector", "Wall", PROJECTOR)
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    await post_card(visitor, "Book transport the day before", "option")
+    await post_card(visitor, "A discharge lounge", "option")
+    console = meeting.facilitator
+    loose = group(console, "Not in a theme yet")
+    await expect(loose.locator(".theme-card")).to_have_count(2)
+
+    await console.get_by_label("New theme").fill("Transport")
+    await console.get_by_role("button", name="Add theme").click()
+    await expect(group(console, "Transport")).to_have_count(1)
+
+    # By keyboard: the theme list beside the card, then Move.
+    first = console.locator(".theme-card", has_text="Book transport the day before")
+    await first.get_by_label("Theme for this card").select_option("Transport")
+    await first.get_by_role("button", name="Move").focus()
+    await console.keyboard.press("Enter")
+    for page in (console, visitor, board):
+        await expect(group(page, "Transport").locator(".theme-card")).to_have_count(1)
+
+    # By dragging the other card onto the theme.
+    second = console.locator(".theme-card", has_text="A discharge lounge")
+    await second.locator(".text").drag_to(group(console, "Transport").locator("h3"))
+    for page in (console, visitor, board):
+        await expect(group(page, "Transport").locator(".theme-card")).to_have_count(2)
+        await expect(group(page, "Not in a theme yet")).to_have_count(0)
