@@ -28,13 +28,20 @@ from ..domain.rules import (
     Role,
     Signal,
 )
+from ..domain.themes import NAME_MAX as THEME_NAME_MAX
 from ..domain.timer import MAX_TIMER_S
 
 # The schema says what the validators check, so that a client reading it is never refused a
 # value it allows: at least one character that is not a space, and no NUL.
-NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# Python's whitespace (str.isspace, what strip() removes), spelled out: regex engines differ
+# on what \s means, and the schema's reader must agree with the server character by character.
+SPACE = (
+    "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NOT_BLANK = f"^[^\\u0000]*[^{SPACE}\\u0000][^\\u0000]*$"
 _NOT_BLANK = re.compile(NOT_BLANK)
-HTTP_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000]+$"
+HTTP_LINK = f"^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}\\u0000]+$"
 _HTTP_LINK = re.compile(HTTP_LINK)
 ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -59,7 +66,7 @@ def _words(max_length: int) -> object:
 Title = _words(TITLE_MAX)
 Name = _words(NAME_MAX)
 Text = _words(TEXT_MAX)
-Theme = _words(TITLE_MAX)
+Theme = _words(THEME_NAME_MAX)
 
 
 def _http_url(value: str) -> str:
@@ -430,7 +437,7 @@ class ThemeRename(Strict):
 
 
 class ThemeMerge(Strict):
-    into: int = Field(description="the id of the theme that takes the cards")
+    into: Whole = Field(description="the id of the theme that takes the cards")
 
 
 class ThemeOut(BaseModel):
