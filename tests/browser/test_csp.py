@@ -83,7 +83,7 @@ async def test_a_whole_meeting_reports_no_csp_violation(server: Server, tabs: Ta
 
     await next_phase(meeting, "context")
     await post_card(host, "Transport is booked by a central team.")
-    await console.get_by_role("button", name="Start", exact=True).click()
+    await console.locator("#timer-start").click()
     await console.get_by_role("button", name="+1 min").click()
     await console.get_by_role("button", name="Pause").click()
     await next_phase(meeting, "questions")
