@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import card, in_days, join, next_phase, post_card, start_meeting, wait_live
+from .meeting import card, in_days, join, next_phase, post_card, said, start_meeting, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -121,7 +121,7 @@ async def test_a_whole_meeting_reports_no_csp_violation(server: Server, tabs: Ta
     )
     await host.locator("input[name=report_back_by]").fill(in_days(21))
     await host.get_by_role("button", name="Commit to this date").click()
-    await expect(board.locator("#commitment")).to_contain_text(in_days(21))
+    await expect(board.locator("#commitment")).to_contain_text(said(in_days(21)))
     await console.locator(".save-template input[name=name]").fill("Ward template")
     await console.get_by_role("button", name="Save template").click()
     await expect(console.locator(".save-template .saved")).to_be_visible()
