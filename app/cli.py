@@ -73,7 +73,13 @@ def serve() -> None:
         ws_per_message_deflate=os.environ.get("WS_PER_MESSAGE_DEFLATE", "0") in ("1", "true"),
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=ping_timeout,
+        # Clients send nothing on the live sockets: a larger message is closed with 1009
+        # before it is buffered (uvicorn's default would take 16 MiB).
+        ws_max_size=settings.ws_max_message_bytes,
+        # X-Forwarded-For names the client only when it comes from a proxy we trust: from
+        # anyone else it is a free choice of address, and would defeat per-address limits.
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=os.environ.get("LOG_LEVEL", "info"),
         timeout_graceful_shutdown=10,
     )

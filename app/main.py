@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -42,9 +41,11 @@ from .web import (
 )
 from .web.deps import Services
 from .web.head import HeadAsGet
+from .web.headers import SecurityHeaders
 from .web.housekeeping import RetentionSweep
 from .web.limits import BodyLimit
 from .web.live import close_all
+from .web.openapi import describe_api
 from .web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
@@ -116,8 +117,15 @@ def create_app(
         version="1.0.0",
         summary="Run a peer assist from the room: phases, timers, mute, insights, actions.",
         lifespan=lifespan,
+        # FastAPI's viewers load scripts from a CDN and run inline ones, which our CSP forbids;
+        # /openapi.json opens in any OpenAPI viewer instead.
+        docs_url=None,
+        redoc_url=None,
     )
-    services = app.state.services = Services(settings=settings, db=db, hub=hub, clock=clock)
+    app.state.services = Services(
+        settings=settings, db=db, hub=hub, clock=clock, limiter=Limiter.from_settings(settings)
+    )
+    services = app.state.services
     hub.access.on_withdraw(services.known_tokens.forget)
     hub.access.on_withdraw(services.boards.forget)
     app.state.retention = RetentionSweep(services)
@@ -145,7 +153,6 @@ def create_app(
     app.include_router(admin_pages.router)
     app.include_router(oidc.router)
     # Sign-in attempts are counted where every worker sees them when Redis is there.
-    app.state.limiter = Limiter(settings.redis_url or "memory://")
     app.include_router(themes_api.router)
     app.include_router(themes_pages.router)
     app.include_router(ws.router)
@@ -158,7 +165,9 @@ def create_app(
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware
 
@@ -173,42 +182,7 @@ def create_app(
             https_only=settings.secure_cookies,
         )
     app.add_middleware(HeadAsGet)
+    # Outermost, so that every answer has them, the 413s of BodyLimit included.
+    app.add_middleware(SecurityHeaders)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app
-
-
-def describe_api(app: FastAPI) -> dict:
-    """The OpenAPI document, with what FastAPI cannot see: bearer auth and Idempotency-Key."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-    )
-    schema.setdefault("components", {})["securitySchemes"] = {
-        "bearer": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A participant's token (from creating or joining), or an "
-            "account's token (ADMIN_TOKEN or a personal API token) for account routes.",
-        },
-    }
-    idempotency = {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "schema": {"type": "string", "maxLength": 200},
-        "description": "A repeat with the same key from the same participant returns the "
-        "first result and changes nothing.",
-    }
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            if method == "post":
-                operation.setdefault("parameters", []).append(idempotency)
-            if path.startswith("/api/v1/workshops/") and not path.endswith("/events"):
-                operation["security"] = [{"bearer": []}]
-    app.openapi_schema = schema
-    return schema

@@ -111,3 +111,19 @@ def check_csrf(key: str, token: str, presented: str | None) -> bool:
 def session_cookie_name(workshop_id: str) -> str:
     # One cookie per workshop, so one browser can be a visitor here and a host there.
     return f"pa_{workshop_id}"
+
+
+def cross_site(headers: dict[str, str], origins: frozenset[str]) -> bool:
+    """Whether a browser sent this request from another site's page.
+
+    Browsers say where a request came from in `Sec-Fetch-Site` (which no page can forge) and
+    in `Origin`; we refuse anything that is not from our own origins. A request carrying
+    neither comes from no browser page (curl, a script), which cannot ride on anyone's cookies.
+    """
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = headers.get("origin")
+    if origin is not None:
+        return origin.rstrip("/") not in origins
+    return False

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     ws_ping_interval_s: float = 20.0
     presence_ttl_s: float = 30.0
     max_body_bytes: int = 64 * 1024
+    # A client that declares a body must send all of it within this many seconds (408 else).
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    # The largest websocket message a client may send; the live sockets expect none at all.
+    ws_max_message_bytes: int = Field(default=4096, ge=125)
     cookie_secure: bool = False
     # Argon2's memory cost for password hashes; lower only where hashing time matters (tests).
     password_hash_memory_kib: int = Field(default=65536, ge=1024)
@@ -43,6 +47,13 @@ class Settings(BaseSettings):
     oidc_admin_group: str = ""
     # Comma-separated email domains allowed to sign in through OIDC; empty: any.
     oidc_allowed_domains: str = ""
+    # Rate limits (see app/web/ratelimit.py): "<count>/<period>", empty for no limit.
+    room_code_rate_limit: str = "10/10minutes"
+    write_rate_limit: str = "60/10seconds"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (uvicorn's own setting).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    sign_in_rate_limit_per_address: str = "30/minute"
+    sign_in_rate_limit_per_account: str = "5/minute"
     # Where dates and times are shown, unless a workshop says otherwise (an IANA zone name).
     time_zone: str = "Europe/London"
 

@@ -11,6 +11,7 @@ from ..db import queries
 from ..db.models import Action, Commitment, Workshop
 from ..db.records import action_record
 from ..domain import rules
+from ..domain.dates import check_date
 from ..domain.errors import NotFound
 from ..domain.events import ActionAdded, ActionUpdated, CommitmentSet
 from ..domain.rules import ActionStatus, Actor
@@ -57,6 +58,8 @@ def add_action(
     now: datetime,
 ) -> tuple[int, dict, Events]:
     _check(session, workshop, actor)
+    if due_date is not None:
+        check_date("due_date", due_date, now.date())
     action = Action(
         workshop_id=workshop.id,
         title=title,
@@ -89,6 +92,8 @@ def edit_action(
         action.title = changes.title
     if changes.owner is not None or "owner" in changes.cleared:
         action.owner = changes.owner
+    if changes.due_date is not None:
+        check_date("due_date", changes.due_date, now.date())
     if changes.due_date is not None or "due_date" in changes.cleared:
         action.due_date = changes.due_date
     if changes.status is not None:

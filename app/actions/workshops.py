@@ -12,7 +12,8 @@ from ..db.account_models import WorkshopOwner
 from ..db.models import AgendaTemplate, Invite, Participant, Workshop
 from ..db.records import participant_record, workshop_record
 from ..domain.accounts import MAX_TEMPLATES, MAX_TEMPLATES_PER_ACCOUNT
-from ..domain.errors import Invalid, NotFound, RuleError
+from ..domain.dates import check_date
+from ..domain.errors import NotFound, RuleError
 from ..domain.events import ParticipantJoined
 from ..domain.meeting import opening
 from ..domain.phases import Phase, default_agenda, replan
@@ -90,8 +91,8 @@ def create_workshop(
     session: Session, *, new: NewWorkshop, now: datetime, base_url: str, secret_key: str
 ) -> tuple[int, dict, Events]:
     """Make the workshop, its facilitator and one invite code per role."""
-    if new.decision_date is not None and new.decision_date < now.date():
-        raise Invalid("The decision date is in the past.", code="date_in_past")
+    if new.decision_date is not None:
+        check_date("decision_date", new.decision_date, now.date())
     workshop = Workshop(
         id=new_workshop_id(),
         title=new.title,

@@ -65,6 +65,13 @@ def command_timer(
     planned = planned_s(meeting.agenda, meeting.phase)
     agenda = meeting.agenda
     if action == "start":
+        if seconds is None and planned == 0:
+            # A well-formed request that this meeting's plan cannot meet: a conflict, not 422.
+            raise TimerConflict(
+                "This phase has no planned time: say how many seconds to run the timer for, "
+                "or plan the phase first.",
+                code="no_planned_time",
+            )
         new = timers.start(seconds if seconds is not None else planned, now)
         # The welcome slot has no entry moment (the meeting may be set up days before), so
         # its actual time runs from the first start of its timer.

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .errors import Forbidden, HostTeamMuted, Invalid, NotAllowedInPhase, NoVotesLeft
+from .dates import check_date
+from .errors import (
+    Forbidden,
+    HostTeamMuted,
+    NotAllowedInPhase,
+    NoVotesLeft,
+    RuleError,
+)
 from .phases import Phase
 
 
@@ -223,33 +230,6 @@ def check_signal(phase: Phase, actor: Actor) -> None:
         raise NotAllowedInPhase("The meeting is closed.")
 
 
-# Every date a person types (report-back, due, decision, start) lies in this range. Nothing
-# before the year 2000 can be meant (the app did not exist; an earlier year is a typo), and
-# a plan more than ten years out is a slip of the keyboard: 9999-12-31 used to break the
-# calendar export, whose all-day event ends the day after.
-EARLIEST_DATE = date(2000, 1, 1)
-YEARS_AHEAD = 10
-
-
-def latest_date(today: date) -> date:
-    """The last date accepted: ten years after today (28 February for a 29 February)."""
-    try:
-        return today.replace(year=today.year + YEARS_AHEAD)
-    except ValueError:
-        return today.replace(year=today.year + YEARS_AHEAD, day=28)
-
-
-def date_range_rule(today: date) -> str:
-    return (
-        f"must be a date from {EARLIEST_DATE.isoformat()} to {latest_date(today).isoformat()}"
-        f" (no more than {YEARS_AHEAD} years ahead)"
-    )
-
-
-def date_in_range(value: date, today: date) -> bool:
-    return EARLIEST_DATE <= value <= latest_date(today)
-
-
 def signals_to_clear(signals: dict[int, Signal]) -> list[int]:
     """Who to lower when the meeting enters another phase.
 
@@ -259,18 +239,16 @@ def signals_to_clear(signals: dict[int, Signal]) -> list[int]:
 
 
 def check_report_back_by(report_back_by: date, today: date) -> None:
-    if report_back_by < today:
-        raise Invalid(
-            "The report-back date is in the past; choose today or a later date.",
-            code="date_in_past",
-        )
+    check_date("report_back_by", report_back_by, today)
 
 
 def check_speakers(speakers: list[int], host_ids: set[int]) -> tuple[int, ...]:
     unknown = [s for s in speakers if s not in host_ids]
     if unknown:
-        raise Invalid(
+        # 409: well formed, but the host team of this meeting has no such members.
+        raise RuleError(
             f"Speakers must be members of the host team; these are not: {unknown}.",
             code="speaker_not_host",
+            status=409,
         )
     return tuple(dict.fromkeys(speakers))

@@ -84,7 +84,10 @@ def check_merge(themes: Sequence[Mapping[str, Any]], source_id: int, into_id: in
             "There is no theme with that id in this peer assist.", code="theme_not_found"
         )
     if source_id == into_id:
-        raise Invalid("A theme cannot be merged into itself.", code="merge_into_itself")
+        # Well formed, but naming the same theme twice: a conflict, like merging a theme away.
+        raise RuleError(
+            "A theme cannot be merged into itself.", code="merge_into_itself", status=409
+        )
 
 
 @dataclass

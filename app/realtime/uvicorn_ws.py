@@ -97,6 +97,19 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.write(frame)
         return True
 
+    def send_receive_event_to_app(self) -> None:
+        # uvicorn logs a client's invalid UTF-8 as an error with a traceback; it is the
+        # client's fault, not ours, so close with 1007 as the protocol says and log nothing.
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                b"".join(self.frames).decode()
+            except UnicodeDecodeError:
+                self.frames = []
+                self.conn.send_close(1007, "invalid UTF-8")
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
+
     def connection_lost(self, exc: Exception | None) -> None:
         if self._watch is not None:
             self._watch.cancel()

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var INT_FIELDS = ["seconds", "card_id"];
+  var INT_FIELDS = ["seconds", "card_id", "into", "satisfaction"];
   var BOOL_FIELDS = ["host_team_muted", "anonymous", "hidden", "private_writing", "admit", "auto_admit"];
   var INT_LIST_FIELDS = ["speakers", "card_ids"];
   var NULLABLE_FIELDS = ["theme"];
@@ -470,5 +470,10 @@
     forgetDraft(form);
     var saved = form.querySelector(".saved");
     if (saved) saved.hidden = false;
+  });
+
+  // Invite links: one click selects the whole link, ready to copy.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.matches && evt.target.matches("input.copy")) evt.target.select();
   });
 })();

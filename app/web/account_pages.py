@@ -19,8 +19,6 @@ from .pages import problem_page, render, set_session
 
 router = APIRouter(include_in_schema=False)
 # Per account, then per address: slow guessing down without locking a busy office out.
-SIGN_IN_PER_ACCOUNT = "5/minute"
-SIGN_IN_PER_ADDRESS = "30/minute"
 
 
 def safe_next(target: str | None) -> str:
@@ -116,9 +114,8 @@ async def sign_in(request: Request) -> Response:
 
     if svc.settings.oidc_enabled:
         return again("Sign in with your organisation's account.", 400)
-    limiter = request.app.state.limiter
-    wait = limiter.hit(SIGN_IN_PER_ADDRESS, "signin-address", client_address(request))
-    wait = wait or limiter.hit(SIGN_IN_PER_ACCOUNT, "signin-account", email)
+    wait = await svc.limiter.hit_async("sign_in_address", client_address(request))
+    wait = wait or await svc.limiter.hit_async("sign_in_account", email)
     if wait is not None:
         seconds = int(wait) + 1
         return again(

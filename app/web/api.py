@@ -166,7 +166,7 @@ async def command_timer(
     )
 
 
-@router.put("/workshops/{workshop_id}/mute", responses=_docs(s.MuteOut, 200, *COMMON))
+@router.put("/workshops/{workshop_id}/mute", responses=_docs(s.MuteOut, 200, 409, *COMMON))
 async def set_mute(
     workshop_id: str, body: s.MuteUpdate, caller: CallerDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
@@ -402,7 +402,7 @@ async def set_private_writing(
     )
 
 
-@router.put("/workshops/{workshop_id}/spotlight", responses=_docs(s.WorkshopOut, 200, *COMMON))
+@router.put("/workshops/{workshop_id}/spotlight", responses=_docs(s.WorkshopOut, 200, 409, *COMMON))
 async def set_spotlight(
     workshop_id: str, body: s.SpotlightSet, caller: CallerDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,8 @@ from ..domain.rules import Actor, Role
 from ..realtime.hub import Hub
 from ..security import check_csrf, hash_secret, session_cookie_name, unsign_session
 from ..settings import Settings
-from .errors import ApiError
+from .errors import ApiError, RateLimited
+from .ratelimit import Limiter
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_KEY_MAX = 200
@@ -81,6 +83,7 @@ class Services:
     db: Database
     hub: Hub
     clock: Callable[[], datetime]
+    limiter: Limiter
     known_tokens: KnownTokens = field(default_factory=KnownTokens)
     boards: Boards = field(default_factory=Boards)
     writer: Writer = field(init=False)
@@ -211,7 +214,9 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
         services.settings, workshop_id, dict(request.headers), dict(request.cookies)
     )
     caller = await caller_for(services, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
-    if by_cookie and request.method in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS:
+        return caller
+    if by_cookie:
         # A cookie rides along on any request the browser makes; the CSRF token proves the
         # request came from our own page.
         presented = request.headers.get("x-csrf-token")
@@ -221,6 +226,14 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
                 status=403,
                 code="csrf_failed",
             )
+    # Counted before anything is checked or written, so a refused write changes nothing.
+    wait = await services.limiter.hit_async("participant_write", str(caller.id))
+    if wait is not None:
+        raise RateLimited(
+            "You are making changes faster than anyone could by hand; "
+            f"wait {math.ceil(wait)} seconds and try again.",
+            retry_after_s=wait,
+        )
     return caller
 
 
@@ -236,6 +249,9 @@ async def withdraw_access(
 
 
 def client_address(request: Request) -> str:
+    """The caller's address. Behind a proxy, uvicorn puts the X-Forwarded-For address here,
+    but only when the proxy's own address is listed in FORWARDED_ALLOW_IPS: anyone else could
+    name any address they like in that header."""
     return request.client.host if request.client else "unknown"
 
 

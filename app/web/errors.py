@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 import sqlite3
 
 from fastapi import FastAPI, Request
@@ -20,6 +22,7 @@ STATUS_CODES = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
+    408: "request_timeout",
     405: "method_not_allowed",
     409: "conflict",
     410: "gone",
@@ -56,6 +59,16 @@ class ApiError(RuleError):
     """An error raised by the web layer itself (authentication, limits)."""
 
 
+class RateLimited(ApiError):
+    """Too many tries: 429, with the seconds to wait in Retry-After."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 def error_response(
     status: int, detail: str, code: str, headers: dict | None = None
 ) -> JSONResponse:
@@ -80,10 +93,27 @@ def describe_validation(errors: list[dict]) -> str:
     return "Please correct the request: " + "; ".join(parts) + more + "."
 
 
+def allowed_methods(request: Request, fallback: str) -> str:
+    """Every method the API documents at this address. Starlette's own 405 names only the
+    first route that matched the path, though several may share it (POST and DELETE .../vote).
+    Pages, which the OpenAPI document leaves out, keep Starlette's answer."""
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return ", ".join(sorted(m.upper() for m in operations if m in HTTP_METHODS))
+    return fallback
+
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RuleError)
     async def _rule(request: Request, exc: RuleError) -> JSONResponse:
-        return error_response(exc.status, exc.detail, exc.code)
+        headers = None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(math.ceil(exc.retry_after_s))}
+        return error_response(exc.status, exc.detail, exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -97,13 +127,13 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address."
-        elif exc.status_code == 405:
-            detail = f"This address does not accept {request.method}."
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request, (headers or {}).get("Allow", ""))
+            detail = f"This address does not accept {request.method}; it takes {allowed}."
+            headers = {**(headers or {}), "Allow": allowed}
         return error_response(
-            exc.status_code,
-            detail,
-            STATUS_CODES.get(exc.status_code, "error"),
-            headers=getattr(exc, "headers", None),
+            exc.status_code, detail, STATUS_CODES.get(exc.status_code, "error"), headers=headers
         )
 
     @app.exception_handler(DataError)

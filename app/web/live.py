@@ -27,6 +27,7 @@ REPLAY_PAGE = 1000
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 GOING_AWAY = 1001
+UNSUPPORTED_DATA = 1003
 
 
 async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller | None:
@@ -155,10 +156,15 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
             await websocket.send_text(text)
 
     async def receive() -> None:
-        # Clients have nothing to say on this socket; reading notices when they leave.
+        # Clients have nothing to say on this socket; reading notices when they leave. Text
+        # is ignored; binary data is refused, as the protocol provides (1003). Frames that
+        # break the protocol (bad UTF-8, too large, unmasked) are closed by uvicorn first.
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                return
+            if message.get("bytes") is not None:
+                await close_quietly(websocket, UNSUPPORTED_DATA, "this socket takes no binary data")
                 return
 
     tasks = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -17,16 +18,25 @@ from ..domain.errors import RuleError
 from ..security import new_secret, normalise_room_code, session_cookie_name, unsign_session
 from .deps import Services, client_address, perform
 from .errors import describe_validation
-from .pages import problem_page, render, set_session
-from .ratelimit import SlidingWindow
+from .pages import problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
 
 router = APIRouter(include_in_schema=False)
-# Six characters are easy to type and easy to guess: a guesser gets ten tries in ten minutes.
-WRONG_CODES = SlidingWindow(limit=10, window_s=600)
 # A long poll answers within this, so proxies and phones do not drop it as idle.
 MAX_WAIT_S = 25.0
 RECHECK_S = 5.0
+
+
+def _too_many(typed: str, wait: float) -> HTMLResponse:
+    response = render(
+        "pages/room_code.html",
+        429,
+        code=typed,
+        errors="Too many wrong codes from here. Wait a few minutes, or use the "
+        "invite link instead.",
+    )
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
 
 
 def _find(svc: Services, code: str) -> Workshop | None:
@@ -35,19 +45,21 @@ def _find(svc: Services, code: str) -> Workshop | None:
 
 
 async def _workshop_for(request: Request, typed: str) -> Workshop | HTMLResponse:
+    """The peer assist with this room code. Six characters are easy to type and easy to
+    guess, so wrong codes are limited per address (the rule `room_code_guess`)."""
     svc: Services = request.app.state.services
     client = client_address(request)
-    if WRONG_CODES.blocked(client):
-        return render(
-            "pages/room_code.html",
-            429,
-            code=typed,
-            errors="Too many wrong codes from here. Wait ten minutes, or use the "
-            "invite link instead.",
-        )
+    # Someone over the limit learns nothing, not even that a code is right.
+    wait = await svc.limiter.blocked_async("room_code_guess", client)
+    if wait is not None:
+        return _too_many(typed, wait)
     workshop = await run_in_threadpool(_find, svc, normalise_room_code(typed))
     if workshop is None:
-        WRONG_CODES.hit(client)
+        # Count, then decide: of many simultaneous wrong guesses only the allowed number
+        # are told "no such code"; the rest are refused.
+        wait = await svc.limiter.hit_async("room_code_guess", client)
+        if wait is not None:
+            return _too_many(typed, wait)
         return render(
             "pages/room_code.html",
             404,
@@ -83,6 +95,8 @@ async def knock_page(code: str, request: Request) -> HTMLResponse:
 @router.post("/r/{code}", response_class=HTMLResponse)
 async def knock(code: str, request: Request) -> Response:
     svc: Services = request.app.state.services
+    if refused := refuse_cross_site(request, svc):
+        return refused
     found = await _workshop_for(request, code)
     if isinstance(found, HTMLResponse):
         return found

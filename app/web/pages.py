@@ -18,7 +18,7 @@ from ..domain.errors import RuleError
 from ..domain.guidance import decision_advice
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.rules import Actor
-from ..security import csrf_token, session_cookie_name, sign_session
+from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, get_caller, participant_state, perform
 from .errors import describe_validation
@@ -48,6 +48,21 @@ def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 def problem_page(title: str, message: str, status: int) -> HTMLResponse:
     return render("pages/problem.html", status, title=title, message=message)
+
+
+def refuse_cross_site(request: Request, svc: Services) -> HTMLResponse | None:
+    """A 403 page for a form posted from another site's page, else None.
+
+    The forms that join or start a peer assist set a session cookie; another site must not
+    be able to post them and log a visitor in under a session of its choosing."""
+    if not cross_site(dict(request.headers), svc.settings.origins):
+        return None
+    return problem_page(
+        "This form came from another site",
+        "For your safety this form is only accepted from Peer Assist Live's own pages. "
+        f"Open {svc.settings.base_url}/ or your invite link, and fill it in there.",
+        403,
+    )
 
 
 def set_session(response: Response, svc: Services, workshop_id: str, token: str) -> None:
@@ -187,6 +202,8 @@ async def start_advice(request: Request) -> HTMLResponse:
 @router.post("/start", response_class=HTMLResponse)
 async def start(request: Request) -> Response:
     svc: Services = request.app.state.services
+    if refused := refuse_cross_site(request, svc):
+        return refused
     signed = await signed_in(request)
     if signed is None:
         return RedirectResponse("/signin?next=/", status_code=303)
@@ -275,6 +292,8 @@ async def join_page(code: str, request: Request) -> HTMLResponse:
 @router.post("/j/{code}", response_class=HTMLResponse)
 async def join(code: str, request: Request) -> Response:
     svc: Services = request.app.state.services
+    if refused := refuse_cross_site(request, svc):
+        return refused
     form = await _form(request)
     try:
         found = await run_in_threadpool(_invite, svc, code)

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from ..domain.after_meeting import SATISFACTION_MAX, SATISFACTION_MIN
+from ..domain.reminders import ADDRESS_MAX, MAX_ADDRESSES
 from ..domain.rules import TEXT_MAX
-from .schemas import Strict
+from .schemas import SPACE, Strict, Whole
 
 # Blank is allowed: a survey answer or a review field may be left empty.
 Answer = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 
 
 class FeedbackGive(Strict):
-    satisfaction: int
+    # The bounds are checked by the domain, which says why; the schema says them too.
+    satisfaction: Whole = Field(
+        json_schema_extra={"minimum": SATISFACTION_MIN, "maximum": SATISFACTION_MAX}
+    )
     most_valuable: Answer | None = None
     will_do_differently: Answer | None = None
     ideas: Answer | None = None
@@ -48,7 +53,7 @@ class ReviewWrite(Strict):
 
 
 class ReportBackWrite(Strict):
-    did: Answer
+    did: Answer = Field(json_schema_extra={"minLength": 1})  # the domain says why
     learned: Answer | None = None
 
 
@@ -58,8 +63,20 @@ class ReportBackOut(BaseModel):
     reported_at: datetime
 
 
+# An address, or a blank entry (skipped), with spaces around it allowed: what
+# domain/reminders.py takes, as a pattern for the schema.
+_PART = f"[^@,;<>{SPACE}]+"
+EMAIL = f"^[{SPACE}]*(?:{_PART}@{_PART}\\.{_PART})?[{SPACE}]*$"
+
+
 class ReminderAddresses(Strict):
-    emails: list[Annotated[str, StringConstraints(max_length=254)]]
+    emails: list[
+        Annotated[
+            str,
+            StringConstraints(max_length=ADDRESS_MAX),
+            Field(json_schema_extra={"pattern": EMAIL}),
+        ]
+    ] = Field(max_length=MAX_ADDRESSES)
 
 
 class ReminderAddressesOut(BaseModel):

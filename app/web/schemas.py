@@ -2,100 +2,129 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    AnyUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    GetJsonSchemaHandler,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
-from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
+from ..domain import dates
+from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, ORDER
 from ..domain.rules import (
-    EARLIEST_DATE,
     NAME_MAX,
     TEXT_MAX,
     TITLE_MAX,
-    YEARS_AHEAD,
     ActionStatus,
     CardKind,
     Evidence,
     Role,
     Signal,
-    date_in_range,
-    date_range_rule,
-    latest_date,
 )
+from ..domain.themes import NAME_MAX as THEME_NAME_MAX
 from ..domain.timer import MAX_TIMER_S
+
+# The schema says what the validators check, so that a client reading it is never refused a
+# value it allows: at least one character that is not a space, and no NUL.
+# Python's whitespace (str.isspace, what strip() removes), spelled out: regex engines differ
+# on what \s means, and the schema's reader must agree with the server character by character.
+SPACE = (
+    "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NOT_BLANK = f"^[^\\u0000]*[^{SPACE}\\u0000][^\\u0000]*$"
+_NOT_BLANK = re.compile(NOT_BLANK)
+HTTP_LINK = f"^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}\\u0000]+$"
+_HTTP_LINK = re.compile(HTTP_LINK)
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
     if "\x00" in value:
         raise ValueError("must not contain the NUL character")
+    if not _NOT_BLANK.match(value):
+        raise ValueError("must not be blank")
     return value.strip()
 
 
-Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_not_blank)]
-Name = Annotated[str, StringConstraints(max_length=NAME_MAX), AfterValidator(_not_blank)]
-Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_not_blank)]
-Theme = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(_not_blank)]
+def _words(max_length: int) -> object:
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(_not_blank),
+        Field(json_schema_extra={"pattern": NOT_BLANK, "minLength": 1}),
+    ]
+
+
+Title = _words(TITLE_MAX)
+Name = _words(NAME_MAX)
+Text = _words(TEXT_MAX)
+Theme = _words(THEME_NAME_MAX)
 
 
 def _http_url(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    url = AnyUrl(value)
-    if url.scheme not in ("http", "https"):
+    if not _HTTP_LINK.match(value):
         raise ValueError("must be an http or https link")
     return value
 
 
-SourceUrl = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_http_url)]
+SourceUrl = Annotated[
+    str,
+    StringConstraints(max_length=TEXT_MAX),
+    AfterValidator(_http_url),
+    Field(json_schema_extra={"pattern": HTTP_LINK}),
+]
+
+
+def _iso_day(value: object) -> object:
+    """Only `YYYY-MM-DD` text: not a number of seconds, nor a time of day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DAY.match(value):
+        raise ValueError("must be a date written like 2027-01-31")
+    return value
+
+
+def _iso_moment(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a date and time written like 2026-12-01T09:30:00+00:00")
+    return value
+
+
+def _whole_number(value: object) -> object:
+    """A JSON integer (2, or 2.0, which JSON Schema counts as one), never a string or bool."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole_number)]
+
+# The range of days each date field takes is added to the schema day by day (openapi.py).
+Day = Annotated[date, BeforeValidator(_iso_day)]
+MOMENT = r"^2[0-9]{3}-"
+Moment = Annotated[
+    datetime, BeforeValidator(_iso_moment), Field(json_schema_extra={"pattern": MOMENT})
+]
+PHASE_MOVES = ["next", "previous", *(p.value for p in ORDER)]
 
 
 def _today() -> date:
     return datetime.now(UTC).date()
-
-
-def _in_range(value: date) -> date:
-    if not date_in_range(value, _today()):
-        raise ValueError(date_range_rule(_today()))
-    return value
-
-
-class DateRange:
-    """Show the accepted range in OpenAPI: a description, and formatMinimum/formatMaximum."""
-
-    def __init__(self, with_time: bool = False) -> None:
-        self.with_time = with_time
-
-    def __get_pydantic_json_schema__(
-        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        first, last = EARLIEST_DATE.isoformat(), latest_date(_today()).isoformat()
-        if self.with_time:
-            first, last = f"{first}T00:00:00Z", f"{last}T23:59:59Z"
-        schema.update(
-            formatMinimum=first,
-            formatMaximum=last,
-            description=f"From {EARLIEST_DATE.isoformat()} to {YEARS_AHEAD} years after today.",
-        )
-        return schema
-
-
-# Every date in a request: from 2000-01-01 to ten years ahead (see app.domain.rules).
-BoundedDate = Annotated[date, AfterValidator(_in_range), DateRange()]
 
 
 class Strict(BaseModel):
@@ -105,12 +134,12 @@ class Strict(BaseModel):
 class WorkshopCreate(Strict):
     title: Title
     problem: Text
-    duration_minutes: int = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
+    duration_minutes: Whole = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
     facilitator_name: Name
     purpose: Text | None = None
-    decision_date: BoundedDate | None = None
-    starts_at: Annotated[datetime, DateRange(with_time=True)] | None = None
-    recorded: bool = False
+    decision_date: Day | None = None
+    starts_at: Moment | None = None
+    recorded: StrictBool = False
     visibility: Literal["organisation", "restricted"] = "organisation"
 
     @field_validator("starts_at")
@@ -124,32 +153,58 @@ class WorkshopCreate(Strict):
             in_utc = value.astimezone(UTC)
         except OverflowError:
             raise ValueError("is outside the calendar we can store") from None
-        if not date_in_range(in_utc.date(), _today()):
-            raise ValueError(date_range_rule(_today()))
+        first, last = dates.EARLIEST, dates.latest(_today())
+        # The year as written is what the schema's pattern says; the day in UTC is what is kept.
+        if not (2000 <= value.year <= 2999 and first <= in_utc.date() <= last):
+            raise ValueError(
+                f"must be a day from {first.isoformat()} to {last.isoformat()} "
+                f"(no more than {dates.YEARS_AHEAD} years ahead)"
+            )
         return in_utc
 
 
 class JoinRequest(Strict):
     name: Name
-    accept_ground_rules: bool
+    # Must be true; checked in the route, which explains why in its answer.
+    accept_ground_rules: StrictBool = Field(json_schema_extra={"enum": [True]})
 
 
 class PhaseMove(Strict):
-    to: str = Field(description='"next", "previous" or a phase name')
+    # An enum in the schema; checked by the domain, which names the phases in its answer.
+    to: str = Field(
+        description='"next", "previous" or a phase name', json_schema_extra={"enum": PHASE_MOVES}
+    )
 
 
 class TimerCommand(Strict):
     action: Literal["start", "pause", "resume", "extend", "reset"]
-    seconds: int | None = Field(default=None, ge=1, le=MAX_TIMER_S)
+    # Bounds spelled out for the schema too: inside a union pydantic writes them as "ge"/"le".
+    seconds: (
+        Annotated[
+            Whole,
+            Field(ge=1, le=MAX_TIMER_S, json_schema_extra={"minimum": 1, "maximum": MAX_TIMER_S}),
+        ]
+        | None
+    ) = None
 
 
 class MuteUpdate(Strict):
-    host_team_muted: bool
-    speakers: list[int] = Field(default_factory=list, max_length=100)
+    host_team_muted: StrictBool
+    speakers: list[Whole] = Field(default_factory=list, max_length=100)
 
 
 class AgendaUpdate(Strict):
-    planned_s: dict[str, int] = Field(description="planned seconds by phase name")
+    planned_s: dict[str, Whole] = Field(
+        description="planned seconds by phase name",
+        json_schema_extra={
+            "propertyNames": {"enum": [p.value for p in ORDER]},
+            "additionalProperties": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_DURATION_MINUTES * 60,
+            },
+        },
+    )
 
 
 class CardCreate(Strict):
@@ -157,22 +212,32 @@ class CardCreate(Strict):
     text: Text
     evidence: Evidence | None = None
     source_url: SourceUrl | None = None
-    anonymous: bool = False
+    anonymous: StrictBool = False
 
 
 class CardUpdate(Strict):
     text: Text | None = None
     kind: CardKind | None = None
-    theme: Theme | None = None
-    hidden: bool | None = None
+    theme: Theme | None = None  # null clears the theme
+    # Left out: unchanged. Not nullable: a card is hidden or it is not.
+    hidden: StrictBool = None  # type: ignore[assignment]
 
 
 class PrivateWriting(Strict):
-    private_writing: bool
+    private_writing: StrictBool
 
 
 class SpotlightSet(Strict):
-    card_id: int | None = None
+    # One of the two, or neither to clear the spotlight; never both.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["card_id", "theme"],
+                "properties": {"card_id": {"type": "integer"}, "theme": {"type": "string"}},
+            }
+        }
+    )
+    card_id: Whole | None = None
     theme: Theme | None = None
 
 
@@ -193,32 +258,33 @@ class TemplateOut(BaseModel):
 
 
 class AutoAdmit(Strict):
-    auto_admit: bool
+    auto_admit: StrictBool
 
 
 class Admission(Strict):
-    admit: bool = True
+    admit: StrictBool = True
 
 
 class ActionCreate(Strict):
     title: Text
     owner: Name | None = None
-    due_date: BoundedDate | None = None
-    card_ids: list[int] = Field(default_factory=list, max_length=200)
+    due_date: Day | None = None
+    card_ids: list[Whole] = Field(default_factory=list, max_length=200)
 
 
 class ActionUpdate(Strict):
-    title: Text | None = None
-    owner: Name | None = None
-    due_date: BoundedDate | None = None
-    status: ActionStatus | None = None
-    card_ids: list[int] | None = Field(default=None, max_length=200)
+    # Left out: unchanged. Not nullable: an action always has a title and a status.
+    title: Text = None  # type: ignore[assignment]
+    owner: Name | None = None  # null clears it
+    due_date: Day | None = None  # null clears it
+    status: ActionStatus = None  # type: ignore[assignment]
+    card_ids: list[Whole] | None = Field(default=None, max_length=200)
     # The host team's word on it when it updates the status after the meeting; null clears.
     note: Text | None = None
 
 
 class CommitmentSet(Strict):
-    report_back_by: BoundedDate
+    report_back_by: Day
     note: Text | None = None
 
 
@@ -350,7 +416,7 @@ class ActionOut(BaseModel):
 
 
 class CommitmentOut(BaseModel):
-    report_back_by: date
+    report_back_by: Day
     note: str | None
     set_at: datetime
     set_by: ParticipantOut | None
@@ -392,7 +458,7 @@ class ThemeRename(Strict):
 
 
 class ThemeMerge(Strict):
-    into: int = Field(description="the id of the theme that takes the cards")
+    into: Whole = Field(description="the id of the theme that takes the cards")
 
 
 class ThemeOut(BaseModel):
@@ -412,7 +478,7 @@ class StateOut(BaseModel):
     commitment: CommitmentOut | None
     seq: int
     me: MeOut
-    presence: PresenceOut
+    presence: PresenceOut | None = Field(default=None, description="in GET answers")
     lobby: LobbyOut
     themes: list[ThemeOut] = Field(default_factory=list)
     timing_warning: TimingWarningOut | None = None

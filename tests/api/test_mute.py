@@ -98,7 +98,8 @@ async def test_speakers_must_be_hosts(client: httpx.AsyncClient) -> None:
         [host.id, 999_999],
         [stranger.facilitator.id],
     ):
-        assert_error(await set_mute(client, room, room.facilitator, True, speakers), 422)
+        # Well formed, but not members of this host team: a conflict with the meeting.
+        assert_error(await set_mute(client, room, room.facilitator, True, speakers), 409)
     for body in (
         {"host_team_muted": True, "speakers": ["Hana"]},
         {"speakers": []},

@@ -88,7 +88,7 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
         "PUT",
         f"{workshop}/commitment",
         token,
-        json={"report_back_by": "2099-01-31", "note": "At the board"},
+        json={"report_back_by": "2030-01-31", "note": "At the board"},
     )
     await api(server.base_url, "POST", f"{workshop}/phase", token, json={"to": "closed"})
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.domain import meeting as m
-from app.domain.errors import Invalid, InvalidMove, TimerConflict
+from app.domain.errors import Invalid, InvalidMove, RuleError, TimerConflict
 from app.domain.events import AgendaChanged, Event, TimerChanged
 from app.domain.phases import MUTED_PHASES, ORDER, Phase, default_agenda, planned_s
 from app.domain.rules import Mute
@@ -201,9 +201,9 @@ def test_set_mute_names_speakers_from_the_host_team(clock: Clock) -> None:
 
 @pytest.mark.parametrize("speakers", [[4], [2, 99], [1]])
 def test_speakers_must_be_hosts(clock: Clock, speakers: list[int]) -> None:
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(RuleError) as caught:
         m.set_mute(meeting_in(Phase.questions, clock), True, speakers, HOSTS)
-    assert (caught.value.status, caught.value.code) == (422, "speaker_not_host")
+    assert (caught.value.status, caught.value.code) == (409, "speaker_not_host")
 
 
 @pytest.mark.parametrize("phase", [Phase.context, Phase.questions])
@@ -245,3 +245,12 @@ def test_a_phase_planned_over_a_day_can_still_be_entered(clock: Clock) -> None:
     after, _ = m.change_phase(meeting, "context", clock())
     assert after.phase is Phase.context
     assert after.timer.status is TimerStatus.running
+
+
+def test_starting_a_phase_planned_at_zero_is_a_conflict(clock: Clock) -> None:
+    meeting, _ = m.edit_agenda(meeting_in(Phase.context, clock), {"context": 0}, clock())
+    with pytest.raises(TimerConflict) as caught:
+        m.command_timer(meeting, "start", None, clock())
+    assert (caught.value.status, caught.value.code) == (409, "no_planned_time")
+    started, _ = m.command_timer(meeting, "start", 90, clock())
+    assert started.timer.duration_s == 90

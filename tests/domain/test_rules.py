@@ -6,7 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.errors import Forbidden, HostTeamMuted, Invalid, NotAllowedInPhase, NoVotesLeft
+from app.domain.errors import (
+    Forbidden,
+    HostTeamMuted,
+    Invalid,
+    NotAllowedInPhase,
+    NoVotesLeft,
+    RuleError,
+)
 from app.domain.phases import ORDER, Phase
 from app.domain.rules import (
     VOTES_PER_VISITOR,
@@ -259,9 +266,10 @@ def test_report_back_date_may_not_be_in_the_past() -> None:
 def test_check_speakers_keeps_order_and_drops_repeats() -> None:
     assert check_speakers([3, 2, 3, 2], {2, 3}) == (3, 2)
     assert check_speakers([], set()) == ()
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(RuleError) as caught:
         check_speakers([2, 7], {2, 3})
     assert caught.value.code == "speaker_not_host" and "7" in caught.value.detail
+    assert caught.value.status == 409
 
 
 def test_a_card_off_the_board_cannot_be_voted_for() -> None:

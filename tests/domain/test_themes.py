@@ -64,8 +64,9 @@ def test_themes_wait_for_something_to_group(phase: Phase) -> None:
 
 def test_merging_needs_two_different_themes_of_this_workshop() -> None:
     check_merge(THEMES, 1, 2)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleError) as caught:
         check_merge(THEMES, 1, 1)
+    assert (caught.value.status, caught.value.code) == (409, "merge_into_itself")
     with pytest.raises(NotFound):
         check_merge(THEMES, 1, 9)
 

@@ -1,0 +1,52 @@
+"""The days a date in a request may name, as of today.
+
+A decision date or a report-back date in the past makes no sense, and no peer assist plans
+more than ten years ahead; dates far outside that broke the calendar export. One rule for the
+checks (with the meeting's clock) and for the API's schema (see app/web/dates.py), so the two
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .errors import Invalid
+
+EARLIEST = date(2000, 1, 1)
+YEARS_AHEAD = 10
+# Each date field, and whether it may name a day before today.
+DATE_FIELDS: dict[str, bool] = {"decision_date": False, "report_back_by": False, "due_date": True}
+LABELS = {
+    "decision_date": "The decision date",
+    "report_back_by": "The report-back date",
+    "due_date": "The due date",
+}
+
+
+def latest(today: date) -> date:
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def window(field: str, today: date) -> tuple[date, date]:
+    """The first and last day `field` may name today."""
+    return (EARLIEST if DATE_FIELDS[field] else today), latest(today)
+
+
+def check_date(field: str, value: date, today: date) -> None:
+    first, last = window(field, today)
+    if first <= value <= last:
+        return
+    # The sentence always gives the window, so the person can pick a day that works.
+    choose = (
+        f"choose a day from {first.isoformat()} to {last.isoformat()} "
+        f"(no more than {YEARS_AHEAD} years ahead)"
+    )
+    label = LABELS[field]
+    if value > last:
+        raise Invalid(f"{label} is too far ahead; {choose}.", code="date_too_far")
+    if value < EARLIEST:
+        raise Invalid(f"{label} is before {EARLIEST.year}; {choose}.", code="date_too_early")
+    raise Invalid(f"{label} is in the past; {choose}.", code="date_in_past")

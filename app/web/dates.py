@@ -1,0 +1,59 @@
+"""Date windows as regular expressions, for the OpenAPI document: a client (or schemathesis)
+reading the schema knows exactly which days the server takes today."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+from ..domain.dates import DATE_FIELDS, window
+
+TWO = "{:02d}"
+
+
+def date_patterns(today: date | None = None) -> dict[str, str]:
+    today = today or datetime.now(UTC).date()
+    return {field: _pattern(*window(field, today)) for field in DATE_FIELDS}
+
+
+@lru_cache(maxsize=16)
+def _pattern(first: date, last: date) -> str:
+    """A regex matching exactly the valid YYYY-MM-DD days from `first` to `last`."""
+    parts = []
+    full_years: dict[bool, list[str]] = {False: [], True: []}
+    for year in range(first.year, last.year + 1):
+        if first.year < year < last.year:
+            full_years[calendar.isleap(year)].append(str(year))
+            continue
+        months = []
+        for month in range(1, 13):
+            start = first.day if (year, month) == (first.year, first.month) else 1
+            end = calendar.monthrange(year, month)[1]
+            if (year, month) == (last.year, last.month):
+                end = last.day
+            if (year, month) < (first.year, first.month) or (year, month) > (
+                last.year,
+                last.month,
+            ):
+                continue
+            if start <= end:
+                months.append(f"{TWO.format(month)}-{_days(start, end)}")
+        if months:
+            parts.append(f"{year}-(?:{'|'.join(months)})")
+    for leap, years in full_years.items():
+        if years:
+            parts.append(f"(?:{'|'.join(years)})-{_full_year(leap)}")
+    return f"^(?:{'|'.join(parts)})$"
+
+
+def _full_year(leap: bool) -> str:
+    return (
+        "(?:(?:01|03|05|07|08|10|12)-(?:0[1-9]|[12][0-9]|3[01])"
+        "|(?:04|06|09|11)-(?:0[1-9]|[12][0-9]|30)"
+        f"|02-(?:0[1-9]|1[0-9]|2[0-{9 if leap else 8}]))"
+    )
+
+
+def _days(start: int, end: int) -> str:
+    return "(?:" + "|".join(TWO.format(d) for d in range(start, end + 1)) + ")"

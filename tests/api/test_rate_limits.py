@@ -1,0 +1,139 @@
+"""Rate limits in one worker: wrong room codes per address, writes per participant."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.web.ratelimit import RULES, Limiter
+from tests.conftest import REDIS_URL, make_settings, need_service
+from tests.factories import API, create_room, join, move
+
+
+@pytest.fixture
+async def limited(tmp_path: Path, sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with small limits, so that tests reach them quickly."""
+    from app.main import create_app
+
+    settings = make_settings(
+        tmp_path, sqlite_url, room_code_rate_limit="10/10minutes", write_rate_limit="5/minute"
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+async def test_200_simultaneous_wrong_codes_get_at_most_10_answers(
+    limited: httpx.AsyncClient,
+) -> None:
+    responses = await asyncio.gather(*(limited.get(f"/r/ZZZ{i:03d}") for i in range(200)))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(404) == 10
+    assert statuses.count(429) == 190
+    refused = next(r for r in responses if r.status_code == 429)
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+    assert "Too many wrong codes" in refused.text
+
+
+async def test_over_the_limit_a_right_code_is_refused_too(limited: httpx.AsyncClient) -> None:
+    room = await create_room(limited)
+    code = room.created["workshop"]["room_code"]
+    assert (await limited.get(f"/r/{code}")).status_code == 200
+    for i in range(10):
+        assert (await limited.get(f"/r/WRONG{i}")).status_code == 404
+    # Otherwise a guesser could go on and tell a right code from a wrong one.
+    assert (await limited.get(f"/r/{code}")).status_code == 429
+    assert (await limited.post(f"/r/{code}", data={"name": "Eve"})).status_code == 429
+
+
+async def test_writes_past_the_limit_answer_429_and_change_nothing(
+    limited: httpx.AsyncClient,
+) -> None:
+    room = await create_room(limited)
+    visitor = await join(limited, room, "visitor", "Vera")
+    await move(limited, room, "context")  # the facilitator's own budget, not Vera's
+    url = f"{API}/workshops/{room.id}/cards"
+    body = {"kind": "question", "text": "How many wait?"}
+    answers = await asyncio.gather(
+        *(limited.post(url, json=body, headers=visitor.headers) for _ in range(12))
+    )
+    assert sorted(r.status_code for r in answers) == [201] * 5 + [429] * 7
+    refused = next(r for r in answers if r.status_code == 429)
+    assert refused.json()["code"] == "rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    state = (await limited.get(f"{API}/workshops/{room.id}", headers=visitor.headers)).json()
+    assert len([c for c in state["cards"] if c["text"] == "How many wait?"]) == 5
+    # Each participant has a budget of their own.
+    other = await join(limited, room, "visitor", "Walt")
+    response = await limited.post(url, json=body, headers=other.headers)
+    assert response.status_code == 201
+
+
+async def test_reads_are_not_counted(limited: httpx.AsyncClient) -> None:
+    room = await create_room(limited)
+    for _ in range(20):
+        response = await limited.get(f"{API}/workshops/{room.id}", headers=room.facilitator.headers)
+        assert response.status_code == 200
+
+
+def test_every_rule_has_a_setting() -> None:
+    from app.settings import Settings
+
+    for name, rule in RULES.items():
+        assert rule.setting in Settings.model_fields, name
+
+
+def test_an_empty_setting_turns_a_rule_off() -> None:
+    limiter = Limiter("memory://", {"room_code_guess": ""})
+    assert all(limiter.hit("room_code_guess", "a") is None for _ in range(100))
+
+
+def test_an_unknown_rule_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        Limiter("memory://", {}).hit("no_such_rule", "a")
+
+
+@pytest.mark.parametrize("storage", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def test_simultaneous_hits_from_threads_are_counted_once_each(storage: str) -> None:
+    """The atomic hit: 200 threads at once, and exactly the limit gets through."""
+    if storage == "redis":
+        need_service("Redis", "127.0.0.1", 6379)
+    limiter = Limiter(
+        REDIS_URL if storage == "redis" else "memory://", {"room_code_guess": "10/10minutes"}
+    )
+    key = uuid.uuid4().hex  # the shared Redis outlives the test
+    start = threading.Barrier(50)
+    results: list[float | None] = []
+    lock = threading.Lock()
+
+    def guess() -> None:
+        start.wait()
+        for _ in range(4):
+            outcome = limiter.hit("room_code_guess", key)
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=guess) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(None) == 10
+    assert all(0 < r <= 600 for r in results if r is not None)
+    assert limiter.blocked("room_code_guess", key) is not None
+
+
+def test_a_redis_that_is_down_still_limits_in_this_worker(caplog) -> None:  # type: ignore[no-untyped-def]
+    limiter = Limiter("redis://127.0.0.1:1/0", {"room_code_guess": "3/minute"})
+    outcomes = [limiter.hit("room_code_guess", "a") for _ in range(5)]
+    assert outcomes[:3] == [None, None, None]
+    assert outcomes[3] is not None and outcomes[4] is not None
+    assert "counted per worker" in caplog.text

@@ -1,0 +1,135 @@
+"""Clients that break the rules on the wire, against a real uvicorn: malformed websocket frames,
+and request bodies that never finish. Each is closed cleanly, and the log stays clean."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Server
+from tests.factories import create_room
+from tests.realtime.harness import open_raw_socket, raw_socket_outcome
+
+pytestmark = pytest.mark.slow
+
+TEXT, BINARY, CONT, CLOSE, PING = 0x1, 0x2, 0x0, 0x8, 0x9
+SETTINGS = {"BODY_TIMEOUT_S": "1", "WS_MAX_MESSAGE_BYTES": "4096", "LOG_LEVEL": "info"}
+
+
+def frame(
+    opcode: int,
+    payload: bytes,
+    *,
+    fin: bool = True,
+    masked: bool = True,
+    rsv: int = 0,
+    declared: int | None = None,
+) -> bytes:
+    """A client frame built by hand, right or wrong as asked."""
+    size = len(payload) if declared is None else declared
+    head = bytes([(0x80 if fin else 0) | rsv << 4 | opcode])
+    mask_bit = 0x80 if masked else 0
+    if size < 126:
+        head += bytes([mask_bit | size])
+    elif size < 1 << 16:
+        head += bytes([mask_bit | 126]) + size.to_bytes(2, "big")
+    else:
+        head += bytes([mask_bit | 127]) + size.to_bytes(8, "big")
+    if masked:
+        key = os.urandom(4)
+        head += key
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    return head + payload
+
+
+BIG = 64 * 1024
+# name: (frames sent after the handshake, close codes that are a clean answer)
+HOSTILE = {
+    "binary frame": ([frame(BINARY, b"\x00\x01\x02")], {1003}),
+    "invalid UTF-8": ([frame(TEXT, b"caf\xc3\x28 \xff\xfe")], {1007}),
+    "UTF-8 cut between fragments": (
+        [frame(TEXT, b"abc\xe2\x82", fin=False), frame(CONT, b"xyz")],
+        {1007},
+    ),
+    "one huge frame": ([frame(TEXT, b"a" * BIG, declared=10 * 1024 * 1024)], {1009}),
+    "a message growing past the limit": (
+        [frame(TEXT, b"a" * 1000, fin=False)] + [frame(CONT, b"a" * 1000, fin=False)] * 8,
+        {1009},
+    ),
+    "an unmasked frame": ([frame(TEXT, b"hello", masked=False)], {1002}),
+    "reserved bits": ([frame(TEXT, b"hello", rsv=0b100)], {1002}),
+    "an unknown opcode": ([frame(0x3, b"hello")], {1002}),
+    "a fragmented ping": ([frame(PING, b"x", fin=False)], {1002}),
+    "a ping over 125 bytes": ([frame(PING, b"x" * 200)], {1002}),
+    "a continuation out of the blue": ([frame(CONT, b"hello")], {1002}),
+    "a close with a bad code": ([frame(CLOSE, (999).to_bytes(2, "big"))], {1002}),
+    "a close with invalid UTF-8": ([frame(CLOSE, (1000).to_bytes(2, "big") + b"\xff")], {1007}),
+}
+
+
+@pytest.fixture
+def server(server_factory, sqlite_url: str) -> Server:  # type: ignore[no-untyped-def]
+    return server_factory(sqlite_url, extra_env=SETTINGS)
+
+
+def clean_log(log: Path) -> list[str]:
+    """Lines that say something went wrong inside the server."""
+    bad = ("Traceback", "Exception", "ERROR", "unexpected error")
+    return [line for line in log.read_text().splitlines() if any(b in line for b in bad)]
+
+
+async def test_malformed_frames_close_the_socket_cleanly(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        room = await create_room(http)
+    outcomes = {}
+    for name, (frames, _) in HOSTILE.items():
+        sock = open_raw_socket(server.port, room.id, room.facilitator.token, rcvbuf=1 << 20)
+        # The server may close before it has read all of a huge frame.
+        with contextlib.suppress(OSError):
+            sock.sendall(b"".join(frames))
+        outcomes[name] = raw_socket_outcome(sock, timeout=15)
+    expected = {name: ("close", code) for name, (_, codes) in HOSTILE.items() for code in codes}
+    assert outcomes == expected
+    assert clean_log(server.log) == []
+    # The server is still serving.
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        assert (await http.get("/healthz")).status_code == 200
+
+
+def send_short_body(port: int, path: str, content_type: str, sent: bytes) -> bytes:
+    """Declare 100 bytes, send fewer, and read the answer until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: 100\r\n\r\n"
+            ).encode()
+            + sent
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+SHORT_BODIES = [
+    ("/api/v1/workshops", "application/json", b'{"title": '),
+    ("/api/v1/workshops", "application/json", b""),
+    ("/start", "application/x-www-form-urlencoded", b"title=Ward+7&"),
+    ("/j/some-code", "application/x-www-form-urlencoded", b"name=Vera&ac"),
+]
+
+
+def test_a_body_that_stops_short_is_answered_408_and_closed(server: Server) -> None:
+    for path, content_type, sent in SHORT_BODIES:
+        answer = send_short_body(server.port, path, content_type, sent)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408"), (path, answer)
+        assert b"connection: close" in head.lower()
+        assert b'"code":"request_timeout"' in body.replace(b" ", b"")
+    assert clean_log(server.log) == []
