@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from .account_models import Account, AccountSession, ApiToken, OneTimeLink, WorkshopOwner
 from ..domain.accounts import Viewer, Visibility
+from .account_models import Account, AccountSession, ApiToken, OneTimeLink, WorkshopOwner
 from .models import Action, AgendaTemplate, Commitment, Participant, Workshop
 
 
