@@ -19,7 +19,6 @@ from .invitation_mail import InvitationSender
 from .mail import ReminderLoop
 from .realtime.backends import backend_for
 from .realtime.hub import Hub
-from .search import EVERY_WORKSHOP
 from .settings import Settings, load_settings
 from .web import (
     account_pages,
@@ -39,6 +38,7 @@ from .web import (
     themes_pages,
     ws,
 )
+from .web.account_deps import library_visibility
 from .web.deps import Services
 from .web.head import HeadAsGet
 from .web.headers import SecurityHeaders
@@ -137,9 +137,9 @@ def create_app(
     app.state.live_sockets = set()
     app.state.reminders = reminder_loop
     app.state.invitations = invitation_sender
-    # Which past peer assists a request may find (a SQL condition on `workshop`). Every one,
-    # until accounts decide who sees what: replace this one function then.
-    app.state.library_visibility = lambda request: EVERY_WORKSHOP
+    # Which past peer assists a request may find (a SQL condition on `workshop`): the
+    # signed-in account's, as `may_see` decides; nobody signed in is asked to sign in.
+    app.state.library_visibility = library_visibility
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from ..domain.accounts import Viewer, Visibility
 from .account_models import Account, AccountSession, ApiToken, OneTimeLink, WorkshopOwner
 from .models import Action, AgendaTemplate, Commitment, Participant, Workshop
 
@@ -127,6 +128,18 @@ def seat_of(session: Session, *, workshop_id: str, account_id: int) -> Participa
     ).first()
 
 
+def visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """`may_see` as a SQL condition on `workshop`, for queries that filter in the database."""
+    if viewer.is_admin:
+        return sa.true()
+    owned = (
+        sa.exists()
+        .where(col(WorkshopOwner.workshop_id) == col(Workshop.id))
+        .where(col(WorkshopOwner.account_id) == viewer.id)
+    )
+    return sa.or_(col(Workshop.visibility) == Visibility.organisation.value, owned)
+
+
 def listing(session: Session, *, text: str | None) -> list[sa.Row]:
     """Every peer assist with what a list needs, newest first; `text` filters title and problem.
 
@@ -143,6 +156,12 @@ def listing(session: Session, *, text: str | None) -> list[sa.Row]:
             )
         )
     return list(session.exec(query))
+
+
+def workshops_by_id(session: Session, *, workshop_ids: list[str]) -> list[Workshop]:
+    if not workshop_ids:
+        return []
+    return list(session.exec(select(Workshop).where(col(Workshop.id).in_(workshop_ids))))
 
 
 def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""Subject access: everything stored about one participant name, as one JSON document."""
+"""Subject access: everything stored about one participant name, or one account, as JSON."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from ..db.account_models import Account, AccountSession, ApiToken, OneTimeLink, WorkshopOwner
 from ..db.models import (
     Action,
+    AgendaTemplate,
     Card,
     Commitment,
     Feedback,
@@ -183,4 +185,96 @@ def subject_access(session: Session, *, name: str) -> dict:
         ],
         "named_as_facilitator": [_workshop(w) for w in named_facilitator],
         "notes": NOTES,
+    }
+
+
+ACCOUNT_NOTES = [
+    "Passwords, session secrets, API tokens and one-time links are kept only as hashes; "
+    "the hashes are not part of this export.",
+    "Peer assists this account ran are listed under 'workshops_owned'; what people wrote in "
+    "them is theirs, found by their names (the other export).",
+]
+
+
+def account_access(session: Session, *, account_id: int) -> dict | None:
+    """Everything stored about one account, or None when there is no such account."""
+    account = session.get(Account, account_id) if 1 <= account_id <= 2**31 - 1 else None
+    if account is None:
+        return None
+    sessions = session.exec(
+        select(AccountSession)
+        .where(AccountSession.account_id == account_id)
+        .order_by(col(AccountSession.id))
+    ).all()
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.account_id == account_id).order_by(col(ApiToken.id))
+    ).all()
+    links = session.exec(
+        select(OneTimeLink)
+        .where(OneTimeLink.account_id == account_id)
+        .order_by(col(OneTimeLink.id))
+    ).all()
+    owned = session.exec(
+        select(WorkshopOwner, Workshop)
+        .join(Workshop, col(Workshop.id) == WorkshopOwner.workshop_id)
+        .where(WorkshopOwner.account_id == account_id)
+        .order_by(col(WorkshopOwner.added_at), col(Workshop.id))
+    ).all()
+    templates = session.exec(
+        select(AgendaTemplate)
+        .where(AgendaTemplate.created_by == account_id)
+        .order_by(col(AgendaTemplate.id))
+    ).all()
+    return {
+        "account": {
+            "id": account.id,
+            "email": account.email,
+            "name": account.name,
+            "role": account.role,
+            "active": account.active,
+            "signs_in_with_password": account.password_hash is not None,
+            "first_admin": account.first_admin,
+            "created_at": _when(account.created_at),
+        },
+        "sessions": [
+            {
+                "created_at": _when(x.created_at),
+                "expires_at": _when(x.expires_at),
+                "ended_at": _when(x.ended_at),
+            }
+            for x in sessions
+        ],
+        "tokens": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": _when(t.created_at),
+                "last_used_at": _when(t.last_used_at),
+                "revoked_at": _when(t.revoked_at),
+            }
+            for t in tokens
+        ],
+        "one_time_links": [
+            {
+                "purpose": k.purpose,
+                "created_at": _when(k.created_at),
+                "expires_at": _when(k.expires_at),
+                "used_at": _when(k.used_at),
+            }
+            for k in links
+        ],
+        "workshops_owned": [
+            {"workshop": _workshop(w), "as": o.kind, "since": _when(o.added_at)} for o, w in owned
+        ],
+        "templates_created": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "planned_s": t.planned_s,
+                "created_at": _when(t.created_at),
+            }
+            for t in templates
+        ],
+        "notes": ACCOUNT_NOTES,
     }

@@ -6,6 +6,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
@@ -172,3 +173,11 @@ async def reads_as_account(request: Request, workshop_id: str) -> bool:
     if not await run_in_threadpool(visible):
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
     return True
+
+
+async def library_visibility(request: Request) -> sa.ColumnElement[bool]:
+    """The peer assists the signed-in account may find, as a SQL condition on `workshop`."""
+    signed = await signed_in(request)
+    if signed is None:
+        raise SignInRequired("Sign in with your account first.")
+    return aq.visible_to(signed.viewer)

@@ -25,12 +25,15 @@ from ..domain.accounts import (
     status_of,
 )
 from ..domain.errors import NotFound
+from ..search import search
 from . import schemas as s
 from .account_deps import AccountDep, workshop_exists
 from .deps import Services, ServicesDep, respond
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 ACCOUNT_ERRORS = (401, 403, 404, 409, 422)
+# At most this many matches for `q`: a person reads the first page, not the hundredth.
+SEARCH_LIMIT = 100
 
 
 def _docs(model: Any, status: int = 200, *errors: int) -> dict[int | str, dict[str, Any]]:
@@ -93,8 +96,16 @@ def workshop_items(
 ) -> list[dict]:
     """The peer assists an account may see, as the list and "my peer assists" show them."""
     now = svc.clock()
+    snippets: dict[str, str] = {}
     with svc.db.reader() as session:
-        rows = aq.listing(session, text=q)
+        if q:
+            # The full-text index answers `q`, best first, within what this account may see.
+            hits = search(session, q, visible=aq.visible_to(viewer), limit=SEARCH_LIMIT)
+            snippets = {hit.workshop_id: hit.snippet for hit in hits}
+            found = {w.id: w for w in aq.workshops_by_id(session, workshop_ids=list(snippets))}
+            rows = [found[i] for i in snippets if i in found]
+        else:
+            rows = aq.listing(session, text=None)
         summary = aq.summaries(session, workshop_ids=[w.id for w in rows])
     items = []
     for w in rows:
@@ -128,17 +139,9 @@ def workshop_items(
                 "actions_done": info["done"],
                 "participants": info["participants"],
                 "visibility": w.visibility,
-                "snippet": snippet(
-                    w.problem if not q or q.lower() not in w.title.lower() else w.title, q or ""
-                ),
-                "_title_match": bool(q and q.lower() in w.title.lower()),
+                "snippet": snippets.get(w.id) or snippet(w.problem, ""),
             }
         )
-    if q:
-        # Best first: a match in the title says more than one in the problem.
-        items.sort(key=lambda item: not item["_title_match"])
-    for item in items:
-        del item["_title_match"]
     return items
 
 
@@ -151,7 +154,7 @@ async def list_workshops(
     q: str | None = Query(default=None, max_length=200),
     status: Status | None = None,
 ) -> JSONResponse:
-    """The peer assists this account may see; `q` matches the title and the problem."""
+    """The peer assists this account may see; with `q`, the full-text matches, best first."""
     text = (q or "").strip() or None
     items = await run_in_threadpool(
         workshop_items, svc, signed.viewer, q=text, status=status.value if status else None

@@ -6,24 +6,27 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import accounts, ownership
 from ..db import account_queries as aq
+from ..db import lifecycle as lifecycle_db
 from ..db import queries
 from ..domain.accounts import check_admin
 from ..domain.errors import RuleError
 from .account_deps import Signed
 from .account_pages import account_context, csrf_ok, form_of, page_account
 from .deps import Services, perform
+from .lifecycle_api import subject_export
 from .pages import problem_page, render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _admin_view(svc: Services) -> dict[str, Any]:
+    days = svc.settings.retention_days
     with svc.db.reader() as session:
         unowned = [
             w for w in aq.listing(session, text=None) if not aq.owner_ids(session, workshop_id=w.id)
@@ -33,6 +36,10 @@ def _admin_view(svc: Services) -> dict[str, Any]:
             "tokens": aq.tokens(session),
             "templates": queries.agenda_templates(session),
             "unowned": unowned,
+            "retention_days": days,
+            "due_for_purge": lifecycle_db.due_for_purge(
+                session, now=svc.clock(), retention_days=days
+            ),
         }
 
 
@@ -71,6 +78,33 @@ async def _signed_admin(request: Request) -> Signed | Response:
 async def admin_page(request: Request) -> Response:
     signed = await _signed_admin(request)
     return signed if isinstance(signed, Response) else await _admin_page(request, signed)
+
+
+@router.get("/admin/subject-access")
+async def subject_access_download(request: Request) -> Response:
+    """What is stored about one participant name (?name=) or one account (?account_id=), as a
+    JSON file to hand to the person who asked."""
+    svc: Services = request.app.state.services
+    signed = await _signed_admin(request)
+    if isinstance(signed, Response):
+        return signed
+    name = request.query_params.get("name", "").strip()
+    account = request.query_params.get("account_id", "")
+    if not account.isdigit() and not 1 <= len(name) <= 80:
+        return await _admin_page(
+            request, signed, error="Give a participant's name (up to 80 characters).", status=422
+        )
+    try:
+        found = await run_in_threadpool(
+            lambda: subject_export(
+                svc, name=name, account_id=int(account) if account.isdigit() else None
+            )
+        )
+    except RuleError as exc:
+        return await _admin_page(request, signed, error=exc.detail, status=exc.status)
+    return JSONResponse(
+        found, headers={"Content-Disposition": 'attachment; filename="subject-access.json"'}
+    )
 
 
 async def _admin_post(

@@ -348,11 +348,12 @@ def _similar(svc: Services, text: str, visible: Any) -> list[dict]:
 async def similar_past(request: Request) -> HTMLResponse:
     """Past peer assists like the problem being typed on the start form (htmx, debounced)."""
     svc: Services = request.app.state.services
+    # Who may see which peer assist is the app's one decision (app.state.library_visibility);
+    # asked first, so nobody signed out learns even that nothing matched.
+    visible = await request.app.state.library_visibility(request)
     form = await _form(request)
     text = f"{form.get('title', '')} {form.get('problem', '')}".strip()
     if len(text) < 4:
         return HTMLResponse("")
-    # Who may see which peer assist is the app's one decision (app.state.library_visibility).
-    visible = request.app.state.library_visibility(request)
     found = await run_in_threadpool(_similar, svc, text, visible)
     return render("partials/_similar.html", found=found)

@@ -1,15 +1,21 @@
-"""Deleting a peer assist, removing a participant, withdrawing an invite link (API.md)."""
+"""Deleting a peer assist, removing a participant, withdrawing an invite link (API.md), and
+subject access for admins."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..actions import lifecycle
 from ..actions.base import Outcome
+from ..domain.accounts import check_admin
+from ..domain.errors import NotFound, RuleError
+from ..exports.subject_access import account_access, subject_access
 from .account_deps import AccountDep, workshop_exists
-from .deps import CallerDep, ServicesDep, perform, withdraw_access
+from .deps import CallerDep, Services, ServicesDep, perform, withdraw_access
 from .schemas import ErrorBody
 
 router = APIRouter()
@@ -94,3 +100,45 @@ async def revoke_invite(
         ),
     )
     return Response(status_code=204)
+
+
+def subject_export(svc: Services, *, name: str | None, account_id: int | None) -> dict:
+    """Everything stored about one participant name or one account (the admin page's too)."""
+    with svc.db.reader() as session:
+        if account_id is not None:
+            found = account_access(session, account_id=account_id)
+            if found is None:
+                raise NotFound("There is no account with that id.", code="account_not_found")
+            return found
+        return subject_access(session, name=name or "")
+
+
+@router.get("/subject-access", responses=_errors(401, 403, 422))
+async def name_subject_access(
+    signed: AccountDep,
+    svc: ServicesDep,
+    name: str | None = Query(default=None, description="A participant's name"),
+) -> JSONResponse:
+    """Everything stored about people who joined under this name, as JSON (admins)."""
+    # Who asks is checked before what they ask: nobody else learns what the route takes.
+    check_admin(signed.viewer, "export what is stored about a person")
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 80:
+        raise RuleError(
+            "Give a participant's name, up to 80 characters.", status=422, code="invalid"
+        )
+    return JSONResponse(
+        await run_in_threadpool(lambda: subject_export(svc, name=name, account_id=None))
+    )
+
+
+@router.get("/accounts/{account_id}/subject-access", responses=_errors(401, 403, 404))
+async def account_subject_access(
+    account_id: int, signed: AccountDep, svc: ServicesDep
+) -> JSONResponse:
+    """Everything stored about one account, as JSON (admins); secrets only ever as hashes,
+    and those are left out."""
+    check_admin(signed.viewer, "export what is stored about a person")
+    return JSONResponse(
+        await run_in_threadpool(lambda: subject_export(svc, name=None, account_id=account_id))
+    )

@@ -13,12 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from ..actions import after_meeting as after
 from ..actions import reminders
 from ..actions.review import review_data
+from ..db import account_queries as aq
 from ..db import queries
 from ..domain import after_meeting as rules
+from ..domain.accounts import check_may_run
+from ..domain.rules import Role
 from ..exports.record_docx import record_docx
 from ..exports.record_text import record_json, record_markdown
 from . import record_schemas as rs
-from .account_deps import reads_as_account
+from .account_deps import reads_as_account, require_account
 from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, respond
 from .exports import slug
 from .schemas import ErrorBody
@@ -63,11 +66,31 @@ async def record_reader(request: Request, workshop_id: str) -> RecordReader:
 RecordReaderDep = Annotated[RecordReader, Depends(record_reader)]
 
 
-async def record_sharer(caller: CallerDep) -> Caller:
-    """Who may share the record outside the room and revoke the links: the owner.
+async def record_sharer(request: Request, workshop_id: str) -> Caller:
+    """Who may share the record outside the room and revoke the links: the facilitator, the
+    workshop's owner accounts and admins.
 
-    Until accounts land the facilitator stands in for the owner; the rule is in the domain.
+    An account acts through the facilitator: a share link records a participant as its maker,
+    and the facilitator is the one who answers for the room.
     """
+    if await reads_as_account(request, workshop_id):
+        signed = await require_account(request)
+        svc: Services = request.app.state.services
+
+        def facilitator() -> Caller:
+            with svc.db.reader() as session:
+                owner_ids = aq.owner_ids(session, workshop_id=workshop_id)
+                check_may_run(signed.viewer, owner_ids=owner_ids, doing="share the record")
+                person = next(
+                    p
+                    for p in queries.participants(session, workshop_id=workshop_id)
+                    if p.role == Role.facilitator
+                )
+            assert person.id is not None
+            return Caller(person.id, Role.facilitator, person.name, workshop_id, "", False)
+
+        return await run_in_threadpool(facilitator)
+    caller = await get_caller(request, workshop_id)
     rules.check_share(caller.actor)
     return caller
 

@@ -15,7 +15,7 @@ import httpx
 from tests.factories import API, Person, admin, create_room, join, make_account
 
 # Who may call each kind of route: the callers let through (any answer but 401/403).
-PUBLIC, PARTICIPANT, ACCOUNT, ADMIN, OWNER, OWNER_READ, RECORD = (
+PUBLIC, PARTICIPANT, ACCOUNT, ADMIN, OWNER, OWNER_READ, RECORD, SHARER = (
     "public",
     "participant",
     "account",
@@ -23,6 +23,7 @@ PUBLIC, PARTICIPANT, ACCOUNT, ADMIN, OWNER, OWNER_READ, RECORD = (
     "owner",
     "owner-read",
     "record",
+    "sharer",  # the facilitator, the owner accounts, admins
 )
 KINDS: dict[tuple[str, str], str] = {
     ("POST", "/join/{code}"): PUBLIC,
@@ -39,6 +40,8 @@ KINDS: dict[tuple[str, str], str] = {
     ("POST", "/accounts"): ADMIN,
     ("PATCH", "/accounts/{account_id}"): ADMIN,
     ("POST", "/accounts/{account_id}/reset-link"): ADMIN,
+    ("GET", "/subject-access"): ADMIN,
+    ("GET", "/accounts/{account_id}/subject-access"): ADMIN,
     ("GET", "/workshops/{workshop_id}/owners"): OWNER_READ,
     ("POST", "/workshops/{workshop_id}/owners"): OWNER,
     ("DELETE", "/workshops/{workshop_id}/owners/{account_id}"): OWNER,
@@ -47,6 +50,9 @@ KINDS: dict[tuple[str, str], str] = {
     ("DELETE", "/workshops/{workshop_id}"): OWNER,
     # API.md: "an account that may see it, or a participant".
     ("GET", "/workshops/{workshop_id}/record.{fmt}"): RECORD,
+    ("POST", "/workshops/{workshop_id}/record/links"): SHARER,
+    ("GET", "/workshops/{workshop_id}/record/links"): SHARER,
+    ("DELETE", "/workshops/{workshop_id}/record/links/{link_id}"): SHARER,
 }
 # The live events are a websocket (tests/realtime covers who may open them).
 SKIPPED = {("GET", "/workshops/{workshop_id}/events")}
@@ -70,6 +76,10 @@ def expected(kind: str, caller: str) -> set[int] | None:
         return {401}
     if kind == RECORD:
         return {403} if caller == "other" else {404} if caller == "peer_restricted" else None
+    if kind == SHARER:
+        if caller in ("own", "owner", "admin"):
+            return None
+        return {404} if caller == "peer_restricted" else {403}
     if kind == PARTICIPANT:
         # Only a participant of this peer assist; accounts act through a participant's token.
         return None if caller == "own" else {403}

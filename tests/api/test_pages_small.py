@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from app.security import session_cookie_name, sign_session
 from app.settings import load_settings
 from app.web.templating import clock_time, long_date
-from tests.factories import API, add_card, create_room, join, move
+from tests.factories import API, add_card, admin, create_room, join, move
 
 
 async def test_favicon_ico_is_the_app_icon(client: httpx.AsyncClient) -> None:
@@ -37,7 +37,8 @@ def test_time_zone_setting_defaults_to_london_and_refuses_nonsense(tmp_path: obj
 
 
 async def test_the_start_form_keeps_the_chosen_zone(client: httpx.AsyncClient) -> None:
-    form = await client.get("/")
+    # Starting a peer assist takes an account.
+    form = await client.get("/", headers=admin())
     assert 'name="aim_is_learning" required' in form.text
     assert "<option selected>Europe/London</option>" in form.text
     made = await client.post(
@@ -51,6 +52,7 @@ async def test_the_start_form_keeps_the_chosen_zone(client: httpx.AsyncClient) -
             "time_zone": "America/New_York",
             "facilitator_name": "Ada",
         },
+        headers=admin(),
     )
     assert made.status_code == 303, made.text
     printed = await client.get(made.headers["location"] + "/print")

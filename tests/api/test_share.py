@@ -10,7 +10,7 @@ from docx import Document
 from tests.api.helpers import assert_error, dump_tables, url
 from tests.api.record_room import HIDDEN, PRIVATE, reflection_room
 from tests.conftest import Clock
-from tests.factories import bearer
+from tests.factories import admin, bearer, create_room, make_account
 
 
 async def test_a_shared_link_opens_the_record_and_stops_when_revoked(
@@ -83,3 +83,22 @@ async def test_only_the_facilitator_shares_and_revokes(
     )
     assert_error(response, 404, "share_link_not_found")
     assert (await client.get(f"/s/{made_link.json()['token']}")).status_code == 200
+
+
+async def test_the_owner_accounts_and_admins_share_and_revoke_too(
+    client: httpx.AsyncClient,
+) -> None:
+    owner, peer = await make_account(client, "Olu Owner"), await make_account(client, "Pat Peer")
+    room = await create_room(client, owner=owner, title="Ward handovers")
+    refused = await client.post(url(room, "/record/links"), headers=peer.headers)
+    assert_error(refused, 403)
+    made = await client.post(url(room, "/record/links"), headers=owner.headers)
+    assert made.status_code == 201, made.text
+    assert (await client.get(f"/s/{made.json()['token']}")).status_code == 200
+    listed = await client.get(url(room, "/record/links"), headers=admin())
+    assert [k["id"] for k in listed.json()] == [made.json()["id"]]
+    revoked = await client.delete(url(room, f"/record/links/{made.json()['id']}"), headers=admin())
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert (await client.get(f"/s/{made.json()['token']}")).status_code == 410
+    by_facilitator = await client.post(url(room, "/record/links"), headers=room.facilitator.headers)
+    assert by_facilitator.status_code == 201

@@ -109,6 +109,15 @@ async def test_first_run_invite_sign_in_and_out(fresh_server: Server, tabs: Tabs
     # The admin sees every peer assist.
     await admin.goto(f"{base}/my")
     await expect(admin.locator(".peer-assist").filter(has_text=TITLE)).to_be_visible()
+    # 6. She deletes the peer assist (saying yes when asked): it is gone from her list, and
+    # its console answers 404.
+    await elsewhere.goto(f"{base}/my")
+    await elsewhere.evaluate("window.confirm = () => true")
+    entry = elsewhere.locator(".peer-assist").filter(has_text=TITLE)
+    await entry.get_by_role("button", name=re.compile("Delete this peer assist")).click()
+    await expect(elsewhere.locator(".peer-assist").filter(has_text=TITLE)).to_have_count(0)
+    console = await elsewhere.goto(f"{base}/w/{workshop_id}/open")
+    assert console is not None and console.status == 404
     assert not tabs.errors and not tabs.dialogs
 
 
