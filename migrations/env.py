@@ -37,6 +37,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(database_url())
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table by copying it and dropping the old one, which
+            # foreign keys from other tables forbid. SQLite ignores this pragma inside a
+            # transaction, so it goes straight to the driver, before the migration's begins.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -20,6 +20,7 @@ from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
 from .errors import DATABASE_DOWN
+from .timing import with_timing
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,11 @@ def _start(
                     session, workshop_id=workshop_id, after=since, limit=REPLAY_PAGE
                 )
                 return None, page
-        return state_for(
+        # The snapshot is the same state GET answers, timing check included.
+        state = state_for(
             session, workshop=workshop, viewer=viewer, now=svc.clock(), boards=svc.boards
-        ), []
+        )
+        return with_timing(svc, state), []
 
 
 async def follow(

@@ -7,10 +7,11 @@ import httpx
 import pytest
 
 from tests.api.helpers import count_rows
+from tests.factories import admin
 
 # A browser posting our own form sends these; they keep the test valid once cross-site form
-# posts are refused.
-SAME_SITE = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+# posts are refused; starting a peer assist takes an account.
+SAME_SITE = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin", **admin()}
 FORM = {
     "title": "Cutting discharge delays",
     "problem": "Patients wait a day for transport.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import API, create_room
+from tests.factories import API, admin, create_room
 
 
 async def test_every_answer_carries_the_security_headers(client: httpx.AsyncClient) -> None:
@@ -34,7 +34,8 @@ async def test_every_answer_carries_the_security_headers(client: httpx.AsyncClie
 async def test_pages_say_noindex_and_no_referrer_themselves(client: httpx.AsyncClient) -> None:
     room = await create_room(client)
     for path in ("/", f"/j/{room.invites['visitor']['code']}", "/r"):
-        html = (await client.get(path)).text
+        # The start page is for accounts; the invite and room-code pages are for anyone.
+        html = (await client.get(path, headers=admin() if path == "/" else {})).text
         assert '<meta name="robots" content="noindex, nofollow">' in html
         assert '<meta name="referrer" content="no-referrer">' in html
         assert '"allowEval": false' in html and '"includeIndicatorStyles": false' in html

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.factories import API, create_room, join, move, workshop_body
+from tests.factories import API, admin, create_room, join, move, workshop_body
 
 
 @pytest.mark.parametrize(
@@ -34,9 +34,13 @@ async def test_booleans_are_strict(client: httpx.AsyncClient, path: str, field: 
 
 async def test_numbers_are_whole_numbers_not_strings(client: httpx.AsyncClient) -> None:
     for value in ("120", True, 120.5):
-        response = await client.post(f"{API}/workshops", json=workshop_body(duration_minutes=value))
+        response = await client.post(
+            f"{API}/workshops", json=workshop_body(duration_minutes=value), headers=admin()
+        )
         assert response.status_code == 422, value
-    response = await client.post(f"{API}/workshops", json=workshop_body(duration_minutes=120.0))
+    response = await client.post(
+        f"{API}/workshops", json=workshop_body(duration_minutes=120.0), headers=admin()
+    )
     assert response.status_code == 201
 
 
@@ -44,7 +48,9 @@ async def test_blank_strings_are_refused_and_the_schema_says_so(
     client: httpx.AsyncClient,
 ) -> None:
     for blank in ("", "   ", "\t\n", "\u2003"):
-        response = await client.post(f"{API}/workshops", json=workshop_body(title=blank))
+        response = await client.post(
+            f"{API}/workshops", json=workshop_body(title=blank), headers=admin()
+        )
         assert response.status_code == 422, repr(blank)
     schema = (await client.get("/openapi.json")).json()
     title = schema["components"]["schemas"]["WorkshopCreate"]["properties"]["title"]
@@ -55,7 +61,9 @@ async def test_dates_out_of_range_are_refused_and_the_schema_says_which(
     client: httpx.AsyncClient,
 ) -> None:
     for day in ("9999-12-31", "1990-01-01", "2026-02-30", "20270105", 1767225600):
-        response = await client.post(f"{API}/workshops", json=workshop_body(decision_date=day))
+        response = await client.post(
+            f"{API}/workshops", json=workshop_body(decision_date=day), headers=admin()
+        )
         assert response.status_code == 422, day
         assert response.json()["detail"].endswith(".")
     schema = (await client.get("/openapi.json")).json()

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import ADMIN_TOKEN, Server
 from tests.factories import create_room
 from tests.realtime.harness import open_raw_socket, raw_socket_outcome
 
@@ -107,7 +107,9 @@ def send_short_body(port: int, path: str, content_type: str, sent: bytes) -> byt
         sock.sendall(
             (
                 f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                f"Content-Type: {content_type}\r\nContent-Length: 100\r\n\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: 100\r\n"
+                # Signed in, so the start form reads the body rather than sending to sign-in.
+                f"Authorization: Bearer {ADMIN_TOKEN}\r\n\r\n"
             ).encode()
             + sent
         )
