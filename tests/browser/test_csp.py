@@ -11,7 +11,17 @@ from playwright.async_api import Page, expect
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import card, in_days, join, next_phase, post_card, said, start_meeting, wait_live
+from .meeting import (
+    card,
+    in_days,
+    join,
+    next_phase,
+    post_card,
+    said,
+    sign_in,
+    start_meeting,
+    wait_live,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +67,7 @@ async def test_a_whole_meeting_reports_no_csp_violation(server: Server, tabs: Ta
     console = meeting.facilitator
     # The start form's live advice is an htmx swap too.
     advice = await tabs.open("advice")
+    await sign_in(advice, server.base_url, "Avery")  # the start form is for accounts
     await advice.goto(server.base_url + "/")
     await advice.fill("input[name=decision_date]", in_days(3))
     await expect(advice.locator("#advice")).not_to_be_empty()
