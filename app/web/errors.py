@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ..domain.errors import RuleError
 
@@ -168,6 +169,12 @@ def install(app: FastAPI) -> None:
 
     for down in DATABASE_DOWN:
         app.add_exception_handler(down, _database_down)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The browser left mid-request (an htmx request cancelled by the next keystroke or a
+        # navigation): nobody is there to read an answer, and it is no error of ours.
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
