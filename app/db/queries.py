@@ -153,13 +153,16 @@ def insert_card(session: Session, *, values: dict) -> dict:
     return card_with_author(session, card=session.execute(_INSERT_CARD, values).one())
 
 
-def cards(session: Session, *, workshop_id: str) -> list[dict]:
-    rows = session.exec(
+def cards(session: Session, *, workshop_id: str, ids: set[int] | None = None) -> list[dict]:
+    """The workshop's cards with their authors; only those in `ids` when it is given."""
+    query = (
         select(Card, Participant)
         .join(Participant, col(Participant.id) == Card.author_id)
         .where(Card.workshop_id == workshop_id)
-        .order_by(col(Card.id))
     )
+    if ids is not None:
+        query = query.where(col(Card.id).in_(ids))
+    rows = session.exec(query.order_by(col(Card.id)))
     return [card_record(card, author) for card, author in rows]
 
 

@@ -24,9 +24,12 @@ def replay_events(
     needed = {spec(e["type"]).current_of for e in events} - {None}
     if not needed:
         return events
+    # Only the cards this page names: a gap page on a busy room must not read the whole board
+    # (slow readers made the server's memory climb when it did).
+    card_ids = {e["data"]["id"] for e in events if spec(e["type"]).current_of == "cards"}
     latest = Latest(
-        cards={c["id"]: c for c in queries.cards(session, workshop_id=workshop_id)}
-        if "cards" in needed
+        cards={c["id"]: c for c in queries.cards(session, workshop_id=workshop_id, ids=card_ids)}
+        if card_ids
         else {},
         actions={a["id"]: a for a in queries.actions(session, workshop_id=workshop_id)}
         if "actions" in needed
