@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from ..db.models import Action, Card, SearchText, Workshop
-from ..domain.events import ActionEvent, CardEvent, Event, WorkshopUpdated
+from ..domain.events import ActionEvent, CardAdded, CardEvent, Event, WorkshopUpdated
 from ..domain.rules import CardKind
 
 _WORKSHOP = Workshop.__table__
@@ -29,6 +29,33 @@ def pending(session: sa.orm.Session, workshop_id: str | None, events: Iterable[E
     if workshop_id and any(isinstance(e, CHANGES_WORDS) for e in events):
         ids.add(workshop_id)
     return ids
+
+
+def appended_cards(events: Iterable[Event]) -> list[dict] | None:
+    """The cards these events only add, when that is all they do; else None.
+
+    A new card is the commonest write of a meeting. Rebuilding the whole text for it read
+    every card into Python on each write (megabytes in a big room), so its words are appended
+    instead: the same text a rebuild would give, as cards are kept in the order they came."""
+    events = list(events)
+    if not events or not all(isinstance(e, CardAdded) for e in events):
+        return None
+    return [e.card for e in events if not e.card["hidden"] and not e.card["private"]]
+
+
+def append(conn: sa.Connection, workshop_id: str, cards: list[dict]) -> bool:
+    """Append these cards' words to the workshop's search text; False if it has no row yet."""
+    for card in cards:
+        column = _TEXT.c.takeaways if card["kind"] == CardKind.takeaway.value else _TEXT.c.cards
+        joined = sa.case(
+            (column == "", sa.literal(card["text"])), else_=column + "\n\n" + card["text"]
+        )
+        done = conn.execute(
+            _TEXT.update().where(_TEXT.c.workshop_id == workshop_id).values({column: joined})
+        )
+        if done.rowcount == 0:
+            return False
+    return True
 
 
 def texts(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:
