@@ -15,7 +15,7 @@ from ..domain.errors import NotFound, RuleError
 from ..exports._common import status_label
 from ..exports.record import EVIDENCE_LABELS, byline, people_line
 from ..security import csrf_token, hash_secret
-from .deps import Services, get_caller, perform
+from .deps import Services, perform
 from .pages import problem_page, render
 from .record import load_record, record_file, record_reader, record_sharer
 
@@ -99,7 +99,7 @@ async def _share_panel(request: Request, workshop_id: str, new: dict | None) -> 
 async def share_record(workshop_id: str, request: Request) -> Response:
     """Make a share link from the record page (htmx); the answer is the panel with it."""
     svc: Services = request.app.state.services
-    caller = await record_sharer(await get_caller(request, workshop_id))
+    caller = await record_sharer(request, workshop_id)
     outcome = await perform(
         request,
         svc,
@@ -120,7 +120,7 @@ async def share_record(workshop_id: str, request: Request) -> Response:
 @router.post("/w/{workshop_id}/record/links/{link_id}/revoke", response_class=HTMLResponse)
 async def revoke_record_link(workshop_id: str, link_id: int, request: Request) -> Response:
     svc: Services = request.app.state.services
-    caller = await record_sharer(await get_caller(request, workshop_id))
+    caller = await record_sharer(request, workshop_id)
     await perform(
         request,
         svc,
