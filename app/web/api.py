@@ -20,7 +20,15 @@ from . import exports as export_routes
 from . import record as record_routes
 from . import schemas as s
 from .account_deps import AccountDep
-from .deps import CallerDep, ServicesDep, client_address, participant_state, perform, respond
+from .deps import (
+    CallerDep,
+    ServicesDep,
+    client_address,
+    participant_scope,
+    participant_state,
+    perform,
+    respond,
+)
 from .timing import with_timing
 
 router = APIRouter(prefix="/api/v1")
@@ -111,7 +119,7 @@ async def rotate_invite(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: workshops.rotate_invite(
             session,
             w,
@@ -130,10 +138,6 @@ async def get_state(workshop_id: str, caller: CallerDep, svc: ServicesDep) -> JS
     return JSONResponse(with_timing(svc, await participant_state(svc, workshop_id, caller.actor)))
 
 
-def _scope(caller: Any) -> str:
-    return f"participant:{caller.id}"
-
-
 @router.post("/workshops/{workshop_id}/phase", responses=_docs(s.StateOut, 200, 409, *COMMON))
 async def change_phase(
     workshop_id: str, body: s.PhaseMove, caller: CallerDep, request: Request, svc: ServicesDep
@@ -143,7 +147,7 @@ async def change_phase(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: meeting.change_phase(
             session, w, actor=caller.actor, to=body.to, now=now
         ),
@@ -159,7 +163,7 @@ async def command_timer(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: meeting.command_timer(
             session, w, actor=caller.actor, action=body.action, seconds=body.seconds, now=now
         ),
@@ -175,7 +179,7 @@ async def set_mute(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: meeting.set_mute(
             session,
             w,
@@ -195,7 +199,7 @@ async def edit_agenda(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: meeting.edit_agenda(
             session, w, actor=caller.actor, planned=body.planned_s, now=now
         ),
@@ -216,7 +220,7 @@ async def add_card(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: cards.add_card(
             session, w, actor=caller.actor, new=new, now=now
         ),
@@ -249,7 +253,7 @@ async def edit_card(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: cards.edit_card(
             session, w, actor=caller.actor, card_id=card_id, changes=changes, now=now
         ),
@@ -267,7 +271,7 @@ async def vote(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: cards.vote(
             session, w, actor=caller.actor, card_id=card_id, now=now
         ),
@@ -285,7 +289,7 @@ async def unvote(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: cards.unvote(
             session, w, actor=caller.actor, card_id=card_id, now=now
         ),
@@ -305,7 +309,7 @@ async def add_action(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: action_list.add_action(
             session,
             w,
@@ -350,7 +354,7 @@ async def edit_action(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: action_list.edit_action(
             session, w, actor=caller.actor, action_id=action_id, changes=changes, now=now
         ),
@@ -372,7 +376,7 @@ async def set_commitment(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: action_list.set_commitment(
             session,
             w,
@@ -395,7 +399,7 @@ async def set_private_writing(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: room.set_private_writing(
             session, w, actor=caller.actor, private_writing=body.private_writing, now=now
         ),
@@ -411,7 +415,7 @@ async def set_spotlight(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: room.set_spotlight(
             session, w, actor=caller.actor, card_id=body.card_id, theme=body.theme
         ),
@@ -427,7 +431,7 @@ async def set_signal(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: room.set_signal(
             session, w, actor=caller.actor, signal=body.signal
         ),
@@ -443,7 +447,7 @@ async def set_auto_admit(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: lobby.set_auto_admit(
             session, w, actor=caller.actor, auto_admit=body.auto_admit, now=now
         ),
@@ -464,7 +468,7 @@ async def admit(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: lobby.admit(
             session, w, actor=caller.actor, knock_id=knock_id, admit=body.admit, now=now
         ),
@@ -484,7 +488,7 @@ async def save_agenda_template(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: workshops.save_agenda_template(
             session, w, actor=caller.actor, name=body.name, now=now
         ),

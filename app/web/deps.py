@@ -240,6 +240,11 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
+def participant_scope(caller: Caller) -> str:
+    """Where a participant's Idempotency-Keys live: a key repeats only for the same person."""
+    return f"participant:{caller.id}"
+
+
 async def withdraw_access(
     services: Services, workshop_id: str, participant_id: int | None = None
 ) -> None:

@@ -22,7 +22,7 @@ from ..exports.record_docx import record_docx
 from ..exports.record_text import record_json, record_markdown
 from . import record_schemas as rs
 from .account_deps import reads_as_account, require_account
-from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, respond
+from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, participant_scope, respond
 from .exports import slug
 from .schemas import ErrorBody
 
@@ -134,10 +134,6 @@ async def get_record(
     return record_file(await load_record(svc, reader.workshop_id), fmt)
 
 
-def _scope(caller: Caller) -> str:
-    return f"participant:{caller.id}"
-
-
 @router.post(
     "/workshops/{workshop_id}/record/links",
     status_code=201,
@@ -151,7 +147,7 @@ async def create_share_link(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(sharer),
+        scope=participant_scope(sharer),
         apply=lambda session, w, now: after.create_share_link(
             session,
             w,
@@ -192,7 +188,7 @@ async def revoke_share_link(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(sharer),
+        scope=participant_scope(sharer),
         apply=lambda session, w, now: after.revoke_share_link(
             session, w, actor=sharer.actor, link_id=link_id, now=now
         ),
@@ -213,7 +209,7 @@ async def give_feedback(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: after.give_feedback(
             session, w, actor=caller.actor, answer=answer, now=now
         ),
@@ -260,7 +256,7 @@ async def save_review(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: after.save_review(
             session, w, actor=caller.actor, texts=texts, now=now
         ),
@@ -283,7 +279,7 @@ async def report_back(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: after.report_back(
             session, w, actor=caller.actor, did=body.did, learned=body.learned, now=now
         ),
@@ -306,7 +302,7 @@ async def set_reminder_addresses(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: reminders.set_addresses(
             session, w, actor=caller.actor, emails=body.emails, now=now
         ),

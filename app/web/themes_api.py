@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 
 from ..actions import themes
 from . import schemas as s
-from .api import COMMON, _docs, _scope
-from .deps import CallerDep, ServicesDep, respond
+from .api import COMMON, _docs
+from .deps import CallerDep, ServicesDep, participant_scope, respond
 
 router = APIRouter(prefix="/api/v1", tags=["themes"])
 
@@ -27,7 +27,7 @@ async def create_theme(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: themes.create_theme(
             session, w, actor=caller.actor, name=body.name, now=now
         ),
@@ -50,7 +50,7 @@ async def rename_theme(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: themes.rename_theme(
             session, w, actor=caller.actor, theme_id=theme_id, name=body.name, now=now
         ),
@@ -75,7 +75,7 @@ async def merge_theme(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=_scope(caller),
+        scope=participant_scope(caller),
         apply=lambda session, w, now: themes.merge_themes(
             session, w, actor=caller.actor, theme_id=theme_id, into_id=body.into, now=now
         ),
