@@ -1,0 +1,169 @@
+"""The server CPU of one card POST (nobody listening) against one GET /healthz, same server.
+
+    .venv/bin/python -m bench.profile_write [--n 2000] [--postgres] [--pyspy out.txt]
+
+Starts the app as `make run` does (migrate, then serve) on a fresh SQLite file (or a fresh
+PostgreSQL schema), pinned to CPU 0 with the client on CPU 1, creates one workshop, warms up,
+then sends N sequential requests of each kind on one keep-alive connection and reads the
+server's CPU (utime + stime from /proc/<pid>/stat) around each batch. With --pyspy, py-spy records
+the server (raw, collapsed stacks) during one more batch of card POSTs.
+
+Cards are posted in batches so that a cost that grows with the room's size shows: the first
+and the last batch of a long run should cost the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .harness import create_schema, drop_schema, free_port, pg_url
+from .procstat import ticks_ns, tree
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def server_ns(pids: list[int]) -> int:
+    # utime + stime of the whole process: threads that ended meanwhile are counted too.
+    return sum(ticks_ns(pid) for pid in pids)
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, body: dict | None = None, token: str = "") -> dict:
+        headers = {"content-type": "application/json"} if body is not None else {}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        self.conn.request(
+            method, path, body=json.dumps(body) if body is not None else None, headers=headers
+        )
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status >= 300:
+            raise RuntimeError(f"{method} {path} → {r.status}: {data[:300]!r}")
+        return json.loads(data)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--batches", type=int, default=2, help="batches of N card POSTs")
+    ap.add_argument("--postgres", action="store_true")
+    ap.add_argument("--pyspy", help="write py-spy's raw stacks of one more batch here")
+    ap.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="profile-write-"))
+    schema = create_schema() if args.postgres else None
+    db_url = pg_url(schema) if schema else f"sqlite:///{tmp / 'bench.db'}"
+    port = free_port()
+    admin = secrets.token_urlsafe(32)
+    env = dict(os.environ)
+    env.update(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "DATA_DIR": str(tmp),
+            "DATABASE_URL": db_url,
+            "REDIS_URL": "",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "ADMIN_TOKEN": admin,
+            "WRITE_RATE_LIMIT": "",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    subprocess.run([PY, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True)
+    log = (tmp / "server.log").open("wb")
+    serve = [PY, "-m", "app.cli", "serve"]
+    if args.pyspy:
+        # Attaching needs ptrace rights a container may lack; a spawned child never does.
+        spy = [str(Path(PY).parent / "py-spy"), "record", "-r", str(args.rate), "--format"]
+        serve = [*spy, "raw", "-o", args.pyspy, "--", *serve]
+    spawned = subprocess.Popen(
+        ["taskset", "-c", "0", *serve], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    os.sched_setaffinity(0, {1})
+    pids: list[int] = []
+    try:
+        for _ in range(1200):
+            try:
+                Client(port).call("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        c = Client(port)
+        w = c.call(
+            "POST",
+            "/api/v1/workshops",
+            {
+                "title": "Profile room",
+                "problem": "How much does a card cost?",
+                "duration_minutes": 90,
+                "facilitator_name": "Facilitator",
+            },
+            token=admin,
+        )
+        wid, token = w["workshop"]["id"], w["facilitator_token"]
+        path = f"/api/v1/workshops/{wid}/cards"
+        counter = iter(range(10**9))
+
+        def card() -> None:
+            c.call("POST", path, {"kind": "insight", "text": f"card {next(counter)}"}, token)
+
+        def health() -> None:
+            c.call("GET", "/healthz")
+
+        pythons = [
+            p for p in tree([spawned.pid]) if "python" in Path(f"/proc/{p}/exe").resolve().name
+        ]
+        pids = pythons[:1]
+
+        def measure(step, n: int) -> float:
+            before = server_ns(pids)
+            for _ in range(n):
+                step()
+            return (server_ns(pids) - before) / n / 1000
+
+        for _ in range(300):
+            card()
+            health()
+        healthz = measure(health, args.n)
+        posts = [measure(card, args.n) for _ in range(args.batches)]
+        healthz2 = measure(health, args.n)
+        floor = min(healthz, healthz2)
+        out = {
+            "db": "postgres" if schema else "sqlite",
+            "n": args.n,
+            "healthz_us": [round(healthz), round(healthz2)],
+            "card_post_us": [round(p) for p in posts],
+            "ratio": round(min(posts) / floor, 2),
+        }
+        print(json.dumps(out))
+        if args.pyspy:
+            # Stacks of this batch dominate the record: the rest is start-up and warm-up.
+            for _ in range(args.n):
+                card()
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+        spawned.wait(180)
+        if schema:
+            drop_schema(schema)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
