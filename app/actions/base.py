@@ -146,10 +146,9 @@ def _write_once(
                     session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
                 )
         # In this transaction, so a card is found by search the moment it is committed.
-        changed = search_text.pending(session, workshop.id if workshop else None, pending)
-        added = search_text.appended_cards(pending) if changed == {workshop_id} else None
-        if added is None or not search_text.append(session.connection(), workshop_id, added):
-            search_text.write(session.connection(), changed)
+        conn = session.connection()
+        search_text.write(conn, search_text.pending(session, workshop_id, pending))
+        search_text.write_cards(conn, workshop_id, pending)
         body = answer() if callable(answer) else answer
         wid = workshop.id if workshop is not None else body.get("workshop_id")
         if idempotency is not None:

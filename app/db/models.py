@@ -303,17 +303,20 @@ class ReminderSent(SQLModel, table=True):
 
 
 class SearchText(SQLModel, table=True):
-    """A peer assist's searchable words: only what any reader may see (no hidden or private
-    cards). The database indexes this table by itself (app/search/schema.py)."""
+    """A peer assist's searchable words, a row for itself and one per card: only what any
+    reader may see (no hidden or private cards). The database indexes this table by itself
+    (app/search/schema.py)."""
 
     __tablename__ = "search_text"
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: str = Field(
         sa_column=sa.Column(
-            sa.String(32), sa.ForeignKey("workshop.id", ondelete="CASCADE"), unique=True
+            sa.String(32), sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
         )
     )
+    # Null on the peer assist's own row (title, problem, purpose, actions); else the card's.
+    card_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, unique=True))
     title: str = Field(sa_type=sa.Text)
     problem: str = Field(sa_type=sa.Text)
     purpose: str = Field(sa_type=sa.Text)

@@ -1,8 +1,12 @@
-"""What goes into a peer assist's search text, and writing it in the caller's transaction."""
+"""What goes into a peer assist's search text, and writing it in the caller's transaction.
+
+A peer assist is indexed as several rows of `search_text`: its own (title, problem, purpose and
+actions; `card_id` null) and one per card any reader may see. app/search matches and ranks the
+peer assist as a whole over its rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -14,8 +18,8 @@ _WORKSHOP = Workshop.__table__
 _CARD = Card.__table__
 _ACTION = Action.__table__
 _TEXT = SearchText.__table__
-# Events after which a workshop's words may have changed; votes, timers and phases never do.
-CHANGES_WORDS: tuple[type[Event], ...] = (CardEvent, ActionEvent, WorkshopUpdated)
+# Events after which a workshop's own row may have changed; cards have rows of their own.
+CHANGES_WORDS: tuple[type[Event], ...] = (ActionEvent, WorkshopUpdated)
 _PENDING = "search_text_pending"
 
 
@@ -31,35 +35,41 @@ def pending(session: sa.orm.Session, workshop_id: str | None, events: Iterable[E
     return ids
 
 
-def appended_cards(events: Iterable[Event]) -> list[dict] | None:
-    """The cards these events only add, when that is all they do; else None.
-
-    A new card is the commonest write of a meeting. Rebuilding the whole text for it read
-    every card into Python on each write (megabytes in a big room), so its words are appended
-    instead: the same text a rebuild would give, as cards are kept in the order they came."""
-    events = list(events)
-    if not events or not all(isinstance(e, CardAdded) for e in events):
-        return None
-    return [e.card for e in events if not e.card["hidden"] and not e.card["private"]]
+def _card_row(workshop_id: str, card: Mapping) -> dict:
+    column = "takeaways" if card["kind"] == CardKind.takeaway.value else "cards"
+    row = dict.fromkeys(("title", "problem", "purpose", "cards", "actions", "takeaways"), "")
+    return {**row, "workshop_id": workshop_id, "card_id": card["id"], column: card["text"]}
 
 
-def append(conn: sa.Connection, workshop_id: str, cards: list[dict]) -> bool:
-    """Append these cards' words to the workshop's search text; False if it has no row yet."""
-    for card in cards:
-        column = _TEXT.c.takeaways if card["kind"] == CardKind.takeaway.value else _TEXT.c.cards
-        joined = sa.case(
-            (column == "", sa.literal(card["text"])), else_=column + "\n\n" + card["text"]
-        )
-        done = conn.execute(
-            _TEXT.update().where(_TEXT.c.workshop_id == workshop_id).values({column: joined})
-        )
-        if done.rowcount == 0:
-            return False
-    return True
+def write_cards(conn: sa.Connection, workshop_id: str | None, events: Iterable[Event]) -> None:
+    """Index each card these events wrote by itself, as it is now. One row per card, so a new
+    card costs its own words whatever the size of the room: with one row per peer assist,
+    FTS5 re-read the whole board on every card. Hidden and still-private cards have no row,
+    so no search can reveal them."""
+    latest: dict[int, dict] = {}
+    new: set[int] = set()
+    for event in events:
+        if isinstance(event, CardEvent):
+            latest[event.card["id"]] = event.card
+            if isinstance(event, CardAdded):
+                new.add(event.card["id"])
+    if not latest or workshop_id is None:
+        return
+    # A card added by this very write has no row yet; any other may have one to replace.
+    stale = [card_id for card_id in latest if card_id not in new]
+    if stale:
+        conn.execute(_TEXT.delete().where(_TEXT.c.card_id.in_(stale)))
+    rows = [
+        _card_row(workshop_id, card)
+        for card in latest.values()
+        if not card["hidden"] and not card["private"]
+    ]
+    if rows:
+        conn.execute(_TEXT.insert(), rows)
 
 
-def texts(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:
-    """The search_text rows for these workshops, built from what every reader may see."""
+def workshop_rows(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:
+    """Each workshop's own row: its title, problem and purpose, and its actions."""
     rows = conn.execute(
         sa.select(
             _WORKSHOP.c.id, _WORKSHOP.c.title, _WORKSHOP.c.problem, _WORKSHOP.c.purpose
@@ -68,24 +78,16 @@ def texts(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:
     found = {
         r.id: {
             "workshop_id": r.id,
+            "card_id": None,
             "title": r.title,
             "problem": r.problem,
             "purpose": r.purpose or "",
-            "cards": [],
+            "cards": "",
             "actions": [],
-            "takeaways": [],
+            "takeaways": "",
         }
         for r in rows
     }
-    # Hidden and still-private cards are left out, so no search can ever reveal them.
-    cards = conn.execute(
-        sa.select(_CARD.c.workshop_id, _CARD.c.kind, _CARD.c.text)
-        .where(_CARD.c.workshop_id.in_(workshop_ids), ~_CARD.c.hidden, ~_CARD.c.private)
-        .order_by(_CARD.c.id)
-    )
-    for card in cards:
-        column = "takeaways" if card.kind == CardKind.takeaway.value else "cards"
-        found[card.workshop_id][column].append(card.text)
     actions = conn.execute(
         sa.select(_ACTION.c.workshop_id, _ACTION.c.title, _ACTION.c.note)
         .where(_ACTION.c.workshop_id.in_(workshop_ids))
@@ -96,35 +98,40 @@ def texts(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:
             action.title + (f" {action.note}" if action.note else "")
         )
     for doc in found.values():
-        for column in ("cards", "actions", "takeaways"):
-            # A blank line between pieces keeps a phrase from running across two cards.
-            doc[column] = "\n\n".join(doc[column])
+        # A blank line between pieces keeps a phrase from running across two actions.
+        doc["actions"] = "\n\n".join(doc["actions"])
     return list(found.values())
 
 
+def card_rows(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:
+    """A row for each card of these workshops that every reader may see."""
+    cards = conn.execute(
+        sa.select(_CARD.c.id, _CARD.c.workshop_id, _CARD.c.kind, _CARD.c.text)
+        .where(_CARD.c.workshop_id.in_(workshop_ids), ~_CARD.c.hidden, ~_CARD.c.private)
+        .order_by(_CARD.c.id)
+    )
+    return [_card_row(card.workshop_id, card._mapping) for card in cards]
+
+
 def write(conn: sa.Connection, workshop_ids: Iterable[str]) -> None:
-    """Replace these workshops' search text; the database's triggers update its index."""
+    """Replace these workshops' own rows (their cards' rows are written card by card)."""
     ids = sorted(set(workshop_ids))
     if not ids:
         return
-    docs = texts(conn, ids)
-    existing = dict(
-        conn.execute(
-            sa.select(_TEXT.c.workshop_id, _TEXT.c.id).where(_TEXT.c.workshop_id.in_(ids))
-        ).all()
-    )
-    for doc in docs:
-        if doc["workshop_id"] in existing:
-            conn.execute(
-                _TEXT.update().where(_TEXT.c.id == existing[doc["workshop_id"]]).values(**doc)
-            )
-        else:
-            conn.execute(_TEXT.insert().values(**doc))
+    heads = _TEXT.c.workshop_id.in_(ids) & _TEXT.c.card_id.is_(None)
+    conn.execute(_TEXT.delete().where(heads))
+    rows = workshop_rows(conn, ids)
+    if rows:
+        conn.execute(_TEXT.insert(), rows)
 
 
 def rebuild(conn: sa.Connection, *, batch: int = 200) -> int:
-    """Write the search text of every workshop (the migration calls this for existing data)."""
+    """Index every workshop and every card afresh (the migration calls this for existing data)."""
+    conn.execute(_TEXT.delete())
     ids = list(conn.execute(sa.select(_WORKSHOP.c.id).order_by(_WORKSHOP.c.id)).scalars())
     for start in range(0, len(ids), batch):
-        write(conn, ids[start : start + batch])
+        chunk = ids[start : start + batch]
+        for rows in (workshop_rows(conn, chunk), card_rows(conn, chunk)):
+            if rows:
+                conn.execute(_TEXT.insert(), rows)
     return len(ids)

@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 import app.db.models
-from app.search import documents, schema
+from app.search import schema
 
 revision: str = "0009"
 down_revision: str | None = "0002"
@@ -91,8 +91,7 @@ def upgrade() -> None:
     )
     conn = op.get_bind()
     schema.create(conn)
-    # Index what is already there, so past peer assists are found from the first search.
-    documents.rebuild(conn)
+    # What is already there is indexed by 0012, which gives each card a row of its own.
 
 
 def downgrade() -> None:
