@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from . import schemas
 from .dates import date_patterns
 from .deps import IDEMPOTENCY_KEY_MAX
 
@@ -16,6 +17,16 @@ from .deps import IDEMPOTENCY_KEY_MAX
 NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 ERROR = {"$ref": "#/components/schemas/ErrorBody"}
 WRITES = ("post", "put", "patch", "delete")
+# The errors most participant routes may answer: no token, not allowed, no such thing, bad body.
+COMMON = (401, 403, 404, 422)
+
+
+def api_responses(model: Any, status: int = 200, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """A route's documented answers: its own model at `status`, ErrorBody at each error."""
+    docs: dict[int | str, dict[str, Any]] = {status: {"model": model}}
+    for code in errors:
+        docs[code] = {"model": schemas.ErrorBody}
+    return docs
 
 
 def _error(description: str) -> dict:

@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 
 from ..actions import themes
 from . import schemas as s
-from .api import COMMON, _docs
 from .deps import CallerDep, ServicesDep, participant_scope, respond
+from .openapi import COMMON, api_responses
 
 router = APIRouter(prefix="/api/v1", tags=["themes"])
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["themes"])
 @router.post(
     "/workshops/{workshop_id}/themes",
     status_code=201,
-    responses=_docs(s.ThemeOut, 201, 409, *COMMON),
+    responses=api_responses(s.ThemeOut, 201, 409, *COMMON),
 )
 async def create_theme(
     workshop_id: str, body: s.ThemeCreate, caller: CallerDep, request: Request, svc: ServicesDep
@@ -35,7 +35,8 @@ async def create_theme(
 
 
 @router.patch(
-    "/workshops/{workshop_id}/themes/{theme_id}", responses=_docs(s.ThemeOut, 200, 409, *COMMON)
+    "/workshops/{workshop_id}/themes/{theme_id}",
+    responses=api_responses(s.ThemeOut, 200, 409, *COMMON),
 )
 async def rename_theme(
     workshop_id: str,
@@ -59,7 +60,7 @@ async def rename_theme(
 
 @router.post(
     "/workshops/{workshop_id}/themes/{theme_id}/merge",
-    responses=_docs(s.ThemeOut, 200, 409, *COMMON),
+    responses=api_responses(s.ThemeOut, 200, 409, *COMMON),
 )
 async def merge_theme(
     workshop_id: str,
