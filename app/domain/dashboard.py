@@ -127,13 +127,17 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def _action_state(action: ActionRow, due: date | None, today: date) -> str | None:
-    if action.status == "dropped":
+    """Where an action stands against its peer assist's report-back date; None: not judged.
+
+    Dropped actions, and those of a peer assist with no report-back date, are left out.
+    """
+    if action.status == "dropped" or due is None:
         return None
     if action.status == "done":
-        if due is None or action.done_on is None or action.done_on <= due:
+        if action.done_on is None or action.done_on <= due:
             return "done_by_date"
         return "done_late"
-    return "overdue" if due is not None and today > due else "open"
+    return "overdue" if today > due else "open"
 
 
 def _report_back_state(p: PeerAssist, today: date) -> str:
