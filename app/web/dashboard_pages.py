@@ -35,6 +35,7 @@ class Chart:
     # Stacked: the series add up to one bar per row. Otherwise each series gets its own bar.
     stacked: bool = True
     unit: str = ""
+    hint: str = ""
 
 
 CHARTS: dict[str, Chart] = {
@@ -53,6 +54,7 @@ CHARTS: dict[str, Chart] = {
         "month",
         (("mean", "Mean satisfaction"), ("answers", "Answers")),
         stacked=False,
+        hint="Each bar is the month's mean score out of 5; the number of answers is in brackets.",
     ),
     "actions": Chart(
         "Actions against the report-back date, by month held",
@@ -81,6 +83,7 @@ CHARTS: dict[str, Chart] = {
         (("planned_min", "Planned"), ("actual_min", "Actual")),
         stacked=False,
         unit=" min",
+        hint="Actual time runs from each phase change the app recorded to the next.",
     ),
 }
 assert tuple(CHARTS) == rules.CHARTS
