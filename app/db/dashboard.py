@@ -12,7 +12,16 @@ from sqlmodel import Session
 
 from ..domain import dashboard as rules
 from ..domain.phases import Phase
-from .models import Action, Commitment, Event, Feedback, Participant, ReportBack, Workshop
+from .models import (
+    Action,
+    Commitment,
+    Event,
+    Feedback,
+    Participant,
+    ReportBack,
+    Review,
+    Workshop,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,12 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
     """Closed peer assists only: one still to come, or under way, has no figures yet."""
     rows = session.execute(
         sa.select(
-            Workshop.id, Workshop.starts_at, Workshop.created_at, Workshop.unit, Workshop.agenda
+            Workshop.id,
+            Workshop.title,
+            Workshop.starts_at,
+            Workshop.created_at,
+            Workshop.unit,
+            Workshop.agenda,
         ).where(visible, Workshop.closed_at.is_not(None))
     ).all()
     ids = [w.id for w in rows]
@@ -65,6 +79,19 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
             )
         )
     }
+    reviewed = set(
+        session.scalars(
+            sa.select(Review.workshop_id).where(
+                Review.workshop_id.in_(ids),
+                sa.or_(
+                    Review.planned.is_not(None),
+                    Review.happened.is_not(None),
+                    Review.why_different.is_not(None),
+                    Review.next_time.is_not(None),
+                ),
+            )
+        )
+    )
     peer_assists = []
     for w in rows:
         planned, welcome_s = _planned(w.agenda)
@@ -78,6 +105,8 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
                 welcome_s=welcome_s,
                 report_back_by=promised.get(w.id),
                 reported_on=reported.get(w.id),
+                title=w.title,
+                reviewed=w.id in reviewed,
             )
         )
     # A removed participant's name is gone with their token: nobody to count or recognise.

@@ -42,6 +42,9 @@ class PeerAssist:
     welcome_s: int = 0
     report_back_by: date | None = None
     reported_on: date | None = None
+    title: str = ""
+    # The facilitator or the host team wrote their after action review.
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,19 @@ def figures(
         "report_backs": list(backs.values()),
         "phases": phase_means(kept),
     }
-    return {**charts, "totals": totals(charts, [s for m in months for s in scores[m]])}
+    counted = [
+        {
+            "id": p.id,
+            "held_on": p.held_on.isoformat(),
+            "title": p.title,
+            "unit": p.unit,
+            "report_back": _report_back_state(p, today),
+            "reviewed": p.reviewed,
+        }
+        for p in reversed(kept)
+    ]
+    scored = [s for m in months for s in scores[m]]
+    return {**charts, "totals": totals(charts, scored), "peer_assists": counted}
 
 
 def phase_means(peer_assists: Sequence[PeerAssist]) -> list[dict]:

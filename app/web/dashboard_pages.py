@@ -204,6 +204,8 @@ async def dashboard(request: Request) -> Response:
         "pages/dashboard.html",
         charts=[drawn(name, figures[name]) for name in rules.CHARTS],
         totals=figures["totals"],
+        peer_assists=figures["peer_assists"],
+        report_labels=dict(CHARTS["report_backs"].series),
         units=units,
         filters=filters,
         query=_query(filters),

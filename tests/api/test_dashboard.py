@@ -11,7 +11,7 @@ import httpx
 from app.security import session_cookie_name, sign_session
 from tests.api.helpers import assert_error, url
 from tests.conftest import SECRET_KEY, Clock
-from tests.factories import Room, admin, create_room, join, make_account, move
+from tests.factories import Room, admin, create_room, join, make_account, move, workshop_body
 
 
 def table(response: httpx.Response) -> list[list[str]]:
@@ -63,6 +63,9 @@ async def programme(client: httpx.AsyncClient, clock: Clock) -> dict:
     assert done.status_code == 200, done.text
     back = await client.put(url(w1, "/report-back"), json={"did": "Booked"}, headers=hana.headers)
     assert back.status_code == 200, back.text
+    words = {"why_different": "Context ran short"}
+    review = await client.put(url(w1, "/review"), json=words, headers=hana.headers)
+    assert review.status_code == 200, review.text
 
     w2 = await create_room(client, starts_at="2026-11-20T09:00:00+00:00", unit="Surgery")
     await join(client, w2, "visitor", "vera  visitor")
@@ -95,8 +98,13 @@ async def test_the_dashboard_counts_what_the_account_may_see(
     assert page.status_code == 200, page.text
     for chart in ("held", "attendance", "satisfaction", "actions", "report_backs", "phases"):
         assert f'href="/dashboard/{chart}.csv"' in page.text
-    assert page.text.count("<svg") == 6 and page.text.count("<table") == 6
+    # Each chart: an SVG and its numbers in a table for screen readers.
+    assert page.text.count("<svg") == 6 and page.text.count('<details class="numbers">') == 6
     assert "Olga" not in page.text
+    counted = page.text[page.text.index('id="counted"') :]
+    assert counted.count(f'href="/w/{made["w1"].id}/record"') == 1
+    assert counted.count("<tr>") == 1 + 2  # the header row, W2 and W1
+    assert "written" in counted and "not yet" in counted
 
     # Fay may not see W3 (restricted, Rex's); W4 is not closed.
     assert figures(table(await client.get("/dashboard/held.csv", headers=fay.headers))) == [
@@ -147,6 +155,11 @@ async def test_the_filters(client: httpx.AsyncClient, clock: Clock) -> None:
     risky = await client.get("/dashboard/held.csv?unit=%3DHYPERLINK(1)", headers=admin())
     assert ["Unit", "'=HYPERLINK(1)"] in table(risky)
     assert figures(table(risky)) == []
+
+    too_long = await client.post(
+        "/api/v1/workshops", json=workshop_body(unit="x" * 201), headers=admin()
+    )
+    assert_error(too_long, 422)
 
     wrong = await client.get("/dashboard?from=yesterday", headers=admin())
     assert wrong.status_code == 422 and "2026-12-01" in wrong.text

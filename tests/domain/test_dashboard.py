@@ -42,6 +42,8 @@ A = PeerAssist(
     welcome_s=300,
     report_back_by=date(2026, 10, 20),
     reported_on=date(2026, 10, 19),
+    title="Discharge before noon",
+    reviewed=True,
 )
 # B: October, Surgery. Welcome 10, context 15, questions 30. Reported two days late.
 B = PeerAssist(
@@ -152,6 +154,15 @@ def test_every_figure_on_the_hand_made_programme() -> None:
         "actions_judged": 8,
         "actions_done_by_date": 4,
     }
+    # The list under the charts: newest first, with where each stands.
+    assert [(p["id"], p["report_back"], p["reviewed"]) for p in f["peer_assists"]] == [
+        ("E", "no_date", False),
+        ("D", "not_yet_due", False),
+        ("C", "missing", False),
+        ("B", "late", False),
+        ("A", "on_time", True),
+    ]
+    assert f["peer_assists"][-1]["title"] == "Discharge before noon"
 
 
 def test_the_unit_filter_reads_spellings_as_one_unit() -> None:
