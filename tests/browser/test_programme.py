@@ -131,8 +131,8 @@ async def test_from_closing_to_the_programme_dashboard(server: Server, tabs: Tab
     await expect(phone.locator(".chart svg")).to_have_count(6)
     assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await shoot(phone, "5-dashboard-phone")
-    for chart in ("attendance", "phases"):
-        await phone.locator(f"#chart-{chart}").screenshot(path=SHOTS / f"5-{chart}-phone.png")
+    for part in ("chart-attendance", "chart-phases", "counted"):
+        await phone.locator(f"#{part}").screenshot(path=SHOTS / f"5-{part}-phone.png")
 
     # 5. Someone who was not there opens the shared record.
     await console.goto(f"{server.base_url}/w/{meeting.id}/record")
