@@ -16,6 +16,7 @@ from tests.conftest import SECRET_KEY, Server
 
 from .conftest import ARTIFACTS, PHONE, Tabs
 from .meeting import INVITE_LABELS, Meeting, in_days, quick_join, sign_in, wait_live
+from .test_accessibility import axe, severe
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "programme"
@@ -122,6 +123,8 @@ async def test_from_closing_to_the_programme_dashboard(server: Server, tabs: Tab
     await held.locator("summary").click()
     await expect(held.get_by_role("table")).to_be_visible()
     await shoot(console, "4-dashboard-laptop")
+    found = severe(await axe(console, "dashboard"))
+    assert not found, found
     # Every chart fits the laptop's width.
     assert await console.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
     filtered = console.url
@@ -131,6 +134,8 @@ async def test_from_closing_to_the_programme_dashboard(server: Server, tabs: Tab
     await expect(phone.locator(".chart svg")).to_have_count(6)
     assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await shoot(phone, "5-dashboard-phone")
+    found = severe(await axe(phone, "dashboard on a phone"))
+    assert not found, found
     for part in ("chart-attendance", "chart-phases", "counted"):
         await phone.locator(f"#{part}").screenshot(path=SHOTS / f"5-{part}-phone.png")
 
