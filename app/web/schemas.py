@@ -330,6 +330,8 @@ class WorkshopOut(BaseModel):
     spotlight: dict | None
     room_code: str
     auto_admit: bool
+    # The host team's unit, when the start form or POST /workshops gave one.
+    unit: str | None = None
 
 
 class ParticipantOut(BaseModel):

@@ -41,6 +41,7 @@ async def programme(client: httpx.AsyncClient, clock: Clock) -> dict:
     W3, November, restricted and owned by Rex: Olga visits; context 30 min.
     """
     w1 = await create_room(client, starts_at="2026-10-05T09:00:00+00:00", unit="Cardiology")
+    assert w1.created["workshop"]["unit"] == "Cardiology"
     hana = await join(client, w1, "host", "Hana Host")
     vera = await join(client, w1, "visitor", "Vera Visitor")
     await held(client, w1, clock, 20)
