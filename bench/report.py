@@ -9,7 +9,7 @@ import subprocess
 import sys
 from importlib import metadata
 
-from .harness import ROOT
+from .servers import ROOT
 
 LIBS = (
     "websockets",

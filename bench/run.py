@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import report, scenarios
-from .harness import DRAIN_MAX, QUIET, ROOT, Arm, app_exists, core_plan
+from .servers import ROOT, Arm, app_exists, core_plan, raise_nofile
+from .window import DRAIN_MAX, QUIET
 
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "performance.md"
@@ -45,6 +46,7 @@ async def run(
 ) -> dict:
     plan = core_plan()
     pin_self(plan)
+    raise_nofile()  # before any server or generator starts: they inherit it
     if mode == "quick":
         DRAIN_MAX["s"] = 2.0
         if "BENCH_QUIET_MAX_WAIT" not in os.environ:

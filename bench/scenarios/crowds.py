@@ -1,0 +1,69 @@
+"""Crowds: one room of a thousand (scenario 3), and 19,500 sockets on one worker (scenario 4)."""
+
+from __future__ import annotations
+
+import math
+
+from ..stage import Ctx, Stage, interleave, reps_and_duration
+from ..stats import row, target
+from .common import APP, BARE
+
+
+# --- 3 big room ----------------------------------------------------------------------------------
+async def s3_big_room(ctx: Ctx) -> list[dict]:
+    M = ctx.size(1000, 200)
+    dur, reps = ctx.size((3.0, 3), (2.0, 1))
+    rows = []
+    # 200 visitor tokens shared by the 1,000 connections: 1,000 joins would eat the budget.
+    async with Stage(ctx, [APP, BARE], 1, M, tokens=M // 5) as st:
+        await st.connect_all()
+        for rate, sid in ((1.0, "3a"), (5.0, "3b")):
+            res = await interleave(ctx, st, rate, dur, reps)
+            r = row(sid, f"big room, {rate:g} card/s", st, res, f"1×{M} clients, {rate:g} card/s")
+            app = r["arms"].get("app", {}).get("summary", {})
+            r["targets"] = [
+                target("app p99 (ms)", app.get("p99_ms"), 30.0),
+                target("missing deliveries", app.get("missing"), 0),
+            ]
+            r["notes"].append(f"{M // 5} visitor tokens, each used by 5 connections")
+            rows.append(r)
+    return rows
+
+
+# --- 4 connections -------------------------------------------------------------------------------
+async def s4_connections(ctx: Ctx) -> list[dict]:
+    total = ctx.size(19_500, 2_000)
+    M = 50
+    W = total // M
+    dur, reps = reps_and_duration(ctx)
+    n_workers = max(2, math.ceil(2 * total / 5000))
+    # Two visitor tokens per room, each used by 25 connections (people with many tabs): 19,500
+    # joins would take the app minutes before anything is measured.
+    # The bare relay connects first: an app that cannot keep up with the ramp stays busy with
+    # the abandoned connections for a while, and would slow the bare relay's ramp on its core.
+    async with Stage(ctx, [BARE, APP], W, M, n_workers=n_workers, tokens=2) as st:
+        await st.connect_all(rate=1000.0)
+        res = await interleave(ctx, st, 1.0, dur, reps)
+        r = row(
+            "4",
+            "connections",
+            st,
+            res,
+            f"ramp to {W * M} at 1,000/s, then {W}×{M} at 1 card/s per room",
+        )
+    app = r["arms"].get("app", {})
+    conn = app.get("connect") or {}
+    s = app.get("summary", {})
+    r["targets"] = [
+        target("connect failures", conn.get("failed"), 0),
+        target("server RSS per connection (KiB)", s.get("rss_per_conn_kib"), 35.0),
+        target("app p99 (ms)", s.get("p99_ms"), 50.0),
+    ]
+    for name, a in r["arms"].items():
+        c = a.get("connect") or {}
+        r["notes"].append(
+            f"{name}: {c.get('connected')} connected, {c.get('failed')} failed in "
+            f"{c.get('seconds')} s {c.get('errors') or ''}"
+        )
+    r["notes"].append("2 visitor tokens per room, each used by 25 connections")
+    return [r]
