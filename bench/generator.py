@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .procstat import machine_busy_ns, ticks_ns
 from .rooms import Room
 from .servers import HOST, PY, ROOT, Server, pin
 
@@ -137,11 +138,17 @@ async def connect(
             "deflate": live.deflate,
             "check_seq": live.check_seq,
             "deadline_s": deadline_s,
+            # Handshakes in flight per process: at 1,000 a second, a slow server must not make
+            # the generator's own cap the limit (it was 256, which a 1 s handshake reaches).
+            "concurrency": 2048,
         }
         for part in parts
     ]
-    t0 = time.monotonic()
+    t0, busy0 = time.monotonic(), machine_busy_ns()
+    server0 = sum(ticks_ns(p) for p in live.server.pids)
     replies = await gen.all(cmds, timeout=deadline_s + 30)
+    busy = (machine_busy_ns() - busy0) / 1e9
+    server_s = (sum(ticks_ns(p) for p in live.server.pids) - server0) / 1e9
     await asyncio.sleep(0.5)
     live.rss_after = live.server.rss()
     seconds = time.monotonic() - t0
@@ -160,6 +167,10 @@ async def connect(
         "rss_before_mb": live.rss_before / 2**20,
         "rss_after_mb": live.rss_after / 2**20,
         "gen_cpu_util": gen_util,
+        "server_cpu_util": server_s / max(seconds, 1e-9),
+        # Everyone else's jobs meanwhile, in cores: a starved server is slow to accept.
+        "other_cpu_cores": max(0.0, busy - server_s - sum(r.get("cpu_s", 0.0) for r in replies))
+        / max(seconds, 1e-9),
         "gen_open_files_limit": min((r.get("nofile") or 0 for r in replies), default=None),
         "generator_faults": generator_faults(replies, failed, gen_util),
     }

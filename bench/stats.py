@@ -104,6 +104,10 @@ def target(name: str, value, limit, ok_if: str = "<=") -> dict:
     return {"name": name, "value": value, "limit": limit, "op": ok_if, "pass": ok}
 
 
+def pctf(v) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
 def fmt(v, nd: int = 2) -> str:
     return "–" if v is None else f"{v:.{nd}f}"
 
