@@ -51,9 +51,9 @@ async def run(
         DRAIN_MAX["s"] = 2.0
         if "BENCH_QUIET_MAX_WAIT" not in os.environ:
             QUIET["max_wait"] = 1.0
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()
     ids = only or (scenarios.QUICK if mode == "quick" else scenarios.ORDER)
-    deadline_s = deadline_s or (165 if mode == "quick" else 1170)  # < 3 and < 20 minutes
+    deadline_s = deadline_s or (165 if mode == "quick" else 1170) * scenarios.budget_scale()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         ctx = scenarios.Ctx(plan=plan, scratch=Path(tmp), quick=mode == "quick", log=log, arms=arms)
         if not app_exists():
@@ -86,6 +86,7 @@ async def run(
         "git": report.git(),
         "rows": scenarios.sort_rows(ctx.rows),
     }
+    result["machine"]["load_average_at_start"] = load_at_start
     result["machine"]["load_average_at_end"] = os.getloadavg()
     result["goals"] = goals.evaluate(result["rows"])
     out_dir.mkdir(parents=True, exist_ok=True)
