@@ -261,10 +261,11 @@ async def climb(
             )
             if not w["valid"]:
                 caps[name]["limited_by"] = "generator"
+                # Its loop lags when its core is busy, with our work or someone else's.
                 caps[name]["why"] = (
-                    f"at {rate}/s per room the generator saturated ("
+                    f"at {rate}/s per room the generator could not keep up ("
                     + "; ".join(w["invalid_because"])
-                    + ")"
+                    + f"; {state})"
                 )
                 alive.remove(name)
             elif ok:
