@@ -79,6 +79,16 @@ async def s4_connections(ctx: Ctx) -> list[dict]:
         r["notes"].append(
             "the card windows saturated the generator: their p99 is an upper bound, not the app's"
         )
+    base = r["arms"].get("bare", {}).get("connect") or {}
+    if base.get("failed"):
+        # The same generator and ramp could not carry the bare relay either: what failed is
+        # the generator or the machine under it (someone else's jobs), so no verdict on the app.
+        r["status"] = "invalid"
+        r["notes"].append(
+            f"invalid: the bare relay also failed {base['failed']} of "
+            f"{base['failed'] + base.get('connected', 0)} connects on the same generator "
+            f"(other load while it connected {fmt(base.get('other_cpu_cores'))} cores)"
+        )
     for name, a in r["arms"].items():
         c = a.get("connect") or {}
         gen_util = c.get("gen_cpu_util")
