@@ -53,7 +53,7 @@ async def run(
             QUIET["max_wait"] = 1.0
     started, load_at_start = time.monotonic(), os.getloadavg()
     ids = only or (scenarios.QUICK if mode == "quick" else scenarios.ORDER)
-    deadline_s = deadline_s or (165 if mode == "quick" else 1170) * scenarios.budget_scale()
+    deadline_s = deadline_s or (175 if mode == "quick" else 1170) * scenarios.budget_scale()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         ctx = scenarios.Ctx(plan=plan, scratch=Path(tmp), quick=mode == "quick", log=log, arms=arms)
         if not app_exists():
