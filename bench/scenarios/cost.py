@@ -21,6 +21,7 @@ from ..servers import NotAvailable, Server
 from ..stage import Ctx, Stage
 from ..stats import fmt, pct, ratio, target
 from ..transport import LeanTransport
+from ..window import NOISY_CORES
 from .common import APP
 
 ROOMS = 4
@@ -180,4 +181,10 @@ def cost_row(windows: dict[str, list[dict]], n: int, rounds: int) -> dict:
     }
     if errors:
         r["notes"].append(f"requests that failed: {errors}")
+    other = summary["other_cpu_cores"]
+    if other is not None and other > NOISY_CORES:
+        r["notes"].append(
+            f"noisy: other people's jobs used {other:.2f} cores meanwhile; a busy sibling core "
+            "slows every instruction, so both figures are upper bounds (the ratio less so)"
+        )
     return r

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from bench import goals
 from bench.generator import GeneratorFailed, generator_faults
+from bench.scenarios.cost import cost_row
 from bench.stats import failed_row, row
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -74,3 +75,18 @@ def test_a_row_whose_generator_failed_is_invalid_not_a_verdict_on_the_app() -> N
 def test_every_bench_file_stays_under_500_lines() -> None:
     sizes = {p.name: len(p.read_text().splitlines()) for p in BENCH.rglob("*.py")}
     assert sizes and all(n < 500 for n in sizes.values()), sizes
+
+
+def test_scenario_0_divides_a_cards_server_cpu_by_a_health_checks() -> None:
+    def batch(kind: str, cpu_us: float) -> dict:
+        return {"kind": kind, "errors": {}, "cpu_us_per_request": cpu_us, "p50_ms": 1.0,
+                "p99_ms": 2.0, "server_cpu_util": 0.5, "other_cpu_cores": 0.1}  # fmt: skip
+
+    windows = {
+        "post": [batch("post", 2000.0), batch("post", 1800.0), batch("post", 2200.0)],
+        "healthz": [batch("healthz", 200.0), batch("healthz", 250.0), batch("healthz", 150.0)],
+    }
+    r = cost_row(windows, 1500, 3)
+    assert r["ratios"]["post_vs_healthz_cpu"] == 10.0
+    assert r["targets"][0]["pass"] is False
+    assert r["arms"]["app"]["summary"]["windows"] == 3
