@@ -1,7 +1,7 @@
 """search: a row per card, so a new card no longer re-indexes its whole peer assist
 
 Revision ID: 0012
-Revises: 0004
+Revises: 0010
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from app.search import documents, schema
 
 revision: str = "0012"
-down_revision: str | None = "0004"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
