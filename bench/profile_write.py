@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .harness import create_schema, drop_schema, free_port, pg_url
+from .servers import create_schema, drop_schema, free_port, pg_url
 from .procstat import ticks_ns, tree
 
 ROOT = Path(__file__).resolve().parent.parent
