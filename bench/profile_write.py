@@ -27,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .servers import create_schema, drop_schema, free_port, pg_url
 from .procstat import ticks_ns, tree
+from .servers import create_schema, drop_schema, free_port, pg_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable

@@ -124,3 +124,20 @@ async def test_visibility_is_the_callers_condition(client: httpx.AsyncClient, ap
 async def test_odd_input_never_errors(client: httpx.AsyncClient, app, typed: str) -> None:
     await create_room(client, title="Anything", problem="At all.")
     assert isinstance(found(app, typed), list)
+
+
+async def test_a_peer_assist_matches_as_a_whole_across_its_cards(
+    client: httpx.AsyncClient, app
+) -> None:
+    # Each card is indexed by itself; the query still asks the peer assist as one text.
+    room = await create_room(client, title="Night falls", problem="Patients fall at night.")
+    await card(client, room, "Low beds with floor mats")
+    await card(client, room, "Sensor pads under the mattress")
+    other = await create_room(client, title="Night staffing", problem="Too few porters.")
+    await card(client, other, "Floor mats in the day room")
+    assert [h.workshop_id for h in found(app, "falls mats")] == [room.id]
+    assert [h.workshop_id for h in found(app, "mats sensor")] == [room.id]
+    assert {h.workshop_id for h in found(app, "mats")} == {room.id, other.id}
+    # An excluded word in any one of its cards leaves the whole peer assist out.
+    assert [h.workshop_id for h in found(app, "mats -sensor")] == [other.id]
+    assert [h.workshop_id for h in found(app, "night -porters")] == [room.id]
