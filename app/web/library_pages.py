@@ -1,0 +1,109 @@
+"""The library: every peer assist the signed-in account may see, with filters and the search.
+
+One GET form: without JavaScript it reloads the page; with htmx a change swaps only the
+results and keeps the address in step, so a filtered library can be bookmarked and shared.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..db import account_queries as aq
+from ..db import library
+from ..domain import library as rules
+from ..domain.accounts import Viewer
+from ..domain.errors import RuleError
+from ..domain.record import REPORT_BACK_LABELS, ReportBackStatus, report_back_status
+from ..security import unsign_session
+from .account_deps import ACCOUNT_COOKIE, signed_in
+from .account_pages import account_context, sign_in_url
+from .accounts_api import workshop_items
+from .deps import Services
+from .pages import problem_page, render
+
+router = APIRouter(include_in_schema=False)
+# A page a person reads: past this many, the filters narrow it better than scrolling.
+SHOWN = 100
+# A participant's cookie is named for its workshop (security.session_cookie_name).
+_SEAT_COOKIE = re.compile(r"pa_[\w-]{16}")
+
+
+def _holds_a_seat(request: Request) -> bool:
+    """A browser with a participant's signed cookie and no account: its invite opens one room."""
+    svc: Services = request.app.state.services
+    return any(
+        _SEAT_COOKIE.fullmatch(name) and unsign_session(svc.settings.secret_key, value)
+        for name, value in request.cookies.items()
+        if name != ACCOUNT_COOKIE
+    )
+
+
+def entries(svc: Services, viewer: Viewer, wanted: rules.LibraryFilter) -> dict[str, Any]:
+    """The library as the page shows it: the entries that pass, and what the filters offer."""
+    items = workshop_items(svc, viewer, q=wanted.q or None, status=None, marked=True)
+    with svc.db.reader() as session:
+        about = library.summaries(session, workshop_ids=[i["id"] for i in items])
+        themes = library.theme_names(session, visible=aq.visible_to(viewer))
+    today = svc.clock().date()
+    every = []
+    for item in items:
+        info = about.get(item["id"])
+        if info is None:  # deleted between the two reads
+            continue
+        status = ReportBackStatus(
+            report_back_status(info["report_back_by"], today, reported=info["reported"])
+        )
+        every.append(
+            {**item, **info, "report_back": status, "report_back_label": REPORT_BACK_LABELS[status]}
+        )
+    kept = rules.ordered([e for e in every if rules.keeps(e, wanted)], wanted)
+    return {
+        "entries": kept[:SHOWN],
+        "matched": len(kept),
+        "total": len(every),
+        "themes": rules.theme_choices(themes),
+    }
+
+
+@router.get("/library", response_class=HTMLResponse)
+async def library_page(request: Request) -> Response:
+    """Every peer assist this account may see; filters and search narrow it (htmx or plain)."""
+    svc: Services = request.app.state.services
+    try:
+        signed = await signed_in(request)
+    except RuleError as exc:  # a participant's bearer token
+        return problem_page("The library is for accounts", exc.detail, exc.status)
+    if signed is None:
+        if _holds_a_seat(request):
+            return problem_page(
+                "The library is for accounts",
+                "Your invite opens only its own peer assist. Sign in with an account to "
+                "search the library.",
+                403,
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(sign_in_url(target), status_code=303)
+    params = dict(request.query_params)
+    # htmx asks for the results alone, except when it restores a page from history.
+    partial = request.headers.get("hx-request") == "true" and not request.headers.get(
+        "hx-history-restore-request"
+    )
+    context: dict[str, Any] = {"params": params, "error": None, **account_context(svc, signed)}
+    try:
+        wanted = rules.parse(params)
+    except RuleError as exc:
+        if partial:  # htmx keeps the results on screen and shows the sentence (app.js)
+            return JSONResponse({"detail": exc.detail, "code": exc.code}, exc.status)
+        wanted, context["error"], status = rules.LibraryFilter(), exc.detail, exc.status
+    else:
+        status = 200
+    found = await run_in_threadpool(entries, svc, signed.viewer, wanted)
+    if context["error"]:
+        found.update(entries=[], matched=0)
+    template = "partials/_library_results.html" if partial else "pages/library.html"
+    return render(template, status, wanted=wanted, **context, **found)
