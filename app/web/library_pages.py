@@ -1,13 +1,15 @@
 """The library: every peer assist the signed-in account may see, with filters and the search.
 
 One GET form: without JavaScript it reloads the page; with htmx a change swaps only the
-results and keeps the address in step, so a filtered library can be bookmarked and shared.
+results and the response's HX-Push-Url keeps the address in step, so a filtered library can be
+bookmarked and shared.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -105,5 +107,10 @@ async def library_page(request: Request) -> Response:
     found = await run_in_threadpool(entries, svc, signed.viewer, wanted)
     if context["error"]:
         found.update(entries=[], matched=0)
-    template = "partials/_library_results.html" if partial else "pages/library.html"
-    return render(template, status, wanted=wanted, **context, **found)
+    if not partial:
+        return render("pages/library.html", status, wanted=wanted, **context, **found)
+    page = render("partials/_library_results.html", status, wanted=wanted, **context, **found)
+    # The address bar keeps the filters in use, without the empty ones a form sends.
+    chosen = urlencode({k: v for k, v in params.items() if v.strip()})
+    page.headers["HX-Push-Url"] = "/library" + (f"?{chosen}" if chosen else "")
+    return page

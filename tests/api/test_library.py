@@ -69,6 +69,8 @@ async def test_each_entry_shows_who_when_what_was_decided_and_the_report_back(
     assert '<span class="report-back overdue">overdue</span>' in entry
     assert '<span class="status-badge overdue">Overdue actions</span>' in entry
     assert 'href="/library"' in (await client.get("/my", headers=admin())).text
+    record = await client.get(f"/w/{room.id}/record", headers=admin())
+    assert '<a href="/library">Back to the library</a>' in record.text
 
 
 async def test_status_filter(client: httpx.AsyncClient) -> None:
@@ -169,6 +171,7 @@ async def test_htmx_gets_the_results_alone(client: httpx.AsyncClient) -> None:
     assert part.status_code == 200
     assert "<form" not in part.text and "Faster dictation" in part.text
     assert "HX-Request" in part.headers["vary"]
+    assert part.headers["hx-push-url"] == "/library?q=dictation"
     restore = HTMX | {"HX-History-Restore-Request": "true"}
     assert "<form" in (await client.get("/library", headers=admin() | restore)).text
 
