@@ -8,6 +8,7 @@ bookmarked and shared.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from ..domain import library as rules
 from ..domain.accounts import Viewer
 from ..domain.errors import RuleError
 from ..domain.record import REPORT_BACK_LABELS, ReportBackStatus, report_back_status
+from ..search import semantic
 from ..security import unsign_session
 from .account_deps import ACCOUNT_COOKIE, signed_in
 from .account_pages import account_context, sign_in_url
@@ -31,6 +33,8 @@ from .pages import problem_page, render
 router = APIRouter(include_in_schema=False)
 # A page a person reads: past this many, the filters narrow it better than scrolling.
 SHOWN = 100
+# "In other words" adds at most this many: a nudge, not a second library.
+SEMANTIC_LIMIT = 5
 # A participant's cookie is named for its workshop (security.session_cookie_name).
 _SEAT_COOKIE = re.compile(r"pa_[\w-]{16}")
 
@@ -45,12 +49,11 @@ def _holds_a_seat(request: Request) -> bool:
     )
 
 
-def entries(svc: Services, viewer: Viewer, wanted: rules.LibraryFilter) -> dict[str, Any]:
-    """The library as the page shows it: the entries that pass, and what the filters offer."""
-    items = workshop_items(svc, viewer, q=wanted.q or None, status=None, marked=True)
+def _every(svc: Services, viewer: Viewer, q: str | None) -> list[dict]:
+    """Each peer assist this account may see (matching `q`, best first), as the page shows it."""
+    items = workshop_items(svc, viewer, q=q, status=None, marked=True)
     with svc.db.reader() as session:
         about = library.summaries(session, workshop_ids=[i["id"] for i in items])
-        themes = library.theme_names(session, visible=aq.visible_to(viewer))
     today = svc.clock().date()
     every = []
     for item in items:
@@ -63,12 +66,40 @@ def entries(svc: Services, viewer: Viewer, wanted: rules.LibraryFilter) -> dict[
         every.append(
             {**item, **info, "report_back": status, "report_back_label": REPORT_BACK_LABELS[status]}
         )
+    return every
+
+
+def _in_other_words(
+    svc: Services, viewer: Viewer, wanted: rules.LibraryFilter, shown: list[dict]
+) -> list[dict]:
+    """Peer assists the words missed that mean much the same (the semantic extra)."""
+    visible = aq.visible_to(viewer)
+    with svc.db.reader() as session:
+        near = semantic.search(session, wanted.q, visible=visible, limit=SEMANTIC_LIMIT)
+    seen = {e["id"] for e in shown}
+    ids = [h.workshop_id for h in near if h.workshop_id not in seen]
+    if not ids:
+        return []
+    by_id = {e["id"]: e for e in _every(svc, viewer, None)}
+    unsearched = replace(wanted, q="")
+    return [by_id[i] for i in ids if i in by_id and rules.keeps(by_id[i], unsearched)]
+
+
+def entries(svc: Services, viewer: Viewer, wanted: rules.LibraryFilter) -> dict[str, Any]:
+    """The library as the page shows it: the entries that pass, and what the filters offer."""
+    every = _every(svc, viewer, wanted.q or None)
+    with svc.db.reader() as session:
+        themes = library.theme_names(session, visible=aq.visible_to(viewer))
     kept = rules.ordered([e for e in every if rules.keeps(e, wanted)], wanted)
+    searching_meaning = bool(wanted.q) and semantic.available()
     return {
         "entries": kept[:SHOWN],
         "matched": len(kept),
         "total": len(every),
         "themes": rules.theme_choices(themes),
+        "also": _in_other_words(svc, viewer, wanted, kept) if searching_meaning else [],
+        "semantic_missing": bool(wanted.q) and not searching_meaning,
+        "install_hint": semantic.INSTALL_HINT,
     }
 
 
@@ -106,7 +137,7 @@ async def library_page(request: Request) -> Response:
         status = 200
     found = await run_in_threadpool(entries, svc, signed.viewer, wanted)
     if context["error"]:
-        found.update(entries=[], matched=0)
+        found.update(entries=[], matched=0, also=[])
     if not partial:
         return render("pages/library.html", status, wanted=wanted, **context, **found)
     page = render("partials/_library_results.html", status, wanted=wanted, **context, **found)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from app.security import session_cookie_name, sign_session
 from tests.api.helpers import add_action, url
@@ -223,3 +224,17 @@ async def test_participants_are_refused_and_strangers_sent_to_sign_in(
     stranger = await client.get("/library", params={"status": "closed"})
     assert stranger.status_code == 303
     assert stranger.headers["location"] == "/signin?next=/library%3Fstatus%3Dclosed"
+
+
+async def test_without_semantic_search_the_page_says_so(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.search import semantic
+
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    await create_room(client, title="Faster dictation", problem="Typed letters wait.")
+    page = await library(client, q="voice typing")
+    assert "Finding peer assists that say the same in other words needs" in page.text
+    assert semantic.INSTALL_HINT in page.text.replace("&#39;", "'")
+    assert "In other words" not in page.text
+    assert "semantic-missing" not in (await library(client)).text
