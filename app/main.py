@@ -27,6 +27,7 @@ from .web import (
     after_pages,
     api,
     before_pages,
+    dashboard_pages,
     errors,
     html_stream,
     library_pages,
@@ -163,6 +164,7 @@ def create_app(
     app.include_router(lobby_pages.router)
     app.include_router(record_pages.router)
     app.include_router(after_pages.router)
+    app.include_router(dashboard_pages.router)
     app.include_router(before_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():
