@@ -77,12 +77,17 @@ def _in_other_words(
     with svc.db.reader() as session:
         near = semantic.search(session, wanted.q, visible=visible, limit=SEMANTIC_LIMIT)
     seen = {e["id"] for e in shown}
-    ids = [h.workshop_id for h in near if h.workshop_id not in seen]
-    if not ids:
+    hits = [h for h in near if h.workshop_id not in seen]
+    if not hits:
         return []
     by_id = {e["id"]: e for e in _every(svc, viewer, None)}
     unsearched = replace(wanted, q="")
-    return [by_id[i] for i in ids if i in by_id and rules.keeps(by_id[i], unsearched)]
+    # No word matched, so the problem itself says why each is here.
+    return [
+        {**by_id[h.workshop_id], "snippet_html": h.snippet_html}
+        for h in hits
+        if h.workshop_id in by_id and rules.keeps(by_id[h.workshop_id], unsearched)
+    ]
 
 
 def entries(svc: Services, viewer: Viewer, wanted: rules.LibraryFilter) -> dict[str, Any]:
