@@ -30,6 +30,7 @@ from .web import (
     dashboard_pages,
     errors,
     html_stream,
+    library_pages,
     lifecycle_api,
     lobby_pages,
     oidc,
@@ -151,6 +152,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(lifecycle_api.router, prefix="/api/v1")
     app.include_router(account_pages.router)
+    app.include_router(library_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(oidc.router)
     # Sign-in attempts are counted where every worker sees them when Redis is there.

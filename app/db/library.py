@@ -1,5 +1,6 @@
-"""What a past peer assist looks like in a list: who hosted it, when, what was decided, and
-how far its actions got. One query per table for any number of peer assists."""
+"""What a past peer assist looks like in a list: who hosted it, when, what was decided, how far
+its actions got, whether the team reported back, and its themes. One query per table for any
+number of peer assists."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..domain.rules import ActionStatus, Role
-from .models import Action, Commitment, Participant, Workshop
+from .models import Action, Commitment, Participant, ReportBack, Theme, Workshop
 
 
 def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
@@ -30,6 +31,8 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
             "actions": [],
             "actions_done": 0,
             "actions_total": 0,
+            "reported": False,
+            "themes": [],
         }
     hosts = session.execute(
         sa.select(Participant.workshop_id, Participant.name)
@@ -55,6 +58,28 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
         entry["actions_total"] += 1
         entry["actions_done"] += a.status == ActionStatus.done.value
         counts[a.workshop_id].append(a.title)
+    for (workshop_id,) in session.execute(
+        sa.select(ReportBack.workshop_id).where(ReportBack.workshop_id.in_(workshop_ids))
+    ):
+        found[workshop_id]["reported"] = True
+    for workshop_id, name in session.execute(
+        sa.select(Theme.workshop_id, Theme.name)
+        .where(Theme.workshop_id.in_(workshop_ids))
+        .order_by(Theme.id)
+    ):
+        found[workshop_id]["themes"].append(name)
     for workshop_id, titles in counts.items():
         found[workshop_id]["actions"] = titles[:3]
     return found
+
+
+def theme_names(session: Session, *, visible: sa.ColumnElement[bool]) -> list[str]:
+    """Every theme name in the peer assists `visible` allows (a SQL condition on `workshop`)."""
+    return list(
+        session.execute(
+            sa.select(Theme.name)
+            .join(Workshop, Workshop.id == Theme.workshop_id)
+            .where(visible)
+            .distinct()
+        ).scalars()
+    )

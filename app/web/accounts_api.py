@@ -25,7 +25,7 @@ from ..domain.accounts import (
     status_of,
 )
 from ..domain.errors import NotFound
-from ..search import search
+from ..search import Hit, search
 from . import schemas as s
 from .account_deps import AccountDep, workshop_exists
 from .deps import Services, ServicesDep, respond
@@ -92,18 +92,26 @@ class VisibilitySet(s.Strict):
 
 
 def workshop_items(
-    svc: Services, viewer: Viewer, *, q: str | None, status: str | None, mine_only: bool = False
+    svc: Services,
+    viewer: Viewer,
+    *,
+    q: str | None,
+    status: str | None,
+    mine_only: bool = False,
+    marked: bool = False,
 ) -> list[dict]:
-    """The peer assists an account may see, as the list and "my peer assists" show them."""
+    """The peer assists an account may see, as the list and "my peer assists" show them.
+
+    `marked` adds `snippet_html`, the match in <mark>, for pages (None without a match)."""
     now = svc.clock()
-    snippets: dict[str, str] = {}
+    hits: dict[str, Hit] = {}
     with svc.db.reader() as session:
         if q:
             # The full-text index answers `q`, best first, within what this account may see.
-            hits = search(session, q, visible=aq.visible_to(viewer), limit=SEARCH_LIMIT)
-            snippets = {hit.workshop_id: hit.snippet for hit in hits}
-            found = {w.id: w for w in aq.workshops_by_id(session, workshop_ids=list(snippets))}
-            rows = [found[i] for i in snippets if i in found]
+            found_hits = search(session, q, visible=aq.visible_to(viewer), limit=SEARCH_LIMIT)
+            hits = {hit.workshop_id: hit for hit in found_hits}
+            found = {w.id: w for w in aq.workshops_by_id(session, workshop_ids=list(hits))}
+            rows = [found[i] for i in hits if i in found]
         else:
             rows = aq.listing(session, text=None)
         summary = aq.summaries(session, workshop_ids=[w.id for w in rows])
@@ -139,9 +147,11 @@ def workshop_items(
                 "actions_done": info["done"],
                 "participants": info["participants"],
                 "visibility": w.visibility,
-                "snippet": snippets.get(w.id) or snippet(w.problem, ""),
+                "snippet": (hits[w.id].snippet if w.id in hits else "") or snippet(w.problem, ""),
             }
         )
+        if marked:
+            items[-1]["snippet_html"] = (hits[w.id].snippet_html if w.id in hits else "") or None
     return items
 
 

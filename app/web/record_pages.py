@@ -66,7 +66,9 @@ async def _participant_page(request: Request, workshop_id: str, *, print: bool) 
         sharing=sharing,
         workshop_id=workshop_id,
         csrf=csrf_token(svc.settings.secret_key, caller.token) if caller else None,
-        back_url=f"/w/{workshop_id}",
+        # An account reads it from the library or the start form, and has no seat to go back to.
+        back_url=f"/w/{workshop_id}" if caller else "/library",
+        back_label="Back to the peer assist" if caller else "Back to the library",
         files_url=f"/api/v1/workshops/{workshop_id}/record",
         print_url=f"/w/{workshop_id}/record/print",
         **RECORD_HELPERS,

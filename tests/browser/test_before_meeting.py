@@ -1,6 +1,7 @@
 """Before the meeting, as a new facilitator would: type a problem and see a similar past peer
-assist, build the invitation list and watch the hints change, send the briefing, and open it
-on a phone from the mail the SMTP server received."""
+assist, open it and come back to the form as they left it, build the invitation list and watch
+the hints change, send the briefing, open it on a phone from the mail the SMTP server received,
+and find both peer assists in the library."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from playwright.async_api import expect
 from tests.conftest import free_port, sqlite_database
 from tests.factories import admin
 
-from .conftest import DESKTOP, PHONE, Tabs
+from .conftest import ARTIFACTS, DESKTOP, PHONE, Tabs
 from .meeting import sign_in
 from .test_accessibility import axe, severe
 
 pytestmark = pytest.mark.browser
 UNITS = ["Pharmacy", "Estates", "Ward 3", "Outpatients", "Theatres", "Community"]
+SHOTS = ARTIFACTS / "before-meeting"
+PAST = "Falls at night on the elderly care ward"
+TYPED = "Our frail patients keep having falls at night"
 
 
 class Inbox:
@@ -46,18 +50,43 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 def past_peer_assist(base_url: str) -> str:
+    """A peer assist held before: a host team, an action done and what they decided."""
     with httpx.Client(base_url=base_url) as api:
         created = api.post(
             "/api/v1/workshops",
             headers=admin(),
             json={
-                "title": "Falls at night on the elderly care ward",
+                "title": PAST,
                 "problem": "Frail patients fall at night when they get up without help.",
                 "duration_minutes": 120,
                 "facilitator_name": "Fay",
             },
         ).json()
-        return created["workshop"]["id"]
+        workshop_id = created["workshop"]["id"]
+        joined = api.post(
+            f"/api/v1/join/{created['invites']['host']['code']}",
+            json={"name": "Hana Host", "accept_ground_rules": True},
+        )
+        assert joined.status_code == 201, joined.text
+        run = {"Authorization": f"Bearer {created['facilitator_token']}"}
+        url = f"/api/v1/workshops/{workshop_id}"
+        moved = api.post(f"{url}/phase", json={"to": "commitment"}, headers=run)
+        assert moved.status_code == 200, moved.text
+        action = api.post(f"{url}/actions", json={"title": "Low beds on two bays"}, headers=run)
+        assert action.status_code == 201, action.text
+        done = api.patch(
+            f"{url}/actions/{action.json()['id']}", json={"status": "done"}, headers=run
+        )
+        assert done.status_code == 200, done.text
+        promised = api.put(
+            f"{url}/commitment",
+            json={"report_back_by": "2027-02-01", "note": "Trial low beds and floor mats"},
+            headers=run,
+        )
+        assert promised.status_code == 200, promised.text
+        closed = api.post(f"{url}/phase", json={"to": "closed"}, headers=run)
+        assert closed.status_code == 200, closed.text
+        return workshop_id
 
 
 async def test_before_the_meeting_end_to_end(
@@ -67,19 +96,32 @@ async def test_before_the_meeting_end_to_end(
     server = server_factory(
         sqlite_database(tmp_path), extra_env={"SMTP_URL": f"smtp://127.0.0.1:{port}"}
     )
-    past_peer_assist(server.base_url)
+    past_id = past_peer_assist(server.base_url)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page = await tabs.open("facilitator", DESKTOP)
     await sign_in(page, server.base_url)
     await page.goto(f"{server.base_url}/")
     await page.get_by_label("Title").fill("Fewer falls overnight")
-    await page.get_by_label("The problem the host team wants help with").press_sequentially(
-        "Our frail patients keep having falls at night", delay=20
-    )
+    problem = page.get_by_label("The problem the host team wants help with")
+    await problem.press_sequentially(TYPED, delay=20)
     similar = page.locator("#similar")
-    await expect(similar).to_contain_text("Falls at night on the elderly care ward")
+    await expect(similar).to_contain_text(PAST)
+    await expect(similar).to_contain_text("Trial low beds and floor mats")
+    await expect(similar).to_contain_text("Hana Host")
+    await page.screenshot(path=SHOTS / "start-similar.png", full_page=True)
     found = await axe(page, "start with similar")
-    await similar.get_by_role("link").first.click()
+    # They open the past peer assist's record, read what it decided, and come back.
+    await similar.get_by_role("link", name=PAST).click()
+    await page.wait_for_url(re.compile(rf"/w/{past_id}/record$"))
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(PAST)
+    await expect(page.get_by_text("Low beds on two bays")).to_be_visible()
+    await expect(page.get_by_role("link", name="Back to the library")).to_be_visible()
+    await page.screenshot(path=SHOTS / "past-record.png", full_page=True)
     await page.go_back()
+    await page.wait_for_url(re.compile(r"/$"))
+    await expect(page.get_by_label("Title")).to_have_value("Fewer falls overnight")
+    await expect(problem).to_have_value(TYPED)
+    await expect(similar).to_contain_text(PAST)
     await page.get_by_label("Starts", exact=True).fill("2027-03-01T09:00")
     await page.get_by_label("The aim is to learn").check()
     await page.get_by_label("Your name, as facilitator").fill("Ada")
@@ -111,5 +153,32 @@ async def test_before_the_meeting_end_to_end(
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
     found += await axe(phone, "briefing")
+    await phone.screenshot(path=SHOTS / "briefing-phone.png", full_page=True)
+    # Later, the library finds the past peer assist by its words, and the new one by its status.
+    await page.goto(f"{server.base_url}/my")
+    await page.get_by_role("link", name="Search the library").click()
+    await page.wait_for_url(re.compile(r"/library$"))
+    results = page.locator("#library-results")
+    await expect(results.locator(".library-entry")).to_have_count(2)
+    await page.get_by_label("Search").fill("get up without help")
+    await expect(results.locator(".library-entry")).to_have_count(1)
+    await expect(results.locator(".library-entry mark").first).to_be_visible()
+    await expect(results.get_by_role("link", name=PAST)).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"/library\?q=get\+up\+without\+help$"))
+    await page.screenshot(path=SHOTS / "library-search.png", full_page=True)
+    await page.get_by_label("Search").fill("")
+    await page.get_by_label("Status").select_option("upcoming")
+    await expect(results.locator(".library-entry")).to_have_count(1)
+    await expect(results.get_by_role("link", name="Fewer falls overnight")).to_be_visible()
+    found += await axe(page, "library")
+    await phone.goto(f"{server.base_url}/library?status=upcoming")
+    await phone.wait_for_url(re.compile(r"/signin"))
+    await sign_in(phone, server.base_url, name="Pat")
+    await phone.goto(f"{server.base_url}/library?q=falls")
+    await expect(phone.locator(".library-entry")).to_have_count(2)
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    await phone.screenshot(path=SHOTS / "library-phone.png", full_page=True)
+    found += await axe(phone, "library on a phone")
     assert severe(found) == []
     assert tabs.errors == [] and tabs.dialogs == []
