@@ -7,6 +7,7 @@ peer assist as a whole over its rows."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,9 +36,12 @@ def pending(session: sa.orm.Session, workshop_id: str | None, events: Iterable[E
     return ids
 
 
+_COLUMNS = ("title", "problem", "purpose", "cards", "actions", "takeaways")
+
+
 def _card_row(workshop_id: str, card: Mapping) -> dict:
     column = "takeaways" if card["kind"] == CardKind.takeaway.value else "cards"
-    row = dict.fromkeys(("title", "problem", "purpose", "cards", "actions", "takeaways"), "")
+    row = dict.fromkeys(_COLUMNS, "")
     return {**row, "workshop_id": workshop_id, "card_id": card["id"], column: card["text"]}
 
 
@@ -123,6 +127,25 @@ def write(conn: sa.Connection, workshop_ids: Iterable[str]) -> None:
     rows = workshop_rows(conn, ids)
     if rows:
         conn.execute(_TEXT.insert(), rows)
+
+
+def as_whole(rows: Iterable[Any]) -> dict[str, dict]:
+    """Each peer assist's rows joined into one text per column, as one document: its own row's
+    words, then its cards' in the order they came (a blank line between two cards)."""
+    docs: dict[str, dict] = {}
+    pieces: dict[str, dict[str, list[str]]] = {}
+    for row in sorted(rows, key=lambda r: (r.card_id is not None, r.card_id or 0)):
+        if row.card_id is None:
+            docs[row.workshop_id] = {c: getattr(row, c) for c in ("workshop_id", *_COLUMNS)}
+            pieces[row.workshop_id] = {"cards": [], "takeaways": []}
+        elif row.workshop_id in docs:
+            for column in ("cards", "takeaways"):
+                if getattr(row, column):
+                    pieces[row.workshop_id][column].append(getattr(row, column))
+    for workshop_id, doc in docs.items():
+        for column, texts in pieces[workshop_id].items():
+            doc[column] = "\n\n".join(texts)
+    return docs
 
 
 def rebuild(conn: sa.Connection, *, batch: int = 200) -> int:

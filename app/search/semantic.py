@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..db.models import SearchText, Workshop
-from . import Hit
+from . import Hit, documents
 
 _TEXT = SearchText.__table__
 _WORKSHOP = Workshop.__table__
@@ -70,9 +70,9 @@ def embed(texts: list[str]) -> Any:
     return vectors / np.where(norms == 0, 1, norms)
 
 
-def document(row: Any) -> str:
+def document(doc: dict) -> str:
     """The words a peer assist is known by, most telling first (the model reads 512 tokens)."""
-    parts = (row.title, row.problem, row.purpose, row.actions, row.takeaways, row.cards)
+    parts = [doc[c] for c in ("title", "problem", "purpose", "actions", "takeaways", "cards")]
     return "\n".join(p for p in parts if p)
 
 
@@ -113,16 +113,18 @@ def search(
     ).all()
     if not rows:
         return []
-    vectors = index.vectors({r.workshop_id: document(r) for r in rows})
+    # A row per card and one for the peer assist itself: embedded as one document each.
+    whole = documents.as_whole(rows)
+    vectors = index.vectors({i: document(doc) for i, doc in whole.items()})
     query = embed([text])[0]
     scored = sorted(
-        ((float(vectors[r.workshop_id] @ query), r) for r in rows),
+        ((float(vectors[i] @ query), doc) for i, doc in whole.items()),
         key=lambda pair: -pair[0],
     )
     hits = []
-    for score, row in scored[:limit]:
+    for score, doc in scored[:limit]:
         if score < MIN_SCORE:
             break
-        excerpt = " ".join(row.problem.split())[:160]
-        hits.append(Hit(row.workshop_id, row.title, excerpt, html.escape(excerpt), score))
+        excerpt = " ".join(doc["problem"].split())[:160]
+        hits.append(Hit(doc["workshop_id"], doc["title"], excerpt, html.escape(excerpt), score))
     return hits
