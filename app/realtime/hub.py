@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -47,7 +48,75 @@ class SubscriberLost(Exception):
     """The subscriber fell too far behind, or missed events that can no longer be replayed."""
 
 
-@dataclass(eq=False)
+class Backlog:
+    """A subscriber's frames waiting for its sender, in order.
+
+    Most connections never queue anything (frames go straight to the socket), and a server
+    holds tens of thousands of them: so no memory until the first frame, none again once
+    drained, and one waiter at most (the connection's sender), unlike an asyncio.Queue's
+    three deques and an Event per connection."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[Frame | None] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def qsize(self) -> int:
+        return len(self._items) if self._items else 0
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put_nowait(self, frame: Frame | None) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(frame)
+        self.wake()
+
+    def get_nowait(self) -> Frame | None:
+        if not self._items:
+            raise asyncio.QueueEmpty
+        frame = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return frame
+
+    def clear(self) -> None:
+        self._items = None
+
+    def wake(self) -> None:
+        """Let the waiting sender look again (a frame came, or the subscriber was lost)."""
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until the next `wake`."""
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+
+class Lost:
+    """Whether a subscriber was let go; setting it wakes its sender to close the socket."""
+
+    __slots__ = ("_backlog", "_set")
+
+    def __init__(self, backlog: Backlog) -> None:
+        self._set = False
+        self._backlog = backlog
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        self._backlog.wake()
+
+
+@dataclass(eq=False, slots=True)
 class Subscriber:
     """One live connection's place in its room: what it has seen and what waits to be sent."""
 
@@ -57,8 +126,8 @@ class Subscriber:
     last_seq: int = 0
     limit: int = 1024
     conn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    queue: asyncio.Queue[Frame | None] = field(init=False)
-    lost: asyncio.Event = field(default_factory=asyncio.Event)
+    queue: Backlog = field(init=False)
+    lost: Lost = field(init=False)
     # Writes a frame straight to the socket, or says no (see realtime/uvicorn_ws.py). Set
     # once the snapshot or replay is out: nothing may overtake it.
     write: Callable[[bytes], bool] | None = None
@@ -66,9 +135,17 @@ class Subscriber:
     sending: bool = False
     # Set when the connection must close for good (its access was withdrawn): (code, reason).
     ended: tuple[int, str] | None = None
+    # Called when the queue gets a frame or the subscriber is lost: the connection starts its
+    # sender then, so a connection that is only ever written to directly has no task for it.
+    on_news: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
-        self.queue = asyncio.Queue()
+        self.queue = Backlog()
+        self.lost = Lost(self.queue)
+
+    def _news(self) -> None:
+        if self.on_news is not None:
+            self.on_news()
 
     @property
     def presence_entry(self) -> PresenceEntry:
@@ -78,9 +155,13 @@ class Subscriber:
         """Close this connection soon and send it nothing more."""
         if self.ended is None:
             self.ended = (code, reason)
-        while not self.queue.empty():
-            self.queue.get_nowait()
+        self.queue.clear()
+        self.lose()
+
+    def lose(self) -> None:
+        """Let this connection go: it closes with 1013 and the client resumes with `since`."""
         self.lost.set()
+        self._news()
 
     def offer(self, frame: Frame | None) -> None:
         """Queue a frame (None: check the record for missed events) without ever waiting."""
@@ -89,11 +170,11 @@ class Subscriber:
         if self.queue.qsize() >= self.limit:
             # A reader this far behind is stuck; drop its backlog now rather than hold it, and
             # let it reconnect with `since` to catch up from the record.
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.lost.set()
+            self.queue.clear()
+            self.lose()
             return
         self.queue.put_nowait(frame)
+        self._news()
 
     def deliver(self, seq: int | None, text: str, framed: bytes) -> None:
         """Write the frame now when it is next in line and the socket takes it, else queue it.
@@ -299,10 +380,15 @@ class Hub:
             return presence_summary([e[1:] for e in (s.presence_entry for s in room.subscribers)])
 
     async def frames(self, sub: Subscriber) -> AsyncIterator[str]:
-        """The subscriber's frames in seq order, each once, missed ones fetched from the record."""
+        """The subscriber's frames in seq order, each once, missed ones fetched from the record.
+        Ends when the subscriber is lost."""
         while True:
             sub.sending = False
-            frame = await sub.queue.get()
+            while sub.queue.empty() and not sub.lost.is_set():
+                await sub.queue.wait()
+            if sub.lost.is_set():
+                return  # let go: the connection closes (1013) and the client resumes
+            frame = sub.queue.get_nowait()
             sub.sending = True
             if frame is None:
                 async for text in self._fill(sub, None):
@@ -391,7 +477,7 @@ class Hub:
                     # One view's failure must not cost the rest of the room this event: this
                     # subscriber is let go (it resumes with `since`), the others carry on.
                     log.exception("could not render %s for %s", event["type"], sub.renderer.name)
-                    sub.lost.set()
+                    sub.lose()
                     continue
                 sub.deliver(seq, *frame)
 
