@@ -44,9 +44,11 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
             token = None
-        return await caller_for(
-            svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie, fresh=True
-        )
+        # A token proven here before is taken as is, as for HTTP: a withdrawal that this
+        # worker has not heard of yet is caught by `_start`, which asks the database whether
+        # the viewer is still in after subscribing (a crowd reconnecting at once saves one
+        # database trip each).
+        return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
         await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
