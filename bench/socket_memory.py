@@ -21,10 +21,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from .procstat import ticks_ns
 from .harness import Arm, Generator, Live, conn_specs, connect, core_plan, setup_rooms, start_server
+from .procstat import ticks_ns
 
-HOOK = '''import os
+HOOK = """import os
 if os.environ.get("SOCKMEM_DUMP"):
     import gc, signal, tracemalloc
     _n = [0]
@@ -39,7 +39,7 @@ if os.environ.get("SOCKMEM_DUMP"):
         _n[0] += 1
         tracemalloc.take_snapshot().dump(f"{os.environ['SOCKMEM_DUMP']}.{_n[0]}")
     signal.signal(signal.SIGUSR1, _dump)
-'''
+"""
 
 
 async def dump(pid: int, path: str, n: int, load: bool = True) -> tracemalloc.Snapshot | None:
@@ -85,8 +85,20 @@ async def main(a: argparse.Namespace) -> dict:
             spy = None
             if a.profile:  # py-spy's collapsed stacks of the server during the ramp
                 spy = await asyncio.create_subprocess_exec(
-                    a.py_spy, "record", "--pid", str(pid), "--format", "raw", "--threads", "--rate", "200", "--output", a.profile, "--nonblocking",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                    a.py_spy,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "raw",
+                    "--threads",
+                    "--rate",
+                    "200",
+                    "--output",
+                    a.profile,
+                    "--nonblocking",
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
                 )
             cpu0 = sum(ticks_ns(p) for p in server.refresh_pids())
             c = await connect(gen, live, specs, rate=a.rate)
@@ -104,7 +116,9 @@ async def main(a: argparse.Namespace) -> dict:
                 stats = after.compare_to(before, "traceback")
                 print(f"traced growth {sum(s.size_diff for s in stats) / n:.0f} B per socket")
                 for s in stats[: a.top]:
-                    print(f"\n{s.size_diff / n:8.0f} B/socket {s.count_diff / n:6.2f} blocks/socket")
+                    print(
+                        f"\n{s.size_diff / n:8.0f} B/socket {s.count_diff / n:6.2f} blocks/socket"
+                    )
                     for line in s.traceback.format()[-2 * a.frames :]:
                         print("   ", line)
                 print("\nby line:")
