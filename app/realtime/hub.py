@@ -32,6 +32,8 @@ Frame = tuple[int | None, str]
 CHECK = '{"check":1}'
 PRESENCE_MOVED = '{"presence":1}'
 RETRY_MAX_S = 2.0
+# After a presence broadcast, news of arrivals and departures is gathered this long first.
+PRESENCE_SETTLE_S = 0.25
 
 
 class Renderer(Protocol):
@@ -511,6 +513,9 @@ class Hub:
                     await self._broadcast_presence(workshop_id, refresh=refresh)
                 except Exception:
                     log.warning("presence recount failed for %s", workshop_id, exc_info=True)
+                # News arriving shortly after waits for one more recount: a room filling up
+                # costs a few broadcasts to everyone in it, not one per person arriving.
+                await asyncio.sleep(PRESENCE_SETTLE_S)
                 if not room.recount_again:
                     return
         finally:

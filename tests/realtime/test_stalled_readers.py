@@ -3,14 +3,19 @@
 In process, without clocks: a subscriber whose socket never drains sits in a room with healthy
 ones. The hub must write every frame to the healthy sockets in the same dispatch, queue at most
 `limit` frames for the stuck one, then let it go (it resumes with `since`) and queue nothing
-more for it. And an idle connection holds no task or queue of its own.
+more for it. An idle connection holds no queue of its own, and a crowd arriving costs the room
+a few presence broadcasts, not one each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
+import pytest
+
+from app.realtime import hub as hub_module
 from app.realtime.backends import backend_for
 from app.realtime.hub import Backlog, Hub, Subscriber
 from tests.realtime.test_backends import Record, new_sub
@@ -91,3 +96,25 @@ async def test_a_sender_waiting_on_the_backlog_wakes_for_a_frame_and_for_being_l
     sub.lose()
     await settle()
     assert ending.done() and isinstance(ending.exception(), StopAsyncIteration)
+
+
+async def test_a_room_filling_up_costs_a_few_presence_broadcasts_not_one_per_arrival(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hub_module, "PRESENCE_SETTLE_S", 3600.0)  # never over in this test
+    record = Record()
+    backend, presence = backend_for("", presence_ttl_s=30)
+    hub = Hub(backend, presence, record.fetch, presence_ttl_s=30)
+    await hub.start()
+    crowd = [new_sub("w-crowd", pid=i) for i in range(1, 21)]
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            for sub in crowd:  # one after another, each arrival's news heard before the next
+                await stack.enter_async_context(hub.subscription(sub))
+                await settle()
+            # The first arrival is told at once; the other 19 wait for one more recount.
+            assert crowd[0].queue.qsize() == 1
+            assert all(sub.queue.qsize() <= 1 for sub in crowd)
+            assert hub.rooms["w-crowd"].recount_again
+    finally:
+        await hub.stop()
