@@ -96,7 +96,6 @@ async def main(a: argparse.Namespace) -> dict:
                     "200",
                     "--output",
                     a.profile,
-                    "--nonblocking",
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.DEVNULL,
                 )
