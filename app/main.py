@@ -27,6 +27,7 @@ from .web import (
     after_pages,
     api,
     before_pages,
+    dashboard_pages,
     errors,
     html_stream,
     lifecycle_api,
@@ -161,6 +162,7 @@ def create_app(
     app.include_router(lobby_pages.router)
     app.include_router(record_pages.router)
     app.include_router(after_pages.router)
+    app.include_router(dashboard_pages.router)
     app.include_router(before_pages.router)
     app.state.html_renderers = html_stream.HtmlRenderers()
     if STATIC.is_dir():

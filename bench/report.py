@@ -9,7 +9,9 @@ import subprocess
 import sys
 from importlib import metadata
 
-from .harness import ROOT
+from . import goals
+from .servers import ROOT
+from .stats import pctf
 
 LIBS = (
     "websockets",
@@ -172,10 +174,6 @@ def arm_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def pctf(v) -> str:
-    return "–" if v is None else f"{v:.0%}"
-
-
 def markdown(result: dict) -> str:
     m, g = result["machine"], result["git"]
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
@@ -206,7 +204,20 @@ def markdown(result: dict) -> str:
     notes = [(r["id"], n) for r in result["rows"] for n in r.get("notes", [])]
     if notes:
         out += ["", "## Notes", ""] + [f"- {sid}: {' '.join(n.split())}" for sid, n in notes]
+    out += ["", "## The goals", "", goals_block(result)]
     return "\n".join(out) + "\n"
+
+
+def goals_block(result: dict) -> str:
+    """The goals table, with what it takes to read it: how busy the machine was."""
+    load = ", ".join(f"{x:.1f}" for x in result["machine"]["load_average_at_start"])
+    end = result["machine"].get("load_average_at_end")
+    if end:
+        load += " (at the end: " + ", ".join(f"{x:.1f}" for x in end) + ")"
+    return (
+        f"Each goal against its baseline in this run; load average at the start {load} on "
+        f"{result['machine']['usable_cores']} cores.\n\n" + goals.table(result["rows"])
+    )
 
 
 DOCS_START, DOCS_END = "<!-- bench:table -->", "<!-- /bench:table -->"
@@ -231,6 +242,8 @@ def update_docs(result: dict, path) -> bool:
             f"generator on {m['generator_cores']}; load average at the start "
             f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}. "
             f"Took {result['seconds'] / 60:.1f} minutes.",
+            "",
+            goals_block(result),
             "",
             main_table(result["rows"]),
             "",

@@ -19,8 +19,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import report, scenarios
-from .harness import DRAIN_MAX, QUIET, ROOT, Arm, app_exists, core_plan
+from . import goals, report, scenarios
+from .servers import ROOT, Arm, app_exists, core_plan, raise_nofile
+from .window import DRAIN_MAX, QUIET
 
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "performance.md"
@@ -45,13 +46,14 @@ async def run(
 ) -> dict:
     plan = core_plan()
     pin_self(plan)
+    raise_nofile()  # before any server or generator starts: they inherit it
     if mode == "quick":
         DRAIN_MAX["s"] = 2.0
         if "BENCH_QUIET_MAX_WAIT" not in os.environ:
             QUIET["max_wait"] = 1.0
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()
     ids = only or (scenarios.QUICK if mode == "quick" else scenarios.ORDER)
-    deadline_s = deadline_s or (112 if mode == "quick" else 19 * 60)
+    deadline_s = deadline_s or (175 if mode == "quick" else 1170) * scenarios.budget_scale()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         ctx = scenarios.Ctx(plan=plan, scratch=Path(tmp), quick=mode == "quick", log=log, arms=arms)
         if not app_exists():
@@ -84,6 +86,9 @@ async def run(
         "git": report.git(),
         "rows": scenarios.sort_rows(ctx.rows),
     }
+    result["machine"]["load_average_at_start"] = load_at_start
+    result["machine"]["load_average_at_end"] = os.getloadavg()
+    result["goals"] = goals.evaluate(result["rows"])
     out_dir.mkdir(parents=True, exist_ok=True)
     name = "latest" if mode in ("full", "quick") else mode
     (out_dir / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
@@ -148,8 +153,8 @@ def smoke(base_url: str | None = None, duration: float = 2.0) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--full", action="store_true", help="all nine scenarios (< 20 minutes)")
-    g.add_argument("--quick", action="store_true", help="a reduced set (< 2 minutes)")
+    g.add_argument("--full", action="store_true", help="all ten scenarios (< 20 minutes)")
+    g.add_argument("--quick", action="store_true", help="a reduced set (< 3 minutes)")
     g.add_argument("--smoke", action="store_true", help="~2 s tiny run, prints its JSON")
     p.add_argument("--only", help="comma-separated scenario ids, e.g. 1,3")
     p.add_argument("--arms", help="comma-separated arm names to measure, e.g. app,bare")

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import json
 import os
 import re
+import resource
 import socket
 import sys
 import time
@@ -33,11 +35,16 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
+from .servers import raise_nofile
 from .transport import LeanTransport
 
 MARK = b"~bm|"
 SEQ_RE = re.compile(rb'"seq"\s*:\s*(\d+|null)')
 SLOW_RCVBUF = 4096
+# A connect that failed for want of the client's own resources (open files, local ports,
+# memory) says nothing about the server: the error is marked so the run is called invalid.
+CLIENT_SIDE = "client side: "
+CLIENT_ERRNOS = {errno.EMFILE, errno.ENFILE, errno.EADDRNOTAVAIL, errno.ENOMEM, errno.ENOBUFS}
 
 
 class Receiver(asyncio.Protocol):
@@ -216,25 +223,27 @@ class Worker:
         for k, v in c.get("headers", {}).items():
             req.headers[k] = v
         r.proto.send_request(req)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        if r.slow:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
         ok = False
+        sock = None
         async with sem:
             try:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.setblocking(False)
+                if r.slow:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
                 async with asyncio.timeout(o.get("timeout", 30)):
                     await self.loop.sock_connect(sock, (o["host"], c["port"]))
                     await self.loop.create_connection(lambda: r, sock=sock)
                     await r.ready
                 ok = True
             except Exception as exc:
-                return f"{type(exc).__name__}: {exc}"[:200]
+                side = CLIENT_SIDE if getattr(exc, "errno", None) in CLIENT_ERRNOS else ""
+                return f"{side}{type(exc).__name__}: {exc}"[:200]
             finally:  # also when cancelled at the connect deadline
                 if not ok:
                     if r.transport is not None:
                         r.transport.abort()
-                    else:
+                    elif sock is not None:
                         sock.close()
         self.receivers[target].append(r)
         return None
@@ -243,7 +252,7 @@ class Worker:
         """Open connections at `rate` per second; give up on those not open by `deadline_s`."""
         target, conns, rate = cmd["target"], cmd["conns"], cmd.get("rate") or 0.0
         sem = asyncio.Semaphore(cmd.get("concurrency", 256))
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), time.process_time()
         deadline = t0 + cmd.get("deadline_s", 120)
         pending = []
         for i, c in enumerate(conns):
@@ -272,7 +281,10 @@ class Worker:
             "connected": sum(1 for e in results if e is None),
             "failed": sum(errors.values()),
             "errors": dict(errors.most_common(5)),
+            "client_errors": sum(n for e, n in errors.items() if e.startswith(CLIENT_SIDE)),
             "seconds": time.monotonic() - t0,
+            "cpu_s": time.process_time() - cpu0,
+            "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
         }
 
     # --- a measurement window -----------------------------------------------------------------
@@ -464,6 +476,7 @@ async def serve(index: int, scratch: str) -> None:
 
 def main() -> None:
     index, scratch = int(sys.argv[1]), sys.argv[2]
+    raise_nofile()  # thousands of sockets per process; inherited already when run by bench.run
     try:
         import uvloop
 

@@ -56,6 +56,8 @@ class NewWorkshop:
     owner_id: int | None = None
     # Where the room's dates and times are shown (an IANA name); the app's TIME_ZONE if None.
     time_zone: str | None = None
+    # The host team's unit, for the programme dashboard's filter.
+    unit: str | None = None
 
 
 def _new_invite(
@@ -112,6 +114,7 @@ def create_workshop(
         room_code=new_room_code(),
         visibility=new.visibility,
         time_zone=new.time_zone,
+        unit=new.unit,
     )
     agenda = default_agenda(new.duration_minutes)
     if new.planned:

@@ -71,6 +71,8 @@ class Workshop(SQLModel, table=True):
     closed_at: datetime | None = _dt(default=None, nullable=True, index=True)
     # 'organisation': every facilitator account finds it; 'restricted': owners and admins only.
     visibility: str = Field(default="organisation", max_length=20)
+    # The host team's unit, as the start form gives it: what the programme dashboard filters by.
+    unit: str | None = Field(default=None, max_length=200)
 
 
 class Invite(SQLModel, table=True):

@@ -25,6 +25,7 @@ def workshop_record(w: Workshop) -> dict:
         "auto_admit": w.auto_admit,
         "visibility": w.visibility,
         "time_zone": w.time_zone,
+        "unit": w.unit,
     }
 
 

@@ -63,8 +63,13 @@ def visitors(people: list[Invitee]) -> list[Invitee]:
     return [p for p in people if p.role is InviteeRole.visitor]
 
 
-def _same(unit: str) -> str:
-    return " ".join(unit.casefold().split())
+# A unit's name: an invitee's, or the host team's on the start form.
+UNIT_MAX = 200
+
+
+def folded(text: str) -> str:
+    """What makes two spellings of a unit or a name one: case and spacing aside."""
+    return " ".join(text.casefold().split())
 
 
 def hints(people: list[Invitee], *, often: frozenset[str] = frozenset()) -> list[Hint]:
@@ -87,7 +92,7 @@ def hints(people: list[Invitee], *, often: frozenset[str] = frozenset()) -> list
                 "heard; consider a second peer assist.",
             )
         )
-    units = {_same(p.unit) for p in guests if p.unit.strip()}
+    units = {folded(p.unit) for p in guests if p.unit.strip()}
     if len(guests) >= 2 and len(units) == 1:
         found.append(
             Hint(
@@ -170,7 +175,7 @@ def mix(people: list[Invitee]) -> Mix:
     names: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for p in guests:
-        key = _same(p.unit) or "unit not given"
+        key = folded(p.unit) or "unit not given"
         names.setdefault(key, p.unit.strip() or "unit not given")
         counts[key] += 1
     units = tuple((names[k], n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -184,8 +189,8 @@ def check_invitee(*, name: str, email: str, unit: str, role: str, years: int | N
     name, unit = " ".join(name.split()), " ".join(unit.split())
     if not name or len(name) > 80:
         raise Invalid("Give the person's name, up to 80 characters.", code="bad_name")
-    if len(unit) > 200:
-        raise Invalid("The unit is longer than 200 characters.", code="too_long")
+    if len(unit) > UNIT_MAX:
+        raise Invalid(f"The unit is longer than {UNIT_MAX} characters.", code="too_long")
     try:
         part = InviteeRole(role)
     except ValueError:

@@ -116,9 +116,11 @@ def listed_participants(
     if workshop.get("restricted") or workshop.get("visibility") == "restricted":
         return None
     groups = []
+    # People join by name alone; the host team's unit comes from the start form.
+    host_unit = workshop.get("unit") or None
     for role, label in ROLE_LABELS.items():
         people = [
-            {"name": p["name"], "unit": p.get("unit") or None}
+            {"name": p["name"], "unit": p.get("unit") or (host_unit if role == "host" else None)}
             for p in participants
             if p["role"] == role
         ]

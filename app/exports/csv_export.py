@@ -83,6 +83,11 @@ def to_csv(
             for group in grouped
         ]
 
+    return rows_to_csv(rows)
+
+
+def rows_to_csv(rows: Sequence[Sequence[str]]) -> bytes:
+    """Rows as UTF-8 CSV with a BOM and CRLF rows, every cell through :func:`guard_cell`."""
     buffer = io.StringIO(newline="")
     # Excel dialect ("\r\n" rows). Every field is quoted, as OWASP advises: a separator inside
     # a cell then splits nothing, whichever separator the reader's locale uses.

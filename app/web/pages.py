@@ -234,6 +234,7 @@ async def start(request: Request) -> Response:
                     else None,
                     "recorded": form.get("recorded") == "on",
                     "visibility": form.get("visibility", "organisation"),
+                    "unit": (form.get("unit") or "").strip() or None,
                 }
             )
         except ValidationError as exc:

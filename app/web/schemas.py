@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from ..domain import dates
+from ..domain.invitations import UNIT_MAX
 from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, ORDER
 from ..domain.rules import (
     NAME_MAX,
@@ -68,6 +69,7 @@ Title = _words(TITLE_MAX)
 Name = _words(NAME_MAX)
 Text = _words(TEXT_MAX)
 Theme = _words(THEME_NAME_MAX)
+Unit = _words(UNIT_MAX)
 
 
 def _http_url(value: str) -> str:
@@ -141,6 +143,8 @@ class WorkshopCreate(Strict):
     starts_at: Moment | None = None
     recorded: StrictBool = False
     visibility: Literal["organisation", "restricted"] = "organisation"
+    # The host team's unit (the app offers more than API.md names): the dashboard's filter.
+    unit: Unit | None = None
 
     @field_validator("starts_at")
     @classmethod
@@ -326,6 +330,8 @@ class WorkshopOut(BaseModel):
     spotlight: dict | None
     room_code: str
     auto_admit: bool
+    # The host team's unit, when the start form or POST /workshops gave one.
+    unit: str | None = None
 
 
 class ParticipantOut(BaseModel):
