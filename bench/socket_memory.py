@@ -21,8 +21,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from .harness import Arm, Generator, Live, conn_specs, connect, core_plan, setup_rooms, start_server
+from .generator import Generator, Live, connect
 from .procstat import ticks_ns
+from .rooms import conn_specs, setup_rooms
+from .servers import Arm, core_plan, start_server
 
 HOOK = """import os
 if os.environ.get("SOCKMEM_DUMP"):
