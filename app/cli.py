@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -38,6 +39,18 @@ def migrate(database_url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def raise_open_files_limit() -> None:
+    """Every live socket is an open file: take all the operating system allows (the soft
+    limit is often 1,024; a worker is meant to hold about 20,000 sockets)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = 1_048_576 if hard == resource.RLIM_INFINITY else hard
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def serve() -> None:
     import uvicorn
 
@@ -47,6 +60,7 @@ def serve() -> None:
     from .web.live import close_all
 
     settings = load_settings()
+    raise_open_files_limit()
     if not os.environ.get("UVICORN_WS"):
         # Our protocol subclasses uvicorn's private one: fail now, loudly, on a version it was
         # not tested with, rather than drop frames in a meeting.

@@ -49,6 +49,7 @@ from .web.limits import BodyLimit
 from .web.live import close_all
 from .web.openapi import describe_api
 from .web.ratelimit import Limiter
+from .web.sockets import LiveSockets
 
 STATIC = Path(__file__).parent / "static"
 
@@ -160,7 +161,6 @@ def create_app(
     app.include_router(themes_pages.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
-    app.include_router(html_stream.router)
     app.include_router(lobby_pages.router)
     app.include_router(record_pages.router)
     app.include_router(after_pages.router)
@@ -188,5 +188,7 @@ def create_app(
     app.add_middleware(HeadAsGet)
     # Outermost, so that every answer has them, the 413s of BodyLimit included.
     app.add_middleware(SecurityHeaders)
+    # Outside everything: live sockets skip the HTTP stack for their hours-long life.
+    app.add_middleware(LiveSockets)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     return app

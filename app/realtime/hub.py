@@ -11,110 +11,36 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from ..domain.rules import Actor
 from .access import ACCESS_CHANNEL, Access, FetchMembers
-from .backends.base import Backend, Presence, PresenceEntry
+from .backends.base import Backend, Presence
+from .subscriber import Backlog, Frame, Lost, Renderer, Subscriber, SubscriberLost
 from .uvicorn_ws import text_frame
+
+# Where the rest of the app and the tests have always found them.
+__all__ = [
+    "Backlog",
+    "Frame",
+    "Hub",
+    "Lost",
+    "Renderer",
+    "Subscriber",
+    "SubscriberLost",
+]
 
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "peer-assist:workshop:"
 # Fetch events of a workshop with after < seq <= until (until None: to the head), in order.
 FetchEvents = Callable[[str, int, int | None], Awaitable[list[dict]]]
-Frame = tuple[int | None, str]
 # Tells every worker to look at the record for a workshop, and to recount who is online.
 CHECK = '{"check":1}'
 PRESENCE_MOVED = '{"presence":1}'
 RETRY_MAX_S = 2.0
-
-
-class Renderer(Protocol):
-    """Turns events into frames for one kind of view. Equal keys mean equal frames."""
-
-    name: str
-
-    def key(self, event: dict, viewer: Actor) -> Hashable: ...
-    def render(self, event: dict, viewer: Actor) -> str: ...
-    def render_presence(self, presence: dict) -> str: ...
-
-
-class SubscriberLost(Exception):
-    """The subscriber fell too far behind, or missed events that can no longer be replayed."""
-
-
-@dataclass(eq=False)
-class Subscriber:
-    """One live connection's place in its room: what it has seen and what waits to be sent."""
-
-    workshop_id: str
-    viewer: Actor
-    renderer: Renderer
-    last_seq: int = 0
-    limit: int = 1024
-    conn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    queue: asyncio.Queue[Frame | None] = field(init=False)
-    lost: asyncio.Event = field(default_factory=asyncio.Event)
-    # Writes a frame straight to the socket, or says no (see realtime/uvicorn_ws.py). Set
-    # once the snapshot or replay is out: nothing may overtake it.
-    write: Callable[[bytes], bool] | None = None
-    # A frame taken from the queue is on its way: nothing may overtake it either.
-    sending: bool = False
-    # Set when the connection must close for good (its access was withdrawn): (code, reason).
-    ended: tuple[int, str] | None = None
-
-    def __post_init__(self) -> None:
-        self.queue = asyncio.Queue()
-
-    @property
-    def presence_entry(self) -> PresenceEntry:
-        return (self.conn_id, self.viewer.id, self.viewer.role.value)
-
-    def end(self, code: int, reason: str) -> None:
-        """Close this connection soon and send it nothing more."""
-        if self.ended is None:
-            self.ended = (code, reason)
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.lost.set()
-
-    def offer(self, frame: Frame | None) -> None:
-        """Queue a frame (None: check the record for missed events) without ever waiting."""
-        if self.lost.is_set():
-            return
-        if self.queue.qsize() >= self.limit:
-            # A reader this far behind is stuck; drop its backlog now rather than hold it, and
-            # let it reconnect with `since` to catch up from the record.
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.lost.set()
-            return
-        self.queue.put_nowait(frame)
-
-    def deliver(self, seq: int | None, text: str, framed: bytes) -> None:
-        """Write the frame now when it is next in line and the socket takes it, else queue it.
-
-        Most deliveries go straight to the socket: one write, no task switch. Whatever could
-        reorder or lose a frame (a backlog, a frame in flight, a gap in seq, a full buffer)
-        sends it through the queue, where the order is kept and gaps are filled."""
-        if seq is not None and seq <= self.last_seq:
-            return  # a repeat (brokers may deliver twice); the queue would drop it too
-        if (
-            self.write is not None
-            and not self.sending
-            and self.queue.empty()
-            and not self.lost.is_set()
-            and (seq is None or seq == self.last_seq + 1)
-            and self.write(framed)
-        ):
-            if seq is not None:
-                self.last_seq = seq
-            return
-        self.offer((seq, text))
+# After a presence broadcast, news of arrivals and departures is gathered this long first.
+PRESENCE_SETTLE_S = 0.25
 
 
 @dataclass(eq=False)
@@ -299,10 +225,15 @@ class Hub:
             return presence_summary([e[1:] for e in (s.presence_entry for s in room.subscribers)])
 
     async def frames(self, sub: Subscriber) -> AsyncIterator[str]:
-        """The subscriber's frames in seq order, each once, missed ones fetched from the record."""
+        """The subscriber's frames in seq order, each once, missed ones fetched from the record.
+        Ends when the subscriber is lost."""
         while True:
             sub.sending = False
-            frame = await sub.queue.get()
+            while sub.queue.empty() and not sub.lost.is_set():
+                await sub.queue.wait()
+            if sub.lost.is_set():
+                return  # let go: the connection closes (1013) and the client resumes
+            frame = sub.queue.get_nowait()
             sub.sending = True
             if frame is None:
                 async for text in self._fill(sub, None):
@@ -391,7 +322,7 @@ class Hub:
                     # One view's failure must not cost the rest of the room this event: this
                     # subscriber is let go (it resumes with `since`), the others carry on.
                     log.exception("could not render %s for %s", event["type"], sub.renderer.name)
-                    sub.lost.set()
+                    sub.lose()
                     continue
                 sub.deliver(seq, *frame)
 
@@ -425,6 +356,9 @@ class Hub:
                     await self._broadcast_presence(workshop_id, refresh=refresh)
                 except Exception:
                     log.warning("presence recount failed for %s", workshop_id, exc_info=True)
+                # News arriving shortly after waits for one more recount: a room filling up
+                # costs a few broadcasts to everyone in it, not one per person arriving.
+                await asyncio.sleep(PRESENCE_SETTLE_S)
                 if not room.recount_again:
                     return
         finally:

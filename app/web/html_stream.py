@@ -7,7 +7,7 @@ import logging
 from collections.abc import Hashable
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, WebSocket
+from fastapi import WebSocket
 from jinja2 import Environment, TemplateNotFound
 
 from ..domain.events import spec
@@ -15,7 +15,6 @@ from ..domain.rules import Actor
 from .live import admit, follow, parse_since
 from .templating import BOARD_VIEWER, VIEW_OF_ROLE, make_env
 
-router = APIRouter()
 log = logging.getLogger(__name__)
 # Sent for an event whose template is missing: the page still learns the seq it has reached,
 # so it resumes from the right place, and nothing else on it changes.
@@ -74,7 +73,6 @@ class HtmlRenderers:
         self.by_view = {view: HtmlRenderer(env, view) for view in VIEW_OF_ROLE.values()}
 
 
-@router.websocket("/w/{workshop_id}/live")
 async def live(websocket: WebSocket, workshop_id: str) -> None:
     """Browsers only: a session cookie and an allowed Origin are required."""
     svc = websocket.app.state.services

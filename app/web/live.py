@@ -44,9 +44,11 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
             token = None
-        return await caller_for(
-            svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie, fresh=True
-        )
+        # A token proven here before is taken as is, as for HTTP: a withdrawal that this
+        # worker has not heard of yet is caught by `_start`, which asks the database whether
+        # the viewer is still in after subscribing (a crowd reconnecting at once saves one
+        # database trip each).
+        return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
         await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
@@ -149,16 +151,33 @@ async def _catch_up(
 
 
 async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
+    """Read the client until it goes; send what the hub queued for it, when it queues any.
+
+    An idle connection has one task, the one running this (thousands of sockets, each with
+    a sender and a watcher task besides, cost more memory than their sockets). The hub writes
+    most frames straight to the socket; the sender starts the first time something is
+    queued (a full socket, a gap to fill, a socket without direct writes) or the subscriber
+    is let go, and closes the socket when the hub lets it go."""
     direct = websocket.scope.get("extensions", {}).get(FRAMES)
+    sender: asyncio.Task | None = None
+
+    def news() -> None:
+        nonlocal sender
+        if sender is None:
+            sender = asyncio.ensure_future(_send(websocket, svc, sub))
+        elif sub.lost.is_set() and sub.sending and not sender.done():
+            # Let go while its sender waits on a full socket, which a stuck reader never
+            # drains: stop waiting and close (the close frame skips flow control).
+            sender.cancel()
+            sender = asyncio.ensure_future(_close(websocket, sub))
+
+    sub.on_news = news
     if direct is not None:
         # From here on the hub may write frames straight to the socket (see uvicorn_ws.py).
         sub.write = direct["write"]
-
-    async def send() -> None:
-        async for text in svc.hub.frames(sub):
-            await websocket.send_text(text)
-
-    async def receive() -> None:
+    if not sub.queue.empty() or sub.lost.is_set():
+        news()  # queued during the catch-up
+    try:
         # Clients have nothing to say on this socket; reading notices when they leave. Text
         # is ignored; binary data is refused, as the protocol provides (1003). Frames that
         # break the protocol (bad UTF-8, too large, unmasked) are closed by uvicorn first.
@@ -169,34 +188,39 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
             if message.get("bytes") is not None:
                 await close_quietly(websocket, UNSUPPORTED_DATA, "this socket takes no binary data")
                 return
-
-    tasks = {
-        asyncio.ensure_future(send()),
-        asyncio.ensure_future(receive()),
-        asyncio.ensure_future(sub.lost.wait()),
-    }
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         sub.write = None
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
+        sub.on_news = None
+        if sender is not None:
+            sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                await sender
+
+
+async def _send(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
+    """The connection's queued frames, in order; then, once it is let go, its close."""
+    try:
+        async for text in svc.hub.frames(sub):
+            await websocket.send_text(text)
+    except SubscriberLost:
+        pass
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        return  # the client went: the reader notices and ends the connection
+    except DATABASE_DOWN:
+        log.warning("database unavailable for a live stream of %s", sub.workshop_id)
+    await _close(websocket, sub)
+
+
+async def _close(websocket: WebSocket, sub: Subscriber) -> None:
+    """Close a connection the hub let go. The client answers the close, or, stuck, is cut
+    off after a grace (uvicorn_ws.py): either way the reader then sees the disconnect."""
     if sub.ended is not None:
         await close_quietly(websocket, *sub.ended)
         return
-    behind = sub.lost.is_set() or any(
-        t.done() and not t.cancelled() and isinstance(t.exception(), SubscriberLost) for t in done
+    # The client knows the last seq it got; the frames we sent may not all have arrived.
+    await close_quietly(
+        websocket, TRY_AGAIN_LATER, "too far behind; reconnect with since=<the last seq you got>"
     )
-    if behind:
-        # The client knows the last seq it got; the frames we sent may not all have arrived.
-        await close_quietly(
-            websocket,
-            TRY_AGAIN_LATER,
-            "too far behind; reconnect with since=<the last seq you got>",
-        )
 
 
 async def close_quietly(websocket: WebSocket, code: int, reason: str, timeout: float = 5.0) -> None:

@@ -48,7 +48,6 @@ async def events_described(workshop_id: str) -> JSONResponse:
     )
 
 
-@router.websocket("/api/v1/workshops/{workshop_id}/events")
 async def events(websocket: WebSocket, workshop_id: str) -> None:
     svc = websocket.app.state.services
     caller = await admit(websocket, svc, workshop_id)
