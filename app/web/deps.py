@@ -179,12 +179,11 @@ async def caller_for(
     workshop_id: str,
     token: str | None,
     by_cookie: bool,
-    fresh: bool = False,
 ) -> Caller:
     """Who is calling: from the tokens already proven here, else from the database.
 
-    `fresh` always asks the database, as live connections do: they last for hours, and a
-    withdrawal must not slip in between proving and subscribing (see web/live.py)."""
+    A live connection proves itself the same way, then asks the database once more after it
+    has subscribed, so a withdrawal cannot slip in between (see web/live.py)."""
     if not token:
         raise ApiError(
             "Join the peer assist first: this needs a participant's token.",
@@ -192,7 +191,7 @@ async def caller_for(
             code="unauthorized",
         )
     token_hash = hash_secret(token)
-    identity = None if fresh or not services.hub.hearing else services.known_tokens.get(token_hash)
+    identity = None if not services.hub.hearing else services.known_tokens.get(token_hash)
     if identity is None and is_account_token(services.settings, token):
         raise ApiError(
             "This needs a participant's token. An owner gets one from My peer assists "
