@@ -6,6 +6,7 @@ shared record. Screenshots at a laptop's and a phone's width."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -67,7 +68,9 @@ async def shoot(page: Page, name: str) -> None:
 
 async def test_from_closing_to_the_programme_dashboard(server: Server, tabs: Tabs) -> None:
     meeting, token = await start_with_unit(tabs, server.base_url)
-    visitor = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
+    # The browser tests share one server, where other meetings have a visitor called Vera: a
+    # name of this test's own keeps her a new visitor, as the figures below expect.
+    visitor = await quick_join(tabs, meeting, "visitor", f"Vera {uuid.uuid4().hex[:6]}", PHONE)
     host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
     await api(meeting, token, "POST", "/phase", {"to": "commitment"})
     await api(meeting, token, "POST", "/actions", {"title": "Book transport at admission"})
