@@ -8,6 +8,7 @@ cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from .errors import Invalid
@@ -50,3 +51,24 @@ def check_date(field: str, value: date, today: date) -> None:
     if value < EARLIEST:
         raise Invalid(f"{label} is before {EARLIEST.year}; {choose}.", code="date_too_early")
     raise Invalid(f"{label} is in the past; {choose}.", code="date_in_past")
+
+
+def _filter_day(value: str, label: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            f"The {label} date should look like 2027-03-01.", code="invalid_date"
+        ) from None
+
+
+def filter_range(params: Mapping[str, str]) -> tuple[date | None, date | None]:
+    """A page's `from` and `to` filter, both ends included; either may be left out."""
+    since = _filter_day(params.get("from", ""), "from")
+    until = _filter_day(params.get("to", ""), "to")
+    if since and until and since > until:
+        raise Invalid("The from date comes after the to date.", code="invalid_date_range")
+    return since, until

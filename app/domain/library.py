@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .accounts import Status
+from .dates import filter_range
 from .errors import Invalid
 from .themes import key
 
@@ -31,26 +32,12 @@ class LibraryFilter:
         return self == LibraryFilter()
 
 
-def _date(value: str, label: str) -> date | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(
-            f"The {label} date should look like 2027-03-01.", code="invalid_date"
-        ) from None
-
-
 def parse(params: Mapping[str, str]) -> LibraryFilter:
     """The filters in a query string; a date or status nobody could mean answers Invalid."""
     q = " ".join(params.get("q", "").split())
     if len(q) > QUERY_MAX:
         raise Invalid(f"Search for at most {QUERY_MAX} characters.", code="query_too_long")
-    since, until = _date(params.get("from", ""), "from"), _date(params.get("to", ""), "to")
-    if since and until and since > until:
-        raise Invalid("The from date comes after the to date.", code="invalid_date_range")
+    since, until = filter_range(params)
     status = params.get("status", "").strip()
     if status and status not in Status.__members__:
         raise Invalid("Status is upcoming, live or closed.", code="invalid_status")

@@ -101,6 +101,17 @@ def _by_cookie(svc: Services, cookie: str) -> tuple[Account, str] | None:
     return account, secret
 
 
+def holds_a_seat(request: Request) -> bool:
+    """The browser holds a participant's signed cookie: its invite opens one room, and the
+    pages for accounts answer it 403 rather than asking it to sign in."""
+    key = request.app.state.services.settings.secret_key
+    prefix = session_cookie_name("")
+    return any(
+        name.startswith(prefix) and name != ACCOUNT_COOKIE and unsign_session(key, value)
+        for name, value in request.cookies.items()
+    )
+
+
 async def signed_in(request: Request) -> Signed | None:
     """The account behind the request, or None when nobody is signed in."""
     svc: Services = request.app.state.services

@@ -4,7 +4,6 @@ drawn on the server, each with its numbers in a table and as CSV."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -14,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ..db import dashboard as rows
 from ..domain import dashboard as rules
+from ..domain.dates import filter_range
+from ..domain.errors import Invalid, RuleError
 from ..domain.invitations import UNIT_MAX
 from ..exports.csv_export import rows_to_csv
-from ..security import session_cookie_name, unsign_session
-from .account_deps import ACCOUNT_COOKIE, library_visibility
+from .account_deps import ACCOUNT_COOKIE, holds_a_seat, library_visibility
 from .account_pages import account_context, page_account
 from .deps import Services
 from .pages import problem_page, render
@@ -89,39 +89,13 @@ CHARTS: dict[str, Chart] = {
 assert tuple(CHARTS) == rules.CHARTS
 
 
-class BadFilter(ValueError):
-    pass
-
-
-def _day(value: str | None, what: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadFilter(f"The {what} date should look like 2026-12-01.") from None
-
-
 def filters_of(request: Request) -> rules.Filters:
     query = request.query_params
-    start, end = _day(query.get("from"), "from"), _day(query.get("to"), "to")
-    if start and end and start > end:
-        raise BadFilter("The from date is after the to date.")
+    start, end = filter_range(query)
     unit = " ".join((query.get("unit") or "").split()) or None
     if unit and len(unit) > UNIT_MAX:
-        raise BadFilter(f"A unit is at most {UNIT_MAX} characters.")
+        raise Invalid(f"A unit is at most {UNIT_MAX} characters.", code="unit_too_long")
     return rules.Filters(start, end, unit)
-
-
-def _participant_only(request: Request, svc: Services) -> bool:
-    """A browser holding a participant's cookie and no account's: a participant, not a stranger."""
-    if request.cookies.get(ACCOUNT_COOKIE):
-        return False
-    key = svc.settings.secret_key
-    return any(
-        name.startswith(session_cookie_name("")) and unsign_session(key, value)
-        for name, value in request.cookies.items()
-    )
 
 
 def _figures(svc: Services, visible: Any, filters: rules.Filters) -> tuple[dict, list[str]]:
@@ -173,8 +147,7 @@ def _query(filters: rules.Filters) -> str:
 
 
 async def _gate(request: Request) -> tuple[Any, Any] | Response:
-    svc: Services = request.app.state.services
-    if _participant_only(request, svc):
+    if not request.cookies.get(ACCOUNT_COOKIE) and holds_a_seat(request):
         return problem_page(
             "The dashboard is for accounts",
             "A participant's link reaches only its own peer assist. Sign in with an account "
@@ -197,8 +170,8 @@ async def dashboard(request: Request) -> Response:
     signed, visible = gate
     try:
         filters = filters_of(request)
-    except BadFilter as exc:
-        return problem_page("Those filters do not work", str(exc), 422)
+    except RuleError as exc:
+        return problem_page("Those filters do not work", exc.detail, exc.status)
     figures, units = await run_in_threadpool(_figures, svc, visible, filters)
     return render(
         "pages/dashboard.html",
@@ -225,8 +198,8 @@ async def dashboard_csv(chart: str, request: Request) -> Response:
     _, visible = gate
     try:
         filters = filters_of(request)
-    except BadFilter as exc:
-        return problem_page("Those filters do not work", str(exc), 422)
+    except RuleError as exc:
+        return problem_page("Those filters do not work", exc.detail, exc.status)
     figures, _ = await run_in_threadpool(_figures, svc, visible, filters)
     spec = CHARTS[chart]
     table = [

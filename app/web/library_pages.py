@@ -7,7 +7,6 @@ bookmarked and shared.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -23,8 +22,7 @@ from ..domain.accounts import Viewer
 from ..domain.errors import RuleError
 from ..domain.record import REPORT_BACK_LABELS, ReportBackStatus, report_back_status
 from ..search import semantic
-from ..security import unsign_session
-from .account_deps import ACCOUNT_COOKIE, signed_in
+from .account_deps import holds_a_seat, signed_in
 from .account_pages import account_context, sign_in_url
 from .accounts_api import workshop_items
 from .deps import Services
@@ -35,18 +33,6 @@ router = APIRouter(include_in_schema=False)
 SHOWN = 100
 # "In other words" adds at most this many: a nudge, not a second library.
 SEMANTIC_LIMIT = 5
-# A participant's cookie is named for its workshop (security.session_cookie_name).
-_SEAT_COOKIE = re.compile(r"pa_[\w-]{16}")
-
-
-def _holds_a_seat(request: Request) -> bool:
-    """A browser with a participant's signed cookie and no account: its invite opens one room."""
-    svc: Services = request.app.state.services
-    return any(
-        _SEAT_COOKIE.fullmatch(name) and unsign_session(svc.settings.secret_key, value)
-        for name, value in request.cookies.items()
-        if name != ACCOUNT_COOKIE
-    )
 
 
 def _every(svc: Services, viewer: Viewer, q: str | None) -> list[dict]:
@@ -117,7 +103,7 @@ async def library_page(request: Request) -> Response:
     except RuleError as exc:  # a participant's bearer token
         return problem_page("The library is for accounts", exc.detail, exc.status)
     if signed is None:
-        if _holds_a_seat(request):
+        if holds_a_seat(request):
             return problem_page(
                 "The library is for accounts",
                 "Your invite opens only its own peer assist. Sign in with an account to "
