@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..db import queries
-from ..db.engine import Database
 from ..db.models import IdempotentResponse, Workshop
 from ..domain.errors import RuleError
 from ..domain.events import Event
@@ -92,8 +91,8 @@ def _replay(found: IdempotentResponse, idem: IdempotencyKey, secret_key: str) ->
     return Outcome(found.status_code, body, body.get("workshop_id"), replayed=True)
 
 
-def run_write(
-    db: Database,
+def write_in(
+    session: Session,
     *,
     workshop_id: str | None,
     apply: Apply,
@@ -102,25 +101,24 @@ def run_write(
     history: int = 10_000,
     secret_key: str = "",
 ) -> Outcome:
-    """Run one command in one transaction. A RuleError rolls everything back and propagates."""
+    """Run one command inside the caller's open transaction (the group commit gives each its
+    own savepoint). A RuleError propagates, and the caller rolls the savepoint back."""
     try:
-        return _write_once(db, workshop_id, apply, now, idempotency, history, secret_key)
+        with session.begin_nested():
+            return _write_once(session, workshop_id, apply, now, idempotency, history, secret_key)
     except IntegrityError:
-        # Two requests with one Idempotency-Key raced past the lookup; the loser answers
-        # with the winner's result.
+        # Two requests with one Idempotency-Key raced past the lookup (from two processes);
+        # the loser answers with the winner's result.
         if idempotency is None:
             raise
-        with db.reader() as session:
-            found = queries.idempotent_response(
-                session, scope=idempotency.scope, key=idempotency.key
-            )
+        found = queries.idempotent_response(session, scope=idempotency.scope, key=idempotency.key)
         if found is None:
             raise
         return _replay(found, idempotency, secret_key)
 
 
 def _write_once(
-    db: Database,
+    session: Session,
     workshop_id: str | None,
     apply: Apply,
     now: datetime,
@@ -128,41 +126,38 @@ def _write_once(
     history: int,
     secret_key: str,
 ) -> Outcome:
-    with db.session() as session, session.begin():
-        workshop = queries.lock_workshop(session, workshop_id=workshop_id) if workshop_id else None
-        if idempotency is not None:
-            # Looked up under the workshop's lock, so a concurrent repeat waits, then finds it.
-            found = queries.idempotent_response(
-                session, scope=idempotency.scope, key=idempotency.key
+    workshop = queries.lock_workshop(session, workshop_id=workshop_id) if workshop_id else None
+    if idempotency is not None:
+        # Looked up under the workshop's lock, so a concurrent repeat waits, then finds it.
+        found = queries.idempotent_response(session, scope=idempotency.scope, key=idempotency.key)
+        if found is not None:
+            return _replay(found, idempotency, secret_key)
+    status, answer, pending = apply(session, workshop, now)
+    written: list[dict] = []
+    if workshop is not None and pending:
+        written = queries.append_events(session, workshop=workshop, events=pending, at=now)
+        if workshop.last_seq > history and workshop.last_seq % PRUNE_EVERY < len(pending):
+            queries.prune_events(
+                session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
             )
-            if found is not None:
-                return _replay(found, idempotency, secret_key)
-        status, answer, pending = apply(session, workshop, now)
-        written: list[dict] = []
-        if workshop is not None and pending:
-            written = queries.append_events(session, workshop=workshop, events=pending, at=now)
-            if workshop.last_seq > history and workshop.last_seq % PRUNE_EVERY < len(pending):
-                queries.prune_events(
-                    session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
-                )
-        # In this transaction, so a card is found by search the moment it is committed.
-        conn = session.connection()
-        search_text.write(conn, search_text.pending(session, workshop_id, pending))
-        search_text.write_cards(conn, workshop_id, pending)
-        body = answer() if callable(answer) else answer
-        wid = workshop.id if workshop is not None else body.get("workshop_id")
-        if idempotency is not None:
-            session.add(
-                IdempotentResponse(
-                    scope=idempotency.scope,
-                    key=idempotency.key,
-                    request_hash=idempotency.request_hash,
-                    status_code=status,
-                    # Secrets in the answer are kept as nonces, never as themselves.
-                    body=seal(body),
-                    created_at=now,
-                    workshop_id=wid,
-                )
+    # In this transaction, so a card is found by search the moment it is committed.
+    conn = session.connection()
+    search_text.write(conn, search_text.pending(session, workshop_id, pending))
+    search_text.write_cards(conn, workshop_id, pending)
+    body = answer() if callable(answer) else answer
+    wid = workshop.id if workshop is not None else body.get("workshop_id")
+    if idempotency is not None:
+        session.add(
+            IdempotentResponse(
+                scope=idempotency.scope,
+                key=idempotency.key,
+                request_hash=idempotency.request_hash,
+                status_code=status,
+                # Secrets in the answer are kept as nonces, never as themselves.
+                body=seal(body),
+                created_at=now,
+                workshop_id=wid,
             )
-            session.flush()
-        return Outcome(status, body, wid, written)
+        )
+        session.flush()
+    return Outcome(status, body, wid, written)

@@ -1,27 +1,27 @@
 """Check, do, commit, then publish: the one way a write reaches the database and the room.
 
 Every caller runs its writes through a `Writer`: a route, a background loop, a CLI. The writer
-commits the action's events with its changes (`base.run_write`), and only once that commit has
-returned does it publish them, as Zulip's `send_event_on_commit` does. A refused or failed
-write raises before anything is published; a write that committed is published even when its
-caller was not a request. Should the process die between the commit and the publish, the event
-is in the record already: the hub's heal sweep and every `since` replay deliver it from there.
+commits the action's events with its changes (`base.write_in`, grouped with the other writes
+waiting by `group_commit`), and only once that commit has returned does it publish them, as
+Zulip's `send_event_on_commit` does. A refused or failed write raises before anything is
+published; a write that committed is published even when its caller was not a request. Should
+the process die between the commit and the publish, the event is in the record already: the
+hub's heal sweep and every `since` replay deliver it from there.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from starlette.concurrency import run_in_threadpool
 
 from ..db.engine import Database
 from ..realtime.backends import backend_for
 from ..realtime.hub import CHANNEL_PREFIX, events_message
 from ..settings import Settings
-from .base import Apply, IdempotencyKey, Outcome, run_write
+from .base import Apply, IdempotencyKey, Outcome, write_in
+from .group_commit import GroupCommit
 
 Publish = Callable[[str, list[dict]], Awaitable[None]]
 # Runs after the commit and before the events go out (a removal withdraws access first).
@@ -39,6 +39,10 @@ class Writer:
     clock: Callable[[], datetime] = utc_now
     history: int = 10_000
     secret_key: str = ""
+    group_commit: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.group_commit = GroupCommit(self.db)
 
     async def run(
         self,
@@ -48,16 +52,19 @@ class Writer:
         idempotency: IdempotencyKey | None = None,
         before_publish: BeforePublish | None = None,
     ) -> Outcome:
-        """Run one action in its own transaction off the event loop, then publish its events."""
-        outcome = await run_in_threadpool(
-            run_write,
-            self.db,
+        """Run one action in its own savepoint of a group commit, then publish its events."""
+        now = self.clock()
+        outcome = await self.group_commit.run(
+            lambda session: write_in(
+                session,
+                workshop_id=workshop_id,
+                apply=apply,
+                now=now,
+                idempotency=idempotency,
+                history=self.history,
+                secret_key=self.secret_key,
+            ),
             workshop_id=workshop_id,
-            apply=apply,
-            now=self.clock(),
-            idempotency=idempotency,
-            history=self.history,
-            secret_key=self.secret_key,
         )
         if before_publish is not None:
             await before_publish(outcome)

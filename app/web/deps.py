@@ -99,7 +99,8 @@ class Services:
         )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain def dependency on the thread pool, a hand-over per request.
     return request.app.state.services
 
 

@@ -1,0 +1,147 @@
+"""The writer's group commit keeps each write's own guarantees: a workshop's writes are numbered
+in the order they came, a refused write in a group changes nothing, and a failed commit fails
+every write it held. The first write of each test is held open until the rest have queued, so
+they are sure to share one commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from app.actions.cards import NewCard, add_card
+from app.domain.errors import RuleError
+from app.domain.rules import Actor, CardKind, Role
+from tests.factories import Room, create_room, move, state
+
+pytestmark = pytest.mark.asyncio
+
+
+def card_by(author_id: int, text: str, *, then_refuse: bool = False, gate=None):  # type: ignore[no-untyped-def]
+    actor = Actor(author_id, Role.facilitator)
+
+    def apply(session, workshop, now):  # type: ignore[no-untyped-def]
+        if gate is not None:
+            gate.wait(30)
+        answer = add_card(
+            session, workshop, actor=actor, new=NewCard(CardKind.context, text), now=now
+        )
+        if then_refuse:
+            # Refused after it had written its card: the savepoint must take the card back.
+            raise RuleError("Refused on purpose, after writing.")
+        return answer
+
+    return apply
+
+
+async def rooms(client: httpx.AsyncClient, n: int) -> list[Room]:
+    made = [await create_room(client) for _ in range(n)]
+    for room in made:
+        await move(client, room, "context")
+    return made
+
+
+async def queued_behind_a_held_write(app, client, writes):  # type: ignore[no-untyped-def]
+    """Run `writes` (workshop id, apply) through the app's writer while a first write is held,
+    so they all queue, then let it go; each write's outcome or error, in order."""
+    writer = app.state.services.writer
+    holder = (await rooms(client, 1))[0]
+    gate = threading.Event()
+    held = asyncio.ensure_future(
+        writer.run(workshop_id=holder.id, apply=card_by(holder.facilitator.id, "held", gate=gate))
+    )
+    await asyncio.sleep(0.2)  # the writer thread has taken it and waits at the gate
+    before = writer.group_commit.groups
+    tasks = [asyncio.ensure_future(writer.run(workshop_id=w, apply=a)) for w, a in writes]
+    await asyncio.sleep(0.05)
+    gate.set()
+    results = await asyncio.gather(held, *tasks, return_exceptions=True)
+    return results[1:], writer.group_commit.groups - before
+
+
+async def test_a_workshops_writes_keep_their_order_in_one_commit(app, client) -> None:  # type: ignore[no-untyped-def]
+    first, second = await rooms(client, 2)
+    writes = []
+    for i in range(20):
+        for room in (second, first) if i % 2 else (first, second):
+            writes.append((room.id, card_by(room.facilitator.id, f"{room.id} card {i}")))
+    outcomes, commits = await queued_behind_a_held_write(app, client, writes)
+    assert all(not isinstance(o, BaseException) for o in outcomes), outcomes
+    # The held write's commit, then one commit for all forty.
+    assert commits == 2
+    for room in (first, second):
+        seen = await state(client, room, room.facilitator)
+        texts = [c["text"] for c in sorted(seen["cards"], key=lambda c: c["id"])]
+        assert texts == [f"{room.id} card {i}" for i in range(20)]
+        ours = [o for o in outcomes if o.workshop_id == room.id]
+        seqs = [o.events[0]["seq"] for o in ours]
+        assert seqs == list(range(seqs[0], seqs[0] + 20)), "numbered in the order they came"
+        assert seqs[-1] == seen["seq"]
+
+
+async def test_a_refused_write_in_a_group_changes_nothing(app, client) -> None:  # type: ignore[no-untyped-def]
+    (room,) = await rooms(client, 1)
+    head = (await state(client, room, room.facilitator))["seq"]
+    fac = room.facilitator.id
+    outcomes, commits = await queued_behind_a_held_write(
+        app,
+        client,
+        [
+            (room.id, card_by(fac, "before")),
+            (room.id, card_by(fac, "refused", then_refuse=True)),
+            (room.id, card_by(fac, "after")),
+        ],
+    )
+    assert commits == 2
+    before, refused, after = outcomes
+    assert isinstance(refused, RuleError) and "on purpose" in str(refused)
+    seen = await state(client, room, room.facilitator)
+    assert [c["text"] for c in seen["cards"]] == ["before", "after"]
+    # No gap where the refused write's event would have been.
+    assert [before.events[0]["seq"], after.events[0]["seq"]] == [head + 1, head + 2]
+    assert seen["seq"] == head + 2
+
+
+class CommitFailed(Exception):
+    pass
+
+
+def card_then_failed_commit(author_id: int, text: str):  # type: ignore[no-untyped-def]
+    """A card whose group's commit then fails, as on a full disk."""
+    write = card_by(author_id, text)
+
+    def apply(session, workshop, now):  # type: ignore[no-untyped-def]
+        def refuse(group_session):  # type: ignore[no-untyped-def]
+            if group_session.in_nested_transaction():
+                return  # its own savepoint's release; the group's commit comes later
+            event.remove(session, "before_commit", refuse)
+            raise CommitFailed("the disk is full")
+
+        event.listen(session, "before_commit", refuse)
+        return write(session, workshop, now)
+
+    return apply
+
+
+async def test_a_failed_commit_fails_every_write_it_held(app, client) -> None:  # type: ignore[no-untyped-def]
+    (room,) = await rooms(client, 1)
+    head = (await state(client, room, room.facilitator))["seq"]
+    fac = room.facilitator.id
+    outcomes, _ = await queued_behind_a_held_write(
+        app,
+        client,
+        [
+            (room.id, card_by(fac, "lost 1")),
+            (room.id, card_then_failed_commit(fac, "lost 2")),
+            (room.id, card_by(fac, "lost 3")),
+        ],
+    )
+    assert all(isinstance(o, CommitFailed) for o in outcomes), outcomes
+    seen = await state(client, room, room.facilitator)
+    assert seen["cards"] == [] and seen["seq"] == head
+    # The writer carries on: the next write commits as usual.
+    after = await app.state.services.writer.run(workshop_id=room.id, apply=card_by(fac, "next"))
+    assert after.events[0]["seq"] == head + 1
