@@ -13,9 +13,10 @@ first out and there is one writer, so a workshop's writes are numbered in the or
 Within a group they are taken in workshop order (stably, so each workshop keeps its own order):
 two processes' groups then lock workshops in the same order and cannot deadlock on PostgreSQL.
 
-One thread: on SQLite it is the one writer SQLite allows anyway, and the event loop pays a single
-hand-over per write. It ends after a few idle seconds and starts again with the next write, so an
-app that is shut down (or a test's writer) leaves no thread behind.
+A group commit is one thread (`runner.Writer` keeps one per SQLite database, the one writer
+SQLite allows anyway, and a few lanes on PostgreSQL, each holding its own workshops), so the
+event loop pays a single hand-over per write. The thread ends after a few idle seconds and starts
+again with the next write, so an app that is shut down (or a test's writer) leaves none behind.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ hub's heal sweep and every `since` replay deliver it from there.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ Publish = Callable[[str, list[dict]], Awaitable[None]]
 BeforePublish = Callable[[Outcome], Awaitable[None]]
 
 
+POSTGRES_LANES = 4
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -39,10 +43,21 @@ class Writer:
     clock: Callable[[], datetime] = utc_now
     history: int = 10_000
     secret_key: str = ""
-    group_commit: GroupCommit = field(init=False)
+    # Writer threads. SQLite takes one writer at a time, so one. On PostgreSQL one thread
+    # spends most of a write waiting on round trips, and writes to other workshops could run
+    # meanwhile: each workshop belongs to one lane, so its writes keep their order, and two
+    # lanes never wait on each other's workshops.
+    lanes: int | None = None
+    group_commits: list[GroupCommit] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.group_commit = GroupCommit(self.db)
+        lanes = self.lanes or (1 if self.db.engine.dialect.name == "sqlite" else POSTGRES_LANES)
+        self.group_commits = [GroupCommit(self.db) for _ in range(lanes)]
+
+    def lane(self, workshop_id: str | None) -> GroupCommit:
+        return self.group_commits[
+            zlib.crc32((workshop_id or "").encode()) % len(self.group_commits)
+        ]
 
     async def run(
         self,
@@ -54,7 +69,7 @@ class Writer:
     ) -> Outcome:
         """Run one action in its own savepoint of a group commit, then publish its events."""
         now = self.clock()
-        outcome = await self.group_commit.run(
+        outcome = await self.lane(workshop_id).run(
             lambda session: write_in(
                 session,
                 workshop_id=workshop_id,
