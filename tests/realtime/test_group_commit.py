@@ -86,7 +86,9 @@ async def test_a_workshops_writes_keep_their_order_in_one_commit(app, client) ->
         assert seqs[-1] == seen["seq"]
 
 
-async def test_a_refused_write_in_a_group_changes_nothing(app, client) -> None:  # type: ignore[no-untyped-def]
+async def three_writes_in_one_group(app, client, middle):  # type: ignore[no-untyped-def]
+    """A room, its head, and three cards queued together: "first", `middle(author)`, "last";
+    their outcomes, and how many commits the writer made."""
     (room,) = await rooms(client, 1)
     head = (await state(client, room, room.facilitator))["seq"]
     fac = room.facilitator.id
@@ -94,18 +96,25 @@ async def test_a_refused_write_in_a_group_changes_nothing(app, client) -> None: 
         app,
         client,
         [
-            (room.id, card_by(fac, "before")),
-            (room.id, card_by(fac, "refused", then_refuse=True)),
-            (room.id, card_by(fac, "after")),
+            (room.id, card_by(fac, "first")),
+            (room.id, middle(fac)),
+            (room.id, card_by(fac, "last")),
         ],
     )
-    assert commits == 2
-    before, refused, after = outcomes
+    return room, head, outcomes, commits
+
+
+async def test_a_refused_write_in_a_group_changes_nothing(app, client) -> None:  # type: ignore[no-untyped-def]
+    room, head, outcomes, commits = await three_writes_in_one_group(
+        app, client, lambda fac: card_by(fac, "refused", then_refuse=True)
+    )
+    assert commits == 2  # the held write's, then one for the three
+    first, refused, last = outcomes
     assert isinstance(refused, RuleError) and "on purpose" in str(refused)
     seen = await state(client, room, room.facilitator)
-    assert [c["text"] for c in seen["cards"]] == ["before", "after"]
+    assert [c["text"] for c in seen["cards"]] == ["first", "last"]
     # No gap where the refused write's event would have been.
-    assert [before.events[0]["seq"], after.events[0]["seq"]] == [head + 1, head + 2]
+    assert [first.events[0]["seq"], last.events[0]["seq"]] == [head + 1, head + 2]
     assert seen["seq"] == head + 2
 
 
@@ -131,21 +140,14 @@ def card_then_failed_commit(author_id: int, text: str):  # type: ignore[no-untyp
 
 
 async def test_a_failed_commit_fails_every_write_it_held(app, client) -> None:  # type: ignore[no-untyped-def]
-    (room,) = await rooms(client, 1)
-    head = (await state(client, room, room.facilitator))["seq"]
-    fac = room.facilitator.id
-    outcomes, _ = await queued_behind_a_held_write(
-        app,
-        client,
-        [
-            (room.id, card_by(fac, "lost 1")),
-            (room.id, card_then_failed_commit(fac, "lost 2")),
-            (room.id, card_by(fac, "lost 3")),
-        ],
+    room, head, outcomes, _ = await three_writes_in_one_group(
+        app, client, lambda fac: card_then_failed_commit(fac, "middle")
     )
     assert all(isinstance(o, CommitFailed) for o in outcomes), outcomes
     seen = await state(client, room, room.facilitator)
     assert seen["cards"] == [] and seen["seq"] == head
     # The writer carries on: the next write commits as usual.
-    after = await app.state.services.writer.run(workshop_id=room.id, apply=card_by(fac, "next"))
+    after = await app.state.services.writer.run(
+        workshop_id=room.id, apply=card_by(room.facilitator.id, "next")
+    )
     assert after.events[0]["seq"] == head + 1
