@@ -96,6 +96,10 @@ def serve() -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=os.environ.get("LOG_LEVEL", "info"),
         timeout_graceful_shutdown=10,
+        # A crowd reconnecting at once (a room's Wi-Fi coming back) should wait its turn in
+        # the kernel's queue, not be reset when uvicorn's 2,048 fill up (bench scenario 4).
+        # Linux caps it at net.core.somaxconn.
+        backlog=int(os.environ.get("BACKLOG", "8192")),
     )
     print(f"Peer Assist Live is running: open {settings.base_url}/ (Ctrl+C to stop)", flush=True)
     setup = first_run_link(app.state.services)
