@@ -100,9 +100,13 @@ def write_in(
     idempotency: IdempotencyKey | None = None,
     history: int = 10_000,
     secret_key: str = "",
+    savepoint: bool = True,
 ) -> Outcome:
-    """Run one command inside the caller's open transaction (the group commit gives each its
-    own savepoint). A RuleError propagates, and the caller rolls the savepoint back."""
+    """Run one command inside the caller's open transaction. In a group, each write has its
+    own savepoint, and a RuleError rolls back only that. A write alone in its transaction needs
+    none (two statements fewer): whatever it raises, the caller rolls the transaction back."""
+    if not savepoint:
+        return _write_once(session, workshop_id, apply, now, idempotency, history, secret_key)
     try:
         with session.begin_nested():
             return _write_once(session, workshop_id, apply, now, idempotency, history, secret_key)

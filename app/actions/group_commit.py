@@ -28,13 +28,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..db.engine import Database
 from .base import Outcome
 
-# A write: given the group's session (inside its transaction), its outcome; may raise.
-Write = Callable[[Session], Outcome]
+# A write: given the group's session (inside its transaction) and whether it needs a savepoint
+# of its own, its outcome; may raise.
+Write = Callable[[Session, bool], Outcome]
 
 MAX_GROUP = 64
 IDLE_S = 5.0
@@ -93,12 +95,14 @@ class GroupCommit:
 
     def commit(self, group: list[Pending]) -> None:
         """Run each write in a savepoint of its own, then commit them all at once."""
+        if len(group) == 1 and self._commit_alone(group[0]):
+            return
         ordered = sorted(group, key=lambda p: p.workshop_id or "")
         try:
             with self.db.session() as session, session.begin():
                 for pending in ordered:
                     try:
-                        pending.outcome = pending.write(session)
+                        pending.outcome = pending.write(session, True)
                     except Exception as exc:  # that write's own answer
                         pending.error = exc
                         # Its savepoint is gone; what the session remembers of it must go too
@@ -109,6 +113,22 @@ class GroupCommit:
             for pending in group:
                 if pending.error is None:
                     pending.outcome, pending.error = None, exc
+
+    def _commit_alone(self, pending: Pending) -> bool:
+        """A write on its own, as most are when writes come one at a time: no savepoint. False
+        when it lost a race for a unique row (an Idempotency-Key sent to two processes at
+        once): it is then run again in a savepoint, where the winner's answer is found."""
+        try:
+            with self.db.session() as session, session.begin():
+                pending.outcome = pending.write(session, False)
+        except IntegrityError:
+            pending.outcome = None
+            return False
+        except Exception as exc:  # refused, or the commit failed: nothing of it was kept
+            pending.outcome, pending.error = None, exc
+        else:
+            self.groups += 1
+        return True
 
 
 def _settle(pending: Pending) -> None:
