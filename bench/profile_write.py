@@ -6,7 +6,8 @@ Starts the app as `make run` does (migrate, then serve) on a fresh SQLite file (
 PostgreSQL schema), pinned to CPU 0 with the client on CPU 1, creates one workshop, warms up,
 then sends N sequential requests of each kind on one keep-alive connection and reads the
 server's CPU (utime + stime from /proc/<pid>/stat) around each batch. With --pyspy, py-spy records
-the server (raw, collapsed stacks) during one more batch of card POSTs.
+the server (raw, collapsed stacks) during one more batch of card POSTs; PYSPY_GIL=1 samples
+only the thread holding the GIL, which leaves out threads waiting on a lock or a queue.
 
 Cards are posted in batches so that a cost that grows with the room's size shows: the first
 and the last batch of a long run should cost the same.
@@ -90,7 +91,14 @@ def main() -> None:
     serve = [PY, "-m", "app.cli", "serve"]
     if args.pyspy:
         # Attaching needs ptrace rights a container may lack; a spawned child never does.
-        spy = [str(Path(PY).parent / "py-spy"), "record", "-r", str(args.rate), "--format"]
+        spy = [
+            str(Path(PY).parent / "py-spy"),
+            "record",
+            *(["--gil"] if os.environ.get("PYSPY_GIL") else []),
+            "-r",
+            str(args.rate),
+            "--format",
+        ]
         serve = [*spy, "raw", "-o", args.pyspy, "--", *serve]
     spawned = subprocess.Popen(
         ["taskset", "-c", "0", *serve], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
