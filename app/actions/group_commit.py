@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from .base import Outcome
 # A write: given the group's session (inside its transaction) and whether it needs a savepoint
 # of its own, its outcome; may raise.
 Write = Callable[[Session, bool], Outcome]
+
+log = logging.getLogger(__name__)
 
 MAX_GROUP = 64
 IDLE_S = 5.0
@@ -74,24 +77,41 @@ class GroupCommit:
         return await pending.future
 
     def _serve(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=self.idle_s)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._running = False
-                        return
-                continue
-            group = [first]
-            while len(group) < self.max_group:
+        group: list[Pending] = []
+        try:
+            while True:
                 try:
-                    group.append(self._queue.get_nowait())
+                    first = self._queue.get(timeout=self.idle_s)
                 except queue.Empty:
-                    break
-            self.commit(group)
+                    with self._lock:
+                        if self._queue.empty():
+                            self._running = False
+                            return
+                    continue
+                group = [first]
+                while len(group) < self.max_group:
+                    try:
+                        group.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self.commit(group)
+                for pending in group:
+                    _settle(pending)
+                group = []
+        except BaseException as exc:
+            # Whatever killed this thread must not leave writes waiting for ever: answer the
+            # group in hand (as an Exception, which an event loop passes on to its caller),
+            # and hand what is still queued to a new thread.
+            stopped = RuntimeError(f"the database writer stopped: {exc!r}")
             for pending in group:
+                if pending.error is None and pending.outcome is None:
+                    pending.error = stopped
                 _settle(pending)
+            with self._lock:
+                self._running = not self._queue.empty()
+                if self._running:
+                    threading.Thread(target=self._serve, name="group-commit", daemon=True).start()
+            log.error("the database writer stopped", exc_info=exc)
 
     def commit(self, group: list[Pending]) -> None:
         """Run each write in a savepoint of its own, then commit them all at once."""

@@ -151,3 +151,24 @@ async def test_a_failed_commit_fails_every_write_it_held(app, client) -> None:  
         workshop_id=room.id, apply=card_by(room.facilitator.id, "next")
     )
     assert after.events[0]["seq"] == head + 1
+
+
+async def test_a_writer_thread_that_dies_answers_its_group_and_the_next_write_goes_through(
+    app, client
+) -> None:  # type: ignore[no-untyped-def]
+    (room,) = await rooms(client, 1)
+    fac = room.facilitator.id
+
+    def dies(session, workshop, now):  # type: ignore[no-untyped-def]
+        raise SystemExit("the thread is stopped mid-write")
+
+    writer = app.state.services.writer
+    # Bounded waits: a writer that never answers fails here instead of hanging the suite.
+    with pytest.raises(RuntimeError, match="database writer stopped"):
+        await asyncio.wait_for(writer.run(workshop_id=room.id, apply=dies), 30)
+    after = await asyncio.wait_for(
+        writer.run(workshop_id=room.id, apply=card_by(fac, "still writing")), 30
+    )
+    assert after.status == 201
+    seen = await state(client, room, room.facilitator)
+    assert [c["text"] for c in seen["cards"]] == ["still writing"]
