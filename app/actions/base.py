@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..db import queries
@@ -100,36 +99,9 @@ def write_in(
     idempotency: IdempotencyKey | None = None,
     history: int = 10_000,
     secret_key: str = "",
-    savepoint: bool = True,
 ) -> Outcome:
-    """Run one command inside the caller's open transaction. In a group, each write has its
-    own savepoint, and a RuleError rolls back only that. A write alone in its transaction needs
-    none (two statements fewer): whatever it raises, the caller rolls the transaction back."""
-    if not savepoint:
-        return _write_once(session, workshop_id, apply, now, idempotency, history, secret_key)
-    try:
-        with session.begin_nested():
-            return _write_once(session, workshop_id, apply, now, idempotency, history, secret_key)
-    except IntegrityError:
-        # Two requests with one Idempotency-Key raced past the lookup (from two processes);
-        # the loser answers with the winner's result.
-        if idempotency is None:
-            raise
-        found = queries.idempotent_response(session, scope=idempotency.scope, key=idempotency.key)
-        if found is None:
-            raise
-        return _replay(found, idempotency, secret_key)
-
-
-def _write_once(
-    session: Session,
-    workshop_id: str | None,
-    apply: Apply,
-    now: datetime,
-    idempotency: IdempotencyKey | None,
-    history: int,
-    secret_key: str,
-) -> Outcome:
+    """Run one command inside the caller's open transaction (group_commit gives it one, or a
+    savepoint of one). A RuleError propagates, and the caller rolls back what it wrote."""
     workshop = queries.lock_workshop(session, workshop_id=workshop_id) if workshop_id else None
     if idempotency is not None:
         # Looked up under the workshop's lock, so a concurrent repeat waits, then finds it.

@@ -70,7 +70,7 @@ class Writer:
         """Run one action in its own savepoint of a group commit, then publish its events."""
         now = self.clock()
         outcome = await self.lane(workshop_id).run(
-            lambda session, savepoint: write_in(
+            lambda session: write_in(
                 session,
                 workshop_id=workshop_id,
                 apply=apply,
@@ -78,7 +78,6 @@ class Writer:
                 idempotency=idempotency,
                 history=self.history,
                 secret_key=self.secret_key,
-                savepoint=savepoint,
             ),
             workshop_id=workshop_id,
         )
