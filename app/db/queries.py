@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from ..domain.errors import NotFound
 from ..domain.events import Event as LiveEvent
+from .lean import Lean
 from .models import (
     Action,
     AgendaTemplate,
@@ -131,12 +132,18 @@ def get_card(session: Session, *, workshop_id: str, card_id: int) -> Card:
 _CARD = Card.__table__
 _EVENT = Event.__table__
 _PARTICIPANT = Participant.__table__
-_INSERT_CARD = sa.insert(_CARD).returning(*_CARD.columns)
-_AUTHOR = sa.select(_PARTICIPANT.c.id, _PARTICIPANT.c.name, _PARTICIPANT.c.role).where(
-    _PARTICIPANT.c.id == sa.bindparam("author_id")
+# Every card and every event runs these, so they skip SQLAlchemy's per-execution work (lean.py).
+_INSERT_CARD = Lean(
+    sa.insert(_CARD).returning(*_CARD.columns),
+    keys=[c.key for c in _CARD.columns if c.key != "id"],
 )
-_INSERT_EVENTS = sa.insert(_EVENT)
-_SET_HEAD = (
+_AUTHOR = Lean(
+    sa.select(_PARTICIPANT.c.id, _PARTICIPANT.c.name, _PARTICIPANT.c.role).where(
+        _PARTICIPANT.c.id == sa.bindparam("author_id")
+    )
+)
+_INSERT_EVENTS = Lean(sa.insert(_EVENT), keys=["workshop_id", "seq", "type", "at", "data"])
+_SET_HEAD = Lean(
     sa.update(Workshop.__table__)
     .where(Workshop.__table__.c.id == sa.bindparam("workshop_id"))
     .values(last_seq=sa.bindparam("head"))
@@ -144,13 +151,14 @@ _SET_HEAD = (
 
 
 def card_with_author(session: Session, *, card: Card | sa.Row) -> dict:
-    author = session.execute(_AUTHOR, {"author_id": card.author_id}).one()
+    (author,) = _AUTHOR.rows(session.connection(), {"author_id": card.author_id})
     return card_record(card, author)
 
 
 def insert_card(session: Session, *, values: dict) -> dict:
     """Insert a new card (every column but its id) and return its record, author included."""
-    return card_with_author(session, card=session.execute(_INSERT_CARD, values).one())
+    (card,) = _INSERT_CARD.rows(session.connection(), values)
+    return card_with_author(session, card=card)
 
 
 def cards(session: Session, *, workshop_id: str, ids: set[int] | None = None) -> list[dict]:
@@ -268,9 +276,10 @@ def append_events(
         {"workshop_id": workshop.id, "seq": head + i, "type": e.type, "at": at, "data": e.data()}
         for i, e in enumerate(events, start=1)
     ]
-    session.execute(_INSERT_EVENTS, rows)
+    conn = session.connection()
+    _INSERT_EVENTS.run_many(conn, rows)
     head += len(rows)
-    session.execute(_SET_HEAD, {"workshop_id": workshop.id, "head": head})
+    _SET_HEAD.run(conn, {"workshop_id": workshop.id, "head": head})
     # Written above; the session need not write it again when the workshop itself changed.
     set_committed_value(workshop, "last_seq", head)
     return [event_dict(row) for row in rows]

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..db.lean import Lean
 from ..db.models import Action, Card, SearchText, Workshop
 from ..domain.events import ActionEvent, CardAdded, CardEvent, Event, WorkshopUpdated
 from ..domain.rules import CardKind
@@ -37,6 +38,10 @@ def pending(session: sa.orm.Session, workshop_id: str | None, events: Iterable[E
 
 
 _COLUMNS = ("title", "problem", "purpose", "cards", "actions", "takeaways")
+
+
+# Every visible card writes one (lean.py).
+_INSERT_CARD_TEXT = Lean(_TEXT.insert(), keys=["workshop_id", "card_id", *_COLUMNS])
 
 
 def _card_row(workshop_id: str, card: Mapping) -> dict:
@@ -69,7 +74,7 @@ def write_cards(conn: sa.Connection, workshop_id: str | None, events: Iterable[E
         if not card["hidden"] and not card["private"]
     ]
     if rows:
-        conn.execute(_TEXT.insert(), rows)
+        _INSERT_CARD_TEXT.run_many(conn, rows)
 
 
 def workshop_rows(conn: sa.Connection, workshop_ids: list[str]) -> list[dict]:

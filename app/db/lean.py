@@ -1,0 +1,132 @@
+"""The statements every card and every event runs, compiled once and run on the driver's cursor.
+
+SQLAlchemy builds an execution context, a result and its metadata around each statement it
+runs, even one it has compiled before: on a card's write that cost about three times what
+SQLite took to run the statements themselves (bench/README.md). A `Lean` statement is still
+written as Core, so it has one definition and the columns' own types: it is compiled once per
+dialect, and each run converts its parameters and its result columns with the processors that
+SQLAlchemy would have used (dates, booleans, JSON), so a row reads back the same either way.
+
+It runs inside the caller's transaction, on the connection the session has already begun
+(`BEGIN IMMEDIATE` on SQLite, see engine.py). It takes plain statements only: no expanding
+`IN`, no defaults computed in Python, no schema translation (each would need the machinery
+this skips, and compiling refuses them).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]  # the bind parameters, in the order a positional driver takes them
+    positional: bool
+    bind: tuple[Processor, ...]
+    defaults: Mapping[str, Any]  # values written into the statement itself
+    keys: tuple[str, ...]  # the result's columns
+    types: tuple[sa.types.TypeEngine, ...]
+    row: type
+
+
+class Lean:
+    """One Core statement, run without SQLAlchemy's per-execution machinery."""
+
+    def __init__(self, statement: sa.Executable, *, keys: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        # An INSERT's columns: the keys every row gives (otherwise the table's every column).
+        self.keys = list(keys) if keys is not None else None
+        self._plans: dict[tuple, _Plan] = {}
+        self._results: dict[tuple, tuple[Processor, ...]] = {}
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(dialect)
+        return plan
+
+    def _compile(self, dialect: Dialect) -> _Plan:
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
+        assert isinstance(compiled, SQLCompiler)
+        if (
+            compiled.literal_execute_params
+            or compiled.post_compile_params
+            or compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.escaped_bind_names
+        ):
+            raise ValueError(f"not a plain statement, run it through SQLAlchemy: {compiled}")
+        names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+        processors = compiled._bind_processors
+        columns = compiled._result_columns
+        return _Plan(
+            sql=compiled.string,
+            names=names,
+            positional=compiled.positional,
+            bind=tuple(processors.get(n) for n in names),
+            defaults={n: b.effective_value for n, b in compiled.binds.items() if not b.required},
+            keys=tuple(c.keyname for c in columns),
+            types=tuple(c.type for c in columns),
+            row=namedtuple("Row", [c.keyname for c in columns]) if columns else tuple,
+        )
+
+    def _parameters(self, plan: _Plan, params: Mapping[str, Any]) -> Sequence | dict:
+        values = [
+            params[n] if n in params else plan.defaults[n] for n in plan.names
+        ]  # a missing key raises KeyError here, before anything is sent
+        # As SQLAlchemy does, None goes through the processor too (JSON may write it as null).
+        values = [v if p is None else p(v) for v, p in zip(values, plan.bind, strict=True)]
+        return values if plan.positional else dict(zip(plan.names, values, strict=True))
+
+    def _processors(self, plan: _Plan, dialect: Dialect, description: Sequence) -> tuple:
+        key = (id(plan), tuple(d[1] for d in description))
+        found = self._results.get(key)
+        if found is None:
+            found = self._results[key] = tuple(
+                t._cached_result_processor(dialect, d[1])
+                for t, d in zip(plan.types, description, strict=True)
+            )
+        return found
+
+    def rows(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list:
+        """Run it once; the rows it returns (a SELECT's, or a RETURNING's), as named tuples."""
+        plan = self._plan(conn.dialect)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(plan.sql, self._parameters(plan, params or {}))
+            if not plan.keys:
+                return []
+            fetched = cursor.fetchall()
+            processors = self._processors(plan, conn.dialect, cursor.description)
+        finally:
+            cursor.close()
+        return [
+            plan.row(*(v if p is None else p(v) for v, p in zip(r, processors, strict=True)))
+            for r in fetched
+        ]
+
+    def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> None:
+        self.rows(conn, params)
+
+    def run_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run it once per row, as the driver's executemany (a statement that returns nothing)."""
+        if len(rows) == 1:
+            self.run(conn, rows[0])
+            return
+        plan = self._plan(conn.dialect)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(plan.sql, [self._parameters(plan, r) for r in rows])
+        finally:
+            cursor.close()

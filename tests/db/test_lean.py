@@ -1,0 +1,120 @@
+"""A lean statement writes and reads what SQLAlchemy's own execution would: the same stored
+values (dates with their zone, booleans, JSON) and the same answers, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from app.db.engine import Database
+from app.db.lean import Lean
+from app.db.models import Card, Event, Participant
+from tests.conftest import migrate
+from tests.db.test_migrations import workshop
+
+CARD = Card.__table__
+EVENT = Event.__table__
+INSERT_CARD = Lean(
+    sa.insert(CARD).returning(*CARD.columns), keys=[c.key for c in CARD.columns if c.key != "id"]
+)
+INSERT_EVENTS = Lean(sa.insert(EVENT), keys=["workshop_id", "seq", "type", "at", "data"])
+CARDS_OF = Lean(sa.select(CARD).where(CARD.c.workshop_id == sa.bindparam("w")).order_by(CARD.c.id))
+
+
+@pytest.fixture
+def db(database_url: str):  # type: ignore[no-untyped-def]
+    migrate(database_url)
+    database = Database(database_url)
+    now = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    with database.session() as session, session.begin():
+        session.add(workshop("w-lean"))
+        session.flush()
+        session.add(
+            Participant(
+                workshop_id="w-lean", name="Vera", role="visitor", token_hash="h", joined_at=now
+            )
+        )
+    yield database
+    database.dispose()
+
+
+def card_values(author_id: int, text: str, at: datetime) -> dict:
+    return {
+        "workshop_id": "w-lean",
+        "author_id": author_id,
+        "kind": "insight",
+        "text": text,
+        "evidence": None,
+        "source_url": None,
+        "anonymous": True,
+        "theme": None,
+        "hidden": False,
+        "private": False,
+        "votes": 0,
+        "phase": "analysis",
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def test_a_card_written_lean_reads_back_as_sqlalchemy_wrote_it(db: Database) -> None:
+    # Not in UTC: the column's own type must turn it into UTC, as SQLAlchemy would.
+    at = datetime(2026, 12, 2, 10, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
+    with db.session() as session, session.begin():
+        author = session.scalars(sa.select(Participant)).one()
+        conn = session.connection()
+        (lean,) = INSERT_CARD.rows(conn, card_values(author.id, "Lean words", at))
+        core = conn.execute(
+            sa.insert(CARD).returning(*CARD.columns), card_values(author.id, "Core words", at)
+        ).one()
+    assert lean.created_at == at == core.created_at
+    assert lean.created_at.tzinfo is not None
+    assert lean.anonymous is True and lean.hidden is False
+    assert lean.id == core.id - 1
+    assert lean._asdict() | {"id": 0, "text": ""} == core._asdict() | {"id": 0, "text": ""}
+    with db.reader() as session:
+        stored = session.scalars(sa.select(Card).order_by(Card.id)).all()
+        read = CARDS_OF.rows(session.connection(), {"w": "w-lean"})
+    assert [(c.text, c.created_at, c.anonymous) for c in stored] == [
+        ("Lean words", at, True),
+        ("Core words", at, True),
+    ]
+    assert [r._asdict() for r in read] == [
+        {k: getattr(c, k) for k in r._fields} for c, r in zip(stored, read, strict=True)
+    ]
+
+
+def test_events_go_in_as_one_executemany_with_their_json(db: Database) -> None:
+    at = datetime(2026, 12, 2, 9, 31, tzinfo=UTC)
+    rows = [
+        {"workshop_id": "w-lean", "seq": i, "type": "card.added", "at": at, "data": {"n": i}}
+        for i in (1, 2, 3)
+    ]
+    with db.session() as session, session.begin():
+        INSERT_EVENTS.run_many(session.connection(), rows)
+    with db.reader() as session:
+        stored = session.execute(sa.select(EVENT).order_by(EVENT.c.seq)).all()
+    assert [(e.seq, e.type, e.at, e.data) for e in stored] == [
+        (i, "card.added", at, {"n": i}) for i in (1, 2, 3)
+    ]
+
+
+def test_a_missing_value_is_refused_before_anything_is_sent(db: Database) -> None:
+    values = card_values(1, "no author given", datetime.now(UTC))
+    del values["author_id"]
+    with db.session() as session, session.begin():
+        with pytest.raises(KeyError):
+            INSERT_CARD.rows(session.connection(), values)
+        assert session.scalar(sa.select(sa.func.count()).select_from(CARD)) == 0
+
+
+def test_what_it_cannot_run_lean_is_refused_when_compiled(db: Database) -> None:
+    expanding = Lean(sa.select(CARD.c.id).where(CARD.c.id.in_(sa.bindparam("ids", expanding=True))))
+    with (
+        db.session() as session,
+        session.begin(),
+        pytest.raises(ValueError, match="not a plain statement"),
+    ):
+        expanding.rows(session.connection(), {"ids": [1, 2]})
