@@ -136,8 +136,13 @@ async def test_presence_across_connections_and_expiry(hub_and_record: tuple[Hub,
         await asyncio.sleep(1.0)
         assert await hub.presence_of(wid) == {"online": [], "by_role": {}}
     else:
-        for conn in ("c1", "c2"):
-            await hub.presence.leave(wid, conn)
+        # A person stays online while any of their connections is open; a connection
+        # that joins twice is still one connection.
+        await hub.presence.join(wid, "c1", 7, "visitor")
+        await hub.presence.leave(wid, "c1")
+        assert (await hub.presence_of(wid))["online"] == [7]
+        await hub.presence.leave(wid, "c2")
+        assert await hub.presence_of(wid) == {"online": [], "by_role": {}}
 
 
 async def test_a_live_subscriber_keeps_its_presence_alive(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from .base import PresenceEntry, Published
 
@@ -35,19 +36,30 @@ class MemoryBackend:
 class MemoryPresence:
     def __init__(self) -> None:
         self._conns: dict[str, dict[str, tuple[int, str]]] = {}
+        # How many connections each person has open, so that who is online costs the number
+        # of people in the room, not of their sockets (a crowd connecting asks once each).
+        self._people: dict[str, Counter[tuple[int, str]]] = {}
 
     async def join(self, workshop_id: str, conn_id: str, participant_id: int, role: str) -> None:
+        await self.leave(workshop_id, conn_id)  # a connection is one person, once
         self._conns.setdefault(workshop_id, {})[conn_id] = (participant_id, role)
+        self._people.setdefault(workshop_id, Counter())[(participant_id, role)] += 1
 
     async def leave(self, workshop_id: str, conn_id: str) -> None:
         conns = self._conns.get(workshop_id, {})
-        conns.pop(conn_id, None)
+        entry = conns.pop(conn_id, None)
+        if entry is not None:
+            people = self._people[workshop_id]
+            people[entry] -= 1
+            if not people[entry]:
+                del people[entry]
         if not conns:
             self._conns.pop(workshop_id, None)
+            self._people.pop(workshop_id, None)
 
     async def refresh(self, workshop_id: str, entries: list[PresenceEntry]) -> None:
         # One process: a connection is here exactly as long as it is open; nothing expires.
         pass
 
     async def online(self, workshop_id: str) -> list[tuple[int, str]]:
-        return sorted(set(self._conns.get(workshop_id, {}).values()))
+        return sorted(self._people.get(workshop_id, ()))
