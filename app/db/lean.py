@@ -8,7 +8,10 @@ dialect, and each run converts its parameters and its result columns with the pr
 SQLAlchemy would have used (dates, booleans, JSON), so a row reads back the same either way.
 
 It runs inside the caller's transaction, on the connection the session has already begun
-(`BEGIN IMMEDIATE` on SQLite, see engine.py). It takes plain statements only: no expanding
+(`BEGIN IMMEDIATE` on SQLite, see engine.py). A driver's error leaves as SQLAlchemy's own would:
+the same exception classes (a unique-row race is an IntegrityError, a database gone away an
+OperationalError, which the app answers with 503), and a connection found dead is invalidated so
+the pool does not hand it out again. It takes plain statements only: no expanding
 `IN`, no defaults computed in Python, no schema translation (each would need the machinery
 this skips, and compiling refuses them).
 """
@@ -102,13 +105,16 @@ class Lean:
     def rows(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list:
         """Run it once; the rows it returns (a SELECT's, or a RETURNING's), as named tuples."""
         plan = self._plan(conn.dialect)
+        values = self._parameters(plan, params or {})
         cursor = conn.connection.cursor()
         try:
-            cursor.execute(plan.sql, self._parameters(plan, params or {}))
+            cursor.execute(plan.sql, values)
             if not plan.keys:
                 return []
             fetched = cursor.fetchall()
             processors = self._processors(plan, conn.dialect, cursor.description)
+        except Exception as exc:
+            raise _wrapped(conn, exc, plan.sql, values, cursor) from exc
         finally:
             cursor.close()
         return [
@@ -125,8 +131,27 @@ class Lean:
             self.run(conn, rows[0])
             return
         plan = self._plan(conn.dialect)
+        values = [self._parameters(plan, r) for r in rows]
         cursor = conn.connection.cursor()
         try:
-            cursor.executemany(plan.sql, [self._parameters(plan, r) for r in rows])
+            cursor.executemany(plan.sql, values)
+        except Exception as exc:
+            raise _wrapped(conn, exc, plan.sql, values, cursor) from exc
         finally:
             cursor.close()
+
+
+def _wrapped(
+    conn: sa.Connection, exc: Exception, sql: str, values: Any, cursor: Any
+) -> BaseException:
+    """The driver's error as SQLAlchemy raises it, the connection invalidated if it is dead."""
+    dialect = conn.dialect
+    base = dialect.loaded_dbapi.Error
+    if not isinstance(exc, base):
+        return exc
+    dead = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    if dead:
+        conn.invalidate(exc)
+    return sa.exc.DBAPIError.instance(
+        sql, values, exc, base, connection_invalidated=dead, dialect=dialect
+    )

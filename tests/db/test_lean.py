@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.db.engine import Database
 from app.db.lean import Lean
 from app.db.models import Card, Event, Participant
-from tests.conftest import migrate
+from tests.conftest import POSTGRES_URL, migrate
 from tests.db.test_migrations import workshop
 
 CARD = Card.__table__
@@ -118,3 +118,48 @@ def test_what_it_cannot_run_lean_is_refused_when_compiled(db: Database) -> None:
         pytest.raises(ValueError, match="not a plain statement"),
     ):
         expanding.rows(session.connection(), {"ids": [1, 2]})
+
+
+def test_a_drivers_error_leaves_as_sqlalchemys_own(db: Database) -> None:
+    """A unique-row race must be the IntegrityError that the group commit settles, not the
+    driver's own class, which nothing would catch."""
+    at = datetime(2026, 12, 2, 9, 31, tzinfo=UTC)
+    row = {"workshop_id": "w-lean", "seq": 1, "type": "card.added", "at": at, "data": {}}
+    with db.session() as session, session.begin():
+        INSERT_EVENTS.run(session.connection(), row)
+    for write in (
+        lambda conn: INSERT_EVENTS.run(conn, row),
+        lambda conn: INSERT_EVENTS.run_many(conn, [row | {"seq": 2}, row]),
+    ):
+        with db.session() as session, session.begin():
+            with pytest.raises(sa.exc.IntegrityError):
+                write(session.connection())
+            session.rollback()
+    with db.reader() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(EVENT)) == 1
+
+
+# Only a server's connection can be cut from outside.
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_connection_that_died_is_invalidated_and_the_next_write_works(db: Database) -> None:
+    at = datetime(2026, 12, 2, 9, 31, tzinfo=UTC)
+    row = {"workshop_id": "w-lean", "seq": 1, "type": "card.added", "at": at, "data": {}}
+    with db.session() as session, session.begin():
+        conn = session.connection()
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        killer = sa.create_engine(POSTGRES_URL)
+        try:
+            with killer.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        finally:
+            killer.dispose()
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            INSERT_EVENTS.run(conn, row)
+        assert raised.value.connection_invalidated
+        session.rollback()
+    # The pool does not hand the dead connection out again.
+    with db.session() as session, session.begin():
+        INSERT_EVENTS.run(session.connection(), row)
+    with db.reader() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(EVENT)) == 1
