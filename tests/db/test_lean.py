@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from app.actions.base import write_in
 from app.db.engine import Database
 from app.db.lean import Lean
-from app.db.models import Card, Event, Participant
+from app.db.models import Card, Event, Participant, SearchText
+from app.db.records import workshop_record
+from app.domain.events import WorkshopUpdated
 from tests.conftest import POSTGRES_URL, migrate
 from tests.db.test_migrations import workshop
 
@@ -163,3 +166,23 @@ def test_a_connection_that_died_is_invalidated_and_the_next_write_works(db: Data
         INSERT_EVENTS.run(session.connection(), row)
     with db.reader() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(EVENT)) == 1
+
+
+def test_what_an_action_changed_is_in_the_search_text_of_its_own_write(db: Database) -> None:
+    """The events and the head go in lean, past the session's autoflush; an action that
+    changed the workshop without flushing must still be indexed as it now is."""
+
+    def retitle(session, workshop, now):  # type: ignore[no-untyped-def]
+        workshop.purpose = "Shorter waits in outpatients"
+        session.add(workshop)  # not flushed
+        return 200, {}, [WorkshopUpdated(workshop_record(workshop))]
+
+    with db.session() as session, session.begin():
+        write_in(session, workshop_id="w-lean", apply=retitle, now=datetime.now(UTC))
+    with db.reader() as session:
+        purpose = session.scalar(
+            sa.select(SearchText.purpose).where(
+                SearchText.workshop_id == "w-lean", SearchText.card_id.is_(None)
+            )
+        )
+    assert purpose == "Shorter waits in outpatients"
