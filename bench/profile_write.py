@@ -58,6 +58,33 @@ class Client:
         return json.loads(data)
 
 
+def card_room(port: int, admin: str, *, wait_s: float) -> tuple[Client, str, str]:
+    """Wait for the server to answer, then open a room: a client, its cards' path, a token."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            Client(port).call("GET", "/healthz")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    client = Client(port)
+    made = client.call(
+        "POST",
+        "/api/v1/workshops",
+        {
+            "title": "Profile room",
+            "problem": "How much does a card cost?",
+            "duration_minutes": 90,
+            "facilitator_name": "Facilitator",
+        },
+        token=admin,
+    )
+    path = f"/api/v1/workshops/{made['workshop']['id']}/cards"
+    return client, path, made["facilitator_token"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000)
@@ -106,26 +133,7 @@ def main() -> None:
     os.sched_setaffinity(0, {1})
     pids: list[int] = []
     try:
-        for _ in range(1200):
-            try:
-                Client(port).call("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        c = Client(port)
-        w = c.call(
-            "POST",
-            "/api/v1/workshops",
-            {
-                "title": "Profile room",
-                "problem": "How much does a card cost?",
-                "duration_minutes": 90,
-                "facilitator_name": "Facilitator",
-            },
-            token=admin,
-        )
-        wid, token = w["workshop"]["id"], w["facilitator_token"]
-        path = f"/api/v1/workshops/{wid}/cards"
+        c, path, token = card_room(port, admin, wait_s=120)
         counter = iter(range(10**9))
 
         def card() -> None:

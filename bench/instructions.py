@@ -1,0 +1,127 @@
+"""Instructions per card POST and per GET /healthz, counted by callgrind: repeatable on a noisy VM.
+
+    .venv/bin/python -m bench.instructions [--few 50] [--many 250]
+
+CPU time on a shared VM moves by ±30 % from one run to the next, which hides a change of 5 or
+10 %. Instructions do not move with the neighbours' load: valgrind's callgrind counts them, the
+same for the same code and inputs. Each figure needs two server runs under callgrind, one
+making `--few` requests and one `--many`, after the same start-up and warm-up; the difference
+divided by the difference in requests is one request's instructions, start-up and shut-down
+cancelled out. The four runs go two at a time (counts do not depend on the load) and take
+about five minutes. It needs Debian's valgrind.
+
+Compare two commits by running it in a checkout of each; `profile_write` gives the same ratio
+in CPU time, and py-spy's view of where it goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .profile_write import card_room
+from .servers import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SERVE = [PY, "-m", "app.cli", "serve"]
+
+
+def counted(kind: str, n: int) -> int:
+    """All instructions of one server run under callgrind: start, warm up, n requests, stop."""
+    tmp = Path(tempfile.mkdtemp(prefix="instructions-"))
+    port = free_port()
+    admin = "a" * 40
+    env = dict(os.environ)
+    env.update(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "DATA_DIR": str(tmp),
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+            "REDIS_URL": "",
+            "SECRET_KEY": "k" * 40,
+            "ADMIN_TOKEN": admin,
+            "WRITE_RATE_LIMIT": "",
+            # The same hashes in every run, so dicts and sets do the same work.
+            "PYTHONHASHSEED": "0",
+        }
+    )
+    out = tmp / "callgrind.out"
+    try:
+        subprocess.run(
+            [PY, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        server = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *SERVE],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # Start-up under valgrind takes a minute or two.
+            client, path, token = card_room(port, admin, wait_s=600)
+            numbers = iter(range(10**9))
+
+            def card() -> None:
+                # Same-length texts: the work must not depend on which run this is.
+                client.call(
+                    "POST", path, {"kind": "insight", "text": f"card {next(numbers):06d}"}, token
+                )
+
+            def health() -> None:
+                client.call("GET", "/healthz")
+
+            for _ in range(30):
+                card()
+                health()
+            step = card if kind == "card" else health
+            for _ in range(n):
+                step()
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(300)
+        for line in out.read_text(errors="replace").splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+        raise RuntimeError("callgrind wrote no total")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--few", type=int, default=50)
+    ap.add_argument("--many", type=int, default=250)
+    args = ap.parse_args()
+    if not shutil.which("valgrind"):
+        sys.exit("valgrind is not installed (apt-get install valgrind)")
+    runs = [(kind, n) for kind in ("health", "card") for n in (args.few, args.many)]
+    with ThreadPoolExecutor(2) as pool:
+        totals = dict(zip(runs, pool.map(lambda r: counted(*r), runs), strict=True))
+    per = {
+        kind: (totals[(kind, args.many)] - totals[(kind, args.few)]) / (args.many - args.few)
+        for kind in ("health", "card")
+    }
+    print(
+        json.dumps(
+            {
+                "healthz_instructions": round(per["health"]),
+                "card_post_instructions": round(per["card"]),
+                "ratio": round(per["card"] / per["health"], 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
