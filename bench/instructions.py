@@ -89,7 +89,11 @@ def counted(kind: str, n: int) -> int:
                 step()
         finally:
             server.send_signal(signal.SIGINT)
-            server.wait(300)
+            try:
+                server.wait(300)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                raise
         for line in out.read_text(errors="replace").splitlines():
             if line.startswith(("summary:", "totals:")):
                 return int(line.split()[1])

@@ -18,10 +18,11 @@ this skips, and compiling refuses them).
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -40,6 +41,8 @@ class _Plan:
     keys: tuple[str, ...]  # the result's columns
     types: tuple[sa.types.TypeEngine, ...]
     row: type
+    # The result's processors, by the driver's column types (psycopg names them per row set).
+    results: dict[tuple, tuple[Processor, ...]] = field(default_factory=dict)
 
 
 class Lean:
@@ -50,17 +53,20 @@ class Lean:
         # An INSERT's columns: the keys every row gives (otherwise the table's every column).
         self.keys = list(keys) if keys is not None else None
         self._plans: dict[tuple, _Plan] = {}
-        self._results: dict[tuple, tuple[Processor, ...]] = {}
 
-    def _plan(self, dialect: Dialect) -> _Plan:
-        key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+    def _plan(self, dialect: Dialect, *, many: bool = False) -> _Plan:
+        key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info, many)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._compile(dialect)
+            plan = self._plans[key] = self._compile(dialect, many)
         return plan
 
-    def _compile(self, dialect: Dialect) -> _Plan:
-        compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
+    def _compile(self, dialect: Dialect, many: bool) -> _Plan:
+        # Compiled for executemany, an INSERT asks for no ids back (PostgreSQL would add
+        # RETURNING id, and send rows nobody reads).
+        compiled = self.statement.compile(
+            dialect=dialect, column_keys=self.keys, for_executemany=many
+        )
         assert isinstance(compiled, SQLCompiler)
         if (
             compiled.literal_execute_params
@@ -93,10 +99,10 @@ class Lean:
         return values if plan.positional else dict(zip(plan.names, values, strict=True))
 
     def _processors(self, plan: _Plan, dialect: Dialect, description: Sequence) -> tuple:
-        key = (id(plan), tuple(d[1] for d in description))
-        found = self._results.get(key)
+        key = tuple(d[1] for d in description)
+        found = plan.results.get(key)
         if found is None:
-            found = self._results[key] = tuple(
+            found = plan.results[key] = tuple(
                 t._cached_result_processor(dialect, d[1])
                 for t, d in zip(plan.types, description, strict=True)
             )
@@ -104,7 +110,13 @@ class Lean:
 
     def rows(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list:
         """Run it once; the rows it returns (a SELECT's, or a RETURNING's), as named tuples."""
-        plan = self._plan(conn.dialect)
+        return self._once(conn, self._plan(conn.dialect), params)
+
+    def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> None:
+        """Run it once for its effect (an INSERT then asks for no id back)."""
+        self._once(conn, self._plan(conn.dialect, many=True), params)
+
+    def _once(self, conn: sa.Connection, plan: _Plan, params: Mapping[str, Any] | None) -> list:
         values = self._parameters(plan, params or {})
         cursor = conn.connection.cursor()
         try:
@@ -114,44 +126,49 @@ class Lean:
             fetched = cursor.fetchall()
             processors = self._processors(plan, conn.dialect, cursor.description)
         except Exception as exc:
-            raise _wrapped(conn, exc, plan.sql, values, cursor) from exc
+            _raise_wrapped(conn, exc, plan.sql, values, cursor)
         finally:
-            cursor.close()
+            _close(cursor)
         return [
             plan.row(*(v if p is None else p(v) for v, p in zip(r, processors, strict=True)))
             for r in fetched
         ]
-
-    def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> None:
-        self.rows(conn, params)
 
     def run_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run it once per row, as the driver's executemany (a statement that returns nothing)."""
         if len(rows) == 1:
             self.run(conn, rows[0])
             return
-        plan = self._plan(conn.dialect)
+        plan = self._plan(conn.dialect, many=True)
         values = [self._parameters(plan, r) for r in rows]
         cursor = conn.connection.cursor()
         try:
             cursor.executemany(plan.sql, values)
         except Exception as exc:
-            raise _wrapped(conn, exc, plan.sql, values, cursor) from exc
+            _raise_wrapped(conn, exc, plan.sql, values, cursor)
         finally:
-            cursor.close()
+            _close(cursor)
 
 
-def _wrapped(
+def _raise_wrapped(
     conn: sa.Connection, exc: Exception, sql: str, values: Any, cursor: Any
-) -> BaseException:
-    """The driver's error as SQLAlchemy raises it, the connection invalidated if it is dead."""
+) -> NoReturn:
+    """Raise the driver's error as SQLAlchemy would, the connection invalidated if it is dead;
+    anything else as it is."""
     dialect = conn.dialect
     base = dialect.loaded_dbapi.Error
     if not isinstance(exc, base):
-        return exc
+        raise exc
     dead = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
     if dead:
         conn.invalidate(exc)
-    return sa.exc.DBAPIError.instance(
+    raise sa.exc.DBAPIError.instance(
         sql, values, exc, base, connection_invalidated=dead, dialect=dialect
-    )
+    ) from exc
+
+
+def _close(cursor: Any) -> None:
+    # A cursor of a connection just invalidated may refuse to close; the error that got us
+    # here is the one to report.
+    with contextlib.suppress(Exception):
+        cursor.close()
