@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -27,12 +26,10 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .profile_write import card_room
+from .profile_write import SERVE, card_room, migrated_env
 from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
-SERVE = [PY, "-m", "app.cli", "serve"]
 
 
 def counted(kind: str, n: int) -> int:
@@ -40,26 +37,11 @@ def counted(kind: str, n: int) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="instructions-"))
     port = free_port()
     admin = "a" * 40
-    env = dict(os.environ)
-    env.update(
-        {
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "DATA_DIR": str(tmp),
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-            "REDIS_URL": "",
-            "SECRET_KEY": "k" * 40,
-            "ADMIN_TOKEN": admin,
-            "WRITE_RATE_LIMIT": "",
-            # The same hashes in every run, so dicts and sets do the same work.
-            "PYTHONHASHSEED": "0",
-        }
-    )
     out = tmp / "callgrind.out"
     try:
-        subprocess.run(
-            [PY, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
+        env = migrated_env(tmp, port, f"sqlite:///{tmp / 'bench.db'}", admin, secret_key="k" * 40)
+        # The same hashes in every run, so dicts and sets do the same work.
+        env["PYTHONHASHSEED"] = "0"
         server = subprocess.Popen(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *SERVE],
             cwd=ROOT,

@@ -33,6 +33,7 @@ from .servers import create_schema, drop_schema, free_port, pg_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+SERVE = [PY, "-m", "app.cli", "serve"]
 
 
 def server_ns(pids: list[int]) -> int:
@@ -56,6 +57,29 @@ class Client:
         if r.status >= 300:
             raise RuntimeError(f"{method} {path} → {r.status}: {data[:300]!r}")
         return json.loads(data)
+
+
+def migrated_env(tmp: Path, port: int, db_url: str, admin: str, *, secret_key: str) -> dict:
+    """The environment of one server as `make run` starts it, its database migrated first:
+    no Redis, no write limit (a benchmark's writer is faster than any person)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "DATA_DIR": str(tmp),
+            "DATABASE_URL": db_url,
+            "REDIS_URL": "",
+            "SECRET_KEY": secret_key,
+            "ADMIN_TOKEN": admin,
+            "WRITE_RATE_LIMIT": "",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    subprocess.run(
+        [PY, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    return env
 
 
 def card_room(port: int, admin: str, *, wait_s: float) -> tuple[Client, str, str]:
@@ -99,23 +123,9 @@ def main() -> None:
     db_url = pg_url(schema) if schema else f"sqlite:///{tmp / 'bench.db'}"
     port = free_port()
     admin = secrets.token_urlsafe(32)
-    env = dict(os.environ)
-    env.update(
-        {
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "DATA_DIR": str(tmp),
-            "DATABASE_URL": db_url,
-            "REDIS_URL": "",
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "ADMIN_TOKEN": admin,
-            "WRITE_RATE_LIMIT": "",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    subprocess.run([PY, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True)
+    env = migrated_env(tmp, port, db_url, admin, secret_key=secrets.token_urlsafe(32))
     log = (tmp / "server.log").open("wb")
-    serve = [PY, "-m", "app.cli", "serve"]
+    serve = SERVE
     if args.pyspy:
         # Attaching needs ptrace rights a container may lack; a spawned child never does.
         spy = [

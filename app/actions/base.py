@@ -109,6 +109,9 @@ def write_in(
         if found is not None:
             return _replay(found, idempotency, secret_key)
     status, answer, pending = apply(session, workshop, now)
+    # What the action changed through the ORM is written before the record's own statements,
+    # which run on the connection (lean ones skip autoflush), and the search text reads it back.
+    session.flush()
     written: list[dict] = []
     if workshop is not None and pending:
         written = queries.append_events(session, workshop=workshop, events=pending, at=now)

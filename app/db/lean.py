@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import contextlib
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -38,11 +38,30 @@ class _Plan:
     positional: bool
     bind: tuple[Processor, ...]
     defaults: Mapping[str, Any]  # values written into the statement itself
-    keys: tuple[str, ...]  # the result's columns
-    types: tuple[sa.types.TypeEngine, ...]
+    types: tuple[sa.types.TypeEngine, ...]  # the result's columns
     row: type
     # The result's processors, by the driver's column types (psycopg names them per row set).
     results: dict[tuple, tuple[Processor, ...]] = field(default_factory=dict)
+
+    def parameters(self, params: Mapping[str, Any]) -> Sequence | dict:
+        # A missing key raises KeyError here, before anything is sent.
+        values = [params[n] if n in params else self.defaults[n] for n in self.names]
+        # As SQLAlchemy does, None goes through the processor too (JSON may write it as null).
+        values = [v if p is None else p(v) for v, p in zip(values, self.bind, strict=True)]
+        return values if self.positional else dict(zip(self.names, values, strict=True))
+
+    def decoded(self, fetched: list, dialect: Dialect, description: Sequence) -> list:
+        key = tuple(d[1] for d in description)
+        processors = self.results.get(key)
+        if processors is None:
+            processors = self.results[key] = tuple(
+                t._cached_result_processor(dialect, d[1])
+                for t, d in zip(self.types, description, strict=True)
+            )
+        return [
+            self.row(*(v if p is None else p(v) for v, p in zip(r, processors, strict=True)))
+            for r in fetched
+        ]
 
 
 class Lean:
@@ -85,90 +104,56 @@ class Lean:
             positional=compiled.positional,
             bind=tuple(processors.get(n) for n in names),
             defaults={n: b.effective_value for n, b in compiled.binds.items() if not b.required},
-            keys=tuple(c.keyname for c in columns),
             types=tuple(c.type for c in columns),
             row=namedtuple("Row", [c.keyname for c in columns]) if columns else tuple,
         )
 
-    def _parameters(self, plan: _Plan, params: Mapping[str, Any]) -> Sequence | dict:
-        values = [
-            params[n] if n in params else plan.defaults[n] for n in plan.names
-        ]  # a missing key raises KeyError here, before anything is sent
-        # As SQLAlchemy does, None goes through the processor too (JSON may write it as null).
-        values = [v if p is None else p(v) for v, p in zip(values, plan.bind, strict=True)]
-        return values if plan.positional else dict(zip(plan.names, values, strict=True))
-
-    def _processors(self, plan: _Plan, dialect: Dialect, description: Sequence) -> tuple:
-        key = tuple(d[1] for d in description)
-        found = plan.results.get(key)
-        if found is None:
-            found = plan.results[key] = tuple(
-                t._cached_result_processor(dialect, d[1])
-                for t, d in zip(plan.types, description, strict=True)
-            )
-        return found
-
     def rows(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list:
         """Run it once; the rows it returns (a SELECT's, or a RETURNING's), as named tuples."""
-        return self._once(conn, self._plan(conn.dialect), params)
+        plan = self._plan(conn.dialect)
+        values = plan.parameters(params or {})
+        with _cursor(conn, plan.sql, values) as cursor:
+            cursor.execute(plan.sql, values)
+            if not plan.types:
+                return []
+            fetched, description = cursor.fetchall(), cursor.description
+        return plan.decoded(fetched, conn.dialect, description)
 
     def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> None:
-        """Run it once for its effect (an INSERT then asks for no id back)."""
-        self._once(conn, self._plan(conn.dialect, many=True), params)
-
-    def _once(self, conn: sa.Connection, plan: _Plan, params: Mapping[str, Any] | None) -> list:
-        values = self._parameters(plan, params or {})
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(plan.sql, values)
-            if not plan.keys:
-                return []
-            fetched = cursor.fetchall()
-            processors = self._processors(plan, conn.dialect, cursor.description)
-        except Exception as exc:
-            _raise_wrapped(conn, exc, plan.sql, values, cursor)
-        finally:
-            _close(cursor)
-        return [
-            plan.row(*(v if p is None else p(v) for v, p in zip(r, processors, strict=True)))
-            for r in fetched
-        ]
+        """Run it for its effect, once per row given (an INSERT then asks for no id back)."""
+        self.run_many(conn, [params or {}])
 
     def run_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run it once per row, as the driver's executemany (a statement that returns nothing)."""
-        if len(rows) == 1:
-            self.run(conn, rows[0])
-            return
+        """Run it once per row, as the driver's executemany when there are several."""
         plan = self._plan(conn.dialect, many=True)
-        values = [self._parameters(plan, r) for r in rows]
-        cursor = conn.connection.cursor()
-        try:
-            cursor.executemany(plan.sql, values)
-        except Exception as exc:
-            _raise_wrapped(conn, exc, plan.sql, values, cursor)
-        finally:
-            _close(cursor)
+        values = [plan.parameters(r) for r in rows]
+        with _cursor(conn, plan.sql, values) as cursor:
+            if len(values) == 1:
+                cursor.execute(plan.sql, values[0])
+            else:
+                cursor.executemany(plan.sql, values)
 
 
-def _raise_wrapped(
-    conn: sa.Connection, exc: Exception, sql: str, values: Any, cursor: Any
-) -> NoReturn:
-    """Raise the driver's error as SQLAlchemy would, the connection invalidated if it is dead;
-    anything else as it is."""
-    dialect = conn.dialect
-    base = dialect.loaded_dbapi.Error
-    if not isinstance(exc, base):
-        raise exc
-    dead = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
-    if dead:
-        conn.invalidate(exc)
-    raise sa.exc.DBAPIError.instance(
-        sql, values, exc, base, connection_invalidated=dead, dialect=dialect
-    ) from exc
-
-
-def _close(cursor: Any) -> None:
-    # A cursor of a connection just invalidated may refuse to close; the error that got us
-    # here is the one to report.
-    with contextlib.suppress(Exception):
-        cursor.close()
+@contextlib.contextmanager
+def _cursor(conn: sa.Connection, sql: str, values: Any) -> Iterator[Any]:
+    """A cursor on the session's connection. A driver's error leaves as SQLAlchemy would raise
+    it, the connection invalidated if it is dead; anything else as it is."""
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
+    except Exception as exc:
+        dialect = conn.dialect
+        base = dialect.loaded_dbapi.Error
+        if not isinstance(exc, base):
+            raise
+        dead = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if dead:
+            conn.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(
+            sql, values, exc, base, connection_invalidated=dead, dialect=dialect
+        ) from exc
+    finally:
+        # A cursor of a connection just invalidated may refuse to close; the error that got
+        # us here is the one to report.
+        with contextlib.suppress(Exception):
+            cursor.close()

@@ -271,9 +271,6 @@ def append_events(
     session: Session, *, workshop: Workshop, events: Sequence[LiveEvent], at: datetime
 ) -> list[dict]:
     """Number the events after the workshop's head and write them in this transaction."""
-    # What the action changed is written first, as autoflush did when these statements ran
-    # through the session: the search text written next reads it back with Core.
-    session.flush()
     head = workshop.last_seq
     rows = [
         {"workshop_id": workshop.id, "seq": head + i, "type": e.type, "at": at, "data": e.data()}
