@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
+from ..compact_json import dumps
 from .access import ACCESS_CHANNEL, Access, FetchMembers
 from .backends.base import Backend, Presence
 from .subscriber import Backlog, Frame, Lost, Renderer, Subscriber, SubscriberLost
@@ -64,7 +65,7 @@ class Room:
 
 def events_message(events: list[dict]) -> str:
     """What the broker carries for committed events (`Hub._dispatch` reads it)."""
-    return json.dumps({"events": events}, separators=(",", ":"))
+    return dumps({"events": events})
 
 
 def presence_summary(online: list[tuple[int, str]]) -> dict:

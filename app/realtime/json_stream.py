@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from datetime import UTC, datetime
 
+from ..compact_json import dumps
 from ..domain.events import spec
 from ..domain.rules import Actor
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class JsonRenderer:

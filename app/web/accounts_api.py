@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +28,7 @@ from ..search import Hit, search
 from . import schemas as s
 from .account_deps import AccountDep, workshop_exists
 from .deps import Services, ServicesDep, respond
+from .json_response import JSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 ACCOUNT_ERRORS = (401, 403, 404, 409, 422)

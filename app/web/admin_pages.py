@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +19,7 @@ from ..domain.errors import RuleError
 from .account_deps import Signed
 from .account_pages import account_context, csrf_ok, form_of, page_account
 from .deps import Services, perform
+from .json_response import JSONResponse
 from .lifecycle_api import subject_export
 from .pages import problem_page, render
 

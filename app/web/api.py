@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +28,7 @@ from .deps import (
     perform,
     respond,
 )
+from .json_response import JSONResponse
 from .openapi import COMMON, api_responses
 from .timing import with_timing
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
-from fastapi.responses import JSONResponse
 
 from ..actions import action_list, cards
 from ..actions.cards import CardChanges, NewCard
 from ..domain.errors import Invalid
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, participant_scope, respond
+from .json_response import JSONResponse
 from .openapi import COMMON, api_responses
 
 router = APIRouter()

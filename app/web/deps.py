@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..actions.base import Apply, IdempotencyKey, Outcome
@@ -23,6 +22,7 @@ from ..realtime.hub import Hub
 from ..security import check_csrf, hash_secret, session_cookie_name, unsign_session
 from ..settings import Settings
 from .errors import ApiError, RateLimited
+from .json_response import JSONResponse
 from .ratelimit import Limiter
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..db import account_queries as aq
@@ -26,6 +26,7 @@ from .account_deps import holds_a_seat, signed_in
 from .account_pages import account_context, sign_in_url
 from .accounts_api import workshop_items
 from .deps import Services
+from .json_response import JSONResponse
 from .pages import problem_page, render
 
 router = APIRouter(include_in_schema=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import lifecycle
@@ -16,6 +15,7 @@ from ..domain.errors import NotFound, RuleError
 from ..exports.subject_access import account_access, subject_access
 from .account_deps import AccountDep, workshop_exists
 from .deps import CallerDep, Services, ServicesDep, perform, withdraw_access
+from .json_response import JSONResponse
 from .schemas import ErrorBody
 
 router = APIRouter()

@@ -7,7 +7,7 @@ import contextlib
 import math
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ from ..domain.errors import RuleError
 from ..security import new_secret, normalise_room_code, session_cookie_name, unsign_session
 from .deps import Services, client_address, perform
 from .errors import describe_validation
+from .json_response import JSONResponse
 from .pages import problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
 

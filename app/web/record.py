@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
@@ -24,6 +24,7 @@ from . import record_schemas as rs
 from .account_deps import reads_as_account, require_account
 from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, participant_scope, respond
 from .exports import slug
+from .json_response import JSONResponse
 from .schemas import ErrorBody
 
 router = APIRouter()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from ..actions import lobby, room
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, participant_scope, respond
+from .json_response import JSONResponse
 from .openapi import COMMON, api_responses
 
 router = APIRouter()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse
 
-from ..realtime.json_stream import JsonRenderer, dumps
+from ..compact_json import dumps
+from ..realtime.json_stream import JsonRenderer
+from .json_response import JSONResponse
 from .live import POLICY_VIOLATION, admit, close_quietly, follow, parse_since
 from .schemas import ErrorBody
 
