@@ -11,6 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
+from .lean import Lean
+
+_BEGIN = Lean(sa.text("BEGIN"))
+_BEGIN_IMMEDIATE = Lean(sa.text("BEGIN IMMEDIATE"))
+
 
 def normalise_url(url: str) -> str:
     """Accept plain postgres URLs and use psycopg 3 for them."""
@@ -60,8 +65,10 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         # Take the write lock up front: a read that later upgrades to a write can deadlock
         # and fail at once, whereas BEGIN IMMEDIATE waits its turn.
         # Reads ask for a plain deferred BEGIN: they see a snapshot and block nobody.
+        # Run on the driver's cursor: every write begins here, and SQLAlchemy's execution
+        # machinery cost more than the BEGIN itself (bench/README.md).
         read_only = conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        (_BEGIN if read_only else _BEGIN_IMMEDIATE).run(conn)
 
 
 class Database:
