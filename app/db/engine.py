@@ -8,10 +8,16 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import from_json
 from sqlalchemy import event
 from sqlmodel import Session
 
+from ..compact_json import dumps
 from .lean import Lean
+
+# JSON columns (an event's data, a workshop's agenda) are read and written on every write,
+# with the encoder the app's answers use (app/compact_json.py) and its decoder.
+_JSON_COLUMNS = {"json_serializer": dumps, "json_deserializer": from_json}
 
 _BEGIN = Lean(sa.text("BEGIN"))
 _BEGIN_IMMEDIATE = Lean(sa.text("BEGIN IMMEDIATE"))
@@ -31,6 +37,7 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            **_JSON_COLUMNS,
             pool_size=8,
             max_overflow=16,
         )
@@ -45,6 +52,7 @@ def make_engine(url: str) -> sa.Engine:
         max_overflow=20,
         pool_pre_ping=True,
         connect_args={"connect_timeout": 5},
+        **_JSON_COLUMNS,
     )
 
 
