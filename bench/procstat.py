@@ -46,7 +46,7 @@ def tree(pids: list[int]) -> list[int]:
     return seen
 
 
-def _thread_ns(pid: int) -> dict[tuple[int, int], int]:
+def thread_ns(pid: int) -> dict[tuple[int, int], int]:
     out: dict[tuple[int, int], int] = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
@@ -98,7 +98,7 @@ class CpuMeter:
     def _sample(self) -> dict[tuple[int, int], int]:
         out: dict[tuple[int, int], int] = {}
         for pid in self.pids:
-            out.update(_thread_ns(pid))
+            out.update(thread_ns(pid))
         return out
 
     def start(self) -> None:

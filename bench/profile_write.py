@@ -5,9 +5,12 @@
 Starts the app as `make run` does (migrate, then serve) on a fresh SQLite file (or a fresh
 PostgreSQL schema), pinned to CPU 0 with the client on CPU 1, creates one workshop, warms up,
 then sends N sequential requests of each kind on one keep-alive connection and reads the
-server's CPU (utime + stime from /proc/<pid>/stat) around each batch. With --pyspy, py-spy records
-the server (raw, collapsed stacks) during one more batch of card POSTs; PYSPY_GIL=1 samples
-only the thread holding the GIL, which leaves out threads waiting on a lock or a queue.
+server's CPU (utime + stime from /proc/<pid>/stat) around each batch, then splits one more
+batch's CPU between the event loop's thread and the others (the writer, the thread pool) from
+/proc/<pid>/task. With --pyspy, py-spy attaches to the server for one more batch of card POSTs
+(raw, collapsed stacks); PYSPY_GIL=1 samples only the thread holding the GIL. Take the split
+from /proc, not from py-spy: with --gil it has been seen to leave out the writer thread almost
+entirely, and without it, it counts threads waiting on a queue as busy.
 
 Cards are posted in batches so that a cost that grows with the room's size shows: the first
 and the last batch of a long run should cost the same.
@@ -28,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .procstat import ticks_ns, tree
+from .procstat import thread_ns, ticks_ns, tree
 from .servers import create_schema, drop_schema, free_port, pg_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,20 +128,8 @@ def main() -> None:
     admin = secrets.token_urlsafe(32)
     env = migrated_env(tmp, port, db_url, admin, secret_key=secrets.token_urlsafe(32))
     log = (tmp / "server.log").open("wb")
-    serve = SERVE
-    if args.pyspy:
-        # Attaching needs ptrace rights a container may lack; a spawned child never does.
-        spy = [
-            str(Path(PY).parent / "py-spy"),
-            "record",
-            *(["--gil"] if os.environ.get("PYSPY_GIL") else []),
-            "-r",
-            str(args.rate),
-            "--format",
-        ]
-        serve = [*spy, "raw", "-o", args.pyspy, "--", *serve]
     spawned = subprocess.Popen(
-        ["taskset", "-c", "0", *serve], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        ["taskset", "-c", "0", *SERVE], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     os.sched_setaffinity(0, {1})
     pids: list[int] = []
@@ -177,11 +168,43 @@ def main() -> None:
             "card_post_us": [round(p) for p in posts],
             "ratio": round(min(posts) / floor, 2),
         }
+        # Which thread pays: the event loop (the main thread) or the writer and the pool.
+        # py-spy's --gil view has been seen to miss the writer thread almost entirely.
+        before = thread_ns(pids[0])
+        for _ in range(args.n):
+            card()
+        after = thread_ns(pids[0])
+        spent = {k: after[k] - before.get(k, 0) for k in after}
+        loop = sum(v for (pid, tid), v in spent.items() if tid == pid)
+        out["card_post_us_by_thread"] = {
+            "event loop": round(loop / args.n / 1000),
+            "other threads": round((sum(spent.values()) - loop) / args.n / 1000),
+        }
         print(json.dumps(out))
         if args.pyspy:
-            # Stacks of this batch dominate the record: the rest is start-up and warm-up.
+            # Attached for one more batch only. (py-spy 0.4.3, spawning the server as its
+            # child, was seen never to exit once the server had stopped.)
+            spy = subprocess.Popen(
+                [
+                    str(Path(PY).parent / "py-spy"),
+                    "record",
+                    "--pid",
+                    str(pids[0]),
+                    *(["--gil"] if os.environ.get("PYSPY_GIL") else []),
+                    "-r",
+                    str(args.rate),
+                    "--format",
+                    "raw",
+                    "-o",
+                    args.pyspy,
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            time.sleep(1.5)  # attached before the batch begins
             for _ in range(args.n):
                 card()
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
     finally:
         for pid in pids:
             os.kill(pid, signal.SIGTERM)
