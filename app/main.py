@@ -151,8 +151,8 @@ def create_app(
 
     # In API.md's order: the meeting's routes, then the accounts'. Routes are matched in this
     # order too, so a card or a vote is found before the accounts' sixteen are tried.
-    app.include_router(api.router)
-    app.include_router(lifecycle_api.router, prefix="/api/v1")
+    for router in (*api.ROUTERS, lifecycle_api.router):
+        app.include_router(router, prefix="/api/v1")
     app.include_router(accounts_api.router)
     app.include_router(account_pages.router)
     app.include_router(library_pages.router)
