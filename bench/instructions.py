@@ -1,6 +1,6 @@
 """Instructions per card POST and per GET /healthz, counted by callgrind: repeatable on a noisy VM.
 
-    .venv/bin/python -m bench.instructions [--few 50] [--many 250]
+    .venv/bin/python -m bench.instructions [--few 50] [--many 250] [--connect]
 
 CPU time on a shared VM moves by ±30 % from one run to the next, which hides a change of 5 or
 10 %. Instructions do not move with the neighbours' load: valgrind's callgrind counts them, the
@@ -8,7 +8,8 @@ same for the same code and inputs. Each figure needs two server runs under callg
 making `--few` requests and one `--many`, after the same start-up and warm-up; the difference
 divided by the difference in requests is one request's instructions, start-up and shut-down
 cancelled out. The four runs go two at a time (counts do not depend on the load) and take
-about five minutes. It needs Debian's valgrind.
+about five minutes. With --connect, a live socket's connect, snapshot and close too (the cost
+that decides how fast a crowd gets in, scenario 4). It needs Debian's valgrind.
 
 Compare two commits by running it in a checkout of each; `profile_write` gives the same ratio
 in CPU time, and py-spy's view of where it goes.
@@ -25,6 +26,8 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from websockets.sync.client import connect as ws_connect
 
 from .profile_write import SERVE, card_room, migrated_env
 from .servers import free_port
@@ -63,10 +66,20 @@ def counted(kind: str, n: int) -> int:
             def health() -> None:
                 client.call("GET", "/healthz")
 
+            events = f"ws://127.0.0.1:{port}{path.removesuffix('/cards')}/events"
+
+            def connect() -> None:
+                # A live socket's whole life: the upgrade, admission, the snapshot, the close.
+                bearer = {"Authorization": f"Bearer {token}"}
+                with ws_connect(events, additional_headers=bearer, open_timeout=600) as ws:
+                    ws.recv(timeout=600)
+
             for _ in range(30):
                 card()
                 health()
-            step = card if kind == "card" else health
+                if kind == "connect":
+                    connect()
+            step = {"card": card, "health": health, "connect": connect}[kind]
             for _ in range(n):
                 step()
         finally:
@@ -88,25 +101,28 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--few", type=int, default=50)
     ap.add_argument("--many", type=int, default=250)
+    ap.add_argument(
+        "--connect", action="store_true", help="also a live socket's connect, snapshot and close"
+    )
     args = ap.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    runs = [(kind, n) for kind in ("health", "card") for n in (args.few, args.many)]
+    kinds = ("health", "card", "connect") if args.connect else ("health", "card")
+    runs = [(kind, n) for kind in kinds for n in (args.few, args.many)]
     with ThreadPoolExecutor(2) as pool:
         totals = dict(zip(runs, pool.map(lambda r: counted(*r), runs), strict=True))
     per = {
         kind: (totals[(kind, args.many)] - totals[(kind, args.few)]) / (args.many - args.few)
-        for kind in ("health", "card")
+        for kind in kinds
     }
-    print(
-        json.dumps(
-            {
-                "healthz_instructions": round(per["health"]),
-                "card_post_instructions": round(per["card"]),
-                "ratio": round(per["card"] / per["health"], 2),
-            }
-        )
-    )
+    out = {
+        "healthz_instructions": round(per["health"]),
+        "card_post_instructions": round(per["card"]),
+        "ratio": round(per["card"] / per["health"], 2),
+    }
+    if args.connect:
+        out["connect_instructions"] = round(per["connect"])
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
