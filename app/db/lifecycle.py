@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from ..domain.lifecycle import purge_cutoff, sweep_due
+from .lean import Lean
 from .models import Event, Housekeeping, IdempotentResponse, Knock, Participant, Workshop
 
 RETENTION_SWEEP = "retention_sweep"
@@ -80,13 +81,22 @@ def present_ids(session: Session, *, workshop_id: str) -> set[int] | None:
     }
 
 
-def is_present(session: Session, *, workshop_id: str, participant_id: int) -> bool:
-    participant = session.get(Participant, participant_id)
-    return (
-        participant is not None
-        and participant.workshop_id == workshop_id
-        and participant.removed_at is None
+# Asked by every new live socket, in a session of its own: a lean statement (db/lean.py).
+_PRESENT = Lean(
+    select(Participant.id).where(
+        col(Participant.id) == sa.bindparam("participant_id"),
+        col(Participant.workshop_id) == sa.bindparam("workshop_id"),
+        col(Participant.removed_at).is_(None),
     )
+)
+
+
+def is_present(session: Session, *, workshop_id: str, participant_id: int) -> bool:
+    """Whether the participant is still in the workshop, as committed."""
+    found = _PRESENT.rows(
+        session.connection(), {"participant_id": participant_id, "workshop_id": workshop_id}
+    )
+    return bool(found)
 
 
 def events_of(session: Session, *, workshop_id: str) -> list[Event]:

@@ -67,8 +67,21 @@ def row_id_from_text(text: str) -> int | None:
     return row_id if _plausible(row_id) else None
 
 
+# Every snapshot and every state read loads the workshop: a statement built once, not one per
+# call as session.get builds it. Like session.get, it does not flush the session first.
+_GET_WORKSHOP = (
+    select(Workshop)
+    .where(col(Workshop.id) == sa.bindparam("workshop_id"))
+    .execution_options(autoflush=False)
+)
+
+
 def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
-    workshop = session.get(Workshop, workshop_id) if WORKSHOP_ID.fullmatch(workshop_id) else None
+    workshop = (
+        session.scalars(_GET_WORKSHOP, {"workshop_id": workshop_id}).first()
+        if WORKSHOP_ID.fullmatch(workshop_id)
+        else None
+    )
     if workshop is None:
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
     return workshop
@@ -213,14 +226,22 @@ def existing_card_ids(session: Session, *, workshop_id: str, card_ids: list[int]
     return {i for i in found if i is not None}
 
 
-def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list[int]:
-    return list(
-        session.exec(
-            select(Vote.card_id)
-            .where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id)
-            .order_by(col(Vote.card_id))
-        )
+_VOTES_OF = (
+    select(Vote.card_id)
+    .where(
+        col(Vote.workshop_id) == sa.bindparam("workshop_id"),
+        col(Vote.participant_id) == sa.bindparam("participant_id"),
     )
+    .order_by(col(Vote.card_id))
+)
+
+
+def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list[int]:
+    """The cards this participant voted for (every snapshot asks)."""
+    found = session.scalars(
+        _VOTES_OF, {"workshop_id": workshop_id, "participant_id": participant_id}
+    )
+    return list(found)
 
 
 def get_knock(session: Session, *, knock_id: int) -> Knock | None:
