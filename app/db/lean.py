@@ -1,4 +1,6 @@
-"""The statements every card and every event runs, compiled once and run on the driver's cursor.
+"""Statements on the hottest paths, compiled once and run on the driver's cursor: what every
+card and every event writes, every write's BEGIN, and a new live socket's check that its viewer
+is still in.
 
 SQLAlchemy builds an execution context, a result and its metadata around each statement it
 runs, even one it has compiled before: on a card's write that cost about three times what
@@ -8,7 +10,7 @@ dialect, and each run converts its parameters and its result columns with the pr
 SQLAlchemy would have used (dates, booleans, JSON), so a row reads back the same either way.
 
 It runs inside the caller's transaction, on the connection the session has already begun
-(`BEGIN IMMEDIATE` on SQLite, see engine.py). A driver's error leaves as SQLAlchemy's own would:
+(`BEGIN IMMEDIATE` on SQLite, itself a lean statement run as SQLAlchemy begins, see engine.py). A driver's error leaves as SQLAlchemy's own would:
 the same exception classes (a unique-row race is an IntegrityError, a database gone away an
 OperationalError, which the app answers with 503), and a connection found dead is invalidated so
 the pool does not hand it out again. It takes plain statements only: no expanding

@@ -33,7 +33,8 @@ from .openapi import COMMON, api_responses
 from .timing import with_timing
 
 router = APIRouter()
-# The agenda templates come after the board in API.md's order, so they are a router of their own.
+# The agenda templates come after the room's routes in /openapi.json, so they are a router of
+# their own (see ROUTERS below).
 templates = APIRouter()
 
 
