@@ -9,13 +9,13 @@ written as Core, so it has one definition and the columns' own types: it is comp
 dialect, and each run converts its parameters and its result columns with the processors that
 SQLAlchemy would have used (dates, booleans, JSON), so a row reads back the same either way.
 
-It runs inside the caller's transaction, on the connection the session has already begun
-(`BEGIN IMMEDIATE` on SQLite, itself a lean statement run as SQLAlchemy begins, see
-engine.py). A driver's error leaves as SQLAlchemy's own would: the same exception classes (a unique-row race is an IntegrityError, a database gone away an
-OperationalError, which the app answers with 503), and a connection found dead is invalidated so
-the pool does not hand it out again. It takes plain statements only: no expanding
-`IN`, no defaults computed in Python, no schema translation (each would need the machinery
-this skips, and compiling refuses them).
+It runs inside the caller's transaction, on the connection the session has already begun (`BEGIN
+IMMEDIATE` on SQLite, itself a lean statement run as SQLAlchemy begins, see engine.py). A
+driver's error leaves as SQLAlchemy's own would: the same exception classes (a unique-row race
+is an IntegrityError, a database gone away an OperationalError, which the app answers with 503),
+and a connection found dead is invalidated so the pool does not hand it out again. It takes
+plain statements only: no expanding `IN`, no defaults computed in Python, no schema translation
+(each would need the machinery this skips, and compiling refuses them).
 """
 
 from __future__ import annotations
