@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from app.web.templating import qr_svg
 from tests.conftest import free_port, sqlite_database, start_server
@@ -53,6 +54,12 @@ TEXT_SIZES = """() => {
   return out;
 }"""
 FITS = "() => document.documentElement.scrollHeight <= innerHeight + 1"
+# What reaches below the screen, deepest last: says why the board scrolls.
+STICKING_OUT = """() => [document.documentElement.scrollHeight, innerHeight,
+  [...document.querySelectorAll("body *")].filter(e => e.getClientRects().length
+    && e.getBoundingClientRect().bottom > innerHeight + 1).slice(0, 12)
+    .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join(".")} to `
+      + Math.round(e.getBoundingClientRect().bottom))]"""
 # The join address on the board: one line, inside its box.
 URL_ON_ONE_LINE = """() => { const u = document.querySelector(".join-box .join-url");
   if (!u) return true;
@@ -110,8 +117,14 @@ async def fits(board: Page, phase: str) -> None:
     """The board fits one screen at 1920x1080 and at 1280x720: nobody scrolls a projector."""
     for size in (SMALL_PROJECTOR, PROJECTOR):
         await board.set_viewport_size(size)  # type: ignore[arg-type]
-        await board.wait_for_timeout(100)
-        assert await board.evaluate(FITS), f"the board scrolls at {size}"
+        # The board lays itself out again after a resize, and a card or theme that has just
+        # arrived is fitted once htmx settles: on a busy machine that is more than a frame away.
+        try:
+            await board.wait_for_function(FITS, timeout=5_000)
+        except PlaywrightTimeout:
+            await board.screenshot(path=_shot(f"{phase}-board-scrolls-{size['width']}"))
+            out = await board.evaluate(STICKING_OUT)
+            pytest.fail(f"the board scrolls at {size}: {out}")
         assert await board.evaluate(URL_ON_ONE_LINE), f"the join address breaks at {size}"
         if size is SMALL_PROJECTOR:
             await board.screenshot(path=_shot(f"{phase}-board-1280x720"))
