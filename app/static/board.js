@@ -8,7 +8,9 @@
     var v = card.querySelector("[id^=votes-]");
     return v ? parseInt(v.textContent, 10) || 0 : 0;
   }
-  // Hide the list's last items until it fits its box, and say how many are left out.
+  // Hide the list's last items until it fits its box, and say how many are left out. The
+  // first item always stays, cut off at the box's edge if it must be: an empty box that says
+  // "+3 more" tells the room nothing.
   function fitList(box, list, items) {
     var more = box.querySelector(":scope > .more");
     if (!more) {
@@ -20,7 +22,7 @@
     items.forEach(function (c) { c.hidden = false; });
     var hidden = 0;
     function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
-    for (var i = items.length - 1; i >= 0 && overflowing(); i--) {
+    for (var i = items.length - 1; i >= 1 && overflowing(); i--) {
       items[i].hidden = true;
       hidden++;
       more.textContent = "+" + hidden + " more";

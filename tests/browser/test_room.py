@@ -130,6 +130,16 @@ async def fits(board: Page, phase: str) -> None:
             await board.screenshot(path=_shot(f"{phase}-board-1280x720"))
 
 
+async def shows_cards(board: Page, kind: str, phase: str) -> None:
+    """The phase's own column shows at least one of its cards on the projector, at either
+    size: an empty box that says "+3 more" tells the room nothing."""
+    for size in (SMALL_PROJECTOR, PROJECTOR):
+        await board.set_viewport_size(size)  # type: ignore[arg-type]
+        shown = board.locator(f"#col-{kind} .card:not([hidden])").first
+        await expect(shown).to_be_in_viewport(ratio=0.5)
+        await board.screenshot(path=_shot(f"{phase}-board-{size['width']}-{kind}"))
+
+
 async def first_card_top(page: Page, kinds: list[str]) -> float | None:
     """Where the first card of the phase's own kinds starts, in px from the top of the page."""
     selector = ", ".join(f"#col-{k} .card:not([hidden])" for k in kinds)
@@ -459,11 +469,26 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await shoot(meeting, "6-commitment")
     say(f"commitment board sizes: {json.dumps(await board_sizes(board, 'commitment'))}")
 
+    # A second action, as most action lists have: the takeaways must still show beside them.
+    status, _ = await hana.evaluate(
+        API_POST,
+        [
+            f"/api/v1/workshops/{meeting.id}/actions",
+            {"title": "Pharmacy prepares medicines the day before", "owner": "Pat (pharmacy)"},
+            "POST",
+        ],
+    )
+    assert status == 201
+    await expect(on_board).to_contain_text("Pharmacy prepares medicines the day before")
+
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
     await add_card_on_first_screen(hana, "reflection")
     await post_card(vera, "Ask the pharmacy before the ward round.", "takeaway")
+    await post_card(walt, "Start the discharge letter on admission.", "takeaway")
+    await post_card(hana, "Ask our porters what slows them down.", "takeaway")
     await fits(board, "7-reflection")
+    await shows_cards(board, "takeaway", "7-reflection")
     await shoot(meeting, "7-reflection")
     say(f"reflection board sizes: {json.dumps(await board_sizes(board, 'reflection'))}")
     await move_to(meeting, "closed")
