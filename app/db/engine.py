@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 import sqlalchemy as sa
 from pydantic_core import from_json
 from sqlalchemy import event
@@ -18,6 +20,8 @@ from .lean import Lean
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
 # with the encoder the app's answers use (app/compact_json.py) and its decoder.
 _JSON_COLUMNS = {"json_serializer": dumps, "json_deserializer": from_json}
+
+T = TypeVar("T")
 
 _BEGIN = Lean(sa.text("BEGIN"))
 _BEGIN_IMMEDIATE = Lean(sa.text("BEGIN IMMEDIATE"))
@@ -99,6 +103,7 @@ class Database:
         if self.engine.dialect.name == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
         self._read_engine = self.engine.execution_options(**options)
+        self._reads_in_place = self.engine.dialect.name == "sqlite"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -111,6 +116,17 @@ class Database:
         """A session for reads only."""
         with Session(self._read_engine, expire_on_commit=False) as session:
             yield session
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a short read for the event loop: on SQLite in place, elsewhere in a thread.
+
+        In WAL mode a SQLite read waits for no writer and costs the CPU it costs wherever it
+        runs (the GIL), while the hand-over to a thread and back (a queue, two wake-ups, the
+        GIL passed twice) was a tenth of a live socket's connect (bench/README.md). A database
+        server answers over the network, and the loop must not wait for that."""
+        if self._reads_in_place:
+            return fn(*args)
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable
 
 from fastapi import WebSocket
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..actions.state import state_for
@@ -128,7 +127,7 @@ async def _catch_up(
     snapshot: Callable[[dict], str],
     since: int | None,
 ) -> None:
-    state, page = await run_in_threadpool(_start, svc, sub.workshop_id, sub.viewer, since)
+    state, page = await svc.db.read(_start, svc, sub.workshop_id, sub.viewer, since)
     if state is not None:
         state["presence"] = await svc.hub.presence_of(sub.workshop_id)
         sub.last_seq = state["seq"]
