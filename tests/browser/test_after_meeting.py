@@ -10,6 +10,7 @@ from tests.conftest import Server
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, Tabs
 from .meeting import INVITE_LABELS, Meeting, create_by_api, enter, quick_join
+from .test_layout import overflow
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "after-meeting"
@@ -111,6 +112,11 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     await host.locator("#report-back").get_by_role("button", name="Report back").click()
     await expect(host.locator("#report-back .saved")).to_be_visible()
     await host.screenshot(path=SHOTS / "follow-up-phone.png", full_page=True)
+    # The review's tables fit the host's phone: a wide one scrolls inside its own panel.
+    await host.goto(f"{server.base_url}/w/{meeting.id}/review")
+    measured = await overflow(host, PHONE)
+    await host.screenshot(path=SHOTS / "review-phone.png", full_page=True)
+    assert measured["scroll"] <= measured["width"], measured
 
     # The facilitator opens the review, then the record, and shares it.
     console = meeting.facilitator
