@@ -497,6 +497,11 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(board.locator(".join-box .qr")).to_have_count(0)
     await expect(board.locator("#timer")).to_be_hidden()
     await expect(vera.locator("#my-signal")).to_be_hidden()
+    # The console offers only what still means something: going back a phase.
+    await expect(console.get_by_role("button", name="Next phase")).to_be_hidden()
+    await expect(console.locator("#timer-start")).to_be_hidden()
+    await expect(console.get_by_label(re.compile("Let everyone with room code"))).to_be_hidden()
+    await expect(console.get_by_role("button", name="Back")).to_be_visible()
     assert not tabs.dialogs, tabs.dialogs
     assert not tabs.errors, tabs.errors
 
