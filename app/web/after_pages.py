@@ -17,6 +17,7 @@ from ..db.records import action_record, workshop_record
 from ..domain import after_meeting as rules
 from ..domain.errors import RuleError
 from ..domain.phases import Phase
+from ..domain.record import REPORT_BACK_LABELS, ReportBackStatus
 from ..domain.rules import ActionStatus
 from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
@@ -299,4 +300,8 @@ async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
         )
     except RuleError as exc:
         return render("partials/_report_back.html", report=form, error=exc.detail, **context)
-    return render("partials/_report_back.html", report=outcome.body, saved=True, **context)
+    # The promise at the top of the page says so at once, not at the next visit.
+    reported = REPORT_BACK_LABELS[ReportBackStatus.reported]
+    return render(
+        "partials/_report_back.html", report=outcome.body, saved=True, reported=reported, **context
+    )

@@ -111,6 +111,7 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     )
     await host.locator("#report-back").get_by_role("button", name="Report back").click()
     await expect(host.locator("#report-back .saved")).to_be_visible()
+    await expect(host.locator("#report-status")).to_have_text("reported back")
     await host.screenshot(path=SHOTS / "follow-up-phone.png", full_page=True)
     # The review's tables fit the host's phone: a wide one scrolls inside its own panel.
     await host.goto(f"{server.base_url}/w/{meeting.id}/review")
