@@ -262,6 +262,12 @@ async def test_the_list_shows_what_each_account_may_see(
     assert (item["status"], item["actions_open"], item["actions_done"]) == ("live", 1, 1)
     assert item["owner"]["name"] == "Fay" and item["report_back_by"] == "2026-12-20"
     assert item["overdue"] is False
+    # Her own page says the date the way every other page does.
+    signed = await client.post("/signin", data={"email": fay.email, "password": fay.password})
+    jar = {"Cookie": f"{ACCOUNT_COOKIE}={signed.cookies[ACCOUNT_COOKIE]}"}
+    client.cookies.delete(ACCOUNT_COOKIE)
+    mine = await client.get("/my", headers=jar)
+    assert "20 December 2026" in mine.text and "2026-12-20" not in mine.text
     clock.advance(timedelta(days=8).total_seconds())  # past the action's due date
     items = {
         i["id"]: i
