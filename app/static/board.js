@@ -81,7 +81,8 @@
       document.querySelectorAll(".join-box > :not(#presence)").forEach(function (e) { e.remove(); });
     }
     var actions = document.querySelector(".board-actions");
-    if (!lead.length && !(actions && actions.offsetParent)) {
+    var actionsUp = !!(actions && actions.offsetParent); // app.css says in which phases
+    if (!lead.length && !actionsUp) {
       // A phase nobody writes in (the welcome): whatever cards there are are shown as cards,
       // not summed up as "earlier".
       board.querySelectorAll(".column").forEach(function (col) {
@@ -102,7 +103,9 @@
     var strip = document.getElementById("board-strip");
     if (strip) {
       strip.textContent = earlier.length ? "Earlier: " + earlier.join(" \u00b7 ") : "";
-      strip.hidden = !earlier.length;
+      // Once the action list is up, the room reads the actions and the phase's own cards: a
+      // count of earlier ones would take their room.
+      strip.hidden = !earlier.length || actionsUp;
     }
     board.querySelectorAll(".column.lead").forEach(fitColumn);
     fitThemes();
