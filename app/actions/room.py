@@ -73,7 +73,8 @@ def set_signal(
     session: Session, workshop: Workshop, *, actor: Actor, signal: Signal
 ) -> tuple[int, dict, Events]:
     """Raise a hand, say 'done', or put either down."""
-    rules.check_signal(meeting_of(workshop).phase, actor)
+    meeting = meeting_of(workshop)
+    rules.check_signal(meeting.phase, actor, meeting.mute, signal)
     participant = session.get(Participant, actor.id)
     assert participant is not None
     if participant.signal == signal.value:

@@ -224,10 +224,16 @@ def check_action_list(phase: Phase, actor: Actor, mute: Mute) -> None:
         raise NotAllowedInPhase("The action list and the commitment open in the commitment phase.")
 
 
-def check_signal(phase: Phase, actor: Actor) -> None:
+def check_signal(phase: Phase, actor: Actor, mute: Mute, signal: Signal) -> None:
+    """A hand may go up whenever the meeting is open, a muted host team's included: asking to
+    speak is what a listener does. "Done" answers the writing, so it needs something to write."""
     check_writer(actor, (Role.visitor, Role.host), "raise a hand or say they are done")
     if phase is Phase.closed:
         raise NotAllowedInPhase("The meeting is closed.")
+    if signal is Signal.done and not allowed_kinds(phase, actor, mute):
+        raise NotAllowedInPhase(
+            f"There is nothing for you to write during {phase.value}, so nothing to be done with."
+        )
 
 
 def signals_to_clear(signals: dict[int, Signal]) -> list[int]:

@@ -313,3 +313,24 @@ async def test_hands_and_done_are_lowered_when_the_phase_changes(client: httpx.A
     state = await move(client, room, "questions")
     signals = {p["name"]: p["signal"] for p in state["participants"]}
     assert signals["Vera"] == "none" and signals["Walt"] == "none"
+
+
+async def test_done_writing_is_refused_where_there_is_nothing_to_write(
+    client: httpx.AsyncClient,
+) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera")
+    hana = await join(client, room, "host", "Hana")
+    done = {"signal": "done"}
+    answer = await client.put(f"{API}/workshops/{room.id}/signal", json=done, headers=vera.headers)
+    assert_error(answer, 409, "not_allowed_in_phase")
+    await move(client, room, "questions")
+    answer = await client.put(f"{API}/workshops/{room.id}/signal", json=done, headers=hana.headers)
+    assert_error(answer, 409, "not_allowed_in_phase")
+    hand = {"signal": "hand"}
+    answer = await client.put(f"{API}/workshops/{room.id}/signal", json=hand, headers=hana.headers)
+    assert answer.status_code == 200, answer.text
+    answer = await client.put(f"{API}/workshops/{room.id}/signal", json=done, headers=vera.headers)
+    assert answer.status_code == 200, answer.text
+    signals = {p["name"]: p["signal"] for p in (await state(client, room, vera))["participants"]}
+    assert (signals["Vera"], signals["Hana"]) == ("done", "hand")

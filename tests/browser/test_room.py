@@ -269,10 +269,14 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     for page in (board, console):
         await expect(page.locator(".problem-statement")).to_be_visible()
     await shoot(meeting, "1-welcome")
+    # Nothing to write yet, so nothing to be done with; a hand may go up all the same.
+    await expect(vera.get_by_role("button", name="I'm done writing")).to_be_hidden()
+    await expect(vera.get_by_role("button", name="I'd like to speak")).to_be_visible()
     say(f"welcome board sizes: {json.dumps(await board_sizes(board, 'welcome'))}")
 
     # Context: an anonymous question with evidence; the composer starts fresh after it.
     await move_to(meeting, "context")
+    await expect(vera.get_by_role("button", name="I'm done writing")).to_be_visible()
     composer = vera.locator("#composer")
     await composer.locator("details.evidence summary").click()
     await composer.get_by_label("Based on").select_option("experience")
@@ -311,6 +315,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(vera.get_by_role("button", name="I'd like to speak")).to_be_visible()
     await expect(hana.locator("#composer-kinds[disabled]")).to_have_count(1)
     assert await hana.evaluate(ENABLED_BOXES) == []
+    await expect(hana.get_by_role("button", name="I'm done writing")).to_be_hidden()
     await add_card_on_first_screen(vera, "questions")
     await reach_everyone(meeting, "Vera", "We expected to hear about weekend pharmacy.", "gap")
     for i, kind in enumerate(("surprise", "need", "question", "surprise")):
@@ -439,6 +444,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     form = hana.locator("#action-form")
     # Nobody writes cards now: no disabled composer pushes the action form down Hana's phone.
     await expect(hana.locator(".composer")).to_be_hidden()
+    await expect(vera.get_by_role("button", name="I'm done writing")).to_be_hidden()
     await hana.evaluate("scrollTo(0, 0)")
     title_box = await form.locator("textarea[name=title]").bounding_box()
     assert title_box and title_box["y"] + title_box["height"] <= PHONE["height"]

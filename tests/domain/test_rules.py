@@ -27,6 +27,7 @@ from app.domain.rules import (
     check_add_card,
     check_edit_card,
     check_report_back_by,
+    check_signal,
     check_speakers,
     check_unvote,
     check_vote,
@@ -283,3 +284,28 @@ def test_a_phase_change_lowers_every_hand_and_every_done() -> None:
     signals = {1: Signal.hand, 2: Signal.done, 3: Signal.none}
     assert sorted(signals_to_clear(signals)) == [1, 2]
     assert signals_to_clear({4: Signal.none}) == []
+
+
+@pytest.mark.parametrize("phase", [P.welcome, P.commitment])
+def test_done_writing_needs_something_to_write(phase: Phase) -> None:
+    with pytest.raises(NotAllowedInPhase) as refused:
+        check_signal(phase, VISITOR, Mute(), Signal.done)
+    assert refused.value.status == 409 and phase.value in refused.value.detail
+    check_signal(phase, VISITOR, Mute(), Signal.hand)
+    check_signal(phase, VISITOR, Mute(), Signal.none)
+
+
+def test_a_listening_host_may_ask_to_speak_but_has_written_nothing_to_be_done_with() -> None:
+    muted = mute_on_entering(P.questions)
+    check_signal(P.questions, HOST, muted, Signal.hand)
+    with pytest.raises(NotAllowedInPhase):
+        check_signal(P.questions, HOST, muted, Signal.done)
+    speaking = Mute(host_team_muted=True, speakers=(SPEAKER.id,))
+    check_signal(P.questions, SPEAKER, speaking, Signal.done)
+    check_signal(P.questions, VISITOR, muted, Signal.done)
+
+
+def test_nobody_signals_in_a_closed_meeting() -> None:
+    for signal in Signal:
+        with pytest.raises(NotAllowedInPhase):
+            check_signal(P.closed, VISITOR, Mute(), signal)
