@@ -22,7 +22,7 @@ from ..domain.rules import ActionStatus
 from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .deps import Caller, Services, get_caller, perform
-from .pages import problem_page, render
+from .pages import not_for_your_role, problem_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,12 +49,26 @@ def _survey(workshop_id: str, answer: dict | None, **extra: Any) -> HTMLResponse
 
 
 @router.get("/w/{workshop_id}/survey", response_class=HTMLResponse)
-async def survey(workshop_id: str, request: Request) -> HTMLResponse:
-    """The survey's form, with this participant's earlier answer if there is one."""
+async def survey(workshop_id: str, request: Request) -> Response:
+    """The survey's form, with this participant's earlier answer if there is one.
+
+    The room fetches the form into its panel; opened on its own (a link kept from the room, a
+    reload), the same form comes in a page of its own with the way back to the meeting."""
     svc: Services = request.app.state.services
-    caller = await get_caller(request, workshop_id)
-    answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
-    return _survey(workshop_id, answer)
+    if request.headers.get("HX-Request"):
+        caller = await get_caller(request, workshop_id)
+        answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+        return _survey(workshop_id, answer)
+    found = await page_caller(request, workshop_id)
+    if isinstance(found, Response):
+        return found
+    answer = await run_in_threadpool(_my_answer, svc, workshop_id, found.id)
+    return render(
+        "pages/survey.html",
+        workshop_id=workshop_id,
+        answer=answer,
+        QUESTIONS=rules.FEEDBACK_QUESTIONS,
+    )
 
 
 @router.post("/w/{workshop_id}/survey", response_class=HTMLResponse)
@@ -129,7 +143,7 @@ async def review_page(workshop_id: str, request: Request) -> Response:
     try:
         rules.check_review(caller.actor)
     except RuleError as exc:
-        return problem_page("Not for your role", exc.detail, exc.status)
+        return not_for_your_role(exc, workshop_id)
     workshop, data = await run_in_threadpool(_review, svc, workshop_id)
     return render(
         "pages/review.html",
@@ -187,7 +201,7 @@ async def follow_up_page(workshop_id: str, request: Request) -> Response:
     try:
         rules.check_follow_up(caller.actor, "follow up the actions")
     except RuleError as exc:
-        return problem_page("Not for your role", exc.detail, exc.status)
+        return not_for_your_role(exc, workshop_id)
     found = await run_in_threadpool(_follow_up, svc, workshop_id)
     return render(
         "pages/follow_up.html",

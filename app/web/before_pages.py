@@ -21,7 +21,7 @@ from ..search import similar
 from ..security import csrf_token
 from .after_pages import page_caller
 from .deps import Services, get_caller, perform
-from .pages import problem_page, render
+from .pages import not_for_your_role, problem_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +81,7 @@ async def _facilitator(request: Request, workshop_id: str) -> Any:
     try:
         check_writer(caller.actor, (Role.facilitator,), "prepare the peer assist")
     except RuleError as exc:
-        return problem_page("Not for your role", exc.detail, exc.status)
+        return not_for_your_role(exc, workshop_id)
     return caller
 
 

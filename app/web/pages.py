@@ -46,8 +46,18 @@ def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})
 
 
-def problem_page(title: str, message: str, status: int) -> HTMLResponse:
-    return render("pages/problem.html", status, title=title, message=message)
+def problem_page(
+    title: str, message: str, status: int, *, back: tuple[str, str] | None = None
+) -> HTMLResponse:
+    """A refusal people can act on: `back` is (href, label) of the page they came from, when
+    there is one; the ways in that need no link (room code, sign in) are always offered."""
+    return render("pages/problem.html", status, title=title, message=message, back=back)
+
+
+def not_for_your_role(exc: RuleError, workshop_id: str) -> HTMLResponse:
+    """A participant reached a page of the meeting that their role does not open."""
+    back = (f"/w/{workshop_id}", "Back to the meeting")
+    return problem_page("Not for your role", exc.detail, exc.status, back=back)
 
 
 def refuse_cross_site(request: Request, svc: Services) -> HTMLResponse | None:

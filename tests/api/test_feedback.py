@@ -85,3 +85,34 @@ async def test_the_survey_page_saves_an_answer_from_a_form(client: httpx.AsyncCl
         f"/w/{room.id}/feedback-panel?names=1", headers=room.facilitator.headers
     )
     assert "Vera Visitor" in named.text
+
+
+async def test_the_survey_opened_on_its_own_is_a_whole_page(client: httpx.AsyncClient) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera Visitor")
+    await move(client, room, "reflection")
+    fetched = await client.get(
+        f"/w/{room.id}/survey", headers={**vera.headers, "HX-Request": "true"}
+    )
+    assert fetched.status_code == 200 and "<html" not in fetched.text
+    opened = await client.get(f"/w/{room.id}/survey", headers=vera.headers)
+    assert opened.status_code == 200
+    assert "<html" in opened.text and "/static/app.css" in opened.text
+    assert f'href="/w/{room.id}">Back to the meeting' in opened.text
+    assert 'id="survey"' in opened.text and 'name="satisfaction"' in opened.text
+    stranger = await client.get(f"/w/{room.id}/survey")
+    assert stranger.status_code == 401 and 'href="/r"' in stranger.text
+
+
+async def test_a_page_refused_for_a_role_leads_back_to_the_meeting(
+    client: httpx.AsyncClient,
+) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera Visitor")
+    await move(client, room, "closed")
+    for page in ("review", "follow-up", "before"):
+        refused = await client.get(f"/w/{room.id}/{page}", headers=vera.headers)
+        assert refused.status_code == 403, page
+        assert f'href="/w/{room.id}">Back to the meeting' in refused.text, page
+        assert "Start a new peer assist" not in refused.text, page
+        assert 'href="/r"' in refused.text and 'href="/signin"' in refused.text, page
