@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from ..domain.accounts import Viewer, Visibility
+from ..domain.rules import Role
 from .account_models import Account, AccountSession, ApiToken, OneTimeLink, WorkshopOwner
 from .models import Action, AgendaTemplate, Commitment, Participant, Workshop
 
@@ -178,9 +179,14 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
         .where(col(WorkshopOwner.workshop_id).in_(workshop_ids))
     ):
         found[owner.workshop_id]["owners"].append((owner.kind, account.id, account.name))
+    # People in the room: a projector is a screen, and a removed participant has left.
     for workshop_id, count in session.exec(
         select(Participant.workshop_id, func.count())
-        .where(col(Participant.workshop_id).in_(workshop_ids))
+        .where(
+            col(Participant.workshop_id).in_(workshop_ids),
+            col(Participant.role) != Role.projector.value,
+            col(Participant.removed_at).is_(None),
+        )
         .group_by(col(Participant.workshop_id))
     ):
         found[workshop_id]["participants"] = int(count)

@@ -266,8 +266,12 @@ async def test_the_list_shows_what_each_account_may_see(
     signed = await client.post("/signin", data={"email": fay.email, "password": fay.password})
     jar = {"Cookie": f"{ACCOUNT_COOKIE}={signed.cookies[ACCOUNT_COOKIE]}"}
     client.cookies.delete(ACCOUNT_COOKIE)
+    await join(client, open_room, "projector", "Projector")
     mine = await client.get("/my", headers=jar)
     assert "20 December 2026" in mine.text and "2026-12-20" not in mine.text
+    # The facilitator and Hana are the people; the projector is a screen.
+    entry = mine.text.split(f"/w/{open_room.id}/open", 1)[1].split("</li>", 1)[0]
+    assert "<dt>People</dt><dd>2</dd>" in entry
     clock.advance(timedelta(days=8).total_seconds())  # past the action's due date
     items = {
         i["id"]: i
