@@ -56,6 +56,7 @@ async def test_the_start_form_keeps_the_chosen_zone(client: httpx.AsyncClient) -
     )
     assert made.status_code == 303, made.text
     printed = await client.get(made.headers["location"] + "/print")
+    assert f'<a href="{made.headers["location"]}">Back to the meeting</a>' in printed.text
     # 09:30 on the wall in New York, said as such, not shifted to UTC.
     assert "Facilitated by Ada, 1 March 2027, 09:30 Eastern Standard Time" in printed.text, (
         re.findall(r"Facilitated[^<]*", printed.text)
