@@ -66,6 +66,17 @@ async def shoot(page: Page, name: str) -> None:
     await page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
+# In each chart's SVG, the labels (the texts at x=0) against the left edge of the first bar.
+LABELS_TOUCHING_BARS = """() => [...document.querySelectorAll('.chart svg')].flatMap(svg => {
+  const rects = [...svg.querySelectorAll('rect')];
+  if (!rects.length) return [];
+  const bars = Math.min(...rects.map(r => r.getBBox().x));
+  return [...svg.querySelectorAll('text[x="0"]')]
+    .filter(t => t.getBBox().x + t.getBBox().width + 4 > bars)
+    .map(t => `${svg.closest('.chart').id}: ${t.textContent}`);
+})"""
+
+
 async def test_from_closing_to_the_programme_dashboard(server: Server, tabs: Tabs) -> None:
     meeting, token = await start_with_unit(tabs, server.base_url)
     # The browser tests share one server, where other meetings have a visitor called Vera: a
@@ -128,6 +139,9 @@ async def test_from_closing_to_the_programme_dashboard(server: Server, tabs: Tab
     await shoot(console, "4-dashboard-laptop")
     found = severe(await axe(console, "dashboard"))
     assert not found, found
+    # Every row's label ends before its bars begin ("Commitment" once touched its bar).
+    touching = await console.evaluate(LABELS_TOUCHING_BARS)
+    assert touching == [], touching
     # Every chart fits the laptop's width.
     assert await console.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
     filtered = console.url
