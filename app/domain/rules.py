@@ -84,6 +84,9 @@ CARD_RULES: dict[Phase, dict[Role, frozenset[CardKind]]] = {
 SPEAKER_KINDS: frozenset[CardKind] = frozenset({K.context, K.question})
 VOTING_PHASES: frozenset[Phase] = frozenset({Phase.analysis, Phase.feedback})
 ACTION_PHASES: frozenset[Phase] = frozenset({Phase.commitment, Phase.reflection, Phase.closed})
+# The cards an action grows from, offered when the host team links one: the visitors' options
+# and insights, what worked elsewhere, and what else the team needs to find out.
+ACTION_SOURCE_KINDS: tuple[CardKind, ...] = (K.option, K.insight, K.worked_elsewhere, K.need)
 VOTES_PER_VISITOR = 5
 
 # Field limits from the public contract.

@@ -263,12 +263,16 @@
   }
 
   // An action names the cards it came from by their words, where this screen has them; the
-  // action editor offers every card on the board, the ones written since the page loaded too.
+  // action editor offers the options and insights on the board (data-kinds), most voted first,
+  // the ones written since the page loaded too.
   function syncActionCards() {
     document.querySelectorAll("select[name=card_ids]").forEach(function (select) {
       var chosen = Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; });
-      var cards = Array.prototype.slice.call(document.querySelectorAll("#board .card[data-card]"));
-      cards.sort(function (a, b) { return a.dataset.card - b.dataset.card; });
+      var kinds = (select.dataset.kinds || "").split(" ");
+      var cards = Array.prototype.slice.call(document.querySelectorAll("#board .card[data-card]"))
+        .filter(function (c) { return kinds.some(function (k) { return c.classList.contains("kind-" + k); }); });
+      var votes = function (c) { var v = c.querySelector("#votes-" + c.dataset.card); return v ? +v.textContent : 0; };
+      cards.sort(function (a, b) { return votes(b) - votes(a) || a.dataset.card - b.dataset.card; });
       var wanted = cards.map(function (c) {
         var text = c.querySelector(".text");
         return [c.dataset.card, text ? text.textContent.trim().slice(0, 80) : ""];

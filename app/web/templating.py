@@ -16,6 +16,7 @@ from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
 from ..domain.phases import ORDER, Phase
 from ..domain.rules import (
     ACTION_PHASES,
+    ACTION_SOURCE_KINDS,
     CARD_RULES,
     VOTING_PHASES,
     Actor,
@@ -105,6 +106,7 @@ def make_env() -> Environment:
         GROUND_RULES=GROUND_RULES,
         VOTING_PHASES={p.value for p in VOTING_PHASES},
         ACTION_PHASES={p.value for p in ACTION_PHASES},
+        ACTION_SOURCE_KINDS=[k.value for k in ACTION_SOURCE_KINDS],
         FEEDBACK_PHASES={p.value for p in FEEDBACK_PHASES},
         phase_title=lambda name: GUIDANCE[Phase(name)].title,
         theme_groups=group_cards,
