@@ -140,14 +140,15 @@ KIND_LABELS: dict[CardKind, tuple[str, str]] = {
     CardKind.takeaway: ("Takeaways", "What I will take away"),
 }
 
-# The order a composer offers kinds in: what the phase is mainly for comes first.
+# The order a composer offers kinds in and the board shows them: what the phase is mainly
+# for comes first, and the feedback opens with what was done well.
 KIND_ORDER: tuple[CardKind, ...] = (
     CardKind.context,
     CardKind.surprise,
     CardKind.gap,
+    CardKind.strength,
     CardKind.insight,
     CardKind.option,
-    CardKind.strength,
     CardKind.worked_elsewhere,
     CardKind.need,
     CardKind.question,

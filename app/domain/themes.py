@@ -17,17 +17,21 @@ from .phases import Phase
 from .rules import CARD_RULES, Actor, Role, check_writer
 
 NAME_MAX = 80
-# Where grouping has a purpose: sense-making and feedback. The facilitator may sort cards
-# into themes from the questions on, and tidy them up until the meeting closes.
-GROUPED_PHASES = frozenset({Phase.analysis, Phase.feedback})
+# Where the room sees the cards by theme: the sense-making of the analysis. The feedback
+# shows its own columns, what was done well first, each card labelled with its theme. The
+# facilitator may sort cards into themes from the questions on, and tidy them up until the
+# meeting closes.
+GROUPED_PHASES = frozenset({Phase.analysis})
 THEMING_PHASES = frozenset(
     {Phase.questions, Phase.analysis, Phase.feedback, Phase.commitment, Phase.reflection}
 )
-# What themes are for: the sense-making cards visitors write while grouping is on (insights,
-# options, needs, strengths, what worked elsewhere). The welcome note, context, questions and
-# surprises are not grouped, so they never swell the "not in a theme yet" pile.
+# What themes are for: the sense-making cards visitors write in the analysis and the feedback
+# (insights, options, needs, strengths, what worked elsewhere). The welcome note, context,
+# questions and surprises are not grouped, so they never swell the "not in a theme yet" pile.
 THEMED_KINDS = frozenset(
-    kind.value for phase in GROUPED_PHASES for kind in CARD_RULES[phase][Role.visitor]
+    kind.value
+    for phase in (Phase.analysis, Phase.feedback)
+    for kind in CARD_RULES[phase][Role.visitor]
 )
 
 

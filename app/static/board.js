@@ -64,6 +64,12 @@
       fitList(g, cards, Array.prototype.slice.call(cards.querySelectorAll(":scope > .theme-card")));
     });
   }
+  // The phase's own columns in the phase's order (the feedback opens with what was done well),
+  // ahead of the rest.
+  function leadOrder(col, lead) {
+    var at = lead.indexOf(col.dataset.kind);
+    col.style.order = at >= 0 ? String(at - lead.length) : "";
+  }
   function layoutBoard() {
     var board = document.getElementById("board");
     if (!board) return;
@@ -73,6 +79,7 @@
       // Elsewhere the phase's own columns simply come first.
       board.querySelectorAll(".column").forEach(function (col) {
         col.classList.toggle("lead", lead.indexOf(col.dataset.kind) >= 0);
+        leadOrder(col, lead);
       });
       return;
     }
@@ -94,6 +101,7 @@
     board.querySelectorAll(".column").forEach(function (col) {
       var on = lead.indexOf(col.dataset.kind) >= 0;
       col.classList.toggle("lead", on);
+      leadOrder(col, lead);
       if (on) leading++;
       var n = col.querySelectorAll(".cards > .card").length;
       if (!on && n) earlier.push(col.querySelector("h3").textContent + " " + n);

@@ -125,7 +125,9 @@ def kinds_for(view: str, phase: str, mute: dict, viewer_id: int) -> list[CardKin
     kinds = allowed_kinds(
         Phase(phase), Actor(viewer_id, role), Mute(mute["host_team_muted"], tuple(mute["speakers"]))
     )
-    return [k for k in KIND_ORDER if k in kinds]
+    # The facilitator may add any kind: the phase's own come first, so the default is one.
+    leading = set(lead_kinds(phase))
+    return sorted((k for k in KIND_ORDER if k in kinds), key=lambda k: k.value not in leading)
 
 
 def board_kinds(phase: str) -> list[str]:

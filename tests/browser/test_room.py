@@ -434,6 +434,19 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await add_card_on_first_screen(vera, "feedback")
     await add_card_on_first_screen(hana, "feedback")
     await reach_everyone(meeting, "Vera", "Starting with a ward-level pilot was wise.", "strength")
+    # The feedback's own columns, not the analysis's themes: what was done well is on the board.
+    for page in (board, vera):
+        await expect(page.locator("#themes")).to_be_hidden()
+    await expect(
+        board.locator("#col-strength .card", has_text="Starting with a ward-level pilot")
+    ).to_be_visible()
+    # ...first, as the feedback opens with it; the facilitator's card box offers it first too.
+    columns = await board.locator("#board .column.lead").evaluate_all(
+        "cs => cs.sort((a, b) => a.getBoundingClientRect().x - b.getBoundingClientRect().x)"
+        ".map(c => c.dataset.kind)"
+    )
+    assert columns[0] == "strength", columns
+    await expect(console.locator("#composer-kind")).to_have_value("strength")
     await shoot(meeting, "5-feedback")
     await fold_report(meeting, "feedback", ["strength", "insight", "option", "worked_elsewhere"])
     say(f"feedback board sizes: {json.dumps(await board_sizes(board, 'feedback'))}")
