@@ -89,6 +89,10 @@
     }
     var actions = document.querySelector(".board-actions");
     var actionsUp = !!(actions && actions.offsetParent); // app.css says in which phases
+    if (actionsUp) {
+      var list = actions.querySelector(".actions");
+      fitList(actions, list, Array.prototype.slice.call(list.querySelectorAll(":scope > .action")));
+    }
     if (!lead.length && !actionsUp) {
       // A phase nobody writes in (the welcome): whatever cards there are are shown as cards,
       // not summed up as "earlier".

@@ -130,6 +130,17 @@ async def fits(board: Page, phase: str) -> None:
             await board.screenshot(path=_shot(f"{phase}-board-1280x720"))
 
 
+# Every action on the board is either whole inside its box or counted in "+N more".
+ACTIONS_ACCOUNTED = """(total) => {
+  const box = document.querySelector('.board-actions').getBoundingClientRect();
+  const shown = [...document.querySelectorAll('.board-actions .action:not([hidden])')];
+  const more = document.querySelector('.board-actions > .more:not([hidden])');
+  const counted = more ? parseInt(more.textContent.replace('+', ''), 10) : 0;
+  const whole = shown.every(a => a.getBoundingClientRect().bottom <= box.bottom + 1);
+  return shown.length >= 1 && shown.length + counted === total && whole;
+}"""
+
+
 async def shows_cards(board: Page, kind: str, phase: str) -> None:
     """The phase's own column shows at least one of its cards on the projector, at either
     size: an empty box that says "+3 more" tells the room nothing."""
@@ -503,6 +514,15 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     )
     assert status == 201
     await expect(on_board).to_contain_text("Pharmacy prepares medicines the day before")
+    status, _ = await hana.evaluate(
+        API_POST,
+        [
+            f"/api/v1/workshops/{meeting.id}/actions",
+            {"title": "Audit late pick-ups for a month", "owner": "Hana"},
+            "POST",
+        ],
+    )
+    assert status == 201
 
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
@@ -512,6 +532,10 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await post_card(hana, "Ask our porters what slows them down.", "takeaway")
     await fits(board, "7-reflection")
     await shows_cards(board, "takeaway", "7-reflection")
+    # The action list shares the screen: an action that does not fit is counted, never cut.
+    for size in (SMALL_PROJECTOR, PROJECTOR):
+        await board.set_viewport_size(size)  # type: ignore[arg-type]
+        await board.wait_for_function(ACTIONS_ACCOUNTED, arg=3)
     # With the action list up, the count of earlier cards gives the takeaways its room.
     await expect(board.locator("#board-strip")).to_be_hidden()
     await shoot(meeting, "7-reflection")
