@@ -151,6 +151,13 @@ def check_not_muted(actor: Actor, mute: Mute) -> None:
         )
 
 
+def during(phase: Phase) -> str:
+    """When a refusal happens, in words: 'during the analysis', 'once the meeting is closed'."""
+    if phase is Phase.closed:
+        return "once the meeting is closed"
+    return f"during the {phase.value}"
+
+
 def _a(word: str) -> str:
     article = "An" if word[0] in "aeiou" else "A"
     return f"{article} {word.replace('_', ' ')}"
@@ -165,7 +172,7 @@ def check_add_card(phase: Phase, actor: Actor, mute: Mute, kind: CardKind) -> No
             names = ", ".join(sorted(k.value for k in allowed))
             hint = f"In {phase.value} you may add: {names}."
         else:
-            hint = f"Nobody in your role adds cards during {phase.value}."
+            hint = f"Nobody in your role adds cards {during(phase)}."
         raise NotAllowedInPhase(f"{_a(kind.value)} card is not open to you now. {hint}")
 
 
@@ -187,11 +194,9 @@ def check_edit_card(
         raise Forbidden("Only the facilitator may group cards into themes or hide them.")
     check_not_muted(actor, mute)
     if phase in (Phase.welcome, Phase.closed):
-        raise NotAllowedInPhase(f"Cards cannot be edited during {phase.value}.")
+        raise NotAllowedInPhase(f"Cards cannot be edited {during(phase)}.")
     if new_kind is not None and new_kind not in allowed_kinds(phase, actor, mute):
-        raise NotAllowedInPhase(
-            f"You cannot turn a card into a {new_kind.value} during {phase.value}."
-        )
+        raise NotAllowedInPhase(f"You cannot turn a card into a {new_kind.value} {during(phase)}.")
 
 
 def check_vote(
@@ -235,7 +240,7 @@ def check_signal(phase: Phase, actor: Actor, mute: Mute, signal: Signal) -> None
         raise NotAllowedInPhase("The meeting is closed.")
     if signal is Signal.done and not allowed_kinds(phase, actor, mute):
         raise NotAllowedInPhase(
-            f"There is nothing for you to write during {phase.value}, so nothing to be done with."
+            f"There is nothing for you to write {during(phase)}, so nothing to be done with."
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import Invalid, NotFound, RuleError
 from .phases import Phase
-from .rules import CARD_RULES, Actor, Role, check_writer
+from .rules import CARD_RULES, Actor, Role, check_writer, during
 
 NAME_MAX = 80
 # Where the room sees the cards by theme: the sense-making of the analysis. The feedback
@@ -60,7 +60,7 @@ def check_theming(phase: Phase, actor: Actor) -> None:
     check_writer(actor, (Role.facilitator,), "make, rename or merge themes")
     if phase not in THEMING_PHASES:
         raise RuleError(
-            f"Themes are made from the questions phase on, not during {phase.value}.",
+            f"Themes are made from the questions phase on, not {during(phase)}.",
             code="not_allowed_in_phase",
         )
 

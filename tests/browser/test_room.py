@@ -327,6 +327,12 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(hana.locator("#composer-kinds[disabled]")).to_have_count(1)
     assert await hana.evaluate(ENABLED_BOXES) == []
     await expect(hana.get_by_role("button", name="I'm done writing")).to_be_hidden()
+    # Her banner says she listens: no greyed-out composer, no Edit on her context card.
+    await expect(hana.locator(".composer")).to_be_hidden()
+    await expect(hana.locator("#listening")).to_be_visible()
+    await expect(
+        card(hana, "Transport is booked by a central team.").locator("details.edit")
+    ).to_be_hidden()
     await add_card_on_first_screen(vera, "questions")
     await reach_everyone(meeting, "Vera", "We expected to hear about weekend pharmacy.", "gap")
     for i, kind in enumerate(("surprise", "need", "question", "surprise")):
@@ -398,6 +404,16 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await shoot(meeting, "4-analysis")
     await fold_report(meeting, "analysis", ["insight", "option", "need"])
     say(f"analysis board sizes: {json.dumps(await board_sizes(board, 'analysis'))}")
+
+    # The facilitator lets Hana speak once: her composer comes back for context and questions,
+    # and goes again when the floor closes.
+    speaker = console.locator("#speaker-list").get_by_label("Hana")
+    await speaker.check()
+    await expect(hana.locator(".composer")).to_be_visible()
+    await post_card(hana, "Porters finish at eight in the evening.", "context")
+    await expect(card(board, "Porters finish at eight in the evening.")).to_be_attached()
+    await speaker.uncheck()
+    await expect(hana.locator(".composer")).to_be_hidden()
 
     # The spotlight: the facilitator puts the favourite card on the projector, large.
     spotlit = card(console, favourite)
@@ -549,6 +565,12 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     # The console offers only what still means something: going back a phase.
     await expect(console.get_by_role("button", name="Next phase")).to_be_hidden()
     await expect(console.locator("#timer-start")).to_be_hidden()
+    await expect(console.locator("#mute-controls")).to_be_hidden()
+    # Nobody but the facilitator edits a card once the meeting is closed (the server says so).
+    await expect(
+        card(walt, "Walt's surprise number 0: what happens on a Sunday?").locator("details.edit")
+    ).to_be_hidden()
+    await expect(console.locator(".card details.moderate").first).to_be_attached()
     await expect(console.get_by_label(re.compile("Let everyone with room code"))).to_be_hidden()
     await expect(console.get_by_role("button", name="Back")).to_be_visible()
     assert not tabs.dialogs, tabs.dialogs
