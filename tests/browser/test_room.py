@@ -396,7 +396,10 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(board.locator("#themes .theme-group")).to_have_count(3)
     await expect(board.locator("#board")).to_be_hidden()
     await expect(board.locator("#themes .theme-group").first).to_contain_text(favourite)
-    kinds = await vera.locator("#themes .theme-card").evaluate_all(
+    # Vera's phone shows the cards once, in her columns; her themes say how many each holds.
+    await expect(vera.locator("#themes .theme-count")).to_have_count(3)
+    await expect(vera.locator("#themes .theme-card")).to_have_count(0)
+    kinds = await board.locator("#themes .theme-card").evaluate_all(
         "cs => [...new Set(cs.map(c => [...c.classList].find(k => k.startsWith('kind-'))))]"
     )
     assert set(kinds) <= {"kind-insight", "kind-option", "kind-need"}, kinds

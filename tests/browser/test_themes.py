@@ -45,12 +45,17 @@ async def test_themes_made_and_filled_by_keyboard_and_drag_reach_every_screen(
     await first.get_by_label("Theme for this card").select_option("Transport")
     await first.get_by_role("button", name="Move").focus()
     await console.keyboard.press("Enter")
-    for page in (console, visitor, board):
+    for page in (console, board):
         await expect(group(page, "Transport").locator(".theme-card")).to_have_count(1)
+    # The visitor's columns show the cards; her themes say how many each holds.
+    await expect(group(visitor, "Transport").locator(".theme-count")).to_have_text("1 card")
 
     # By dragging the other card onto the theme.
     second = console.locator(".theme-card", has_text="A discharge lounge")
     await second.locator(".text").drag_to(group(console, "Transport").locator("h3"))
-    for page in (console, visitor, board):
+    for page in (console, board):
         await expect(group(page, "Transport").locator(".theme-card")).to_have_count(2)
+    await expect(group(visitor, "Transport").locator(".theme-count")).to_have_text("2 cards")
+    await expect(visitor.locator("#themes .theme-card")).to_have_count(0)
+    for page in (console, visitor, board):
         await expect(group(page, "Not in a theme yet")).to_have_count(0)
