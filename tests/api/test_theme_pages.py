@@ -87,9 +87,20 @@ async def test_the_console_can_theme_by_keyboard_and_by_dragging(
 
 
 async def test_the_print_view_lists_the_themes(app: Any, client: httpx.AsyncClient) -> None:
-    room, _ = await grouped_room(client)
-    printed = await page(client, room, room.facilitator, f"/w/{room.id}/print")
-    assert "<h2>Themes</h2>" in printed and "Transport (1 vote)" in printed
+    room, visitor = await grouped_room(client)
+    fac = room.facilitator
+    hidden = await card_id(client, room, fac, "option", "A card the facilitator hid")
+    await client.patch(url(room, f"/cards/{hidden}"), json={"hidden": True}, headers=fac.headers)
+    await move(client, room, "reflection")
+    await card_id(client, room, visitor, "takeaway", "Ask the porters first")
+    printed = await page(client, room, fac, f"/w/{room.id}/print")
+    assert "<h3>Transport (1 vote)</h3>" in printed
+    # Each card once, in its theme or under its kind; hidden ones not at all; takeaways last.
+    for text in ("Book transport early", "Pharmacy shuts at five", "Loose idea"):
+        assert printed.count(text) == 1, text
+    assert printed.index("Transport (1 vote)") < printed.index("Loose idea")
+    assert "A card the facilitator hid" not in printed
+    assert printed.index("What visitors will take away") < printed.index("Ask the porters first")
 
 
 async def test_the_themes_wait_for_analysis_outside_the_console(
