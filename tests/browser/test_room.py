@@ -432,6 +432,14 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     )
     say(f"spotlight text {spot_px}px, board card text {card_px}px")
     assert spot_px >= 2 * card_px
+    # Below the header, so the clock stays in sight; the card in the middle, not at the top.
+    header = await board.locator(".room-header").bounding_box()
+    spot = await board.locator("#spotlight").bounding_box()
+    shown = await board.locator("#spotlight .card").bounding_box()
+    assert header and spot and shown
+    assert spot["y"] >= header["y"] + header["height"], (header, spot)
+    above, below = shown["y"] - spot["y"], spot["y"] + spot["height"] - shown["y"] - shown["height"]
+    assert abs(above - below) < 0.1 * spot["height"], (spot, shown)
     await board.screenshot(path=_shot("4-analysis-board-spotlight"))
     await console.get_by_role("button", name="Clear the spotlight").click()
     await expect(board.locator("#spotlight")).to_be_hidden()
