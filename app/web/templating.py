@@ -74,6 +74,18 @@ def clock_time(iso: str | datetime | None, zone: str | None = None) -> str:
     )
 
 
+def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | None = None) -> str:
+    """A moment beside others of the same day: '14:00' on that day, '2 Dec, 14:00' on another.
+    The page says the day and the zone once, so a phone's narrow table need not repeat them."""
+    if not iso:
+        return ""
+    tz = ZoneInfo(zone or DEFAULT_ZONE)
+    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
+    on = datetime.fromisoformat(day) if isinstance(day, str) else day
+    same = on is not None and moment.astimezone(tz).date() == on.astimezone(tz).date()
+    return format_datetime(moment, "HH:mm" if same else "d MMM, HH:mm", tzinfo=tz, locale=LOCALE)
+
+
 def qr_svg(url: str) -> Markup:
     """A QR code drawn on the server as inline SVG; no network, no script."""
     qr = segno.make(url, error="m")
@@ -90,6 +102,7 @@ def make_env() -> Environment:
     )
     env.filters["minutes"] = minutes
     env.filters["clock_time"] = clock_time
+    env.filters["time_on"] = time_on
     env.filters["long_date"] = long_date
     env.globals.update(
         mute_on_entering=lambda phase: mute_on_entering(Phase(phase)).as_dict(),

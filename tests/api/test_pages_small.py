@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.security import session_cookie_name, sign_session
 from app.settings import load_settings
-from app.web.templating import clock_time, long_date
+from app.web.templating import clock_time, long_date, time_on
 from tests.factories import API, add_card, admin, create_room, join, move
 
 
@@ -93,3 +93,12 @@ async def test_head_is_answered_like_get_without_a_body(client: httpx.AsyncClien
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers["content-length"] == str(len(got.content))
     assert (await client.head("/no-such-page")).status_code == 404
+
+
+def test_a_time_beside_others_of_its_day_says_only_the_time() -> None:
+    day = "2026-12-03T09:00:00+00:00"
+    assert time_on("2026-12-03T14:19:00+00:00", day) == "14:19"
+    # In the workshop's own zone: 23:30 in London is already the 4th in Auckland.
+    assert time_on("2026-12-03T23:30:00+00:00", day, "Pacific/Auckland") == "4 Dec, 12:30"
+    assert time_on("2026-12-02T16:05:00+00:00", day) == "2 Dec, 16:05"
+    assert time_on(None, day) == ""

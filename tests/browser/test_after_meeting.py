@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.async_api import expect
@@ -82,6 +84,9 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
 ) -> None:
     meeting, token = await meeting_with_token(tabs, server.base_url)
     workshop = f"/{meeting.id}"
+    await api(server.base_url, "POST", f"{workshop}/phase", token, json={"to": "reflection"})
+    card = {"kind": "takeaway", "text": "Book transport early."}
+    await api(server.base_url, "POST", f"{workshop}/cards", token, json=card)
     await api(server.base_url, "POST", f"{workshop}/phase", token, json={"to": "commitment"})
     await api(server.base_url, "POST", f"{workshop}/actions", token, json={"title": "Book early"})
     await api(
@@ -118,6 +123,15 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     measured = await overflow(host, PHONE)
     await host.screenshot(path=SHOTS / "review-phone.png", full_page=True)
     assert measured["scroll"] <= measured["width"], measured
+    # ...and these few columns need no scrolling at all: no figure is cut at the panel's edge.
+    scrolling = await host.evaluate(
+        "[...document.querySelectorAll('.table-scroll')]"
+        ".filter(t => t.scrollWidth > t.clientWidth + 1)"
+        ".map(t => t.closest('section').getAttribute('aria-labelledby'))"
+    )
+    assert scrolling == [], scrolling
+    joined = host.locator("#people-title ~ .table-scroll td:nth-child(3)").first
+    await expect(joined).to_have_text(re.compile(r"^\d\d:\d\d$"))
 
     # The facilitator opens the review, then the record, and shares it.
     console = meeting.facilitator
