@@ -163,6 +163,9 @@ async def test_every_invitation_arrives_once_with_a_working_link_and_a_request(
         assert briefing.status_code == 200
         assert "Learn how other wards cut discharge delays" in briefing.text
         assert "We tried a discharge lounge" in briefing.text
+        # The decision date as every page says a date.
+        decides = re.search(r"decides by <strong>([^<]+)</strong>", briefing.text).group(1)
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", decides), decides
         join_path = re.search(r'href="(/j/[\w-]+)"', briefing.text).group(1)
         assert (await client.get(join_path)).status_code == 200
         joined = await client.post(
