@@ -17,7 +17,7 @@ from ..db import queries
 from ..db.account_models import Account
 from ..domain.accounts import ParticipantTokenRefused, SignInRequired, Viewer, may_see
 from ..domain.errors import NotFound
-from ..security import check_csrf, hash_secret, session_cookie_name, unsign_session
+from ..security import check_csrf, csrf_token, hash_secret, session_cookie_name, unsign_session
 from .deps import UNSAFE_METHODS, Services, is_account_token
 from .errors import ApiError
 
@@ -99,6 +99,19 @@ def _by_cookie(svc: Services, cookie: str) -> tuple[Account, str] | None:
     if account is None or not account.active:
         return None
     return account, secret
+
+
+async def header_context(request: Request) -> dict:
+    """The account links in the header of a page opened with a participant's seat (the record,
+    the follow-up, the review, the preparation), when the same browser is signed in too. The
+    page's own `csrf` answers the seat; the sign-out form needs the account's."""
+    svc: Services = request.app.state.services
+    cookie = request.cookies.get(ACCOUNT_COOKIE)
+    found = await run_in_threadpool(_by_cookie, svc, cookie) if cookie else None
+    if found is None:
+        return {"account": None}
+    account, secret = found
+    return {"account": account, "nav_csrf": csrf_token(svc.settings.secret_key, secret)}
 
 
 def holds_a_seat(request: Request) -> bool:

@@ -21,6 +21,7 @@ from ..domain.record import REPORT_BACK_LABELS, ReportBackStatus
 from ..domain.rules import ActionStatus
 from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
+from .account_deps import header_context
 from .deps import Caller, Services, get_caller, perform
 from .pages import not_for_your_role, problem_page, render
 
@@ -153,6 +154,7 @@ async def review_page(workshop_id: str, request: Request) -> Response:
         words=data["review"],
         QUESTIONS=rules.REVIEW_QUESTIONS,
         csrf=csrf_token(svc.settings.secret_key, caller.token),
+        **await header_context(request),
     )
 
 
@@ -210,6 +212,7 @@ async def follow_up_page(workshop_id: str, request: Request) -> Response:
         STATUSES=STATUS_LABELS,
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         **_mail_context(svc),
+        **await header_context(request),
     )
 
 

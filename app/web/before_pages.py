@@ -19,6 +19,7 @@ from ..exports.invitation import briefing_text, invitation_ics, subject
 from ..invitation_mail import uid_domain
 from ..search import similar
 from ..security import csrf_token
+from .account_deps import header_context
 from .after_pages import page_caller
 from .deps import Services, get_caller, perform
 from .pages import not_for_your_role, problem_page, render
@@ -100,6 +101,7 @@ async def before_page(workshop_id: str, request: Request) -> Response:
         timing=_timing(svc, briefing),
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         **listed,
+        **await header_context(request),
     )
 
 

@@ -15,6 +15,7 @@ from ..domain.errors import NotFound, RuleError
 from ..exports._common import status_label
 from ..exports.record import EVIDENCE_LABELS, byline, people_line
 from ..security import csrf_token, hash_secret
+from .account_deps import header_context
 from .deps import Services, perform
 from .pages import problem_page, render
 from .record import load_record, record_file, record_reader, record_sharer
@@ -72,6 +73,7 @@ async def _participant_page(request: Request, workshop_id: str, *, print: bool) 
         files_url=f"/api/v1/workshops/{workshop_id}/record",
         print_url=f"/w/{workshop_id}/record/print",
         **RECORD_HELPERS,
+        **await header_context(request),
     )
 
 

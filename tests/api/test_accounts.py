@@ -390,3 +390,28 @@ async def test_first_run_link_and_admin_token(tmp_path, sqlite_url: str, clock: 
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
         me = await api.get(f"{API}/account", headers=admin())
         assert me.json()["email"] == "alex@example.org"
+
+
+async def test_pages_opened_with_a_seat_keep_the_account_links_in_their_header(
+    client: httpx.AsyncClient,
+) -> None:
+    fay = await make_account(client, "Fay")
+    room = await create_room(client, owner=fay)
+    signed = await client.post("/signin", data={"email": fay.email, "password": fay.password})
+    cookie = signed.cookies[ACCOUNT_COOKIE]
+    client.cookies.delete(ACCOUNT_COOKIE)
+    both = {**room.facilitator.headers, "Cookie": f"{ACCOUNT_COOKIE}={cookie}"}
+    vera = await join(client, room, "visitor", "Vera")
+    await move(client, room, "closed")
+    for page in ("before", "record", "follow-up", "review"):
+        seen = await client.get(f"/w/{room.id}/{page}", headers=both)
+        assert seen.status_code == 200, (page, seen.text)
+        assert 'href="/my">My peer assists</a>' in seen.text, page
+        # Its sign-out form carries the account's token, not the seat's.
+        assert f'name="csrf" value="{cookie_csrf(cookie)}"' in seen.text, page
+    # Someone in the room without an account gets no account links.
+    record = await client.get(f"/w/{room.id}/record", headers=vera.headers)
+    assert record.status_code == 200 and "My peer assists" not in record.text
+    jar = {"Cookie": f"{ACCOUNT_COOKIE}={cookie}"}
+    out = await client.post("/signout", data={"csrf": cookie_csrf(cookie)}, headers=jar)
+    assert out.status_code == 303
