@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from ..domain.accounts import Viewer, Visibility
 from ..domain.rules import Role
 from .account_models import Account, AccountSession, ApiToken, OneTimeLink, WorkshopOwner
-from .models import Action, AgendaTemplate, Commitment, Participant, Workshop
+from .models import Action, AgendaTemplate, Commitment, Participant, ReportBack, Workshop
 
 
 def account_by_email(session: Session, *, email: str) -> Account | None:
@@ -168,7 +168,14 @@ def workshops_by_id(session: Session, *, workshop_ids: list[str]) -> list[Worksh
 def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
     """Owners, participant counts, actions and report-back date of each listed workshop."""
     found: dict[str, dict] = {
-        w: {"owners": [], "participants": 0, "open_due": [], "done": 0, "report_back_by": None}
+        w: {
+            "owners": [],
+            "participants": 0,
+            "open_due": [],
+            "done": 0,
+            "report_back_by": None,
+            "reported_at": None,
+        }
         for w in workshop_ids
     }
     if not workshop_ids:
@@ -205,6 +212,12 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
         )
     ):
         found[workshop_id]["report_back_by"] = report_back_by
+    for workshop_id, reported_at in session.exec(
+        select(ReportBack.workshop_id, ReportBack.reported_at).where(
+            col(ReportBack.workshop_id).in_(workshop_ids)
+        )
+    ):
+        found[workshop_id]["reported_at"] = reported_at
     return found
 
 

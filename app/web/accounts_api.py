@@ -138,6 +138,7 @@ def workshop_items(
                 "starts_at": w.starts_at.isoformat() if w.starts_at else None,
                 "owner": {"id": owner[0], "name": owner[1]} if owner else None,
                 "report_back_by": report_back_by.isoformat() if report_back_by else None,
+                "reported_back": info["reported_at"].isoformat() if info["reported_at"] else None,
                 "overdue": is_overdue(
                     today=now.date(),
                     report_back_by=report_back_by,

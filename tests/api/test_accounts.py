@@ -286,6 +286,15 @@ async def test_the_list_shows_what_each_account_may_see(
     ]
     assert secret.id in {i["id"] for i in upcoming}
     assert_error(await client.get(f"{API}/workshops?status=soon", headers=fay.headers), 422)
+    await move(client, open_room, "closed")
+    # Once the host team reports back, her page says so rather than the date it promised.
+    back = await client.put(
+        url(open_room, "/report-back"), json={"did": "Booked"}, headers=host.headers
+    )
+    assert back.status_code == 200, back.text
+    mine = await client.get("/my", headers=jar)
+    entry = mine.text.split(f"/w/{open_room.id}/open", 1)[1].split("</li>", 1)[0]
+    assert "<dt>Reported back</dt><dd>" in entry and "Report back by" not in entry
 
 
 async def test_owners_visibility_and_the_console_from_any_browser(
