@@ -530,26 +530,15 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await shoot(meeting, "6-commitment")
     say(f"commitment board sizes: {json.dumps(await board_sizes(board, 'commitment'))}")
 
-    # A second action, as most action lists have: the takeaways must still show beside them.
-    status, _ = await hana.evaluate(
-        API_POST,
-        [
-            f"/api/v1/workshops/{meeting.id}/actions",
-            {"title": "Pharmacy prepares medicines the day before", "owner": "Pat (pharmacy)"},
-            "POST",
-        ],
-    )
-    assert status == 201
+    # Two more actions, as most action lists have: the takeaways must still show beside them.
+    for action in (
+        {"title": "Pharmacy prepares medicines the day before", "owner": "Pat (pharmacy)"},
+        {"title": "Audit late pick-ups for a month", "owner": "Hana"},
+    ):
+        path = f"/api/v1/workshops/{meeting.id}/actions"
+        status, _ = await hana.evaluate(API_POST, [path, action, "POST"])
+        assert status == 201
     await expect(on_board).to_contain_text("Pharmacy prepares medicines the day before")
-    status, _ = await hana.evaluate(
-        API_POST,
-        [
-            f"/api/v1/workshops/{meeting.id}/actions",
-            {"title": "Audit late pick-ups for a month", "owner": "Hana"},
-            "POST",
-        ],
-    )
-    assert status == 201
 
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
