@@ -9,7 +9,10 @@ cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
 
 from .errors import Invalid
 
@@ -72,3 +75,39 @@ def filter_range(params: Mapping[str, str]) -> tuple[date | None, date | None]:
     if since and until and since > until:
         raise Invalid("The from date comes after the to date.", code="invalid_date_range")
     return since, until
+
+
+# How pages and mail say a date or a moment: one way, in British English.
+LOCALE = "en_GB"
+# For workshops made before each kept its own zone (the TIME_ZONE setting's own default).
+DEFAULT_ZONE = "Europe/London"
+
+
+def long_date(value: str | date | None) -> str:
+    """'2027-03-01' → '1 March 2027': no one misreads it, whichever side of the Atlantic."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, "d MMMM y", locale=LOCALE)
+
+
+def clock_time(iso: str | datetime | None, zone: str | None = None) -> str:
+    """A moment as the room reads it: '1 March 2027, 09:30 GMT', in the workshop's zone."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
+    return format_datetime(
+        moment, "d MMMM y, HH:mm zzz", tzinfo=ZoneInfo(zone or DEFAULT_ZONE), locale=LOCALE
+    )
+
+
+def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | None = None) -> str:
+    """A moment beside others of the same day: '14:00' on that day, '2 Dec, 14:00' on another.
+    The page says the day and the zone once, so a phone's narrow table need not repeat them."""
+    if not iso:
+        return ""
+    tz = ZoneInfo(zone or DEFAULT_ZONE)
+    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
+    on = datetime.fromisoformat(day) if isinstance(day, str) else day
+    same = on is not None and moment.astimezone(tz).date() == on.astimezone(tz).date()
+    return format_datetime(moment, "HH:mm" if same else "d MMM, HH:mm", tzinfo=tz, locale=LOCALE)

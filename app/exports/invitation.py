@@ -6,15 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
 import icalendar
 
+from ..domain.dates import clock_time, long_date
 from .ics_export import calendar, clean_text, utc
 
 PRODID = "-//Peer Assist Live//Invitation//EN"
-# Peer assists made before they had a time zone read as the setting's default.
-ZONE = "Europe/London"
 
 
 def subject(briefing: dict) -> str:
@@ -36,13 +34,10 @@ def briefing_text(briefing: dict, *, name: str, link: str) -> str:
         lines += ["", "Background:", briefing["background"]]
     if briefing.get("starts_at"):
         # In the peer assist's own time zone, as the room shows it.
-        local = utc(briefing["starts_at"]).astimezone(ZoneInfo(briefing.get("time_zone") or ZONE))
-        lines += [
-            "",
-            f"When: {local:%A %d %B %Y, %H:%M %Z}, for {briefing['duration_minutes']} minutes",
-        ]
+        when = clock_time(utc(briefing["starts_at"]), briefing.get("time_zone"))
+        lines += ["", f"When: {when}, for {briefing['duration_minutes']} minutes"]
     if briefing.get("decision_date"):
-        lines.append(f"The host team decides by {briefing['decision_date']}.")
+        lines.append(f"The host team decides by {long_date(briefing['decision_date'])}.")
     if briefing.get("links"):
         lines += ["", "To read beforehand:"] + [f"- {u}" for u in briefing["links"]]
     lines += ["", "Ground rules:"]

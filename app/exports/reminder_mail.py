@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from ..actions.reminders import Reminder
+from ..domain.dates import long_date
 from ..domain.reminders import ReminderKind
 from ._common import status_label
 
@@ -12,7 +13,7 @@ from ._common import status_label
 def reminder_message(reminder: Reminder, *, sender: str, base_url: str) -> EmailMessage:
     """Tell the host team and the facilitator what is open and where to report back."""
     title = reminder.workshop["title"]
-    by = reminder.report_back_by.isoformat()
+    by = long_date(reminder.report_back_by)
     link = f"{base_url}/w/{reminder.workshop['id']}/follow-up"
     if reminder.kind is ReminderKind.missed:
         subject = f"Overdue: report back on “{title}” (due {by})"
@@ -30,7 +31,7 @@ def reminder_message(reminder: Reminder, *, sender: str, base_url: str) -> Email
             if action.get("owner"):
                 extra.append(action["owner"])
             if action.get("due_date"):
-                extra.append(f"due {action['due_date']}")
+                extra.append(f"due {long_date(action['due_date'])}")
             lines.append(f"- {action['title']} ({', '.join(extra)})")
     else:
         lines.append("- none: every action is done or dropped.")

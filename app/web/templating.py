@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ..domain.after_meeting import FEEDBACK_PHASES
+from ..domain.dates import clock_time, long_date, time_on
 from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
 from ..domain.phases import ORDER, Phase
 from ..domain.rules import (
@@ -29,9 +27,6 @@ from ..domain.rules import (
 )
 from ..domain.themes import GROUPED_PHASES, THEMED_KINDS, THEMING_PHASES, group_cards
 
-LOCALE = "en_GB"
-# For workshops made before each kept its own zone (the TIME_ZONE setting's own default).
-DEFAULT_ZONE = "Europe/London"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Views of the room, one per role; the projector board is also open to the facilitator.
 VIEWS = ("console", "host", "visitor", "board")
@@ -54,36 +49,6 @@ def minutes(seconds: int | None) -> str:
     if hours:
         return f"{hours} h"
     return f"{rest} min"
-
-
-def long_date(value: str | date | None) -> str:
-    """'2027-03-01' → '1 March 2027': no one misreads it, whichever side of the Atlantic."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return format_date(day, "d MMMM y", locale=LOCALE)
-
-
-def clock_time(iso: str | datetime | None, zone: str | None = None) -> str:
-    """A moment as the room reads it: '1 March 2027, 09:30 GMT', in the workshop's zone."""
-    if not iso:
-        return ""
-    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
-    return format_datetime(
-        moment, "d MMMM y, HH:mm zzz", tzinfo=ZoneInfo(zone or DEFAULT_ZONE), locale=LOCALE
-    )
-
-
-def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | None = None) -> str:
-    """A moment beside others of the same day: '14:00' on that day, '2 Dec, 14:00' on another.
-    The page says the day and the zone once, so a phone's narrow table need not repeat them."""
-    if not iso:
-        return ""
-    tz = ZoneInfo(zone or DEFAULT_ZONE)
-    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
-    on = datetime.fromisoformat(day) if isinstance(day, str) else day
-    same = on is not None and moment.astimezone(tz).date() == on.astimezone(tz).date()
-    return format_datetime(moment, "HH:mm" if same else "d MMM, HH:mm", tzinfo=tz, locale=LOCALE)
 
 
 def qr_svg(url: str) -> Markup:

@@ -219,6 +219,9 @@ async def test_without_smtp_the_text_and_the_ics_are_offered(
         assert len(ids) == 7
         text = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text", headers=headers)
         assert "Dear Visitor 0" in text.text and "/i/" in text.text
+        # Dates in words, as the pages say them.
+        assert re.search(r"When: \d{1,2} [A-Z][a-z]+ \d{4}, 09:00 [A-Z]+, for", text.text)
+        assert re.search(r"decides by \d{1,2} [A-Z][a-z]+ \d{4}\.", text.text), text.text
         ics = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/invite.ics", headers=headers)
         assert ics.headers["content-type"].startswith("text/calendar")
         assert str(icalendar.Calendar.from_ical(ics.content)["METHOD"]) == "REQUEST"

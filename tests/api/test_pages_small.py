@@ -8,9 +8,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from app.domain.dates import clock_time, long_date, time_on
 from app.security import session_cookie_name, sign_session
 from app.settings import load_settings
-from app.web.templating import clock_time, long_date, time_on
 from tests.factories import API, add_card, admin, create_room, join, move
 
 

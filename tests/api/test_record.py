@@ -10,8 +10,8 @@ import httpx
 from docx import Document
 from markupsafe import escape
 
+from app.domain.dates import long_date
 from app.domain.record import SECTIONS, listed_participants
-from app.web.templating import long_date
 from tests.api.helpers import assert_error, url
 from tests.api.record_room import ANONYMOUS, HIDDEN, PRIVATE, reflection_room
 from tests.conftest import Clock

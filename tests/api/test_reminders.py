@@ -16,6 +16,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from app.domain.dates import long_date
 from app.main import create_app
 from tests.api.helpers import add_action, url
 from tests.conftest import Clock, free_port, make_settings
@@ -119,7 +120,10 @@ async def test_each_reminder_arrives_once_even_across_a_restart(
         assert len(inbox.messages) == 1
         recipients, message = inbox.messages[0]
         assert sorted(recipients) == ["ada@example.org", "hana@example.org"]
-        assert message["Subject"] == f"Reminder: report back on “Discharge delays” by {by}"
+        # Said as every page says a date, not as ISO.
+        assert (
+            message["Subject"] == f"Reminder: report back on “Discharge delays” by {long_date(by)}"
+        )
         body = message.get_content()
         assert "- Book transport at admission (Open, Hana)" in body
         assert "Already finished" not in body

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
+from app.domain.dates import long_date
 from app.security import session_cookie_name, sign_session
-from app.web.templating import long_date
 from tests.conftest import SECRET_KEY
 from tests.factories import admin, make_account
 

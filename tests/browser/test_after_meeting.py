@@ -109,11 +109,10 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     await expect(host.locator(".follow-up-list > li").first.get_by_role("status")).to_have_text(
         "Saved."
     )
-    await (
-        host.locator("#report-back")
-        .get_by_label("What did the host team do?")
-        .fill("Booked transport at admission")
-    )
+    did = host.locator("#report-back").get_by_label("What did the host team do?")
+    await did.fill("Booked transport at admission")
+    # What she types reads as her words, not in the bold of the label around the box.
+    assert await did.evaluate("e => getComputedStyle(e).fontWeight") == "400"
     await host.locator("#report-back").get_by_role("button", name="Report back").click()
     await expect(host.locator("#report-back .saved")).to_be_visible()
     await expect(host.locator("#report-status")).to_have_text("reported back")
