@@ -89,6 +89,8 @@ async def test_the_console_can_theme_by_keyboard_and_by_dragging(
 async def test_the_print_view_lists_the_themes(app: Any, client: httpx.AsyncClient) -> None:
     room, visitor = await grouped_room(client)
     fac = room.facilitator
+    await move(client, room, "feedback")
+    await card_id(client, room, visitor, "strength", "Piloting on one ward first")
     hidden = await card_id(client, room, fac, "option", "A card the facilitator hid")
     await client.patch(url(room, f"/cards/{hidden}"), json={"hidden": True}, headers=fac.headers)
     await move(client, room, "reflection")
@@ -99,6 +101,8 @@ async def test_the_print_view_lists_the_themes(app: Any, client: httpx.AsyncClie
     for text in ("Book transport early", "Pharmacy shuts at five", "Loose idea"):
         assert printed.count(text) == 1, text
     assert printed.index("Transport (1 vote)") < printed.index("Loose idea")
+    # What was done well opens the visitors' part, as it opened their feedback.
+    assert printed.index("Piloting on one ward first") < printed.index("Transport (1 vote)")
     assert "A card the facilitator hid" not in printed
     assert printed.index("What visitors will take away") < printed.index("Ask the porters first")
 
