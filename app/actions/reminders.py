@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, delete
 
-from ..db import queries
+from ..db import queries, reminder_queries
 from ..db.engine import Database
 from ..db.models import ReminderAddress, ReminderSent, Workshop
 from ..db.records import workshop_record
@@ -53,8 +53,10 @@ def due_reminders(db: Database, *, today: date, days_before: int) -> list[Remind
     found = []
     with db.reader() as session:
         until = today + timedelta(days=days_before)
-        for workshop_id, by in queries.reminder_candidates(session, until=until):
-            claimed = queries.reminders_claimed(session, workshop_id=workshop_id, report_back_by=by)
+        for workshop_id, by in reminder_queries.reminder_candidates(session, until=until):
+            claimed = reminder_queries.reminders_claimed(
+                session, workshop_id=workshop_id, report_back_by=by
+            )
             kinds = [
                 k
                 for k in reminders_due(by, today, days_before=days_before, reported=False)
@@ -69,7 +71,7 @@ def due_reminders(db: Database, *, today: date, days_before: int) -> list[Remind
                 for a in queries.actions(session, workshop_id=workshop_id)
                 if a["status"] in ("open", "in_progress")
             ]
-            addresses = queries.reminder_addresses(session, workshop_id=workshop_id)
+            addresses = reminder_queries.reminder_addresses(session, workshop_id=workshop_id)
             found += [
                 Reminder(
                     workshop_record(workshop),

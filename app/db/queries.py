@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,8 +24,6 @@ from .models import (
     Invite,
     Knock,
     Participant,
-    ReminderAddress,
-    ReminderSent,
     ReportBack,
     Review,
     ShareLink,
@@ -470,39 +468,3 @@ def participant_rows(session: Session, *, workshop_id: str) -> list[dict]:
         {**participant_record(p), "joined_at": p.joined_at.isoformat()}
         for p in participants(session, workshop_id=workshop_id)
     ]
-
-
-def reminder_addresses(session: Session, *, workshop_id: str) -> list[str]:
-    return list(
-        session.exec(
-            select(ReminderAddress.email)
-            .where(ReminderAddress.workshop_id == workshop_id)
-            .order_by(col(ReminderAddress.id))
-        )
-    )
-
-
-def reminder_candidates(session: Session, *, until: date) -> list[tuple[str, date]]:
-    """(workshop id, report-back date) of workshops with someone to remind, a date up to
-    `until`, and no report back yet."""
-    rows = session.exec(
-        select(Commitment.workshop_id, Commitment.report_back_by)
-        .where(
-            col(Commitment.report_back_by) <= until,
-            col(Commitment.workshop_id).in_(select(ReminderAddress.workshop_id)),
-            col(Commitment.workshop_id).not_in(select(ReportBack.workshop_id)),
-        )
-        .order_by(col(Commitment.report_back_by))
-    )
-    return [(w, d) for w, d in rows]
-
-
-def reminders_claimed(session: Session, *, workshop_id: str, report_back_by: date) -> set[str]:
-    return set(
-        session.exec(
-            select(ReminderSent.kind).where(
-                ReminderSent.workshop_id == workshop_id,
-                ReminderSent.report_back_by == report_back_by,
-            )
-        )
-    )

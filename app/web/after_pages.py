@@ -12,7 +12,7 @@ from ..actions import after_meeting as after
 from ..actions import reminders
 from ..actions.action_list import ActionChanges, edit_action
 from ..actions.review import review_data
-from ..db import queries
+from ..db import queries, reminder_queries
 from ..db.records import action_record, workshop_record
 from ..domain import after_meeting as rules
 from ..domain.errors import RuleError
@@ -188,7 +188,7 @@ def _follow_up(svc: Services, workshop_id: str) -> dict:
             "closed": workshop.phase == Phase.closed.value,
             "actions": queries.actions(session, workshop_id=workshop_id),
             "report": queries.report_back(session, workshop_id=workshop_id),
-            "emails": queries.reminder_addresses(session, workshop_id=workshop_id),
+            "emails": reminder_queries.reminder_addresses(session, workshop_id=workshop_id),
             "record": after.read_record(session, workshop=workshop, today=svc.clock().date()),
         }
 
