@@ -166,7 +166,8 @@ def workshops_by_id(session: Session, *, workshop_ids: list[str]) -> list[Worksh
 
 
 def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
-    """Owners, participant counts, actions and report-back date of each listed workshop."""
+    """Owners, people, actions, the report-back date and when the team reported back, of each
+    listed workshop."""
     found: dict[str, dict] = {
         w: {
             "owners": [],
