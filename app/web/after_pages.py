@@ -39,9 +39,11 @@ def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> dict | N
     return next((a for a in found if a["participant_id"] == participant_id), None)
 
 
-def _survey(workshop_id: str, answer: dict | None, **extra: Any) -> HTMLResponse:
+def _survey(
+    workshop_id: str, answer: dict | None, *, page: bool = False, **extra: Any
+) -> HTMLResponse:
     return render(
-        "partials/_survey.html",
+        "pages/survey.html" if page else "partials/_survey.html",
         workshop_id=workshop_id,
         answer=answer,
         QUESTIONS=rules.FEEDBACK_QUESTIONS,
@@ -64,12 +66,7 @@ async def survey(workshop_id: str, request: Request) -> Response:
     if isinstance(found, Response):
         return found
     answer = await run_in_threadpool(_my_answer, svc, workshop_id, found.id)
-    return render(
-        "pages/survey.html",
-        workshop_id=workshop_id,
-        answer=answer,
-        QUESTIONS=rules.FEEDBACK_QUESTIONS,
-    )
+    return _survey(workshop_id, answer, page=True)
 
 
 @router.post("/w/{workshop_id}/survey", response_class=HTMLResponse)
