@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -59,12 +60,17 @@ class Listener:
         return self.state["seq"] if self.state else -1
 
     async def wait_for_seq(self, seq: int, timeout: float = 10.0) -> None:
+        await self.wait_until(lambda listener: listener.head >= seq, timeout)
+
+    async def wait_until(self, seen: Callable[[Listener], bool], timeout: float = 10.0) -> None:
+        """Until `seen` holds of what this listener has received: for what carries no seq."""
+
         async def reached() -> None:
-            while self.head < seq:
+            while not seen(self):
                 self.changed.clear()
                 if self.task is not None and self.task.done():
                     self.task.result()
-                    raise AssertionError("stream closed before reaching the head")
+                    raise AssertionError("stream closed before it was seen")
                 await self.changed.wait()
 
         await asyncio.wait_for(reached(), timeout)
