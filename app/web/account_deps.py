@@ -101,17 +101,25 @@ def _by_cookie(svc: Services, cookie: str) -> tuple[Account, str] | None:
     return account, secret
 
 
+def nav_context(svc: Services, account: Account | None, session_secret: str | None) -> dict:
+    """What the header's account links need: the account, and the token of its sign-out form.
+    It has a name of its own: on a page opened with a seat, `csrf` answers the seat."""
+    if account is None:
+        return {"account": None}
+    return {
+        "account": account,
+        "nav_csrf": csrf_token(svc.settings.secret_key, session_secret or ""),
+    }
+
+
 async def header_context(request: Request) -> dict:
     """The account links in the header of a page opened with a participant's seat (the record,
-    the follow-up, the review, the preparation), when the same browser is signed in too. The
-    page's own `csrf` answers the seat; the sign-out form needs the account's."""
+    the follow-up, the review, the preparation), when the same browser is signed in too. Only
+    the cookie counts: the request's bearer token is the seat's."""
     svc: Services = request.app.state.services
     cookie = request.cookies.get(ACCOUNT_COOKIE)
     found = await run_in_threadpool(_by_cookie, svc, cookie) if cookie else None
-    if found is None:
-        return {"account": None}
-    account, secret = found
-    return {"account": account, "nav_csrf": csrf_token(svc.settings.secret_key, secret)}
+    return nav_context(svc, *found) if found else nav_context(svc, None, None)
 
 
 def holds_a_seat(request: Request) -> bool:

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from ..actions import accounts, ownership
 from ..db.account_models import Account
 from ..domain.errors import RuleError
-from ..security import check_csrf, csrf_token, sign_session
-from .account_deps import ACCOUNT_COOKIE, Signed, signed_in
+from ..security import check_csrf, sign_session
+from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
 from .deps import Services, client_address, perform
 from .pages import problem_page, render, set_session
 
@@ -35,11 +35,9 @@ def sign_in_url(target: str) -> str:
 def account_context(svc: Services, signed: Signed | None) -> dict[str, Any]:
     """What the header and every form of a signed-in page need."""
     if signed is None:
-        return {"account": None}
-    return {
-        "account": signed.account,
-        "csrf": csrf_token(svc.settings.secret_key, signed.session_secret or ""),
-    }
+        return nav_context(svc, None, None)
+    nav = nav_context(svc, signed.account, signed.session_secret)
+    return {**nav, "csrf": nav["nav_csrf"]}
 
 
 def start_account_session(svc: Services, response: Response, account: Account) -> None:

@@ -58,15 +58,12 @@ async def survey(workshop_id: str, request: Request) -> Response:
     The room fetches the form into its panel; opened on its own (a link kept from the room, a
     reload), the same form comes in a page of its own with the way back to the meeting."""
     svc: Services = request.app.state.services
-    if request.headers.get("HX-Request"):
-        caller = await get_caller(request, workshop_id)
-        answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
-        return _survey(workshop_id, answer)
-    found = await page_caller(request, workshop_id)
-    if isinstance(found, Response):
-        return found
-    answer = await run_in_threadpool(_my_answer, svc, workshop_id, found.id)
-    return _survey(workshop_id, answer, page=True)
+    fetched = bool(request.headers.get("HX-Request"))
+    caller = await (get_caller if fetched else page_caller)(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
+    answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+    return _survey(workshop_id, answer, page=not fetched)
 
 
 @router.post("/w/{workshop_id}/survey", response_class=HTMLResponse)
