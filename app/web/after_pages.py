@@ -63,7 +63,16 @@ async def survey(workshop_id: str, request: Request) -> Response:
     if isinstance(caller, Response):
         return caller
     answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
-    return _survey(workshop_id, answer, page=not fetched)
+    if fetched:
+        return _survey(workshop_id, answer)
+    # A page of its own sends the form itself, so it carries the CSRF token the room would.
+    return _survey(
+        workshop_id,
+        answer,
+        page=True,
+        csrf=csrf_token(svc.settings.secret_key, caller.token),
+        **await header_context(request),
+    )
 
 
 @router.post("/w/{workshop_id}/survey", response_class=HTMLResponse)

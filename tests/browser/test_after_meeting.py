@@ -79,6 +79,28 @@ async def test_a_visitor_answers_the_survey_on_a_phone_in_a_few_taps(
     assert not tabs.errors and not tabs.dialogs
 
 
+async def test_the_survey_opened_on_a_page_of_its_own_is_sent_from_there(
+    server: Server, tabs: Tabs
+) -> None:
+    """A link kept from the room, or a reload: the page must send the form itself (its CSRF
+    token) and look like the survey in the room (thumb-sized scores, in one row)."""
+    meeting, token = await meeting_with_token(tabs, server.base_url)
+    phone = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
+    await api(server.base_url, "POST", f"/{meeting.id}/phase", token, json={"to": "reflection"})
+    await phone.goto(f"{server.base_url}/w/{meeting.id}/survey")
+    survey = phone.locator("#survey")
+    choices = survey.locator(".score-choice")
+    boxes = [await choices.nth(i).bounding_box() for i in range(5)]
+    assert all(b is not None and b["height"] >= 44 for b in boxes), boxes
+    assert len({round(b["y"]) for b in boxes if b is not None}) == 1, boxes
+    await choices.filter(has_text="5").click()
+    await survey.get_by_role("button", name="Send").click()
+    await expect(survey.get_by_role("status")).to_contain_text("Thank you")
+    summary = await api(server.base_url, "GET", f"/{meeting.id}/feedback", token)
+    assert summary["count"] == 1
+    assert not tabs.errors and not tabs.dialogs
+
+
 async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_shared_record(
     server: Server, tabs: Tabs
 ) -> None:
