@@ -21,6 +21,91 @@
     }
   });
 
+  // A fresh grouping must not wipe what the facilitator is in the middle of: a theme's name
+  // half typed, a card's new theme chosen but not yet moved (the click on its button would
+  // land on a form that is gone). The swap waits until they send it or leave the section.
+  var waiting = false;
+
+  function changed(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      return (el.tagName === "TEXTAREA" || el.type === "text") && el.value !== el.defaultValue;
+    });
+  }
+
+  function busy(box) {
+    var el = document.activeElement;
+    var form = el && box.contains(el) ? el.closest("form") : null;
+    return !!form && changed(form);
+  }
+
+  function catchUp() {
+    var box = section();
+    if (waiting && box && !busy(box)) {
+      waiting = false;
+      htmx.trigger(box, "themes-stale");
+    }
+  }
+
+  // What was chosen or typed in forms not being used right now goes over to the new grouping,
+  // form by form (each form's target names it: the new theme, a theme, a card).
+  var carried = null;
+
+  function formKey(form) {
+    return form.getAttribute("hx-post") || form.getAttribute("hx-patch") || "";
+  }
+
+  function carry(box) {
+    var kept = {};
+    box.querySelectorAll("form").forEach(function (form) {
+      if (!changed(form)) return;
+      kept[formKey(form)] = Array.prototype.map.call(form.elements, function (el) {
+        return [el.name, el.value];
+      });
+    });
+    return kept;
+  }
+
+  function putBack(box, kept) {
+    box.querySelectorAll("form").forEach(function (form) {
+      var fields = kept[formKey(form)];
+      if (!fields) return;
+      fields.forEach(function (pair) {
+        var el = pair[0] && form.elements.namedItem(pair[0]);
+        if (el && "value" in el) el.value = pair[1];
+      });
+    });
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var box = section();
+    if (!box || evt.detail.elt !== box) return;
+    if (busy(box)) {
+      evt.detail.shouldSwap = false;
+      waiting = true;
+      return;
+    }
+    carried = carry(box);
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var box = section();
+    if (box && carried) putBack(box, carried);
+    carried = null;
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var box = section();
+    var form = evt.detail.elt;
+    if (!box || !form || form.tagName !== "FORM" || !box.contains(form)) return;
+    if (evt.detail.successful) form.reset();  // sent: its words are the server's now
+    catchUp();
+  });
+  document.addEventListener("focusout", function (evt) {
+    var box = section();
+    if (box && box.contains(evt.target) && !box.contains(evt.relatedTarget)) catchUp();
+  });
+
   function csrfHeaders() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); }
     catch (e) { return {}; }

@@ -59,3 +59,41 @@ async def test_themes_made_and_filled_by_keyboard_and_drag_reach_every_screen(
     await expect(visitor.locator("#themes .theme-card")).to_have_count(0)
     for page in (console, visitor, board):
         await expect(group(page, "Not in a theme yet")).to_have_count(0)
+
+
+async def test_a_theme_half_typed_or_chosen_survives_the_room_writing_meanwhile(
+    server: Server, tabs: Tabs
+) -> None:
+    """Cards arrive while the facilitator sorts: the grouping refreshes, but not under the
+    words she is typing or the theme she has just chosen for a card."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    visitor = await quick_join(tabs, meeting, "visitor", "Vic")
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    console = meeting.facilitator
+    await post_card(visitor, "Book transport the day before", "option")
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(1)
+
+    name = console.get_by_label("New theme")
+    await name.fill("Transp")
+    await post_card(visitor, "A discharge lounge", "option")
+    await expect(console.locator("#board")).to_contain_text("A discharge lounge")
+    await console.wait_for_timeout(1200)  # past the grouping's refresh delay
+    await expect(name).to_have_value("Transp")
+    await name.press_sequentially("ort")
+    await console.get_by_role("button", name="Add theme").click()
+    # Sent: the grouping catches up, with the new theme and the card that came meanwhile.
+    await expect(group(console, "Transport")).to_have_count(1)
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    await expect(console.get_by_label("New theme")).to_have_value("")
+
+    first = console.locator(".theme-card", has_text="Book transport the day before")
+    await first.get_by_label("Theme for this card").select_option("Transport")
+    await post_card(visitor, "Pharmacy on the ward", "option")
+    await expect(console.locator("#board")).to_contain_text("Pharmacy on the ward")
+    await console.wait_for_timeout(1200)
+    await expect(first.get_by_label("Theme for this card")).to_have_value("Transport")
+    await first.get_by_role("button", name="Move").click()
+    await expect(group(console, "Transport").locator(".theme-card")).to_have_count(1)
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    assert not tabs.errors
