@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..db.engine import Database
+from ..db.workshop_lock import forget_locks
 from .base import Outcome
 
 # A write: given the group's session (inside its transaction), its outcome; may raise.
@@ -130,7 +131,7 @@ class GroupCommit:
                         pending.error = exc
                         # Its savepoint is gone; what the session remembers of it must go too
                         # (a workshop's head, say, is kept without being marked as changed).
-                        session.expire_all()
+                        forget_locks(session)
             self.groups += 1
         except Exception as exc:  # the commit failed, so every write in it did
             for pending in group:
@@ -161,6 +162,8 @@ def _in_savepoint(session: Session, write: Write) -> Outcome:
     except IntegrityError:
         # A race for a unique row that another process won (one Idempotency-Key sent to two
         # at once): run it once more, and the write's own lookup finds the winner's answer.
+        # The workshop is read again: the savepoint took its lock and its head with it.
+        forget_locks(session)
         with session.begin_nested():
             return write(session)
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from ..domain.errors import NotFound
 from ..domain.events import Event as LiveEvent
+from . import workshop_lock
 from .lean import Lean
 from .models import (
     Action,
@@ -86,9 +87,6 @@ def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
 
 
 # Statements on the path of every write are built once: building one cost more than running it.
-_LOCK_WORKSHOP = (
-    select(Workshop).where(col(Workshop.id) == sa.bindparam("workshop_id")).with_for_update()
-)
 _PARTICIPANT_BY_TOKEN = select(Participant).where(
     col(Participant.token_hash) == sa.bindparam("token_hash")
 )
@@ -96,14 +94,9 @@ _PARTICIPANT_BY_TOKEN = select(Participant).where(
 
 def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
     """Load the workshop for a write. Its row lock serialises writers, so seq has no gaps."""
-    workshop = (
-        session.scalars(_LOCK_WORKSHOP, {"workshop_id": workshop_id}).first()
-        if WORKSHOP_ID.fullmatch(workshop_id)
-        else None
-    )
-    if workshop is None:
+    if not WORKSHOP_ID.fullmatch(workshop_id):
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
-    return workshop
+    return workshop_lock.lock_workshop(session, workshop_id=workshop_id)
 
 
 def participant_by_token(session: Session, *, token_hash: str) -> Participant | None:
