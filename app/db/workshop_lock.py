@@ -3,8 +3,9 @@
 Every write begins here, so its cost is on every card and every vote. The row is read with a
 `Lean` statement, and the `Workshop` that the actions change is made from it as the ORM's
 loader makes one (no constructor, no validation) and handed to the session as a persistent
-object, so a change an action makes is flushed as an UPDATE exactly as before. Loading it
-through the ORM's query cost about a tenth of a card's whole write (bench/README.md).
+object, so a change an action makes is flushed as an UPDATE exactly as before. Read this way
+instead of through the ORM's query, a card's whole write takes about a tenth fewer
+instructions (bench/README.md).
 
 A group commit runs many writes in one transaction, often to the same workshop. Its row is
 locked by the first of them (SQLite's `BEGIN IMMEDIATE` locks the whole database), and nobody
