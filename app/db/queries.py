@@ -94,9 +94,14 @@ _PARTICIPANT_BY_TOKEN = select(Participant).where(
 
 def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
     """Load the workshop for a write. Its row lock serialises writers, so seq has no gaps."""
-    if not WORKSHOP_ID.fullmatch(workshop_id):
+    workshop = (
+        workshop_lock.lock_workshop(session, workshop_id=workshop_id)
+        if WORKSHOP_ID.fullmatch(workshop_id)
+        else None
+    )
+    if workshop is None:
         raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
-    return workshop_lock.lock_workshop(session, workshop_id=workshop_id)
+    return workshop
 
 
 def participant_by_token(session: Session, *, token_hash: str) -> Participant | None:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from ..domain.errors import NotFound
 from .lean import Lean
 from .models import Workshop
 
@@ -35,9 +34,9 @@ _LOCKED = "workshops_locked"
 _MAPPER = class_mapper(Workshop)
 
 
-def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
-    """The workshop, its row locked until this transaction ends; NotFound when there is none.
-    The caller checks that the id is plausible first."""
+def lock_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
+    """The workshop, its row locked until this transaction ends; None when there is none.
+    The caller (queries.lock_workshop) checks that the id is plausible first."""
     # Held here, not only in the identity map, which lets go of an object nobody changed.
     locked: dict[str, Workshop] = session.info.setdefault(_LOCKED, {})
     held = locked.get(workshop_id)
@@ -50,7 +49,7 @@ def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
         session.flush()  # what this transaction changed is written first, as autoflush would
     rows = _FOR_WRITE.rows(session.connection(), {"workshop_id": workshop_id})
     if not rows:
-        raise NotFound("There is no peer assist with that id.", code="workshop_not_found")
+        return None
     locked[workshop_id] = workshop = _persistent(session, held, rows[0]._asdict())
     return workshop
 
