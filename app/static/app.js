@@ -28,6 +28,22 @@
     catch (e) { return "That did not work (" + xhr.status + "). Please try again."; }
   }
 
+  // A change can bring a card to a screen that never had it (private cards revealed, a hidden
+  // card shown again). Its frame removes the card's old place before adding it anew, and htmx
+  // reports removing what is not there as an error; on the live socket (hx-ext="ws,live")
+  // such removals are dropped before the frame is swapped in.
+  htmx.defineExtension("live", {
+    transformResponse: function (text) {
+      if (text.indexOf('hx-swap-oob="delete"') < 0) return text;
+      var frame = document.createElement("template");
+      frame.innerHTML = text;
+      frame.content.querySelectorAll('[hx-swap-oob="delete"]').forEach(function (el) {
+        if (el.id && !document.getElementById(el.id)) el.remove();
+      });
+      return frame.innerHTML;
+    }
+  });
+
   // Forms post JSON to the public API, typed the way the API expects.
   htmx.defineExtension("json-api", {
     onEvent: function (name, evt) {
