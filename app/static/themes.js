@@ -94,6 +94,17 @@
     if (box && carried) putBack(box, carried);
     carried = null;
   });
+  // A grouping read before the stream's latest change (a theme made while the previous
+  // refresh was on its way) is fetched again: the refresh that change asked for was waiting
+  // on the section just replaced, and went with it. htmx:load, not afterSwap: only then does
+  // the new section listen for its trigger.
+  document.addEventListener("htmx:load", function (evt) {
+    var box = section();
+    if (!box || evt.target !== box) return;
+    var live = document.getElementById("live-seq");
+    var read = box.dataset.seq;
+    if (live && read && Number(live.dataset.seq) > Number(read)) htmx.trigger(box, "themes-stale");
+  });
   document.addEventListener("htmx:afterRequest", function (evt) {
     var box = section();
     var form = evt.detail.elt;

@@ -3,10 +3,11 @@ by dragging, and every screen's grouped view follows live."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import APIResponse, Page, Route, expect
 
 from tests.conftest import Server
 
@@ -95,5 +96,45 @@ async def test_a_theme_half_typed_or_chosen_survives_the_room_writing_meanwhile(
     await expect(first.get_by_label("Theme for this card")).to_have_value("Transport")
     await first.get_by_role("button", name="Move").click()
     await expect(group(console, "Transport").locator(".theme-card")).to_have_count(1)
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    assert not tabs.errors
+
+
+async def test_a_theme_made_while_the_grouping_is_on_its_way_still_shows(
+    server: Server, tabs: Tabs
+) -> None:
+    """A card sets the grouping refreshing; a theme is made before that refresh, read without
+    it, lands. The stale grouping is fetched again rather than kept."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    visitor = await quick_join(tabs, meeting, "visitor", "Vic")
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    console = meeting.facilitator
+    held: list[APIResponse] = []
+    release = asyncio.Event()
+
+    async def hold_the_first(route: Route) -> None:
+        if held:
+            await route.continue_()
+            return
+        held.append(await route.fetch())  # read now, before the theme exists
+        await release.wait()
+        await route.fulfill(response=held[0])
+
+    await post_card(visitor, "Book transport the day before", "option")
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(1)
+    await console.route(lambda url: f"/w/{meeting.id}/themes" in url, hold_the_first)
+    await post_card(visitor, "A discharge lounge", "option")
+    for _ in range(100):
+        if held:
+            break
+        await asyncio.sleep(0.1)
+    assert held, "the card set the grouping refreshing"
+    await console.get_by_label("New theme").fill("Transport")
+    await console.get_by_role("button", name="Add theme").click()
+    await expect(console.locator("#themes-stale")).to_have_attribute("data-why", "theme.created")
+    await console.wait_for_timeout(800)  # past the refresh delay the theme's change set off
+    release.set()
+    await expect(group(console, "Transport")).to_have_count(1)
     await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
     assert not tabs.errors
