@@ -76,6 +76,11 @@ async def test_a_theme_half_typed_or_chosen_survives_the_room_writing_meanwhile(
     await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(1)
 
     name = console.get_by_label("New theme")
+    await name.focus()  # about to type: a refresh must not take the box away
+    await post_card(visitor, "Ward pharmacist at the board round", "option")
+    await expect(console.locator("#board")).to_contain_text("Ward pharmacist at the board round")
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    await expect(name).to_be_focused()
     await name.fill("Transp")
     await post_card(visitor, "A discharge lounge", "option")
     await expect(console.locator("#board")).to_contain_text("A discharge lounge")
@@ -85,7 +90,7 @@ async def test_a_theme_half_typed_or_chosen_survives_the_room_writing_meanwhile(
     await console.get_by_role("button", name="Add theme").click()
     # Sent: the grouping catches up, with the new theme and the card that came meanwhile.
     await expect(group(console, "Transport")).to_have_count(1)
-    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(3)
     await expect(console.get_by_label("New theme")).to_have_value("")
 
     first = console.locator(".theme-card", has_text="Book transport the day before")
@@ -96,7 +101,7 @@ async def test_a_theme_half_typed_or_chosen_survives_the_room_writing_meanwhile(
     await expect(first.get_by_label("Theme for this card")).to_have_value("Transport")
     await first.get_by_role("button", name="Move").click()
     await expect(group(console, "Transport").locator(".theme-card")).to_have_count(1)
-    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(3)
     assert not tabs.errors
 
 
