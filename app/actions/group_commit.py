@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..db.engine import Database
-from ..db.workshop_lock import forget_locks
+from ..db.workshop_row import forget_locks
 from .base import Outcome
 
 # A write: given the group's session (inside its transaction), its outcome; may raise.

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from ..domain.errors import NotFound
 from ..domain.events import Event as LiveEvent
-from . import workshop_lock
+from . import workshop_row
 from .lean import Lean
 from .models import (
     Action,
@@ -66,18 +66,10 @@ def row_id_from_text(text: str) -> int | None:
     return row_id if _plausible(row_id) else None
 
 
-# Every snapshot and every state read loads the workshop: a statement built once, not one per
-# call as session.get builds it. Like session.get, it does not flush the session first.
-_GET_WORKSHOP = (
-    select(Workshop)
-    .where(col(Workshop.id) == sa.bindparam("workshop_id"))
-    .execution_options(autoflush=False)
-)
-
-
 def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
+    """Load the workshop for a read: every snapshot and every state read starts here."""
     workshop = (
-        session.scalars(_GET_WORKSHOP, {"workshop_id": workshop_id}).first()
+        workshop_row.read_workshop(session, workshop_id=workshop_id)
         if WORKSHOP_ID.fullmatch(workshop_id)
         else None
     )
@@ -95,7 +87,7 @@ _PARTICIPANT_BY_TOKEN = select(Participant).where(
 def lock_workshop(session: Session, *, workshop_id: str) -> Workshop:
     """Load the workshop for a write. Its row lock serialises writers, so seq has no gaps."""
     workshop = (
-        workshop_lock.lock_workshop(session, workshop_id=workshop_id)
+        workshop_row.lock_workshop(session, workshop_id=workshop_id)
         if WORKSHOP_ID.fullmatch(workshop_id)
         else None
     )

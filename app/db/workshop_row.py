@@ -1,11 +1,12 @@
-"""The workshop a write locks: read on the lean path, then kept for the rest of the transaction.
+"""The workshop's row, read on the lean path: for every write, locked and kept for the rest of
+the transaction; for every read (a snapshot, a state, a page), as the ORM's query would give it.
 
-Every write begins here, so its cost is on every card and every vote. The row is read with a
-`Lean` statement, and the `Workshop` that the actions change is made from it as the ORM's
-loader makes one (no constructor, no validation) and handed to the session as a persistent
-object, so a change an action makes is flushed as an UPDATE exactly as before. Read this way
-instead of through the ORM's query, a card's whole write takes about a tenth fewer
-instructions (bench/README.md).
+Every write and every live socket's snapshot begin here, so its cost is on every card, every
+vote and every connect. The row is read with a `Lean` statement, and the `Workshop` is made
+from it as the ORM's loader makes one (no constructor, no validation) and handed to the session
+as a persistent object, so a change an action makes is flushed as an UPDATE exactly as before.
+Read this way instead of through the ORM's query, a card's whole write takes about a tenth
+fewer instructions (bench/README.md).
 
 A group commit runs many writes in one transaction, often to the same workshop. Its row is
 locked by the first of them (SQLite's `BEGIN IMMEDIATE` locks the whole database), and nobody
@@ -30,6 +31,14 @@ _TABLE = Workshop.__table__  # type: ignore[attr-defined]
 _FOR_WRITE = Lean(
     sa.select(_TABLE).where(_TABLE.c.id == sa.bindparam("workshop_id")).with_for_update()
 )
+_FOR_READ = Lean(sa.select(_TABLE).where(_TABLE.c.id == sa.bindparam("workshop_id")))
+# When the session already holds the workshop, its own query merges the row into that object
+# (keeping what this transaction changed); like session.get, it does not flush first.
+_MERGED = (
+    sa.select(Workshop)
+    .where(_TABLE.c.id == sa.bindparam("workshop_id"))
+    .execution_options(autoflush=False)
+)
 _LOCKED = "workshops_locked"
 _MAPPER = class_mapper(Workshop)
 
@@ -52,6 +61,15 @@ def lock_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
         return None
     locked[workshop_id] = workshop = _persistent(session, held, rows[0]._asdict())
     return workshop
+
+
+def read_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
+    """The workshop for a read, the session's own object if it holds one; None when there is
+    none. The caller (queries.get_workshop) checks that the id is plausible first."""
+    if session.identity_map.get(_MAPPER.identity_key_from_primary_key((workshop_id,))):
+        return session.scalars(_MERGED, {"workshop_id": workshop_id}).first()
+    rows = _FOR_READ.rows(session.connection(), {"workshop_id": workshop_id})
+    return _persistent(session, None, rows[0]._asdict()) if rows else None
 
 
 def forget_locks(session: Session) -> None:

@@ -1,6 +1,7 @@
-"""The workshop a write locks is read on the lean path: it must be the object the ORM would
-have loaded, changes to it must be written, and a transaction must read it again whenever a
-savepoint rolled back, on SQLite and PostgreSQL."""
+"""The workshop a write locks, and the one a read loads, come from the lean path: each must be
+the object the ORM would have loaded, changes to it must be written, a read must keep what its
+session changed, and a transaction must read it again whenever a savepoint rolled back, on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.actions.group_commit import _in_savepoint
 from app.db import queries
 from app.db.engine import Database
 from app.db.models import Event, Workshop
-from app.db.workshop_lock import forget_locks
+from app.db.workshop_row import forget_locks
 from app.domain.errors import NotFound
 from app.domain.events import WorkshopUpdated
 from tests.conftest import migrate
@@ -78,11 +79,35 @@ def test_a_transaction_reads_it_once_until_a_savepoint_rolls_back(db: Database) 
         assert again is first and again.title == "Changed underneath"
 
 
+def test_the_workshop_a_read_loads_is_what_the_orm_loads(db: Database) -> None:
+    with db.reader() as session:
+        loaded = columns(session.get_one(Workshop, "w-lock"))
+    with db.reader() as session:
+        read = queries.get_workshop(session, workshop_id="w-lock")
+        assert sa.inspect(read).persistent
+        assert columns(read) == loaded
+        assert read.timer_ends_at == ENDS and read.speakers == [3, 5]
+        assert session.get(Workshop, "w-lock") is read
+        assert queries.get_workshop(session, workshop_id="w-lock") is read
+
+
+def test_a_read_keeps_what_its_own_session_changed(db: Database) -> None:
+    with db.session() as session, session.begin():
+        locked = queries.lock_workshop(session, workshop_id="w-lock")
+        locked.title = "Changed here, not yet flushed"
+        session.expire(locked, ["phase"])  # part of it to be read again, the rest kept
+        read = queries.get_workshop(session, workshop_id="w-lock")
+        assert read is locked
+        assert (read.title, read.phase) == ("Changed here, not yet flushed", "welcome")
+
+
 def test_an_unknown_workshop_is_not_found(db: Database) -> None:
     with db.session() as session, session.begin():
         for unknown in ("w-none", "no such id!"):
             with pytest.raises(NotFound):
                 queries.lock_workshop(session, workshop_id=unknown)
+            with pytest.raises(NotFound):
+                queries.get_workshop(session, workshop_id=unknown)
 
 
 def test_a_write_run_again_after_a_lost_race_numbers_its_events_after_the_head(
