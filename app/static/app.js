@@ -368,7 +368,6 @@
   setInterval(tick, 250);
 
   // Resume the live socket where this page left off: the server replays what we missed.
-  var baseCreate = null;
   function liveSeq() {
     var s = document.getElementById("live-seq");
     return s ? s.dataset.seq : "";
@@ -398,15 +397,17 @@
   });
   document.addEventListener("htmx:wsOpen", function (evt) { liveWrapper = evt.detail.socketWrapper; });
 
+  // Now, not on DOMContentLoaded: htmx opens the socket in its own handler, which runs first,
+  // so the first socket asked for a whole snapshot, whose swap wiped anything typed meanwhile.
+  var baseCreate = htmx.createWebSocket;
+  htmx.createWebSocket = function (url) {
+    if (liveSocket && liveSocket.readyState < 2) return idleSocket();
+    var clean = url.replace(/([?&])since=\d+&?/, "$1").replace(/[?&]$/, "");
+    var seq = liveSeq();
+    liveSocket = baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
+    return liveSocket;
+  };
   document.addEventListener("DOMContentLoaded", function () {
-    baseCreate = htmx.createWebSocket;
-    htmx.createWebSocket = function (url) {
-      if (liveSocket && liveSocket.readyState < 2) return idleSocket();
-      var clean = url.replace(/([?&])since=\d+&?/, "$1").replace(/[?&]$/, "");
-      var seq = liveSeq();
-      liveSocket = baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
-      return liveSocket;
-    };
     restoreDrafts();
     readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });

@@ -64,3 +64,16 @@ async def test_a_dropped_socket_catches_up_without_a_reload(
         assert tabs.errors == []
     finally:
         await cable.unplug()
+
+
+async def test_a_page_opens_its_socket_where_it_left_off(server: Server, tabs: Tabs) -> None:
+    """The first socket of a page asks only for what came after the page (`since`): a whole
+    snapshot would be swapped over whatever was typed in the moment after loading."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    console = meeting.facilitator
+    opened: list[str] = []
+    console.on("websocket", lambda ws: opened.append(ws.url))
+    await console.reload()
+    await expect(console.locator("#connection")).to_have_text("Live")
+    seq = await console.locator("#live-seq").get_attribute("data-seq")
+    assert opened and all(f"since={seq}" in url for url in opened), opened
