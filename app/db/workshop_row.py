@@ -28,19 +28,19 @@ from .lean import Lean
 from .models import Workshop
 
 _TABLE = Workshop.__table__  # type: ignore[attr-defined]
-_FOR_WRITE = Lean(
-    sa.select(_TABLE).where(_TABLE.c.id == sa.bindparam("workshop_id")).with_for_update()
-)
-_FOR_READ = Lean(sa.select(_TABLE).where(_TABLE.c.id == sa.bindparam("workshop_id")))
+_BY_ID = _TABLE.c.id == sa.bindparam("workshop_id")
+_FOR_WRITE = Lean(sa.select(_TABLE).where(_BY_ID).with_for_update())
+_FOR_READ = Lean(sa.select(_TABLE).where(_BY_ID))
 # When the session already holds the workshop, its own query merges the row into that object
 # (keeping what this transaction changed); like session.get, it does not flush first.
-_MERGED = (
-    sa.select(Workshop)
-    .where(_TABLE.c.id == sa.bindparam("workshop_id"))
-    .execution_options(autoflush=False)
-)
+_MERGED = sa.select(Workshop).where(_BY_ID).execution_options(autoflush=False)
 _LOCKED = "workshops_locked"
 _MAPPER = class_mapper(Workshop)
+
+
+def _held(session: Session, workshop_id: str) -> Workshop | None:
+    """The session's own object for the workshop, if it holds one."""
+    return session.identity_map.get(_MAPPER.identity_key_from_primary_key((workshop_id,)))
 
 
 def lock_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
@@ -53,7 +53,7 @@ def lock_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
         state = sa.inspect(held)
         if state.persistent and not state.expired_attributes:
             return held
-    held = session.identity_map.get(_MAPPER.identity_key_from_primary_key((workshop_id,)))
+    held = _held(session, workshop_id)
     if held is not None and sa.inspect(held).modified:
         session.flush()  # what this transaction changed is written first, as autoflush would
     rows = _FOR_WRITE.rows(session.connection(), {"workshop_id": workshop_id})
@@ -66,7 +66,7 @@ def lock_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
 def read_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
     """The workshop for a read, the session's own object if it holds one; None when there is
     none. The caller (queries.get_workshop) checks that the id is plausible first."""
-    if session.identity_map.get(_MAPPER.identity_key_from_primary_key((workshop_id,))):
+    if _held(session, workshop_id) is not None:
         return session.scalars(_MERGED, {"workshop_id": workshop_id}).first()
     rows = _FOR_READ.rows(session.connection(), {"workshop_id": workshop_id})
     return _persistent(session, None, rows[0]._asdict()) if rows else None

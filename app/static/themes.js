@@ -99,8 +99,8 @@
   // on the section just replaced, and went with it. htmx:load, not afterSwap: only then does
   // the new section listen for its trigger.
   document.addEventListener("htmx:load", function (evt) {
-    var box = section();
-    if (!box || evt.target !== box) return;
+    var box = evt.target;
+    if (box.id !== "themes") return;
     var live = document.getElementById("live-seq");
     var read = box.dataset.seq;
     if (live && read && Number(live.dataset.seq) > Number(read)) htmx.trigger(box, "themes-stale");
