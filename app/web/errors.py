@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from ..actions.group_commit import TransactionLost
 from ..domain.errors import RuleError
 from .json_response import JSONResponse
 
@@ -35,8 +36,9 @@ STATUS_CODES = {
 }
 
 # The database did not answer (down, restarting, unreachable, or a lock or deadlock that gave
-# up): the transaction never committed, so the write can be sent again as it was.
-DATABASE_DOWN = (OperationalError, InterfaceError)
+# up, or a transaction it ended by itself): the transaction never committed, so the write can
+# be sent again as it was.
+DATABASE_DOWN = (OperationalError, InterfaceError, TransactionLost)
 DATABASE_DOWN_DETAIL = (
     "We could not save this: the database is not answering right now, so nothing was changed. "
     "Please try again in a moment."
@@ -47,13 +49,14 @@ RETRY_AFTER_S = 2
 def database_unavailable(exc: Exception) -> bool:
     """True when the database could not answer, as opposed to refusing the statement.
 
-    SQLite raises OperationalError for a missing table too; only a lock it waited on in vain
-    means "try again". For PostgreSQL every OperationalError is about the server or the
-    connection (gone, restarting, deadlock, timeout).
+    SQLite raises OperationalError for a missing table too; only a lock it waited on in vain,
+    or a file it could not open (a server out of file handles under a crowd), means "try
+    again". For PostgreSQL every OperationalError is about the server or the connection (gone,
+    restarting, deadlock, timeout).
     """
     orig = getattr(exc, "orig", None)
     if isinstance(orig, sqlite3.OperationalError):
-        return "locked" in str(orig) or "busy" in str(orig)
+        return any(word in str(orig) for word in ("locked", "busy", "unable to open"))
     return True
 
 

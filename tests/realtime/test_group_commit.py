@@ -6,16 +6,20 @@ they are sure to share one commit."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 
 import httpx
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from app.actions.cards import NewCard, add_card
+from app.actions.group_commit import TransactionLost
 from app.actions.runner import Writer
 from app.domain.errors import RuleError
 from app.domain.rules import Actor, CardKind, Role
+from app.web.errors import DATABASE_DOWN, database_unavailable
 from tests.factories import Room, create_room, move, state
 
 pytestmark = pytest.mark.asyncio
@@ -147,6 +151,39 @@ async def test_a_failed_commit_fails_every_write_it_held(app, client) -> None:  
     seen = await state(client, room, room.facilitator)
     assert seen["cards"] == [] and seen["seq"] == head
     # The writer carries on: the next write commits as usual.
+    after = await app.state.services.writer.run(
+        workshop_id=room.id, apply=card_by(room.facilitator.id, "next")
+    )
+    assert after.events[0]["seq"] == head + 1
+
+
+def card_then_transaction_lost(author_id: int, text: str):  # type: ignore[no-untyped-def]
+    """A card, then an error after which the database has rolled the whole transaction back by
+    itself, savepoints and all, as SQLite does when it runs out of file handles (the bench's
+    19,500 sockets once did: "unable to open database file")."""
+    write = card_by(author_id, text)
+
+    def apply(session, workshop, now):  # type: ignore[no-untyped-def]
+        write(session, workshop, now)  # written, then lost with the transaction
+        session.connection().connection.dbapi_connection.rollback()
+        cause = sqlite3.OperationalError("unable to open database file")
+        raise OperationalError("INSERT INTO search_text ...", {}, cause)
+
+    return apply
+
+
+async def test_a_transaction_the_database_ended_itself_fails_every_write_it_held(
+    app, client
+) -> None:  # type: ignore[no-untyped-def]
+    room, head, outcomes, _ = await three_writes_in_one_group(
+        app, client, lambda fac: card_then_transaction_lost(fac, "middle")
+    )
+    # "first" went with the transaction: it must not answer that it was saved, and "last"
+    # must not commit on its own behind it (its seq would repeat first's).
+    assert all(isinstance(o, TransactionLost) for o in outcomes), outcomes
+    assert all(isinstance(o, DATABASE_DOWN) and database_unavailable(o) for o in outcomes)
+    seen = await state(client, room, room.facilitator)
+    assert seen["cards"] == [] and seen["seq"] == head
     after = await app.state.services.writer.run(
         workshop_id=room.id, apply=card_by(room.facilitator.id, "next")
     )
