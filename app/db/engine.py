@@ -70,6 +70,9 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # A savepoint's journal and other temporary storage in memory, never in a file: a
+        # server whose sockets took every file handle must still save (tests/db/test_temp_files).
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
