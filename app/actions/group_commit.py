@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..db.engine import Database
+from ..db.engine import Database, transaction_open
 from ..db.workshop_row import forget_locks
 from .base import Outcome
 
@@ -128,8 +128,12 @@ class GroupCommit:
                     try:
                         pending.outcome = _in_savepoint(session, pending.write)
                     except Exception as exc:  # that write's own answer
-                        if not _still_open(session):
-                            raise TransactionLost(TRANSACTION_LOST) from exc
+                        # SQLite rolls a whole transaction back by itself after some errors
+                        # (out of file handles, memory or disk), savepoints and all: the
+                        # writes before would answer that they were saved, and the ones after
+                        # would commit in a transaction of their own.
+                        if not transaction_open(session):
+                            raise TransactionLost("the database ended the transaction") from exc
                         pending.error = exc
                         # Its savepoint is gone; what the session remembers of it must go too
                         # (a workshop's head, say, is kept without being marked as changed).
@@ -159,26 +163,6 @@ class GroupCommit:
 
 class TransactionLost(Exception):
     """The database ended a group's transaction by itself: none of its writes was kept."""
-
-
-TRANSACTION_LOST = "the database rolled the whole transaction back by itself"
-
-
-def _still_open(session: Session) -> bool:
-    """Whether the group's transaction still stands after one of its writes failed.
-
-    SQLite rolls a whole transaction back by itself after some errors (out of file handles,
-    memory or disk), savepoints and all. The writes before the failed one would then answer
-    that they were saved, and the ones after would commit in a transaction of their own."""
-    try:
-        raw = session.connection().connection.dbapi_connection
-    except Exception:
-        return False
-    in_transaction = getattr(raw, "in_transaction", None)  # sqlite3
-    if isinstance(in_transaction, bool):
-        return in_transaction
-    status = getattr(getattr(raw, "info", None), "transaction_status", None)  # psycopg
-    return status is None or status.name == "INTRANS"
 
 
 def _in_savepoint(session: Session, write: Write) -> Outcome:

@@ -86,6 +86,20 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         (_BEGIN if read_only else _BEGIN_IMMEDIATE).run(conn)
 
 
+def transaction_open(session: Session) -> bool:
+    """Whether the database itself still holds the session's transaction (it may have ended
+    it after an error, whatever SQLAlchemy believes)."""
+    try:
+        raw = session.connection().connection.dbapi_connection
+    except Exception:
+        return False
+    in_transaction = getattr(raw, "in_transaction", None)  # sqlite3
+    if isinstance(in_transaction, bool):
+        return in_transaction
+    status = getattr(getattr(raw, "info", None), "transaction_status", None)  # psycopg
+    return status is None or status.name == "INTRANS"
+
+
 class Database:
     """One engine for the app; sessions are short and belong to one request."""
 

@@ -56,7 +56,8 @@ def database_unavailable(exc: Exception) -> bool:
     """
     orig = getattr(exc, "orig", None)
     if isinstance(orig, sqlite3.OperationalError):
-        return any(word in str(orig) for word in ("locked", "busy", "unable to open"))
+        message = str(orig)
+        return any(word in message for word in ("locked", "busy", "unable to open"))
     return True
 
 
