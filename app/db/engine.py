@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from ..compact_json import dumps
+from .checkpoint import Checkpointer
 from .lean import Lean
 
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
@@ -121,6 +122,10 @@ class Database:
             options["isolation_level"] = "REPEATABLE READ"
         self._read_engine = self.engine.execution_options(**options)
         self._reads_in_place = self.engine.dialect.name == "sqlite"
+        # A SQLite file in WAL mode is checkpointed by a thread, never by a commit.
+        self.checkpointer = (
+            Checkpointer(self.engine) if self.engine.dialect.name == "sqlite" else None
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -146,4 +151,6 @@ class Database:
         return await anyio.to_thread.run_sync(functools.partial(fn, *args))
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self.engine.dispose()

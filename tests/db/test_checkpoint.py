@@ -1,0 +1,79 @@
+"""SQLite's checkpoints run in a thread of their own, never inside a write's commit: the commit
+that found the log past 1,000 pages used to copy it back and sync the file twice, and that was
+most of a room's p99 (bench/README.md)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.db.engine import Database
+from tests.conftest import sqlite_database
+
+PAGE = 4096
+
+
+def write_pages(db: Database, pages: int, commits: int = 10) -> None:
+    """Commit about `pages` pages of new rows, in `commits` commits."""
+    with db.session() as session, session.begin():
+        session.connection().execute(sa.text("CREATE TABLE IF NOT EXISTS ballast (b BLOB)"))
+    for _ in range(commits):
+        with db.session() as session, session.begin():
+            session.connection().execute(
+                sa.text("INSERT INTO ballast VALUES (randomblob(:size))"),
+                [{"size": PAGE - 200}] * (pages // commits),
+            )
+
+
+def sizes(url: str) -> tuple[int, int]:
+    database = Path(url.removeprefix("sqlite:///"))
+    log = Path(f"{database}-wal")
+    return database.stat().st_size, log.stat().st_size if log.exists() else 0
+
+
+def test_no_commit_checkpoints_the_log(tmp_path: Path) -> None:
+    url = sqlite_database(tmp_path)
+    db = Database(url)
+    assert db.checkpointer is not None
+    db.checkpointer.every_s = 3600  # the thread is started, but will not get there
+    try:
+        before, _ = sizes(url)
+        # Three times the 1,000 pages past which a commit would have checkpointed.
+        write_pages(db, 3000)
+        database, log = sizes(url)
+        assert database == before, "a commit copied the log into the database"
+        assert log > 3000 * PAGE
+
+        busy, in_log, copied = db.checkpointer.checkpoint()
+        assert (busy, copied) == (0, in_log) and in_log > 3000
+        assert sizes(url)[0] > before + 3000 * PAGE
+    finally:
+        db.dispose()
+
+
+def test_the_thread_checkpoints_after_commits_and_stops_when_closed(tmp_path: Path) -> None:
+    url = sqlite_database(tmp_path)
+    db = Database(url)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.every_s = 0.05
+    try:
+        before, _ = sizes(url)
+        write_pages(db, 1200, commits=3)
+        deadline = time.monotonic() + 30
+        while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert checkpointer.checkpoints >= 1, "nothing checkpointed the log"
+        assert sizes(url)[0] > before + 1200 * PAGE
+    finally:
+        db.dispose()
+    thread = checkpointer._thread
+    assert thread is None or not thread.is_alive()
+
+
+def test_postgres_has_no_checkpointer() -> None:
+    db = Database("postgresql://127.0.0.1:5432/test")
+    assert db.checkpointer is None
+    db.dispose()
