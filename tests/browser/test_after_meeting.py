@@ -76,6 +76,11 @@ async def test_a_visitor_answers_the_survey_on_a_phone_in_a_few_taps(
     panel = meeting.facilitator.locator("#feedback-panel")
     await expect(panel).to_contain_text("Hearing how Ward 3 did it")
     await expect(panel).not_to_contain_text("Vera")
+    # With names, every answer still fits the console's narrow side panel.
+    await panel.get_by_role("button", name="Show who said what").click()
+    await expect(panel).to_contain_text("Vera")
+    widths = await panel.evaluate("p => [p.scrollWidth, p.clientWidth]")
+    assert widths[0] <= widths[1], f"the answers with names stick out of the panel: {widths}"
     assert not tabs.errors and not tabs.dialogs
 
 
