@@ -8,9 +8,10 @@
     var v = card.querySelector("[id^=votes-]");
     return v ? parseInt(v.textContent, 10) || 0 : 0;
   }
-  // Hide the list's last items until it fits its box, and say how many are left out. The
-  // first item always stays, cut off at the box's edge if it must be: an empty box that says
-  // "+3 more" tells the room nothing.
+  // Show the list's items in order while they fit its box, and say how many are left out.
+  // A tall item that does not fit is skipped for shorter ones after it, so the box is not left
+  // half empty above "+2 more". The first item always stays, cut off at the box's edge if it
+  // must be: an empty box that says "+3 more" tells the room nothing.
   function fitList(box, list, items) {
     var more = box.querySelector(":scope > .more");
     if (!more) {
@@ -20,14 +21,22 @@
     }
     more.hidden = true;
     items.forEach(function (c) { c.hidden = false; });
-    var hidden = 0;
     function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
-    for (var i = items.length - 1; i >= 1 && overflowing(); i--) {
-      items[i].hidden = true;
-      hidden++;
-      more.textContent = "+" + hidden + " more";
-      more.hidden = false;
+    if (!overflowing()) return;
+    // Some must go: the "+N more" line takes its room first, then each item in turn.
+    more.textContent = "+" + items.length + " more";
+    more.hidden = false;
+    items.forEach(function (c, i) { c.hidden = i > 0; });
+    var hidden = 0;
+    for (var i = 1; i < items.length; i++) {
+      items[i].hidden = false;
+      if (overflowing()) {
+        items[i].hidden = true;
+        hidden++;
+      }
     }
+    more.textContent = "+" + hidden + " more";
+    more.hidden = hidden === 0;
   }
   function fitColumn(column) {
     var list = column.querySelector(".cards");

@@ -45,6 +45,12 @@ STICKING_OUT = """() => [document.documentElement.scrollHeight, innerHeight,
     && e.getBoundingClientRect().bottom > innerHeight + 1).slice(0, 12)
     .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join(".")} to `
       + Math.round(e.getBoundingClientRect().bottom))]"""
+# What sticks out of its card sideways (a tag, a word, a link): nothing should.
+OUT_OF_CARDS = """() => [...document.querySelectorAll(".card:not([hidden])")].flatMap(card => {
+  const edge = card.getBoundingClientRect().right;
+  return [...card.querySelectorAll("*")].filter(e => e.getClientRects().length
+    && e.getBoundingClientRect().right > edge + 1).map(e => e.textContent.trim().slice(0, 40));
+})"""
 # The join address on the board: one line, inside its box.
 URL_ON_ONE_LINE = """() => { const u = document.querySelector(".join-box .join-url");
   if (!u) return true;
@@ -96,6 +102,8 @@ async def fits(board: Page, phase: str) -> None:
             out = await board.evaluate(STICKING_OUT)
             pytest.fail(f"the board scrolls at {size}: {out}")
         assert await board.evaluate(URL_ON_ONE_LINE), f"the join address breaks at {size}"
+        out = await board.evaluate(OUT_OF_CARDS)
+        assert not out, f"{phase}: text sticks out of its card at {size}: {out}"
         if size is SMALL_PROJECTOR:
             await board.screenshot(path=shot_path(f"{phase}-board-1280x720"))
 

@@ -179,7 +179,8 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(vera.get_by_role("button", name="I'm done writing")).to_be_visible()
     composer = vera.locator("#composer")
     await composer.locator("details.evidence summary").click()
-    await composer.get_by_label("Based on").select_option("experience")
+    # The longest label, which must still fit its card on the projector (room_checks.fits).
+    await composer.get_by_label("Based on").select_option("both")
     await composer.get_by_label("Source link").fill("https://example.org/ward-5")
     await composer.get_by_label("Post without my name").check()
     await reach_everyone(meeting, "Vera", "How many patients wait for transport each day?", None)
@@ -260,6 +261,8 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
                 "kind": ("insight", "option", "need")[i % 3],
                 "text": f"Idea {i}: pharmacy prepares take-home medicines the day before"
                 + " discharge, as Ward 5 did" * (i % 3),
+                # The longest evidence label, in columns a third of the screen wide.
+                "evidence": "both",
             },
         )
     favourite = "Book transport when the patient is admitted, not when they leave."
@@ -361,6 +364,12 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await add_card_on_first_screen(vera, "feedback")
     await add_card_on_first_screen(hana, "feedback")
     await reach_everyone(meeting, "Vera", "Starting with a ward-level pilot was wise.", "strength")
+    # Five columns side by side: the longest evidence label must still fit its card.
+    await by_fetch(
+        walt,
+        cards,
+        {"kind": "worked_elsewhere", "text": "Ward 3 moved to a huddle.", "evidence": "both"},
+    )
     # The feedback's own columns, not the analysis's themes: what was done well is on the board.
     for page in (board, vera):
         await expect(page.locator("#themes")).to_be_hidden()
