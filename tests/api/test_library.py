@@ -72,6 +72,8 @@ async def test_each_entry_shows_who_when_what_was_decided_and_the_report_back(
     assert 'href="/library"' in (await client.get("/my", headers=admin())).text
     record = await client.get(f"/w/{room.id}/record", headers=admin())
     assert '<a href="/library">Back to the library</a>' in record.text
+    # The record calls the line what it is in the library: what this peer assist decided.
+    assert "<strong>Decided:</strong> Trial low beds on two bays" in record.text
 
 
 async def test_status_filter(client: httpx.AsyncClient) -> None:

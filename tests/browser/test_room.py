@@ -409,6 +409,8 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await form.get_by_role("button", name="Add action").click()
     commit = hana.locator("form[hx-put$='/commitment']")
     await commit.locator("input[name=report_back_by]").fill("2027-04-01")
+    # The line the library shows as what this peer assist decided, asked for as that.
+    await commit.get_by_label("What we decided").fill("Book transport at admission on Ward 7")
     await commit.get_by_role("button", name="Commit to this date").click()
     on_board = board.locator(".board-actions")
     await expect(on_board).to_contain_text("Book transport at admission")
