@@ -73,7 +73,7 @@ class Checkpointer:
                         self._thread = None
                         return
                 continue
-            # Let the commits of the next second gather into this checkpoint.
+            # Let the commits of the next few seconds gather into this checkpoint.
             stopping = self._stop.wait(self.every_s)
             self._due.clear()
             if stopping:
