@@ -7,11 +7,19 @@ rest, and most of a room's p99 (bench/README.md). So each connection leaves chec
 thread of their own, which runs SQLite's PASSIVE checkpoint, the one automatic checkpoints run:
 it waits for no reader and no writer, and writers go on appending meanwhile.
 
-The thread checkpoints every three seconds at most, and only after a commit, so the log holds
-about three seconds of writes (at 20 cards a second, about what 1,000 pages held). It
-runs at the lowest CPU priority, so on a busy core it waits for the threads that answer people.
-It ends after a few idle seconds and starts again with the next commit. A commit after the last
-checkpoint is not lost: SQLite checkpoints when the last connection closes. (With
+The thread checkpoints every three seconds at most, and only after a commit. A checkpoint that
+writers append to while it runs leaves their frames behind, and SQLite starts the log afresh
+only when every frame is in the database: under steady writes the log would never restart and
+would grow without end. So each checkpoint is two passes: the first copies the log with writers
+going on, the second copies what they appended meanwhile with this process's writers held off
+(the app's own write lock), which is only a few pages. The next write then starts the log over.
+Should the thread ever fall behind (or another process write to the same file), commits still
+checkpoint once the log passes 20,000 pages, as SQLite does by itself at 1,000, and the file is
+cut back to 64 MiB when the log restarts.
+
+The thread runs at the lowest CPU priority, so on a busy core it waits for the threads that
+answer people. It ends after a few idle seconds and starts again with the next commit. A commit
+after the last checkpoint is not lost: SQLite checkpoints when the last connection closes. (With
 `synchronous=NORMAL` the log reaches the disk at a checkpoint, so it now does so every few
 seconds, where it used to wait for the 1,000th page.)
 """
@@ -22,6 +30,7 @@ import contextlib
 import logging
 import os
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +41,16 @@ log = logging.getLogger(__name__)
 
 EVERY_S = 3.0
 IDLE_S = 5.0
+# Commits checkpoint by themselves past this many pages (80 MiB), a net under the thread.
+SAFETY_NET_PAGES = 20_000
+LOG_KEPT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
 class Checkpointer:
     engine: sa.Engine
+    # Held while the second pass runs: the app's own lock around every write (engine.py).
+    writer_lock: AbstractContextManager
     every_s: float = EVERY_S
     idle_s: float = IDLE_S
     checkpoints: int = field(default=0, init=False)  # how many ran (for the tests)
@@ -47,7 +61,7 @@ class Checkpointer:
     _closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        event.listen(self.engine, "connect", _no_automatic_checkpoints)
+        event.listen(self.engine, "connect", _checkpoints_left_to_the_thread)
         event.listen(self.engine, "commit", self._committed)
 
     def _committed(self, _conn: sa.Connection) -> None:
@@ -73,28 +87,37 @@ class Checkpointer:
                         self._thread = None
                         return
                 continue
-            # Let the commits of the next few seconds gather into this checkpoint.
-            stopping = self._stop.wait(self.every_s)
+            # Cleared first, so that a commit in the next few seconds asks for one more round.
             self._due.clear()
-            if stopping:
+            # Let the commits of the next few seconds gather into this checkpoint.
+            if self._stop.wait(self.every_s):
                 return
             self.checkpoint()
 
     def checkpoint(self) -> tuple[int, int, int] | None:
-        """Run a PASSIVE checkpoint now: (busy, pages in the log, pages checkpointed), or None
-        when the database could not be reached (the next commit tries again)."""
+        """Checkpoint now, in two passes (see above): the second pass's (busy, pages in the log,
+        pages checkpointed), or None when the database could not be reached (the next commit
+        tries again)."""
         try:
-            raw = self.engine.raw_connection()
-            try:
-                busy, in_log, copied = raw.driver_connection.execute(
-                    "PRAGMA wal_checkpoint(PASSIVE)"
-                ).fetchone()
-            finally:
-                raw.close()
+            self._passive()
+            with self.writer_lock:
+                done = self._passive()
         except Exception:
             log.warning("SQLite's checkpoint failed; the next commit tries again", exc_info=True)
             return None
         self.checkpoints += 1
+        return done
+
+    def _passive(self) -> tuple[int, int, int]:
+        # SQLite's PASSIVE checkpoint waits for no reader or writer. With nothing left to copy
+        # it returns at once, without syncing.
+        raw = self.engine.raw_connection()
+        try:
+            busy, in_log, copied = raw.driver_connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            ).fetchone()
+        finally:
+            raw.close()
         return busy, in_log, copied
 
     def close(self) -> None:
@@ -102,6 +125,9 @@ class Checkpointer:
         with self._lock:
             self._closed = True
             thread = self._thread
+        # A connection made after this checkpoints by itself again.
+        event.remove(self.engine, "connect", _checkpoints_left_to_the_thread)
+        event.remove(self.engine, "commit", self._committed)
         self._stop.set()
         self._due.set()
         if thread is not None:
@@ -114,5 +140,6 @@ def _yield_to_serving() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
-def _no_automatic_checkpoints(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+def _checkpoints_left_to_the_thread(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+    dbapi_conn.execute(f"PRAGMA journal_size_limit={LOG_KEPT_BYTES}")

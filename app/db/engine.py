@@ -124,7 +124,9 @@ class Database:
         self._reads_in_place = self.engine.dialect.name == "sqlite"
         # A SQLite file in WAL mode is checkpointed by a thread, never by a commit.
         self.checkpointer = (
-            Checkpointer(self.engine) if self.engine.dialect.name == "sqlite" else None
+            Checkpointer(self.engine, self._one_writer)
+            if self.engine.dialect.name == "sqlite"
+            else None
         )
 
     @contextmanager
