@@ -10,8 +10,9 @@
   }
   // Show the list's items in order while they fit its box, and say how many are left out.
   // A tall item that does not fit is skipped for shorter ones after it, so the box is not left
-  // half empty above "+2 more". The first item always stays, cut off at the box's edge if it
-  // must be: an empty box that says "+3 more" tells the room nothing.
+  // half empty above "+2 more"; but not in a numbered list (the action list), where a skipped
+  // item would renumber the ones after it. The first item always stays, cut off at the box's
+  // edge if it must be: an empty box that says "+3 more" tells the room nothing.
   function fitList(box, list, items) {
     var more = box.querySelector(":scope > .more");
     if (!more) {
@@ -27,12 +28,17 @@
     more.textContent = "+" + items.length + " more";
     more.hidden = false;
     items.forEach(function (c, i) { c.hidden = i > 0; });
+    var skips = list.tagName !== "OL";
     var hidden = 0;
     for (var i = 1; i < items.length; i++) {
       items[i].hidden = false;
       if (overflowing()) {
         items[i].hidden = true;
         hidden++;
+        if (!skips) {
+          hidden += items.length - i - 1;
+          break;
+        }
       }
     }
     more.textContent = "+" + hidden + " more";

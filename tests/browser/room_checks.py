@@ -108,14 +108,17 @@ async def fits(board: Page, phase: str) -> None:
             await board.screenshot(path=shot_path(f"{phase}-board-1280x720"))
 
 
-# Every action on the board is either whole inside its box or counted in "+N more".
+# Every action on the board is either whole inside its box or counted in "+N more", and those
+# shown are the first ones: the list is numbered, so a gap would renumber the rest.
 ACTIONS_ACCOUNTED = """(total) => {
   const box = document.querySelector('.board-actions').getBoundingClientRect();
-  const shown = [...document.querySelectorAll('.board-actions .action:not([hidden])')];
+  const all = [...document.querySelectorAll('.board-actions .action')];
+  const shown = all.filter(a => !a.hidden);
   const more = document.querySelector('.board-actions > .more:not([hidden])');
   const counted = more ? parseInt(more.textContent.replace('+', ''), 10) : 0;
   const whole = shown.every(a => a.getBoundingClientRect().bottom <= box.bottom + 1);
-  return shown.length >= 1 && shown.length + counted === total && whole;
+  const first = shown.every((a, i) => a === all[i]);
+  return shown.length >= 1 && shown.length + counted === total && whole && first;
 }"""
 
 
