@@ -58,7 +58,6 @@ class Checkpointer:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
-    _closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         event.listen(self.engine, "connect", _checkpoints_left_to_the_thread)
@@ -69,7 +68,7 @@ class Checkpointer:
         if self._due.is_set():
             return
         with self._lock:
-            if self._closed:
+            if self._stop.is_set():  # closed
                 return
             self._due.set()
             if self._thread is None:
@@ -99,39 +98,39 @@ class Checkpointer:
         pages checkpointed), or None when the database could not be reached (the next commit
         tries again)."""
         try:
-            self._passive()
-            with self.writer_lock:
-                done = self._passive()
+            raw = self.engine.raw_connection()
+            try:
+                _passive(raw)
+                with self.writer_lock:
+                    done = _passive(raw)
+            finally:
+                raw.close()
         except Exception:
             log.warning("SQLite's checkpoint failed; the next commit tries again", exc_info=True)
             return None
         self.checkpoints += 1
         return done
 
-    def _passive(self) -> tuple[int, int, int]:
-        # SQLite's PASSIVE checkpoint waits for no reader or writer. With nothing left to copy
-        # it returns at once, without syncing.
-        raw = self.engine.raw_connection()
-        try:
-            busy, in_log, copied = raw.driver_connection.execute(
-                "PRAGMA wal_checkpoint(PASSIVE)"
-            ).fetchone()
-        finally:
-            raw.close()
-        return busy, in_log, copied
-
     def close(self) -> None:
         """Stop the thread (SQLite checkpoints by itself when the last connection closes)."""
         with self._lock:
-            self._closed = True
+            self._stop.set()
             thread = self._thread
         # A connection made after this checkpoints by itself again.
         event.remove(self.engine, "connect", _checkpoints_left_to_the_thread)
         event.remove(self.engine, "commit", self._committed)
-        self._stop.set()
         self._due.set()
         if thread is not None:
             thread.join(timeout=10)
+
+
+def _passive(raw: Any) -> tuple[int, int, int]:
+    # SQLite's PASSIVE checkpoint waits for no reader or writer. With nothing left to copy it
+    # returns at once, without syncing.
+    busy, in_log, copied = raw.driver_connection.execute(
+        "PRAGMA wal_checkpoint(PASSIVE)"
+    ).fetchone()
+    return busy, in_log, copied
 
 
 def _yield_to_serving() -> None:

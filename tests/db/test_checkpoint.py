@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+from app.db import checkpoint
 from app.db.engine import Database
 from tests.conftest import sqlite_database
 
@@ -76,7 +79,9 @@ def test_the_thread_checkpoints_after_commits_and_stops_when_closed(tmp_path: Pa
     assert thread is None or not thread.is_alive()
 
 
-def test_the_log_starts_afresh_though_writers_append_during_a_checkpoint(tmp_path: Path) -> None:
+def test_the_log_starts_afresh_though_writers_append_during_a_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Under steady writes some commit always lands while the checkpoint copies the log. Its
     frames are left behind, and SQLite starts the log over only once every frame is in the
     database: without the second pass the log never restarts and grows without end."""
@@ -87,22 +92,26 @@ def test_the_log_starts_afresh_though_writers_append_during_a_checkpoint(tmp_pat
     checkpointer.every_s = 3600  # only the calls below checkpoint
     try:
         write_pages(db, 500)
-        first_pass = checkpointer._passive
+        passive = checkpoint._passive
         passes = []
 
-        def a_writer_lands_meanwhile() -> tuple[int, int, int]:
-            done = first_pass()
+        def a_writer_lands_meanwhile(raw: Any) -> tuple[int, int, int]:
+            done = passive(raw)
             if not passes:
                 write_pages(db, 200, commits=5)
             passes.append(done)
             return done
 
-        checkpointer._passive = a_writer_lands_meanwhile  # type: ignore[method-assign]
-        checkpointer.checkpoint()
-        checkpointer._passive = first_pass  # type: ignore[method-assign]
+        with monkeypatch.context() as patched:
+            patched.setattr(checkpoint, "_passive", a_writer_lands_meanwhile)
+            checkpointer.checkpoint()
         # The next write starts the log over: it holds that write's pages, not 200 and more.
         write_pages(db, 10, commits=1)
-        _, in_log, _ = first_pass()
+        raw = db.engine.raw_connection()
+        try:
+            _, in_log, _ = passive(raw)
+        finally:
+            raw.close()
         assert in_log < 50, f"the log did not start afresh: {in_log} pages in it"
     finally:
         db.dispose()

@@ -14,7 +14,7 @@ from app.db.lean import Lean
 from app.db.models import Card, Event, Participant, SearchText
 from app.db.records import workshop_record
 from app.domain.events import WorkshopUpdated
-from tests.conftest import POSTGRES_URL, migrate
+from tests.conftest import POSTGRES_URL
 from tests.db.test_migrations import workshop
 
 CARD = Card.__table__
@@ -28,7 +28,6 @@ CARDS_OF = Lean(sa.select(CARD).where(CARD.c.workshop_id == sa.bindparam("w")).o
 
 @pytest.fixture
 def db(database_url: str):  # type: ignore[no-untyped-def]
-    migrate(database_url)
     database = Database(database_url)
     now = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
     with database.session() as session, session.begin():

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.db.engine import Database
-from tests.conftest import migrate, sqlite_database
+from tests.conftest import sqlite_database
 
 
 def lowest_free_handle() -> int:
@@ -26,7 +26,6 @@ def test_a_savepoint_over_many_pages_takes_no_file_handle(tmp_path: Path) -> Non
     SQLite moves to a temporary file once it passes 64 KiB: unless temporary storage is in
     memory, that needs a file handle."""
     url = sqlite_database(tmp_path)
-    migrate(url)
     db = Database(url)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     rows = [{"n": n, "text": f"{n:06d}" + "x" * 400} for n in range(2000)]

@@ -11,7 +11,6 @@ import pytest
 from app.db import queries
 from app.db.engine import Database
 from app.db.models import Card, Participant, Vote
-from tests.conftest import migrate
 from tests.db.test_migrations import workshop
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -19,7 +18,6 @@ NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(database_url: str):  # type: ignore[no-untyped-def]
-    migrate(database_url)
     database = Database(database_url)
     with database.session() as session, session.begin():
         session.add(workshop("w-votes"))

@@ -19,7 +19,6 @@ from app.db.models import Event, Workshop
 from app.db.workshop_row import forget_locks
 from app.domain.errors import NotFound
 from app.domain.events import WorkshopUpdated
-from tests.conftest import migrate
 from tests.db.test_migrations import workshop
 
 ENDS = datetime(2026, 12, 3, 10, 15, 30, 250000, tzinfo=UTC)
@@ -28,7 +27,6 @@ COLUMNS = [c.key for c in Workshop.__table__.columns]  # type: ignore[attr-defin
 
 @pytest.fixture
 def db(database_url: str):  # type: ignore[no-untyped-def]
-    migrate(database_url)
     database = Database(database_url)
     made = workshop("w-lock")
     made.agenda = [{"phase": "context", "minutes": 15}]
