@@ -105,6 +105,15 @@
       if (elt._retries && elt.isConnected) htmx.trigger(elt, trigger);
     }, RETRY_MS[Math.min(tries, RETRY_MS.length) - 1]);
   }
+  // An API answer is JSON holding what people typed. htmx parses any answer as HTML for its
+  // out-of-band swaps, even with hx-swap="none", so a name or a card written as markup with
+  // hx-swap-oob would land in the page of whoever got that answer (the facilitator's phase
+  // change answers the whole state). JSON is never swapped; what it changed arrives as
+  // server-rendered frames on the live socket.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var type = evt.detail.xhr.getResponseHeader("Content-Type") || "";
+    if (type.indexOf("json") >= 0) evt.detail.shouldSwap = false;
+  });
   document.addEventListener("htmx:responseError", function (evt) {
     if (evt.detail.xhr.status === 503) retryLater(evt.detail.elt);
     else toast(errorText(evt.detail.xhr));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from playwright.async_api import Page, expect
@@ -74,4 +75,30 @@ async def test_card_text_and_names_are_plain_text_on_every_view(server: Server, 
     await expect(printed.locator("img, b")).to_have_count(0)
 
     assert tabs.dialogs == []
+    assert tabs.errors == []
+
+
+# Markup that htmx would move into the page if it ever swapped an API answer: the API answers
+# in JSON holding what people typed, and htmx reads any answer as HTML for out-of-band swaps.
+OUT_OF_BAND = "<i hx-swap-oob=beforeend:body><u id=injected>!</u></i>"
+MARK_ANSWERS = """() => document.addEventListener("htmx:afterRequest", (e) => {
+  document.body.dataset.answered = e.detail.pathInfo.requestPath;
+})"""
+
+
+async def test_an_answer_of_the_api_never_becomes_markup(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    visitor = await quick_join(tabs, meeting, "visitor", OUT_OF_BAND, PHONE, key="visitor")
+    console = meeting.facilitator
+    await expect(console.locator("#people")).to_contain_text(OUT_OF_BAND)
+    await next_phase(meeting, "context")
+    # The visitor's answer holds the card and its author's name.
+    await post_card(visitor, OUT_OF_BAND)
+    # The facilitator's next phase answers the whole state: everyone's names and cards.
+    await console.evaluate(MARK_ANSWERS)
+    await console.get_by_role("button", name="Next phase").click()
+    await expect(console.locator("body")).to_have_attribute("data-answered", re.compile("/phase$"))
+    for page in meeting.pages.values():
+        await expect(card(page, OUT_OF_BAND)).to_have_count(1)
+        await expect(page.locator("#injected")).to_have_count(0)
     assert tabs.errors == []
