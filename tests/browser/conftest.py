@@ -43,6 +43,8 @@ PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
 
 # Who each page belongs to, for the names of the files saved when a test fails.
 PAGE_NAMES: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()
+# A request a test makes fail on purpose is logged by the browser and by htmx.
+PROVOKED = re.compile(r"Failed to load resource: |Response Status Error Code \d+ from ")
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -83,13 +85,17 @@ class Tabs:
     """The browser contexts of one test: each person gets their own cookies and storage.
 
     Every page's dialogs (alert, confirm...) are recorded and dismissed, and uncaught
-    script errors are recorded, so tests can assert that neither happened."""
+    script errors are recorded, so tests can assert that neither happened. Script errors and
+    errors in the console (a blocked inline handler, htmx's swap errors) fail any test that
+    passed: the CSP blocked markup that htmx had parsed out of an API answer, and only the
+    console told."""
 
     def __init__(self, browser: Browser) -> None:
         self.browser = browser
         self.contexts: list[BrowserContext] = []
         self.dialogs: list[str] = []
         self.errors: list[str] = []
+        self.console: list[str] = []
 
     async def open(self, name: str, viewport: ViewportSize = DESKTOP) -> Page:
         context = await self.browser.new_context(viewport=viewport, locale="en-GB")
@@ -108,6 +114,14 @@ class Tabs:
 
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda exc: self.errors.append(f"{name}: {exc}"))
+        page.on(
+            "console",
+            lambda m: self.console.append(f"{name}: {m.text}") if m.type == "error" else None,
+        )
+
+    def problems(self) -> list[str]:
+        """What went wrong in the pages, short of the refusals a test provokes on purpose."""
+        return self.errors + [line for line in self.console if not PROVOKED.search(line)]
 
     async def close(self) -> None:
         for context in self.contexts:
@@ -170,3 +184,5 @@ async def tabs(
             if server.log.exists():
                 shutil.copy(server.log, target / "server.log")
         await opened.close()
+    if not failed(request.node) and (problems := opened.problems()):
+        pytest.fail("the pages reported errors:\n" + "\n".join(problems))
