@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import sys
@@ -106,9 +105,8 @@ def serve() -> None:
     setup = first_run_link(app.state.services)
     if setup:
         print(f"First run: create the admin account at {setup} (this link works once)", flush=True)
-    # What start-up made lives as long as the process: out of the collector's way, a full
-    # collection with thousands of live sockets has that much less to walk.
-    gc.freeze()
+    # Full collections when sockets have closed, not each time a crowd's arrival grows the heap.
+    app.state.collector.take_over()
     # Server.run (not asyncio.run) lets uvicorn set up its event loop: uvloop where installed.
     Server(config).run()
 

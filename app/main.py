@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from .actions import accounts
+from .collector import Collector
 from .db import lifecycle as lifecycle_db
 from .db import replay
 from .db.engine import Database
@@ -138,6 +139,8 @@ def create_app(
         InvitationSender(settings, db, services.writer) if settings.smtp_url else None
     )
     app.state.live_sockets = set()
+    # Full collections when sockets have closed; `serve` hands them over (collector.py).
+    app.state.collector = Collector(lambda: len(app.state.live_sockets))
     app.state.reminders = reminder_loop
     app.state.invitations = invitation_sender
     # Which past peer assists a request may find (a SQL condition on `workshop`): the

@@ -118,6 +118,7 @@ async def follow(
         pass
     finally:
         live.discard(websocket)
+        websocket.app.state.collector.closed()
 
 
 async def _catch_up(
