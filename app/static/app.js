@@ -111,7 +111,8 @@
   // change answers the whole state). JSON is never swapped; what it changed arrives as
   // server-rendered frames on the live socket.
   document.addEventListener("htmx:beforeSwap", function (evt) {
-    var type = evt.detail.xhr.getResponseHeader("Content-Type") || "";
+    var xhr = evt.detail.xhr;
+    var type = (xhr && xhr.getResponseHeader("Content-Type")) || "";
     if (type.indexOf("json") >= 0) evt.detail.shouldSwap = false;
   });
   document.addEventListener("htmx:responseError", function (evt) {
