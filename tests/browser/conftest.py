@@ -96,6 +96,7 @@ class Tabs:
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         self.console: list[str] = []
+        self.provoked = [PROVOKED]
 
     async def open(self, name: str, viewport: ViewportSize = DESKTOP) -> Page:
         context = await self.browser.new_context(viewport=viewport, locale="en-GB")
@@ -119,9 +120,17 @@ class Tabs:
             lambda m: self.console.append(f"{name}: {m.text}") if m.type == "error" else None,
         )
 
+    def provoke(self, pattern: str) -> None:
+        """Console errors matching `pattern` are a failure this test causes on purpose."""
+        self.provoked.append(re.compile(pattern))
+
     def problems(self) -> list[str]:
-        """What went wrong in the pages, short of the refusals a test provokes on purpose."""
-        return self.errors + [line for line in self.console if not PROVOKED.search(line)]
+        """What went wrong in the pages, short of the failures the test provokes on purpose."""
+        return self.errors + [
+            line
+            for line in self.console
+            if not any(pattern.search(line) for pattern in self.provoked)
+        ]
 
     async def close(self) -> None:
         for context in self.contexts:

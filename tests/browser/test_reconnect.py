@@ -34,6 +34,9 @@ async def test_a_dropped_socket_catches_up_without_a_reload(
         draft = "Half a thought about weekend discharges"
         await vera.fill("#composer-text", draft)
 
+        # Vera's page tries the socket again while the cable is out, and its browser and the
+        # socket extension log each refused try.
+        tabs.provoke(r"Vera: (WebSocket connection to .* failed|\[object Event\])")
         await cable.unplug()
         await expect(vera.locator("#connection")).to_have_text("Reconnecting…")
 
