@@ -46,6 +46,7 @@ from .web.deps import Services
 from .web.head import HeadAsGet
 from .web.headers import SecurityHeaders
 from .web.housekeeping import RetentionSweep
+from .web.json_response import JSONResponse
 from .web.limits import BodyLimit
 from .web.live import close_all
 from .web.openapi import describe_api
@@ -125,6 +126,8 @@ def create_app(
         # /openapi.json opens in any OpenAPI viewer instead.
         docs_url=None,
         redoc_url=None,
+        # Routes that return data are answered as the others are (web/json_response.py).
+        default_response_class=JSONResponse,
     )
     app.state.services = Services(
         settings=settings, db=db, hub=hub, clock=clock, limiter=Limiter.from_settings(settings)

@@ -314,3 +314,26 @@ async def test_an_unknown_card_is_404(client: httpx.AsyncClient) -> None:
         )
     card = (await state(client, elsewhere, elsewhere.facilitator))["cards"][0]
     assert card["text"] == "Not yours" and card["votes"] == 0
+
+
+async def test_an_answer_holds_no_markup(client: httpx.AsyncClient) -> None:
+    # htmx reads any answer as HTML for its out-of-band swaps, so typed markup must not come
+    # back as a tag; it must still come back as the same text (web/json_response.py).
+    markup = "<i hx-swap-oob=beforeend:body>Tom & Jerry</i>"
+    room = await create_room(client)
+    visitor = await join(client, room, "visitor", markup)
+    await move(client, room, "context")
+    answers = [
+        await add_card(client, room, visitor, "question", markup),
+        await client.post(
+            url(room, "/phase"), json={"to": "next"}, headers=room.facilitator.headers
+        ),
+        await client.get(url(room), headers=room.facilitator.headers),
+    ]
+    for answer in answers:
+        assert answer.status_code in (200, 201), answer.text
+        assert answer.headers["content-type"] == "application/json"
+        assert not {"<", ">", "&"} & set(answer.text), answer.text
+    state_now = answers[-1].json()
+    assert [c["text"] for c in state_now["cards"]] == [markup]
+    assert markup in [p["name"] for p in state_now["participants"]]
