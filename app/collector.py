@@ -16,6 +16,9 @@ heap when the sockets closed since the last full collection reach a quarter of t
 open (and at least `MIN_CLOSED`), and in any case every `FULL_EVERY_S`, for whatever else
 dies old (HTTP keep-alive connections, say). What start-up made is frozen first, out of
 every walk. The young generations still collect as Python does.
+
+This is written for the generational collector of Python 3.11 (the Dockerfile's), where the
+third threshold decides when the oldest generation is collected.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import threading
 import weakref
 
 from app.collector import NEVER, Collector
+from tests.conftest import ROOT
 
 # A fresh interpreter grows a heap of long-lived objects, as a crowd of sockets arriving does,
 # and prints how many full collections ran meanwhile.
@@ -27,7 +28,12 @@ print(gc.get_stats()[2]["collections"] - before)
 
 def full_collections_while_growing(mode: str) -> int:
     done = subprocess.run(
-        [sys.executable, "-c", GROW, mode], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", GROW, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return int(done.stdout)
 

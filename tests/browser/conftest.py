@@ -43,8 +43,12 @@ PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
 
 # Who each page belongs to, for the names of the files saved when a test fails.
 PAGE_NAMES: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()
-# A request a test makes fail on purpose is logged by the browser and by htmx.
-PROVOKED = re.compile(r"Failed to load resource: |Response Status Error Code \d+ from ")
+# A refusal (4xx) a test provokes is logged by the browser and by htmx. Anything else, a 5xx
+# included, is a failure unless the test names it (`Tabs.provoke`).
+PROVOKED = re.compile(
+    r"Failed to load resource: the server responded with a status of 4\d\d "
+    r"|Response Status Error Code 4\d\d from "
+)
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -183,15 +187,17 @@ async def tabs(
     browser: Browser, server: Server, request: pytest.FixtureRequest
 ) -> AsyncIterator[Tabs]:
     opened = Tabs(browser)
+    problems: list[str] = []
     try:
         yield opened
     finally:
-        if failed(request.node):
+        problems = [] if failed(request.node) else opened.problems()
+        if failed(request.node) or problems:
             target = ARTIFACTS / slugify(request.node.nodeid)
             shutil.rmtree(target, ignore_errors=True)
             await dump_pages(browser, target)
             if server.log.exists():
                 shutil.copy(server.log, target / "server.log")
         await opened.close()
-    if not failed(request.node) and (problems := opened.problems()):
+    if problems:
         pytest.fail("the pages reported errors:\n" + "\n".join(problems))

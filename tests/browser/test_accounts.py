@@ -136,6 +136,9 @@ async def test_single_sign_on_in_the_browser(
 ) -> None:
     set_oidc_user(oidc_issuer, "oda-1", email="oda@example.org", name="Oda Organiser")
     page = await tabs.open("oda")
+    # The stand-in provider's sign-in page asks for a resource on the internet, which the
+    # test machine cannot reach.
+    tabs.provoke(r"oda: Failed to load resource: net::ERR_NAME_NOT_RESOLVED")
     began = time.monotonic()
     await page.goto(f"{sso_server.base_url}/")
     await page.wait_for_url(re.compile(r"/signin\?next="))

@@ -45,6 +45,9 @@ async def test_a_card_written_while_the_database_is_down_is_kept_and_saved_later
     await next_phase(meeting, "context")
     words = "Who books the transport on Sundays?"
 
+    # While the database is away, writes and reloads answer 503, and the browser and htmx log
+    # each one.
+    tabs.provoke(r"status of 503 |Response Status Error Code 503 from ")
     await proxy.cut()
     await vera.fill("#composer-text", words)
     await vera.locator("#composer-kinds button[type=submit]").click()
