@@ -49,6 +49,7 @@ PROVOKED = re.compile(
     r"Failed to load resource: the server responded with a status of 4\d\d "
     r"|Response Status Error Code 4\d\d from "
 )
+PAGE_PARTS = {"script", "stylesheet", "image", "font"}
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -122,6 +123,16 @@ class Tabs:
         page.on(
             "console",
             lambda m: self.console.append(f"{name}: {m.text}") if m.type == "error" else None,
+        )
+        # A refused request is routine in a test; a script, style, image or font that does not
+        # load is a broken page, whatever the console allows.
+        page.on(
+            "response",
+            lambda r: (
+                self.errors.append(f"{name}: {r.status} for {r.request.resource_type} {r.url}")
+                if r.status >= 400 and r.request.resource_type in PAGE_PARTS
+                else None
+            ),
         )
 
     def provoke(self, pattern: str) -> None:
