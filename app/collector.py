@@ -59,7 +59,6 @@ class Collector:
         self._last = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._threshold = gc.get_threshold()
 
     def closed(self) -> None:
         """A live socket closed (what it leaves may need a full collection)."""
@@ -73,7 +72,7 @@ class Collector:
     def take_over(self) -> None:
         """Freeze what exists now, stop Python's own full collections and start looking."""
         gc.freeze()
-        self._threshold = young, middle, _ = gc.get_threshold()
+        young, middle, _ = self._threshold = gc.get_threshold()
         gc.set_threshold(young, middle, NEVER)
         self._thread = threading.Thread(target=self._serve, name="gc-full", daemon=True)
         self._thread.start()
@@ -90,10 +89,11 @@ class Collector:
         return found
 
     def stop(self) -> None:
-        """Stop looking, and give full collections back to Python as they were."""
+        """Stop looking, and give full collections back to Python as `take_over` found them."""
+        if self._thread is None:
+            return
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._thread.join(timeout=10)
         gc.set_threshold(*self._threshold)
         gc.unfreeze()
 

@@ -34,11 +34,10 @@ REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) 
 
 
 class Watched:
-    """Every CSP violation and console error of every page the test opens."""
+    """Every CSP violation of every page the test opens (`Tabs` keeps their console errors)."""
 
     def __init__(self, tabs: Tabs) -> None:
         self.violations: list[str] = []
-        self.console_errors: list[str] = []
         opened = tabs.open
 
         async def open_watched(name: str, viewport=DESKTOP) -> Page:  # type: ignore[no-untyped-def]
@@ -50,12 +49,6 @@ class Watched:
                 ),
             )
             await page.context.add_init_script(REPORT_VIOLATIONS)
-            page.on(
-                "console",
-                lambda m: (
-                    self.console_errors.append(f"{name}: {m.text}") if m.type == "error" else None
-                ),
-            )
             return page
 
         tabs.open = open_watched  # type: ignore[method-assign]
@@ -148,7 +141,7 @@ async def test_a_whole_meeting_reports_no_csp_violation(server: Server, tabs: Ta
     assert watched.violations == []
     # Revealing private cards brings each to screens that never had it: removing its old place
     # there must not be an error either (the "live" extension in static/app.js).
-    assert watched.console_errors == []
+    assert tabs.console == []
     assert tabs.errors == []
 
 
