@@ -64,6 +64,9 @@ class GroupCommit:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _running: bool = field(default=False, init=False)
     groups: int = field(default=0, init=False)  # how many commits (for the tests and the bench)
+    # Each writer thread's own connection while it runs, where the database allows one (per
+    # thread: a thread that ends may overlap the next one's start).
+    _held: threading.local = field(default_factory=threading.local, init=False)
 
     async def run(self, write: Write, *, workshop_id: str | None) -> Outcome:
         """Queue one write and wait for the commit that holds it."""
@@ -116,6 +119,23 @@ class GroupCommit:
                 if not self._queue.empty():
                     self._start()
             log.error("the database writer stopped", exc_info=exc)
+        finally:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Give this thread's connection back to the pool as the thread ends. (One that broke
+        need not go: SQLAlchemy takes a new one for it at its next transaction.)"""
+        connection = getattr(self._held, "connection", None)
+        self._held.connection = None
+        if connection is not None:
+            connection.close()
+
+    def _transaction(self) -> contextlib.AbstractContextManager[Session]:
+        connection = getattr(self._held, "connection", None)
+        if connection is None and self.db.keeps_writer_connection:
+            # Taken here, inside the write's own error handling: a failure answers the write.
+            connection = self._held.connection = self.db.engine.connect()
+        return self.db.transaction(connection)
 
     def commit(self, group: list[Pending]) -> None:
         """Run each write in a savepoint of its own, then commit them all at once."""
@@ -123,7 +143,7 @@ class GroupCommit:
             return
         ordered = sorted(group, key=lambda p: p.workshop_id or "")
         try:
-            with self.db.session() as session, session.begin():
+            with self._transaction() as session:
                 for pending in ordered:
                     try:
                         pending.outcome = _in_savepoint(session, pending.write)
@@ -149,7 +169,7 @@ class GroupCommit:
         statements fewer. False when it lost a race for a unique row: it then goes the way
         of a group, which runs it again."""
         try:
-            with self.db.session() as session, session.begin():
+            with self._transaction() as session:
                 pending.outcome = pending.write(session)
         except IntegrityError:
             pending.outcome = None

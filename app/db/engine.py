@@ -87,6 +87,15 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         (_BEGIN if read_only else _BEGIN_IMMEDIATE).run(conn)
 
 
+@contextmanager
+def _connection(engine: sa.Engine, held: sa.Connection | None) -> Iterator[sa.Connection]:
+    if held is not None:
+        yield held
+    else:
+        with engine.connect() as conn:
+            yield conn
+
+
 def transaction_open(session: Session) -> bool:
     """Whether the database itself still holds the session's transaction (it may have ended
     it after an error, whatever SQLAlchemy believes)."""
@@ -134,6 +143,30 @@ class Database:
         """A session for a write: on SQLite it holds the write lock from its first statement."""
         with self._one_writer, Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    @property
+    def keeps_writer_connection(self) -> bool:
+        """Whether a writer thread may keep one connection for all its transactions.
+
+        On SQLite, yes: the pool's check-out and check-in (events, the reset's rollback) cost
+        a quarter of a card's whole write, and a file does not go away like a server. On
+        PostgreSQL, no: the pool's pre-ping at check-out is how a restarted server is noticed
+        before a write fails on a dead connection (bench/README.md)."""
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self, connection: sa.Connection | None = None) -> Iterator[Session]:
+        """A session in one write transaction, committed when the block ends and rolled back
+        when it raises: on `connection` (a writer's own, see keeps_writer_connection), or on
+        one from the pool."""
+        with self._one_writer, _connection(self.engine, connection) as conn, conn.begin():
+            # The session joins the connection's transaction; its commit is the block's end.
+            session = Session(bind=conn, expire_on_commit=False)
+            try:
+                yield session
+                session.flush()
+            finally:
+                session.close()
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
