@@ -44,6 +44,7 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
             session, emails=[p.email for p in people], today=svc.clock(), rule=rule
         )
         mails = before.mails(session, workshop_id=workshop_id)
+        starts_at = queries.get_workshop(session, workshop_id=workshop_id).starts_at
     records = [
         before.invitee_record(r, secret_key=svc.settings.secret_key, base_url=svc.settings.base_url)
         for r in rows
@@ -56,6 +57,8 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
         "mix": rules.mix(people),
         "mails": mails,
         "mail_on": bool(svc.settings.smtp_url),
+        # A calendar invite needs a start: without one the link would only fail to download.
+        "has_start": starts_at is not None,
         "rule": rule,
         "form": {},
         "error": None,

@@ -230,6 +230,27 @@ async def test_without_smtp_the_text_and_the_ics_are_offered(
         assert stranger.status_code in (401, 403)
 
 
+async def test_without_a_start_time_no_calendar_invite_is_offered(
+    tmp_path: Path, database_url: str, clock: Clock
+) -> None:
+    async with running(tmp_path, database_url, clock, None) as (_, client):
+        room = await create_room(client)  # no starts_at
+        headers = room.facilitator.headers
+        added = await client.post(
+            f"/w/{room.id}/before/invitees",
+            data={"name": "Hana", "email": "hana@x.org", "unit": "Ward 7", "role": "host"},
+            headers=headers,
+        )
+        assert added.status_code == 200, added.text
+        page = await client.get(f"/w/{room.id}/before", headers=headers)
+        (person,) = set(re.findall(r"/before/invitees/(\d+)/text", page.text))
+        # A link that only fails to download would leave the facilitator guessing.
+        assert "invite.ics" not in page.text
+        assert "made without a start time" in page.text
+        ics = await client.get(f"/w/{room.id}/before/invitees/{person}/invite.ics", headers=headers)
+        assert ics.status_code == 409
+
+
 async def test_what_a_stopped_server_left_queued_goes_out_on_the_next_start(
     tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
 ) -> None:
