@@ -54,6 +54,7 @@ class WorkshopItem(BaseModel):
     status: Literal["upcoming", "live", "closed"]
     phase: str
     starts_at: str | None
+    time_zone: str | None
     owner: OwnerOut | None
     report_back_by: str | None
     overdue: bool
@@ -136,6 +137,8 @@ def workshop_items(
                 "status": state.value,
                 "phase": w.phase,
                 "starts_at": w.starts_at.isoformat() if w.starts_at else None,
+                # The zone it was planned in, so a page can say the time as the room will.
+                "time_zone": w.time_zone,
                 "owner": {"id": owner[0], "name": owner[1]} if owner else None,
                 "report_back_by": report_back_by.isoformat() if report_back_by else None,
                 "reported_back": info["reported_at"].isoformat() if info["reported_at"] else None,

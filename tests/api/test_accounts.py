@@ -297,6 +297,23 @@ async def test_the_list_shows_what_each_account_may_see(
     assert "<dt>Reported back</dt><dd>" in entry and "Report back by" not in entry
 
 
+async def test_my_peer_assists_says_the_start_in_the_room_s_own_time(
+    client: httpx.AsyncClient,
+) -> None:
+    # 08:00 UTC in July is 09:00 in London, where the peer assist is planned.
+    room = await create_room(client, title="Summer", starts_at="2027-07-10T08:00:00Z")
+    item = next(
+        i
+        for i in (await client.get(f"{API}/workshops", headers=admin())).json()["items"]
+        if i["id"] == room.id
+    )
+    assert item["time_zone"] == "Europe/London"
+    mine = await client.get("/my", headers=admin())
+    entry = mine.text.split(f"/w/{room.id}/open", 1)[1].split("</li>", 1)[0]
+    assert "<dt>Starts</dt><dd>10 July 2027, 09:00 BST</dd>" in entry, entry
+    assert "UTC" not in entry
+
+
 async def test_owners_visibility_and_the_console_from_any_browser(
     client: httpx.AsyncClient, app: object
 ) -> None:
