@@ -67,6 +67,7 @@ def make_env() -> Environment:
     )
     env.filters["minutes"] = minutes
     env.filters["clock_time"] = clock_time
+    env.filters["kind_heading"] = lambda kind: KIND_LABELS[CardKind(kind)][0].lower()
     env.filters["time_on"] = time_on
     env.filters["long_date"] = long_date
     env.globals.update(

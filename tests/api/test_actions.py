@@ -47,6 +47,16 @@ async def test_hosts_and_the_facilitator_add_actions_from_commitment_on(
     assert [a["title"] for a in board["actions"]] == titles
 
 
+async def test_the_action_form_names_every_kind_of_card_it_links(
+    client: httpx.AsyncClient,
+) -> None:
+    room, _, _ = await room_at(client, "commitment")
+    page = (await client.get(f"/w/{room.id}", headers=room.facilitator.headers)).text
+    # The list offers these four kinds (rules.ACTION_SOURCE_KINDS); the hint says so.
+    assert "(options, insights, worked elsewhere, what else we need; most voted first)" in page
+    assert 'data-kinds="option insight worked_elsewhere need"' in page
+
+
 async def test_actions_before_commitment_are_409(client: httpx.AsyncClient) -> None:
     room, host, _ = await room_at(client, "welcome")
     for phase in ("welcome", "context", "questions", "analysis", "feedback"):
