@@ -177,10 +177,10 @@ def builtin_templates() -> list[dict]:
     ]
 
 
-# Everything under /api/v1, in the order API.md lists it, which is also the order a request
-# is matched in. main.py includes each of them itself: FastAPI matches a router included in
-# another router twice over, first to choose it and then within it, and every route it tries
-# on the way costs (bench/README.md).
+# Everything under /api/v1, in the order API.md lists it (and the OpenAPI document). main.py
+# includes each of them itself: FastAPI matches a router included in another router twice
+# over, first to choose it and then within it, and every route it tries on the way costs
+# (bench/README.md); for that, main.py also matches the board's routes first.
 ROUTERS = (
     router,
     meeting_api.router,

@@ -4,10 +4,12 @@ JSON, a reused key, limits)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.routing import BaseRoute
 
 from . import schemas
 from .dates import date_patterns
@@ -50,8 +52,9 @@ RATE_LIMITED = {
 }
 
 
-def describe_api(app: FastAPI) -> dict:
-    """Built once a day: date fields carry the range of days the server accepts today."""
+def describe_api(app: FastAPI, routes: Sequence[BaseRoute]) -> dict:
+    """Built once a day: date fields carry the range of days the server accepts today.
+    `routes` in the order the document lists them (main.py matches them in another)."""
     today_patterns = date_patterns()
     cached = app.openapi_schema
     if cached and getattr(app.state, "openapi_dates", None) == today_patterns:
@@ -61,7 +64,7 @@ def describe_api(app: FastAPI) -> dict:
         version=app.version,
         summary=app.summary,
         description=app.description,
-        routes=app.routes,
+        routes=routes,
     )
     components = schema.setdefault("components", {})
     components["securitySchemes"] = {

@@ -221,3 +221,36 @@ async def test_documented_errors_use_the_error_body(spec: dict) -> None:
         if method == "get" and "401" not in operation["responses"]:
             wrong.append(f"{method.upper()} {path}: no 401")
     assert not wrong, wrong
+
+
+def _may_both_match(one: str, other: str) -> bool:
+    """Whether some URL matches both path templates (a {parameter} takes one segment)."""
+    a, b = one.split("/"), other.split("/")
+    return len(a) == len(b) and all(
+        x == y or x.startswith("{") or y.startswith("{") for x, y in zip(a, b, strict=True)
+    )
+
+
+def test_the_routes_matched_first_take_no_request_from_another() -> None:
+    """main.py matches the board's routes before those API.md lists ahead of them (each route
+    tried costs); that must change only the cost, never which route answers."""
+    from app.main import ROUTERS
+    from app.web import board_api
+
+    assert _may_both_match("/w/{id}/cards", "/w/x/cards")
+    assert not _may_both_match("/w/{id}/cards", "/w/{id}/cards/{card}")
+    place = [router for _, router in ROUTERS].index(board_api.router)
+    passed = [
+        (method, prefix + route.path)
+        for prefix, router in ROUTERS[:place]
+        for route in router.routes
+        for method in getattr(route, "methods", None) or ()
+    ]
+    assert len(passed) > 5  # the routes it jumps: the peer assist's own and the meeting's
+    prefix = ROUTERS[place][0]
+    for route in board_api.router.routes:
+        assert ":" not in route.path  # a convertor such as {rest:path} takes more than one
+        for method in route.methods:
+            path = prefix + route.path
+            clashes = [p for m, p in passed if m == method and _may_both_match(path, p)]
+            assert not clashes, f"{method} {path} would answer for {clashes}"
