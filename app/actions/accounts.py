@@ -60,7 +60,7 @@ def hasher():  # type: ignore[no-untyped-def]
 
 def write(db: Database, change: Callable[[Session], T]) -> T:
     """Run one change to the account tables in one transaction."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         return change(session)
 
 

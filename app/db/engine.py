@@ -140,7 +140,9 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for a write: on SQLite it holds the write lock from its first statement."""
+        """A session that may write, its transaction the caller's to begin and end (tests set
+        up rooms with it; the app writes through `transaction`). On SQLite it holds the write
+        lock from its first statement."""
         with self._one_writer, Session(self.engine, expire_on_commit=False) as session:
             yield session
 

@@ -58,7 +58,7 @@ class RetentionSweep:
         now = svc.clock()
 
         def claim() -> bool:
-            with svc.db.session() as session, session.begin():
+            with svc.db.transaction() as session:
                 return claim_sweep(session, now=now)
 
         if not await run_in_threadpool(claim):
