@@ -19,21 +19,34 @@ from app.exports._common import (
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
-# Every ASCII punctuation character that CommonMark or GitHub's extensions give a meaning to:
-# links and images ([ ] ( ) !), autolinks (: @ . after www), emphasis, code, headings,
-# lists, tables, strikethrough, maths and footnotes. CommonMark promises that a backslash
-# before any of them shows the character itself.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:@$=^])")
+# People open a Markdown file in an editor as often as in a renderer, so user text is escaped
+# only where a character would mean something, and "Pat (pharmacy)" stays as typed:
+# - wherever they stand: code, emphasis, links and images ([ ]), strikethrough, table cells,
+#   headings, maths and the backslash itself (CommonMark shows any escaped punctuation as is);
+_ANYWHERE = re.compile(r"([\\`*_\[\]|~#$])")
+# - at the start of a line: a list, a setext heading's underline or a thematic break;
+_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))", re.MULTILINE)
+# - inside a word: what makes a bare link, which GFM and linkify turn into one (www.x.org,
+#   http://x, a@x.org, and GitHub's @mentions): a dot before a letter, a colon after one, an @.
+#   A sentence's own full stop and "12:30" or "3.5" stay plain.
+_IN_WORD = re.compile(r"(\.(?=[^\W\d_])|(?<=[^\W\d_]):(?=\S)|@(?=\S))")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    space, sign, number, mark = match.groups()
+    return f"{space}\\{sign}" if sign else f"{space}{number}\\{mark}"
 
 
 def escape_text(text: str) -> str:
     """Make user text plain words in Markdown: no links, images, HTML or formatting.
 
-    Markdown punctuation is backslash-escaped. `&`, `<` and `>` become HTML entities
-    instead, which every renderer honours (some do not know `\\<`), so nothing can open a
-    tag, an entity or an autolink.
+    Markdown punctuation is backslash-escaped where it would mean something. `&`, `<` and `>`
+    become HTML entities instead, which every renderer honours (some do not know `\\<`), so
+    nothing can open a tag, an entity or an autolink.
     """
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _ANYWHERE.sub(r"\\\1", text)
+    text = _LINE_START.sub(_escape_line_start, text)
+    text = _IN_WORD.sub(r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -212,7 +212,8 @@ def test_markdown_has_title_problem_commitment_and_actions() -> None:
     actions = [make_action(1, card_ids=[1, 3]), make_action(2, title="Write the buddy guide")]
     text = to_markdown(make_workshop(), actions, make_commitment(), CARDS).decode("utf-8")
     assert text.startswith("# Reducing onboarding time\n")
-    assert "> New hires take 6 weeks to ship\\.\n> We want 2 \\| maybe 3\\." in text
+    # Read in an editor, it says what was typed: only the pipe, a table's cell mark, is escaped.
+    assert "> New hires take 6 weeks to ship.\n> We want 2 \\| maybe 3." in text
     assert (
         "**Report back by:** 2024-07-15 — Team retro, then email the sponsor _(set by Priya)_"
         in text
@@ -242,7 +243,23 @@ def test_markdown_escapes_html() -> None:
     actions = [make_action(1, title="<script>alert(1)</script> & co")]
     text = to_markdown(make_workshop(), actions, None, CARDS).decode("utf-8")
     assert "<script>" not in text
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt; &amp; co" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+
+
+def test_markdown_reads_as_typed_where_nothing_would_render() -> None:
+    title = "Pat (pharmacy) checks at 12:30: 3.5 days, e.g. ward 7! 1. not a list"
+    text = to_markdown(make_workshop(title=title), [], None, []).decode("utf-8")
+    written = "Pat (pharmacy) checks at 12:30: 3.5 days, e\\.g. ward 7! 1. not a list"
+    assert text.startswith(f"# {written}\n"), text.split("\n")[0]
+    # Where a character would start something, it is escaped: a list, a bare link, a mention.
+    for typed, written in (
+        ("1. first", "1\\. first"),
+        ("- item", "\\- item"),
+        ("www.evil.example", "www\\.evil\\.example"),
+        ("http://x.org", "http\\://x\\.org"),
+        ("@owner", "\\@owner"),
+    ):
+        assert f"# {written}\n" in to_markdown(make_workshop(title=typed), [], None, []).decode()
 
 
 def test_markdown_links_card_texts_and_skips_redacted() -> None:

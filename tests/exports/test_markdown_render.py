@@ -33,6 +33,12 @@ ATTACKS = [
     "&lt;img src=x&gt; &#60;img src=x&#62;",
     "| [a](http://evil.example) | ![b](http://evil.example/b.png) |",
     "*emphasis* and `code` and ~~struck~~",
+    # Only what a line starts with makes these: the export escapes just that.
+    "- a list item",
+    "1. a numbered item\n2) and another",
+    "+ one more",
+    "#### a heading",
+    "@someone, see #12",
 ]
 # What the export itself produces; anything else came from user text.
 OUR_TAGS = {
