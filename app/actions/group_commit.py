@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP = 64
 IDLE_S = 5.0
+_STOP = object()  # queued by close(): the writer thread ends once the queue before it is done
 
 
 @dataclass
@@ -67,6 +68,7 @@ class GroupCommit:
     # Each writer thread's own connection while it runs, where the database allows one (per
     # thread: a thread that ends may overlap the next one's start).
     _held: threading.local = field(default_factory=threading.local, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
 
     async def run(self, write: Write, *, workshop_id: str | None) -> Outcome:
         """Queue one write and wait for the commit that holds it."""
@@ -81,7 +83,19 @@ class GroupCommit:
     def _start(self) -> None:
         """A writer thread for the queue; called holding the lock."""
         self._running = True
-        threading.Thread(target=self._serve, name="group-commit", daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, name="group-commit", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Let the writer thread commit what is queued and end, giving its connection back
+        (a SQLite file is checkpointed when its last connection closes). A later write starts
+        a new thread."""
+        with self._lock:
+            thread = self._thread if self._running else None
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
 
     def _serve(self) -> None:
         group: list[Pending] = []
@@ -90,6 +104,8 @@ class GroupCommit:
                 try:
                     first = self._queue.get(timeout=self.idle_s)
                 except queue.Empty:
+                    first = _STOP
+                if first is _STOP:
                     with self._lock:
                         if self._queue.empty():
                             self._running = False
@@ -98,9 +114,13 @@ class GroupCommit:
                 group = [first]
                 while len(group) < self.max_group:
                     try:
-                        group.append(self._queue.get_nowait())
+                        more = self._queue.get_nowait()
                     except queue.Empty:
                         break
+                    if more is _STOP:
+                        self._queue.put(_STOP)  # after this group
+                        break
+                    group.append(more)
                 self.commit(group)
                 for pending in group:
                     _settle(pending)

@@ -86,6 +86,12 @@ class Writer:
         await self.published(outcome)
         return outcome
 
+    def close(self) -> None:
+        """End the writer threads once what is queued is committed (before the database is
+        disposed of, so their connections are closed with it)."""
+        for lane in self.group_commits:
+            lane.close()
+
     async def published(self, outcome: Outcome) -> Outcome:
         """Publish a committed outcome's events (a repeat answered from its key has none)."""
         if outcome.events and outcome.workshop_id:
@@ -105,13 +111,12 @@ async def standalone_writer(settings: Settings) -> AsyncIterator[Writer]:
     async def publish(workshop_id: str, events: list[dict]) -> None:
         await backend.publish(CHANNEL_PREFIX + workshop_id, events_message(events))
 
+    writer = Writer(
+        db=db, publish=publish, history=settings.event_history, secret_key=settings.secret_key
+    )
     try:
-        yield Writer(
-            db=db,
-            publish=publish,
-            history=settings.event_history,
-            secret_key=settings.secret_key,
-        )
+        yield writer
     finally:
+        writer.close()
         await backend.disconnect()
         db.dispose()

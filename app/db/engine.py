@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Iterator
@@ -96,6 +97,18 @@ def _connection(engine: sa.Engine, held: sa.Connection | None) -> Iterator[sa.Co
             yield conn
 
 
+def _end_driver_transaction(conn: sa.Connection) -> None:
+    """After a COMMIT that failed, SQLAlchemy sends no ROLLBACK, and the driver's transaction
+    stays open (with SQLite's write lock). The pool's reset used to end it; a connection that
+    is kept must end it here, or every later write on it fails."""
+    if conn.invalidated or conn.closed:
+        return
+    with contextlib.suppress(Exception):
+        raw = conn.connection.dbapi_connection
+        if raw is not None and getattr(raw, "in_transaction", False):
+            raw.rollback()
+
+
 def transaction_open(session: Session) -> bool:
     """Whether the database itself still holds the session's transaction (it may have ended
     it after an error, whatever SQLAlchemy believes)."""
@@ -161,14 +174,19 @@ class Database:
         """A session in one write transaction, committed when the block ends and rolled back
         when it raises: on `connection` (a writer's own, see keeps_writer_connection), or on
         one from the pool."""
-        with self._one_writer, _connection(self.engine, connection) as conn, conn.begin():
-            # The session joins the connection's transaction; its commit is the block's end.
-            session = Session(bind=conn, expire_on_commit=False)
+        with self._one_writer, _connection(self.engine, connection) as conn:
             try:
-                yield session
-                session.flush()
-            finally:
-                session.close()
+                with conn.begin():
+                    # The session joins the connection's transaction; the block's end commits.
+                    session = Session(bind=conn, expire_on_commit=False)
+                    try:
+                        yield session
+                        session.flush()
+                    finally:
+                        session.close()
+            except BaseException:
+                _end_driver_transaction(conn)
+                raise
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

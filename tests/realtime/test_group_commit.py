@@ -262,3 +262,53 @@ async def test_a_kept_connection_that_broke_is_replaced(app, client) -> None:  #
     assert len(taken) == 1  # a fresh one from the pool, on SQLite too
     seen = await state(client, room, room.facilitator)
     assert [c["text"] for c in seen["cards"]] == ["next"]
+
+
+async def test_after_a_failed_commit_the_same_writer_writes_again(app, client) -> None:  # type: ignore[no-untyped-def]
+    (room,) = await rooms(client, 1)
+    svc = app.state.services
+    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
+    writer.group_commits[0].idle_s = 120  # the same thread, and on SQLite the same connection
+    fac = room.facilitator.id
+    with pytest.raises(CommitFailed):
+        await asyncio.wait_for(
+            writer.run(workshop_id=room.id, apply=card_then_failed_commit(fac, "lost")), 30
+        )
+    # SQLAlchemy sends no ROLLBACK after a COMMIT that failed: a kept connection left inside
+    # its transaction would refuse every write after it ("cannot start a transaction within a
+    # transaction") and hold SQLite's write lock.
+    after = await asyncio.wait_for(writer.run(workshop_id=room.id, apply=card_by(fac, "next")), 30)
+    assert after.status == 201
+    seen = await state(client, room, room.facilitator)
+    assert [c["text"] for c in seen["cards"]] == ["next"]
+
+
+async def test_closing_the_writer_ends_its_threads_and_gives_their_connections_back(
+    app, client, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    (room,) = await rooms(client, 1)
+    svc = app.state.services
+    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
+    lane = writer.group_commits[0]
+    lane.idle_s = 120  # only close() ends it
+    fac = room.facilitator.id
+    await writer.run(workshop_id=room.id, apply=card_by(fac, "before"))
+    held = svc.db.engine.pool.checkedout()
+    # Queued behind a slow write, this one is still committed before the thread ends.
+    gate = threading.Event()
+    slow = asyncio.ensure_future(
+        writer.run(workshop_id=room.id, apply=card_by(fac, "slow", gate=gate))
+    )
+    queued = asyncio.ensure_future(writer.run(workshop_id=room.id, apply=card_by(fac, "queued")))
+    await asyncio.sleep(0.2)
+    closing = asyncio.ensure_future(asyncio.to_thread(writer.close))
+    await asyncio.sleep(0.05)
+    gate.set()
+    await asyncio.wait_for(closing, 30)
+    assert (await slow).status == 201 and (await queued).status == 201
+    assert not lane._running and not lane._thread.is_alive()
+    keeps = 1 if database_url.startswith("sqlite") else 0
+    assert svc.db.engine.pool.checkedout() == held - keeps
+    after = await asyncio.wait_for(writer.run(workshop_id=room.id, apply=card_by(fac, "after")), 30)
+    assert after.status == 201  # a new thread
+    writer.close()
