@@ -23,13 +23,14 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 # only where a character would mean something, and "Pat (pharmacy)" stays as typed:
 # - wherever they stand: code, emphasis, links and images ([ ]), strikethrough, table cells,
 #   headings, maths and the backslash itself (CommonMark shows any escaped punctuation as is);
-_ANYWHERE = re.compile(r"([\\`*_\[\]|~#$])")
+_ANYWHERE = re.compile(r"([\\`*_\[\]{}|~#$])")
 # - at the start of a line: a list, a setext heading's underline or a thematic break;
 _LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))", re.MULTILINE)
 # - inside a word: what makes a bare link, which GFM and linkify turn into one (www.x.org,
-#   http://x, a@x.org, and GitHub's @mentions): a dot before a letter, a colon after one, an @.
-#   A sentence's own full stop and "12:30" or "3.5" stay plain.
-_IN_WORD = re.compile(r"(\.(?=[^\W\d_])|(?<=[^\W\d_]):(?=\S)|@(?=\S))")
+#   http://x, //10.0.0.1/x, a@x.org, and GitHub's @mentions): a dot before a letter or after
+#   www, a colon after a letter, the second slash of //, an @. A sentence's own full stop and
+#   "12:30" or "3.5" stay plain.
+_IN_WORD = re.compile(r"(\.(?=[^\W\d_])|(?<=[wW]{3})\.|(?<=[^\W\d_]):(?=\S)|(?<=/)/|@(?=\S))")
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

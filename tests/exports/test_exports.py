@@ -256,7 +256,8 @@ def test_markdown_reads_as_typed_where_nothing_would_render() -> None:
         ("1. first", "1\\. first"),
         ("- item", "\\- item"),
         ("www.evil.example", "www\\.evil\\.example"),
-        ("http://x.org", "http\\://x\\.org"),
+        ("http://x.org", "http\\:/\\/x\\.org"),
+        ("//10.0.0.1/x", "/\\/10.0.0.1/x"),
         ("@owner", "\\@owner"),
     ):
         assert f"# {written}\n" in to_markdown(make_workshop(title=typed), [], None, []).decode()

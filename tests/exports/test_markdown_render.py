@@ -39,6 +39,11 @@ ATTACKS = [
     "+ one more",
     "#### a heading",
     "@someone, see #12",
+    # Bare links without a letter to break them: an address, a host of its own, GFM's www.
+    "see //93.184.216.34/login now",
+    "//127.0.0.1:8080/x and //localhost/admin",
+    "www.123.45.67 and WWW.9.example",
+    "{: .class #id onclick=x}",
 ]
 # What the export itself produces; anything else came from user text.
 OUR_TAGS = {
