@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from app.actions.cards import NewCard, add_card
-from app.actions.group_commit import TransactionLost
+from app.actions.group_commit import IDLE_S, TransactionLost
 from app.actions.runner import Writer
 from app.domain.errors import RuleError
 from app.domain.rules import Actor, CardKind, Role
@@ -213,6 +213,14 @@ async def test_a_writer_thread_that_dies_answers_its_group_and_the_next_write_go
     assert [c["text"] for c in seen["cards"]] == ["still writing"]
 
 
+def own_writer(app, idle_s: float):  # type: ignore[no-untyped-def]
+    """A writer of one lane on the app's database, its thread ending after `idle_s` idle."""
+    svc = app.state.services
+    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
+    writer.group_commits[0].idle_s = idle_s
+    return writer
+
+
 def checkouts(db):  # type: ignore[no-untyped-def]
     """A list that grows by one with each connection the pool hands out."""
     taken: list[int] = []
@@ -225,9 +233,8 @@ async def test_the_writer_keeps_its_connection_on_sqlite_and_gives_it_back_when_
 ) -> None:  # type: ignore[no-untyped-def]
     (room,) = await rooms(client, 1)
     svc = app.state.services
-    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
+    writer = own_writer(app, idle_s=0.2)
     lane = writer.group_commits[0]
-    lane.idle_s = 0.2
     taken = checkouts(svc.db)
     for n in range(5):
         await writer.run(workshop_id=room.id, apply=card_by(room.facilitator.id, f"card {n}"))
@@ -248,7 +255,7 @@ async def test_the_writer_keeps_its_connection_on_sqlite_and_gives_it_back_when_
 async def test_a_kept_connection_that_broke_is_replaced(app, client) -> None:  # type: ignore[no-untyped-def]
     (room,) = await rooms(client, 1)
     svc = app.state.services
-    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
+    writer = own_writer(app, idle_s=IDLE_S)
 
     def breaks(session, workshop, now):  # type: ignore[no-untyped-def]
         session.connection().invalidate()  # as when the database drops it mid-write
@@ -266,9 +273,7 @@ async def test_a_kept_connection_that_broke_is_replaced(app, client) -> None:  #
 
 async def test_after_a_failed_commit_the_same_writer_writes_again(app, client) -> None:  # type: ignore[no-untyped-def]
     (room,) = await rooms(client, 1)
-    svc = app.state.services
-    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
-    writer.group_commits[0].idle_s = 120  # the same thread, and on SQLite the same connection
+    writer = own_writer(app, idle_s=120)  # the same thread, and on SQLite the same connection
     fac = room.facilitator.id
     with pytest.raises(CommitFailed):
         await asyncio.wait_for(
@@ -288,9 +293,8 @@ async def test_closing_the_writer_ends_its_threads_and_gives_their_connections_b
 ) -> None:  # type: ignore[no-untyped-def]
     (room,) = await rooms(client, 1)
     svc = app.state.services
-    writer = Writer(db=svc.db, publish=svc.hub.publish, clock=svc.clock, lanes=1)
+    writer = own_writer(app, idle_s=120)  # only close() ends it
     lane = writer.group_commits[0]
-    lane.idle_s = 120  # only close() ends it
     fac = room.facilitator.id
     await writer.run(workshop_id=room.id, apply=card_by(fac, "before"))
     held = svc.db.engine.pool.checkedout()
