@@ -401,11 +401,14 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await form.locator("input[name=owner]").fill("Hana")
     await form.locator("input[name=due_date]").fill("2027-03-01")
     # The cards offered are what an action grows from, the room's favourite first.
-    offered = form.locator("select[name=card_ids] option")
+    offered = form.locator(".linked-cards label")
     await expect(offered.first).to_have_text(favourite[:80])
     await expect(offered.filter(has_text="How many patients wait")).to_have_count(0)
-    option_id = await card(hana, favourite).get_attribute("data-card")
-    await form.locator("select[name=card_ids]").select_option(option_id)
+    # Ticked by its words, which wrap on a phone instead of being cut at the screen's edge.
+    first = offered.first
+    box = await first.bounding_box()
+    assert box and box["x"] + box["width"] <= PHONE["width"]
+    await first.get_by_role("checkbox").check()
     await form.get_by_role("button", name="Add action").click()
     commit = hana.locator("form[hx-put$='/commitment']")
     await commit.locator("input[name=report_back_by]").fill("2027-04-01")

@@ -64,7 +64,7 @@ async def test_card_text_and_names_are_plain_text_on_every_view(server: Server, 
     await next_phase(meeting, "commitment")
     await everywhere(meeting, (SCRIPT, IMAGE, OPTION), reload=True)
     # The picker offers what an action grows from: the option, not the questions before it.
-    picker = meeting.facilitator.locator("#action-form select[name=card_ids] option")
+    picker = meeting.facilitator.locator("#action-form .linked-cards label")
     await expect(picker).to_have_text([OPTION])
 
     printed = await meeting.facilitator.context.new_page()
