@@ -94,7 +94,7 @@ class GroupCommit:
             thread = self._thread if self._running else None
             if thread is not None:
                 self._queue.put(_STOP)
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None:
             thread.join(timeout_s)
 
     def _serve(self) -> None:

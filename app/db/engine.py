@@ -105,7 +105,7 @@ def _end_driver_transaction(conn: sa.Connection) -> None:
         return
     with contextlib.suppress(Exception):
         raw = conn.connection.dbapi_connection
-        if raw is not None and getattr(raw, "in_transaction", False):
+        if _driver_transaction_open(raw):
             raw.rollback()
 
 
@@ -116,6 +116,11 @@ def transaction_open(session: Session) -> bool:
         raw = session.connection().connection.dbapi_connection
     except Exception:
         return False
+    return _driver_transaction_open(raw)
+
+
+def _driver_transaction_open(raw: Any) -> bool:
+    """Whether the driver's connection is inside a transaction (True when it cannot tell)."""
     in_transaction = getattr(raw, "in_transaction", None)  # sqlite3
     if isinstance(in_transaction, bool):
         return in_transaction
