@@ -124,12 +124,13 @@ class Limiter:
 
     async def hit_async(self, rule: str, *keys: str) -> float | None:
         """`hit` for async code: off the event loop when the count lives in Redis."""
-        if self.remote:
+        # A rule that is off costs nothing, not a trip to a thread (every write asks).
+        if self.remote and self._item(rule) is not None:
             return await run_in_threadpool(self.hit, rule, *keys)
         return self.hit(rule, *keys)
 
     async def blocked_async(self, rule: str, *keys: str) -> float | None:
-        if self.remote:
+        if self.remote and self._item(rule) is not None:
             return await run_in_threadpool(self.blocked, rule, *keys)
         return self.blocked(rule, *keys)
 

@@ -96,6 +96,23 @@ def test_an_empty_setting_turns_a_rule_off() -> None:
     assert all(limiter.hit("room_code_guess", "a") is None for _ in range(100))
 
 
+async def test_a_rule_that_is_off_is_answered_without_a_thread(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With REDIS_URL set, a rule that is on counts in a thread (the `limits` client blocks);
+    one that is off must not send every write there for nothing (bench/README.md)."""
+    import app.web.ratelimit as ratelimit
+
+    async def no_thread(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("went to a thread")
+
+    monkeypatch.setattr(ratelimit, "run_in_threadpool", no_thread)
+    limiter = Limiter("redis://127.0.0.1:1/0", {"participant_write": "", "room_code_guess": ""})
+    assert await limiter.hit_async("participant_write", "7") is None
+    assert await limiter.blocked_async("room_code_guess", "10.0.0.1") is None
+    on = Limiter("redis://127.0.0.1:1/0", {"participant_write": "5/minute"})
+    with pytest.raises(AssertionError, match="went to a thread"):
+        await on.hit_async("participant_write", "7")
+
+
 def test_an_unknown_rule_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
         Limiter("memory://", {}).hit("no_such_rule", "a")
