@@ -141,6 +141,7 @@ def create_app(
             await app.state.retention.stop()
             await close_all(app.state.live_sockets)
             await hub.stop()
+            await app.state.services.limiter.close()
             await run_in_threadpool(app.state.services.writer.close)
             db.dispose()
 

@@ -112,8 +112,8 @@ async def sign_in(request: Request) -> Response:
 
     if svc.settings.oidc_enabled:
         return again("Sign in with your organisation's account.", 400)
-    wait = await svc.limiter.hit_async("sign_in_address", client_address(request))
-    wait = wait or await svc.limiter.hit_async("sign_in_account", email)
+    wait = await svc.limiter.hit("sign_in_address", client_address(request))
+    wait = wait or await svc.limiter.hit("sign_in_account", email)
     if wait is not None:
         seconds = int(wait) + 1
         return again(

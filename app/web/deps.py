@@ -227,7 +227,7 @@ async def get_caller(request: Request, workshop_id: str) -> Caller:
                 code="csrf_failed",
             )
     # Counted before anything is checked or written, so a refused write changes nothing.
-    wait = await services.limiter.hit_async("participant_write", str(caller.id))
+    wait = await services.limiter.hit("participant_write", str(caller.id))
     if wait is not None:
         raise RateLimited(
             "You are making changes faster than anyone could by hand; "

@@ -51,14 +51,14 @@ async def _workshop_for(request: Request, typed: str) -> Workshop | HTMLResponse
     svc: Services = request.app.state.services
     client = client_address(request)
     # Someone over the limit learns nothing, not even that a code is right.
-    wait = await svc.limiter.blocked_async("room_code_guess", client)
+    wait = await svc.limiter.blocked("room_code_guess", client)
     if wait is not None:
         return _too_many(typed, wait)
     workshop = await run_in_threadpool(_find, svc, normalise_room_code(typed))
     if workshop is None:
         # Count, then decide: of many simultaneous wrong guesses only the allowed number
         # are told "no such code"; the rest are refused.
-        wait = await svc.limiter.hit_async("room_code_guess", client)
+        wait = await svc.limiter.hit("room_code_guess", client)
         if wait is not None:
             return _too_many(typed, wait)
         return render(
