@@ -408,6 +408,11 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     first = offered.first
     box = await first.bounding_box()
     assert box and box["x"] + box["width"] <= PHONE["width"]
+    # Its heading is one line: a legend that wraps sits across the box's top border.
+    legend = await form.locator(".linked-cards legend").evaluate(
+        "e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)]"
+    )
+    assert legend[0] < 1.5 * legend[1], legend
     await first.get_by_role("checkbox").check()
     await form.get_by_role("button", name="Add action").click()
     commit = hana.locator("form[hx-put$='/commitment']")
