@@ -14,6 +14,7 @@ from sqlmodel import Session
 from ..db import queries
 from ..db.models import Feedback, ReportBack, Review, ShareLink, Workshop
 from ..domain import after_meeting as rules
+from ..domain import dates
 from ..domain.errors import NotFound
 from ..domain.phases import Phase
 from ..domain.rules import Actor
@@ -163,6 +164,9 @@ def read_record(session: Session, *, workshop: Workshop, today: date) -> dict:
         actions=board["actions"],
         commitment=board["commitment"],
         today=today,
+        held_on=dates.held_on(
+            workshop.starts_at, workshop.closed_at, workshop.created_at, workshop.time_zone
+        ),
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),
     )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..domain import dashboard as rules
+from ..domain import dates
 from ..domain.phases import Phase
 from .models import (
     Action,
@@ -46,6 +47,8 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
             Workshop.title,
             Workshop.starts_at,
             Workshop.created_at,
+            Workshop.closed_at,
+            Workshop.time_zone,
             Workshop.unit,
             Workshop.agenda,
         ).where(visible, Workshop.closed_at.is_not(None))
@@ -98,7 +101,7 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
         peer_assists.append(
             rules.PeerAssist(
                 id=w.id,
-                held_on=(w.starts_at or w.created_at).date(),
+                held_on=dates.held_on(w.starts_at, w.closed_at, w.created_at, w.time_zone),
                 unit=w.unit,
                 planned_s=planned,
                 phase_changes=changes[w.id],

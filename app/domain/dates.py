@@ -9,7 +9,7 @@ cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -111,3 +111,20 @@ def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | 
     on = datetime.fromisoformat(day) if isinstance(day, str) else day
     same = on is not None and moment.astimezone(tz).date() == on.astimezone(tz).date()
     return format_datetime(moment, "HH:mm" if same else "d MMM, HH:mm", tzinfo=tz, locale=LOCALE)
+
+
+def held_on(
+    starts_at: datetime | None, closed_at: datetime | None, created_at: datetime, zone: str | None
+) -> date:
+    """The day a peer assist was held, as its own room counts days: the day it was planned
+    to start, or the day it closed when that came first (it ran early). Without a planned
+    start, the day it closed, or else the day it was made. In UTC a morning in Sydney, or
+    half past midnight in a British summer, falls on the day before."""
+    planned = [moment for moment in (starts_at, closed_at) if moment is not None]
+    moment = min(planned, key=_utc) if planned else created_at
+    return _utc(moment).astimezone(ZoneInfo(zone or DEFAULT_ZONE)).date()
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back the stored UTC moments without their zone.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -41,6 +41,7 @@ def build_record(
     actions: Sequence[Row],
     commitment: Row | None,
     today: date,
+    held_on: date,
     feedback: Sequence[Row] = (),
     report_back: Row | None = None,
 ) -> dict:
@@ -119,7 +120,7 @@ def build_record(
             "id": workshop["id"],
             "title": workshop["title"],
             "facilitator_name": workshop["facilitator_name"],
-            "held_on": (workshop.get("starts_at") or workshop["created_at"])[:10],
+            "held_on": held_on.isoformat(),
             "decision_date": workshop.get("decision_date"),
         },
         "report_back": report,

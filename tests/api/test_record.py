@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import httpx
 from docx import Document
@@ -15,7 +16,7 @@ from app.domain.record import SECTIONS, listed_participants
 from tests.api.helpers import assert_error, url
 from tests.api.record_room import ANONYMOUS, HIDDEN, PRIVATE, reflection_room
 from tests.conftest import Clock
-from tests.factories import create_room
+from tests.factories import create_room, move
 
 TITLES = [title for _, title, _ in SECTIONS]
 NEVER = (HIDDEN, PRIVATE, "NEED-CARD", "HOST-TAKEAWAY")
@@ -177,3 +178,14 @@ async def test_the_web_page_and_its_print_view_hold_the_same_record(
     console = await client.get(f"/w/{made.room.id}/record", headers=made.room.facilitator.headers)
     assert "Create a share link" in console.text
     assert (await client.get(f"/w/{made.room.id}/record")).status_code == 401
+
+
+async def test_a_meeting_run_before_its_planned_day_is_recorded_on_the_day_it_ran(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    tomorrow = clock.now + timedelta(days=1)
+    room = await create_room(client, starts_at=tomorrow.isoformat())
+    await move(client, room, "context")
+    await move(client, room, "closed")
+    body = (await record(client, room, room.facilitator, "json")).json()
+    assert body["workshop"]["held_on"] == clock.now.date().isoformat()

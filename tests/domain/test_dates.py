@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.dates import DATE_FIELDS, YEARS_AHEAD, check_date, window
+from app.domain.dates import DATE_FIELDS, YEARS_AHEAD, check_date, held_on, window
 from app.domain.errors import RuleError
 from app.web.dates import date_patterns
 
@@ -59,3 +59,41 @@ def test_dates_out_of_range_are_422_with_a_sentence(field: str, day: date, code:
         check_date(field, day, date(2026, 12, 2))
     assert (caught.value.status, caught.value.code) == (422, code)
     assert caught.value.detail.endswith(".")
+
+
+MADE = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "closed_at", "zone", "day"),
+    [
+        # Held as planned, closed a few days later: the planned day.
+        (
+            datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
+            datetime(2026, 12, 9, 16, 0, tzinfo=UTC),
+            "Europe/London",
+            date(2026, 12, 6),
+        ),
+        # Run the day before it was planned (it closed then): the day it ran.
+        (
+            datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
+            datetime(2026, 12, 5, 23, 35, tzinfo=UTC),
+            "Europe/London",
+            date(2026, 12, 5),
+        ),
+        # Nine in the morning in Sydney is 22:00 the evening before in UTC.
+        (datetime(2027, 3, 1, 22, 0, tzinfo=UTC), None, "Australia/Sydney", date(2027, 3, 2)),
+        # Half past midnight in a British summer is 23:30 the day before in UTC.
+        (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), None, "Europe/London", date(2027, 7, 1)),
+        # No planned start: the day it closed, not the day it was made.
+        (None, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), "Europe/London", date(2026, 11, 20)),
+        (None, None, "Europe/London", MADE.date()),
+        # As SQLite hands it back: UTC without its zone; and a workshop made before zones.
+        (datetime(2027, 3, 1, 22, 0), None, "Australia/Sydney", date(2027, 3, 2)),
+        (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), None, None, date(2027, 7, 1)),
+    ],
+)
+def test_a_peer_assist_is_held_on_the_day_its_room_had(
+    starts_at: datetime | None, closed_at: datetime | None, zone: str | None, day: date
+) -> None:
+    assert held_on(starts_at, closed_at, MADE, zone) == day

@@ -132,6 +132,7 @@ def test_the_record_in_markdown_forms_no_link_image_or_html_either(attack: str) 
         actions=[{"title": attack, "owner": attack, "due_date": None, "status": "open"}],
         commitment={"report_back_by": "2027-01-15", "note": attack},
         today=date(2026, 11, 23),
+        held_on=date(2026, 11, 20),
     )
     for renderer in RENDERERS:
         page = rendered(record_markdown(record).decode("utf-8"), renderer)

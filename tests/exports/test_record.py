@@ -50,6 +50,7 @@ def test_control_characters_and_markup_do_not_break_any_format() -> None:
         actions=[{"title": "Act | now", "owner": None, "due_date": None, "status": "open"}],
         commitment=None,
         today=date(2026, 11, 23),
+        held_on=date(2026, 11, 20),
     )
     doc = Document(io.BytesIO(record_docx(record)))
     words = "\n".join(p.text for p in doc.paragraphs)
