@@ -137,10 +137,27 @@ def allowed_kinds(phase: Phase, actor: Actor, mute: Mute) -> frozenset[CardKind]
     return kinds
 
 
+# Who may, and who you are, as a refusal says them.
+ROLE_WHO = {
+    Role.facilitator: "the facilitator",
+    Role.host: "the host team",
+    Role.visitor: "visitors",
+    Role.projector: "the projector",
+}
+ROLE_JOINED = {
+    Role.facilitator: "the facilitator",
+    Role.host: "part of the host team",
+    Role.visitor: "a visitor",
+    Role.projector: "the projector",
+}
+
+
 def check_writer(actor: Actor, roles: tuple[Role, ...], what: str) -> None:
+    """'Only visitors may vote; you joined as part of the host team.'"""
     if actor.role not in roles:
-        who = " or ".join(r.value for r in roles)
-        raise Forbidden(f"Only the {who} may {what}; you joined as {actor.role.value}.")
+        names = [ROLE_WHO[r] for r in roles]
+        who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise Forbidden(f"Only {who} may {what}; you joined as {ROLE_JOINED[actor.role]}.")
 
 
 def check_not_muted(actor: Actor, mute: Mute) -> None:

@@ -309,3 +309,31 @@ def test_nobody_signals_in_a_closed_meeting() -> None:
     for signal in Signal:
         with pytest.raises(NotAllowedInPhase):
             check_signal(P.closed, VISITOR, Mute(), signal)
+
+
+@pytest.mark.parametrize(
+    ("refuse", "sentence"),
+    [
+        (
+            lambda: check_vote(P.analysis, Actor(2, Role.host), **FREE_VOTE),
+            "Only visitors may vote; you joined as part of the host team.",
+        ),
+        (
+            lambda: check_action_list(P.commitment, Actor(4, Role.visitor), Mute()),
+            "Only the host team or the facilitator may write the action list; "
+            "you joined as a visitor.",
+        ),
+        (
+            lambda: check_add_card(P.analysis, Actor(5, Role.projector), Mute(), K.insight),
+            "Only the host team, visitors or the facilitator may add cards; "
+            "you joined as the projector.",
+        ),
+    ],
+)
+def test_a_refused_role_is_told_in_plain_words(refuse, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(Forbidden) as caught:
+        refuse()
+    assert caught.value.detail == sentence
+
+
+FREE_VOTE = {"already_voted": False, "votes_used": 0, "on_board": True}
