@@ -53,7 +53,7 @@ async def test_the_action_form_names_every_kind_of_card_it_links(
     room, _, _ = await room_at(client, "commitment")
     page = (await client.get(f"/w/{room.id}", headers=room.facilitator.headers)).text
     # The list offers these four kinds (rules.ACTION_SOURCE_KINDS); the hint says so.
-    assert "(options, insights, worked elsewhere, what else we need; most voted first)" in page
+    assert "Options, insights, worked elsewhere, what else we need; most voted first." in page
     assert 'data-kinds="option insight worked_elsewhere need"' in page
 
 
