@@ -165,7 +165,10 @@ def read_record(session: Session, *, workshop: Workshop, today: date) -> dict:
         commitment=board["commitment"],
         today=today,
         held_on=dates.held_on(
-            workshop.starts_at, workshop.closed_at, workshop.created_at, workshop.time_zone
+            queries.began_at(session, workshop_ids=[workshop.id]).get(workshop.id),
+            workshop.starts_at,
+            workshop.created_at,
+            workshop.time_zone,
         ),
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),

@@ -47,7 +47,6 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
             Workshop.title,
             Workshop.starts_at,
             Workshop.created_at,
-            Workshop.closed_at,
             Workshop.time_zone,
             Workshop.unit,
             Workshop.agenda,
@@ -101,7 +100,12 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
         peer_assists.append(
             rules.PeerAssist(
                 id=w.id,
-                held_on=dates.held_on(w.starts_at, w.closed_at, w.created_at, w.time_zone),
+                held_on=dates.held_on(
+                    changes[w.id][0][0] if changes[w.id] else None,
+                    w.starts_at,
+                    w.created_at,
+                    w.time_zone,
+                ),
                 unit=w.unit,
                 planned_s=planned,
                 phase_changes=changes[w.id],

@@ -9,7 +9,9 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ..domain.dates import held_on
 from ..domain.rules import ActionStatus, Role
+from . import queries
 from .models import Action, Commitment, Participant, ReportBack, Theme, Workshop
 
 
@@ -17,15 +19,20 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
     if not workshop_ids:
         return {}
     found: dict[str, dict] = {}
+    began = queries.began_at(session, workshop_ids=workshop_ids)
     for w in session.execute(
         sa.select(
-            Workshop.id, Workshop.facilitator_name, Workshop.starts_at, Workshop.created_at
+            Workshop.id,
+            Workshop.facilitator_name,
+            Workshop.starts_at,
+            Workshop.created_at,
+            Workshop.time_zone,
         ).where(Workshop.id.in_(workshop_ids))
     ):
         found[w.id] = {
             "hosts": [],
             "facilitator": w.facilitator_name,
-            "when": (w.starts_at or w.created_at).date(),
+            "when": held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone),
             "decided": None,
             "report_back_by": None,
             "actions": [],

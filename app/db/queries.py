@@ -331,6 +331,18 @@ def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
     return session.exec(select(func.min(Event.seq)).where(Event.workshop_id == workshop_id)).one()
 
 
+def began_at(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, datetime]:
+    """When each peer assist began: its first phase change (none while it waits to start)."""
+    if not workshop_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Event.workshop_id, func.min(Event.at))
+        .where(col(Event.workshop_id).in_(workshop_ids), Event.type == "phase.changed")
+        .group_by(Event.workshop_id)
+    )
+    return {workshop_id: at for workshop_id, at in rows}
+
+
 def prune_events(session: Session, *, workshop_id: str, keep_after: int) -> None:
     session.execute(
         sa.delete(Event).where(col(Event.workshop_id) == workshop_id, col(Event.seq) <= keep_after)

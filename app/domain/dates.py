@@ -1,4 +1,5 @@
-"""The days a date in a request may name, as of today.
+"""Dates: the days a date in a request may name, how pages say a date, and the day a peer
+assist was held.
 
 A decision date or a report-back date in the past makes no sense, and no peer assist plans
 more than ten years ahead; dates far outside that broke the calendar export. One rule for the
@@ -114,17 +115,14 @@ def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | 
 
 
 def held_on(
-    starts_at: datetime | None, closed_at: datetime | None, created_at: datetime, zone: str | None
+    began_at: datetime | None, starts_at: datetime | None, created_at: datetime, zone: str | None
 ) -> date:
-    """The day a peer assist was held, as its own room counts days: the day it was planned
-    to start, or the day it closed when that came first (it ran early). Without a planned
-    start, the day it closed, or else the day it was made. In UTC a morning in Sydney, or
-    half past midnight in a British summer, falls on the day before."""
-    planned = [moment for moment in (starts_at, closed_at) if moment is not None]
-    moment = min(planned, key=_utc) if planned else created_at
-    return _utc(moment).astimezone(ZoneInfo(zone or DEFAULT_ZONE)).date()
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back the stored UTC moments without their zone.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """The day a peer assist was held, as its own room counts days: the day it began (its
+    first move on from the welcome), else the day it is planned to start, else the day it was
+    made. A meeting run early, postponed or closed days later is still dated by the day the
+    room met; in UTC a morning in Sydney, or half past midnight in a British summer, would
+    fall on the day before."""
+    moment = began_at or starts_at or created_at
+    # Rows come back aware (db/models.py); a moment made by hand without a zone means UTC.
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone or DEFAULT_ZONE)).date()

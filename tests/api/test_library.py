@@ -43,7 +43,7 @@ async def test_each_entry_shows_who_when_what_was_decided_and_the_report_back(
         client,
         title="Night-time falls",
         problem="Frail patients fall at night.",
-        starts_at="2026-11-02T09:00:00Z",
+        starts_at="2026-11-23T09:00:00Z",
     )
     await join(client, room, "host", "Hana Host")
     await decided(client, room, by="2026-11-25", note="Trial low beds on two bays")
@@ -62,7 +62,7 @@ async def test_each_entry_shows_who_when_what_was_decided_and_the_report_back(
     assert listed(page) == ["Night-time falls"]
     entry = page.text
     assert "Hana Host" in entry and "facilitated by Ada Facilitator" in entry
-    assert '<time datetime="2026-11-02">2 Nov 2026</time>' in entry
+    assert '<time datetime="2026-11-23">23 Nov 2026</time>' in entry
     assert "Trial low beds on two bays" in entry
     assert "1 done, 1 open" in entry
     # A week on, the report-back date has passed with an action still open.

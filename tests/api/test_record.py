@@ -180,12 +180,17 @@ async def test_the_web_page_and_its_print_view_hold_the_same_record(
     assert (await client.get(f"/w/{made.room.id}/record")).status_code == 401
 
 
-async def test_a_meeting_run_before_its_planned_day_is_recorded_on_the_day_it_ran(
+async def test_the_record_is_dated_by_the_day_the_room_met_not_the_plan(
     client: httpx.AsyncClient, clock: Clock
 ) -> None:
     tomorrow = clock.now + timedelta(days=1)
     room = await create_room(client, starts_at=tomorrow.isoformat())
-    await move(client, room, "context")
-    await move(client, room, "closed")
-    body = (await record(client, room, room.facilitator, "json")).json()
-    assert body["workshop"]["held_on"] == clock.now.date().isoformat()
+
+    async def held_on() -> str:
+        return (await record(client, room, room.facilitator, "json")).json()["workshop"]["held_on"]
+
+    assert await held_on() == tomorrow.date().isoformat()  # not begun: the planned day
+    await move(client, room, "context")  # run a day early
+    clock.advance(3 * 86400)
+    await move(client, room, "closed")  # and closed days later
+    assert await held_on() == (tomorrow - timedelta(days=1)).date().isoformat()

@@ -62,38 +62,32 @@ def test_dates_out_of_range_are_422_with_a_sentence(field: str, day: date, code:
 
 
 MADE = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+PLANNED = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("starts_at", "closed_at", "zone", "day"),
+    ("began_at", "starts_at", "zone", "day"),
     [
-        # Held as planned, closed a few days later: the planned day.
-        (
-            datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
-            datetime(2026, 12, 9, 16, 0, tzinfo=UTC),
-            "Europe/London",
-            date(2026, 12, 6),
-        ),
-        # Run the day before it was planned (it closed then): the day it ran.
-        (
-            datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
-            datetime(2026, 12, 5, 23, 35, tzinfo=UTC),
-            "Europe/London",
-            date(2026, 12, 5),
-        ),
+        # Held as planned.
+        (datetime(2026, 12, 6, 9, 5, tzinfo=UTC), PLANNED, "Europe/London", date(2026, 12, 6)),
+        # Run the day before it was planned, or postponed: the day the room met.
+        (datetime(2026, 12, 5, 22, 0, tzinfo=UTC), PLANNED, "Europe/London", date(2026, 12, 5)),
+        (datetime(2026, 12, 10, 14, 0, tzinfo=UTC), PLANNED, "Europe/London", date(2026, 12, 10)),
+        # Not begun yet: the planned day; nothing planned either: the day it was made.
+        (None, PLANNED, "Europe/London", date(2026, 12, 6)),
+        (None, None, "Europe/London", MADE.date()),
         # Nine in the morning in Sydney is 22:00 the evening before in UTC.
         (datetime(2027, 3, 1, 22, 0, tzinfo=UTC), None, "Australia/Sydney", date(2027, 3, 2)),
-        # Half past midnight in a British summer is 23:30 the day before in UTC.
+        (None, datetime(2027, 3, 1, 22, 0, tzinfo=UTC), "Australia/Sydney", date(2027, 3, 2)),
+        # Half past midnight in a British summer is 23:30 the day before in UTC; a workshop
+        # made before each kept its zone counts in the default one.
         (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), None, "Europe/London", date(2027, 7, 1)),
-        # No planned start: the day it closed, not the day it was made.
-        (None, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), "Europe/London", date(2026, 11, 20)),
-        (None, None, "Europe/London", MADE.date()),
-        # As SQLite hands it back: UTC without its zone; and a workshop made before zones.
-        (datetime(2027, 3, 1, 22, 0), None, "Australia/Sydney", date(2027, 3, 2)),
         (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), None, None, date(2027, 7, 1)),
+        # A moment without a zone means UTC.
+        (datetime(2027, 3, 1, 22, 0), None, "Australia/Sydney", date(2027, 3, 2)),
     ],
 )
-def test_a_peer_assist_is_held_on_the_day_its_room_had(
-    starts_at: datetime | None, closed_at: datetime | None, zone: str | None, day: date
+def test_a_peer_assist_is_held_on_the_day_its_room_met(
+    began_at: datetime | None, starts_at: datetime | None, zone: str | None, day: date
 ) -> None:
-    assert held_on(starts_at, closed_at, MADE, zone) == day
+    assert held_on(began_at, starts_at, MADE, zone) == day
