@@ -13,17 +13,21 @@ rule off.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindowRateLimiter
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
 
 from ..settings import Settings
 
@@ -63,9 +67,19 @@ RULES: dict[str, Rule] = {
 # once timed a healthy Redis out while connecting (tests/realtime/test_limits.py).
 REDIS_TIMEOUT_S = 2.0
 RETRY_REDIS_AFTER_S = 5.0
+# A count takes Redis microseconds: a burst takes turns on a few connections instead of
+# opening one each, and each turn starts by asking whether Redis has just failed.
 REDIS_CONNECTIONS = 16
-REDIS_QUEUE_S = 10.0
 KEY_PREFIX = "peer-assist-limits"
+
+
+@dataclass
+class _Redis:
+    """The shared counts' connections, made in the event loop that uses them."""
+
+    pool: ConnectionPool
+    limiter: AsyncMovingWindowRateLimiter
+    turns: asyncio.Semaphore
 
 
 class Limiter:
@@ -84,28 +98,8 @@ class Limiter:
         }
         # This worker's own counts: all of them without Redis, and a stand-in while it is down.
         self.local = MovingWindowRateLimiter(MemoryStorage())
-        self.shared: AsyncMovingWindowRateLimiter | None = None
-        self._pool: BlockingConnectionPool | None = None
-        if not storage_uri.startswith("memory://"):
-            # Our own pool, so that shutting down can close it (the storage has no close). A
-            # count takes Redis microseconds: a burst of requests takes turns on a few
-            # connections rather than opening one each, and times out only on Redis itself,
-            # not while queueing behind its neighbours.
-            self._pool = BlockingConnectionPool.from_url(
-                storage_uri,
-                max_connections=REDIS_CONNECTIONS,
-                timeout=REDIS_QUEUE_S,
-                socket_timeout=REDIS_TIMEOUT_S,
-                socket_connect_timeout=REDIS_TIMEOUT_S,
-            )
-            storage = storage_from_string(
-                f"async+{storage_uri}",
-                implementation="redispy",
-                connection_pool=self._pool,
-                key_prefix=KEY_PREFIX,
-            )
-            assert isinstance(storage, AsyncStorage)
-            self.shared = AsyncMovingWindowRateLimiter(storage)
+        self.redis_url = None if storage_uri.startswith("memory://") else storage_uri
+        self._redis: _Redis | None = None
         self._remote_down_until = 0.0
 
     @classmethod
@@ -115,54 +109,74 @@ class Limiter:
 
     async def hit(self, rule: str, *keys: str) -> float | None:
         """Count one hit of `rule` for `keys`; refused hits are not counted."""
-        item = self._item(rule)
-        if item is None:
-            return None
-        shared = self._shared_now()
-        if shared is not None:
-            try:
-                if await shared.hit(item, rule, *keys):
-                    return None
-                return _wait(await shared.get_window_stats(item, rule, *keys))
-            except Exception as exc:  # a Redis outage: count here until it is back
-                self._remote_failed(exc)
-        if self.local.hit(item, rule, *keys):
-            return None
-        return _wait(self.local.get_window_stats(item, rule, *keys))
+        return await self._ask(rule, keys, count=True)
 
     async def blocked(self, rule: str, *keys: str) -> float | None:
         """Whether the next hit would be refused, without counting one."""
+        return await self._ask(rule, keys, count=False)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            redis, self._redis = self._redis, None
+            await redis.pool.disconnect()
+
+    async def _ask(self, rule: str, keys: tuple[str, ...], *, count: bool) -> float | None:
         item = self._item(rule)
         if item is None:
             return None
-        shared = self._shared_now()
-        if shared is not None:
-            try:
-                if await shared.test(item, rule, *keys):
-                    return None
-                return _wait(await shared.get_window_stats(item, rule, *keys))
-            except Exception as exc:
-                self._remote_failed(exc)
-        if self.local.test(item, rule, *keys):
+        async with self._turn() as shared:
+            if shared is not None:
+                try:
+                    async with asyncio.timeout(REDIS_TIMEOUT_S):
+                        if await (shared.hit if count else shared.test)(item, rule, *keys):
+                            return None
+                        return _wait(await shared.get_window_stats(item, rule, *keys))
+                except (RedisError, OSError) as exc:  # OSError: timeouts included
+                    self._remote_failed(exc)
+        if (self.local.hit if count else self.local.test)(item, rule, *keys):
             return None
         return _wait(self.local.get_window_stats(item, rule, *keys))
 
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.disconnect()
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[AsyncMovingWindowRateLimiter | None]:
+        """Redis's counts for one question, or None to count here (no Redis, or it has just
+        failed: those who queued behind a failing count do not wait their turn to fail too)."""
+        if self.redis_url is None or self._down():
+            yield None
+            return
+        redis = self._open(self.redis_url)
+        async with redis.turns:
+            yield None if self._down() else redis.limiter
+
+    def _open(self, url: str) -> _Redis:
+        if self._redis is None:
+            # Our own pool, so that shutting down can close it (the storage has no close).
+            pool = ConnectionPool.from_url(
+                url,
+                max_connections=REDIS_CONNECTIONS,
+                socket_timeout=REDIS_TIMEOUT_S,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+            )
+            storage = storage_from_string(
+                f"async+{url}",
+                implementation="redispy",
+                connection_pool=pool,
+                key_prefix=KEY_PREFIX,
+            )
+            limiter = AsyncMovingWindowRateLimiter(cast(AsyncStorage, storage))
+            self._redis = _Redis(pool, limiter, asyncio.Semaphore(REDIS_CONNECTIONS))
+        return self._redis
 
     def _item(self, rule: str) -> RateLimitItem | None:
         if rule not in RULES:
             raise KeyError(f"no such rate limit rule: {rule}")
         return self.items.get(rule)
 
-    def _shared_now(self) -> AsyncMovingWindowRateLimiter | None:
-        if self.shared is not None and time.monotonic() < self._remote_down_until:
-            return None
-        return self.shared
+    def _down(self) -> bool:
+        return time.monotonic() < self._remote_down_until
 
     def _remote_failed(self, exc: Exception) -> None:
-        if time.monotonic() >= self._remote_down_until:
+        if not self._down():
             log.warning("rate limits counted per worker: the shared storage failed: %s", exc)
         self._remote_down_until = time.monotonic() + RETRY_REDIS_AFTER_S
 

@@ -95,7 +95,7 @@ async def test_an_empty_setting_turns_a_rule_off() -> None:
     assert [await limiter.hit("room_code_guess", "a") for _ in range(100)] == [None] * 100
 
 
-async def test_shared_counts_are_kept_without_a_thread(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_shared_counts_are_kept_without_a_thread(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     """With REDIS_URL set every participant write asks the limiter: it must wait for Redis on
     the event loop, not hand each write to a thread (bench/README.md)."""
     need_service("Redis", "127.0.0.1", 6379)
@@ -105,14 +105,51 @@ async def test_shared_counts_are_kept_without_a_thread(monkeypatch) -> None:  # 
         raise AssertionError("went to a thread")
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
-    limiter = Limiter(REDIS_URL, {"participant_write": "2/minute", "room_code_guess": ""})
+    rates = {"participant_write": "2/minute", "room_code_guess": ""}
+    limiter, other = Limiter(REDIS_URL, rates), Limiter(REDIS_URL, rates)
     key = uuid.uuid4().hex
     try:
         assert [await limiter.hit("participant_write", key) for _ in range(3)][:2] == [None, None]
         assert await limiter.blocked("participant_write", key) is not None
         assert await limiter.hit("room_code_guess", key) is None  # a rule that is off
+        # Counted in Redis, not in this worker's memory after a failure.
+        assert await other.blocked("participant_write", key) is not None
+        assert "counted per worker" not in caplog.text
     finally:
         await limiter.close()
+        await other.close()
+
+
+async def test_a_redis_that_stops_answering_holds_up_only_the_first_turns(
+    monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """A Redis that takes connections and never answers: the counts waiting behind the first
+    ones to time out learn it when their turn comes, and count here instead of each waiting
+    for a timeout of its own (so only the first turns reach Redis at all)."""
+    import app.web.ratelimit as ratelimit
+
+    monkeypatch.setattr(ratelimit, "REDIS_TIMEOUT_S", 0.2)
+    connections: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limiter = Limiter(f"redis://127.0.0.1:{port}/0", {"participant_write": "10/minute"})
+    try:
+        answers = await asyncio.gather(
+            *(limiter.hit("participant_write", "7") for _ in range(5 * ratelimit.REDIS_CONNECTIONS))
+        )
+    finally:
+        await limiter.close()
+        for writer in connections:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert answers.count(None) == 10  # still a limit, counted in this worker
+    assert 0 < len(connections) <= ratelimit.REDIS_CONNECTIONS
+    assert "counted per worker" in caplog.text
 
 
 async def test_an_unknown_rule_is_a_programming_error() -> None:
@@ -138,8 +175,10 @@ async def test_simultaneous_hits_are_counted_once_each(storage: str) -> None:
         if storage == "redis":
             # Counted in Redis, so another worker refuses the same key too.
             other = Limiter(REDIS_URL, {"room_code_guess": "10/10minutes"})
-            assert await other.blocked("room_code_guess", key) is not None
-            await other.close()
+            try:
+                assert await other.blocked("room_code_guess", key) is not None
+            finally:
+                await other.close()
     finally:
         await limiter.close()
 
