@@ -137,7 +137,7 @@ def allowed_kinds(phase: Phase, actor: Actor, mute: Mute) -> frozenset[CardKind]
     return kinds
 
 
-# Who may, and who you are, as a refusal says them.
+# A refusal names people as the room knows them, not by the API's role values.
 ROLE_WHO = {
     Role.facilitator: "the facilitator",
     Role.host: "the host team",
