@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -124,41 +123,47 @@ class Limiter:
         item = self._item(rule)
         if item is None:
             return None
-        async with self._turn() as shared:
-            if shared is not None:
-                try:
-                    async with asyncio.timeout(REDIS_TIMEOUT_S):
-                        if await (shared.hit if count else shared.test)(item, rule, *keys):
-                            return None
-                        return _wait(await shared.get_window_stats(item, rule, *keys))
-                except (RedisError, OSError) as exc:  # OSError: timeouts included
-                    self._remote_failed(exc)
+        # Every participant write asks: without Redis this stays a plain call, no waiting.
+        if self.redis_url is not None and not self._down():
+            answered, wait = await self._ask_redis(item, rule, keys, count=count)
+            if answered:
+                return wait
         if (self.local.hit if count else self.local.test)(item, rule, *keys):
             return None
         return _wait(self.local.get_window_stats(item, rule, *keys))
 
-    @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[AsyncMovingWindowRateLimiter | None]:
-        """Redis's counts for one question, or None to count here (no Redis, or it has just
-        failed: those who queued behind a failing count do not wait their turn to fail too)."""
-        if self.redis_url is None or self._down():
-            yield None
-            return
-        redis = self._open(self.redis_url)
+    async def _ask_redis(
+        self, item: RateLimitItem, rule: str, keys: tuple[str, ...], *, count: bool
+    ) -> tuple[bool, float | None]:
+        """(True, the answer) from Redis, or (False, None) to count here instead."""
+        redis = self._open()
         async with redis.turns:
-            yield None if self._down() else redis.limiter
+            # Those queued behind a failing count count here, not wait their turn to fail too.
+            if self._down():
+                return False, None
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_S):
+                    if await (redis.limiter.hit if count else redis.limiter.test)(
+                        item, rule, *keys
+                    ):
+                        return True, None
+                    return True, _wait(await redis.limiter.get_window_stats(item, rule, *keys))
+            except (RedisError, OSError) as exc:  # OSError: timeouts included
+                self._remote_failed(exc)
+                return False, None
 
-    def _open(self, url: str) -> _Redis:
+    def _open(self) -> _Redis:
         if self._redis is None:
+            assert self.redis_url is not None
             # Our own pool, so that shutting down can close it (the storage has no close).
             pool = ConnectionPool.from_url(
-                url,
+                self.redis_url,
                 max_connections=REDIS_CONNECTIONS,
                 socket_timeout=REDIS_TIMEOUT_S,
                 socket_connect_timeout=REDIS_TIMEOUT_S,
             )
             storage = storage_from_string(
-                f"async+{url}",
+                f"async+{self.redis_url}",
                 implementation="redispy",
                 connection_pool=pool,
                 key_prefix=KEY_PREFIX,
