@@ -12,9 +12,10 @@ from ..domain.errors import Invalid
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, participant_scope, respond
 from .json_response import JSONResponse
+from .lean_route import LeanRoute
 from .openapi import COMMON, api_responses
 
-router = APIRouter()
+router = APIRouter(route_class=LeanRoute)
 
 
 @router.post(

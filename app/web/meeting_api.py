@@ -8,9 +8,10 @@ from ..actions import meeting
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, participant_scope, respond
 from .json_response import JSONResponse
+from .lean_route import LeanRoute
 from .openapi import COMMON, api_responses
 
-router = APIRouter()
+router = APIRouter(route_class=LeanRoute)
 
 
 @router.post(
