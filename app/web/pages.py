@@ -17,7 +17,8 @@ from ..db import queries
 from ..domain.errors import RuleError
 from ..domain.guidance import decision_advice
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
-from ..domain.rules import Actor
+from ..domain.record import in_section
+from ..domain.rules import Actor, CardKind
 from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, get_caller, participant_state, perform
@@ -385,6 +386,14 @@ def _invites(svc: Services, workshop_id: str) -> dict:
         )
 
 
+def _visitor_takeaways(svc: Services, workshop_id: str) -> set[int]:
+    """Which takeaways are the visitors', as the record decides: an anonymous card's view
+    carries no role, so the page cannot tell by itself."""
+    with svc.db.reader() as session:
+        cards = queries.cards(session, workshop_id=workshop_id)
+    return {c["id"] for c in cards if in_section(c, (CardKind.takeaway,), "takeaways")}
+
+
 async def _page(
     request: Request, caller: Caller, state: dict, view: str, template: str
 ) -> HTMLResponse:
@@ -393,6 +402,10 @@ async def _page(
     context = room_context(state, view, viewer)
     if view == "console" or view == "board":
         context["invites"] = await run_in_threadpool(_invites, svc, state["workshop"]["id"])
+    if template == "pages/print.html":
+        context["visitor_takeaways"] = await run_in_threadpool(
+            _visitor_takeaways, svc, state["workshop"]["id"]
+        )
     context.update(
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         live_url=f"/w/{state['workshop']['id']}/live?view={view}",

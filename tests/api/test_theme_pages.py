@@ -93,9 +93,17 @@ async def test_the_print_view_lists_the_themes(app: Any, client: httpx.AsyncClie
     await card_id(client, room, visitor, "strength", "Piloting on one ward first")
     hidden = await card_id(client, room, fac, "option", "A card the facilitator hid")
     await client.patch(url(room, f"/cards/{hidden}"), json={"hidden": True}, headers=fac.headers)
+    host = await join(client, room, "host", "Hana")
     await move(client, room, "reflection")
     await card_id(client, room, visitor, "takeaway", "Ask the porters first")
+    await card_id(client, room, visitor, "takeaway", "Name nobody", anonymous=True)
+    # The host team's own takeaways are its action list, as in the record, named or not.
+    await card_id(client, room, host, "takeaway", "We will pilot in bay B")
+    await card_id(client, room, host, "takeaway", "Quietly, we agree", anonymous=True)
     printed = await page(client, room, fac, f"/w/{room.id}/print")
+    for text in ("We will pilot in bay B", "Quietly, we agree"):
+        assert text not in printed, text
+    assert printed.index("What visitors will take away") < printed.index("Name nobody")
     assert "<h3>Transport (1 vote)</h3>" in printed
     # Each card once, in its theme or under its kind; hidden ones not at all; takeaways last.
     for text in ("Book transport early", "Pharmacy shuts at five", "Loose idea"):
