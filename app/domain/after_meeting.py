@@ -111,8 +111,10 @@ def check_report_back(phase: Phase, actor: Actor, did: str | None) -> None:
         raise Invalid("Say what the host team did.", code="report_back_empty")
 
 
-def check_review(actor: Actor) -> None:
-    check_writer(actor, REVIEW_ROLES, "write the after action review")
+def check_review(actor: Actor, *, reading: bool = False) -> None:
+    """The after action review is the facilitator's and the host team's, to read and to write."""
+    what = "see" if reading else "write"
+    check_writer(actor, REVIEW_ROLES, f"{what} the after action review")
 
 
 def check_share(actor: Actor) -> None:

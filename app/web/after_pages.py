@@ -145,7 +145,7 @@ async def review_page(workshop_id: str, request: Request) -> Response:
     if isinstance(caller, Response):
         return caller
     try:
-        rules.check_review(caller.actor)
+        rules.check_review(caller.actor, reading=True)
     except RuleError as exc:
         return not_for_your_role(exc, workshop_id)
     workshop, data = await run_in_threadpool(_review, svc, workshop_id)

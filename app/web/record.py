@@ -237,7 +237,7 @@ async def read_feedback(
 @router.get("/workshops/{workshop_id}/review", responses=_docs(200, None, *COMMON))
 async def get_review(workshop_id: str, caller: CallerDep, svc: ServicesDep) -> JSONResponse:
     """The after action review: what the app recorded, and the team's own words."""
-    rules.check_review(caller.actor)
+    rules.check_review(caller.actor, reading=True)
 
     def read() -> dict:
         with svc.db.reader() as session:

@@ -77,9 +77,16 @@ async def test_the_review_starts_from_what_the_app_recorded(
     assert again.json()["review"]["why_different"] == "Questions ran long"
     assert again.json()["review"]["happened"] is None
 
-    assert_error(await client.get(url(room, "/review"), headers=vera.headers), 403)
-    assert_error(await client.put(url(room, "/review"), json=words, headers=vera.headers), 403)
+    # A visitor asked to read it is told it is not theirs to see, not to write.
+    read = assert_error(await client.get(url(room, "/review"), headers=vera.headers), 403)
+    assert "may see the after action review" in read["detail"], read
+    wrote = assert_error(
+        await client.put(url(room, "/review"), json=words, headers=vera.headers), 403
+    )
+    assert "may write the after action review" in wrote["detail"], wrote
     page = await client.get(f"/w/{room.id}/review", headers=room.facilitator.headers)
     assert page.status_code == 200
     assert "Questions ran long" in page.text and "Time: planned against actual" in page.text
-    assert (await client.get(f"/w/{room.id}/review", headers=vera.headers)).status_code == 403
+    refused = await client.get(f"/w/{room.id}/review", headers=vera.headers)
+    assert refused.status_code == 403
+    assert "may see the after action review" in refused.text
