@@ -144,6 +144,13 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     await expect(host.locator("#report-back .saved")).to_be_visible()
     await expect(host.locator("#report-status")).to_have_text("reported back")
     await host.screenshot(path=SHOTS / "follow-up-phone.png", full_page=True)
+    # The panel after the action list stands apart from its last card, as panels do.
+    gap = await host.evaluate(
+        "document.querySelector('#reminders').getBoundingClientRect().top"
+        " - document.querySelector('.follow-up-list > li:last-child').getBoundingClientRect()"
+        ".bottom"
+    )
+    assert gap >= 12, gap
     # The review's tables fit the host's phone: a wide one scrolls inside its own panel.
     await host.goto(f"{server.base_url}/w/{meeting.id}/review")
     measured = await overflow(host, PHONE)
