@@ -54,7 +54,10 @@ class BodyLimit:
             if deadline is None:
                 deadline = loop.time() + self.timeout_s
             try:
-                message = await asyncio.wait_for(receive(), max(0.001, deadline - loop.time()))
+                # In this task (wait_for would start one per read, and a body that has already
+                # arrived would still wait a turn of the loop).
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError:
                 # Raised into the app, so that it acts on no part of the body; its answer
                 # (an error) is replaced by 408 below.
