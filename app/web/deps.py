@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from ..actions.base import Apply, IdempotencyKey, Outcome
 from ..actions.runner import BeforePublish, Writer
@@ -124,10 +125,11 @@ class Caller:
 
 
 def presented_token(
-    settings: Settings, workshop_id: str, headers: dict[str, str], cookies: dict[str, str]
+    settings: Settings, workshop_id: str, connection: HTTPConnection
 ) -> tuple[str | None, bool]:
-    """The bearer token if one is sent, else the one in this workshop's session cookie."""
-    authorization = headers.get("authorization", "")
+    """The bearer token if one is sent, else the one in this workshop's session cookie (the
+    cookies are parsed only then)."""
+    authorization = connection.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -137,7 +139,7 @@ def presented_token(
                 code="unauthorized",
             )
         return token.strip(), False
-    cookie = cookies.get(session_cookie_name(workshop_id))
+    cookie = connection.cookies.get(session_cookie_name(workshop_id))
     if cookie:
         return unsign_session(settings.secret_key, cookie), True
     return None, False
@@ -210,9 +212,7 @@ async def caller_for(
 
 async def get_caller(request: Request, workshop_id: str) -> Caller:
     services: Services = request.app.state.services
-    token, by_cookie = presented_token(
-        services.settings, workshop_id, dict(request.headers), dict(request.cookies)
-    )
+    token, by_cookie = presented_token(services.settings, workshop_id, request)
     caller = await caller_for(services, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     if request.method not in UNSAFE_METHODS:
         return caller

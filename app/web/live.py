@@ -37,9 +37,7 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         await websocket.close(POLICY_VIOLATION, "origin not allowed")
         return None
     try:
-        token, by_cookie = presented_token(
-            svc.settings, workshop_id, dict(websocket.headers), dict(websocket.cookies)
-        )
+        token, by_cookie = presented_token(svc.settings, workshop_id, websocket)
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
             token = None
