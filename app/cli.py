@@ -54,6 +54,7 @@ def raise_open_files_limit() -> None:
 def serve() -> None:
     import uvicorn
 
+    from . import server_logs
     from .main import create_app
     from .realtime.uvicorn_ws import LiveWebSocketProtocol, check_compatible
     from .settings import load_settings
@@ -61,6 +62,7 @@ def serve() -> None:
 
     settings = load_settings()
     raise_open_files_limit()
+    server_logs.lighten_records()
     if not os.environ.get("UVICORN_WS"):
         # Our protocol subclasses uvicorn's private one: fail now, loudly, on a version it was
         # not tested with, rather than drop frames in a meeting.
@@ -95,6 +97,7 @@ def serve() -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=os.environ.get("LOG_LEVEL", "info"),
+        log_config=server_logs.log_config(),
         timeout_graceful_shutdown=10,
         # A crowd reconnecting at once (a room's Wi-Fi coming back) should wait its turn in
         # the kernel's queue, not be reset when uvicorn's 2,048 fill up (bench scenario 4).
