@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,17 @@ ROUTERS: tuple[tuple[str, APIRouter], ...] = (
 )
 
 
+def telemetry(environ: Mapping[str, str]) -> dict | None:
+    """FastAPI's own OpenTelemetry where the environment sets OpenTelemetry up (any OTEL_
+    variable, which `opentelemetry-instrument` sets too), else off. On, it asks on every
+    request whether a tracer, meter or log provider has been set up since: three lookups in
+    the environment, about a twentieth of a `GET /healthz` (bench/README.md)."""
+    wanted = environ.get("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true" or any(
+        name.startswith("OTEL_") for name in environ
+    )
+    return None if wanted else {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
 ) -> FastAPI:
@@ -156,6 +168,7 @@ def create_app(
         redoc_url=None,
         # Routes that return data are answered as the others are (web/json_response.py).
         default_response_class=JSONResponse,
+        telemetry=telemetry(os.environ),
     )
     app.state.services = Services(
         settings=settings, db=db, hub=hub, clock=clock, limiter=Limiter.from_settings(settings)
