@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -160,12 +161,21 @@ def replan(agenda: Agenda, planned: dict[Phase, int]) -> Agenda:
 
 
 def agenda_from_dicts(rows: list[dict]) -> Agenda:
+    # Every write reads its workshop's agenda, which changes only with the phase: its items
+    # are made once per distinct agenda (they are frozen, so sharing them is safe).
+    return _agenda(
+        tuple((r["phase"], r["planned_s"], r.get("actual_s", 0), r.get("entered_at")) for r in rows)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _agenda(rows: tuple[tuple[str, int, int, str | None], ...]) -> Agenda:
     return tuple(
         AgendaItem(
-            phase=Phase(r["phase"]),
-            planned_s=int(r["planned_s"]),
-            actual_s=int(r.get("actual_s", 0)),
-            entered_at=datetime.fromisoformat(r["entered_at"]) if r.get("entered_at") else None,
+            phase=Phase(phase),
+            planned_s=int(planned_s),
+            actual_s=int(actual_s),
+            entered_at=datetime.fromisoformat(entered_at) if entered_at else None,
         )
-        for r in rows
+        for phase, planned_s, actual_s, entered_at in rows
     )

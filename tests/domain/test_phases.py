@@ -191,6 +191,29 @@ def test_agenda_round_trips_through_dicts() -> None:
     agenda = enter(default_agenda(90), Phase.welcome, Phase.context, T0)
     agenda = enter(agenda, Phase.context, Phase.questions, T0 + timedelta(seconds=61))
     assert agenda_from_dicts([item.as_dict() for item in agenda]) == agenda
+
+
+def test_every_field_of_a_stored_agenda_counts() -> None:
+    """Agendas are read once per distinct agenda (a cache): any field that differs gives
+    items of its own, read again from the dicts."""
+    start = default_agenda(90)
+    dicts = [item.as_dict() for item in start]
+    assert agenda_from_dicts(dicts) == start
+    for field, value in (
+        ("planned_s", 1234),
+        ("actual_s", 61),
+        ("entered_at", T0.isoformat()),
+        ("phase", "closed"),
+    ):
+        changed = [dict(d) for d in dicts]
+        changed[1][field] = value
+        read = agenda_from_dicts(changed)
+        assert read != start, field
+        got = read[1].phase.value if field == "phase" else getattr(read[1], field)
+        assert got == (T0 if field == "entered_at" else value), field
+    # Stored without actual_s or entered_at, as the first agendas were.
+    bare = [{"phase": d["phase"], "planned_s": d["planned_s"]} for d in dicts]
+    assert agenda_from_dicts(bare) == start
     assert AgendaItem(Phase.closed, 0).as_dict() == {
         "phase": "closed",
         "planned_s": 0,
