@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ..db import queries
+from ..db.lean import connection_of
 from ..db.models import IdempotentResponse, Workshop
 from ..domain.errors import RuleError
 from ..domain.events import Event
@@ -120,7 +121,7 @@ def write_in(
                 session, workshop_id=workshop.id, keep_after=workshop.last_seq - history
             )
     # In this transaction, so a card is found by search the moment it is committed.
-    conn = session.connection()
+    conn = connection_of(session)
     search_text.write(conn, search_text.pending(session, workshop_id, pending))
     search_text.write_cards(conn, workshop_id, pending)
     body = answer() if callable(answer) else answer

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ..compact_json import dumps
 from .checkpoint import Checkpointer
-from .lean import Lean
+from .lean import Lean, hold_connection
 
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
 # with the encoder the app's answers use (app/compact_json.py) and its decoder.
@@ -184,6 +184,7 @@ class Database:
                 with conn.begin():
                     # The session joins the connection's transaction; the block's end commits.
                     session = Session(bind=conn, expire_on_commit=False)
+                    hold_connection(session, conn)
                     try:
                         yield session
                         session.flush()

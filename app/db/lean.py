@@ -136,6 +136,27 @@ class Lean:
                 cursor.executemany(plan.sql, values)
 
 
+_CONNECTION = "lean_connection"
+
+
+def hold_connection(session: Any, conn: sa.Connection) -> None:
+    """Name the connection a write transaction was begun on (`Database.transaction`), so its
+    lean statements need not ask the session for it each time: the session's own look-up walks
+    its transaction's state, and a card's write asked it five times."""
+    session.info[_CONNECTION] = conn
+
+
+def connection_of(session: Any) -> sa.Connection:
+    """The connection to run a lean statement on: the write's own, else the session's. Inside
+    a savepoint it is always the session's: SQLAlchemy sends the SAVEPOINT only when the
+    session first hands out its connection within it, and a statement sent before would fall
+    outside it (tests/realtime/test_group_commit.py)."""
+    conn = session.info.get(_CONNECTION)
+    if conn is None or session.in_nested_transaction():
+        return session.connection()
+    return conn
+
+
 class _Cursor:
     """A cursor on the session's connection. A driver's error leaves as SQLAlchemy would raise
     it, the connection invalidated if it is dead; anything else as it is. (A class: on the path

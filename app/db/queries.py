@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 from ..domain.errors import NotFound
 from ..domain.events import Event as LiveEvent
 from . import workshop_row
-from .lean import Lean
+from .lean import Lean, connection_of
 from .models import (
     Action,
     AgendaTemplate,
@@ -152,13 +152,13 @@ _SET_HEAD = Lean(
 
 
 def card_with_author(session: Session, *, card: Card | sa.Row) -> dict:
-    (author,) = _AUTHOR.rows(session.connection(), {"author_id": card.author_id})
+    (author,) = _AUTHOR.rows(connection_of(session), {"author_id": card.author_id})
     return card_record(card, author)
 
 
 def insert_card(session: Session, *, values: dict) -> dict:
     """Insert a new card (every column but its id) and return its record, author included."""
-    (card,) = _INSERT_CARD.rows(session.connection(), values)
+    (card,) = _INSERT_CARD.rows(connection_of(session), values)
     return card_with_author(session, card=card)
 
 
@@ -231,7 +231,7 @@ def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list
     # What the ORM's own query would do first (autoflush); a no-op when nothing is pending.
     session.flush()
     found = _VOTES_OF.rows(
-        session.connection(), {"workshop_id": workshop_id, "participant_id": participant_id}
+        connection_of(session), {"workshop_id": workshop_id, "participant_id": participant_id}
     )
     return [row.card_id for row in found]
 
@@ -289,7 +289,7 @@ def append_events(
         {"workshop_id": workshop.id, "seq": head + i, "type": e.type, "at": at, "data": e.data()}
         for i, e in enumerate(events, start=1)
     ]
-    conn = session.connection()
+    conn = connection_of(session)
     _INSERT_EVENTS.run_many(conn, rows)
     head += len(rows)
     _SET_HEAD.run(conn, {"workshop_id": workshop.id, "head": head})

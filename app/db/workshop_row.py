@@ -24,7 +24,7 @@ from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from .lean import Lean
+from .lean import Lean, connection_of
 from .models import Workshop
 
 _TABLE = Workshop.__table__  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def lock_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
     held = _held(session, workshop_id)
     if held is not None and sa.inspect(held).modified:
         session.flush()  # what this transaction changed is written first, as autoflush would
-    rows = _FOR_WRITE.rows(session.connection(), {"workshop_id": workshop_id})
+    rows = _FOR_WRITE.rows(connection_of(session), {"workshop_id": workshop_id})
     if not rows:
         return None
     locked[workshop_id] = workshop = _persistent(session, held, rows[0]._asdict())
@@ -68,7 +68,7 @@ def read_workshop(session: Session, *, workshop_id: str) -> Workshop | None:
     none. The caller (queries.get_workshop) checks that the id is plausible first."""
     if _held(session, workshop_id) is not None:
         return session.scalars(_MERGED, {"workshop_id": workshop_id}).first()
-    rows = _FOR_READ.rows(session.connection(), {"workshop_id": workshop_id})
+    rows = _FOR_READ.rows(connection_of(session), {"workshop_id": workshop_id})
     return _persistent(session, None, rows[0]._asdict()) if rows else None
 
 
