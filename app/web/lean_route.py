@@ -12,9 +12,13 @@ to FastAPI's own handler, with the body already read, so every refusal is FastAP
 word for word. The shortcut takes the same errors out of the dependencies (a bad token is the
 same 401) and changes nothing in the OpenAPI document, which FastAPI builds from the same
 route. An endpoint of another shape (a query parameter, a header, a dependency that yields or
-has dependencies of its own, `dependencies=`) is answered by FastAPI every time.
+has dependencies of its own or is named twice, `dependencies=` on the route, its router, its
+inclusion or the app) is answered by FastAPI every time, and so is a request while FastAPI's
+telemetry follows it or a dependency is overridden.
 
-Only `APIRoute.get_route_handler`, the documented way to customise a route, is overridden.
+`APIRoute.get_route_handler`, the documented way to customise a route, is overridden; whether
+an inclusion added dependencies is read from a private context variable of FastAPI 0.165,
+which is why fastapi is pinned to the range tested.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
+import fastapi.routing
 from fastapi import Request, Response
 from fastapi.params import Depends
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 Handler = Callable[[Request], Awaitable[Response]]
 # The digits of a path's integer: beyond 18 of them FastAPI decides (and Python's int is exact).
@@ -54,7 +59,7 @@ class _Plan:
         out: dict[str, Any] = {}
         for name, kind in self.path:
             value = given[name]
-            if kind is int:
+            if kind is int and not isinstance(value, int):  # a `{name:int}` path gives an int
                 if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
                     return None
                 value = int(value)
@@ -63,9 +68,12 @@ class _Plan:
             name, model = self.body
             if request.headers.get("content-type") != "application/json":
                 return None
+            # Outside the try: a body that stops short or a client gone (408, disconnect)
+            # leaves as it would from FastAPI.
+            body = await request.body()
             try:
-                out[name] = model.model_validate(json.loads(await request.body()))
-            except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
+                out[name] = model.model_validate(json.loads(body))
+            except Exception:  # bad JSON, too deeply nested, invalid: FastAPI's to answer
                 return None
         for name in self.request:
             out[name] = request
@@ -98,6 +106,9 @@ def plan_for(endpoint: Callable[..., Any], path_names: set[str]) -> _Plan | None
             dependencies.append((name, dependency))
         else:
             return None
+    calls = [dependency.call for _, dependency in dependencies]
+    if len(set(calls)) != len(calls):
+        return None  # FastAPI runs a dependency named twice once per request (its cache)
     return _Plan(tuple(request), tuple(path), body, tuple(dependencies))
 
 
@@ -122,17 +133,39 @@ def _dependency(hint: Any, path_names: set[str]) -> _Dependency | None:
     return _Dependency(call, tuple(rest))
 
 
+def _included_with_dependencies(route: APIRoute) -> bool:
+    """Whether FastAPI is building this route's handler for an inclusion that adds dependencies
+    (`include_router(dependencies=...)`, `FastAPI(dependencies=...)`). FastAPI 0.165 says so
+    only in a context variable of its own: read defensively, with fastapi pinned to the range
+    tested, and a test that fails if an added dependency is ever skipped."""
+    context_var = getattr(fastapi.routing, "_effective_route_context_var", None)
+    context = context_var.get() if context_var is not None else None
+    if context is None or getattr(context, "original_route", None) is not route:
+        return False
+    return bool(getattr(context, "dependencies", None))
+
+
 class LeanRoute(APIRoute):
     """An APIRoute that answers well-formed requests to a plain endpoint itself."""
 
     def get_route_handler(self) -> Handler:
         stock = super().get_route_handler()
-        plan = None if self.dependencies else plan_for(self.endpoint, set(self.param_convertors))
+        plan = (
+            None
+            if self.dependencies or _included_with_dependencies(self)
+            else plan_for(self.endpoint, set(self.param_convertors))
+        )
         if plan is None:
             return stock
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
+            # FastAPI's own way when its telemetry follows this request (its spans and data
+            # come from its handler) or a test overrides a dependency.
+            if request.scope.get("fastapi.telemetry") is not None or getattr(
+                request.app, "dependency_overrides", None
+            ):
+                return await stock(request)
             arguments = await plan.arguments(request)
             if arguments is None:
                 return await stock(request)
