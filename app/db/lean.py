@@ -152,7 +152,8 @@ def connection_of(session: Any) -> sa.Connection:
     session first hands out its connection within it, and a statement sent before would fall
     outside it (tests/realtime/test_group_commit.py)."""
     conn = session.info.get(_CONNECTION)
-    if conn is None or session.in_nested_transaction():
+    if conn is None or session.in_nested_transaction() or not conn.in_transaction():
+        # (After a rollback outside a savepoint the session, not this, knows what is allowed.)
         return session.connection()
     return conn
 
