@@ -95,6 +95,8 @@ def telemetry(environ: Mapping[str, str]) -> dict | None:
     wanted = environ.get("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true" or any(
         name.startswith("OTEL_") for name in environ
     )
+    if environ.get("OTEL_SDK_DISABLED", "").lower() == "true":  # OpenTelemetry's own "off"
+        wanted = False
     return None if wanted else {"tracing": False, "metrics": False, "logs": False}
 
 

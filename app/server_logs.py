@@ -27,7 +27,7 @@ class AccessLine(AccessFormatter):
     uvicorn's own formatter that writes it."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if self.use_colors or record.exc_info or record.stack_info:
+        if self.use_colors or record.exc_info or record.stack_info or self._fmt != ACCESS_FORMAT:
             return super().format(record)
         client_addr, method, path, http_version, status = record.args  # type: ignore[misc]
         status_line = _PHRASES.get(int(status)) or f"{status} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import AccessFormatter
 
 from app.server_logs import ACCESS_FORMAT, AccessLine, log_config
@@ -38,3 +39,11 @@ def test_the_configuration_is_uvicorns_with_our_access_line() -> None:
     assert config["formatters"]["access"]["()"] is AccessLine
     assert config["loggers"]["uvicorn.access"]["handlers"] == ["access"]
     assert config["formatters"]["default"]["()"] == "uvicorn.logging.DefaultFormatter"
+
+
+def test_our_format_is_uvicorns_and_another_is_formatted_by_uvicorn() -> None:
+    assert LOGGING_CONFIG["formatters"]["access"]["fmt"] == ACCESS_FORMAT
+    other = '%(client_addr)s %(status_code)s "%(request_line)s"'
+    ours = AccessLine(fmt=other, use_colors=False).format(record(404))
+    assert ours == AccessFormatter(fmt=other, use_colors=False).format(record(404))
+    assert ours.startswith("127.0.0.1:50000 404 Not Found")

@@ -13,3 +13,5 @@ def test_off_unless_the_environment_sets_opentelemetry_up() -> None:
     assert telemetry({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}) is None
     assert telemetry({"FASTAPI_OTEL_AUTO_CONFIGURE": "true"}) is None
     assert telemetry({"FASTAPI_OTEL_AUTO_CONFIGURE": "false"}) == OFF
+    # OpenTelemetry's own switch for "off" is believed.
+    assert telemetry({"OTEL_SERVICE_NAME": "peer-assist", "OTEL_SDK_DISABLED": "true"}) == OFF
