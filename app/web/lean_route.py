@@ -94,7 +94,9 @@ def plan_for(endpoint: Callable[..., Any], path_names: set[str]) -> _Plan | None
     path: list[tuple[str, type]] = []
     body: tuple[str, type[BaseModel]] | None = None
     dependencies: list[tuple[str, _Dependency]] = []
-    for name in inspect.signature(endpoint).parameters:
+    for name, parameter in inspect.signature(endpoint).parameters.items():
+        if parameter.default is not inspect.Parameter.empty:
+            return None  # `= Path(ge=1)`, `= Body(embed=True)`, `= Depends(f)`: FastAPI's
         hint = hints.get(name)
         if hint is Request:
             request.append(name)

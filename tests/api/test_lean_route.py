@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import fastapi.routing
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +51,14 @@ async def twice(room: str, caller: Who, again: Who) -> JSONResponse:
 
 async def search(room: str, q: str) -> JSONResponse:  # a query parameter: FastAPI's to solve
     return JSONResponse({"q": q})
+
+
+async def bounded(room: str, note_id: int = Path(ge=1)) -> JSONResponse:
+    return JSONResponse({"note_id": note_id})
+
+
+async def embedded(room: str, body: Note = Body(embed=True)) -> JSONResponse:
+    return JSONResponse({"note": body.model_dump()})
 
 
 def make_app(**include: Any) -> FastAPI:
@@ -183,6 +191,9 @@ async def test_a_request_that_fastapis_telemetry_follows_is_fastapis(solved: lis
 async def test_an_endpoint_of_another_shape_is_left_to_fastapi() -> None:
     assert plan_for(search, {"room"}) is None
     assert plan_for(twice, {"room"}) is None  # FastAPI runs a dependency named twice once
+    # A parameter with a default carries what FastAPI must check or how it reads the body.
+    assert plan_for(bounded, {"room", "note_id"}) is None
+    assert plan_for(embedded, {"room"}) is None
     app = make_app()
     assert (await ask(app, "GET", "/lean/rooms/a/search", params={"q": "x"})).json() == {"q": "x"}
     assert (await ask(app, "GET", "/lean/rooms/a/search")).status_code == 422
