@@ -394,39 +394,34 @@ def _visitor_takeaways(svc: Services, workshop_id: str) -> set[int]:
     return {c["id"] for c in cards if in_section(c, (CardKind.takeaway,), "takeaways")}
 
 
-async def _page(
-    request: Request, caller: Caller, state: dict, view: str, template: str
-) -> HTMLResponse:
+async def _show(request: Request, workshop_id: str, page: str) -> HTMLResponse:
+    found = await _room_state(request, workshop_id)
+    if isinstance(found, HTMLResponse):
+        return found
+    caller, state = found
     svc: Services = request.app.state.services
+    view = "board" if page == "board" else VIEW_OF_ROLE[caller.role]
     viewer = BOARD_VIEWER if view == "board" else caller.actor
     context = room_context(state, view, viewer)
-    if view == "console" or view == "board":
-        context["invites"] = await run_in_threadpool(_invites, svc, state["workshop"]["id"])
-    if template == "pages/print.html":
+    if page == "print":
+        # Paper shows no invites; it names the visitors' takeaways as the record does.
         context["visitor_takeaways"] = await run_in_threadpool(
             _visitor_takeaways, svc, state["workshop"]["id"]
         )
+    elif view == "console" or view == "board":
+        context["invites"] = await run_in_threadpool(_invites, svc, state["workshop"]["id"])
     context.update(
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         live_url=f"/w/{state['workshop']['id']}/live?view={view}",
         caller=caller,
         base_url=svc.settings.base_url,
     )
-    return render(template, **context)
-
-
-async def _show(request: Request, workshop_id: str, page: str) -> HTMLResponse:
-    found = await _room_state(request, workshop_id)
-    if isinstance(found, HTMLResponse):
-        return found
-    caller, state = found
-    view = "board" if page == "board" else VIEW_OF_ROLE[caller.role]
     template = {
         "room": "pages/board.html" if view == "board" else "pages/room.html",
         "board": "pages/board.html",
         "print": "pages/print.html",
     }[page]
-    return await _page(request, caller, state, view, template)
+    return render(template, **context)
 
 
 @router.get("/w/{workshop_id}", response_class=HTMLResponse)
