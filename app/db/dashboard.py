@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from ..domain import dashboard as rules
 from ..domain import dates
+from ..domain.events import ActionUpdated, PhaseChanged
 from ..domain.phases import Phase
 from .models import (
     Action,
@@ -59,10 +60,10 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
     updates: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for workshop_id, kind, at, data in session.execute(
         sa.select(Event.workshop_id, Event.type, Event.at, Event.data)
-        .where(Event.workshop_id.in_(ids), Event.type.in_(("phase.changed", "action.updated")))
+        .where(Event.workshop_id.in_(ids), Event.type.in_((PhaseChanged.type, ActionUpdated.type)))
         .order_by(Event.workshop_id, Event.seq)
     ):
-        if kind == "phase.changed":
+        if kind == PhaseChanged.type:
             changes[workshop_id].append((at, data["previous"], data["phase"]))
         else:
             updates[data["id"]].append((at, data["status"]))

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from ..domain.errors import NotFound
 from ..domain.events import Event as LiveEvent
+from ..domain.events import PhaseChanged
 from . import workshop_row
 from .lean import Lean, connection_of
 from .models import (
@@ -337,7 +338,7 @@ def began_at(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, date
         return {}
     rows = session.execute(
         sa.select(Event.workshop_id, func.min(Event.at))
-        .where(col(Event.workshop_id).in_(workshop_ids), Event.type == "phase.changed")
+        .where(col(Event.workshop_id).in_(workshop_ids), Event.type == PhaseChanged.type)
         .group_by(Event.workshop_id)
     )
     return {workshop_id: at for workshop_id, at in rows}
@@ -452,7 +453,7 @@ def phase_changes(session: Session, *, workshop_id: str) -> list[tuple[datetime,
     """(when, from, to) of every phase change still kept in the event table, in order."""
     rows = session.execute(
         sa.select(_EVENT.c.at, _EVENT.c.data)
-        .where(_EVENT.c.workshop_id == workshop_id, _EVENT.c.type == "phase.changed")
+        .where(_EVENT.c.workshop_id == workshop_id, _EVENT.c.type == PhaseChanged.type)
         .order_by(_EVENT.c.seq)
     )
     return [(at, data["previous"], data["phase"]) for at, data in rows]
