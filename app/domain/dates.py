@@ -84,6 +84,11 @@ LOCALE = "en_GB"
 DEFAULT_ZONE = "Europe/London"
 
 
+def zone_info(zone: str | None) -> ZoneInfo:
+    """A peer assist's own time zone; the installation's default when it names none."""
+    return ZoneInfo(zone or DEFAULT_ZONE)
+
+
 def long_date(value: str | date | None) -> str:
     """'2027-03-01' → '1 March 2027': no one misreads it, whichever side of the Atlantic."""
     if not value:
@@ -97,9 +102,7 @@ def clock_time(iso: str | datetime | None, zone: str | None = None) -> str:
     if not iso:
         return ""
     moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
-    return format_datetime(
-        moment, "d MMMM y, HH:mm zzz", tzinfo=ZoneInfo(zone or DEFAULT_ZONE), locale=LOCALE
-    )
+    return format_datetime(moment, "d MMMM y, HH:mm zzz", tzinfo=zone_info(zone), locale=LOCALE)
 
 
 def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | None = None) -> str:
@@ -107,7 +110,7 @@ def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | 
     The page says the day and the zone once, so a phone's narrow table need not repeat them."""
     if not iso:
         return ""
-    tz = ZoneInfo(zone or DEFAULT_ZONE)
+    tz = zone_info(zone)
     moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
     on = datetime.fromisoformat(day) if isinstance(day, str) else day
     same = on is not None and moment.astimezone(tz).date() == on.astimezone(tz).date()
@@ -125,4 +128,4 @@ def held_on(
     moment = began_at or starts_at or created_at
     # Rows come back aware (db/models.py); a moment made by hand without a zone means UTC.
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone or DEFAULT_ZONE)).date()
+    return aware.astimezone(zone_info(zone)).date()
