@@ -30,7 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
-Processor = Callable[[Any], Any] | None
+# Values SQLAlchemy would convert: (position, its processor), only where there is one.
+Conversions = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,21 @@ class _Plan:
     sql: str
     names: tuple[str, ...]  # the bind parameters, in the order a positional driver takes them
     positional: bool
-    bind: tuple[Processor, ...]
+    converted: Conversions  # the parameters'
     defaults: Mapping[str, Any]  # values written into the statement itself
     types: tuple[sa.types.TypeEngine, ...]  # the result's columns
     row: type
-    # The result's processors, by the driver's column types (psycopg names them per row set).
-    results: dict[tuple, tuple[Processor, ...]] = field(default_factory=dict)
+    # The result columns', by the driver's column types (psycopg names them per row set).
+    results: dict[tuple, Conversions] = field(default_factory=dict)
 
     def parameters(self, params: Mapping[str, Any]) -> Sequence | dict:
-        # A missing key raises KeyError here, before anything is sent.
-        values = [params[n] if n in params else self.defaults[n] for n in self.names]
+        try:
+            values = [params[n] for n in self.names]
+        except KeyError:  # a value the statement itself holds; a missing one raises here
+            values = [params[n] if n in params else self.defaults[n] for n in self.names]
         # As SQLAlchemy does, None goes through the processor too (JSON may write it as null).
-        values = [v if p is None else p(v) for v, p in zip(values, self.bind, strict=True)]
+        for i, process in self.converted:
+            values[i] = process(values[i])
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def decoded(self, fetched: list, dialect: Dialect, description: Sequence) -> list:
@@ -57,13 +61,20 @@ class _Plan:
         processors = self.results.get(key)
         if processors is None:
             processors = self.results[key] = tuple(
-                t._cached_result_processor(dialect, d[1])
-                for t, d in zip(self.types, description, strict=True)
+                (i, p)
+                for i, (t, d) in enumerate(zip(self.types, description, strict=True))
+                if (p := t._cached_result_processor(dialect, d[1])) is not None
             )
-        return [
-            self.row(*(v if p is None else p(v) for v, p in zip(r, processors, strict=True)))
-            for r in fetched
-        ]
+        make = self.row._make
+        if not processors:
+            return [make(r) for r in fetched]
+        rows = []
+        for r in fetched:
+            values = list(r)
+            for i, process in processors:
+                values[i] = process(values[i])
+            rows.append(make(values))
+        return rows
 
 
 class Lean:
@@ -104,7 +115,9 @@ class Lean:
             sql=compiled.string,
             names=names,
             positional=compiled.positional,
-            bind=tuple(processors.get(n) for n in names),
+            converted=tuple(
+                (i, p) for i, n in enumerate(names) if (p := processors.get(n)) is not None
+            ),
             defaults={n: b.effective_value for n, b in compiled.binds.items() if not b.required},
             types=tuple(c.type for c in columns),
             row=namedtuple("Row", [c.keyname for c in columns]) if columns else tuple,
