@@ -20,7 +20,7 @@ row again under a new lock.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import class_mapper, make_transient_to_detached
+from sqlalchemy.orm import class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -36,6 +36,7 @@ _FOR_READ = Lean(sa.select(_TABLE).where(_BY_ID))
 _MERGED = sa.select(Workshop).where(_BY_ID).execution_options(autoflush=False)
 _LOCKED = "workshops_locked"
 _MAPPER = class_mapper(Workshop)
+_NEW = _MAPPER.class_manager.new_instance
 
 
 def _held(session: Session, workshop_id: str) -> Workshop | None:
@@ -84,10 +85,36 @@ def _persistent(session: Session, held: Workshop | None, values: dict) -> Worksh
         for key, value in values.items():
             set_committed_value(held, key, value)
         return held
-    # As the ORM's loader makes an object from a row: no constructor, no validation, the
-    # values as they came from the database.
-    workshop: Workshop = _MAPPER.class_manager.new_instance()
-    sa.inspect(workshop).dict.update(values)
-    make_transient_to_detached(workshop)
-    session.add(workshop)
+    return _attached(session, values)
+
+
+def _attached(session: Session, values: dict) -> Workshop:
+    # As the ORM's loader makes an object from a row (sqlalchemy/orm/loading.py, `_instance`):
+    # no constructor, no validation, its identity set and its state entered in the session's
+    # identity map. `session.add` of a detached object came to a tenth of a card's write, in
+    # checks and events that an object just read needs none of (bench/README.md).
+    workshop: Workshop = _NEW()
+    state = sa.inspect(workshop)
+    state.dict.update(values)
+    state.key = key = (Workshop, (values["id"],), None)
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
     return workshop
+
+
+def guard_loader_internals() -> None:
+    """`_attached` does what SQLAlchemy's loader does, with its internals, so SQLAlchemy is
+    pinned (pyproject.toml) and this refuses, at import, a version where they have moved or
+    where the loader would now do more (an event on load)."""
+    if (
+        not hasattr(sa.orm.identity.IdentityMap, "_add_unpresent")
+        or "hash_key" not in sa.orm.Session.__annotations__
+        or _MAPPER.identity_key_from_primary_key(("x",)) != (Workshop, ("x",), None)
+        or _MAPPER.class_manager.dispatch.load
+    ):
+        raise RuntimeError(
+            f"SQLAlchemy {sa.__version__} has moved what app/db/workshop_row.py relies on"
+        )
+
+
+guard_loader_internals()

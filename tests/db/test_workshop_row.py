@@ -16,7 +16,7 @@ from app.actions.group_commit import _in_savepoint
 from app.db import queries
 from app.db.engine import Database
 from app.db.models import Event, Workshop
-from app.db.workshop_row import forget_locks
+from app.db.workshop_row import forget_locks, guard_loader_internals
 from app.domain.errors import NotFound
 from app.domain.events import WorkshopUpdated
 from tests.db.test_migrations import workshop
@@ -53,6 +53,43 @@ def test_the_locked_workshop_is_what_the_orm_loads(db: Database) -> None:
         assert locked.timer_ends_at == ENDS and locked.host_team_muted is True
         # The one object the session holds: a later read in this transaction finds it.
         assert session.get(Workshop, "w-lock") is locked
+
+
+def state_of(w: Workshop) -> tuple:
+    state = sa.inspect(w)
+    return (
+        state.key,
+        state.identity_token,
+        state.persistent,
+        state.modified,
+        dict(state.committed_state),
+        set(state.expired_attributes),
+        set(state.unloaded),
+    )
+
+
+def test_its_state_in_the_session_is_the_one_the_orm_loader_gives(db: Database) -> None:
+    with db.reader() as session:
+        orm = session.get_one(Workshop, "w-lock")
+        loaded = state_of(orm)
+    with db.session() as session, session.begin():
+        locked = queries.lock_workshop(session, workshop_id="w-lock")
+        assert state_of(locked) == loaded
+        assert sa.inspect(locked).session is session and locked in session
+        assert session.identity_map.get(sa.inspect(locked).key) is locked
+        locked.title = "Changed"
+        assert locked in session.dirty
+    # As an object the ORM loaded, it leaves its session when the session closes.
+    assert sa.inspect(locked).detached and sa.inspect(orm).detached
+
+
+def test_a_sqlalchemy_without_the_loaders_internals_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guard_loader_internals()  # this one has them
+    monkeypatch.delattr(sa.orm.identity.IdentityMap, "_add_unpresent")
+    with pytest.raises(RuntimeError, match=r"has moved what app/db/workshop_row\.py relies on"):
+        guard_loader_internals()
 
 
 def test_what_an_action_changes_on_it_is_committed(db: Database) -> None:
