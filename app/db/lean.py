@@ -21,6 +21,7 @@ plain statements only: no expanding `IN`, no defaults computed in Python, no sch
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
+_TYPE_CODE = operator.itemgetter(1)  # a result column's type, as the driver names it
 # Values SQLAlchemy would convert: (position, its processor), only where there is one.
 Conversions = tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -57,7 +59,7 @@ class _Plan:
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def decoded(self, fetched: list, dialect: Dialect, description: Sequence) -> list:
-        key = tuple(d[1] for d in description)
+        key = tuple(map(_TYPE_CODE, description))
         processors = self.results.get(key)
         if processors is None:
             processors = self.results[key] = tuple(
