@@ -51,6 +51,13 @@ def minutes(seconds: int | None) -> str:
     return f"{rest} min"
 
 
+def planned_minutes(seconds: int) -> str:
+    """Planned seconds as the agenda's minutes field shows them: 1350 → '22.5', 1325 → '22.08'.
+    Never rounded to whole minutes, since saving the form writes back what it shows: two
+    decimals keep every second (app.js multiplies by 60 and rounds)."""
+    return f"{seconds / 60:.2f}".rstrip("0").rstrip(".")
+
+
 def qr_svg(url: str) -> Markup:
     """A QR code drawn on the server as inline SVG; no network, no script."""
     qr = segno.make(url, error="m")
@@ -66,6 +73,7 @@ def make_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["minutes"] = minutes
+    env.filters["planned_minutes"] = planned_minutes
     env.filters["clock_time"] = clock_time
     env.filters["kind_heading"] = lambda kind: KIND_LABELS[CardKind(kind)][0].lower()
     env.filters["time_on"] = time_on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import httpx
@@ -11,7 +12,20 @@ from pydantic import ValidationError
 from app.domain.dates import clock_time, long_date, time_on
 from app.security import session_cookie_name, sign_session
 from app.settings import load_settings
+from app.web.templating import planned_minutes
 from tests.factories import API, add_card, admin, create_room, join, move
+
+
+def test_the_agenda_shows_planned_minutes_that_save_back_to_the_same_second() -> None:
+    # app.js sends Math.round(parseFloat(shown) * 60); every plan up to the 72-hour cap must
+    # come back as itself, so saving the form unchanged changes nothing.
+    assert (planned_minutes(1350), planned_minutes(1320), planned_minutes(1)) == (
+        "22.5",
+        "22",
+        "0.02",
+    )
+    for seconds in range(0, 4320 * 60 + 1):
+        assert math.floor(float(planned_minutes(seconds)) * 60 + 0.5) == seconds
 
 
 async def test_favicon_ico_is_the_app_icon(client: httpx.AsyncClient) -> None:

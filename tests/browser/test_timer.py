@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import Server
 
-from .conftest import PHONE, PROJECTOR, Tabs
-from .meeting import Meeting, next_phase, quick_join, quick_meeting
+from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
+from .meeting import Meeting, create_by_api, enter, next_phase, quick_join, quick_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +109,34 @@ async def test_live_regions_stay_in_the_page_when_they_change(server: Server, ta
             list(regions),
         )
         assert dict(zip(regions, kept, strict=True)) == dict.fromkeys(regions, True), name
+
+
+async def test_saving_the_planned_times_keeps_the_seconds_it_did_not_change(
+    server: Server, tabs: Tabs
+) -> None:
+    # Two hours split four ways plans 22.5 minutes for each core phase. The console once
+    # showed them rounded to 22, and saving any change wrote 22 back: 2 minutes lost.
+    created = await create_by_api(server.base_url)
+    workshop_id, token = created["workshop"]["id"], created["facilitator_token"]
+    console = await enter(tabs, server.base_url, workshop_id, token, "facilitator", DESKTOP)
+
+    async def planned() -> dict[str, int]:
+        async with httpx.AsyncClient(base_url=server.base_url) as api:
+            state = await api.get(
+                f"/api/v1/workshops/{workshop_id}", headers={"authorization": f"Bearer {token}"}
+            )
+        return {item["phase"]: item["planned_s"] for item in state.json()["agenda"]}
+
+    planned_before = await planned()
+    assert planned_before["context"] == 1350
+    field = console.locator("input[name='planned.context']")
+    await expect(field).to_have_value("22.5")
+    await console.locator("input[name='planned.welcome']").fill("7")
+    await console.get_by_role("button", name="Save planned times").click()
+    await expect(console.locator("input[name='planned.welcome']")).to_have_value("7")
+    for _ in range(50):  # the save lands through the API; wait for it, not for a fixed time
+        after = await planned()
+        if after["welcome"] == 420:
+            break
+        await asyncio.sleep(0.1)
+    assert after == {**planned_before, "welcome": 420}
