@@ -52,7 +52,7 @@ def check_date(field: str, value: date, today: date) -> None:
     label = LABELS[field]
     if value > last:
         raise Invalid(f"{label} is too far ahead; {choose}.", code="date_too_far")
-    if value < EARLIEST:
+    if value < EARLIEST and DATE_FIELDS[field]:  # where the past is allowed, up to a point
         raise Invalid(f"{label} is before {EARLIEST.year}; {choose}.", code="date_too_early")
     raise Invalid(f"{label} is in the past; {choose}.", code="date_in_past")
 

@@ -50,6 +50,8 @@ def test_no_invalid_day_matches() -> None:
         ("report_back_by", date(2026, 12, 1), "date_in_past"),
         ("decision_date", date(2026, 12, 1), "date_in_past"),
         ("due_date", date(1999, 12, 31), "date_too_early"),
+        # Before 2000 is in the past too: the reason must not contradict the days offered.
+        ("report_back_by", date(1, 1, 1), "date_in_past"),
         ("due_date", date(9999, 12, 31), "date_too_far"),
         ("report_back_by", date(2026 + YEARS_AHEAD, 12, 3), "date_too_far"),
     ],
