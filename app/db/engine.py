@@ -88,13 +88,10 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         (_BEGIN if read_only else _BEGIN_IMMEDIATE).run(conn)
 
 
-@contextmanager
-def _connection(engine: sa.Engine, held: sa.Connection | None) -> Iterator[sa.Connection]:
-    if held is not None:
-        yield held
-    else:
-        with engine.connect() as conn:
-            yield conn
+def _connection(engine: sa.Engine, held: sa.Connection | None) -> AbstractContextManager:
+    # A held connection outlives the block; one from the pool goes back when it ends. (Not a
+    # generator: every write enters it.)
+    return nullcontext(held) if held is not None else engine.connect()
 
 
 def _end_driver_transaction(conn: sa.Connection) -> None:
