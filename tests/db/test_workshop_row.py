@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.actions.base import write_in
 from app.actions.group_commit import _in_savepoint
-from app.db import queries
+from app.db import queries, workshop_row
 from app.db.engine import Database
 from app.db.models import Event, Workshop
 from app.db.workshop_row import forget_locks, guard_loader_internals
@@ -87,9 +87,33 @@ def test_a_sqlalchemy_without_the_loaders_internals_is_refused_at_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     guard_loader_internals()  # this one has them
-    monkeypatch.delattr(sa.orm.identity.IdentityMap, "_add_unpresent")
+    monkeypatch.setattr(Workshop.__mapper__, "identity_key_from_primary_key", lambda pk: pk)
     with pytest.raises(RuntimeError, match=r"has moved what app/db/workshop_row\.py relies on"):
         guard_loader_internals()
+
+
+def test_a_listener_for_loaded_workshops_is_not_silently_skipped(db: Database) -> None:
+    def loaded(target: Workshop, context: object) -> None:
+        pass
+
+    sa.event.listen(Workshop, "load", loaded)
+    try:
+        with (
+            db.session() as session,
+            session.begin(),
+            pytest.raises(RuntimeError, match="listens for workshops being loaded"),
+        ):
+            queries.lock_workshop(session, workshop_id="w-lock")
+    finally:
+        sa.event.remove(Workshop, "load", loaded)
+
+
+def test_a_second_object_of_the_same_workshop_is_refused(db: Database) -> None:
+    with db.session() as session, session.begin():
+        first = queries.lock_workshop(session, workshop_id="w-lock")
+        # Made again from the same row while the session holds it: refused, not swapped in.
+        with pytest.raises(sa.exc.InvalidRequestError, match="already present"):
+            workshop_row._attached(session, columns(first))
 
 
 def test_what_an_action_changes_on_it_is_committed(db: Database) -> None:
