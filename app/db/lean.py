@@ -40,17 +40,20 @@ class _Plan:
     sql: str
     names: tuple[str, ...]  # the bind parameters, in the order a positional driver takes them
     positional: bool
-    converted: Conversions  # the parameters'
+    converted: Conversions  # the conversions of the parameters, by position
     defaults: Mapping[str, Any]  # values written into the statement itself
     types: tuple[sa.types.TypeEngine, ...]  # the result's columns
     row: type
-    # The result columns', by the driver's column types (psycopg names them per row set).
+    # The conversions of the result columns, by the driver's column types (psycopg names
+    # them per row set).
     results: dict[tuple, Conversions] = field(default_factory=dict)
 
     def parameters(self, params: Mapping[str, Any]) -> Sequence | dict:
         try:
             values = [params[n] for n in self.names]
-        except KeyError:  # a value the statement itself holds; a missing one raises here
+        except KeyError:  # a value the statement itself holds; a missing one raises below
+            values = None
+        if values is None:
             values = [params[n] if n in params else self.defaults[n] for n in self.names]
         # As SQLAlchemy does, None goes through the processor too (JSON may write it as null).
         for i, process in self.converted:

@@ -133,7 +133,6 @@ async def test_saving_the_planned_times_keeps_the_seconds_it_did_not_change(
     await expect(field).to_have_value("22.5")
     await console.locator("input[name='planned.welcome']").fill("7")
     await console.get_by_role("button", name="Save planned times").click()
-    await expect(console.locator("input[name='planned.welcome']")).to_have_value("7")
     for _ in range(50):  # the save lands through the API; wait for it, not for a fixed time
         after = await planned()
         if after["welcome"] == 420:

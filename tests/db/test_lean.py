@@ -112,6 +112,21 @@ def test_a_missing_value_is_refused_before_anything_is_sent(db: Database) -> Non
         assert session.scalar(sa.select(sa.func.count()).select_from(CARD)) == 0
 
 
+def test_a_value_written_into_the_statement_may_be_given_or_left_to_it(db: Database) -> None:
+    # A literal in the statement is a bind with a value of its own; only a value nobody gave
+    # is refused.
+    kinds = Lean(
+        sa.select(CARD.c.text).where(CARD.c.kind == "insight", CARD.c.id == sa.bindparam("id"))
+    )
+    with db.session() as session, session.begin():
+        (card,) = INSERT_CARD.rows(session.connection(), card_values(1, "kept", datetime.now(UTC)))
+        conn = session.connection()
+        assert [r.text for r in kinds.rows(conn, {"id": card.id})] == ["kept"]
+        assert kinds.rows(conn, {"id": card.id, "kind_1": "question"}) == []
+        with pytest.raises(KeyError):
+            kinds.rows(conn, {})
+
+
 def test_what_it_cannot_run_lean_is_refused_when_compiled(db: Database) -> None:
     expanding = Lean(sa.select(CARD.c.id).where(CARD.c.id.in_(sa.bindparam("ids", expanding=True))))
     with (
