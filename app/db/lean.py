@@ -51,9 +51,7 @@ class _Plan:
     def parameters(self, params: Mapping[str, Any]) -> Sequence | dict:
         try:
             values = [params[n] for n in self.names]
-        except KeyError:  # a value the statement itself holds; a missing one raises below
-            values = None
-        if values is None:
+        except KeyError:  # a value the statement holds itself; a missing one raises here
             values = [params[n] if n in params else self.defaults[n] for n in self.names]
         # As SQLAlchemy does, None goes through the processor too (JSON may write it as null).
         for i, process in self.converted:
