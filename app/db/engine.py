@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ..compact_json import dumps
 from .checkpoint import Checkpointer
-from .lean import Lean, hold_connection
+from .lean import Lean, hold_connection, lean_savepoints
 
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
 # with the encoder the app's answers use (app/compact_json.py) and its decoder.
@@ -48,11 +48,12 @@ def make_engine(url: str) -> sa.Engine:
             max_overflow=16,
         )
         _sqlite_pragmas(engine)
+        lean_savepoints(engine.dialect)
         return engine
     # pre_ping: a connection the database dropped (a restart, a network cut) is noticed and
     # replaced at checkout, so service resumes by itself. connect_timeout: while it cannot be
     # reached, a request answers 503 within seconds instead of hanging on a silent network.
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
         pool_size=10,
         max_overflow=20,
@@ -60,6 +61,8 @@ def make_engine(url: str) -> sa.Engine:
         connect_args={"connect_timeout": 5},
         **_JSON_COLUMNS,
     )
+    lean_savepoints(engine.dialect)
+    return engine
 
 
 def _sqlite_pragmas(engine: sa.Engine) -> None:

@@ -151,6 +151,35 @@ class Lean:
                 cursor.executemany(plan.sql, values)
 
 
+def lean_savepoints(dialect: Dialect) -> None:
+    """Have the dialect send SAVEPOINT, RELEASE and ROLLBACK TO on the driver's cursor.
+
+    A group commit runs each write in a savepoint of its own, and SQLAlchemy compiles those
+    statements anew each time (each savepoint has a new name, so none is cached): the two of
+    them cost a write in a group more than the commit it shares saves (bench/README.md). The
+    dialect's `do_savepoint` and its two siblings are where SQLAlchemy's own dialects change
+    these statements; the connection's savepoint events still fire before them.
+    """
+    quote = dialect.identifier_preparer.quote
+
+    def send(conn: sa.Connection, sql: str) -> None:
+        with _Cursor(conn, sql, ()) as cursor:
+            cursor.execute(sql)
+
+    def savepoint(conn: sa.Connection, name: str) -> None:
+        send(conn, f"SAVEPOINT {quote(name)}")
+
+    def release(conn: sa.Connection, name: str) -> None:
+        send(conn, f"RELEASE SAVEPOINT {quote(name)}")
+
+    def rollback_to(conn: sa.Connection, name: str) -> None:
+        send(conn, f"ROLLBACK TO SAVEPOINT {quote(name)}")
+
+    dialect.do_savepoint = savepoint  # type: ignore[method-assign]
+    dialect.do_release_savepoint = release  # type: ignore[method-assign]
+    dialect.do_rollback_to_savepoint = rollback_to  # type: ignore[method-assign]
+
+
 _CONNECTION = "lean_connection"
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine.default import DefaultDialect
 
 from app.actions.base import write_in
 from app.db.engine import Database
@@ -154,6 +155,48 @@ def test_a_drivers_error_leaves_as_sqlalchemys_own(db: Database) -> None:
             session.rollback()
     with db.reader() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(EVENT)) == 1
+
+
+def test_savepoints_go_on_the_drivers_cursor_and_keep_and_undo_as_before(db: Database) -> None:
+    """A group commit's savepoints are sent lean (SQLAlchemy compiled each one anew), and a
+    rolled-back one still takes its writes with it while a released one keeps them."""
+    at = datetime(2026, 12, 2, 9, 31, tzinfo=UTC)
+    row = {"workshop_id": "w-lean", "type": "card.added", "at": at, "data": {}}
+    through_sqlalchemy: list[str] = []
+
+    def seen(conn, cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        through_sqlalchemy.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.session() as session, session.begin():
+            with session.begin_nested():
+                INSERT_EVENTS.run(session.connection(), row | {"seq": 1})
+            nested = session.begin_nested()
+            INSERT_EVENTS.run(session.connection(), row | {"seq": 2})
+            nested.rollback()
+            with session.begin_nested():
+                INSERT_EVENTS.run(session.connection(), row | {"seq": 3})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert not [s for s in through_sqlalchemy if "SAVEPOINT" in s.upper()], through_sqlalchemy
+    with db.reader() as session:
+        assert session.scalars(sa.select(EVENT.c.seq).order_by(EVENT.c.seq)).all() == [1, 3]
+
+
+def test_a_savepoint_the_database_refuses_raises_what_sqlalchemy_would(db: Database) -> None:
+    raised = []
+    for release in (db.engine.dialect.do_release_savepoint, DefaultDialect.do_release_savepoint):
+        with db.session() as session, session.begin():
+            conn = session.connection()
+            with pytest.raises(sa.exc.DBAPIError) as error:
+                if release is DefaultDialect.do_release_savepoint:
+                    release(conn.dialect, conn, "never_made")
+                else:
+                    release(conn, "never_made")
+            raised.append(type(error.value))
+            session.rollback()
+    assert raised[0] is raised[1]
 
 
 # Only a server's connection can be cut from outside.
