@@ -6,8 +6,29 @@
 
   function section() { return document.getElementById("themes"); }
 
-  // The live stream marks the grouping stale; the section fetches itself again (debounced by
-  // its hx-trigger). Only a phase change matters while it is hidden.
+  // The live stream marks the grouping stale, and the section fetches itself again once the
+  // room pauses (400 ms), so a burst of votes costs one fetch. Never later than a second after
+  // the first change, though: a room that never pauses (votes every few hundred milliseconds)
+  // must still see its grouping move. A new phase is fetched at once.
+  var PAUSE_MS = 400;
+  var AT_MOST_MS = 1000;
+  var pending = null;
+  var staleSince = 0;
+
+  function refreshNow() {
+    clearTimeout(pending);
+    pending = null;
+    var box = section();
+    if (box) htmx.trigger(box, "themes-stale");
+  }
+
+  function refreshSoon() {
+    var now = Date.now();
+    if (pending === null) staleSince = now;
+    clearTimeout(pending);
+    pending = setTimeout(refreshNow, Math.max(0, Math.min(PAUSE_MS, staleSince + AT_MOST_MS - now)));
+  }
+
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     var old = evt.detail && evt.detail.target;
     if (!old || old.id !== "themes-stale") return;
@@ -15,9 +36,11 @@
     var box = section();
     if (!box || !marker) return;
     var why = marker.dataset.why || "";
-    // While hidden, only what can make it appear matters: a new phase, or a first theme.
-    if (box.dataset.shown || why === "phase.changed" || why.indexOf("theme.") === 0 || why === "card.updated") {
-      htmx.trigger(box, "themes-stale");
+    if (why === "phase.changed") {
+      refreshNow();
+    } else if (box.dataset.shown || why.indexOf("theme.") === 0 || why === "card.updated") {
+      // While hidden, only what can make it appear matters: a new phase, or a first theme.
+      refreshSoon();
     }
   });
 
@@ -45,7 +68,7 @@
     var box = section();
     if (waiting && box && !busy(box)) {
       waiting = false;
-      htmx.trigger(box, "themes-stale");
+      refreshNow();
     }
   }
 
@@ -103,7 +126,7 @@
     if (box.id !== "themes") return;
     var live = document.getElementById("live-seq");
     var read = box.dataset.seq;
-    if (live && read && Number(live.dataset.seq) > Number(read)) htmx.trigger(box, "themes-stale");
+    if (live && read && Number(live.dataset.seq) > Number(read)) refreshSoon();
   });
   document.addEventListener("htmx:afterRequest", function (evt) {
     var box = section();

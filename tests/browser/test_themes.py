@@ -4,6 +4,7 @@ by dragging, and every screen's grouped view follows live."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -142,4 +143,37 @@ async def test_a_theme_made_while_the_grouping_is_on_its_way_still_shows(
     release.set()
     await expect(group(console, "Transport")).to_have_count(1)
     await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(2)
+    assert not tabs.errors
+
+
+async def test_the_grouping_follows_a_room_that_never_pauses(server: Server, tabs: Tabs) -> None:
+    """A refresh waits for the room to pause, so a burst costs one fetch; but not for ever. With
+    a card every quarter of a second (never the pause it waits for), the grouping still moves."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    visitor = await quick_join(tabs, meeting, "visitor", "Vic")
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    headers = json.loads(await visitor.locator("body").get_attribute("hx-headers") or "{}")
+    cards_url = f"{server.base_url}/api/v1/workshops/{meeting.id}/cards"
+    stop = asyncio.Event()
+    written: list[str] = []
+
+    async def keep_writing() -> None:
+        while not stop.is_set():
+            text = f"Idea {len(written) + 1}"
+            sent = await visitor.request.post(
+                cards_url, data={"kind": "option", "text": text}, headers=headers
+            )
+            assert sent.status == 201, await sent.text()
+            written.append(text)
+            await asyncio.sleep(0.25)
+
+    writing = asyncio.create_task(keep_writing())
+    try:
+        third = meeting.facilitator.locator(".theme-card .text", has_text=re.compile("^Idea 3$"))
+        await expect(third).to_have_count(1, timeout=10_000)
+        assert not writing.done(), "the room was still writing when the grouping moved"
+    finally:
+        stop.set()
+        await writing
     assert not tabs.errors
