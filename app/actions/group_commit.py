@@ -65,8 +65,8 @@ class GroupCommit:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _running: bool = field(default=False, init=False)
     groups: int = field(default=0, init=False)  # how many commits (for the tests and the bench)
-    # Each writer thread's own connection while it runs, where the database allows one (per
-    # thread: a thread that ends may overlap the next one's start).
+    # Each writer thread's own connection while it runs (per thread: a thread that ends may
+    # overlap the next one's start).
     _held: threading.local = field(default_factory=threading.local, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
@@ -151,10 +151,9 @@ class GroupCommit:
             connection.close()
 
     def _transaction(self) -> contextlib.AbstractContextManager[Session]:
-        connection = getattr(self._held, "connection", None)
-        if connection is None and self.db.keeps_writer_connection:
-            # Taken here, inside the write's own error handling: a failure answers the write.
-            connection = self._held.connection = self.db.engine.connect()
+        # Taken here, inside the write's own error handling: a failure answers the write.
+        kept, self._held.connection = getattr(self._held, "connection", None), None
+        connection = self._held.connection = self.db.writer_connection(kept)
         return self.db.transaction(connection)
 
     def commit(self, group: list[Pending]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -119,6 +120,25 @@ def transaction_open(session: Session) -> bool:
     return _driver_transaction_open(raw)
 
 
+def _server_spoke(conn: sa.Connection) -> bool:
+    """Whether a database server said something on a connection that is between transactions.
+
+    It does only to end the session: a restart, an administrator's terminate, an idle timeout
+    each send their reason and close the socket, and the socket then reads as ready. That is
+    seen with one poll of the socket, where the pool's pre-ping costs a round trip (anything
+    else read there, which this app never asks for, only costs a new connection). A SQLite
+    file is not a server. A connection SQLAlchemy already invalidated reconnects by itself."""
+    if conn.dialect.name == "sqlite" or conn.invalidated:
+        return False
+    raw = conn.connection.dbapi_connection
+    if raw is None or raw.closed:
+        return True
+    # poll, not select: a worker with thousands of sockets has descriptors past select's limit.
+    ready = select.poll()
+    ready.register(raw.fileno(), select.POLLIN)
+    return bool(ready.poll(0))
+
+
 def _driver_transaction_open(raw: Any) -> bool:
     """Whether the driver's connection is inside a transaction (True when it cannot tell)."""
     in_transaction = getattr(raw, "in_transaction", None)  # sqlite3
@@ -164,15 +184,21 @@ class Database:
         with self._one_writer, Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    @property
-    def keeps_writer_connection(self) -> bool:
-        """Whether a writer thread may keep one connection for all its transactions.
+    def writer_connection(self, kept: sa.Connection | None) -> sa.Connection:
+        """The connection a writer thread keeps for all its transactions: `kept` while it is
+        sound, else a new one from the pool.
 
-        On SQLite, yes: the pool's check-out and check-in (events, the reset's rollback) cost
-        a quarter of a card's whole write, and a file does not go away like a server. On
-        PostgreSQL, no: the pool's pre-ping at check-out is how a restarted server is noticed
-        before a write fails on a dead connection (bench/README.md)."""
-        return self.engine.dialect.name == "sqlite"
+        The pool's check-out and check-in (its events, the reset's rollback, and on PostgreSQL
+        the pre-ping's round trip) were a quarter of a card's write on SQLite and a fifth of
+        its CPU on PostgreSQL (bench/README.md). The pre-ping is how a restarted server is
+        noticed before a write fails on a dead connection; a kept connection is asked without
+        a round trip instead (`_server_spoke`), and one found gone goes back to be dropped."""
+        if kept is not None and not kept.closed:
+            if not _server_spoke(kept):
+                return kept
+            kept.invalidate()
+            kept.close()
+        return self.engine.connect()
 
     @contextmanager
     def transaction(self, connection: sa.Connection | None = None) -> Iterator[Session]:

@@ -113,6 +113,7 @@ async def test_a_crash_between_commit_and_publish_loses_no_event(
             async with svc.hub.subscription(sub):
                 with pytest.raises(Crash):
                     await dying.run(workshop_id=room.id, apply=card_by(me.id, "committed"))
+                dying.close()  # its connection goes back before the app's database does
                 # A screen already connected gets it from the heal sweep...
                 frame = await asyncio.wait_for(next_event(sub, svc.hub), 30)
                 assert (frame["seq"], frame["data"]["text"]) == (head + 1, "committed")
