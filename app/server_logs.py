@@ -6,6 +6,10 @@ bench/README.md): each record looked up its caller's source line, thread and pro
 uvicorn's formatter copied the record before formatting it. The lines stay word for word the
 same (`INFO:     127.0.0.1:50000 - "GET /healthz HTTP/1.1" 200 OK`); what goes is the work
 nobody reads: none of our formats shows a source line, a thread or a process.
+
+One thing differs on purpose: a path that carries a secret (an invite or room code, a shared
+record's link, a one-time setup or welcome link) is written with that part `[hidden]`. A log
+is read by more people, and kept longer, than any of those secrets should be.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import copy
 import http
 import logging
+import re
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
@@ -20,16 +25,27 @@ from uvicorn.logging import AccessFormatter
 
 ACCESS_FORMAT = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
 _PHRASES = {status.value: f"{status.value} {status.phrase}" for status in http.HTTPStatus}
+# The routes whose next path segment is itself the key to something.
+_SECRET_SEGMENT = re.compile(r"^(/(?:i|j|r|s|setup|welcome|api/v1/join)/)[^/?#]+")
+HIDDEN = "[hidden]"
+
+
+def without_secrets(path: str) -> str:
+    """The path as an access line may show it (`/j/[hidden]`)."""
+    return _SECRET_SEGMENT.sub(r"\g<1>" + HIDDEN, path, count=1)
 
 
 class AccessLine(AccessFormatter):
-    """uvicorn's access line without the copy of each record. In colour (a terminal) it is
-    uvicorn's own formatter that writes it."""
+    """uvicorn's access line without the copy of each record, and without the secrets of a
+    path. In colour (a terminal) it is uvicorn's own formatter that writes it."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if self.use_colors or record.exc_info or record.stack_info or self._fmt != ACCESS_FORMAT:
-            return super().format(record)
         client_addr, method, path, http_version, status = record.args  # type: ignore[misc]
+        path = without_secrets(path)
+        if self.use_colors or record.exc_info or record.stack_info or self._fmt != ACCESS_FORMAT:
+            shown = logging.makeLogRecord(record.__dict__)
+            shown.args = (client_addr, method, path, http_version, status)
+            return super().format(shown)
         status_line = _PHRASES.get(int(status)) or f"{status} "
         prefix = record.levelname + ":" + " " * (8 - len(record.levelname))
         return f'{prefix} {client_addr} - "{method} {path} HTTP/{http_version}" {status_line}'

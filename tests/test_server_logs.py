@@ -47,3 +47,35 @@ def test_our_format_is_uvicorns_and_another_is_formatted_by_uvicorn() -> None:
     ours = AccessLine(fmt=other, use_colors=False).format(record(404))
     assert ours == AccessFormatter(fmt=other, use_colors=False).format(record(404))
     assert ours.startswith("127.0.0.1:50000 404 Not Found")
+
+
+SECRET_PATHS = [
+    ("/j/Xk3-secret-code", "/j/[hidden]"),
+    ("/i/Xk3-secret-code?next=1", "/i/[hidden]?next=1"),
+    ("/r/ABC123/wait/status", "/r/[hidden]/wait/status"),
+    ("/s/shared-record-token/record.docx", "/s/[hidden]/record.docx"),
+    ("/setup/one-time-secret", "/setup/[hidden]"),
+    ("/welcome/one-time-secret", "/welcome/[hidden]"),
+    ("/api/v1/join/Xk3-secret-code", "/api/v1/join/[hidden]"),
+]
+
+
+@pytest.mark.parametrize(("path", "shown"), SECRET_PATHS)
+@pytest.mark.parametrize("colours", [False, True])
+def test_a_paths_secret_never_reaches_the_log(path: str, shown: str, colours: bool) -> None:
+    """An invite or room code, a shared record's link, a one-time setup link: whoever reads the
+    log must not be able to use them. The rest of the line is uvicorn's."""
+    line = record(200)
+    line.args = ("127.0.0.1:50000", "GET", path, "1.1", 200)
+    ours = AccessLine(fmt=ACCESS_FORMAT, use_colors=colours).format(line)
+    secret = next(a for a, b in zip(path.split("/"), shown.split("/"), strict=True) if a != b)
+    assert secret.split("?")[0] not in ours
+    line.args = ("127.0.0.1:50000", "GET", shown, "1.1", 200)
+    assert ours == AccessFormatter(fmt=ACCESS_FORMAT, use_colors=colours).format(line)
+
+
+@pytest.mark.parametrize("path", ["/join", "/static/j/app.js", "/w/abc/themes?view=j", "/j"])
+def test_paths_without_a_secret_are_written_as_they_are(path: str) -> None:
+    line = record(200)
+    line.args = ("127.0.0.1:50000", "GET", path, "1.1", 200)
+    assert f'"GET {path} HTTP/1.1"' in AccessLine(fmt=ACCESS_FORMAT, use_colors=False).format(line)
