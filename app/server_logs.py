@@ -31,8 +31,10 @@ HIDDEN = "[hidden]"
 
 
 def without_secrets(path: str) -> str:
-    """The path as an access line may show it (`/j/[hidden]`)."""
-    return _SECRET_SEGMENT.sub(r"\g<1>" + HIDDEN, path, count=1)
+    """The path as an access line may show it (`/j/[hidden]`). (A match, not `re.sub`: every
+    request's line passes here, and a substitution cost five times as much.)"""
+    found = _SECRET_SEGMENT.match(path)
+    return path if found is None else found.group(1) + HIDDEN + path[found.end() :]
 
 
 class AccessLine(AccessFormatter):
