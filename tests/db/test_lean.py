@@ -186,17 +186,32 @@ def test_savepoints_go_on_the_drivers_cursor_and_keep_and_undo_as_before(db: Dat
 
 def test_a_savepoint_the_database_refuses_raises_what_sqlalchemy_would(db: Database) -> None:
     raised = []
-    for release in (db.engine.dialect.do_release_savepoint, DefaultDialect.do_release_savepoint):
+    for release in (
+        lambda conn: db.engine.dialect.do_release_savepoint(conn, "never_made"),
+        lambda conn: DefaultDialect.do_release_savepoint(conn.dialect, conn, "never_made"),
+    ):
         with db.session() as session, session.begin():
-            conn = session.connection()
             with pytest.raises(sa.exc.DBAPIError) as error:
-                if release is DefaultDialect.do_release_savepoint:
-                    release(conn.dialect, conn, "never_made")
-                else:
-                    release(conn, "never_made")
+                release(session.connection())
             raised.append(type(error.value))
             session.rollback()
     assert raised[0] is raised[1]
+
+
+def test_savepoint_names_are_not_remembered(db: Database) -> None:
+    """A writer's kept connection numbers its savepoints without end; nothing may keep each
+    name (the identifier preparer's cache would grow by one a write)."""
+    preparer = db.engine.dialect.identifier_preparer
+    with db.session() as session, session.begin():
+        session.connection()
+        for _ in range(3):
+            with session.begin_nested():
+                session.connection()  # the session sends its SAVEPOINT only now
+        before = len(preparer._strings)
+        for _ in range(200):
+            with session.begin_nested():
+                session.connection()
+    assert len(preparer._strings) == before
 
 
 # Only a server's connection can be cut from outside.
