@@ -8,7 +8,8 @@ same (`INFO:     127.0.0.1:50000 - "GET /healthz HTTP/1.1" 200 OK`); what goes i
 nobody reads: none of our formats shows a source line, a thread or a process.
 
 One thing differs on purpose: a path that carries a secret (an invite or room code, a shared
-record's link, a one-time setup or welcome link) is written with that part `[hidden]`. A log
+record's link, a one-time setup or welcome link, a sign-on provider's code) is written with
+that part `[hidden]`. A log
 is read by more people, and kept longer, than any of those secrets should be.
 """
 
@@ -27,14 +28,22 @@ ACCESS_FORMAT = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_c
 _PHRASES = {status.value: f"{status.value} {status.phrase}" for status in http.HTTPStatus}
 # The routes whose next path segment is itself the key to something.
 _SECRET_SEGMENT = re.compile(r"^(/(?:i|j|r|s|setup|welcome|api/v1/join)/)[^/?#]+")
+# Query values that are keys too: a room code typed into the form that asks for one (a GET,
+# so it can be bookmarked), and what a single sign-on provider sends back.
+_SECRET_VALUE = re.compile(r"((?:^|[?&])(?:code|state|token|secret)=)[^&#]*")
 HIDDEN = "[hidden]"
 
 
 def without_secrets(path: str) -> str:
-    """The path as an access line may show it (`/j/[hidden]`). (A match, not `re.sub`: every
-    request's line passes here, and a substitution cost five times as much.)"""
+    """The path as an access line or an error may show it (`/j/[hidden]`, `/r?code=[hidden]`).
+    (A match, not `re.sub`, for the path: every request's line passes here, and a substitution
+    cost five times as much.)"""
     found = _SECRET_SEGMENT.match(path)
-    return path if found is None else found.group(1) + HIDDEN + path[found.end() :]
+    if found is not None:
+        path = found.group(1) + HIDDEN + path[found.end() :]
+    if "?" in path:
+        path = _SECRET_VALUE.sub(r"\g<1>" + HIDDEN, path)
+    return path
 
 
 class AccessLine(AccessFormatter):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import AccessFormatter
 
-from app.server_logs import ACCESS_FORMAT, AccessLine, log_config
+from app.server_logs import ACCESS_FORMAT, AccessLine, log_config, without_secrets
 
 
 def record(status: int, level: int = logging.INFO) -> logging.LogRecord:
@@ -79,3 +80,38 @@ def test_paths_without_a_secret_are_written_as_they_are(path: str) -> None:
     line = record(200)
     line.args = ("127.0.0.1:50000", "GET", path, "1.1", 200)
     assert f'"GET {path} HTTP/1.1"' in AccessLine(fmt=ACCESS_FORMAT, use_colors=False).format(line)
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/r?code=ABC123", "/r?code=[hidden]"),
+        (
+            "/signin/oidc/callback?code=c0de&state=st4te",
+            "/signin/oidc/callback?code=[hidden]&state=[hidden]",
+        ),
+        ("/library?q=discharge&code=x#top", "/library?q=discharge&code=[hidden]#top"),
+        ("/library?q=code=1", "/library?q=code=1"),
+    ],
+)
+def test_a_query_strings_keys_are_hidden_too(path: str, shown: str) -> None:
+    assert without_secrets(path) == shown
+
+
+def test_every_route_that_takes_a_key_in_its_path_has_it_hidden() -> None:
+    """Walks the app's routers, so a new route with a code, a secret or a token in its path
+    cannot slip past the pattern."""
+    from app.main import ROUTERS
+
+    keys = {"code", "secret", "token"}
+    checked = 0
+    for prefix, router in ROUTERS:
+        for route in router.routes:
+            path = prefix + route.path  # type: ignore[attr-defined]
+            names = set(re.findall(r"{(\w+)}", path))
+            if not names & keys:
+                continue
+            filled = re.sub(r"{(\w+)}", lambda m: "K3YVALUE" if m[1] in keys else "x", path)
+            assert "K3YVALUE" not in without_secrets(filled), path
+            checked += 1
+    assert checked >= 10  # /i, /j, /r (several), /s (several), /setup, /welcome, /join

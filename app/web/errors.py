@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from ..actions.group_commit import TransactionLost
 from ..domain.errors import RuleError
+from ..server_logs import without_secrets
 from .json_response import JSONResponse
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception(
+            "unexpected error on %s %s", request.method, without_secrets(request.url.path)
+        )
         return error_response(
             500, "Something went wrong on our side; nothing was changed.", "internal_error"
         )

@@ -347,3 +347,19 @@ async def test_no_card_body_gives_a_500(raw_client: httpx.AsyncClient) -> None:
     cards = (await state(raw_client, room, visitor))["cards"]
     assert len(cards) == created
     assert created > 0 and created < len(bodies)
+
+
+async def test_an_unexpected_error_is_logged_without_the_paths_key(app, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A crash on a page whose path is a key (a shared record's link here) is logged for the
+    operator, but the key is not: logs are read by more people than the link was given to."""
+
+    async def crashes(token: str) -> None:
+        raise RuntimeError("on purpose")
+
+    app.add_api_route("/s/{token}/crash", crashes)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as raw:
+        answered = await raw.get("/s/sh4red-l1nk-key/crash")
+    assert answered.status_code == 500
+    assert "unexpected error on GET /s/[hidden]/crash" in caplog.text
+    assert "sh4red-l1nk-key" not in caplog.text
