@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import select
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
@@ -52,7 +54,8 @@ def make_engine(url: str) -> sa.Engine:
         lean_savepoints(engine.dialect)
         return engine
     # pre_ping: a connection the database dropped (a restart, a network cut) is noticed and
-    # replaced at checkout, so service resumes by itself. connect_timeout: while it cannot be
+    # replaced at checkout, so service resumes by itself (the writers' kept connections are
+    # checked their own way, `Database.writer_connection`). connect_timeout: while it cannot be
     # reached, a request answers 503 within seconds instead of hanging on a silent network.
     engine = sa.create_engine(
         url,
@@ -120,6 +123,9 @@ def transaction_open(session: Session) -> bool:
     return _driver_transaction_open(raw)
 
 
+_KEPT_SINCE = "writer_kept_since"  # in a connection's info: when a writer last took it
+
+
 def _server_spoke(conn: sa.Connection) -> bool:
     """Whether a database server said something on a connection that is between transactions.
 
@@ -169,6 +175,9 @@ class Database:
             options["isolation_level"] = "REPEATABLE READ"
         self._read_engine = self.engine.execution_options(**options)
         self._reads_in_place = self.engine.dialect.name == "sqlite"
+        # How long a writer's kept connection may wait between writes before the pool's
+        # pre-ping checks it again (a file needs no check).
+        self.writer_idle_s = math.inf if self.engine.dialect.name == "sqlite" else 1.0
         # A SQLite file in WAL mode is checkpointed by a thread, never by a commit.
         self.checkpointer = (
             Checkpointer(self.engine, self._one_writer)
@@ -186,25 +195,33 @@ class Database:
 
     def writer_connection(self, kept: sa.Connection | None) -> sa.Connection:
         """The connection a writer thread keeps for all its transactions: `kept` while it is
-        sound, else a new one from the pool.
+        sound, else one from the pool.
 
         The pool's check-out and check-in (its events, the reset's rollback, and on PostgreSQL
         the pre-ping's round trip) were a quarter of a card's write on SQLite and a fifth of
         its CPU on PostgreSQL (bench/README.md). The pre-ping is how a restarted server is
-        noticed before a write fails on a dead connection; a kept connection is asked without
-        a round trip instead (`_server_spoke`), and one found gone goes back to be dropped."""
+        noticed before a write fails on a dead connection. A kept connection is asked without
+        a round trip instead (`_server_spoke`) while writes come often; one that has waited
+        `writer_idle_s` goes back to the pool to be pre-pinged: a server that went away without
+        a word (a host that rebooted, an address that moved) shows only to a round trip."""
+        now = time.monotonic()
         if kept is not None and not kept.closed:
-            if not _server_spoke(kept):
+            waited = now - kept.info.get(_KEPT_SINCE, now)
+            if waited < self.writer_idle_s and not _server_spoke(kept):
+                kept.info[_KEPT_SINCE] = now
                 return kept
-            kept.invalidate()
+            if waited < self.writer_idle_s:
+                kept.invalidate()  # it spoke: the server ended it
             kept.close()
-        return self.engine.connect()
+        fresh = self.engine.connect()
+        fresh.info[_KEPT_SINCE] = now
+        return fresh
 
     @contextmanager
     def transaction(self, connection: sa.Connection | None = None) -> Iterator[Session]:
         """A session in one write transaction, committed when the block ends and rolled back
-        when it raises: on `connection` (a writer's own, see keeps_writer_connection), or on
-        one from the pool."""
+        when it raises: on `connection` (a writer's own, see writer_connection), or on one
+        from the pool."""
         with self._one_writer, _connection(self.engine, connection) as conn:
             try:
                 with conn.begin():

@@ -18,11 +18,13 @@ from sqlalchemy.exc import OperationalError
 from app.actions.cards import NewCard, add_card
 from app.actions.group_commit import IDLE_S, TransactionLost
 from app.actions.runner import Writer
+from app.db.engine import Database
 from app.domain.errors import RuleError
 from app.domain.rules import Actor, CardKind, Role
 from app.web.errors import DATABASE_DOWN, database_unavailable
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, drop_schema, postgres_database
 from tests.factories import Room, create_room, move, state
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.asyncio
 
@@ -367,3 +369,37 @@ async def test_closing_the_writer_ends_its_threads_and_gives_their_connections_b
     after = await asyncio.wait_for(writer.run(workshop_id=room.id, apply=card_by(fac, "after")), 30)
     assert after.status == 201  # a new thread
     writer.close()
+
+
+async def no_publish(workshop_id: str, events: list[dict]) -> None:
+    pass
+
+
+def one_round_trip(session, workshop, now):  # type: ignore[no-untyped-def]
+    session.connection().exec_driver_sql("SELECT 1")
+    return 200, {}, []
+
+
+@pytest.mark.postgres
+async def test_a_kept_connection_whose_server_vanished_without_a_word_is_checked_first() -> None:
+    """A host that reboots, or an address that moves to another, says nothing: the old socket
+    hears nothing until the next write is sent on it, and that gets a reset. A kept connection
+    that has waited `writer_idle_s` is checked the pool's way first, so the write succeeds."""
+    pg = postgres_database()
+    proxy = TcpProxy("127.0.0.1", 5432)
+    await proxy.start()
+    db = Database(pg.url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
+    db.writer_idle_s = 0.2
+    writer = Writer(db=db, publish=no_publish, lanes=1)
+    writer.group_commits[0].idle_s = 120  # the thread, and its connection, stay
+    try:
+        assert (await writer.run(workshop_id=None, apply=one_round_trip)).status == 200
+        await proxy.vanish()
+        await asyncio.sleep(0.3)  # longer than writer_idle_s
+        await proxy.restore()
+        assert (await writer.run(workshop_id=None, apply=one_round_trip)).status == 200
+    finally:
+        await asyncio.to_thread(writer.close)
+        db.dispose()
+        await proxy.stop()
+        drop_schema(pg.schema)
