@@ -9,8 +9,8 @@ nobody reads: none of our formats shows a source line, a thread or a process.
 
 One thing differs on purpose: a path that carries a secret (an invite or room code, a shared
 record's link, a one-time setup or welcome link, a sign-on provider's code) is written with
-that part `[hidden]`. A log
-is read by more people, and kept longer, than any of those secrets should be.
+that part `[hidden]`. A log is read by more people, and kept longer, than any of those secrets
+should be.
 """
 
 from __future__ import annotations

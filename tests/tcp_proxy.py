@@ -32,11 +32,14 @@ class TcpProxy:
                 self._link, "127.0.0.1", self.port, reuse_address=True
             )
 
-    async def cut(self) -> None:
-        """Stop listening and reset every open connection."""
+    def _stop_listening(self) -> None:
         if self.server is not None:
             self.server.close()
             self.server = None
+
+    async def cut(self) -> None:
+        """Stop listening and reset every open connection."""
+        self._stop_listening()
         for writer in list(self.writers):
             _reset(writer)
         for task in list(self.links):
@@ -46,9 +49,7 @@ class TcpProxy:
     async def vanish(self) -> None:
         """Stop listening; every open connection goes silent, and is reset when its client
         next sends."""
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        self._stop_listening()
         self.vanished |= self.writers
 
     async def restore(self) -> None:

@@ -151,8 +151,10 @@ class GroupCommit:
             connection.close()
 
     def _transaction(self) -> contextlib.AbstractContextManager[Session]:
-        # Taken here, inside the write's own error handling: a failure answers the write.
-        kept, self._held.connection = getattr(self._held, "connection", None), None
+        # Taken here, inside the write's own error handling: a failure answers the write, and
+        # leaves no connection held.
+        kept = getattr(self._held, "connection", None)
+        self._held.connection = None
         connection = self._held.connection = self.db.writer_connection(kept)
         return self.db.transaction(connection)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import select
 import threading
 import time
@@ -132,9 +131,9 @@ def _server_spoke(conn: sa.Connection) -> bool:
     It does only to end the session: a restart, an administrator's terminate, an idle timeout
     each send their reason and close the socket, and the socket then reads as ready. That is
     seen with one poll of the socket, where the pool's pre-ping costs a round trip (anything
-    else read there, which this app never asks for, only costs a new connection). A SQLite
-    file is not a server. A connection SQLAlchemy already invalidated reconnects by itself."""
-    if conn.dialect.name == "sqlite" or conn.invalidated:
+    else read there, which this app never asks for, only costs a new connection). A connection
+    SQLAlchemy already invalidated reconnects by itself."""
+    if conn.invalidated:
         return False
     raw = conn.connection.dbapi_connection
     if raw is None or raw.closed:
@@ -160,30 +159,25 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
+        self._file = self.engine.dialect.name == "sqlite"  # one file, no server
         # SQLite has one writer at a time. Left to SQLite, writers that find the lock taken
         # sleep in its busy handler, up to 100 ms a time, however soon the lock frees: under
         # many writes at once, answers took seconds (bench scenario 9). Queued on a lock of
         # our own, the next writer starts the moment the last one commits. (Other processes
         # still meet SQLite's busy timeout; several workers want PostgreSQL anyway.)
-        self._one_writer: AbstractContextManager = (
-            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
-        )
+        self._one_writer: AbstractContextManager = threading.Lock() if self._file else nullcontext()
         # A read must see one moment: the state's seq and its cards have to agree. SQLite's
         # deferred BEGIN gives a snapshot; PostgreSQL needs REPEATABLE READ for the same.
         options: dict = {"read_only": True}
         if self.engine.dialect.name == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
         self._read_engine = self.engine.execution_options(**options)
-        self._reads_in_place = self.engine.dialect.name == "sqlite"
-        # How long a writer's kept connection may wait between writes before the pool's
-        # pre-ping checks it again (a file needs no check).
-        self.writer_idle_s = math.inf if self.engine.dialect.name == "sqlite" else 1.0
+        self._reads_in_place = self._file
+        # How long a writer's kept connection to a server may wait between writes before the
+        # pool's pre-ping checks it again.
+        self.writer_idle_s = 1.0
         # A SQLite file in WAL mode is checkpointed by a thread, never by a commit.
-        self.checkpointer = (
-            Checkpointer(self.engine, self._one_writer)
-            if self.engine.dialect.name == "sqlite"
-            else None
-        )
+        self.checkpointer = Checkpointer(self.engine, self._one_writer) if self._file else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -204,17 +198,19 @@ class Database:
         a round trip instead (`_server_spoke`) while writes come often; one that has waited
         `writer_idle_s` goes back to the pool to be pre-pinged: a server that went away without
         a word (a host that rebooted, an address that moved) shows only to a round trip."""
-        now = time.monotonic()
         if kept is not None and not kept.closed:
-            waited = now - kept.info.get(_KEPT_SINCE, now)
-            if waited < self.writer_idle_s and not _server_spoke(kept):
+            if self._file:
+                return kept  # a file does not go away like a server
+            now = time.monotonic()
+            recent = now - kept.info.get(_KEPT_SINCE, now) < self.writer_idle_s
+            if recent and not _server_spoke(kept):
                 kept.info[_KEPT_SINCE] = now
                 return kept
-            if waited < self.writer_idle_s:
+            if recent:
                 kept.invalidate()  # it spoke: the server ended it
             kept.close()
         fresh = self.engine.connect()
-        fresh.info[_KEPT_SINCE] = now
+        fresh.info[_KEPT_SINCE] = time.monotonic()
         return fresh
 
     @contextmanager
