@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..db.engine import Database, transaction_open
+from ..db.lean import connection_of, send_kept_back
 from ..db.workshop_row import forget_locks
 from .base import Outcome
 
@@ -208,15 +209,21 @@ class TransactionLost(Exception):
 
 def _in_savepoint(session: Session, write: Write) -> Outcome:
     try:
-        with session.begin_nested():
-            return write(session)
+        return _nested(session, write)
     except IntegrityError:
         # A race for a unique row that another process won (one Idempotency-Key sent to two
         # at once): run it once more, and the write's own lookup finds the winner's answer.
         # The workshop is read again: the savepoint took its lock and its head with it.
         forget_locks(session)
-        with session.begin_nested():
-            return write(session)
+        return _nested(session, write)
+
+
+def _nested(session: Session, write: Write) -> Outcome:
+    with session.begin_nested():
+        outcome = write(session)
+        # What the write kept back (db/pipeline.py) fails here, inside its own savepoint.
+        send_kept_back(connection_of(session))
+        return outcome
 
 
 def _settle(pending: Pending) -> None:

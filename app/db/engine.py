@@ -20,6 +20,7 @@ from sqlmodel import Session
 from ..compact_json import dumps
 from .checkpoint import Checkpointer
 from .lean import Lean, hold_connection, lean_savepoints
+from .pipeline import forget_kept, lean_pipeline
 
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
 # with the encoder the app's answers use (app/compact_json.py) and its decoder.
@@ -65,6 +66,7 @@ def make_engine(url: str) -> sa.Engine:
         **_JSON_COLUMNS,
     )
     lean_savepoints(engine.dialect)
+    lean_pipeline(engine.dialect)
     return engine
 
 
@@ -108,7 +110,8 @@ def _end_driver_transaction(conn: sa.Connection) -> None:
         return
     with contextlib.suppress(Exception):
         raw = conn.connection.dbapi_connection
-        if _driver_transaction_open(raw):
+        forget_kept(conn.connection)
+        if _driver_transaction_open(raw, failed_too=True):
             raw.rollback()
 
 
@@ -144,13 +147,15 @@ def _server_spoke(conn: sa.Connection) -> bool:
     return bool(ready.poll(0))
 
 
-def _driver_transaction_open(raw: Any) -> bool:
-    """Whether the driver's connection is inside a transaction (True when it cannot tell)."""
+def _driver_transaction_open(raw: Any, *, failed_too: bool = False) -> bool:
+    """Whether the driver's connection is inside a transaction (True when it cannot tell);
+    with `failed_too`, one that an error left failed counts (PostgreSQL then refuses all but a
+    rollback: a COMMIT that went in a pipeline behind a failed statement never ran)."""
     in_transaction = getattr(raw, "in_transaction", None)  # sqlite3
     if isinstance(in_transaction, bool):
         return in_transaction
     status = getattr(getattr(raw, "info", None), "transaction_status", None)  # psycopg
-    return status is None or status.name == "INTRANS"
+    return status is None or status.name == "INTRANS" or (failed_too and status.name == "INERROR")
 
 
 class Database:

@@ -30,6 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from .pipeline import Together, keep_back, keeps_back, take_kept, together, undo_kept
+
 _TYPE_CODE = operator.itemgetter(1)  # a result column's type, as the driver names it
 # Values SQLAlchemy would convert: (position, its processor), only where there is one.
 Conversions = tuple[tuple[int, Callable[[Any], Any]], ...]
@@ -130,7 +132,8 @@ class Lean:
         plan = self._plan(conn.dialect)
         values = plan.parameters(params or {})
         with _Cursor(conn, plan.sql, values) as cursor:
-            cursor.execute(plan.sql, values)
+            with together(conn.connection, cursor.connection, keeps_back(conn.dialect)):
+                cursor.execute(plan.sql, values)
             if not plan.types:
                 return []
             fetched, description = cursor.fetchall(), cursor.description
@@ -144,6 +147,8 @@ class Lean:
         """Run it once per row, as the driver's executemany when there are several."""
         plan = self._plan(conn.dialect, many=True)
         values = [plan.parameters(r) for r in rows]
+        if keep_back(conn, plan.sql, values):
+            return  # sent with the connection's next statement (pipeline.py)
         with _Cursor(conn, plan.sql, values) as cursor:
             if len(values) == 1:
                 cursor.execute(plan.sql, values[0])
@@ -166,6 +171,8 @@ def lean_savepoints(dialect: Dialect) -> None:
     name_of = dialect.identifier_preparer.format_savepoint
 
     def send(conn: sa.Connection, sql: str) -> None:
+        if keep_back(conn, sql, None):
+            return  # it answers nothing: it goes with the next statement (pipeline.py)
         with _Cursor(conn, sql, ()) as cursor:
             cursor.execute(sql)
 
@@ -176,7 +183,11 @@ def lean_savepoints(dialect: Dialect) -> None:
         send(conn, f"RELEASE SAVEPOINT {name_of(None, name)}")
 
     def rollback_to(conn: sa.Connection, name: str) -> None:
-        send(conn, f"ROLLBACK TO SAVEPOINT {name_of(None, name)}")
+        if undo_kept(conn.connection, f"SAVEPOINT {name_of(None, name)}"):
+            return  # the savepoint was never sent, nor anything after it
+        sql = f"ROLLBACK TO SAVEPOINT {name_of(None, name)}"
+        with _Cursor(conn, sql, ()) as cursor:
+            cursor.execute(sql)
 
     dialect.do_savepoint = savepoint  # type: ignore[method-assign]
     dialect.do_release_savepoint = release  # type: ignore[method-assign]
@@ -203,6 +214,15 @@ def connection_of(session: Any) -> sa.Connection:
         # (After a rollback outside a savepoint the session, not this, knows what is allowed.)
         return session.connection()
     return conn
+
+
+def send_kept_back(conn: sa.Connection) -> None:
+    """Send what the connection kept back (pipeline.py) now, and raise its error here."""
+    kept = take_kept(conn.connection)
+    if kept:
+        sql, values = kept[0]
+        with _Cursor(conn, sql, values) as cursor, Together(cursor.connection, kept):
+            pass
 
 
 class _Cursor:

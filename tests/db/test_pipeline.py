@@ -1,0 +1,189 @@
+"""On PostgreSQL a write's statements that answer nothing go with the next one that does
+(app/db/pipeline.py): fewer round trips, and still each write's own failure, in its own
+transaction or savepoint, with nothing of it kept."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app.actions.base import Outcome, write_in
+from app.actions.cards import NewCard, add_card
+from app.actions.group_commit import GroupCommit, Pending
+from app.db.engine import Database
+from app.db.models import Card, Event, Participant, Workshop
+from app.domain.errors import RuleError
+from app.domain.rules import Actor, CardKind, Role
+from tests.conftest import drop_schema, postgres_database
+from tests.db.test_migrations import workshop
+
+NOW = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+FACILITATOR = Actor(1, Role.facilitator)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    with database.session() as session, session.begin():
+        for wid in ("w-a", "w-b"):
+            room = workshop(wid)
+            room.phase = "context"
+            session.add(room)
+        session.flush()
+        session.add(
+            Participant(
+                id=1, workshop_id="w-a", name="F", role="facilitator", token_hash="h", joined_at=NOW
+            )
+        )
+    yield database
+    database.dispose()
+
+
+def card(workshop_id: str, text: str):  # type: ignore[no-untyped-def]
+    def apply(session, room, now):  # type: ignore[no-untyped-def]
+        return add_card(
+            session, room, actor=FACILITATOR, new=NewCard(CardKind.context, text), now=now
+        )
+
+    def write(session) -> Outcome:  # type: ignore[no-untyped-def]
+        return write_in(session, workshop_id=workshop_id, apply=apply, now=NOW)
+
+    return write
+
+
+def refused_at_once(session) -> Outcome:  # type: ignore[no-untyped-def]
+    """A write refused before it sends anything: its savepoint never reached the server."""
+    raise RuleError("Refused before a single statement.")
+
+
+def commit(writer: GroupCommit, *writes) -> list:  # type: ignore[no-untyped-def]
+    """Run `writes` in one group commit (one alone when there is one); each outcome or error."""
+    loop = asyncio.new_event_loop()
+    try:
+        group = [Pending(w, None, loop, loop.create_future()) for w in writes]
+        writer.commit(group)
+        return [p.error if p.error is not None else p.outcome for p in group]
+    finally:
+        loop.close()
+
+
+def an_event_in_the_way(db: Database, workshop_id: str) -> None:
+    """Take the seq the workshop's next event will have: that write's event insert, one of the
+    statements kept back, then fails on the unique seq."""
+    with db.session() as session, session.begin():
+        head = session.get(Workshop, workshop_id).last_seq
+        session.add(
+            Event(workshop_id=workshop_id, seq=head + 1, type="card.added", at=NOW, data={})
+        )
+
+
+def cards_of(db: Database, workshop_id: str) -> list[str]:
+    with db.reader() as session:
+        rows = session.execute(
+            sa.select(Card.text).where(Card.workshop_id == workshop_id).order_by(Card.id)
+        )
+        return [text for (text,) in rows]
+
+
+@pytest.fixture
+def writer(db: Database) -> Iterator[GroupCommit]:
+    made = GroupCommit(db)
+    yield made
+    made._let_go()
+
+
+def test_a_failing_statement_kept_back_fails_its_write_alone_and_keeps_nothing(
+    db: Database, writer: GroupCommit
+) -> None:
+    an_event_in_the_way(db, "w-b")
+    (failed,) = commit(writer, card("w-b", "lost"))
+    assert isinstance(failed, sa.exc.IntegrityError)
+    assert cards_of(db, "w-b") == []
+    # The writer's kept connection carries on.
+    (kept,) = commit(writer, card("w-a", "next"))
+    assert isinstance(kept, Outcome) and cards_of(db, "w-a") == ["next"]
+
+
+def test_in_a_group_a_failing_statement_kept_back_fails_only_its_own_write(
+    db: Database, writer: GroupCommit
+) -> None:
+    an_event_in_the_way(db, "w-b")
+    first, failed, last = commit(
+        writer, card("w-a", "first"), card("w-b", "lost"), card("w-a", "last")
+    )
+    assert isinstance(failed, sa.exc.IntegrityError), failed
+    assert isinstance(first, Outcome) and isinstance(last, Outcome)
+    assert cards_of(db, "w-a") == ["first", "last"] and cards_of(db, "w-b") == []
+    assert [first.events[0]["seq"], last.events[0]["seq"]] == [1, 2]
+
+
+def test_a_write_refused_before_its_savepoint_was_sent_leaves_the_group_whole(
+    db: Database, writer: GroupCommit
+) -> None:
+    first, refused, last = commit(
+        writer, card("w-a", "first"), refused_at_once, card("w-a", "last")
+    )
+    assert isinstance(refused, RuleError)
+    assert isinstance(first, Outcome) and isinstance(last, Outcome), (first, last)
+    assert cards_of(db, "w-a") == ["first", "last"]
+
+
+@pytest.mark.postgres
+def test_a_card_waits_for_four_round_trips_and_a_group_shares_them() -> None:
+    """BEGIN; the workshop's lock; the card with its author; the event, the head, the search
+    row and COMMIT. Before, a card waited for eight, and five cards in a group for 43."""
+    pg = postgres_database()
+    database = Database(pg.url)
+    try:
+        with database.session() as session, session.begin():
+            room = workshop("w-a")
+            room.phase = "context"
+            session.add(room)
+            session.flush()
+            session.add(
+                Participant(
+                    id=1,
+                    workshop_id="w-a",
+                    name="F",
+                    role="facilitator",
+                    token_hash="h",
+                    joined_at=NOW,
+                )
+            )
+        writer = GroupCommit(database)
+        commit(writer, card("w-a", "warm"))  # the writer's connection, its statements prepared
+        raw = writer._held.connection.connection.dbapi_connection
+        assert round_trips(raw, lambda: commit(writer, card("w-a", "alone"))) == 4
+        five = [card("w-a", f"card {i}") for i in range(5)]
+        assert round_trips(raw, lambda: commit(writer, *five)) == 13
+        assert len(cards_of(database, "w-a")) == 7
+        writer._let_go()
+    finally:
+        database.dispose()
+        drop_schema(pg.schema)
+
+
+def round_trips(raw, run) -> int:  # type: ignore[no-untyped-def]
+    """How many times the client waited for the server while `run` ran: libpq's trace of the
+    messages each way, counted where the server answers what the client sent."""
+    from psycopg import pq
+
+    with tempfile.TemporaryFile("w+") as trace:
+        raw.pgconn.trace(trace.fileno())
+        raw.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            run()
+        finally:
+            raw.pgconn.untrace()
+        os.fsync(trace.fileno())
+        trace.seek(0)
+        # Each message is a line "F|B<tab>length<tab>type ..."; an SQL text may span lines.
+        sides = [line[0] for line in trace if line[:2] in ("F\t", "B\t")]
+    return sum(1 for before, now in itertools.pairwise(sides) if (before, now) == ("F", "B"))
