@@ -60,14 +60,15 @@ class _Plan:
             values[i] = process(values[i])
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
-    def decoded(self, fetched: list, dialect: Dialect, description: Sequence) -> list:
-        key = tuple(map(_TYPE_CODE, description))
+    def decoded(self, fetched: list, dialect: Dialect, key: tuple) -> list:
+        """The rows, each value as SQLAlchemy would give it; `key`: each column's type as the
+        driver names it (`type_codes`)."""
         processors = self.results.get(key)
         if processors is None:
             processors = self.results[key] = tuple(
                 (i, p)
-                for i, (t, d) in enumerate(zip(self.types, description, strict=True))
-                if (p := t._cached_result_processor(dialect, d[1])) is not None
+                for i, (t, code) in enumerate(zip(self.types, key, strict=True))
+                if (p := t._cached_result_processor(dialect, code)) is not None
             )
         make = self.row._make
         if not processors:
@@ -136,8 +137,8 @@ class Lean:
                 cursor.execute(plan.sql, values)
             if not plan.types:
                 return []
-            fetched, description = cursor.fetchall(), cursor.description
-        return plan.decoded(fetched, conn.dialect, description)
+            fetched, key = cursor.fetchall(), type_codes(cursor)
+        return plan.decoded(fetched, conn.dialect, key)
 
     def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> None:
         """Run it for its effect, once per row given (an INSERT then asks for no id back)."""
@@ -154,6 +155,17 @@ class Lean:
                 cursor.execute(plan.sql, values[0])
             else:
                 cursor.executemany(plan.sql, values)
+
+
+def type_codes(cursor: Any) -> tuple:
+    """Each result column's type, as the driver names it (its `description`'s type_code)."""
+    result = getattr(cursor, "pgresult", None)
+    if result is not None:
+        # psycopg builds its description, a Column object per column, each time it is
+        # asked: for a card's write, 44 objects for their type codes alone, a quarter of the
+        # writer's instructions on PostgreSQL (bench/README.md).
+        return tuple(map(result.ftype, range(result.nfields)))
+    return tuple(map(_TYPE_CODE, cursor.description))
 
 
 def lean_savepoints(dialect: Dialect) -> None:
