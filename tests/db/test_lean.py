@@ -11,7 +11,7 @@ from sqlalchemy.engine.default import DefaultDialect
 
 from app.actions.base import write_in
 from app.db.engine import Database
-from app.db.lean import Lean, send_kept_back
+from app.db.lean import Lean, send_kept_back, type_codes
 from app.db.models import Card, Event, Participant, SearchText
 from app.db.records import workshop_record
 from app.domain.events import WorkshopUpdated
@@ -262,3 +262,19 @@ def test_what_an_action_changed_is_in_the_search_text_of_its_own_write(db: Datab
             )
         )
     assert purpose == "Shorter waits in outpatients"
+
+
+def test_the_column_types_read_off_a_result_are_its_descriptions(db: Database) -> None:
+    """psycopg's are read off its result (its description is rebuilt at each asking); they
+    pick each column's conversion, so they must be the very type codes it describes."""
+    with db.session() as session, session.begin():
+        conn = session.connection()
+        plan = CARDS_OF._plan(conn.dialect)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(plan.sql, plan.parameters({"w": "w-lean"}))
+            codes = type_codes(cursor)
+            assert codes == tuple(column[1] for column in cursor.description)
+            assert len(codes) == len(CARD.columns)
+        finally:
+            cursor.close()
