@@ -20,7 +20,7 @@ from sqlmodel import Session
 from ..compact_json import dumps
 from .checkpoint import Checkpointer
 from .lean import Lean, hold_connection, lean_savepoints
-from .pipeline import forget_kept, lean_pipeline
+from .pipeline import begin_kept, forget_kept, lean_pipeline
 
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
 # with the encoder the app's answers use (app/compact_json.py) and its decoder.
@@ -119,10 +119,10 @@ def transaction_open(session: Session) -> bool:
     """Whether the database itself still holds the session's transaction (it may have ended
     it after an error, whatever SQLAlchemy believes)."""
     try:
-        raw = session.connection().connection.dbapi_connection
+        fairy = session.connection().connection
     except Exception:
         return False
-    return _driver_transaction_open(raw)
+    return _driver_transaction_open(fairy.dbapi_connection) or begin_kept(fairy)
 
 
 _KEPT_SINCE = "writer_kept_since"  # in a connection's info: when a writer last took it
@@ -215,6 +215,9 @@ class Database:
                 kept.invalidate()  # it spoke: the server ended it
             kept.close()
         fresh = self.engine.connect()
+        if not self._file:
+            # The writer begins its transactions itself, with their first statement (pipeline.py).
+            fresh.execution_options(isolation_level="AUTOCOMMIT")
         fresh.info[_KEPT_SINCE] = time.monotonic()
         return fresh
 

@@ -7,9 +7,11 @@ the BEGIN, the workshop's lock, the card, its author, the event, the head, the s
 COMMIT. Only the lock and the card answer what the write needs before it can go on. So the lean
 statements run for their effect (`Lean.run`, `Lean.run_many`) and a group commit's SAVEPOINT and
 RELEASE are kept back, and psycopg's pipeline mode sends them in one round trip with the next
-statement that must wait: a read, any statement SQLAlchemy runs, or the COMMIT. A card alone now
-waits for four: the BEGIN (psycopg waits for it even in a pipeline), the lock, the card (its
-author read inside the insert), and the event, the head, the search row and the COMMIT together.
+statement that must wait: a read, any statement SQLAlchemy runs, or the COMMIT. The writers'
+BEGIN is kept back too (psycopg waits for its own, even in a pipeline, so their connections are
+in the driver's autocommit mode and the BEGIN is theirs). A card alone now waits for three: the
+BEGIN with the workshop's lock, the card (its author read inside the insert), and the event, the
+head, the search row and the COMMIT together.
 
 What is kept back goes before anything else on that connection, so the server runs every
 statement in the order the app wrote them, in the transaction that wrote them. An error in one
@@ -31,6 +33,7 @@ from sqlalchemy.engine import Dialect
 _KEPT = "lean_kept_back"  # in a connection's info: [(sql, rows)], sent with the next statement
 _MARK = "lean_pipeline"  # on a dialect that keeps statements back
 _ALONE = nullcontext()
+_BEGIN = ("BEGIN", None)  # kept first on a connection whose driver begins nothing itself
 
 
 def keeps_back(dialect: Dialect) -> bool:
@@ -61,6 +64,13 @@ def undo_kept(fairy: Any, savepoint: str) -> bool:
                 fairy.info[_KEPT] = kept[:i]  # type: ignore[index]
             return True
     return False  # it was sent, with everything kept before it
+
+
+def begin_kept(fairy: Any) -> bool:
+    """Whether the connection's transaction has begun here but its BEGIN is still kept back
+    (so the server does not know of it yet)."""
+    kept = fairy.info.get(_KEPT)
+    return bool(kept) and kept[0] is _BEGIN
 
 
 def take_kept(fairy: Any) -> list | None:
@@ -138,9 +148,16 @@ def lean_pipeline(dialect: Dialect) -> None:
         with together(fairy_of(context), cursor.connection, True) if context else _ALONE:
             no_params(cursor, statement, context)
 
+    def do_begin(fairy: Any) -> None:
+        # A writer's connection is in the driver's autocommit mode (`writer_connection`), so
+        # psycopg sends no BEGIN of its own, which it would wait for even in a pipeline: the
+        # BEGIN goes with the transaction's first statement instead.
+        if fairy.dbapi_connection.autocommit:
+            fairy.info[_KEPT] = [_BEGIN]
+
     def do_commit(fairy: Any) -> None:
         kept = take_kept(fairy)
-        if not kept:
+        if not kept or kept == [_BEGIN]:  # (a transaction that sent nothing has nothing to end)
             commit(fairy)
             return
         # Sent as a statement: psycopg's own commit() in a pipeline waits for its answer, and
@@ -155,5 +172,6 @@ def lean_pipeline(dialect: Dialect) -> None:
     dialect.do_execute = do_execute  # type: ignore[method-assign]
     dialect.do_executemany = do_executemany  # type: ignore[method-assign]
     dialect.do_execute_no_params = do_execute_no_params  # type: ignore[method-assign]
+    dialect.do_begin = do_begin  # type: ignore[method-assign]
     dialect.do_commit = do_commit  # type: ignore[method-assign]
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
