@@ -20,7 +20,7 @@ from sqlmodel import Session
 from ..compact_json import dumps
 from .checkpoint import Checkpointer
 from .lean import Lean, hold_connection, lean_savepoints
-from .pipeline import begin_kept, forget_kept, lean_pipeline
+from .pipeline import begin_kept, lean_pipeline
 
 # JSON columns (an event's data, a workshop's agenda) are read and written on every write,
 # with the encoder the app's answers use (app/compact_json.py) and its decoder.
@@ -110,14 +110,14 @@ def _end_driver_transaction(conn: sa.Connection) -> None:
         return
     with contextlib.suppress(Exception):
         raw = conn.connection.dbapi_connection
-        forget_kept(conn.connection)
         if _driver_transaction_open(raw, failed_too=True):
             raw.rollback()
 
 
 def transaction_open(session: Session) -> bool:
-    """Whether the database itself still holds the session's transaction (it may have ended
-    it after an error, whatever SQLAlchemy believes)."""
+    """Whether the session's transaction is still open: held by the database (which may have
+    ended it after an error, whatever SQLAlchemy believes), or begun here with its BEGIN still
+    kept back (pipeline.py)."""
     try:
         fairy = session.connection().connection
     except Exception:
@@ -134,10 +134,7 @@ def _server_spoke(conn: sa.Connection) -> bool:
     It does only to end the session: a restart, an administrator's terminate, an idle timeout
     each send their reason and close the socket, and the socket then reads as ready. That is
     seen with one poll of the socket, where the pool's pre-ping costs a round trip (anything
-    else read there, which this app never asks for, only costs a new connection). A connection
-    SQLAlchemy already invalidated reconnects by itself."""
-    if conn.invalidated:
-        return False
+    else read there, which this app never asks for, only costs a new connection)."""
     raw = conn.connection.dbapi_connection
     if raw is None or raw.closed:
         return True
@@ -204,16 +201,21 @@ class Database:
         `writer_idle_s` goes back to the pool to be pre-pinged: a server that went away without
         a word (a host that rebooted, an address that moved) shows only to a round trip."""
         if kept is not None and not kept.closed:
-            if self._file:
+            if kept.invalidated:
+                # (SQLAlchemy would reconnect it by itself, as a plain connection: without the
+                # autocommit below, on which the writer's own BEGIN depends.)
+                kept.close()
+            elif self._file:
                 return kept  # a file does not go away like a server
-            now = time.monotonic()
-            recent = now - kept.info.get(_KEPT_SINCE, now) < self.writer_idle_s
-            if recent and not _server_spoke(kept):
-                kept.info[_KEPT_SINCE] = now
-                return kept
-            if recent:
-                kept.invalidate()  # it spoke: the server ended it
-            kept.close()
+            else:
+                now = time.monotonic()
+                recent = now - kept.info.get(_KEPT_SINCE, now) < self.writer_idle_s
+                if recent and not _server_spoke(kept):
+                    kept.info[_KEPT_SINCE] = now
+                    return kept
+                if recent:
+                    kept.invalidate()  # it spoke: the server ended it
+                kept.close()
         fresh = self.engine.connect()
         if not self._file:
             # The writer begins its transactions itself, with their first statement (pipeline.py).

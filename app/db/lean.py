@@ -232,8 +232,9 @@ def send_kept_back(conn: sa.Connection) -> None:
     """Send what the connection kept back (pipeline.py) now, and raise its error here."""
     kept = take_kept(conn.connection)
     if kept:
-        sql, values = kept[0]
-        with _Cursor(conn, sql, values) as cursor, Together(cursor.connection, kept):
+        # Named as all of them: which one failed, only the error's own message says.
+        sql = "; ".join(statement for statement, _ in kept)
+        with _Cursor(conn, sql, None) as cursor, Together(cursor.connection, kept):
             pass
 
 

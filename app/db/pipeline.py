@@ -5,8 +5,8 @@ runs it and answers, and on a machine whose cores the app and the database share
 not the statement, was most of a write's time (bench/README.md). A card's write waited for eight:
 the BEGIN, the workshop's lock, the card, its author, the event, the head, the search row and the
 COMMIT. Only the lock and the card answer what the write needs before it can go on. So the lean
-statements run for their effect (`Lean.run`, `Lean.run_many`) and a group commit's SAVEPOINT and
-RELEASE are kept back, and psycopg's pipeline mode sends them in one round trip with the next
+statements run for their effect (`Lean.run`, `Lean.run_many`) and every SAVEPOINT and RELEASE
+are kept back, and psycopg's pipeline mode sends them in one round trip with the next
 statement that must wait: a read, any statement SQLAlchemy runs, or the COMMIT. The writers'
 BEGIN is kept back too (psycopg waits for its own, even in a pipeline, so their connections are
 in the driver's autocommit mode and the BEGIN is theirs). A card alone now waits for three: the
@@ -47,11 +47,6 @@ def keep_back(conn: sa.Connection, sql: str, rows: Sequence | None) -> bool:
         return False
     conn.connection.info.setdefault(_KEPT, []).append((sql, rows))
     return True
-
-
-def forget_kept(fairy: Any) -> None:
-    """A rollback undoes what was kept back, which was never sent."""
-    take_kept(fairy)
 
 
 def undo_kept(fairy: Any, savepoint: str) -> bool:
@@ -111,14 +106,14 @@ class Together:
             raise
 
     def _queue(self) -> None:
-        cursor = self.raw.cursor()
-        for sql, rows in self.kept or ():
-            if rows is None:  # a savepoint's own statement
-                cursor.execute(sql)
-            elif len(rows) == 1:
-                cursor.execute(sql, rows[0])
-            else:
-                cursor.executemany(sql, rows)
+        with self.raw.cursor() as cursor:
+            for sql, rows in self.kept or ():
+                if rows is None:  # a statement of its own: BEGIN, a savepoint's, COMMIT
+                    cursor.execute(sql)
+                elif len(rows) == 1:
+                    cursor.execute(sql, rows[0])
+                else:
+                    cursor.executemany(sql, rows)
 
     def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> None:
         self.pipeline.__exit__(kind, exc, tb)
@@ -166,7 +161,7 @@ def lean_pipeline(dialect: Dialect) -> None:
             pass
 
     def do_rollback(fairy: Any) -> None:
-        forget_kept(fairy)
+        take_kept(fairy)  # never sent: nothing of it to undo
         rollback(fairy)
 
     dialect.do_execute = do_execute  # type: ignore[method-assign]

@@ -135,7 +135,6 @@ def get_card(session: Session, *, workshop_id: str, card_id: int) -> Card:
 _CARD = Card.__table__
 _EVENT = Event.__table__
 _PARTICIPANT = Participant.__table__
-# Every card and every event runs these, so they skip SQLAlchemy's per-execution work (lean.py).
 _Author = namedtuple("_Author", "id name role")
 
 
@@ -143,6 +142,7 @@ def _of_author(column: sa.Column) -> sa.ScalarSelect:
     return sa.select(column).where(column.table.c.id == sa.bindparam("author")).scalar_subquery()
 
 
+# Every card and every event runs these, so they skip SQLAlchemy's per-execution work (lean.py).
 # A new card comes back with its author's name and role: one statement, where a second to
 # read the author was one more round trip to PostgreSQL on every card.
 _INSERT_CARD = Lean(

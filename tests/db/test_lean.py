@@ -264,6 +264,8 @@ def test_what_an_action_changed_is_in_the_search_text_of_its_own_write(db: Datab
     assert purpose == "Shorter waits in outpatients"
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_the_column_types_read_off_a_result_are_its_descriptions(db: Database) -> None:
     """psycopg's are read off its result (its description is rebuilt at each asking); they
     pick each column's conversion, so they must be the very type codes it describes."""

@@ -18,6 +18,7 @@ from app.actions.base import Outcome, write_in
 from app.actions.cards import NewCard, add_card
 from app.actions.group_commit import GroupCommit, Pending
 from app.db.engine import Database
+from app.db.lean import Lean
 from app.db.models import Card, Event, Participant, Workshop
 from app.domain.errors import RuleError
 from app.domain.rules import Actor, CardKind, Role
@@ -26,6 +27,7 @@ from tests.db.test_migrations import workshop
 
 NOW = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
 FACILITATOR = Actor(1, Role.facilitator)
+INSERT_EVENT = Lean(sa.insert(Event.__table__), keys=["workshop_id", "seq", "type", "at", "data"])
 
 
 @pytest.fixture
@@ -140,6 +142,36 @@ def test_a_write_refused_before_its_savepoint_was_sent_leaves_the_group_whole(
     assert isinstance(commit(writer, card("w-a", "three"))[0], Outcome)
 
 
+def test_what_a_rollback_undid_is_never_sent(db: Database) -> None:
+    """Kept back, then rolled back: it must not ride on the connection's next transaction."""
+    event = {"workshop_id": "w-a", "seq": 1, "type": "card.added", "at": NOW, "data": {}}
+    with db.engine.connect() as conn:
+        with conn.begin() as transaction:
+            INSERT_EVENT.run(conn, event)
+            transaction.rollback()
+        with conn.begin():
+            conn.execute(sa.select(1))  # a statement that would carry it
+    with db.reader() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_writers_connection_that_broke_begins_its_own_transactions_again(
+    db: Database, writer: GroupCommit
+) -> None:
+    """SQLAlchemy would reconnect a connection invalidated mid-write by itself, but as a plain
+    one: the writer's own BEGIN, and a group whose first write sent nothing, depend on it."""
+    commit(writer, card("w-a", "one"))
+    writer._held.connection.invalidate()  # as when the database drops it mid-write
+    commit(writer, card("w-a", "two"))
+    assert writer._held.connection.connection.dbapi_connection.autocommit
+    refused, *rest = commit(writer, refused_at_once, card("w-a", "three"), card("w-a", "four"))
+    assert isinstance(refused, RuleError)
+    assert all(isinstance(o, Outcome) for o in rest), rest
+    assert cards_of(db, "w-a") == ["one", "two", "three", "four"]
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_a_writers_connection_goes_back_to_the_pool_as_any_other(
@@ -182,13 +214,15 @@ def test_a_card_waits_for_three_round_trips_and_a_group_shares_them() -> None:
                 )
             )
         writer = GroupCommit(database)
-        commit(writer, card("w-a", "warm"))  # the writer's connection, its statements prepared
-        raw = writer._held.connection.connection.dbapi_connection
-        assert round_trips(raw, lambda: commit(writer, card("w-a", "alone"))) == 3
-        five = [card("w-a", f"card {i}") for i in range(5)]
-        assert round_trips(raw, lambda: commit(writer, *five)) == 12
-        assert len(cards_of(database, "w-a")) == 7
-        writer._let_go()
+        try:
+            commit(writer, card("w-a", "warm"))  # the writer's connection, statements prepared
+            raw = writer._held.connection.connection.dbapi_connection
+            assert round_trips(raw, lambda: commit(writer, card("w-a", "alone"))) == 3
+            five = [card("w-a", f"card {i}") for i in range(5)]
+            assert round_trips(raw, lambda: commit(writer, *five)) == 12
+            assert len(cards_of(database, "w-a")) == 7
+        finally:
+            writer._let_go()
     finally:
         database.dispose()
         drop_schema(pg.schema)
