@@ -53,6 +53,13 @@
         var elt = evt.detail.elt;
         if (!elt._idemKey) elt._idemKey = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()));
         evt.detail.headers["Idempotency-Key"] = elt._idemKey;
+        // "Next phase" and "Back" ask for the phase they lead to from the one on the screen, by
+        // name: a second click before the screen has moved asks for that phase again (and is
+        // told it is there already) instead of skipping one.
+        var move = elt.getAttribute("data-move");
+        var banner = move && document.getElementById("phase-banner");
+        var to = banner && banner.getAttribute("data-" + move);
+        if (to) evt.detail.parameters.to = to;
       }
     },
     encodeParameters: function (xhr, parameters, elt) {
