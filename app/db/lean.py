@@ -182,11 +182,13 @@ def lean_savepoints(dialect: Dialect) -> None:
     # and a kept connection numbers its savepoints without end.
     name_of = dialect.identifier_preparer.format_savepoint
 
-    def send(conn: sa.Connection, sql: str) -> None:
-        if keep_back(conn, sql, None):
-            return  # it answers nothing: it goes with the next statement (pipeline.py)
+    def send_now(conn: sa.Connection, sql: str) -> None:
         with _Cursor(conn, sql, ()) as cursor:
             cursor.execute(sql)
+
+    def send(conn: sa.Connection, sql: str) -> None:
+        if not keep_back(conn, sql, None):  # kept, it goes with the next statement (pipeline.py)
+            send_now(conn, sql)
 
     def savepoint(conn: sa.Connection, name: str) -> None:
         send(conn, f"SAVEPOINT {name_of(None, name)}")
@@ -195,11 +197,9 @@ def lean_savepoints(dialect: Dialect) -> None:
         send(conn, f"RELEASE SAVEPOINT {name_of(None, name)}")
 
     def rollback_to(conn: sa.Connection, name: str) -> None:
-        if undo_kept(conn.connection, f"SAVEPOINT {name_of(None, name)}"):
-            return  # the savepoint was never sent, nor anything after it
-        sql = f"ROLLBACK TO SAVEPOINT {name_of(None, name)}"
-        with _Cursor(conn, sql, ()) as cursor:
-            cursor.execute(sql)
+        # A savepoint never sent (nor anything after it) has nothing to roll back.
+        if not undo_kept(conn.connection, f"SAVEPOINT {name_of(None, name)}"):
+            send_now(conn, f"ROLLBACK TO SAVEPOINT {name_of(None, name)}")
 
     dialect.do_savepoint = savepoint  # type: ignore[method-assign]
     dialect.do_release_savepoint = release  # type: ignore[method-assign]

@@ -128,19 +128,22 @@ def lean_pipeline(dialect: Dialect) -> None:
     no_params = dialect.do_execute_no_params
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
-    def fairy_of(context: Any) -> Any:
-        return context.root_connection.connection
+    def carrying(cursor: Any, context: Any) -> Any:
+        # (Without a context there is no connection to have kept anything.)
+        if context is None:
+            return _ALONE
+        return together(context.root_connection.connection, cursor.connection, True)
 
     def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
-        with together(fairy_of(context), cursor.connection, True) if context else _ALONE:
+        with carrying(cursor, context):
             execute(cursor, statement, parameters, context)
 
     def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
-        with together(fairy_of(context), cursor.connection, True) if context else _ALONE:
+        with carrying(cursor, context):
             many(cursor, statement, parameters, context)
 
     def do_execute_no_params(cursor: Any, statement: str, context: Any = None) -> None:
-        with together(fairy_of(context), cursor.connection, True) if context else _ALONE:
+        with carrying(cursor, context):
             no_params(cursor, statement, context)
 
     def do_begin(fairy: Any) -> None:

@@ -15,18 +15,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.actions.base import Outcome, write_in
-from app.actions.cards import NewCard, add_card
 from app.actions.group_commit import GroupCommit, Pending
 from app.db.engine import Database
 from app.db.lean import Lean
 from app.db.models import Card, Event, Participant, Workshop
 from app.domain.errors import RuleError
-from app.domain.rules import Actor, CardKind, Role
-from tests.conftest import drop_schema, postgres_database
 from tests.db.test_migrations import workshop
+from tests.realtime.test_group_commit import card_by
 
 NOW = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
-FACILITATOR = Actor(1, Role.facilitator)
 INSERT_EVENT = Lean(sa.insert(Event.__table__), keys=["workshop_id", "seq", "type", "at", "data"])
 
 
@@ -49,13 +46,10 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 def card(workshop_id: str, text: str):  # type: ignore[no-untyped-def]
-    def apply(session, room, now):  # type: ignore[no-untyped-def]
-        return add_card(
-            session, room, actor=FACILITATOR, new=NewCard(CardKind.context, text), now=now
-        )
+    """A card's write by the facilitator, as the writer runs it."""
 
     def write(session) -> Outcome:  # type: ignore[no-untyped-def]
-        return write_in(session, workshop_id=workshop_id, apply=apply, now=NOW)
+        return write_in(session, workshop_id=workshop_id, apply=card_by(1, text), now=NOW)
 
     return write
 
@@ -192,40 +186,18 @@ def test_a_writers_connection_goes_back_to_the_pool_as_any_other(
 
 
 @pytest.mark.postgres
-def test_a_card_waits_for_three_round_trips_and_a_group_shares_them() -> None:
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_card_waits_for_three_round_trips_and_a_group_shares_them(
+    db: Database, writer: GroupCommit
+) -> None:
     """BEGIN with the workshop's lock; the card with its author; the event, the head, the
     search row and COMMIT. Before, a card waited for eight, and five cards in a group for 43."""
-    pg = postgres_database()
-    database = Database(pg.url)
-    try:
-        with database.session() as session, session.begin():
-            room = workshop("w-a")
-            room.phase = "context"
-            session.add(room)
-            session.flush()
-            session.add(
-                Participant(
-                    id=1,
-                    workshop_id="w-a",
-                    name="F",
-                    role="facilitator",
-                    token_hash="h",
-                    joined_at=NOW,
-                )
-            )
-        writer = GroupCommit(database)
-        try:
-            commit(writer, card("w-a", "warm"))  # the writer's connection, statements prepared
-            raw = writer._held.connection.connection.dbapi_connection
-            assert round_trips(raw, lambda: commit(writer, card("w-a", "alone"))) == 3
-            five = [card("w-a", f"card {i}") for i in range(5)]
-            assert round_trips(raw, lambda: commit(writer, *five)) == 12
-            assert len(cards_of(database, "w-a")) == 7
-        finally:
-            writer._let_go()
-    finally:
-        database.dispose()
-        drop_schema(pg.schema)
+    commit(writer, card("w-a", "warm"))  # the writer's connection, its statements prepared
+    raw = writer._held.connection.connection.dbapi_connection
+    assert round_trips(raw, lambda: commit(writer, card("w-a", "alone"))) == 3
+    five = [card("w-a", f"card {i}") for i in range(5)]
+    assert round_trips(raw, lambda: commit(writer, *five)) == 12
+    assert len(cards_of(db, "w-a")) == 7
 
 
 def round_trips(raw, run) -> int:  # type: ignore[no-untyped-def]
