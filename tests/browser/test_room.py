@@ -447,6 +447,11 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
         status, _ = await hana.evaluate(API_POST, [path, action, "POST"])
         assert status == 201
     await expect(on_board).to_contain_text("Pharmacy prepares medicines the day before")
+    # The growing action list comes first for the host team, never above the facilitator's
+    # controls: a laptop's first screen still moves the meeting on.
+    await console.evaluate("scrollTo(0, 0)")
+    next_box = await console.get_by_role("button", name="Next phase").bounding_box()
+    assert next_box and next_box["y"] + next_box["height"] <= DESKTOP["height"]
 
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
