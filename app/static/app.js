@@ -440,6 +440,21 @@
     readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
+  // What is on the page stays readable, but nothing on it can be sent any more, and a notice
+  // that does not fade like a toast says why.
+  function accessEnded(text) {
+    var grid = document.querySelector(".room-grid, .board-grid");
+    if (!grid || document.getElementById("access-ended")) return;
+    var notice = document.createElement("p");
+    notice.id = "access-ended";
+    notice.className = "access-ended";
+    notice.setAttribute("role", "alert");
+    notice.textContent = text + " This page no longer changes, and nothing on it can be sent.";
+    grid.parentNode.insertBefore(notice, grid);
+    grid.inert = true;
+    grid.classList.add("ended");
+  }
+
   function setConnection(text, ok) {
     var c = document.getElementById("connection");
     if (c) { c.textContent = text; c.classList.toggle("ok", ok); }
@@ -454,7 +469,9 @@
       var why = evt.detail.event.reason || "You no longer have access to this peer assist.";
       setConnection("Disconnected", false);
       var text = why.charAt(0).toUpperCase() + why.slice(1);
-      toast(/[.!?]$/.test(text) ? text : text + ".");
+      text = /[.!?]$/.test(text) ? text : text + ".";
+      toast(text);
+      accessEnded(text);
       return;
     }
     // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.browser
 
 # The console asks before removing anyone; the test says yes as the facilitator would.
 SAY_YES = "window.confirm = () => true"
+# Whether an element takes the focus (none inside an inert part of the page does).
+FOCUS = "e => { e.focus(); return document.activeElement === e; }"
 
 
 async def test_remove_someone_and_withdraw_the_co_facilitator_link(
@@ -31,12 +33,17 @@ async def test_remove_someone_and_withdraw_the_co_facilitator_link(
     # Nobody can remove themselves: there is no button on the facilitator's own line.
     await expect(people.get_by_role("button", name="Remove Ada")).to_have_count(0)
 
+    assert await vera.locator(".room-grid button").first.evaluate(FOCUS)
     await console.evaluate(SAY_YES)
     await people.get_by_role("button", name="Remove Vera").click()
     await expect(people.get_by_text("Vera")).to_have_count(0)
     await expect(people.get_by_text("Walt")).to_be_visible()
     await expect(vera.locator("#connection")).to_have_text("Disconnected")
     await expect(vera.locator("#toast")).to_contain_text("removed from this peer assist")
+    # A notice that stays (the toast fades), and a page that takes no more input.
+    await expect(vera.locator("#access-ended")).to_contain_text("removed from this peer assist")
+    assert await vera.locator(".room-grid").evaluate("grid => grid.inert")
+    assert not await vera.locator(".room-grid button").first.evaluate(FOCUS)
     await vera.reload()
     await expect(vera.get_by_role("heading", name="Join first")).to_be_visible()
 
