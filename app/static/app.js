@@ -402,7 +402,8 @@
   }
   // Reconnecting: at once when the browser says the network is back or the page is looked
   // at again, and never more than 5 s apart while the page is visible.
-  var liveSocket = null, liveWrapper = null;
+  // accessGone: the server ended this page's access (1008); nothing reconnects after it.
+  var liveSocket = null, liveWrapper = null, accessGone = false;
   htmx.config.wsReconnectDelay = function (retryCount) {
     var cap = document.visibilityState === "visible" ? 5000 : 30000;
     var step = Math.min(cap, 500 * Math.pow(2, Math.min(retryCount, 8)));
@@ -415,7 +416,7 @@
              send: function () {}, close: function () {} };
   }
   function reconnectNow() {
-    if (!liveWrapper || !liveSocket || liveSocket.readyState < 2) return;
+    if (accessGone || !liveWrapper || !liveSocket || liveSocket.readyState < 2) return;
     setConnection("Reconnecting…", false);
     liveWrapper.reconnect();
   }
@@ -429,7 +430,7 @@
   // so the first socket asked for a whole snapshot, whose swap wiped anything typed meanwhile.
   var baseCreate = htmx.createWebSocket;
   htmx.createWebSocket = function (url) {
-    if (liveSocket && liveSocket.readyState < 2) return idleSocket();
+    if (accessGone || (liveSocket && liveSocket.readyState < 2)) return idleSocket();
     var clean = url.replace(/([?&])since=\d+&?/, "$1").replace(/[?&]$/, "");
     var seq = liveSeq();
     liveSocket = baseCreate(seq ? clean + (clean.indexOf("?") >= 0 ? "&" : "?") + "since=" + seq : clean);
@@ -441,18 +442,18 @@
   });
 
   // What is on the page stays readable, but nothing on it can be sent any more, and a notice
-  // that does not fade like a toast says why.
+  // that does not fade like a toast says why (once: it is an alert of its own).
   function accessEnded(text) {
-    var grid = document.querySelector(".room-grid, .board-grid");
-    if (!grid || document.getElementById("access-ended")) return;
+    var live = document.getElementById("live");
+    if (!live || document.getElementById("access-ended")) return;
     var notice = document.createElement("p");
     notice.id = "access-ended";
     notice.className = "access-ended";
     notice.setAttribute("role", "alert");
     notice.textContent = text + " This page no longer changes, and nothing on it can be sent.";
-    grid.parentNode.insertBefore(notice, grid);
-    grid.inert = true;
-    grid.classList.add("ended");
+    live.parentNode.insertBefore(notice, live);
+    live.inert = true;
+    live.classList.add("ended");
   }
 
   function setConnection(text, ok) {
@@ -469,9 +470,8 @@
       var why = evt.detail.event.reason || "You no longer have access to this peer assist.";
       setConnection("Disconnected", false);
       var text = why.charAt(0).toUpperCase() + why.slice(1);
-      text = /[.!?]$/.test(text) ? text : text + ".";
-      toast(text);
-      accessEnded(text);
+      accessGone = true;
+      accessEnded(/[.!?]$/.test(text) ? text : text + ".");
       return;
     }
     // The extension retries 1006, 1011, 1012 and 1013 by itself; a server going away (1001)
