@@ -444,8 +444,10 @@
   // What is on the page stays readable, but nothing on it can be sent any more, and a notice
   // that does not fade like a toast says why (once: it is an alert of its own).
   function accessEnded(text) {
+    if (accessGone) return;
+    accessGone = true;
     var live = document.getElementById("live");
-    if (!live || document.getElementById("access-ended")) return;
+    if (!live) return;
     var notice = document.createElement("p");
     notice.id = "access-ended";
     notice.className = "access-ended";
@@ -470,7 +472,6 @@
       var why = evt.detail.event.reason || "You no longer have access to this peer assist.";
       setConnection("Disconnected", false);
       var text = why.charAt(0).toUpperCase() + why.slice(1);
-      accessGone = true;
       accessEnded(/[.!?]$/.test(text) ? text : text + ".");
       return;
     }

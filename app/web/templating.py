@@ -10,8 +10,9 @@ from markupsafe import Markup
 
 from ..domain.after_meeting import FEEDBACK_PHASES
 from ..domain.dates import clock_time, long_date, time_on
+from ..domain.errors import InvalidMove
 from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
-from ..domain.phases import ORDER, Phase
+from ..domain.phases import ORDER, Phase, resolve_move
 from ..domain.rules import (
     ACTION_PHASES,
     ACTION_SOURCE_KINDS,
@@ -86,6 +87,7 @@ def make_env() -> Environment:
         is_listening=listening,
         qr=qr_svg,
         PHASES=ORDER,
+        phase_toward=phase_toward,
         GUIDANCE=GUIDANCE,
         KIND_LABELS=KIND_LABELS,
         KINDS=tuple(CardKind),
@@ -102,6 +104,15 @@ def make_env() -> Environment:
         THEMED_KINDS=THEMED_KINDS,
     )
     return env
+
+
+def phase_toward(phase: str, to: str) -> str:
+    """The phase "next" or "previous" leads to from `phase`, as the server will resolve it;
+    '' where there is none (the phase buttons ask for it by name, app.js)."""
+    try:
+        return resolve_move(Phase(phase), to).value
+    except InvalidMove:
+        return ""
 
 
 def kinds_for(view: str, phase: str, mute: dict, viewer_id: int) -> list[CardKind]:
