@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from .conftest import ARTIFACTS, PROJECTOR
+from .conftest import ARTIFACTS, PHONE, PROJECTOR
 from .meeting import Meeting
 
 SHOTS = ARTIFACTS / "room"
@@ -150,3 +150,19 @@ async def fold_report(meeting: Meeting, phase: str, kinds: list[str]) -> None:
         say(f"{phase}: {name}'s first {phase} card starts at {top:.0f}px (fold {fold}px)")
         if name == "board":
             assert top < fold, f"{phase}: the phase's cards are below the projector's fold"
+
+
+# A small phone still in use (a Galaxy S8's screen): shorter and narrower than PHONE.
+SMALL_PHONE = {"width": 360, "height": 740}
+
+
+async def add_card_on_first_screen(page: Page, phase: str) -> None:
+    """On PHONE's first screen, and on a small phone's too (the page resized, then back)."""
+    for size in (SMALL_PHONE, PHONE):
+        await page.set_viewport_size(size)  # type: ignore[arg-type]
+        await page.evaluate("scrollTo(0, 0)")
+        box = await page.locator("#composer-kinds button[type=submit]").bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= size["height"], (
+            f"{phase}: Add card is below the fold at {size}: {box}"
+        )

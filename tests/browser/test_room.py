@@ -29,6 +29,7 @@ from .room_checks import (
     ENABLED_BOXES,
     SHOTS,
     SMALL_PROJECTOR,
+    add_card_on_first_screen,
     board_sizes,
     fits,
     fold_report,
@@ -58,22 +59,6 @@ async def shoot(meeting: Meeting, phase: str) -> None:
     for name, page in meeting.pages.items():
         await page.evaluate("scrollTo(0, 0)")  # the first screen, as a person arriving sees it
         await page.screenshot(path=SHOTS / f"{phase}-{name}.png")
-
-
-# A small phone still in use (a Galaxy S8's screen): shorter and narrower than PHONE.
-SMALL_PHONE = {"width": 360, "height": 740}
-
-
-async def add_card_on_first_screen(page: Page, phase: str) -> None:
-    """On PHONE's first screen, and on a small phone's too (the page resized, then back)."""
-    for size in (SMALL_PHONE, PHONE):
-        await page.set_viewport_size(size)  # type: ignore[arg-type]
-        await page.evaluate("scrollTo(0, 0)")
-        box = await page.locator("#composer-kinds button[type=submit]").bounding_box()
-        assert box is not None
-        assert box["y"] + box["height"] <= size["height"], (
-            f"{phase}: Add card is below the fold at {size}: {box}"
-        )
 
 
 async def move_to(meeting: Meeting, phase: str) -> None:
@@ -222,6 +207,9 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(console.locator("#people li[data-signal=hand]")).to_have_count(0)
     await expect(hands).to_be_hidden()
     await expect(board.locator(".problem-statement")).to_be_hidden()
+    # Visitors still read the problem they work on, one tap away, in every phase.
+    await vera.locator(".problem-details summary").click()
+    await expect(vera.locator(".problem-details .problem-text")).to_be_visible()
     await expect(vera.get_by_role("button", name="I'd like to speak")).to_be_visible()
     await expect(hana.locator("#composer-kinds[disabled]")).to_have_count(1)
     assert await hana.evaluate(ENABLED_BOXES) == []
@@ -456,11 +444,14 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
         status, _ = await hana.evaluate(API_POST, [path, action, "POST"])
         assert status == 201
     await expect(on_board).to_contain_text("Pharmacy prepares medicines the day before")
-    # The growing action list comes first for the host team, never above the facilitator's
-    # controls: a laptop's first screen still moves the meeting on.
+    # The growing action list comes right after the facilitator's controls (a laptop's first
+    # screen still moves the meeting on), and before the agenda (it was 1,500 px down).
     await console.evaluate("scrollTo(0, 0)")
     next_box = await console.get_by_role("button", name="Next phase").bounding_box()
     assert next_box and next_box["y"] + next_box["height"] <= DESKTOP["height"]
+    order = [".controls", "#actions", ".agenda-panel"]
+    tops = [(await console.locator(s).bounding_box() or {"y": -1})["y"] for s in order]
+    assert tops == sorted(tops) and tops[0] >= 0, tops
 
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
