@@ -334,12 +334,30 @@ class Hub:
                 sub.deliver(seq, *frame)
 
     def _check(self, workshop_id: str, *, refresh: bool = False) -> None:
+        """Everyone here looks in the record for events the broker may have lost."""
         room = self.rooms.get(workshop_id)
         if room is None:
             return
+        live = [sub for sub in room.subscribers if sub.write is not None]
         for sub in room.subscribers:
-            sub.offer(None)
+            if sub.write is None:
+                sub.offer(None)  # still catching up (or no direct writes): it reads for itself
+        if live:
+            after = min(sub.last_seq for sub in live)
+            self._spawn(self._read_for(workshop_id, room, after), "hub-check")
         self._recount(workshop_id, refresh=refresh)
+
+    async def _read_for(self, workshop_id: str, room: Room, after: int) -> None:
+        """One read of the record for the room, sent like a published event: after a broker's
+        blip, a worker's thousands of connections do not each read the record at once."""
+        try:
+            events = await self.fetch_events(workshop_id, after, None)
+        except Exception:
+            log.warning("could not read %s's record for its room", workshop_id, exc_info=True)
+            for sub in room.subscribers:
+                sub.offer(None)
+            return
+        self._fan_out(room, events)
 
     def _recount(self, workshop_id: str, *, refresh: bool = False) -> None:
         """Recount who is online soon. A crowd reconnecting at once costs a few recounts, not

@@ -112,3 +112,16 @@ async def test_a_connection_behind_the_others_still_gets_every_event_once_in_ord
         seqs = [json.loads(await anext(frames))["seq"] for _ in range(2)]
         assert event_seqs(sockets[0]) + seqs == [1, 2, 3, 4]
         await frames.aclose()
+
+
+async def test_after_the_broker_may_have_lost_messages_a_room_reads_the_record_once() -> None:
+    async with a_room("w-resync") as (hub, record, subs, sockets):
+        await hub.publish("w-resync", record.add(1))
+        await settle()
+        record.add(2)  # published while this worker's broker connection was down
+        hub._dispatch(None, "")  # the backend says it may have lost messages
+        await settle()
+        for sub, socket in zip(subs, sockets, strict=True):
+            assert event_seqs(socket) == [1, 2, 3]
+            assert sub.queue.empty() and sub.last_seq == 3
+        assert record.reads == [(1, None)]
