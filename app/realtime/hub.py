@@ -42,6 +42,9 @@ PRESENCE_MOVED = '{"presence":1}'
 RETRY_MAX_S = 2.0
 # After a presence broadcast, news of arrivals and departures is gathered this long first.
 PRESENCE_SETTLE_S = 0.25
+# A room's read of the record with more events than this is not pushed to everyone: each
+# connection pulls it at its own pace (a push would fill a slower socket's queue and drop it).
+PUSH_MAX = 64
 
 
 @dataclass(eq=False)
@@ -319,6 +322,8 @@ class Hub:
             seq = event["seq"]
             rendered: dict[Hashable, tuple[str, bytes]] = {}
             for sub in room.subscribers:
+                if seq <= sub.last_seq:
+                    continue  # a repeat for it (as deliver would say): no view to work out
                 try:
                     key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
                     frame = rendered.get(key)
@@ -338,10 +343,12 @@ class Hub:
         room = self.rooms.get(workshop_id)
         if room is None:
             return
-        live = [sub for sub in room.subscribers if sub.write is not None]
+        # Live connections with nothing pending share one read; the others (catching up, or
+        # with frames waiting) read for themselves, at their own pace.
+        live = [sub for sub in room.subscribers if sub.write is not None and _idle(sub)]
         for sub in room.subscribers:
-            if sub.write is None:
-                sub.offer(None)  # still catching up (or no direct writes): it reads for itself
+            if sub.write is None or not _idle(sub):
+                sub.offer(None)
         if live:
             after = min(sub.last_seq for sub in live)
             self._spawn(self._read_for(workshop_id, room, after), "hub-check")
@@ -351,13 +358,20 @@ class Hub:
         """One read of the record for the room, sent like a published event: after a broker's
         blip, a worker's thousands of connections do not each read the record at once."""
         try:
-            events = await self.fetch_events(workshop_id, after, None)
+            events = await self.fetch_events(workshop_id, after, after + PUSH_MAX + 1)
         except Exception:
             log.warning("could not read %s's record for its room", workshop_id, exc_info=True)
             for sub in room.subscribers:
                 sub.offer(None)
             return
-        self._fan_out(room, events)
+        self._push_or_pull(room, events)
+
+    def _push_or_pull(self, room: Room, events: list[dict]) -> None:
+        if len(events) > PUSH_MAX:
+            for sub in room.subscribers:
+                sub.offer(None)
+        else:
+            self._fan_out(room, events)
 
     def _recount(self, workshop_id: str, *, refresh: bool = False) -> None:
         """Recount who is online soon. A crowd reconnecting at once costs a few recounts, not
@@ -424,20 +438,32 @@ class Hub:
     async def _heal(self, workshop_id: str, room: Room) -> None:
         """Catch an event whose publish never happened (its worker died just after commit).
 
-        An event the record holds and nobody here has yet is nearly always on its way: it is
-        published right after its commit, and a busy loop may not have dispatched it yet. So
-        only one still missing a sweep later counts as lost. The room then reads what it
-        missed once and sends it as a published event: one read, not one per connection
-        (the bench saw every sweep under load send a whole room to the record at once)."""
-        subs = list(room.subscribers)
+        An event the record holds and someone here with nothing pending lacks is nearly always
+        on its way: it is published right after its commit, and a busy loop may not have
+        dispatched it yet. So only one still missing a sweep later counts as lost. The room
+        then reads what it missed once and sends it as a published event: one read, not one
+        per connection (the bench saw every sweep under load send a whole room to the record
+        at once). The lowest such connection decides, not the highest: the dead worker's
+        clients reconnecting here bring the lost event with their snapshots."""
+        subs = [sub for sub in room.subscribers if _idle(sub)]
         suspect, room.suspect = room.suspect, None
         if not subs:
             return
-        high = max(s.last_seq for s in subs)
-        if suspect is not None and suspect > high:
-            self._fan_out(room, await self.fetch_events(workshop_id, high, None))
+        low = min(sub.last_seq for sub in subs)
+        if suspect is not None and suspect > low:
+            try:
+                events = await self.fetch_events(workshop_id, low, low + PUSH_MAX + 1)
+            except Exception:
+                room.suspect = suspect  # still missing: healed at the next sweep
+                raise
+            self._push_or_pull(room, events)
             return
-        # At most one row: enough to know whether the record is ahead of everyone here.
-        ahead = await self.fetch_events(workshop_id, high, high + 1)
+        # At most one row: enough to know whether the record is ahead of someone here.
+        ahead = await self.fetch_events(workshop_id, low, low + 1)
         if ahead:
             room.suspect = ahead[0]["seq"]
+
+
+def _idle(sub: Subscriber) -> bool:
+    """Nothing queued or on its way for it: its last seq is all it has, and all it will have."""
+    return not sub.sending and sub.queue.empty() and not sub.lost.is_set()

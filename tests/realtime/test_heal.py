@@ -14,7 +14,7 @@ import json
 from collections.abc import AsyncIterator
 
 from app.realtime.backends import backend_for
-from app.realtime.hub import Hub, Subscriber
+from app.realtime.hub import PUSH_MAX, Hub, Subscriber
 from tests.realtime.test_backends import Record, new_sub
 from tests.realtime.test_direct_delivery import Socket, settle
 
@@ -90,7 +90,7 @@ async def test_an_event_nobody_published_reaches_every_screen_from_one_read() ->
         for sub, socket in zip(subs, sockets, strict=True):
             assert event_seqs(socket) == [1, 2, 3]
             assert sub.queue.empty() and sub.last_seq == 3
-        assert record.reads == [(1, 2), (1, None)]
+        assert record.reads == [(1, 2), (1, 2 + PUSH_MAX)]
         await sweep(hub, "w-heal-lost")  # healed: nothing more to send
         assert [event_seqs(s) for s in sockets] == [[1, 2, 3]] * ROOM
 
@@ -124,4 +124,58 @@ async def test_after_the_broker_may_have_lost_messages_a_room_reads_the_record_o
         for sub, socket in zip(subs, sockets, strict=True):
             assert event_seqs(socket) == [1, 2, 3]
             assert sub.queue.empty() and sub.last_seq == 3
-        assert record.reads == [(1, None)]
+        assert record.reads == [(1, 2 + PUSH_MAX)]
+
+
+async def test_a_newcomer_with_the_lost_event_does_not_hide_it_from_the_others() -> None:
+    # The dead worker's clients reconnect here, their snapshots holding what it never sent.
+    async with a_room("w-heal-newcomer") as (hub, record, _subs, sockets):
+        await hub.publish("w-heal-newcomer", record.add(1))
+        await settle()
+        record.add(1)
+        await sweep(hub, "w-heal-newcomer")
+        newcomer = new_sub("w-heal-newcomer", pid=99)
+        async with hub.subscription(newcomer):
+            await settle()
+            newcomer.queue.clear()
+            newcomer.last_seq, newcomer.write = 2, Socket().write
+            await sweep(hub, "w-heal-newcomer")
+            assert [event_seqs(s) for s in sockets] == [[1, 2]] * ROOM
+
+
+async def test_a_read_too_long_to_push_is_pulled_by_each_connection_at_its_own_pace() -> None:
+    async with a_room("w-heal-long") as (hub, record, subs, sockets):
+        await hub.publish("w-heal-long", record.add(1))
+        await settle()
+        record.add(5 * PUSH_MAX)  # lost during a long outage of the broker
+        for sub, socket in zip(subs, sockets, strict=True):
+            sub.limit = PUSH_MAX
+            socket.full = True  # slower than the push: it would have filled the queue
+        hub._dispatch(None, "")
+        await settle()
+        for sub in subs:  # each was told to look, none was let go
+            assert not sub.lost.is_set() and sub.queue.qsize() == 1
+        frames = hub.frames(subs[0])
+        pulled = [json.loads(await anext(frames))["seq"] for _ in range(5 * PUSH_MAX)]
+        assert pulled == list(range(2, 2 + 5 * PUSH_MAX))
+        await frames.aclose()
+
+
+async def test_a_connection_with_frames_waiting_does_not_stretch_the_rooms_read() -> None:
+    async with a_room("w-heal-laggard") as (hub, record, subs, sockets):
+        await hub.publish("w-heal-laggard", record.add(1))
+        await settle()
+        sockets[0].full = True
+        await hub.publish("w-heal-laggard", record.add(PUSH_MAX // 2))  # queued for the first
+        await settle()
+        head = 1 + PUSH_MAX // 2
+        record.add(1)  # lost
+        hub._dispatch(None, "")
+        await settle()
+        assert record.reads == [(head, head + 1 + PUSH_MAX)]
+        for socket in sockets[1:]:
+            assert event_seqs(socket) == list(range(1, head + 2))
+        frames = hub.frames(subs[0])  # the first catches up from its queue, the gap filled
+        seqs = [json.loads(await anext(frames))["seq"] for _ in range(head)]
+        assert [s for s in seqs if s is not None] == list(range(2, head + 2))
+        await frames.aclose()
