@@ -175,10 +175,12 @@ class _Closing:
 
     def _look(self) -> None:
         self.timer = None
-        for protocol in list(self.open):
-            protocol._watch_close()
-        if self.open:
-            self.timer = self.loop.call_later(CLOSE_GRACE_S, self._look)
+        try:
+            for protocol in list(self.open):
+                protocol._watch_close()
+        finally:  # one connection's failure must not stop the looking for the others
+            if self.open:
+                self.timer = self.loop.call_later(CLOSE_GRACE_S, self._look)
 
 
 class IncompatibleDependency(RuntimeError):
