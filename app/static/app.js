@@ -163,18 +163,24 @@
       if (label) label.textContent = on ? "Voted" : "Vote";
     });
   }
+  // A tap while the last one is on its way counts for nothing: a double tap used to vote and
+  // then hear "already voted". The answer flips the button at once; the live #me confirms it.
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest("button.vote");
-    if (!button) return;
+    if (!button || button.dataset.sending) return;
     var live = document.getElementById("live");
     var wid = live && live.getAttribute("ws-connect").split("/")[2];
     var on = button.getAttribute("aria-pressed") === "true";
-    var headers = csrfHeaders();
+    button.dataset.sending = "1";
     fetch("/api/v1/workshops/" + wid + "/cards/" + button.dataset.card + "/vote", {
-      method: on ? "DELETE" : "POST", headers: headers, credentials: "same-origin"
+      method: on ? "DELETE" : "POST", headers: csrfHeaders(), credentials: "same-origin"
     }).then(function (r) {
       if (!r.ok) return r.json().then(function (b) { toast(b.detail); });
-    }).catch(function () { toast("No connection to the server. Try again in a moment."); });
+      button.setAttribute("aria-pressed", on ? "false" : "true");
+      var label = button.querySelector(".vote-label");
+      if (label) label.textContent = on ? "Vote" : "Voted";
+    }).catch(function () { toast("No connection to the server. Try again in a moment."); })
+      .then(function () { delete button.dataset.sending; });
   });
 
   // The facilitator's mute switches follow the live state.
