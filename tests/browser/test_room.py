@@ -208,7 +208,9 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(hands).to_be_hidden()
     await expect(board.locator(".problem-statement")).to_be_hidden()
     # Visitors still read the problem they work on, one tap away, in every phase.
-    await vera.locator(".problem-details summary").click()
+    summary = vera.locator(".problem-details summary")
+    assert ((await summary.bounding_box()) or {"height": 0})["height"] >= 24  # a thumb's target
+    await summary.click()
     await expect(vera.locator(".problem-details .problem-text")).to_be_visible()
     await expect(vera.get_by_role("button", name="I'd like to speak")).to_be_visible()
     await expect(hana.locator("#composer-kinds[disabled]")).to_have_count(1)
