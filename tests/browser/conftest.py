@@ -39,6 +39,8 @@ DEFAULT_TIMEOUT_MS = 10_000
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+# A tablet held sideways, or a small laptop: the console is one column there (app.css).
+TABLET: ViewportSize = {"width": 1024, "height": 768}
 PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
 
 # Who each page belongs to, for the names of the files saved when a test fails.

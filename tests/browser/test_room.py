@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, expect
 from app.web.templating import qr_svg
 from tests.conftest import free_port, sqlite_database, start_server
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, PROJECTOR, Tabs, dump_pages
+from .conftest import ARTIFACTS, DESKTOP, PHONE, PROJECTOR, TABLET, Tabs, dump_pages
 from .meeting import ROOM_URL, Meeting, card, join, post_card, start_meeting, wait_live
 from .room_checks import (
     ACTIONS_ACCOUNTED,
@@ -448,12 +448,15 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(on_board).to_contain_text("Pharmacy prepares medicines the day before")
     # The growing action list comes right after the facilitator's controls (a laptop's first
     # screen still moves the meeting on), and before the agenda (it was 1,500 px down).
-    await console.evaluate("scrollTo(0, 0)")
-    next_box = await console.get_by_role("button", name="Next phase").bounding_box()
-    assert next_box and next_box["y"] + next_box["height"] <= DESKTOP["height"]
-    order = [".controls", "#actions", ".agenda-panel"]
-    tops = [(await console.locator(s).bounding_box() or {"y": -1})["y"] for s in order]
-    assert tops == sorted(tops) and tops[0] >= 0, tops
+    for size in (TABLET, DESKTOP):  # on a tablet the controls come above the columns
+        await console.set_viewport_size(size)  # type: ignore[arg-type]
+        await console.evaluate("scrollTo(0, 0)")
+        next_box = await console.get_by_role("button", name="Next phase").bounding_box()
+        assert next_box and next_box["y"] + next_box["height"] <= size["height"], size
+        order = [".controls", "#actions", ".agenda-panel"]
+        tops = [(await console.locator(s).bounding_box() or {"y": -1})["y"] for s in order]
+        assert tops == sorted(tops) and tops[0] >= 0, (size, tops)
+        await console.screenshot(path=shot_path(f"6-commitment-console-{size['width']}"))
 
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
