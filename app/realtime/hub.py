@@ -345,9 +345,9 @@ class Hub:
             return
         # Live connections with nothing pending share one read; the others (catching up, or
         # with frames waiting) read for themselves, at their own pace.
-        live = [sub for sub in room.subscribers if sub.write is not None and _idle(sub)]
+        live = [sub for sub in room.subscribers if _idle(sub)]
         for sub in room.subscribers:
-            if sub.write is None or not _idle(sub):
+            if not _idle(sub):
                 sub.offer(None)
         if live:
             after = min(sub.last_seq for sub in live)
@@ -465,5 +465,5 @@ class Hub:
 
 
 def _idle(sub: Subscriber) -> bool:
-    """Nothing queued or on its way for it: its last seq is all it has, and all it will have."""
-    return not sub.sending and sub.queue.empty() and not sub.lost.is_set()
+    """Caught up, with nothing queued or on its way: its last seq is all it has and will have."""
+    return sub.caught_up and not sub.sending and sub.queue.empty() and not sub.lost.is_set()

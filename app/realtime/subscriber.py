@@ -119,6 +119,9 @@ class Subscriber:
     # Called when the queue gets a frame or the subscriber is lost: the connection starts its
     # sender then, so a connection that is only ever written to directly has no task for it.
     on_news: Callable[[], None] | None = None
+    # False while its snapshot or replay is being sent (web/live.py): its last seq is not yet
+    # where it is, so the heal sweep must not read it as a connection that missed events.
+    caught_up: bool = True
 
     def __post_init__(self) -> None:
         self.queue = Backlog()

@@ -99,6 +99,7 @@ async def follow(
 ) -> None:
     """Send a snapshot or a replay, then live frames, until either side goes."""
     sub = Subscriber(workshop_id, viewer, renderer, limit=svc.settings.ws_send_queue)
+    sub.caught_up = False  # until its snapshot or replay is out (_pump)
     live: set[WebSocket] = websocket.app.state.live_sockets
     live.add(websocket)
     try:
@@ -170,6 +171,7 @@ async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:
             sender = asyncio.ensure_future(_close(websocket, sub))
 
     sub.on_news = news
+    sub.caught_up = True
     if direct is not None:
         # From here on the hub may write frames straight to the socket (see uvicorn_ws.py).
         sub.write = direct["write"]

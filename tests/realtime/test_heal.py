@@ -179,3 +179,18 @@ async def test_a_connection_with_frames_waiting_does_not_stretch_the_rooms_read(
         seqs = [json.loads(await anext(frames))["seq"] for _ in range(head)]
         assert [s for s in seqs if s is not None] == list(range(2, head + 2))
         await frames.aclose()
+
+
+async def test_a_connection_still_catching_up_does_not_set_off_the_heal() -> None:
+    async with a_room("w-heal-arriving") as (hub, record, subs, _sockets):
+        await hub.publish("w-heal-arriving", record.add(3))
+        await settle()
+        arriving = new_sub("w-heal-arriving", pid=99)
+        arriving.caught_up = False  # its snapshot is still being read (web/live.py)
+        async with hub.subscription(arriving):
+            await settle()
+            arriving.queue.clear()
+            await sweep(hub, "w-heal-arriving")
+            await sweep(hub, "w-heal-arriving")
+            assert record.reads == [(3, 4), (3, 4)]  # nobody sent to read the record
+            assert all(sub.queue.empty() for sub in [*subs, arriving])
