@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from importlib.metadata import version
 from typing import Any, ClassVar
@@ -56,6 +57,7 @@ RELIES_ON = (
     "send",
 )
 CLOSE_GRACE_S = 5.0
+log = logging.getLogger(__name__)
 SEND_BUFFER_BYTES = 64 * 1024
 FRAMES = "peer-assist.frames"
 
@@ -175,12 +177,13 @@ class _Closing:
 
     def _look(self) -> None:
         self.timer = None
-        try:
-            for protocol in list(self.open):
+        for protocol in list(self.open):
+            try:
                 protocol._watch_close()
-        finally:  # one connection's failure must not stop the looking for the others
-            if self.open:
-                self.timer = self.loop.call_later(CLOSE_GRACE_S, self._look)
+            except Exception:  # one connection's failure must not stop the looking
+                log.exception("could not look at a closing websocket")
+        if self.open:
+            self.timer = self.loop.call_later(CLOSE_GRACE_S, self._look)
 
 
 class IncompatibleDependency(RuntimeError):
