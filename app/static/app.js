@@ -176,9 +176,15 @@
       method: on ? "DELETE" : "POST", headers: csrfHeaders(), credentials: "same-origin"
     }).then(function (r) {
       if (!r.ok) return r.json().then(function (b) { toast(b.detail); });
-      button.setAttribute("aria-pressed", on ? "false" : "true");
-      var label = button.querySelector(".vote-label");
-      if (label) label.textContent = on ? "Vote" : "Voted";
+      // #me says what this person voted for (syncVotes reads it on every live frame): it
+      // agrees now, not only once this vote's own frame has come.
+      var me = document.getElementById("me");
+      if (me) {
+        var voted = votedSet().filter(function (id) { return id !== button.dataset.card; });
+        if (!on) voted.push(button.dataset.card);
+        me.dataset.voted = voted.join(" ");
+      }
+      syncVotes();
     }).catch(function () { toast("No connection to the server. Try again in a moment."); })
       .then(function () { delete button.dataset.sending; });
   });
