@@ -456,7 +456,8 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
         order = [".controls", "#actions", ".agenda-panel"]
         tops = [(await console.locator(s).bounding_box() or {"y": -1})["y"] for s in order]
         assert tops == sorted(tops) and tops[0] >= 0, (size, tops)
-        await console.screenshot(path=shot_path(f"6-commitment-console-{size['width']}"))
+        tablet_shot = shot_path(f"6-commitment-console-{size['width']}")
+        await console.screenshot(path=tablet_shot, full_page=True)
 
     await move_to(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
