@@ -323,7 +323,7 @@ class Hub:
             rendered: dict[Hashable, tuple[str, bytes]] = {}
             for sub in room.subscribers:
                 if seq <= sub.last_seq:
-                    continue  # a repeat for it (as deliver would say): no view to work out
+                    continue  # a repeat for it (brokers may deliver twice): no view to work out
                 try:
                     key = (sub.renderer.name, sub.renderer.key(event, sub.viewer))
                     frame = rendered.get(key)
@@ -345,9 +345,11 @@ class Hub:
             return
         # Live connections with nothing pending share one read; the others (catching up, or
         # with frames waiting) read for themselves, at their own pace.
-        live = [sub for sub in room.subscribers if _idle(sub)]
+        live = []
         for sub in room.subscribers:
-            if not _idle(sub):
+            if _idle(sub):
+                live.append(sub)
+            else:
                 sub.offer(None)
         if live:
             after = min(sub.last_seq for sub in live)
@@ -358,15 +360,15 @@ class Hub:
         """One read of the record for the room, sent like a published event: after a broker's
         blip, a worker's thousands of connections do not each read the record at once."""
         try:
-            events = await self.fetch_events(workshop_id, after, after + PUSH_MAX + 1)
+            await self._send_read(workshop_id, room, after)
         except Exception:
             log.warning("could not read %s's record for its room", workshop_id, exc_info=True)
             for sub in room.subscribers:
                 sub.offer(None)
-            return
-        self._push_or_pull(room, events)
 
-    def _push_or_pull(self, room: Room, events: list[dict]) -> None:
+    async def _send_read(self, workshop_id: str, room: Room, after: int) -> None:
+        """The events after `after`, pushed to the room when short, else pulled by each."""
+        events = await self.fetch_events(workshop_id, after, after + PUSH_MAX + 1)
         if len(events) > PUSH_MAX:
             for sub in room.subscribers:
                 sub.offer(None)
@@ -452,11 +454,10 @@ class Hub:
         low = min(sub.last_seq for sub in subs)
         if suspect is not None and suspect > low:
             try:
-                events = await self.fetch_events(workshop_id, low, low + PUSH_MAX + 1)
+                await self._send_read(workshop_id, room, low)
             except Exception:
                 room.suspect = suspect  # still missing: healed at the next sweep
                 raise
-            self._push_or_pull(room, events)
             return
         # At most one row: enough to know whether the record is ahead of someone here.
         ahead = await self.fetch_events(workshop_id, low, low + 1)

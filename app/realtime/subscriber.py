@@ -165,9 +165,9 @@ class Subscriber:
 
         Most deliveries go straight to the socket: one write, no task switch. Whatever could
         reorder or lose a frame (a backlog, a frame in flight, a gap in seq, a full buffer)
-        sends it through the queue, where the order is kept and gaps are filled."""
-        if seq is not None and seq <= self.last_seq:
-            return  # a repeat (brokers may deliver twice); the queue would drop it too
+        sends it through the queue, where the order is kept and gaps are filled. A repeat
+        (brokers may deliver twice) never gets here: the hub's fan-out skips it before it
+        works out a view, and the queue would drop it too."""
         if (
             self.write is not None
             and not self.sending

@@ -39,6 +39,8 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+log = logging.getLogger(__name__)
+
 # The versions this module was tested against: [lowest, first untested). Keep pyproject.toml's
 # pins the same (tests/realtime/test_uvicorn_guard.py checks both).
 TESTED = {"uvicorn": ((0, 54), (0, 55)), "websockets": ((17, 4), (18,))}
@@ -57,7 +59,6 @@ RELIES_ON = (
     "send",
 )
 CLOSE_GRACE_S = 5.0
-log = logging.getLogger(__name__)
 SEND_BUFFER_BYTES = 64 * 1024
 FRAMES = "peer-assist.frames"
 
@@ -111,7 +112,9 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
         super().send_receive_event_to_app()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        _Closing.of(self.loop).discard(self)
+        watch = _Closing.by_loop.get(self.loop)
+        if watch is not None:
+            watch.discard(self)
         super().connection_lost(exc)
 
     async def send(self, message: Any) -> None:
@@ -147,7 +150,7 @@ class _Closing:
     the loop's heap every few seconds, to look at one flag (2,000 idle sockets cost 22 to 28 ms
     of CPU a second that way, and 15.5 to 16.7 ms with this one timer)."""
 
-    _by_loop: ClassVar[dict[asyncio.AbstractEventLoop, _Closing]] = {}
+    by_loop: ClassVar[dict[asyncio.AbstractEventLoop, _Closing]] = {}
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -156,9 +159,9 @@ class _Closing:
 
     @classmethod
     def of(cls, loop: asyncio.AbstractEventLoop) -> _Closing:
-        watch = cls._by_loop.get(loop)
+        watch = cls.by_loop.get(loop)
         if watch is None:
-            watch = cls._by_loop[loop] = cls(loop)
+            watch = cls.by_loop[loop] = cls(loop)
         return watch
 
     def add(self, protocol: LiveWebSocketProtocol) -> None:
@@ -173,7 +176,7 @@ class _Closing:
             if self.timer is not None:
                 self.timer.cancel()
                 self.timer = None
-            self._by_loop.pop(self.loop, None)
+            self.by_loop.pop(self.loop, None)
 
     def _look(self) -> None:
         self.timer = None

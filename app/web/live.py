@@ -98,8 +98,10 @@ async def follow(
     since: int | None,
 ) -> None:
     """Send a snapshot or a replay, then live frames, until either side goes."""
-    sub = Subscriber(workshop_id, viewer, renderer, limit=svc.settings.ws_send_queue)
-    sub.caught_up = False  # until its snapshot or replay is out (_pump)
+    # Not caught up until its snapshot or replay is out (_pump).
+    sub = Subscriber(
+        workshop_id, viewer, renderer, limit=svc.settings.ws_send_queue, caught_up=False
+    )
     live: set[WebSocket] = websocket.app.state.live_sockets
     live.add(websocket)
     try:
