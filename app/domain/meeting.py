@@ -113,7 +113,9 @@ def set_mute(
 def edit_agenda(
     meeting: Meeting, planned: dict[str, int], now: datetime
 ) -> tuple[Meeting, list[Event]]:
-    """Re-plan phase lengths; the running timer is left alone (extend it to change it)."""
+    """Re-plan phase lengths. A running or paused timer is left alone (extend it to change
+    it); a timer not started yet that holds this phase's old plan takes the new one, or the
+    screens would count down a slot the facilitator has just changed."""
     try:
         by_phase = {Phase(name): int(seconds) for name, seconds in planned.items()}
         agenda = replan(meeting.agenda, by_phase)
@@ -122,5 +124,12 @@ def edit_agenda(
             f"The agenda could not be changed: {exc}. Give seconds from 0 to 259200 per phase.",
             code="invalid_agenda",
         ) from None
-    after = replace(meeting, agenda=agenda)
-    return after, [AgendaChanged(after.agenda_dicts(), meeting.phase.value)]
+    timer = meeting.timer
+    old, new = planned_s(meeting.agenda, meeting.phase), planned_s(agenda, meeting.phase)
+    if timer == timers.stopped(old) and new != old and meeting.phase is not Phase.closed:
+        timer = timers.stopped(new)
+    after = replace(meeting, agenda=agenda, timer=timer)
+    events: list[Event] = [AgendaChanged(after.agenda_dicts(), meeting.phase.value)]
+    if timer != meeting.timer:
+        events.append(TimerChanged(after.timer_dict(now)))
+    return after, events

@@ -206,6 +206,21 @@ async def test_a_replanned_phase_starts_at_its_new_length(
     check_entered(moved, "context", clock())
 
 
+async def test_replanning_the_welcome_before_it_starts_resets_its_timer(
+    client: httpx.AsyncClient,
+) -> None:
+    # Every screen counts down the stopped timer: it must show the slot just planned.
+    room = await create_room(client)
+    response = await client.put(
+        url(room, "/agenda"), json={"planned_s": {"welcome": 420}}, headers=room.facilitator.headers
+    )
+    assert response.status_code == 200, response.text
+    board = await state(client, room, room.facilitator)
+    assert planned(board, "welcome") == 420
+    assert board["timer"]["status"] == "stopped"
+    assert (board["timer"]["duration_s"], board["timer"]["remaining_s"]) == (420, 420)
+
+
 CONTRACT_TYPES = {
     "phase.changed",
     "timer.changed",

@@ -227,6 +227,29 @@ def test_edit_agenda_replans_without_touching_the_timer(clock: Clock) -> None:
     assert events[0].data()["agenda"] == after.agenda_dicts()
 
 
+def test_a_timer_not_started_follows_its_phase_new_plan(clock: Clock) -> None:
+    meeting = meeting_in(Phase.welcome, clock)
+    after, events = m.edit_agenda(meeting, {"welcome": 900}, clock())
+    assert after.timer.status is TimerStatus.stopped
+    assert (after.timer.duration_s, after.timer.remaining_s) == (900, 900)
+    assert types(events) == ["agenda.changed", "timer.changed"]
+    assert events[1].data()["remaining_s"] == 900 and events[1].data()["phase"] == "welcome"
+    # Another phase's plan leaves this phase's timer alone.
+    _, events = m.edit_agenda(after, {"context": 1200}, clock())
+    assert types(events) == ["agenda.changed"]
+
+
+def test_a_timer_set_by_hand_or_paused_keeps_its_length(clock: Clock) -> None:
+    meeting = meeting_in(Phase.welcome, clock)
+    reset, _ = m.command_timer(meeting, "reset", 300, clock())
+    after, events = m.edit_agenda(reset, {"welcome": 900}, clock())
+    assert after.timer == reset.timer and types(events) == ["agenda.changed"]
+    started, _ = m.command_timer(meeting, "start", None, clock())
+    paused, _ = m.command_timer(started, "pause", None, clock())
+    after, events = m.edit_agenda(paused, {"welcome": 900}, clock())
+    assert after.timer == paused.timer and types(events) == ["agenda.changed"]
+
+
 @pytest.mark.parametrize("planned", [{"lunch": 60}, {"context": -1}, {"context": 259201}])
 def test_edit_agenda_refuses_bad_plans(clock: Clock, planned: dict[str, int]) -> None:
     with pytest.raises(Invalid) as caught:
