@@ -127,6 +127,15 @@
     else toast(errorText(evt.detail.xhr));
   });
   document.addEventListener("htmx:sendError", function (evt) { retryLater(evt.detail.elt); });
+  // A request the network swallowed (a phone between Wi-Fi and mobile data) would otherwise
+  // hold its form until the browser gave up, minutes later, with every new card queued behind
+  // it. After htmx's timeout (base.html) it goes again with its key: it lands once either way.
+  document.addEventListener("htmx:timeout", function (evt) { retryLater(evt.detail.elt); });
+  // The same limit for the page's own requests.
+  function timeLimit(ms) {
+    ms = ms || htmx.config.timeout || 15000;
+    return AbortSignal.timeout ? { signal: AbortSignal.timeout(ms) } : {};
+  }
   document.addEventListener("htmx:afterRequest", function (evt) {
     var elt = evt.detail.elt, status = evt.detail.xhr.status;
     if (status === 503 || status === 0) return;
@@ -172,9 +181,9 @@
     var wid = live && live.getAttribute("ws-connect").split("/")[2];
     var on = button.getAttribute("aria-pressed") === "true";
     button.dataset.sending = "1";
-    fetch("/api/v1/workshops/" + wid + "/cards/" + button.dataset.card + "/vote", {
+    fetch("/api/v1/workshops/" + wid + "/cards/" + button.dataset.card + "/vote", Object.assign({
       method: on ? "DELETE" : "POST", headers: csrfHeaders(), credentials: "same-origin"
-    }).then(function (r) {
+    }, timeLimit())).then(function (r) {
       if (!r.ok) return r.json().then(function (b) { toast(b.detail); });
       // #me says what this person voted for (syncVotes reads it on every live frame): it
       // agrees now, not only once this vote's own frame has come.
@@ -419,7 +428,8 @@
   // The lobby: a long poll that answers as soon as the facilitator lets us in or not.
   function waitInLobby(box) {
     var url = box.dataset.waitUrl + "?wait=25";
-    fetch(url, { credentials: "same-origin", cache: "no-store" })
+    // The server answers within 25 s; a poll the network lost is started again.
+    fetch(url, Object.assign({ credentials: "same-origin", cache: "no-store" }, timeLimit(40000)))
       .then(function (r) { return r.json(); })
       .then(function (body) {
         if (body.status === "waiting") { waitInLobby(box); return; }

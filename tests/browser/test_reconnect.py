@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import httpx
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from tests.conftest import Server
 
 from .cable import Cable
 from .conftest import PHONE, Tabs
-from .meeting import card, join, next_phase, quick_meeting
+from .meeting import card, join, next_phase, post_card, quick_join, quick_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +83,66 @@ async def test_a_page_opens_its_socket_where_it_left_off(server: Server, tabs: T
     await expect(console.locator("#connection")).to_have_text("Live")
     seq = await console.locator("#live-seq").get_attribute("data-seq")
     assert opened and all(f"since={seq}" in url for url in opened), opened
+
+
+async def test_a_card_whose_answer_is_lost_is_sent_again_and_lands_once(
+    server: Server, tabs: Tabs
+) -> None:
+    """A request the network swallows must not hold the composer until the browser gives up
+    (minutes, with every later card queued behind it): after the timeout it goes again, with
+    the same Idempotency-Key, and the server answers it from the first, which it had saved."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    await next_phase(meeting, "context")
+    vera = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
+    await vera.evaluate("htmx.config.timeout = 1500")
+    keys: list[str | None] = []
+    release = asyncio.Event()
+
+    async def lose_the_first_answer(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) > 1:
+            await route.continue_()
+            return
+        await route.fetch()  # it reaches the server, which saves the card...
+        await release.wait()  # ...but the answer never reaches the page
+        with contextlib.suppress(Exception):
+            await route.abort()
+
+    await vera.route(f"**/api/v1/workshops/{meeting.id}/cards", lose_the_first_answer)
+    tabs.provoke(r"Vera: htmx:(afterRequest|timeout), \[object HTMLFormElement\]")
+    text = "Who books transport at weekends?"
+    await post_card(vera, text)
+    release.set()
+    assert len(keys) >= 2 and len(set(keys)) == 1 and keys[0], keys
+    await expect(card(meeting.facilitator, text)).to_have_count(1)
+    await expect(card(vera, text)).to_have_count(1)
+    # The next card goes out at once, with a key of its own.
+    await post_card(vera, "Is the lounge open on Sundays?")
+    assert len(set(keys)) == 2, keys
+    assert tabs.errors == []
+
+
+async def test_a_vote_that_gets_no_answer_frees_its_button(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    await post_card(vic, "A discharge lounge", "option")
+    await vic.evaluate("htmx.config.timeout = 1500")
+    swallowed: list[Route] = []
+
+    async def swallow(route: Route) -> None:
+        swallowed.append(route)  # never answered, as on a dead network
+
+    await vic.route("**/vote", swallow)
+    button = card(vic, "A discharge lounge").locator("button.vote")
+    await button.click()
+    await expect(vic.locator("#toast")).to_contain_text("No connection to the server")
+    await expect(button).not_to_have_attribute("data-sending", "1")
+    await expect(button).to_have_attribute("aria-pressed", "false")
+    await vic.unroute("**/vote", swallow)
+    await button.click()
+    await expect(button).to_have_attribute("aria-pressed", "true")
+    await expect(vic.locator("#me")).to_contain_text("4 of 5 votes left")
+    assert len(swallowed) == 1
+    assert tabs.errors == []
