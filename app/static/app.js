@@ -165,9 +165,15 @@
       if (n) c.classList.toggle("no-votes", (parseInt(n.textContent, 10) || 0) === 0);
     });
     var voted = votedSet();
+    var me = document.getElementById("me");
+    // With every vote given, the other cards' buttons rest (the server would refuse them); a
+    // vote taken back frees them again.
+    var spent = !!me && me.dataset.votesLeft === "0";
     document.querySelectorAll("button.vote").forEach(function (b) {
       var on = voted.indexOf(b.dataset.card) >= 0;
       b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.disabled = spent && !on;
+      b.title = b.disabled ? "No votes left: take one back to vote here" : "";
       var label = b.querySelector(".vote-label");
       if (label) label.textContent = on ? "Voted" : "Vote";
     });
@@ -184,16 +190,19 @@
     fetch("/api/v1/workshops/" + wid + "/cards/" + button.dataset.card + "/vote", Object.assign({
       method: on ? "DELETE" : "POST", headers: csrfHeaders(), credentials: "same-origin"
     }, timeLimit())).then(function (r) {
-      if (!r.ok) return r.json().then(function (b) { toast(b.detail); });
-      // #me says what this person voted for (syncVotes reads it on every live frame): it
-      // agrees now, not only once this vote's own frame has come.
-      var me = document.getElementById("me");
-      if (me) {
-        var voted = votedSet().filter(function (id) { return id !== button.dataset.card; });
-        if (!on) voted.push(button.dataset.card);
-        me.dataset.voted = voted.join(" ");
-      }
-      syncVotes();
+      return r.json().then(function (b) {
+        if (!r.ok) { toast(b.detail); return; }
+        // #me says what this person voted for and how many votes are left (syncVotes reads it
+        // on every live frame): it agrees now, not only once this vote's own frame has come.
+        var me = document.getElementById("me");
+        if (me) {
+          var voted = votedSet().filter(function (id) { return id !== button.dataset.card; });
+          if (!on) voted.push(button.dataset.card);
+          me.dataset.voted = voted.join(" ");
+          me.dataset.votesLeft = String(b.votes_left);
+        }
+        syncVotes();
+      });
     }).catch(function () { toast("No connection to the server. Try again in a moment."); })
       .then(function () { delete button.dataset.sending; });
   });

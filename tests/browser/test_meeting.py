@@ -15,7 +15,17 @@ from playwright.async_api import Page, expect
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import card, in_days, join, next_phase, post_card, said, start_meeting
+from .meeting import (
+    card,
+    in_days,
+    join,
+    next_phase,
+    post_card,
+    quick_join,
+    quick_meeting,
+    said,
+    start_meeting,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +140,29 @@ async def test_a_short_peer_assist(server: Server, tabs: Tabs) -> None:
 
     assert tabs.errors == []
     assert tabs.dialogs == []
+
+
+async def test_with_every_vote_given_the_other_buttons_rest(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    options = [f"Option {n}" for n in range(6)]
+    for text in options:
+        await post_card(vic, text, "option")
+    for text in options[:5]:
+        button = card(vic, text).locator("button.vote")
+        await button.click()
+        await expect(button).to_have_attribute("aria-pressed", "true")
+    sixth = card(vic, options[5]).locator("button.vote")
+    await expect(vic.locator("#me")).to_contain_text("0 of 5 votes left")
+    await expect(sixth).to_be_disabled()
+    # A vote given can still be taken back, and that frees the others.
+    first = card(vic, options[0]).locator("button.vote")
+    await expect(first).to_be_enabled()
+    await first.click()
+    await expect(sixth).to_be_enabled()
+    await sixth.click()
+    await expect(sixth).to_have_attribute("aria-pressed", "true")
+    await expect(first).to_be_disabled()
+    assert not tabs.errors, tabs.errors
