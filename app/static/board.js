@@ -11,9 +11,11 @@
   // Show the list's items in order while they fit its box, and say how many are left out.
   // A tall item that does not fit is skipped for shorter ones after it, so the box is not left
   // half empty above "+2 more"; but not in a numbered list (the action list), where a skipped
-  // item would renumber the ones after it. The first item always stays, cut off at the box's
-  // edge if it must be: an empty box that says "+3 more" tells the room nothing.
-  function fitList(box, list, items) {
+  // item would renumber the ones after it, nor for items ranked below it (`rank`, the votes):
+  // a card the room voted for more stays, its words cut short, and the rest go. The first
+  // item always stays, cut off at the box's edge if it must be: an empty box that says
+  // "+3 more" tells the room nothing.
+  function fitList(box, list, items, rank) {
     var more = box.querySelector(":scope > .more");
     if (!more) {
       more = document.createElement("p");
@@ -21,7 +23,11 @@
       box.appendChild(more);
     }
     more.hidden = true;
-    items.forEach(function (c) { c.hidden = false; });
+    items.forEach(function (c) {
+      c.hidden = false;
+      var cut = c.querySelector(".text.cut");
+      if (cut) { cut.classList.remove("cut"); cut.style.maxHeight = ""; }
+    });
     function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
     if (!overflowing()) return;
     // Some must go: the "+N more" line takes its room first, then each item in turn.
@@ -32,17 +38,34 @@
     var hidden = 0;
     for (var i = 1; i < items.length; i++) {
       items[i].hidden = false;
-      if (overflowing()) {
-        items[i].hidden = true;
-        hidden++;
-        if (!skips) {
-          hidden += items.length - i - 1;
-          break;
-        }
+      if (!overflowing()) continue;
+      if (rank && rank(items[i]) > rank(items[items.length - 1])) {
+        if (!cutShort(list, items[i])) { items[i].hidden = true; hidden++; }
+        hidden += items.length - i - 1;
+        break;
+      }
+      items[i].hidden = true;
+      hidden++;
+      if (!skips) {
+        hidden += items.length - i - 1;
+        break;
       }
     }
     more.textContent = "+" + hidden + " more";
     more.hidden = hidden === 0;
+  }
+  // Cut an item's words to the whole lines left above the list's bottom edge, its footer (the
+  // votes) still showing; false when not even two lines are left.
+  function cutShort(list, item) {
+    var text = item.querySelector(".text");
+    if (!text) return false;
+    var line = parseFloat(getComputedStyle(text).lineHeight) || 24;
+    var below = item.getBoundingClientRect().bottom - text.getBoundingClientRect().bottom;
+    var room = list.getBoundingClientRect().bottom - text.getBoundingClientRect().top - below - 2;
+    if (room < 2 * line) return false;
+    text.style.maxHeight = Math.floor(room / line) * line + "px";
+    text.classList.add("cut");
+    return true;
   }
   function fitColumn(column) {
     var list = column.querySelector(".cards");
@@ -53,7 +76,7 @@
       c.classList.toggle("no-votes", votesOf(c) === 0); // "0 ★" on every card is noise
       list.appendChild(c);
     });
-    fitList(column, list, cards);
+    fitList(column, list, cards, votesOf);
   }
   // Themes, once the facilitator has made some, take the columns' place on the projector:
   // at most MAX_GROUPS groups side by side (the server sends them most voted first, the cards

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from playwright.async_api import Page, ViewportSize
+from playwright.async_api import Page, ViewportSize, expect
 
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import in_days, next_phase, post_card, quick_join, quick_meeting, sign_in
+from .meeting import card, in_days, next_phase, post_card, quick_join, quick_meeting, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +92,42 @@ async def test_the_board_fits_a_phone(server: Server, tabs: Tabs) -> None:
     board = await quick_join(tabs, meeting, "projector", "Room screen", PHONE, key="board")
     await next_phase(meeting, "context")
     assert await overflows({"board": board}) == []
+
+
+async def test_the_board_never_hides_a_voted_card_behind_one_with_fewer_votes(
+    server: Server, tabs: Tabs
+) -> None:
+    """A column that cannot show every card skips one too tall for the space left in favour of
+    shorter ones after it; but never in favour of cards the room voted for less."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    vera, walt, board = await asyncio.gather(
+        quick_join(tabs, meeting, "visitor", "Vera", key="vera"),
+        quick_join(tabs, meeting, "visitor", "Walt", key="walt"),
+        quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+    )
+    for phase in ("context", "questions", "analysis"):
+        await next_phase(meeting, phase)
+    first = "Book transport at admission"
+    tall = " ".join(["Pharmacy prepares the take-home medicines the day before discharge."] * 12)
+    await post_card(vera, first, "option")
+    await post_card(vera, tall, "option")
+    for n in range(6):
+        await post_card(walt, f"Short option {n}", "option")
+    for page in (vera, walt):
+        await card(page, first).locator("button.vote").click()
+    await card(walt, tall).locator("button.vote").click()
+    await expect(card(board, first).locator("[id^=votes-]")).to_have_text("2")
+    await expect(card(board, tall).locator("[id^=votes-]")).to_have_text("1")
+
+    # The tall card does not fit under the first: it stays, its words cut short above its
+    # votes, and the cards nobody voted for go.
+    column = board.locator(".column[data-kind=option]")
+    await expect(card(board, tall).locator("p.text.cut")).to_be_visible()
+    await expect(column.locator(".card:visible")).to_have_count(2)
+    await expect(column.locator(".more")).to_have_text("+6 more")
+    votes = card(board, tall).locator("[id^=votes-]")
+    await expect(votes).to_be_in_viewport()
+    box = await column.locator(".cards").bounding_box()
+    shown = await card(board, tall).bounding_box()
+    assert box and shown and shown["y"] + shown["height"] <= box["y"] + box["height"] + 1
+    assert not tabs.errors, tabs.errors
