@@ -235,38 +235,8 @@
     });
   }
 
-  // Start while the timer runs would throw away its extensions: ask once more first.
-  function syncTimerStart() {
-    var button = document.getElementById("timer-start");
-    var timer = document.getElementById("timer");
-    if (!button || !timer) return;
-    var running = timer.dataset.status === "running" || timer.dataset.status === "paused";
-    if (!button.dataset.armed) button.textContent = running ? "Restart\u2026" : "Start";
-  }
-  function disarm(button) {
-    delete button.dataset.armed;
-    var hint = document.getElementById("restart-hint");
-    if (hint) hint.hidden = true;
-    syncTimerStart();
-  }
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest("#timer-start");
-    if (!button) return;
-    var timer = document.getElementById("timer");
-    var running = timer && (timer.dataset.status === "running" || timer.dataset.status === "paused");
-    if (!running || button.dataset.armed) {
-      setTimeout(function () { disarm(button); }, 0);
-      return; // on to htmx, which posts it
-    }
-    evt.stopPropagation();
-    evt.preventDefault();
-    button.dataset.armed = "1";
-    button.textContent = "Confirm restart";
-    var hint = document.getElementById("restart-hint");
-    if (hint) hint.hidden = false;
-    clearTimeout(button._disarm);
-    button._disarm = setTimeout(function () { disarm(button); }, 8000);
-  }, true);
+  // The timer's buttons follow its state (controls.js).
+  function syncTimerStart() { if (window.paControls) window.paControls.sync(); }
 
   // The projector's spotlight: one card, or every card of a theme, large.
   function syncSpotlight() {

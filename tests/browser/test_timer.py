@@ -139,3 +139,43 @@ async def test_saving_the_planned_times_keeps_the_seconds_it_did_not_change(
             break
         await asyncio.sleep(0.1)
     assert after == {**planned_before, "welcome": 420}
+
+
+async def test_reset_asks_twice_and_pause_and_resume_follow_the_timer(
+    server: Server, tabs: Tabs
+) -> None:
+    """Reset, next to "+5 min", throws away the time left and any extensions on every screen:
+    one stray press must not do it. Pause and Resume are offered only when they apply."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    console = meeting.facilitator
+    timer = console.locator("#timer")
+    pause, resume, reset = (
+        console.locator(f"#timer-{name}") for name in ("pause", "resume", "reset")
+    )
+    await expect(pause).to_be_disabled()  # not started yet
+    await expect(resume).to_be_disabled()
+    await next_phase(meeting, "context")
+    await expect(timer).to_have_attribute("data-status", "running")
+    await expect(pause).to_be_enabled()
+    await expect(resume).to_be_disabled()
+
+    deadline = await timer.get_attribute("data-ends-at")
+    await expect(reset).to_have_text("Reset…")
+    await reset.click()
+    await expect(reset).to_have_text("Confirm reset")
+    await expect(console.locator("#reset-hint")).to_be_visible()
+    await console.wait_for_timeout(300)
+    assert await timer.get_attribute("data-ends-at") == deadline
+    assert await timer.get_attribute("data-status") == "running"
+    await reset.click()  # confirmed
+    await expect(timer).to_have_attribute("data-status", "stopped")
+    await expect(reset).to_have_text("Reset")
+    await expect(console.locator("#reset-hint")).to_be_hidden()
+    await expect(pause).to_be_disabled()
+
+    # Started again and paused: only Resume applies.
+    await timer_button(meeting, "Start", "running")
+    await timer_button(meeting, "Pause", "paused")
+    await expect(pause).to_be_disabled()
+    await expect(resume).to_be_enabled()
+    assert not tabs.errors, tabs.errors

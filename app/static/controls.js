@@ -1,0 +1,57 @@
+/* Peer Assist Live: the facilitator's timer controls. Pause and Resume are offered only when
+   they apply (the server refuses the others, 409). Start, once the timer runs, and Reset would
+   throw away the time left and any extensions, on every screen in the room: each asks once
+   more first, and a confirmation not given within 8 s lapses. */
+(function () {
+  "use strict";
+
+  function timerState() {
+    var timer = document.getElementById("timer");
+    return timer ? timer.dataset.status : null;
+  }
+  // A button that asks twice: data-idle (its label when nothing is lost), data-armable (its
+  // label when something would be), data-confirm (its label while it waits for the second
+  // press) and data-hint (the id of the sentence that says what the second press does).
+  function armable() { return document.querySelectorAll(".timer-controls [data-confirm]"); }
+  function wouldLose() {
+    var status = timerState();
+    return status === "running" || status === "paused";
+  }
+  function sync() {
+    var status = timerState();
+    if (status === null) return;
+    var pause = document.getElementById("timer-pause");
+    var resume = document.getElementById("timer-resume");
+    if (pause) pause.disabled = status !== "running";
+    if (resume) resume.disabled = status !== "paused";
+    var losing = wouldLose();
+    armable().forEach(function (button) {
+      if (!button.dataset.armed) button.textContent = losing ? button.dataset.armable : button.dataset.idle;
+    });
+  }
+  function disarm(button) {
+    delete button.dataset.armed;
+    var hint = document.getElementById(button.dataset.hint);
+    if (hint) hint.hidden = true;
+    sync();
+  }
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest(".timer-controls [data-confirm]");
+    if (!button) return;
+    if (!wouldLose() || button.dataset.armed) {
+      setTimeout(function () { disarm(button); }, 0);
+      return; // on to htmx, which posts it
+    }
+    evt.stopPropagation();
+    evt.preventDefault();
+    armable().forEach(function (other) { if (other !== button && other.dataset.armed) disarm(other); });
+    button.dataset.armed = "1";
+    button.textContent = button.dataset.confirm;
+    var hint = document.getElementById(button.dataset.hint);
+    if (hint) hint.hidden = false;
+    clearTimeout(button._disarm);
+    button._disarm = setTimeout(function () { disarm(button); }, 8000);
+  }, true);
+
+  window.paControls = { sync: sync };
+})();
