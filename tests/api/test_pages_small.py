@@ -99,6 +99,20 @@ async def test_no_vote_button_on_a_hidden_card_for_its_author(client: httpx.Asyn
     assert 'class="vote"' not in cards[str(hidden.json()["id"])]
 
 
+async def test_the_way_to_the_report_back_date_is_on_screens_not_on_paper(
+    client: httpx.AsyncClient,
+) -> None:
+    room = await create_room(client)
+    hana = await join(client, room, "host", "Hana")
+    await move(client, room, "commitment")
+    client.cookies.clear()
+    client.cookies.set(session_cookie_name(room.id), sign_session("test-secret-key", hana.token))
+    link = '<a href="#commitment-form">commit to one</a>'
+    assert link in (await client.get(f"/w/{room.id}")).text
+    printed = (await client.get(f"/w/{room.id}/print")).text
+    assert "No report-back date yet" in printed and link not in printed
+
+
 async def test_head_is_answered_like_get_without_a_body(client: httpx.AsyncClient) -> None:
     got = await client.get("/r")  # the room-code page: open to anyone, signed in or not
     head = await client.head("/r")

@@ -131,3 +131,25 @@ async def test_the_board_never_hides_a_voted_card_behind_one_with_fewer_votes(
     shown = await card(board, tall).bounding_box()
     assert box and shown and shown["y"] + shown["height"] <= box["y"] + box["height"] + 1
     assert not tabs.errors, tabs.errors
+
+
+async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
+    server: Server, tabs: Tabs
+) -> None:
+    """The method's commitment is a date for the action list. On a phone its form sits below
+    the action editor (whose first field must be on the first screen): until a date is set,
+    the top of the action list says so and leads there."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
+    for phase in ("context", "questions", "analysis", "feedback", "commitment"):
+        await next_phase(meeting, phase)
+    await host.evaluate("scrollTo(0, 0)")
+    way = host.locator("#commitment").get_by_role("link", name="commit to one")
+    await expect(way).to_be_in_viewport()
+    await way.click()
+    await expect(host.locator("#commitment-form input[name=report_back_by]")).to_be_in_viewport()
+    await host.locator("#commitment-form input[name=report_back_by]").fill(in_days(30))
+    await host.get_by_role("button", name="Commit to this date").click()
+    await expect(host.locator("#commitment")).to_contain_text("will report back")
+    await expect(way).to_have_count(0)
+    assert not tabs.errors, tabs.errors
