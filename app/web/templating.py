@@ -137,8 +137,11 @@ def board_kinds(phase: str) -> list[str]:
 
 def lead_kinds(phase: str) -> list[str]:
     """Columns that lead the projector in a phase: what the room is writing now. While the host
-    team listens, its speakers' few cards do not take a column of their own."""
+    team listens, its speakers' few cards do not take a column of their own. In the commitment
+    nobody writes cards: the room reads what the host team's actions grow from, below them."""
     current = Phase(phase)
+    if current is Phase.commitment:
+        return [k.value for k in KIND_ORDER if k in ACTION_SOURCE_KINDS]
     rules = CARD_RULES[current]
     wanted = set(rules[Role.visitor])
     if not mute_on_entering(current).host_team_muted:
