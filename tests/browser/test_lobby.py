@@ -66,3 +66,27 @@ async def test_turned_away_kindly(server: Server, tabs: Tabs) -> None:
     assert "/wait" in tom.url
     await expect(meeting.facilitator.locator("header #lobby-count")).to_be_hidden()
     assert not tabs.errors, tabs.errors
+
+
+async def test_letting_everyone_in_warns_while_it_is_on(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    console = meeting.facilitator
+    switch = console.get_by_label("in without waiting")
+    warning = console.locator("#writing .hint.warning")
+    await expect(switch).not_to_be_checked()
+    await expect(warning).to_be_hidden()
+    await switch.check()
+    await expect(warning).to_be_visible()
+    await expect(warning).to_contain_text("off once everyone is in")
+    # It is really on: someone with the code walks straight in.
+    walt = await tabs.open("Walt", PHONE)
+    await walt.goto(meeting.base_url + "/r")
+    await walt.get_by_label("Room code").fill(await room_code(meeting))
+    await walt.get_by_role("button", name="Continue").click()
+    await walt.fill("input[name=name]", "Walt")
+    await walt.check("input[name=accept]")
+    await walt.get_by_role("button", name="Join").click()
+    await walt.wait_for_url(ROOM_URL, wait_until="commit")
+    await switch.uncheck()
+    await expect(warning).to_be_hidden()
+    assert not tabs.errors, tabs.errors
