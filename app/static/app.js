@@ -287,11 +287,15 @@
     var text = hands + (hands === 1 ? " hand up" : " hands up") + " · " + done + " of " + visitors.length + " visitors done";
     if (visitors.length && done === visitors.length) text += " · everyone is done";
     out.textContent = text;
-    // Raised hands also show in the console's header, where the facilitator is looking.
+    // Raised hands and visitors done writing also show in the console's header, where the
+    // facilitator is looking (People is far down the console).
     var badge = document.getElementById("hands-count");
     if (badge) {
-      badge.textContent = hands + (hands === 1 ? " hand up" : " hands up");
-      badge.hidden = !hands;
+      var parts = [];
+      if (hands) parts.push(hands + (hands === 1 ? " hand up" : " hands up"));
+      if (done) parts.push(done + " of " + visitors.length + " visitors done");
+      badge.textContent = parts.join(" \u00b7 ");
+      badge.hidden = !parts.length;
     }
   }
 

@@ -166,3 +166,23 @@ async def test_with_every_vote_given_the_other_buttons_rest(server: Server, tabs
     await expect(sixth).to_have_attribute("aria-pressed", "true")
     await expect(first).to_be_disabled()
     assert not tabs.errors, tabs.errors
+
+
+async def test_the_console_header_counts_visitors_done_writing(server: Server, tabs: Tabs) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    vic, walt = (
+        await quick_join(tabs, meeting, "visitor", "Vic", PHONE, key="vic"),
+        await quick_join(tabs, meeting, "visitor", "Walt", PHONE, key="walt"),
+    )
+    for phase in ("context", "questions"):
+        await next_phase(meeting, phase)
+    badge = meeting.facilitator.locator("header #hands-count")
+    await expect(badge).to_be_hidden()
+    await vic.get_by_role("button", name="I'm done writing").click()
+    await expect(badge).to_have_text("1 of 2 visitors done")
+    await expect(badge).to_be_in_viewport()
+    await walt.get_by_role("button", name="I'd like to speak").click()
+    await expect(badge).to_have_text("1 hand up · 1 of 2 visitors done")
+    await next_phase(meeting, "analysis")  # a new phase starts everyone afresh
+    await expect(badge).to_be_hidden()
+    assert not tabs.errors, tabs.errors
