@@ -141,10 +141,14 @@ async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
     the top of the action list says so and leads there."""
     meeting = await quick_meeting(tabs, server.base_url)
     host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
-    for phase in ("context", "questions", "analysis", "feedback", "commitment"):
+    way = host.locator("#commitment").get_by_role("link", name="commit to one")
+    await next_phase(meeting, "context")
+    # Before the commitment there is no form to lead to.
+    await expect(way).to_be_hidden()
+    await expect(host.locator("#commitment")).to_contain_text("commits to one in the commitment")
+    for phase in ("questions", "analysis", "feedback", "commitment"):
         await next_phase(meeting, phase)
     await host.evaluate("scrollTo(0, 0)")
-    way = host.locator("#commitment").get_by_role("link", name="commit to one")
     await expect(way).to_be_in_viewport()
     await way.click()
     await expect(host.locator("#commitment-form input[name=report_back_by]")).to_be_in_viewport()
