@@ -129,8 +129,14 @@
   document.addEventListener("htmx:sendError", function (evt) { retryLater(evt.detail.elt); });
   // A request the network swallowed (a phone between Wi-Fi and mobile data) would otherwise
   // hold its form until the browser gave up, minutes later, with every new card queued behind
-  // it. After htmx's timeout (base.html) it goes again with its key: it lands once either way.
-  document.addEventListener("htmx:timeout", function (evt) { retryLater(evt.detail.elt); });
+  // it. After htmx's timeout (base.html) a write with an Idempotency-Key goes again with it: it
+  // lands once either way. One without (the pages before and after the meeting) might have
+  // landed, so the person is told instead of it being sent twice.
+  document.addEventListener("htmx:timeout", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt._idemKey) retryLater(elt);
+    else saveState(elt, "No answer from the server. Check your connection, then try again.");
+  });
   // The same limit for the page's own requests.
   function timeLimit(ms) {
     ms = ms || htmx.config.timeout || 15000;

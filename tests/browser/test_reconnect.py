@@ -146,3 +146,29 @@ async def test_a_vote_that_gets_no_answer_frees_its_button(server: Server, tabs:
     await expect(vic.locator("#me")).to_contain_text("4 of 5 votes left")
     assert len(swallowed) == 1
     assert tabs.errors == []
+
+
+async def test_a_form_without_a_key_is_not_sent_twice_after_a_timeout(
+    server: Server, tabs: Tabs
+) -> None:
+    """The pages' own forms (the survey here) carry no Idempotency-Key: one the network
+    swallowed may have landed, so the person is told, and it is not sent again by itself."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
+    for phase in ("context", "questions", "analysis", "feedback", "commitment", "reflection"):
+        await next_phase(meeting, phase)
+    await vic.evaluate("htmx.config.timeout = 1000")
+    swallowed: list[Route] = []
+
+    async def swallow(route: Route) -> None:
+        swallowed.append(route)
+
+    await vic.route("**/survey", swallow)
+    tabs.provoke(r"Vic: htmx:(afterRequest|timeout), \[object HTML\w*Element\]")
+    survey = vic.locator("form.survey-form")
+    await survey.locator("label.score-choice").nth(3).click()
+    await survey.get_by_role("button", name="Send").click()
+    await expect(vic.locator("#toast")).to_contain_text("No answer from the server")
+    await vic.wait_for_timeout(3000)  # longer than the first retry would have waited
+    assert len(swallowed) == 1
+    assert tabs.errors == []
