@@ -126,7 +126,7 @@ def edit_agenda(
         ) from None
     timer = meeting.timer
     old, new = planned_s(meeting.agenda, meeting.phase), planned_s(agenda, meeting.phase)
-    if timer == timers.stopped(old) and new != old and meeting.phase is not Phase.closed:
+    if timer == timers.stopped(old) and new != old:
         timer = timers.stopped(new)
     after = replace(meeting, agenda=agenda, timer=timer)
     events: list[Event] = [AgendaChanged(after.agenda_dicts(), meeting.phase.value)]

@@ -149,10 +149,11 @@
     elt._retries = 0;
     delete elt._idemKey;
   });
-  // Words changed after a failed try are a new write, with a key of its own.
+  // Words changed after a failed try are a new write, with a key of its own; not while the try
+  // is still on its way, which may yet land (and its retry must keep its key).
   document.addEventListener("input", function (evt) {
     var form = evt.target.closest && evt.target.closest("form");
-    if (form) delete form._idemKey;
+    if (form && !form.classList.contains("htmx-request")) delete form._idemKey;
   });
   // Controls marked data-reload change what only a fresh page shows (the invite links).
   document.addEventListener("htmx:afterRequest", function (evt) {
@@ -178,8 +179,9 @@
     document.querySelectorAll("button.vote").forEach(function (b) {
       var on = voted.indexOf(b.dataset.card) >= 0;
       b.setAttribute("aria-pressed", on ? "true" : "false");
-      b.disabled = spent && !on;
-      b.title = b.disabled ? "No votes left: take one back to vote here" : "";
+      // aria-disabled, not disabled: the button keeps its place in the tab order, and a tap
+      // says why (below) where a title never shows on a phone.
+      b.setAttribute("aria-disabled", spent && !on ? "true" : "false");
       var label = b.querySelector(".vote-label");
       if (label) label.textContent = on ? "Voted" : "Vote";
     });
@@ -189,6 +191,10 @@
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest("button.vote");
     if (!button || button.dataset.sending) return;
+    if (button.getAttribute("aria-disabled") === "true") {
+      toast("You have used all 5 votes: take one back to vote for this card.");
+      return;
+    }
     var live = document.getElementById("live");
     var wid = live && live.getAttribute("ws-connect").split("/")[2];
     var on = button.getAttribute("aria-pressed") === "true";
@@ -206,6 +212,8 @@
           if (!on) voted.push(button.dataset.card);
           me.dataset.voted = voted.join(" ");
           me.dataset.votesLeft = String(b.votes_left);
+          var shown = me.querySelector(".votes-left strong");
+          if (shown) shown.textContent = String(b.votes_left);
         }
         syncVotes();
       });
@@ -268,6 +276,8 @@
       var copy = c.cloneNode(true);
       copy.hidden = false; // it may be one the board had no room for
       copy.removeAttribute("id");
+      // The spotlight shows all its words, whatever the column had room for (board.js).
+      copy.querySelectorAll(".text.cut").forEach(function (t) { t.classList.remove("cut"); t.style.maxHeight = ""; });
       copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
       spot.appendChild(copy);
     });

@@ -22,8 +22,13 @@
     if (status === null) return;
     var pause = document.getElementById("timer-pause");
     var resume = document.getElementById("timer-resume");
+    // The one pressed gives the keyboard's focus to the other, not to the page.
+    var focused = document.activeElement;
     if (pause) pause.disabled = status !== "running";
     if (resume) resume.disabled = status !== "paused";
+    if (focused && focused.disabled && (focused === pause || focused === resume)) {
+      (focused === pause ? resume : pause).focus();
+    }
     var losing = wouldLose();
     armable().forEach(function (button) {
       if (!button.dataset.armed) button.textContent = losing ? button.dataset.armable : button.dataset.idle;
@@ -37,7 +42,9 @@
   }
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest(".timer-controls [data-confirm]");
-    if (!button) return;
+    // A retry after a lost answer (app.js) clicks for itself: it goes straight to htmx, with
+    // the first try's key, whatever the timer shows by then.
+    if (!button || !evt.isTrusted) return;
     if (!wouldLose() || button.dataset.armed) {
       setTimeout(function () { disarm(button); }, 0);
       return; // on to htmx, which posts it

@@ -130,6 +130,13 @@ async def test_the_board_never_hides_a_voted_card_behind_one_with_fewer_votes(
     box = await column.locator(".cards").bounding_box()
     shown = await card(board, tall).bounding_box()
     assert box and shown and shown["y"] + shown["height"] <= box["y"] + box["height"] + 1
+    # In the spotlight, where a long card goes to be read, it has all its words.
+    spotlit = card(meeting.facilitator, tall)
+    await spotlit.locator("details.moderate summary").click()
+    await spotlit.get_by_role("button", name="Spotlight", exact=True).click()
+    big = board.locator("#spotlight .card .text")
+    await expect(big).to_be_visible()
+    assert await big.evaluate("e => !e.classList.contains('cut') && !e.style.maxHeight")
     assert not tabs.errors, tabs.errors
 
 

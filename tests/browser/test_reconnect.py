@@ -172,3 +172,48 @@ async def test_a_form_without_a_key_is_not_sent_twice_after_a_timeout(
     await vic.wait_for_timeout(3000)  # longer than the first retry would have waited
     assert len(swallowed) == 1
     assert tabs.errors == []
+
+
+async def test_a_lost_answer_to_start_is_retried_not_taken_for_a_restart(
+    server: Server, tabs: Tabs
+) -> None:
+    """The retry after a lost answer clicks Start for itself. By then the timer runs (the
+    first try landed), and Start asks twice while it runs: the retry must still go, with the
+    first try's key, and a restart confirmed later must be a write of its own."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    console = meeting.facilitator
+    await console.evaluate("htmx.config.timeout = 1500")
+    keys: list[str | None] = []
+    release = asyncio.Event()
+
+    async def lose_the_first_answer(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) > 1:
+            await route.continue_()
+            return
+        await route.fetch()
+        await release.wait()
+        with contextlib.suppress(Exception):
+            await route.abort()
+
+    await console.route(f"**/api/v1/workshops/{meeting.id}/timer", lose_the_first_answer)
+    tabs.provoke(r"facilitator: htmx:(afterRequest|timeout), \[object HTML\w*Element\]")
+    start = console.locator("#timer-start")
+    timer = console.locator("#timer")
+    await start.click()
+    await expect(timer).to_have_attribute("data-status", "running")
+    for _ in range(60):  # the retry, a second or so after the timeout
+        if len(keys) > 1:
+            break
+        await asyncio.sleep(0.1)
+    release.set()
+    assert len(keys) == 2 and keys[0] == keys[1], keys
+    await expect(start).to_have_text("Restart…")
+    deadline = await timer.get_attribute("data-ends-at")
+    await console.wait_for_timeout(1100)  # so a restart's deadline differs
+    await start.click()
+    await expect(start).to_have_text("Confirm restart")
+    await start.click()
+    await expect(timer).not_to_have_attribute("data-ends-at", deadline or "")
+    assert len(keys) == 3 and keys[2] != keys[0], keys
+    assert tabs.errors == []

@@ -173,9 +173,13 @@ async def test_reset_asks_twice_and_pause_and_resume_follow_the_timer(
     await expect(console.locator("#reset-hint")).to_be_hidden()
     await expect(pause).to_be_disabled()
 
-    # Started again and paused: only Resume applies.
+    # Started again and paused from the keyboard: only Resume applies, and the focus moves
+    # there rather than to the page.
     await timer_button(meeting, "Start", "running")
-    await timer_button(meeting, "Pause", "paused")
+    await pause.focus()
+    await console.keyboard.press("Enter")
+    await expect(timer).to_have_attribute("data-status", "paused")
     await expect(pause).to_be_disabled()
     await expect(resume).to_be_enabled()
+    await expect(resume).to_be_focused()
     assert not tabs.errors, tabs.errors
