@@ -305,7 +305,7 @@
     out.textContent = text;
     // Raised hands and visitors done writing also show in the console's header, where the
     // facilitator is looking (People is far down the console).
-    var badge = document.getElementById("hands-count");
+    var badge = document.getElementById("signals-count");
     if (badge) {
       var parts = [];
       if (hands) parts.push(hands + (hands === 1 ? " hand up" : " hands up"));

@@ -184,7 +184,7 @@ async def test_the_console_header_counts_visitors_done_writing(server: Server, t
     )
     for phase in ("context", "questions"):
         await next_phase(meeting, phase)
-    badge = meeting.facilitator.locator("header #hands-count")
+    badge = meeting.facilitator.locator("header #signals-count")
     await expect(badge).to_be_hidden()
     await vic.get_by_role("button", name="I'm done writing").click()
     await expect(badge).to_have_text("1 of 2 visitors done")

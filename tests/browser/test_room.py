@@ -193,7 +193,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await vera.get_by_role("button", name="I'd like to speak").click()
     await expect(console.locator("#people li[data-signal=hand]")).to_have_count(1)
     # ...and the facilitator sees it in the header, one click from People.
-    hands = console.locator("header #hands-count")
+    hands = console.locator("header #signals-count")
     await expect(hands).to_have_text("1 hand up")
     await expect(hands).to_be_in_viewport()
     assert await hands.get_attribute("href") == "#people-panel"
