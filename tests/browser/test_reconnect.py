@@ -18,6 +18,26 @@ from .meeting import card, join, next_phase, post_card, quick_join, quick_meetin
 pytestmark = pytest.mark.browser
 
 
+class LoseTheFirstAnswer:
+    """A route handler: the first request reaches the server, which acts on it, but its answer
+    never reaches the page (until `release`); the later ones go through. It keeps each
+    request's Idempotency-Key."""
+
+    def __init__(self) -> None:
+        self.keys: list[str | None] = []
+        self.release = asyncio.Event()
+
+    async def __call__(self, route: Route) -> None:
+        self.keys.append(route.request.headers.get("idempotency-key"))
+        if len(self.keys) > 1:
+            await route.continue_()
+            return
+        await route.fetch()
+        await self.release.wait()
+        with contextlib.suppress(Exception):  # the page gave up on it meanwhile
+            await route.abort()
+
+
 async def test_a_dropped_socket_catches_up_without_a_reload(
     server: Server, cable_port: int, tabs: Tabs
 ) -> None:
@@ -95,20 +115,9 @@ async def test_a_card_whose_answer_is_lost_is_sent_again_and_lands_once(
     await next_phase(meeting, "context")
     vera = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
     await vera.evaluate("htmx.config.timeout = 1500")
-    keys: list[str | None] = []
-    release = asyncio.Event()
-
-    async def lose_the_first_answer(route: Route) -> None:
-        keys.append(route.request.headers.get("idempotency-key"))
-        if len(keys) > 1:
-            await route.continue_()
-            return
-        await route.fetch()  # it reaches the server, which saves the card...
-        await release.wait()  # ...but the answer never reaches the page
-        with contextlib.suppress(Exception):
-            await route.abort()
-
-    await vera.route(f"**/api/v1/workshops/{meeting.id}/cards", lose_the_first_answer)
+    lost = LoseTheFirstAnswer()
+    keys, release = lost.keys, lost.release
+    await vera.route(f"**/api/v1/workshops/{meeting.id}/cards", lost)
     tabs.provoke(r"Vera: htmx:(afterRequest|timeout), \[object HTMLFormElement\]")
     text = "Who books transport at weekends?"
     await post_card(vera, text)
@@ -183,20 +192,9 @@ async def test_a_lost_answer_to_start_is_retried_not_taken_for_a_restart(
     meeting = await quick_meeting(tabs, server.base_url)
     console = meeting.facilitator
     await console.evaluate("htmx.config.timeout = 1500")
-    keys: list[str | None] = []
-    release = asyncio.Event()
-
-    async def lose_the_first_answer(route: Route) -> None:
-        keys.append(route.request.headers.get("idempotency-key"))
-        if len(keys) > 1:
-            await route.continue_()
-            return
-        await route.fetch()
-        await release.wait()
-        with contextlib.suppress(Exception):
-            await route.abort()
-
-    await console.route(f"**/api/v1/workshops/{meeting.id}/timer", lose_the_first_answer)
+    lost = LoseTheFirstAnswer()
+    keys, release = lost.keys, lost.release
+    await console.route(f"**/api/v1/workshops/{meeting.id}/timer", lost)
     tabs.provoke(r"facilitator: htmx:(afterRequest|timeout), \[object HTML\w*Element\]")
     start = console.locator("#timer-start")
     timer = console.locator("#timer")
