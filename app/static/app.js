@@ -250,7 +250,7 @@
   }
 
   // The timer's buttons follow its state (controls.js).
-  function syncTimerStart() { if (window.paControls) window.paControls.sync(); }
+  function syncTimerControls() { if (window.paControls) window.paControls.sync(); }
 
   // The projector's spotlight: one card, or every card of a theme, large.
   function syncSpotlight() {
@@ -417,11 +417,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     restoreDrafts();
-    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerControls(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerStart(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
+    readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerControls(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
   // The lobby: a long poll that answers as soon as the facilitator lets us in or not.
