@@ -126,17 +126,18 @@
     if (evt.detail.xhr.status === 503) retryLater(evt.detail.elt);
     else toast(errorText(evt.detail.xhr));
   });
-  document.addEventListener("htmx:sendError", function (evt) { retryLater(evt.detail.elt); });
-  // A request the network swallowed (a phone between Wi-Fi and mobile data) would otherwise
-  // hold its form until the browser gave up, minutes later, with every new card queued behind
-  // it. After htmx's timeout (base.html) a write with an Idempotency-Key goes again with it: it
-  // lands once either way. One without (the pages before and after the meeting) might have
+  // A request the network lost, or swallowed (a phone between Wi-Fi and mobile data: without
+  // htmx's timeout, base.html, it held its form until the browser gave up, minutes later, with
+  // every new card queued behind it). A write with an Idempotency-Key goes again with it: it
+  // lands once either way. One without (the pages before and after the meeting) may have
   // landed, so the person is told instead of it being sent twice.
-  document.addEventListener("htmx:timeout", function (evt) {
+  function noAnswer(evt) {
     var elt = evt.detail.elt;
     if (elt._idemKey) retryLater(elt);
     else saveState(elt, "No answer from the server. Check your connection, then try again.");
-  });
+  }
+  document.addEventListener("htmx:sendError", noAnswer);
+  document.addEventListener("htmx:timeout", noAnswer);
   // The same limit for the page's own requests.
   function timeLimit(ms) {
     ms = ms || htmx.config.timeout || 15000;

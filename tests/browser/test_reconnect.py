@@ -157,29 +157,35 @@ async def test_a_vote_that_gets_no_answer_frees_its_button(server: Server, tabs:
     assert tabs.errors == []
 
 
-async def test_a_form_without_a_key_is_not_sent_twice_after_a_timeout(
-    server: Server, tabs: Tabs
+@pytest.mark.parametrize("lost", ["swallowed", "cut off"])
+async def test_a_form_without_a_key_is_not_sent_twice_when_its_answer_is_lost(
+    server: Server, tabs: Tabs, lost: str
 ) -> None:
-    """The pages' own forms (the survey here) carry no Idempotency-Key: one the network
-    swallowed may have landed, so the person is told, and it is not sent again by itself."""
+    """The pages' own forms (the survey here) carry no Idempotency-Key: one whose answer never
+    came (no answer before the timeout, or the connection cut after it went out) may have
+    landed, so the person is told, and it is not sent again by itself."""
     meeting = await quick_meeting(tabs, server.base_url)
     vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
     for phase in ("context", "questions", "analysis", "feedback", "commitment", "reflection"):
         await next_phase(meeting, phase)
     await vic.evaluate("htmx.config.timeout = 1000")
-    swallowed: list[Route] = []
+    sent: list[Route] = []
 
-    async def swallow(route: Route) -> None:
-        swallowed.append(route)
+    async def lose(route: Route) -> None:
+        sent.append(route)
+        if lost == "cut off":
+            await route.fetch()  # it lands...
+            await route.abort("connectionreset")  # ...and the answer is cut off
 
-    await vic.route("**/survey", swallow)
-    tabs.provoke(r"Vic: htmx:(afterRequest|timeout), \[object HTML\w*Element\]")
+    await vic.route("**/survey", lose)
+    tabs.provoke(r"Vic: htmx:(afterRequest|timeout|sendError), \[object HTML\w*Element\]")
+    tabs.provoke(r"Vic: .*ERR_CONNECTION_RESET")
     survey = vic.locator("form.survey-form")
     await survey.locator("label.score-choice").nth(3).click()
     await survey.get_by_role("button", name="Send").click()
     await expect(vic.locator("#toast")).to_contain_text("No answer from the server")
     await vic.wait_for_timeout(3000)  # longer than the first retry would have waited
-    assert len(swallowed) == 1
+    assert len(sent) == 1
     assert tabs.errors == []
 
 
