@@ -105,11 +105,9 @@ async def test_the_way_to_the_report_back_date_is_on_screens_not_on_paper(
     room = await create_room(client)
     hana = await join(client, room, "host", "Hana")
     await move(client, room, "commitment")
-    client.cookies.clear()
-    client.cookies.set(session_cookie_name(room.id), sign_session("test-secret-key", hana.token))
     link = '<a href="#commitment-form">commit to one</a>'
-    assert link in (await client.get(f"/w/{room.id}")).text
-    printed = (await client.get(f"/w/{room.id}/print")).text
+    assert link in (await client.get(f"/w/{room.id}", headers=hana.headers)).text
+    printed = (await client.get(f"/w/{room.id}/print", headers=hana.headers)).text
     assert "No report-back date yet" in printed and link not in printed
 
 

@@ -150,13 +150,21 @@ async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
     host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
     way = host.locator("#commitment").get_by_role("link", name="commit to one")
     await next_phase(meeting, "context")
-    # Before the commitment there is no form to lead to.
-    await expect(way).to_be_hidden()
-    await expect(host.locator("#commitment")).to_contain_text("commits to one in the commitment")
+    # Before the commitment there is no form to lead to: the console's action list says when
+    # the date will come instead.
+    console = meeting.facilitator
+    await expect(console.locator("#commitment")).to_be_visible()
+    await expect(console.locator("#commitment a")).to_be_hidden()
+    await expect(console.locator("#commitment .later")).to_have_text(
+        ": the host team commits to one in the commitment phase"
+    )
+    await expect(console.locator("#commitment .later")).to_be_visible()
+    later = host.locator("#commitment .later")
     for phase in ("questions", "analysis", "feedback", "commitment"):
         await next_phase(meeting, phase)
     await host.evaluate("scrollTo(0, 0)")
     await expect(way).to_be_in_viewport()
+    await expect(later).to_be_hidden()
     await way.click()
     await expect(host.locator("#commitment-form input[name=report_back_by]")).to_be_in_viewport()
     await host.locator("#commitment-form input[name=report_back_by]").fill(in_days(30))
