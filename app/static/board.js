@@ -114,11 +114,17 @@
     var banner = document.getElementById("phase-banner");
     var lead = ((banner && banner.dataset.kinds) || "").split(" ").filter(Boolean);
     if (!document.body.classList.contains("view-board")) {
-      // Elsewhere the phase's own columns simply come first.
+      // Elsewhere the phase's own columns simply come first, side by side on a wide screen
+      // (app.css): the feedback's fifth fell below the longest of the other four.
+      var leads = 0;
       board.querySelectorAll(".column").forEach(function (col) {
-        col.classList.toggle("lead", lead.indexOf(col.dataset.kind) >= 0);
+        var on = lead.indexOf(col.dataset.kind) >= 0;
+        col.classList.toggle("lead", on);
         leadOrder(col, lead);
+        if (on) leads++;
       });
+      board.style.setProperty("--lead", String(leads));
+      board.toggleAttribute("data-lead", leads > 0);
       return;
     }
     if (banner && banner.classList.contains("phase-closed")) {

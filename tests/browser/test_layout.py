@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
@@ -171,4 +172,40 @@ async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
     await host.get_by_role("button", name="Commit to this date").click()
     await expect(host.locator("#commitment")).to_contain_text("will report back")
     await expect(way).to_have_count(0)
+    assert not tabs.errors, tabs.errors
+
+
+async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
+    server: Server, tabs: Tabs
+) -> None:
+    """The feedback has five columns. The fifth, the host team's questions, fell to a second
+    row below the longest of the first four: with a busy insights column, thousands of pixels
+    down the facilitator's laptop, so the host's question went unseen."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
+    code = meeting.links["visitor"].rsplit("/", 1)[-1]
+    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
+        joined = await api.post(
+            f"/api/v1/join/{code}", json={"name": "Vera", "accept_ground_rules": True}
+        )
+        vera = {"Authorization": f"Bearer {joined.json()['token']}"}
+        for phase in ("context", "questions", "analysis", "feedback"):
+            await next_phase(meeting, phase)
+        for n in range(15):
+            answer = await api.post(
+                f"/api/v1/workshops/{meeting.id}/cards",
+                json={"kind": "insight", "text": f"Insight {n}: the huddle moved to nine."},
+                headers=vera,
+            )
+            assert answer.status_code == 201, answer.text
+    await post_card(host, "Did Ward 3 need extra porters for the huddle?", "question")
+    console = meeting.facilitator
+    for size in (DESKTOP, {"width": 1280, "height": 800}, {"width": 1920, "height": 1080}):
+        await console.set_viewport_size(size)
+        await console.evaluate("scrollTo(0, 0)")
+        for kind in ("strength", "insight", "option", "worked_elsewhere", "question"):
+            head = console.locator(f".column[data-kind={kind}] h3")
+            await expect(head, f"{kind} at {size['width']}px").to_be_in_viewport()
+        question = card(console, "Did Ward 3 need extra porters for the huddle?")
+        await expect(question, f"at {size['width']}px").to_be_in_viewport()
     assert not tabs.errors, tabs.errors
