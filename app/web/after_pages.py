@@ -23,7 +23,7 @@ from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Caller, Services, get_caller, perform
-from .pages import not_for_your_role, problem_page, render
+from .pages import no_such_peer_assist, not_for_your_role, problem_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -127,7 +127,7 @@ async def page_caller(request: Request, workshop_id: str) -> Caller | Response:
         return await get_caller(request, workshop_id)
     except RuleError as exc:
         if exc.status == 404:
-            return problem_page("No such peer assist", exc.detail, 404)
+            return no_such_peer_assist()
         return problem_page("Join first", "Open your invite link to see this page.", 401)
 
 

@@ -55,6 +55,17 @@ def problem_page(
     return render("pages/problem.html", status, title=title, message=message, back=back)
 
 
+def no_such_peer_assist() -> HTMLResponse:
+    """A room's address that leads nowhere: deleted, or a link mistyped or cut short. (The
+    API's "no peer assist with that id" is for programs; people come by a link.)"""
+    return problem_page(
+        "No such peer assist",
+        "This peer assist is not here: it may have been deleted, or the link may be "
+        "incomplete. Ask the facilitator for a new link.",
+        404,
+    )
+
+
 def not_for_your_role(exc: RuleError, workshop_id: str) -> HTMLResponse:
     """A participant reached a page of the meeting that their role does not open."""
     back = (f"/w/{workshop_id}", "Back to the meeting")
@@ -366,7 +377,7 @@ async def _room_state(request: Request, workshop_id: str) -> tuple[Caller, dict]
         caller = await get_caller(request, workshop_id)
     except RuleError as exc:
         if exc.status == 404:
-            return problem_page("No such peer assist", exc.detail, 404)
+            return no_such_peer_assist()
         return problem_page(
             "Join first",
             "Open the invite link you were sent to join this "

@@ -17,7 +17,7 @@ from ..exports.record import EVIDENCE_LABELS, byline, people_line
 from ..security import csrf_token, hash_secret
 from .account_deps import header_context
 from .deps import Services, perform
-from .pages import problem_page, render
+from .pages import no_such_peer_assist, problem_page, render
 from .record import load_record, record_file, record_reader, record_sharer
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ async def _participant_page(request: Request, workshop_id: str, *, print: bool) 
         reader = await record_reader(request, workshop_id)
     except RuleError as exc:
         if exc.status == 404:
-            return problem_page("No such peer assist", exc.detail, 404)
+            return no_such_peer_assist()
         return problem_page("Join first", "Open your invite link to read this record.", 401)
     record = await load_record(svc, workshop_id)
     caller = reader.participant

@@ -175,6 +175,9 @@ async def test_afterwards_every_route_of_it_answers_404(
     for page in (f"/w/{room.id}", f"/w/{room.id}/board", f"/w/{room.id}/print"):
         response = await client.get(page, headers=room.facilitator.headers)
         assert response.status_code == 404, page
+        # People come by a link: the page says what may have happened, in their words.
+        assert "it may have been deleted" in response.text, page
+        assert "with that id" not in response.text, page
     assert (await client.get(f"/r/{room_code}")).status_code == 404
     assert (await client.get(f"/j/{codes['visitor']}")).status_code == 404
 
