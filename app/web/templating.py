@@ -142,6 +142,9 @@ def lead_kinds(phase: str) -> list[str]:
     current = Phase(phase)
     if current is Phase.commitment:
         return [k.value for k in KIND_ORDER if k in ACTION_SOURCE_KINDS]
+    if current is Phase.closed:
+        # What the room leaves with: beside the action list, what people take away.
+        return [CardKind.takeaway.value]
     rules = CARD_RULES[current]
     wanted = set(rules[Role.visitor])
     if not mute_on_entering(current).host_team_muted:

@@ -481,6 +481,10 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(board.locator(".join-box .qr")).to_have_count(0)
     await expect(board.locator("#timer")).to_be_hidden()
     await expect(vera.locator("#my-signal")).to_be_hidden()
+    # A projector left on at the end shows what the room leaves with: the action list, and
+    # beside it what people take away (it showed the list alone above half a screen of black).
+    await shows_cards(board, "takeaway", "8-closed")
+    await board.wait_for_function(ACTIONS_ACCOUNTED, arg=3)
     # The console offers only what still means something: going back a phase.
     await expect(console.get_by_role("button", name="Next phase")).to_be_hidden()
     await expect(console.locator("#timer-start")).to_be_hidden()
