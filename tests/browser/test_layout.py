@@ -209,3 +209,37 @@ async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
         question = card(console, "Did Ward 3 need extra porters for the huddle?")
         await expect(question, f"at {size['width']}px").to_be_in_viewport()
     assert not tabs.errors, tabs.errors
+
+
+async def test_a_phone_shows_the_takeaways_before_the_action_list_once_it_is_written(
+    server: Server, tabs: Tabs
+) -> None:
+    """In the commitment the action list is the phase's work and comes first; in the
+    reflection the takeaways are, and the host team's action editor above them ran 3,000 px."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    host, visitor = await asyncio.gather(
+        quick_join(tabs, meeting, "host", "Hana", PHONE, key="host"),
+        quick_join(tabs, meeting, "visitor", "Vera", PHONE, key="visitor"),
+    )
+    for phase in ("context", "questions", "analysis", "feedback", "commitment"):
+        await next_phase(meeting, phase)
+
+    async def top(page, selector: str) -> float:  # type: ignore[no-untyped-def]
+        box = await page.locator(selector).bounding_box()
+        assert box is not None, selector
+        return box["y"] + await page.evaluate("scrollY")
+
+    for page in (host, visitor):
+        assert await top(page, "#actions") < await top(page, ".main-col")
+    await next_phase(meeting, "reflection")
+    await post_card(visitor, "Ask the pharmacy before the ward round.", "takeaway")
+    for phase in ("reflection", "closed"):
+        for page in (host, visitor):
+            await expect(page.locator("#col-takeaway .card")).to_have_count(1)
+            assert await top(page, "#col-takeaway") < await top(page, "#actions"), phase
+        if phase == "reflection":
+            for page in (host, visitor):
+                # The composer keeps its place on the first screen.
+                assert await top(page, "#composer") < await top(page, "#col-takeaway")
+            await next_phase(meeting, "closed")
+    assert not tabs.errors, tabs.errors
