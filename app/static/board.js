@@ -108,6 +108,30 @@
     var at = lead.indexOf(col.dataset.kind);
     col.style.order = at >= 0 ? String(at - lead.length) : "";
   }
+  // On a phone the columns stand one under another, and a long one (forty insights) put the
+  // next thousands of pixels down: a row of links to each column shown, with its count, stays
+  // at the top of the screen while the board scrolls (app.css shows it on phones only).
+  function columnJumps(board) {
+    var nav = document.getElementById("column-jumps");
+    if (!nav) {
+      nav = document.createElement("nav");
+      nav.id = "column-jumps";
+      nav.className = "column-jumps";
+      nav.setAttribute("aria-label", "Columns");
+      board.parentNode.insertBefore(nav, board);
+    }
+    var shown = Array.prototype.filter.call(board.querySelectorAll(".column"), function (col) {
+      return getComputedStyle(col).display !== "none";
+    });
+    shown.sort(function (a, b) { return (Number(a.style.order) || 0) - (Number(b.style.order) || 0); });
+    nav.replaceChildren.apply(nav, shown.map(function (col) {
+      var link = document.createElement("a");
+      link.href = "#" + col.querySelector("h3").id;
+      link.textContent = col.querySelector("h3").textContent + " " + col.querySelectorAll(".cards > .card").length;
+      return link;
+    }));
+    nav.hidden = shown.length < 2;
+  }
   function layoutBoard() {
     var board = document.getElementById("board");
     if (!board) return;
@@ -125,6 +149,7 @@
       });
       board.style.setProperty("--lead", String(leads));
       board.toggleAttribute("data-lead", leads > 0);
+      columnJumps(board);
       return;
     }
     if (banner && banner.classList.contains("phase-closed")) {

@@ -243,3 +243,38 @@ async def test_a_phone_shows_the_takeaways_before_the_action_list_once_it_is_wri
                 assert await top(page, "#composer") < await top(page, "#col-takeaway")
             await next_phase(meeting, "closed")
     assert not tabs.errors, tabs.errors
+
+
+async def test_a_phone_jumps_past_a_long_column(server: Server, tabs: Tabs) -> None:
+    """Columns stand one under another on a phone: after forty insights the options were
+    thousands of pixels down. A row of links to each column, with its count, stays in view."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    vera = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
+    code = meeting.links["visitor"].rsplit("/", 1)[-1]
+    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
+        joined = await api.post(
+            f"/api/v1/join/{code}", json={"name": "Walt", "accept_ground_rules": True}
+        )
+        walt = {"Authorization": f"Bearer {joined.json()['token']}"}
+        for phase in ("context", "questions", "analysis"):
+            await next_phase(meeting, phase)
+        for n in range(20):
+            answer = await api.post(
+                f"/api/v1/workshops/{meeting.id}/cards",
+                json={"kind": "insight", "text": f"Insight {n}: the huddle moved to nine."},
+                headers=walt,
+            )
+            assert answer.status_code == 201, answer.text
+    jumps = vera.locator("#column-jumps")
+    await expect(jumps.get_by_role("link", name="Insights 20")).to_be_visible()
+    await post_card(vera, "Book transport at admission.", "option")
+    to_options = jumps.get_by_role("link", name="Options 1")
+    await expect(to_options).to_be_visible()
+    await vera.locator("#col-insight .card").nth(10).scroll_into_view_if_needed()
+    await expect(to_options).to_be_in_viewport()  # it stays at the top as the board scrolls
+    await to_options.click()
+    await expect(card(vera, "Book transport at admission.")).to_be_in_viewport()
+    # Not on a laptop, where the columns stand side by side.
+    await vera.set_viewport_size(DESKTOP)
+    await expect(jumps).to_be_hidden()
+    assert not tabs.errors, tabs.errors
