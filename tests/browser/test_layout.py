@@ -270,6 +270,9 @@ async def test_a_phone_jumps_past_a_long_column(server: Server, tabs: Tabs) -> N
     await post_card(vera, "Book transport at admission.", "option")
     to_options = jumps.get_by_role("link", name="Options 1")
     await expect(to_options).to_be_visible()
+    # The row scrolls inside itself: it never widens the page (a phone would zoom out).
+    assert await overflows({"vera": vera}) == []
+    await vera.set_viewport_size(PHONE)
     await vera.locator("#col-insight .card").nth(10).scroll_into_view_if_needed()
     await expect(to_options).to_be_in_viewport()  # it stays at the top as the board scrolls
     await to_options.click()
