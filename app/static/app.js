@@ -479,8 +479,4 @@
     if (saved) saved.hidden = false;
   });
 
-  // Invite links: one click selects the whole link, ready to copy.
-  document.addEventListener("click", function (evt) {
-    if (evt.target.matches && evt.target.matches("input.copy")) evt.target.select();
-  });
 })();

@@ -1,4 +1,6 @@
-/* Peer Assist Live: the facilitator's timer controls. Pause and Resume are offered only when
+/* Peer Assist Live: the facilitator's controls, the timer's and the invite links'.
+
+   The timer: Pause and Resume are offered only when
    they apply (the server refuses the others, 409). Start, once the timer runs, and Reset would
    throw away the time left and any extensions, on every screen in the room: each asks once
    more first, and a confirmation not given within 8 s lapses. */
@@ -61,4 +63,26 @@
   }, true);
 
   window.paControls = { sync: sync };
+
+  // Invite links: a click in one selects it whole; its Copy button puts it on the clipboard
+  // (the links were cut off in their boxes, and a phone's long-press selects a word). Where
+  // the clipboard is not offered (a plain-http address), the link is left selected to copy.
+  document.addEventListener("click", function (evt) {
+    var target = evt.target;
+    if (!target.matches) return;
+    if (target.matches("input.copy")) target.select();
+    if (!target.matches("button.copy-link")) return;
+    var box = document.getElementById(target.getAttribute("aria-controls"));
+    var said = target.parentNode.querySelector(".copied");
+    function done(text) { if (said) said.textContent = text; }
+    box.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(box.value).then(
+        function () { done("Copied."); },
+        function () { done("Selected: copy it with your keyboard or menu."); }
+      );
+    } else {
+      done("Selected: copy it with your keyboard or menu.");
+    }
+  });
 })();

@@ -11,7 +11,7 @@ from playwright.async_api import expect
 from tests.conftest import Server
 
 from .conftest import PHONE, Tabs
-from .meeting import join, start_meeting
+from .meeting import join, quick_meeting, start_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -82,3 +82,17 @@ async def test_a_joining_person_finds_the_privacy_notice(server: Server, tabs: T
     await expect(page).to_have_url(re.compile(r"/privacy$"))
     await expect(page.get_by_role("heading", name="How long it is kept")).to_be_visible()
     await expect(page.get_by_text("365 days after it closes")).to_be_visible()
+
+
+async def test_an_invite_link_is_copied_with_one_press(server: Server, tabs: Tabs) -> None:
+    """The links were cut off in their boxes: each has a Copy button, which says it copied."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    console = meeting.facilitator
+    await console.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=server.base_url
+    )
+    press = console.get_by_role("button", name="Copy link for host team")
+    await press.click()
+    await expect(press.locator("xpath=..").locator(".copied")).to_have_text("Copied.")
+    assert await console.evaluate("navigator.clipboard.readText()") == meeting.links["host"]
+    assert not tabs.errors, tabs.errors
