@@ -124,13 +124,24 @@
       return getComputedStyle(col).display !== "none";
     });
     shown.sort(function (a, b) { return (Number(a.style.order) || 0) - (Number(b.style.order) || 0); });
-    nav.replaceChildren.apply(nav, shown.map(function (col) {
-      var link = document.createElement("a");
-      link.href = "#" + col.querySelector("h3").id;
-      link.textContent = col.querySelector("h3").textContent + " " + col.querySelectorAll(".cards > .card").length;
-      return link;
-    }));
-    nav.hidden = shown.length < 2;
+    function link(target, text) {
+      var a = document.createElement("a");
+      a.href = "#" + target;
+      a.textContent = text;
+      return a;
+    }
+    var links = shown.map(function (col) {
+      var title = col.querySelector("h3");
+      return link(title.id, title.textContent + " " + col.querySelectorAll(".cards > .card").length);
+    });
+    // Once there is an action list, it is one of the places to go (below the takeaways in the
+    // reflection).
+    var actions = document.getElementById("actions-title");
+    if (actions && actions.offsetParent && getComputedStyle(actions.closest("section")).display !== "none") {
+      links.push(link(actions.id, actions.textContent));
+    }
+    nav.replaceChildren.apply(nav, links);
+    nav.hidden = links.length < 2;
   }
   function layoutBoard() {
     var board = document.getElementById("board");

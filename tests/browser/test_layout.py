@@ -211,11 +211,12 @@ async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
     assert not tabs.errors, tabs.errors
 
 
-async def test_a_phone_shows_the_takeaways_before_the_action_list_once_it_is_written(
+async def test_a_phone_shows_the_takeaways_before_the_action_list_in_the_reflection(
     server: Server, tabs: Tabs
 ) -> None:
-    """In the commitment the action list is the phase's work and comes first; in the
-    reflection the takeaways are, and the host team's action editor above them ran 3,000 px."""
+    """In the commitment the action list is the phase's work and comes first, and once closed
+    (the host team finishes it); in the reflection the takeaways are, and the host team's
+    action editor above them ran 3,000 px. The row of column links leads to the list."""
     meeting = await quick_meeting(tabs, server.base_url)
     host, visitor = await asyncio.gather(
         quick_join(tabs, meeting, "host", "Hana", PHONE, key="host"),
@@ -233,15 +234,16 @@ async def test_a_phone_shows_the_takeaways_before_the_action_list_once_it_is_wri
         assert await top(page, "#actions") < await top(page, ".main-col")
     await next_phase(meeting, "reflection")
     await post_card(visitor, "Ask the pharmacy before the ward round.", "takeaway")
-    for phase in ("reflection", "closed"):
-        for page in (host, visitor):
-            await expect(page.locator("#col-takeaway .card")).to_have_count(1)
-            assert await top(page, "#col-takeaway") < await top(page, "#actions"), phase
-        if phase == "reflection":
-            for page in (host, visitor):
-                # The composer keeps its place on the first screen.
-                assert await top(page, "#composer") < await top(page, "#col-takeaway")
-            await next_phase(meeting, "closed")
+    for page in (host, visitor):
+        await expect(page.locator("#col-takeaway .card")).to_have_count(1)
+        # The composer keeps its place on the first screen; the takeaways come next.
+        assert await top(page, "#composer") < await top(page, "#col-takeaway")
+        assert await top(page, "#col-takeaway") < await top(page, "#actions")
+        await page.locator("#column-jumps").get_by_role("link", name="Action list").click()
+        await expect(page.locator("#actions-title")).to_be_in_viewport()
+    await next_phase(meeting, "closed")
+    for page in (host, visitor):
+        assert await top(page, "#actions") < await top(page, ".main-col")
     assert not tabs.errors, tabs.errors
 
 
