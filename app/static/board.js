@@ -108,6 +108,18 @@
     var at = lead.indexOf(col.dataset.kind);
     col.style.order = at >= 0 ? String(at - lead.length) : "";
   }
+  // How many columns a room's board has on a wide screen: as many as fit at 15rem, as it had;
+  // more when the phase has more columns of its own than that, so they share the first row,
+  // but never narrower than 9rem (a card's words two or three to a line; a 1280 px laptop
+  // fits the feedback's five).
+  function columnsFor(board, leads) {
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    var gap = parseFloat(getComputedStyle(board).columnGap) || 0;
+    var width = board.clientWidth + gap;
+    var roomy = Math.floor(width / (15 * rem + gap));
+    var tight = Math.floor(width / (9 * rem + gap));
+    return Math.max(1, leads > roomy ? Math.min(leads, tight) : roomy);
+  }
   // On a phone the columns stand one under another, and a long one (forty insights) put the
   // next thousands of pixels down: a row of links to each column shown, with its count, stays
   // at the top of the screen while the board scrolls (app.css shows it on phones only).
@@ -140,7 +152,21 @@
     if (actions && actions.offsetParent && getComputedStyle(actions.closest("section")).display !== "none") {
       links.push(link(actions.id, actions.textContent));
     }
-    nav.replaceChildren.apply(nav, links);
+    // Rebuilt only when a column or a count changed: this runs on every live message, and a
+    // new link would take the keyboard's focus away from the one it was on.
+    var now = links.map(function (a) { return a.getAttribute("href") + " " + a.textContent; });
+    var had = Array.prototype.map.call(nav.children, function (a) {
+      return a.getAttribute("href") + " " + a.textContent;
+    });
+    if (now.join("\n") !== had.join("\n")) {
+      if (had.length === now.length && links.every(function (a, i) {
+        return a.getAttribute("href") === nav.children[i].getAttribute("href");
+      })) {
+        links.forEach(function (a, i) { nav.children[i].textContent = a.textContent; });
+      } else {
+        nav.replaceChildren.apply(nav, links);
+      }
+    }
     nav.hidden = links.length < 2;
   }
   function layoutBoard() {
@@ -158,7 +184,7 @@
         leadOrder(col, lead);
         if (on) leads++;
       });
-      board.style.setProperty("--lead", String(leads));
+      board.style.setProperty("--lead", String(columnsFor(board, leads)));
       board.toggleAttribute("data-lead", leads > 0);
       columnJumps(board);
       return;

@@ -1,9 +1,9 @@
 /* Peer Assist Live: the facilitator's controls, the timer's and the invite links'.
 
-   The timer: Pause and Resume are offered only when
-   they apply (the server refuses the others, 409). Start, once the timer runs, and Reset would
-   throw away the time left and any extensions, on every screen in the room: each asks once
-   more first, and a confirmation not given within 8 s lapses. */
+   The timer: Pause and Resume are offered only when they apply (the server refuses the
+   others, 409). Start, once the timer runs, and Reset would throw away the time left and any
+   extensions, on every screen in the room: each asks once more first, and a confirmation not
+   given within 8 s lapses. */
 (function () {
   "use strict";
 
@@ -69,12 +69,21 @@
   // the clipboard is not offered (a plain-http address), the link is left selected to copy.
   document.addEventListener("click", function (evt) {
     var target = evt.target;
-    if (!target.matches) return;
+    if (!target.closest) return;
     if (target.matches("input.copy")) target.select();
-    if (!target.matches("button.copy-link")) return;
-    var box = document.getElementById(target.getAttribute("aria-controls"));
-    var said = target.parentNode.querySelector(".copied");
-    function done(text) { if (said) said.textContent = text; }
+    var button = target.closest("button.copy-link");
+    if (!button) return;
+    var box = document.getElementById(button.getAttribute("aria-controls"));
+    var said = button.parentNode.querySelector(".copied");
+    // Emptied first and filled a moment later, so a screen reader hears a second copy too;
+    // emptied again after a while, so the sentence does not outlive what it says.
+    function done(text) {
+      if (!said) return;
+      said.textContent = "";
+      clearTimeout(said._clear);
+      setTimeout(function () { said.textContent = text; }, 50);
+      said._clear = setTimeout(function () { said.textContent = ""; }, 6000);
+    }
     box.select();
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(box.value).then(

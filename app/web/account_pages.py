@@ -15,7 +15,7 @@ from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
 from .deps import Services, client_address, perform
-from .pages import problem_page, render, set_session
+from .pages import no_such_peer_assist, problem_page, render, set_session
 
 router = APIRouter(include_in_schema=False)
 # Per account, then per address: slow guessing down without locking a busy office out.
@@ -282,6 +282,8 @@ async def open_console(workshop_id: str, request: Request) -> Response:
             ),
         )
     except RuleError as exc:
+        if exc.status == 404:
+            return no_such_peer_assist()
         return problem_page("You cannot open this console", exc.detail, exc.status)
     response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
     set_session(response, svc, workshop_id, outcome.body["token"])

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
+from app.domain.phases import ORDER
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
@@ -208,6 +209,21 @@ async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
             await expect(head, f"{kind} at {size['width']}px").to_be_in_viewport()
         question = card(console, "Did Ward 3 need extra porters for the huddle?")
         await expect(question, f"at {size['width']}px").to_be_in_viewport()
+    # A small laptop has no room for five: the columns never get narrower than 9rem.
+    await console.set_viewport_size({"width": 1101, "height": 800})
+    widths = await console.locator(".column.lead").evaluate_all(
+        "cols => cols.map(c => c.getBoundingClientRect().width)"
+    )
+    assert min(widths) >= 144, widths
+    # A phase with one column of its own keeps the board's columns as they were, not one wide
+    # column a row.
+    for phase in ("commitment", "reflection"):
+        await next_phase(meeting, phase)
+    await console.set_viewport_size(DESKTOP)
+    tracks = await console.locator("#board").evaluate(
+        "b => getComputedStyle(b).gridTemplateColumns.split(' ').length"
+    )
+    assert tracks >= 3, tracks
     assert not tabs.errors, tabs.errors
 
 
@@ -232,6 +248,7 @@ async def test_a_phone_shows_the_takeaways_before_the_action_list_in_the_reflect
 
     for page in (host, visitor):
         assert await top(page, "#actions") < await top(page, ".main-col")
+        assert await top(page, "#actions") < await top(page, "#my-signal")
     await next_phase(meeting, "reflection")
     await post_card(visitor, "Ask the pharmacy before the ward round.", "takeaway")
     for page in (host, visitor):
@@ -279,7 +296,32 @@ async def test_a_phone_jumps_past_a_long_column(server: Server, tabs: Tabs) -> N
     await expect(to_options).to_be_in_viewport()  # it stays at the top as the board scrolls
     await to_options.click()
     await expect(card(vera, "Book transport at admission.")).to_be_in_viewport()
+    # A card arriving changes a count, not the links: the keyboard stays where it was.
+    await to_options.focus()
+    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
+        answer = await api.post(
+            f"/api/v1/workshops/{meeting.id}/cards",
+            json={"kind": "insight", "text": "One more insight."},
+            headers=walt,
+        )
+        assert answer.status_code == 201, answer.text
+    await expect(jumps.get_by_role("link", name="Insights 21")).to_be_visible()
+    await expect(to_options).to_be_focused()
     # Not on a laptop, where the columns stand side by side.
     await vera.set_viewport_size(DESKTOP)
     await expect(jumps).to_be_hidden()
+    assert not tabs.errors, tabs.errors
+
+
+async def test_a_closed_board_without_takeaways_gives_the_action_list_the_screen(
+    server: Server, tabs: Tabs
+) -> None:
+    meeting = await quick_meeting(tabs, server.base_url)
+    board = await quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board")
+    for phase in ORDER[1:]:
+        await next_phase(meeting, phase)
+    await expect(board.locator("#board")).to_be_hidden()
+    actions = await board.locator(".board-actions").bounding_box()
+    column = await board.locator(".main-col").bounding_box()
+    assert actions and column and actions["width"] >= column["width"] - 1
     assert not tabs.errors, tabs.errors

@@ -481,8 +481,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(board.locator(".join-box .qr")).to_have_count(0)
     await expect(board.locator("#timer")).to_be_hidden()
     await expect(vera.locator("#my-signal")).to_be_hidden()
-    # A projector left on at the end shows what the room leaves with: the action list, and
-    # beside it what people take away (it showed the list alone above half a screen of black).
+    # A projector left on at the end shows the action list and, beside it, the takeaways.
     await shows_cards(board, "takeaway", "8-closed")
     await board.wait_for_function(ACTIONS_ACCOUNTED, arg=3)
     # The console offers only what still means something: going back a phase.
