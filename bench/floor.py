@@ -1,6 +1,6 @@
 """The least a card POST can cost on this stack, against the app's, in the same run.
 
-    .venv/bin/python -m bench.floor [--n 1000] [--paced 200] [--gap 0.05]
+    .venv/bin/python -m bench.floor [--n 1000] [--paced 200] [--gap 0.05] [--rounds 3]
 
 Issue 14 asks for ratios against a bare relay that keeps nothing. A card must be kept, so some of
 its cost is not the app's to remove: uvicorn's HTTP, SQLite's statements and commit, the search
@@ -22,6 +22,7 @@ between requests, bench/README.md). Server CPU from /proc, as scenario 0 reads i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -40,7 +41,13 @@ from .profile_write import SERVE, Client, card_room, migrated_env
 from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "temp_store=MEMORY")
+PRAGMAS = (
+    "journal_mode=WAL",
+    "foreign_keys=ON",
+    "synchronous=NORMAL",
+    "busy_timeout=30000",
+    "temp_store=MEMORY",
+)
 CARD_COLUMNS = (
     "id, workshop_id, author_id, kind, text, evidence, source_url, anonymous, theme, hidden,"
     " private, votes, phase, created_at, updated_at"
@@ -133,13 +140,16 @@ def serve_floor() -> None:
 def answering(port: int, *, wait_s: float) -> None:
     deadline = time.monotonic() + wait_s
     while True:
+        client = Client(port)
         try:
-            Client(port).call("GET", "/healthz")
+            client.call("GET", "/healthz")
             return
         except OSError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+        finally:
+            client.conn.close()
 
 
 def python_pid(spawned: subprocess.Popen) -> int:
@@ -151,7 +161,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="requests a batch, back to back")
     ap.add_argument("--paced", type=int, default=200, help="requests a batch, paced")
     ap.add_argument("--gap", type=float, default=0.05, help="seconds between paced requests")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
@@ -159,23 +169,27 @@ def main() -> None:
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-floor-"))
-    database = tmp / "bench.db"
-    app_port, floor_port = free_port(), free_port()
-    admin = secrets.token_urlsafe(32)
-    env = migrated_env(
-        tmp, app_port, f"sqlite:///{database}", admin, secret_key=secrets.token_urlsafe(32)
-    )
     spawned: list[subprocess.Popen] = []
+    stack = contextlib.ExitStack()
+    failed = True
     try:
-        log = (tmp / "app.log").open("wb")
+        database = tmp / "bench.db"
+        app_port, floor_port = free_port(), free_port()
+        admin = secrets.token_urlsafe(32)
+        env = migrated_env(
+            tmp, app_port, f"sqlite:///{database}", admin, secret_key=secrets.token_urlsafe(32)
+        )
+        log = stack.enter_context((tmp / "servers.log").open("wb"))
         spawned.append(
             subprocess.Popen(
                 ["taskset", "-c", "0", *SERVE], cwd=ROOT, env=env, stdout=log, stderr=log
             )
         )
         os.sched_setaffinity(0, {1})
-        _, app_path, app_token = card_room(app_port, admin, wait_s=120)
-        _, floor_path, floor_token = card_room(app_port, admin, wait_s=5)
+        made = [card_room(app_port, admin, wait_s=120), card_room(app_port, admin, wait_s=5)]
+        for client, _, _ in made:
+            client.conn.close()
+        (_, app_path, app_token), (_, floor_path, floor_token) = made
         with sqlite3.connect(database) as db:
             facilitator = db.execute(
                 "SELECT id FROM participant WHERE workshop_id = ? AND role = 'facilitator'",
@@ -215,13 +229,16 @@ def main() -> None:
                 else:
                     client.call("GET", "/healthz")
 
-            step()
-            before = thread_ns(pids[server])
-            for _ in range(n):
+            try:
                 step()
-                if gap:
-                    time.sleep(gap)
-            after = thread_ns(pids[server])
+                before = thread_ns(pids[server])
+                for _ in range(n):
+                    step()
+                    if gap:
+                        time.sleep(gap)
+                after = thread_ns(pids[server])
+            finally:
+                client.conn.close()
             # Per thread, in ns (/proc's ticks are 10 ms). The app's writer thread ends after
             # 5 idle seconds and starts again with the next write: a thread is counted from
             # its start, and one that ended meanwhile (idle) is left out.
@@ -239,6 +256,7 @@ def main() -> None:
                         us = batch(server, request, n, gap)
                         spent.setdefault((pace, server, request), []).append(us)
         report(spent, args)
+        failed = False
     finally:
         for p in spawned:
             p.send_signal(signal.SIGINT)
@@ -247,6 +265,10 @@ def main() -> None:
                 p.wait(60)
             except subprocess.TimeoutExpired:
                 p.kill()
+        stack.close()
+        if failed and (tmp / "servers.log").exists():
+            # What the servers said is the likeliest reason; the folder goes with it.
+            print((tmp / "servers.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
