@@ -8,11 +8,20 @@ import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
-from app.domain.phases import ORDER
+from app.domain.phases import ORDER, Phase
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
-from .meeting import card, in_days, next_phase, post_card, quick_join, quick_meeting, sign_in
+from .meeting import (
+    Meeting,
+    card,
+    in_days,
+    next_phase,
+    post_card,
+    quick_join,
+    quick_meeting,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -176,6 +185,27 @@ async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
     assert not tabs.errors, tabs.errors
 
 
+async def insights_by_api(meeting: Meeting, name: str, count: int, *, upto: str) -> dict:
+    """A visitor joined through the API, the meeting moved on to `upto` (a phase where
+    insights are written), and that many insights from them; their headers for more."""
+    code = meeting.links["visitor"].rsplit("/", 1)[-1]
+    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
+        joined = await api.post(
+            f"/api/v1/join/{code}", json={"name": name, "accept_ground_rules": True}
+        )
+        headers = {"Authorization": f"Bearer {joined.json()['token']}"}
+        for phase in ORDER[1 : ORDER.index(Phase(upto)) + 1]:
+            await next_phase(meeting, phase.value)
+        for n in range(count):
+            answer = await api.post(
+                f"/api/v1/workshops/{meeting.id}/cards",
+                json={"kind": "insight", "text": f"Insight {n}: the huddle moved to nine."},
+                headers=headers,
+            )
+            assert answer.status_code == 201, answer.text
+    return headers
+
+
 async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
     server: Server, tabs: Tabs
 ) -> None:
@@ -184,21 +214,7 @@ async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
     down the facilitator's laptop, so the host's question went unseen."""
     meeting = await quick_meeting(tabs, server.base_url)
     host = await quick_join(tabs, meeting, "host", "Hana", PHONE)
-    code = meeting.links["visitor"].rsplit("/", 1)[-1]
-    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
-        joined = await api.post(
-            f"/api/v1/join/{code}", json={"name": "Vera", "accept_ground_rules": True}
-        )
-        vera = {"Authorization": f"Bearer {joined.json()['token']}"}
-        for phase in ("context", "questions", "analysis", "feedback"):
-            await next_phase(meeting, phase)
-        for n in range(15):
-            answer = await api.post(
-                f"/api/v1/workshops/{meeting.id}/cards",
-                json={"kind": "insight", "text": f"Insight {n}: the huddle moved to nine."},
-                headers=vera,
-            )
-            assert answer.status_code == 201, answer.text
+    await insights_by_api(meeting, "Vera", 15, upto="feedback")
     await post_card(host, "Did Ward 3 need extra porters for the huddle?", "question")
     console = meeting.facilitator
     for size in (DESKTOP, {"width": 1280, "height": 800}, {"width": 1920, "height": 1080}):
@@ -269,21 +285,7 @@ async def test_a_phone_jumps_past_a_long_column(server: Server, tabs: Tabs) -> N
     thousands of pixels down. A row of links to each column, with its count, stays in view."""
     meeting = await quick_meeting(tabs, server.base_url)
     vera = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
-    code = meeting.links["visitor"].rsplit("/", 1)[-1]
-    async with httpx.AsyncClient(base_url=meeting.base_url) as api:
-        joined = await api.post(
-            f"/api/v1/join/{code}", json={"name": "Walt", "accept_ground_rules": True}
-        )
-        walt = {"Authorization": f"Bearer {joined.json()['token']}"}
-        for phase in ("context", "questions", "analysis"):
-            await next_phase(meeting, phase)
-        for n in range(20):
-            answer = await api.post(
-                f"/api/v1/workshops/{meeting.id}/cards",
-                json={"kind": "insight", "text": f"Insight {n}: the huddle moved to nine."},
-                headers=walt,
-            )
-            assert answer.status_code == 201, answer.text
+    walt = await insights_by_api(meeting, "Walt", 20, upto="analysis")
     jumps = vera.locator("#column-jumps")
     await expect(jumps.get_by_role("link", name="Insights 20")).to_be_visible()
     await post_card(vera, "Book transport at admission.", "option")
