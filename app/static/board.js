@@ -206,24 +206,35 @@
         if (col.querySelector(".cards > .card")) lead.push(col.dataset.kind);
       });
     }
+    // Columns not shown are counted: cards of earlier phases as "earlier", and a card written
+    // now (a host team speaker's, while the rest listen) as "now", which it is.
+    var current = banner ? banner.dataset.phase : "";
     var earlier = [];
+    var now = [];
     var leading = 0;
     board.querySelectorAll(".column").forEach(function (col) {
       var on = lead.indexOf(col.dataset.kind) >= 0;
       col.classList.toggle("lead", on);
       leadOrder(col, lead);
       if (on) leading++;
-      var n = col.querySelectorAll(".cards > .card").length;
-      if (!on && n) earlier.push(col.querySelector("h3").textContent + " " + n);
+      if (on) return;
+      var cards = col.querySelectorAll(".cards > .card");
+      var fresh = col.querySelectorAll('.cards > .card[data-phase="' + current + '"]').length;
+      var title = col.querySelector("h3").textContent + " ";
+      if (cards.length > fresh) earlier.push(title + (cards.length - fresh));
+      if (fresh) now.push(title + fresh);
     });
     board.style.setProperty("--lead", String(Math.max(leading, 1)));
     board.hidden = leading === 0;
     var strip = document.getElementById("board-strip");
     if (strip) {
-      strip.textContent = earlier.length ? "Earlier: " + earlier.join(" \u00b7 ") : "";
+      var parts = [];
+      if (earlier.length) parts.push("Earlier: " + earlier.join(" \u00b7 "));
+      if (now.length) parts.push("Now: " + now.join(" \u00b7 "));
+      strip.textContent = parts.join(" \u2003 ");
       // Once the action list is up, the room reads the actions and the phase's own cards: a
-      // count of earlier ones would take their room.
-      strip.hidden = !earlier.length || actionsUp;
+      // count of other ones would take their room.
+      strip.hidden = !parts.length || actionsUp;
     }
     board.querySelectorAll(".column.lead").forEach(fitColumn);
     fitThemes();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 import pytest
@@ -326,4 +327,26 @@ async def test_a_closed_board_without_takeaways_gives_the_action_list_the_screen
     actions = await board.locator(".board-actions").bounding_box()
     column = await board.locator(".main-col").bounding_box()
     assert actions and column and actions["width"] >= column["width"] - 1
+    assert not tabs.errors, tabs.errors
+
+
+async def test_the_board_counts_a_speakers_card_as_now_not_earlier(
+    server: Server, tabs: Tabs
+) -> None:
+    """While the host team listens, a speaker's card takes no column on the projector: the
+    line under the columns counted it among the earlier phases' cards."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    hana, board = await asyncio.gather(
+        quick_join(tabs, meeting, "host", "Hana", PHONE, key="host"),
+        quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+    )
+    await next_phase(meeting, "context")
+    await post_card(hana, "Transport is booked by a central team.", "context")
+    for phase in ("questions", "analysis"):
+        await next_phase(meeting, phase)
+    strip = board.locator("#board-strip")
+    await expect(strip).to_have_text("Earlier: Context 1")
+    await meeting.facilitator.locator("#speaker-list").get_by_label("Hana").check()
+    await post_card(hana, "Porters finish at eight in the evening.", "context")
+    await expect(strip).to_have_text(re.compile(r"^Earlier: Context 1\s+Now: Context 1$"))
     assert not tabs.errors, tabs.errors
