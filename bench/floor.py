@@ -36,18 +36,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.db.engine import SQLITE_PRAGMAS
+
 from .procstat import thread_ns, tree
-from .profile_write import SERVE, Client, card_room, migrated_env
+from .profile_write import SERVE, Client, answering, card_room, migrated_env
 from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PRAGMAS = (
-    "journal_mode=WAL",
-    "foreign_keys=ON",
-    "synchronous=NORMAL",
-    "busy_timeout=30000",
-    "temp_store=MEMORY",
-)
 CARD_COLUMNS = (
     "id, workshop_id, author_id, kind, text, evidence, source_url, anonymous, theme, hidden,"
     " private, votes, phase, created_at, updated_at"
@@ -72,7 +67,7 @@ NAMES = (*(c.strip() for c in CARD_COLUMNS.split(",")), "author_name", "author_r
 def floor_app(database: str, tokens: dict[bytes, int]):  # type: ignore[no-untyped-def]
     """The floor server's ASGI function: `tokens` maps a bearer header to its participant."""
     db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-    for pragma in PRAGMAS:
+    for pragma in SQLITE_PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
     columns = [row[1] for row in db.execute("PRAGMA table_info(workshop)")]
     head = columns.index("last_seq")
@@ -135,21 +130,6 @@ def serve_floor() -> None:
     uvicorn.run(
         app, host="127.0.0.1", port=port, loop="uvloop", http="httptools", log_level="warning"
     )
-
-
-def answering(port: int, *, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
-    while True:
-        client = Client(port)
-        try:
-            client.call("GET", "/healthz")
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-        finally:
-            client.conn.close()
 
 
 def python_pid(spawned: subprocess.Popen) -> int:

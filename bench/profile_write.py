@@ -87,17 +87,25 @@ def migrated_env(tmp: Path, port: int, db_url: str, admin: str, *, secret_key: s
     return env
 
 
-def card_room(port: int, admin: str, *, wait_s: float) -> tuple[Client, str, str]:
-    """Wait for the server to answer, then open a room: a client, its cards' path, a token."""
+def answering(port: int, *, wait_s: float) -> None:
+    """Wait until a server on this port answers GET /healthz."""
     deadline = time.monotonic() + wait_s
     while True:
+        client = Client(port)
         try:
-            Client(port).call("GET", "/healthz")
-            break
+            client.call("GET", "/healthz")
+            return
         except OSError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+        finally:
+            client.conn.close()
+
+
+def card_room(port: int, admin: str, *, wait_s: float) -> tuple[Client, str, str]:
+    """Wait for the server to answer, then open a room: a client, its cards' path, a token."""
+    answering(port, wait_s=wait_s)
     client = Client(port)
     made = client.call(
         "POST",

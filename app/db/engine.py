@@ -70,19 +70,26 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
+# Every SQLite connection's settings (bench/floor.py opens its bare connection with them too).
+SQLITE_PRAGMAS: tuple[str, ...] = (
+    "journal_mode=WAL",
+    "foreign_keys=ON",
+    "synchronous=NORMAL",
+    "busy_timeout=30000",
+    # A savepoint's journal and other temporary storage in memory, never in a file: a server
+    # whose sockets took every file handle must still save (tests/db/test_temp_files).
+    "temp_store=MEMORY",
+)
+
+
 def _sqlite_pragmas(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide where transactions begin (see "begin" below).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # A savepoint's journal and other temporary storage in memory, never in a file: a
-        # server whose sockets took every file handle must still save (tests/db/test_temp_files).
-        cursor.execute("PRAGMA temp_store=MEMORY")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

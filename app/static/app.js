@@ -278,7 +278,7 @@
       copy.hidden = false; // it may be one the board had no room for
       copy.removeAttribute("id");
       // The spotlight shows all its words, whatever the column had room for (board.js).
-      copy.querySelectorAll(".text.cut").forEach(function (t) { t.classList.remove("cut"); t.style.maxHeight = ""; });
+      window.paBoard.uncut(copy);
       copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
       spot.appendChild(copy);
     });

@@ -25,8 +25,7 @@
     more.hidden = true;
     items.forEach(function (c) {
       c.hidden = false;
-      var cut = c.querySelector(".text.cut");
-      if (cut) { cut.classList.remove("cut"); cut.style.maxHeight = ""; }
+      uncut(c);
     });
     function overflowing() { return list.scrollHeight > list.clientHeight + 1; }
     if (!overflowing()) return;
@@ -53,6 +52,14 @@
     }
     more.textContent = "+" + hidden + " more";
     more.hidden = hidden === 0;
+  }
+  // Give back the words `cutShort` cut, to whatever is under `root` (a card shown again, or
+  // the spotlight's copy of one).
+  function uncut(root) {
+    root.querySelectorAll(".text.cut").forEach(function (t) {
+      t.classList.remove("cut");
+      t.style.maxHeight = "";
+    });
   }
   // Cut an item's words to the whole lines left above the list's bottom edge, its footer (the
   // votes) still showing; false when not even two lines are left.
@@ -152,20 +159,17 @@
     if (actions && actions.offsetParent && getComputedStyle(actions.closest("section")).display !== "none") {
       links.push(link(actions.id, actions.textContent));
     }
-    // Rebuilt only when a column or a count changed: this runs on every live message, and a
-    // new link would take the keyboard's focus away from the one it was on.
-    var now = links.map(function (a) { return a.getAttribute("href") + " " + a.textContent; });
-    var had = Array.prototype.map.call(nav.children, function (a) {
-      return a.getAttribute("href") + " " + a.textContent;
-    });
-    if (now.join("\n") !== had.join("\n")) {
-      if (had.length === now.length && links.every(function (a, i) {
-        return a.getAttribute("href") === nav.children[i].getAttribute("href");
-      })) {
-        links.forEach(function (a, i) { nav.children[i].textContent = a.textContent; });
-      } else {
-        nav.replaceChildren.apply(nav, links);
-      }
+    // The same places keep their links, only their counts change: this runs on every live
+    // message, and a new link would take the keyboard's focus away from the one it was on.
+    function places(list) {
+      return Array.prototype.map.call(list, function (a) { return a.getAttribute("href"); }).join(" ");
+    }
+    if (places(links) === places(nav.children)) {
+      links.forEach(function (a, i) {
+        if (nav.children[i].textContent !== a.textContent) nav.children[i].textContent = a.textContent;
+      });
+    } else {
+      nav.replaceChildren.apply(nav, links);
     }
     nav.hidden = links.length < 2;
   }
@@ -243,5 +247,5 @@
   // The themes section fetches itself again outside the live stream (static/themes.js).
   document.addEventListener("htmx:afterSettle", layoutBoard);
 
-  window.paBoard = { layout: layoutBoard };
+  window.paBoard = { layout: layoutBoard, uncut: uncut };
 })();

@@ -10,6 +10,7 @@ import httpx
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
 from app.domain.dates import long_date
+from app.domain.phases import ORDER
 from app.security import session_cookie_name, sign_session
 from tests.conftest import SECRET_KEY
 from tests.factories import admin, make_account
@@ -183,6 +184,14 @@ async def next_phase(meeting: Meeting, phase: str) -> None:
     await meeting.facilitator.get_by_role("button", name="Next phase").click()
     for page in meeting.pages.values():
         await expect(page.locator(f"#phase-banner.phase-{phase}")).to_have_count(1)
+
+
+async def advance_to(meeting: Meeting, phase: str) -> None:
+    """The facilitator moves on, one phase at a time, until the meeting is in `phase`."""
+    now = await meeting.facilitator.locator("#phase-banner").get_attribute("data-phase")
+    order = [p.value for p in ORDER]
+    for step in order[order.index(now or "welcome") + 1 : order.index(phase) + 1]:
+        await next_phase(meeting, step)
 
 
 async def post_card(page: Page, text: str, kind: str | None = None) -> None:

@@ -9,12 +9,12 @@ import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
-from app.domain.phases import ORDER, Phase
 from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
 from .meeting import (
     Meeting,
+    advance_to,
     card,
     in_days,
     next_phase,
@@ -117,8 +117,7 @@ async def test_the_board_never_hides_a_voted_card_behind_one_with_fewer_votes(
         quick_join(tabs, meeting, "visitor", "Walt", key="walt"),
         quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
     )
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     first = "Book transport at admission"
     tall = " ".join(["Pharmacy prepares the take-home medicines the day before discharge."] * 12)
     await post_card(vera, first, "option")
@@ -172,8 +171,7 @@ async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
     )
     await expect(console.locator("#commitment .later")).to_be_visible()
     later = host.locator("#commitment .later")
-    for phase in ("questions", "analysis", "feedback", "commitment"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "commitment")
     await host.evaluate("scrollTo(0, 0)")
     await expect(way).to_be_in_viewport()
     await expect(later).to_be_hidden()
@@ -195,8 +193,7 @@ async def insights_by_api(meeting: Meeting, name: str, count: int, *, upto: str)
             f"/api/v1/join/{code}", json={"name": name, "accept_ground_rules": True}
         )
         headers = {"Authorization": f"Bearer {joined.json()['token']}"}
-        for phase in ORDER[1 : ORDER.index(Phase(upto)) + 1]:
-            await next_phase(meeting, phase.value)
+        await advance_to(meeting, upto)
         for n in range(count):
             answer = await api.post(
                 f"/api/v1/workshops/{meeting.id}/cards",
@@ -234,8 +231,7 @@ async def test_the_console_shows_every_column_of_the_phase_on_its_first_screen(
     assert min(widths) >= 144, widths
     # A phase with one column of its own keeps the board's columns as they were, not one wide
     # column a row.
-    for phase in ("commitment", "reflection"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "reflection")
     await console.set_viewport_size(DESKTOP)
     tracks = await console.locator("#board").evaluate(
         "b => getComputedStyle(b).gridTemplateColumns.split(' ').length"
@@ -255,8 +251,7 @@ async def test_a_phone_shows_the_takeaways_before_the_action_list_in_the_reflect
         quick_join(tabs, meeting, "host", "Hana", PHONE, key="host"),
         quick_join(tabs, meeting, "visitor", "Vera", PHONE, key="visitor"),
     )
-    for phase in ("context", "questions", "analysis", "feedback", "commitment"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "commitment")
 
     async def top(page, selector: str) -> float:  # type: ignore[no-untyped-def]
         box = await page.locator(selector).bounding_box()
@@ -321,8 +316,7 @@ async def test_a_closed_board_without_takeaways_gives_the_action_list_the_screen
 ) -> None:
     meeting = await quick_meeting(tabs, server.base_url)
     board = await quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board")
-    for phase in ORDER[1:]:
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "closed")
     await expect(board.locator("#board")).to_be_hidden()
     actions = await board.locator(".board-actions").bounding_box()
     column = await board.locator(".main-col").bounding_box()
@@ -342,8 +336,7 @@ async def test_the_board_counts_a_speakers_card_as_now_not_earlier(
     )
     await next_phase(meeting, "context")
     await post_card(hana, "Transport is booked by a central team.", "context")
-    for phase in ("questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     strip = board.locator("#board-strip")
     await expect(strip).to_have_text("Earlier: Context 1")
     await meeting.facilitator.locator("#speaker-list").get_by_label("Hana").check()

@@ -16,6 +16,7 @@ from tests.conftest import Server
 
 from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
 from .meeting import (
+    advance_to,
     card,
     in_days,
     join,
@@ -145,8 +146,7 @@ async def test_a_short_peer_assist(server: Server, tabs: Tabs) -> None:
 async def test_with_every_vote_given_the_other_buttons_rest(server: Server, tabs: Tabs) -> None:
     meeting = await quick_meeting(tabs, server.base_url)
     vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     options = [f"Option {n}" for n in range(6)]
     for text in options:
         await post_card(vic, text, "option")
@@ -182,8 +182,7 @@ async def test_the_console_header_counts_visitors_done_writing(server: Server, t
         await quick_join(tabs, meeting, "visitor", "Vic", PHONE, key="vic"),
         await quick_join(tabs, meeting, "visitor", "Walt", PHONE, key="walt"),
     )
-    for phase in ("context", "questions"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "questions")
     badge = meeting.facilitator.locator("header #signals-count")
     await expect(badge).to_be_hidden()
     await vic.get_by_role("button", name="I'm done writing").click()

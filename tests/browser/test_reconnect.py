@@ -13,7 +13,7 @@ from tests.conftest import Server
 
 from .cable import Cable
 from .conftest import PHONE, Tabs
-from .meeting import card, join, next_phase, post_card, quick_join, quick_meeting
+from .meeting import advance_to, card, join, next_phase, post_card, quick_join, quick_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -134,8 +134,7 @@ async def test_a_card_whose_answer_is_lost_is_sent_again_and_lands_once(
 async def test_a_vote_that_gets_no_answer_frees_its_button(server: Server, tabs: Tabs) -> None:
     meeting = await quick_meeting(tabs, server.base_url)
     vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     await post_card(vic, "A discharge lounge", "option")
     await vic.evaluate("htmx.config.timeout = 1500")
     swallowed: list[Route] = []
@@ -166,8 +165,7 @@ async def test_a_form_without_a_key_is_not_sent_twice_when_its_answer_is_lost(
     landed, so the person is told, and it is not sent again by itself."""
     meeting = await quick_meeting(tabs, server.base_url)
     vic = await quick_join(tabs, meeting, "visitor", "Vic", PHONE)
-    for phase in ("context", "questions", "analysis", "feedback", "commitment", "reflection"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "reflection")
     await vic.evaluate("htmx.config.timeout = 1000")
     sent: list[Route] = []
 

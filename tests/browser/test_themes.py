@@ -14,7 +14,7 @@ from playwright.async_api import APIResponse, Page, Route, expect
 from tests.conftest import Server
 
 from .conftest import PROJECTOR, Tabs
-from .meeting import next_phase, post_card, quick_join, quick_meeting
+from .meeting import advance_to, post_card, quick_join, quick_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,7 @@ async def test_themes_made_and_filled_by_keyboard_and_drag_reach_every_screen(
     meeting = await quick_meeting(tabs, server.base_url)
     visitor = await quick_join(tabs, meeting, "visitor", "Vic")
     board = await quick_join(tabs, meeting, "projector", "Wall", PROJECTOR)
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     await post_card(visitor, "Book transport the day before", "option")
     await post_card(visitor, "A discharge lounge", "option")
     console = meeting.facilitator
@@ -71,8 +70,7 @@ async def test_a_theme_half_typed_or_chosen_survives_the_room_writing_meanwhile(
     words she is typing or the theme she has just chosen for a card."""
     meeting = await quick_meeting(tabs, server.base_url)
     visitor = await quick_join(tabs, meeting, "visitor", "Vic")
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     console = meeting.facilitator
     await post_card(visitor, "Book transport the day before", "option")
     await expect(group(console, "Not in a theme yet").locator(".theme-card")).to_have_count(1)
@@ -114,8 +112,7 @@ async def test_a_theme_made_while_the_grouping_is_on_its_way_still_shows(
     it, lands. The stale grouping is fetched again rather than kept."""
     meeting = await quick_meeting(tabs, server.base_url)
     visitor = await quick_join(tabs, meeting, "visitor", "Vic")
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     console = meeting.facilitator
     held: list[APIResponse] = []
     release = asyncio.Event()
@@ -154,8 +151,7 @@ async def test_the_grouping_follows_a_room_that_never_pauses(server: Server, tab
     fetched it too), so the test watches for one seen with no such pause since it was sent."""
     meeting = await quick_meeting(tabs, server.base_url)
     visitor = await quick_join(tabs, meeting, "visitor", "Vic")
-    for phase in ("context", "questions", "analysis"):
-        await next_phase(meeting, phase)
+    await advance_to(meeting, "analysis")
     headers = json.loads(await visitor.locator("body").get_attribute("hx-headers") or "{}")
     cards_url = f"{server.base_url}/api/v1/workshops/{meeting.id}/cards"
     clock = asyncio.get_running_loop().time
