@@ -72,8 +72,8 @@ def _by_token(svc: Services, token: str) -> Account:
             return found[1]
         if found is None and queries.participant_by_token(session, token_hash=token_hash):
             raise ParticipantTokenRefused(
-                "A participant's token reaches only its own peer assist; "
-                "this needs an account's token."
+                "This needs an account's token (an owner's or an admin's, from signing "
+                "in); a participant's token is for taking part in its peer assist only."
             )
     raise ApiError("That token is not valid or has been revoked.", status=401, code="unauthorized")
 
