@@ -106,7 +106,10 @@ class Tabs:
         self.provoked = [PROVOKED]
 
     async def open(self, name: str, viewport: ViewportSize = DESKTOP) -> Page:
-        context = await self.browser.new_context(viewport=viewport, locale="en-GB")
+        # A phone is a touch screen: its CSS then sees `pointer: coarse`, as a real one does.
+        context = await self.browser.new_context(
+            viewport=viewport, locale="en-GB", has_touch=viewport is PHONE
+        )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         self.contexts.append(context)
         page = await context.new_page()

@@ -343,3 +343,22 @@ async def test_the_board_counts_a_speakers_card_as_now_not_earlier(
     await post_card(hana, "Porters finish at eight in the evening.", "context")
     await expect(strip).to_have_text(re.compile(r"^Earlier: Context 1\s+Now: Context 1$"))
     assert not tabs.errors, tabs.errors
+
+
+async def test_a_phone_gives_every_control_a_fingers_height(server: Server, tabs: Tabs) -> None:
+    """On a touch screen the toggles that open a card's editor and the composer's evidence were
+    21 and 23 px tall, text alone: under WCAG's 24 px, and hard to hit beside a card."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    vera = await quick_join(tabs, meeting, "visitor", "Vera", PHONE)
+    await advance_to(meeting, "analysis")
+    await post_card(vera, "Book transport at admission.", "option")
+    controls = {
+        "Edit": card(vera, "Book transport at admission.").locator("summary"),
+        "Evidence and source": vera.locator("#composer summary"),
+        "Add card": vera.locator("#composer").get_by_role("button", name="Add card"),
+    }
+    for name, control in controls.items():
+        box = await control.first.bounding_box()
+        assert box is not None, name
+        assert box["height"] >= 44, (name, box)
+    assert not tabs.errors, tabs.errors
