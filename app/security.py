@@ -87,16 +87,26 @@ def _mac(key: str, purpose: str, value: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def sign(key: str, purpose: str, value: str) -> str:
+    """`value`, a dot and its MAC for `purpose`: a cookie value only our key can make."""
+    return f"{value}.{_mac(key, purpose, value)}"
+
+
+def unsign(key: str, purpose: str, signed: str) -> str | None:
+    """The value `sign` was given, or None when the MAC does not match."""
+    value, _, mac = signed.rpartition(".")
+    if not value or not hmac.compare_digest(mac, _mac(key, purpose, value)):
+        return None
+    return value
+
+
 def sign_session(key: str, token: str) -> str:
     """Cookie value: the participant's token and its MAC."""
-    return f"{token}.{_mac(key, 'session', token)}"
+    return sign(key, "session", token)
 
 
 def unsign_session(key: str, value: str) -> str | None:
-    token, _, mac = value.rpartition(".")
-    if not token or not hmac.compare_digest(mac, _mac(key, "session", token)):
-        return None
-    return token
+    return unsign(key, "session", value)
 
 
 def csrf_token(key: str, token: str) -> str:

@@ -19,6 +19,7 @@ from ..domain.errors import RuleError
 from .account_deps import Signed
 from .account_pages import account_context, csrf_ok, form_of, page_account
 from .deps import Services, perform
+from .flash import Flash, redirect_with, shown, taken
 from .json_response import JSONResponse
 from .lifecycle_api import subject_export
 from .pages import problem_page, render
@@ -51,6 +52,7 @@ async def _admin_page(
     notice: str | None = None,
     link: str | None = None,
     error: str | None = None,
+    typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     svc: Services = request.app.state.services
@@ -61,6 +63,7 @@ async def _admin_page(
         notice=notice,
         link=link,
         error=error,
+        typed=typed or {},
         **view,
         **account_context(svc, signed),
     )
@@ -78,7 +81,14 @@ async def _signed_admin(request: Request) -> Signed | Response:
 @router.get("/admin", response_class=HTMLResponse)
 async def admin_page(request: Request) -> Response:
     signed = await _signed_admin(request)
-    return signed if isinstance(signed, Response) else await _admin_page(request, signed)
+    if isinstance(signed, Response):
+        return signed
+    svc: Services = request.app.state.services
+    said = taken(request, svc, signed.id)
+    page = await _admin_page(
+        request, signed, notice=said.notice if said else None, link=said.secret if said else None
+    )
+    return shown(page, request)
 
 
 @router.get("/admin/subject-access")
@@ -109,9 +119,14 @@ async def subject_access_download(request: Request) -> Response:
 
 
 async def _admin_post(
-    request: Request, change: Callable[[Session, Signed, dict[str, str]], str | tuple[str, str]]
+    request: Request,
+    change: Callable[[Session, Signed, dict[str, str]], str | tuple[str, str]],
+    *,
+    keep: tuple[str, ...] = (),
 ) -> Response:
-    """Run one admin form's change; show the page again with what happened."""
+    """Run one admin form's change. Done, back to the admin page (a reload sends nothing
+    again), which says what happened once; refused, the page again with the sentence and the
+    form's `keep` fields as they were typed."""
     svc: Services = request.app.state.services
     signed = await _signed_admin(request)
     if isinstance(signed, Response):
@@ -124,9 +139,10 @@ async def _admin_post(
             accounts.write, svc.db, lambda session: change(session, signed, form)
         )
     except RuleError as exc:
-        return await _admin_page(request, signed, error=exc.detail, status=exc.status)
+        typed = {"form": request.url.path, **{k: form.get(k, "") for k in keep}}
+        return await _admin_page(request, signed, error=exc.detail, typed=typed, status=exc.status)
     notice, link = done if isinstance(done, tuple) else (done, None)
-    return await _admin_page(request, signed, notice=notice, link=link)
+    return redirect_with(svc, "/admin", signed.id, Flash(notice, link))
 
 
 @router.post("/admin/accounts", response_class=HTMLResponse)
@@ -144,7 +160,7 @@ async def invite(request: Request) -> Response:
         )
         return f"Invited {account.name}. Send them this link:", f"{base_url}/welcome/{secret}"
 
-    return await _admin_post(request, change)
+    return await _admin_post(request, change, keep=("name", "email", "role"))
 
 
 @router.post("/admin/accounts/{account_id}", response_class=HTMLResponse)
@@ -225,8 +241,9 @@ async def assign_owner(workshop_id: str, request: Request) -> Response:
             ),
         )
     except RuleError as exc:
-        return await _admin_page(request, signed, error=exc.detail, status=exc.status)
-    return await _admin_page(request, signed, notice="The peer assist has an owner now.")
+        typed = {"form": request.url.path, "email": form.get("email", "")}
+        return await _admin_page(request, signed, error=exc.detail, typed=typed, status=exc.status)
+    return redirect_with(svc, "/admin", signed.id, Flash("The peer assist has an owner now."))
 
 
 def _tokens_of(svc: Services, account_id: int) -> list:
@@ -246,7 +263,11 @@ async def _tokens_page(request: Request, signed: Signed, **extra: Any) -> Respon
 @router.get("/account", response_class=HTMLResponse)
 async def account_page(request: Request) -> Response:
     signed = await page_account(request)
-    return signed if isinstance(signed, Response) else await _tokens_page(request, signed)
+    if isinstance(signed, Response):
+        return signed
+    said = taken(request, request.app.state.services, signed.id)
+    page = await _tokens_page(request, signed, new_token=said.secret if said else None)
+    return shown(page, request)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -267,8 +288,11 @@ async def create_token(request: Request) -> Response:
             ),
         )
     except RuleError as exc:
-        return await _tokens_page(request, signed, error=exc.detail, status=exc.status)
-    return await _tokens_page(request, signed, new_token=secret)
+        return await _tokens_page(
+            request, signed, error=exc.detail, typed=form.get("name", ""), status=exc.status
+        )
+    # Redirected, so a reload makes no second token; the token is shown once, there.
+    return redirect_with(svc, "/account", signed.id, Flash("A new token.", secret))
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
