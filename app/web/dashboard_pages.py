@@ -168,13 +168,19 @@ async def dashboard(request: Request) -> Response:
     if isinstance(gate, Response):
         return gate
     signed, visible = gate
+    # Filters that do not work come back in the page's own form, with the sentence beside
+    # them and what was typed, and no figures, rather than figures for other filters.
+    error, status = None, 200
     try:
         filters = filters_of(request)
     except RuleError as exc:
-        return problem_page("Those filters do not work", exc.detail, exc.status)
+        filters, error, status = rules.Filters(), exc.detail, exc.status
     figures, units = await run_in_threadpool(_figures, svc, visible, filters)
     return render(
         "pages/dashboard.html",
+        status,
+        error=error,
+        typed=dict(request.query_params),
         charts=[drawn(name, figures[name]) for name in rules.CHARTS],
         totals=figures["totals"],
         peer_assists=figures["peer_assists"],
@@ -199,7 +205,8 @@ async def dashboard_csv(chart: str, request: Request) -> Response:
     try:
         filters = filters_of(request)
     except RuleError as exc:
-        return problem_page("Those filters do not work", exc.detail, exc.status)
+        back = ("/dashboard", "Back to the dashboard")
+        return problem_page("Those filters do not work", exc.detail, exc.status, back=back)
     figures, _ = await run_in_threadpool(_figures, svc, visible, filters)
     spec = CHARTS[chart]
     table = [

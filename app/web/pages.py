@@ -23,6 +23,7 @@ from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, get_caller, participant_state, perform
 from .errors import describe_validation
+from .problem import ProblemPage
 from .schemas import JoinRequest, WorkshopCreate
 from .templating import (
     BOARD_VIEWER,
@@ -40,19 +41,26 @@ COOKIE_DAYS = 30
 TIME_ZONES = sorted(available_timezones())
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.svg"
 PROJECTOR_NAME = "Projector"
+# A page differs by the account or seat in its cookies, and whole or in part for htmx.
+VARY = {"Vary": "HX-Request, Cookie"}
 
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = ENV.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})
+    return HTMLResponse(html, status_code=status, headers=VARY)
 
 
 def problem_page(
     title: str, message: str, status: int, *, back: tuple[str, str] | None = None
 ) -> HTMLResponse:
     """A refusal people can act on: `back` is (href, label) of the page they came from, when
-    there is one; the ways in that need no link (room code, sign in) are always offered."""
-    return render("pages/problem.html", status, title=title, message=message, back=back)
+    there is one; a way home (their peer assists, or signing in) is always offered."""
+    template = ENV.get_template("pages/problem.html")
+    return ProblemPage(
+        lambda signed: template.render(title=title, message=message, back=back, signed=signed),
+        status,
+        VARY,
+    )
 
 
 def no_such_peer_assist() -> HTMLResponse:

@@ -1,0 +1,65 @@
+"""A refusal never strands a person: filters that do not work come back in the dashboard's own
+form, and the generic refusal page offers a way home that fits who reads it."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import ACCOUNT_COOKIE, make_account
+
+
+async def sign_in(client: httpx.AsyncClient) -> None:
+    fay = await make_account(client, "Fay Facilitator")
+    signed = await client.post("/signin", data={"email": fay.email, "password": fay.password})
+    assert signed.status_code == 303 and ACCOUNT_COOKIE in client.cookies
+
+
+def filters_form(page: httpx.Response) -> str:
+    return page.text.split('aria-label="Filters"')[1].split("</form>")[0]
+
+
+async def test_dashboard_filters_that_do_not_work_are_said_beside_them(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client)
+    backwards = await client.get("/dashboard?from=2027-01-01&to=2026-01-01&unit=")
+    assert backwards.status_code == 422
+    form = filters_form(backwards)
+    assert "The from date comes after the to date." in form
+    assert 'value="2027-01-01"' in form and 'value="2026-01-01"' in form
+    assert 'aria-describedby="filters-error"' in form
+    assert 'href="/dashboard"' in form  # a way to clear them
+    assert "In short" not in backwards.text  # no figures for filters other than those asked
+    assert "Sign in" not in backwards.text
+
+    typo = await client.get("/dashboard?from=xx")
+    assert typo.status_code == 422
+    assert "The from date should look like 2027-03-01." in filters_form(typo)
+
+    fine = await client.get("/dashboard?from=2026-01-01")
+    assert fine.status_code == 200 and 'id="filters-error"' not in fine.text
+    assert "In short" in fine.text
+
+    # The CSV has no form of its own: its refusal leads back to the dashboard.
+    csv = await client.get("/dashboard/held.csv?from=xx")
+    assert csv.status_code == 422 and 'href="/dashboard"' in csv.text
+
+
+async def test_the_refusal_page_offers_a_way_home_to_whoever_reads_it(
+    client: httpx.AsyncClient,
+) -> None:
+    stranger = await client.get("/w/no-such-peer-assist")
+    assert stranger.status_code == 401  # "Join first": a stranger may hold an invite
+    assert 'href="/signin"' in stranger.text and 'href="/my"' not in stranger.text
+
+    await sign_in(client)
+    signed = await client.get("/w/no-such-peer-assist")
+    assert signed.status_code == 401 and "Join first" in signed.text
+    assert 'href="/my"' in signed.text
+    assert "Sign in" not in signed.text and 'href="/signin"' not in signed.text
+    assert int(signed.headers["content-length"]) == len(signed.content)
+
+    # A cookie our key did not sign is nobody's.
+    client.cookies.set(ACCOUNT_COOKIE, "forged.value")
+    forged = await client.get("/w/no-such-peer-assist")
+    assert 'href="/signin"' in forged.text and 'href="/my"' not in forged.text
