@@ -17,7 +17,7 @@ from ..db.models import Workshop
 from ..domain.errors import RuleError
 from ..security import new_secret, normalise_room_code, session_cookie_name, unsign_session
 from .deps import Services, client_address, perform
-from .errors import describe_validation
+from .form_errors import JOIN_FORM, form_problems
 from .json_response import JSONResponse
 from .pages import problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
@@ -126,7 +126,7 @@ async def knock(code: str, request: Request) -> Response:
             code=code,
             role="visitor",
             workshop=found,
-            errors=describe_validation(list(exc.errors())),
+            errors=form_problems(list(exc.errors()), JOIN_FORM),
             name=name,
             action=f"/r/{found.room_code}",
         )

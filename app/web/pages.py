@@ -22,7 +22,7 @@ from ..domain.rules import Actor, CardKind
 from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, get_caller, participant_state, perform
-from .errors import describe_validation
+from .form_errors import JOIN_FORM, START_FORM, form_problems
 from .problem import ProblemPage
 from .schemas import JoinRequest, WorkshopCreate
 from .templating import (
@@ -181,7 +181,7 @@ def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | No
 
 
 async def _start_form(
-    request: Request, form: dict, errors: str | None, status: int = 200
+    request: Request, form: dict, errors: str | list[str] | None, status: int = 200
 ) -> HTMLResponse:
     from .account_pages import account_context
 
@@ -238,37 +238,41 @@ async def start(request: Request) -> Response:
     if signed is None:
         return RedirectResponse("/signin?next=/", status_code=303)
     form = await _form(request)
-    errors = None
+    # Every problem at once, so a person does not fix one only to meet the next.
+    errors: list[str] = []
     length = await run_in_threadpool(resolve_length, svc, str(form.get("length", "")))
     duration, planned = length or (0, None)
     zone = form.get("time_zone") or svc.settings.time_zone
     if length is None:
-        errors = "Choose the meeting's length from the list: that choice is not one we offer."
-    elif form.get("aim_is_learning") != "on":
-        errors = "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
-    elif zone not in TIME_ZONES:
-        errors = "Choose a time zone from the list."
-    else:
-        try:
-            body = WorkshopCreate.model_validate(
-                {
-                    "title": form.get("title", ""),
-                    "problem": form.get("problem", ""),
-                    "purpose": form.get("purpose"),
-                    "facilitator_name": form.get("facilitator_name", ""),
-                    "duration_minutes": duration,
-                    "decision_date": form.get("decision_date"),
-                    # The form's time is wall-clock time in the chosen zone.
-                    "starts_at": local_time(form["starts_at"], zone)
-                    if form.get("starts_at")
-                    else None,
-                    "recorded": form.get("recorded") == "on",
-                    "visibility": form.get("visibility", "organisation"),
-                    "unit": (form.get("unit") or "").strip() or None,
-                }
-            )
-        except ValidationError as exc:
-            errors = describe_validation(list(exc.errors()))
+        errors.append("Length: choose one from the list; that choice is not one we offer.")
+    if form.get("aim_is_learning") != "on":
+        errors.append(
+            "Tick the box to confirm the aim is to learn, not to have a decision endorsed."
+        )
+    if zone not in TIME_ZONES:
+        errors.append("Time zone: choose one from the list.")
+        zone = svc.settings.time_zone
+    try:
+        body = WorkshopCreate.model_validate(
+            {
+                "title": form.get("title", ""),
+                "problem": form.get("problem", ""),
+                "purpose": form.get("purpose"),
+                "facilitator_name": form.get("facilitator_name", ""),
+                "duration_minutes": duration,
+                "decision_date": form.get("decision_date"),
+                # The form's time is wall-clock time in the chosen zone.
+                "starts_at": local_time(form["starts_at"], zone) if form.get("starts_at") else None,
+                "recorded": form.get("recorded") == "on",
+                "visibility": form.get("visibility", "organisation"),
+                "unit": (form.get("unit") or "").strip() or None,
+            }
+        )
+    except ValidationError as exc:
+        # An unknown length is said above already.
+        errors += form_problems(
+            [e for e in exc.errors() if length or e["loc"] != ("duration_minutes",)], START_FORM
+        )
     if errors:
         return await _start_form(request, form, errors, 422)
     new = workshops.NewWorkshop(
@@ -361,7 +365,7 @@ async def join(code: str, request: Request) -> Response:
             code=code,
             role=found["role"],
             workshop=found["workshop"],
-            errors=describe_validation(list(exc.errors())),
+            errors=form_problems(list(exc.errors()), JOIN_FORM),
             name=form.get("name", ""),
         )
     except RuleError as exc:
