@@ -42,6 +42,9 @@ DESKTOP: ViewportSize = {"width": 1366, "height": 768}
 # A tablet held sideways, or a small laptop: the console is one column there (app.css).
 TABLET: ViewportSize = {"width": 1024, "height": 768}
 PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
+# Playwright's "Pixel 7": opened with mobile=True, the page is laid out as a phone does it, at
+# 980 px unless its viewport meta tag says otherwise.
+PIXEL_7: ViewportSize = {"width": 412, "height": 839}
 
 # Who each page belongs to, for the names of the files saved when a test fails.
 PAGE_NAMES: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()
@@ -105,10 +108,16 @@ class Tabs:
         self.console: list[str] = []
         self.provoked = [PROVOKED]
 
-    async def open(self, name: str, viewport: ViewportSize = DESKTOP) -> Page:
+    async def open(
+        self, name: str, viewport: ViewportSize = DESKTOP, *, mobile: bool = False
+    ) -> Page:
         # A phone is a touch screen: its CSS then sees `pointer: coarse`, as a real one does.
+        # `mobile` also lays the page out as a phone's browser does (its viewport meta tag).
         context = await self.browser.new_context(
-            viewport=viewport, locale="en-GB", has_touch=viewport is PHONE
+            viewport=viewport,
+            locale="en-GB",
+            is_mobile=mobile,
+            has_touch=mobile or viewport is PHONE,
         )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         self.contexts.append(context)

@@ -88,10 +88,13 @@ async def join(
     return page
 
 
-async def sign_in(page: Page, base_url: str, name: str = "Ada") -> None:
-    """A new facilitator account, invited by the admin and signed in with its password."""
+async def sign_in(
+    page: Page, base_url: str, name: str = "Ada", *, role: str = "facilitator"
+) -> None:
+    """A new account (a facilitator unless told), invited by the admin and signed in with its
+    password."""
     async with httpx.AsyncClient(base_url=base_url) as api:
-        account = await make_account(api, name)
+        account = await make_account(api, name, role=role)
     await page.goto(f"{base_url}/signin")
     await page.fill("input[name=email]", account.email)
     await page.fill("input[name=password]", account.password)
@@ -158,6 +161,14 @@ async def enter(
     tabs: Tabs, base_url: str, workshop_id: str, token: str, key: str, viewport: ViewportSize
 ) -> Page:
     page = await tabs.open(key, viewport)
+    await take_seat(page, base_url, workshop_id, token)
+    await page.goto(f"{base_url}/w/{workshop_id}")
+    await wait_live(page)
+    return page
+
+
+async def take_seat(page: Page, base_url: str, workshop_id: str, token: str) -> None:
+    """The session cookie the join page sets, in the page's browser."""
     await page.context.add_cookies(
         [
             {
@@ -169,9 +180,6 @@ async def enter(
             }
         ]
     )
-    await page.goto(f"{base_url}/w/{workshop_id}")
-    await wait_live(page)
-    return page
 
 
 async def wait_live(page: Page) -> None:

@@ -11,17 +11,19 @@ from playwright.async_api import Page, ViewportSize, expect
 
 from tests.conftest import Server
 
-from .conftest import DESKTOP, PHONE, PROJECTOR, Tabs
+from .conftest import DESKTOP, PHONE, PIXEL_7, PROJECTOR, Tabs
 from .meeting import (
     Meeting,
     advance_to,
     card,
+    create_by_api,
     in_days,
     next_phase,
     post_card,
     quick_join,
     quick_meeting,
     sign_in,
+    take_seat,
 )
 
 pytestmark = pytest.mark.browser
@@ -362,3 +364,52 @@ async def test_a_phone_gives_every_control_a_fingers_height(server: Server, tabs
         assert box is not None, name
         assert box["height"] >= 44, (name, box)
     assert not tabs.errors, tabs.errors
+
+
+async def test_the_pages_with_tables_fit_a_phone(server: Server, tabs: Tabs) -> None:
+    """Tables of accounts, tokens, invitees and actions, on a phone that lays a page out at
+    980 px unless the page says to use the phone's width."""
+    created = await create_by_api(server.base_url)
+    workshop_id = created["workshop"]["id"]
+    run = {"Authorization": f"Bearer {created['facilitator_token']}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=run) as api:
+        for i, unit in enumerate(("Community pharmacy", "Estates and facilities")):
+            invited = await api.post(
+                f"/w/{workshop_id}/before/invitees",
+                data={
+                    "name": f"Visitor number {i}",
+                    "email": f"visitor.with.a.long.address.{i}@example.org",
+                    "unit": unit,
+                    "role": "visitor",
+                    "years": "12",
+                },
+            )
+            assert invited.status_code == 200 and "Visitor number" in invited.text
+        path = f"/api/v1/workshops/{workshop_id}"
+        assert (await api.post(f"{path}/phase", json={"to": "commitment"})).is_success
+        action = {"title": "Book transport at admission", "owner": "Hana Host"}
+        assert (await api.post(f"{path}/actions", json=action)).is_success
+        assert (await api.post(f"{path}/phase", json={"to": "closed"})).is_success
+    phone = await tabs.open("admin on a phone", PIXEL_7, mobile=True)
+    await sign_in(phone, server.base_url, "Alex Admin", role="admin")
+    await take_seat(phone, server.base_url, workshop_id, created["facilitator_token"])
+    found = []
+    for page in ("/admin", "/account", "/my", "/library", "/dashboard"):
+        found.append((page, await laid_out(phone, server.base_url + page)))
+    for page in ("before", "print", "record", "review", "follow-up"):
+        found.append((page, await laid_out(phone, f"{server.base_url}/w/{workshop_id}/{page}")))
+    wrong = [
+        f"{page}: laid out at {m['width']}px, scrollWidth {m['scroll']}, sticking out: {m['wide']}"
+        for page, m in found
+        if m["width"] != PIXEL_7["width"] or m["scroll"] > m["width"]
+    ]
+    assert wrong == [], "\n".join(wrong)
+
+
+async def laid_out(page: Page, url: str) -> dict:
+    """The page's layout width and how far it scrolls sideways, with every table in view
+    (the dashboard's numbers are in closed <details>)."""
+    answer = await page.goto(url)
+    assert answer is not None and answer.ok, url
+    await page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    return await page.evaluate(MEASURE)
