@@ -10,7 +10,7 @@ from ..db import account_queries as aq
 from ..db.account_models import WorkshopOwner
 from ..db.models import AgendaTemplate, Participant, Workshop
 from ..db.records import participant_record
-from ..domain.accounts import Viewer, Visibility, check_may_run
+from ..domain.accounts import Viewer, Visibility, check_may_run, may_run
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
 from ..domain.events import ParticipantJoined
 from ..domain.rules import Role
@@ -77,6 +77,12 @@ def set_visibility(
     return 200, {"workshop_id": workshop.id, "visibility": visibility}, []
 
 
+def may_open_console(session: Session, *, workshop_id: str, viewer: Viewer) -> bool:
+    """Whom console_seat seats: the peer assist's owners and co-owners, and admins. The pages
+    of a peer assist ask it too, to send such an account to its seat rather than away."""
+    return may_run(viewer, owner_ids=aq.owner_ids(session, workshop_id=workshop_id))
+
+
 def console_seat(
     session: Session, workshop: Workshop, *, by: Viewer, name: str, now: datetime, secret_key: str
 ) -> tuple[int, dict, Events]:
@@ -85,9 +91,8 @@ def console_seat(
     The account's seat is reused (its token derived again from the nonce kept with it); an
     account without one, such as a co-owner, gets a facilitator seat of its own.
     """
-    check_may_run(
-        by, owner_ids=aq.owner_ids(session, workshop_id=workshop.id), doing="open its console"
-    )
+    if not may_open_console(session, workshop_id=workshop.id, viewer=by):
+        raise Forbidden("Only this peer assist's owners or an admin may open its console.")
     seat = aq.seat_of(session, workshop_id=workshop.id, account_id=by.id)
     if seat is not None and seat.token_nonce:
         return 200, {"token": Sealed(secret_key, seat.token_nonce), "workshop_id": workshop.id}, []

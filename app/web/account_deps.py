@@ -112,14 +112,23 @@ def nav_context(svc: Services, account: Account | None, session_secret: str | No
     }
 
 
-async def header_context(request: Request) -> dict:
-    """The account links in the header of a page opened with a participant's seat (the record,
-    the follow-up, the review, the preparation), when the same browser is signed in too. Only
-    the cookie counts: the request's bearer token is the seat's."""
+async def signed_in_browser(request: Request) -> Signed | None:
+    """The account this browser is signed in with, by its cookie alone: on a page of a peer
+    assist, the request's bearer token is a seat's."""
     svc: Services = request.app.state.services
     cookie = request.cookies.get(ACCOUNT_COOKIE)
     found = await run_in_threadpool(_by_cookie, svc, cookie) if cookie else None
-    return nav_context(svc, *found) if found else nav_context(svc, None, None)
+    return Signed(*found) if found else None
+
+
+async def header_context(request: Request) -> dict:
+    """The account links in the header of a page opened with a participant's seat (the record,
+    the follow-up, the review, the preparation), when the same browser is signed in too."""
+    svc: Services = request.app.state.services
+    signed = await signed_in_browser(request)
+    if signed is None:
+        return nav_context(svc, None, None)
+    return nav_context(svc, signed.account, signed.session_secret)
 
 
 def holds_a_seat(request: Request) -> bool:

@@ -15,6 +15,7 @@ from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
 from .deps import Services, client_address, perform
+from .page_access import console_return
 from .pages import no_such_peer_assist, problem_page, render, set_session
 
 router = APIRouter(include_in_schema=False)
@@ -260,8 +261,9 @@ async def my_peer_assists(request: Request) -> Response:
 
 
 @router.get("/w/{workshop_id}/open")
-async def open_console(workshop_id: str, request: Request) -> Response:
-    """An owner (or admin) opens the console from any browser: they get a facilitator seat."""
+async def open_console(workshop_id: str, request: Request, next: str | None = None) -> Response:
+    """An owner (or admin) opens the console from any browser: they get a facilitator seat,
+    then the console, or the page of this peer assist `next` names (see page_access)."""
     svc: Services = request.app.state.services
     signed = await page_account(request)
     if isinstance(signed, Response):
@@ -285,7 +287,7 @@ async def open_console(workshop_id: str, request: Request) -> Response:
         if exc.status == 404:
             return no_such_peer_assist()
         return problem_page("You cannot open this console", exc.detail, exc.status)
-    response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
+    response = RedirectResponse(console_return(workshop_id, next), status_code=303)
     set_session(response, svc, workshop_id, outcome.body["token"])
     return response
 

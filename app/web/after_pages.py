@@ -22,8 +22,9 @@ from ..domain.rules import ActionStatus
 from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
-from .deps import Caller, Services, get_caller, perform
-from .pages import no_such_peer_assist, not_for_your_role, problem_page, render
+from .deps import Services, get_caller, perform
+from .page_access import page_caller
+from .pages import not_for_your_role, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,16 +120,6 @@ async def feedback_panel(workshop_id: str, request: Request, names: bool = False
         names=names,
         QUESTIONS=rules.FEEDBACK_QUESTIONS,
     )
-
-
-async def page_caller(request: Request, workshop_id: str) -> Caller | Response:
-    """The participant behind a page, or the page that says why not."""
-    try:
-        return await get_caller(request, workshop_id)
-    except RuleError as exc:
-        if exc.status == 404:
-            return no_such_peer_assist()
-        return problem_page("Join first", "Open your invite link to see this page.", 401)
 
 
 def _review(svc: Services, workshop_id: str) -> tuple[dict, dict]:

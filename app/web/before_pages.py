@@ -20,8 +20,8 @@ from ..invitation_mail import uid_domain
 from ..search import similar
 from ..security import csrf_token
 from .account_deps import header_context
-from .after_pages import page_caller
 from .deps import Services, get_caller, perform
+from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
 
 router = APIRouter(include_in_schema=False)

@@ -21,7 +21,7 @@ from ..domain.record import in_section
 from ..domain.rules import Actor, CardKind
 from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
-from .deps import Caller, Services, get_caller, participant_state, perform
+from .deps import Caller, Services, participant_state, perform
 from .form_errors import JOIN_FORM, START_FORM, form_problems
 from .problem import ProblemPage
 from .schemas import JoinRequest, WorkshopCreate
@@ -383,19 +383,18 @@ async def join(code: str, request: Request) -> Response:
     return response
 
 
-async def _room_state(request: Request, workshop_id: str) -> tuple[Caller, dict] | HTMLResponse:
+async def _room_state(request: Request, workshop_id: str) -> tuple[Caller, dict] | Response:
+    from .page_access import page_caller  # it answers with this module's pages
+
     svc: Services = request.app.state.services
-    try:
-        caller = await get_caller(request, workshop_id)
-    except RuleError as exc:
-        if exc.status == 404:
-            return no_such_peer_assist()
-        return problem_page(
-            "Join first",
-            "Open the invite link you were sent to join this "
-            "peer assist. If you have lost it, ask the facilitator.",
-            401,
-        )
+    caller = await page_caller(
+        request,
+        workshop_id,
+        "Open the invite link you were sent to join this "
+        "peer assist. If you have lost it, ask the facilitator.",
+    )
+    if isinstance(caller, Response):
+        return caller
     return caller, await participant_state(svc, workshop_id, caller.actor)
 
 
@@ -417,9 +416,9 @@ def _visitor_takeaways(svc: Services, workshop_id: str) -> set[int]:
     return {c["id"] for c in cards if in_section(c, (CardKind.takeaway,), "takeaways")}
 
 
-async def _show(request: Request, workshop_id: str, page: str) -> HTMLResponse:
+async def _show(request: Request, workshop_id: str, page: str) -> Response:
     found = await _room_state(request, workshop_id)
-    if isinstance(found, HTMLResponse):
+    if isinstance(found, Response):
         return found
     caller, state = found
     svc: Services = request.app.state.services
@@ -448,19 +447,19 @@ async def _show(request: Request, workshop_id: str, page: str) -> HTMLResponse:
 
 
 @router.get("/w/{workshop_id}", response_class=HTMLResponse)
-async def room(workshop_id: str, request: Request) -> HTMLResponse:
+async def room(workshop_id: str, request: Request) -> Response:
     """The room as the caller's role sees it: console, host view, visitor view or board."""
     return await _show(request, workshop_id, "room")
 
 
 @router.get("/w/{workshop_id}/board", response_class=HTMLResponse)
-async def board(workshop_id: str, request: Request) -> HTMLResponse:
+async def board(workshop_id: str, request: Request) -> Response:
     """The projector board, open to any participant."""
     return await _show(request, workshop_id, "board")
 
 
 @router.get("/w/{workshop_id}/print", response_class=HTMLResponse)
-async def print_view(workshop_id: str, request: Request) -> HTMLResponse:
+async def print_view(workshop_id: str, request: Request) -> Response:
     """The action list and the visitors' options on A4."""
     return await _show(request, workshop_id, "print")
 

@@ -17,7 +17,8 @@ from ..exports.record import EVIDENCE_LABELS, byline, people_line
 from ..security import csrf_token, hash_secret
 from .account_deps import header_context
 from .deps import Services, perform
-from .pages import no_such_peer_assist, problem_page, render
+from .page_access import refusal, running_account
+from .pages import problem_page, render
 from .record import load_record, record_file, record_reader, record_sharer
 
 router = APIRouter(include_in_schema=False)
@@ -46,19 +47,26 @@ def _links(svc: Services, workshop_id: str) -> list[dict]:
         ]
 
 
-async def _participant_page(request: Request, workshop_id: str, *, print: bool) -> HTMLResponse:
+async def _participant_page(request: Request, workshop_id: str, *, print: bool) -> Response:
     svc: Services = request.app.state.services
     try:
         reader = await record_reader(request, workshop_id)
     except RuleError as exc:
-        if exc.status == 404:
-            return no_such_peer_assist()
-        return problem_page("Join first", "Open your invite link to read this record.", 401)
+        return await refusal(
+            request, workshop_id, exc, "Open your invite link to read this record."
+        )
     record = await load_record(svc, workshop_id)
     caller = reader.participant
+    header = await header_context(request)
+    # An owner reads it as an account, without taking a seat: a seat would list them among
+    # the people who took part. They share it as the facilitator does (record_sharer).
+    owner = None
+    if caller is None and not print:
+        owner = await running_account(request, workshop_id)
     sharing = None
-    if caller is not None and not print and caller.role.value == "facilitator":
+    if not print and (owner or (caller is not None and caller.role.value == "facilitator")):
         sharing = {"links": await run_in_threadpool(_links, svc, workshop_id), "new": None}
+    csrf = csrf_token(svc.settings.secret_key, caller.token) if caller else None
     return render(
         "pages/record.html",
         record=record,
@@ -66,25 +74,27 @@ async def _participant_page(request: Request, workshop_id: str, *, print: bool) 
         shared=False,
         sharing=sharing,
         workshop_id=workshop_id,
-        csrf=csrf_token(svc.settings.secret_key, caller.token) if caller else None,
-        # An account reads it from the library or the start form, and has no seat to go back to.
-        back_url=f"/w/{workshop_id}" if caller else "/library",
-        back_label="Back to the peer assist" if caller else "Back to the library",
+        # The share panel's writes go as the account then, with its session's token.
+        csrf=csrf or (header.get("nav_csrf") if owner else None),
+        # Another account reads it from the library or the start form, and has no seat to
+        # go back to; an owner's way back is its console.
+        back_url=f"/w/{workshop_id}" if caller or owner else "/library",
+        back_label="Back to the peer assist" if caller or owner else "Back to the library",
         files_url=f"/api/v1/workshops/{workshop_id}/record",
         print_url=f"/w/{workshop_id}/record/print",
         **RECORD_HELPERS,
-        **await header_context(request),
+        **header,
     )
 
 
 @router.get("/w/{workshop_id}/record", response_class=HTMLResponse)
-async def record_page(workshop_id: str, request: Request) -> HTMLResponse:
+async def record_page(workshop_id: str, request: Request) -> Response:
     """The record as a web page, for the people who took part."""
     return await _participant_page(request, workshop_id, print=False)
 
 
 @router.get("/w/{workshop_id}/record/print", response_class=HTMLResponse)
-async def record_print(workshop_id: str, request: Request) -> HTMLResponse:
+async def record_print(workshop_id: str, request: Request) -> Response:
     """The same record laid out on A4."""
     return await _participant_page(request, workshop_id, print=True)
 

@@ -4,7 +4,7 @@ cards, votes or themes changed (partials/_themes.html, static/themes.js)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from .pages import _room_state, render, room_context
 from .templating import BOARD_VIEWER, VIEW_OF_ROLE
@@ -13,9 +13,9 @@ router = APIRouter()
 
 
 @router.get("/w/{workshop_id}/themes", response_class=HTMLResponse, include_in_schema=False)
-async def themes_section(workshop_id: str, request: Request, view: str = "") -> HTMLResponse:
+async def themes_section(workshop_id: str, request: Request, view: str = "") -> Response:
     found = await _room_state(request, workshop_id)
-    if isinstance(found, HTMLResponse):
+    if isinstance(found, Response):
         return found
     caller, state = found
     own = VIEW_OF_ROLE[caller.role]
