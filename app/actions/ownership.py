@@ -21,10 +21,17 @@ from .base import Events
 def owners_record(session: Session, *, workshop_id: str) -> dict:
     return {
         "workshop_id": workshop_id,
-        "owners": [
-            {"id": a.id, "name": a.name, "email": a.email, "kind": o.kind}
-            for o, a in aq.owners(session, workshop_id=workshop_id)
-        ],
+        "owners": owners_by_workshop(session, workshop_ids=[workshop_id])[workshop_id],
+    }
+
+
+def owners_by_workshop(session: Session, *, workshop_ids: list[str]) -> dict[str, list[dict]]:
+    """Who owns each listed peer assist, as the API names them."""
+    return {
+        workshop_id: [
+            {"id": a.id, "name": a.name, "email": a.email, "kind": o.kind} for o, a in owned
+        ]
+        for workshop_id, owned in aq.owners_of(session, workshop_ids=workshop_ids).items()
     }
 
 

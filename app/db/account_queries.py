@@ -103,15 +103,24 @@ def link_by_secret(session: Session, *, secret_hash: str) -> OneTimeLink | None:
 
 
 def owners(session: Session, *, workshop_id: str) -> list[tuple[WorkshopOwner, Account]]:
-    return [
-        (o, a)
-        for o, a in session.exec(
-            select(WorkshopOwner, Account)
-            .join(Account, col(Account.id) == col(WorkshopOwner.account_id))
-            .where(col(WorkshopOwner.workshop_id) == workshop_id)
-            .order_by(col(WorkshopOwner.kind).desc(), col(WorkshopOwner.added_at))
-        )
-    ]
+    return owners_of(session, workshop_ids=[workshop_id])[workshop_id]
+
+
+def owners_of(
+    session: Session, *, workshop_ids: list[str]
+) -> dict[str, list[tuple[WorkshopOwner, Account]]]:
+    """Each listed workshop's owners, the owner first, then its co-owners as they were added."""
+    found: dict[str, list[tuple[WorkshopOwner, Account]]] = {w: [] for w in workshop_ids}
+    if not workshop_ids:
+        return found
+    for o, a in session.exec(
+        select(WorkshopOwner, Account)
+        .join(Account, col(Account.id) == col(WorkshopOwner.account_id))
+        .where(col(WorkshopOwner.workshop_id).in_(workshop_ids))
+        .order_by(col(WorkshopOwner.kind).desc(), col(WorkshopOwner.added_at))
+    ):
+        found[o.workshop_id].append((o, a))
+    return found
 
 
 def owner_ids(session: Session, *, workshop_id: str) -> frozenset[int]:
@@ -181,12 +190,8 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
     }
     if not workshop_ids:
         return found
-    for owner, account in session.exec(
-        select(WorkshopOwner, Account)
-        .join(Account, col(Account.id) == col(WorkshopOwner.account_id))
-        .where(col(WorkshopOwner.workshop_id).in_(workshop_ids))
-    ):
-        found[owner.workshop_id]["owners"].append((owner.kind, account.id, account.name))
+    for workshop_id, owned in owners_of(session, workshop_ids=workshop_ids).items():
+        found[workshop_id]["owners"] = [(o.kind, a.id, a.name) for o, a in owned]
     # People in the room: a projector is a screen, and a removed participant has left.
     for workshop_id, count in session.exec(
         select(Participant.workshop_id, func.count())

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import accounts, ownership
+from ..db import queries
 from ..db.account_models import Account
 from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
@@ -241,23 +243,63 @@ async def welcome(secret: str, request: Request) -> Response:
     return response
 
 
-@router.get("/my", response_class=HTMLResponse)
-async def my_peer_assists(request: Request) -> Response:
-    """The landing page once signed in: upcoming, live and closed peer assists."""
+def _mine(svc: Services, signed: Signed) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The account's peer assists, and who owns each."""
     from .accounts_api import workshop_items
 
+    items = workshop_items(svc, signed.viewer, q=None, status=None, mine_only=True)
+    with svc.db.reader() as session:
+        owners = ownership.owners_by_workshop(session, workshop_ids=[i["id"] for i in items])
+    return items, owners
+
+
+def _confirmation(query: Mapping[str, str], owners: dict[str, list[dict]]) -> dict | None:
+    """What the Sharing panel confirms after a change came back here (?shared=&added=), said
+    only when it is so: the link names ids, never the words shown."""
+    workshop_id = query.get("shared", "")
+    if workshop_id not in owners:
+        return None
+    ids = {str(o["id"]): o["name"] for o in owners[workshop_id]}
+    if (name := ids.get(query.get("added", ""))) is not None:
+        return {
+            "workshop_id": workshop_id,
+            "done": f"{name} can now open and run this peer assist.",
+        }
+    if query.get("removed") and query["removed"] not in ids:
+        return {"workshop_id": workshop_id, "done": "Removed: that account no longer owns it."}
+    return None
+
+
+async def _my_page(
+    request: Request, signed: Signed, *, sharing: dict | None = None, status: int = 200
+) -> Response:
+    """My peer assists. `sharing` is what one peer assist's Sharing panel says: a form's
+    refusal with what was typed (the `form` it came from), or a change just made."""
     svc: Services = request.app.state.services
-    signed = await page_account(request)
-    if isinstance(signed, Response):
-        return signed
-    items = await run_in_threadpool(
-        workshop_items, svc, signed.viewer, q=None, status=None, mine_only=True
-    )
+    items, owners = await run_in_threadpool(_mine, svc, signed)
+    if sharing is None:
+        sharing = _confirmation(request.query_params, owners)
     groups = {
         state: [i for i in items if i["status"] == state]
         for state in ("live", "upcoming", "closed")
     }
-    return render("pages/my.html", groups=groups, **account_context(svc, signed))
+    return render(
+        "pages/my.html",
+        status,
+        groups=groups,
+        owners=owners,
+        sharing=sharing,
+        **account_context(svc, signed),
+    )
+
+
+@router.get("/my", response_class=HTMLResponse)
+async def my_peer_assists(request: Request) -> Response:
+    """The landing page once signed in: upcoming, live and closed peer assists."""
+    signed = await page_account(request)
+    if isinstance(signed, Response):
+        return signed
+    return await _my_page(request, signed)
 
 
 @router.get("/w/{workshop_id}/open")
@@ -292,17 +334,30 @@ async def open_console(workshop_id: str, request: Request, next: str | None = No
     return response
 
 
-async def _owner_form(request: Request, workshop_id: str, apply: Any) -> Response:
-    """Run an owner's form from "my peer assists", then go back there."""
+async def _owner_form(
+    request: Request, workshop_id: str, form_name: str, apply: Any, done: Any
+) -> Response:
+    """Run an owner's form from "my peer assists", then go back there: to `done(body, form)`,
+    or, refused, to the page with the sentence by the form and what was typed."""
     svc: Services = request.app.state.services
     signed = await page_account(request)
     if isinstance(signed, Response):
         return signed
     form = await form_of(request)
+
+    async def again(message: str, status: int) -> Response:
+        sharing = {
+            "workshop_id": workshop_id,
+            "form": form_name,
+            "error": message,
+            "email": form.get("email", ""),
+        }
+        return await _my_page(request, signed, sharing=sharing, status=status)
+
     if not csrf_ok(svc, signed, form):
-        return problem_page("Try again", "This form has expired; reload the page.", 403)
+        return await again("This form has expired; send it again.", 403)
     try:
-        await perform(
+        outcome = await perform(
             request,
             svc,
             workshop_id=workshop_id,
@@ -310,18 +365,44 @@ async def _owner_form(request: Request, workshop_id: str, apply: Any) -> Respons
             apply=lambda session, w, now: apply(session, w, signed, form, now),
         )
     except RuleError as exc:
-        return problem_page("That did not work", exc.detail, exc.status)
-    return RedirectResponse("/my", status_code=303)
+        return await again(exc.detail, exc.status)
+    return RedirectResponse(done(outcome.body, form), status_code=303)
+
+
+def _back_to_sharing(workshop_id: str, **said: object) -> str:
+    return "/my?" + urlencode({"shared": workshop_id, **said})
 
 
 @router.post("/my/{workshop_id}/owners")
 async def add_co_owner(workshop_id: str, request: Request) -> Response:
+    def added(body: dict, form: dict[str, str]) -> str:
+        email = form.get("email", "").strip().lower()
+        new = next((o["id"] for o in body["owners"] if o["email"].lower() == email), "")
+        return _back_to_sharing(workshop_id, added=new)
+
     return await _owner_form(
         request,
         workshop_id,
+        "owners",
         lambda session, w, signed, form, now: ownership.add_owner(
             session, w, by=signed.viewer, email=form.get("email", ""), now=now
         ),
+        added,
+    )
+
+
+@router.post("/my/{workshop_id}/owners/{account_id}/remove")
+async def remove_co_owner(workshop_id: str, account_id: str, request: Request) -> Response:
+    # Not a number a row can have: no such owner, said as remove_owner says it.
+    owner_id = queries.row_id_from_text(account_id) or 0
+    return await _owner_form(
+        request,
+        workshop_id,
+        "remove",
+        lambda session, w, signed, form, now: ownership.remove_owner(
+            session, w, by=signed.viewer, account_id=owner_id
+        ),
+        lambda body, form: _back_to_sharing(workshop_id, removed=owner_id),
     )
 
 
@@ -330,7 +411,9 @@ async def change_visibility(workshop_id: str, request: Request) -> Response:
     return await _owner_form(
         request,
         workshop_id,
+        "visibility",
         lambda session, w, signed, form, now: ownership.set_visibility(
             session, w, by=signed.viewer, visibility=form.get("visibility", "")
         ),
+        lambda body, form: "/my",
     )
