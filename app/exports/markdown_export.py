@@ -18,37 +18,74 @@ from app.exports._common import (
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
+# People read a Markdown file in an editor, a mail or a chat as often as in a renderer, so user
+# text is escaped only where CommonMark or GitHub would read a character as Markdown there, and
+# "Pat (pharmacy) at 12:30, e.g. ward 7, https://example.org/x" stays as typed.
+#
+# An http(s) address is kept whole, as an autolink `<https://…>`: inside one nothing is
+# Markdown, so it reads, copies and opens as typed, and its link text is the address itself.
+# What ends the sentence is not part of it (GFM's bare links stop there too), nor is a `)` it
+# does not open; a `|` would cut a table cell, so it ends the address.
+_URL = re.compile(r"<(https?://[^\s<>|]+)>|https?://[^\s<>|]+", re.IGNORECASE)
+_URL_TAIL = ".,:;!?'\"*_~"
+_SCHEME_ONLY = re.compile(r"https?://", re.IGNORECASE)
+# One pass over the rest, each rule looking at the text as typed:
+# - a backslash before punctuation, or at a line's end (a hard break);
+# - code, emphasis, links and images, strikethrough, table cells, and attribute lists
+#   (kramdown's `{: …}`, Pandoc's `{#id …}`) wherever they stand;
+# - an underscore, unless it sits inside a word (`snake_case` can neither open nor close
+#   emphasis);
+# - `<` before a character (a tag, a comment or an autolink) and `&` before a name and `;`
+#   (an entity) become entities: every renderer honours those, not all know `\<`.
+_PLAIN = re.compile(
+    r"\\(?=[!-/:-@\[-`{-~]|$)|[`*\[\]~|{]|(?<![^\W_])_|_(?![^\W_])|<(?=\S)|&(?=#?[0-9A-Za-z]+;)",
+    re.MULTILINE,
+)
+_ENTITIES = {"<": "&lt;", "&": "&amp;"}
+# What a line starts with: a heading, a quote, a list item, a setext underline or a thematic
+# break; and the #s that close a heading.
+_LINE_START = re.compile(
+    r"^([ \t]*)(?:(#{1,6}|[-+])(?=[ \t]|$)|(>)|(\d{1,9})(?=[.)](?:[ \t]|$))|([-=])(?=[-= \t]*$))",
+    re.MULTILINE,
+)
+_CLOSING_HASHES = re.compile(r"(?<=[ \t])(?=#+[ \t]*$)", re.MULTILINE)
 
-# People open a Markdown file in an editor as often as in a renderer, so user text is escaped
-# only where a character would mean something, and "Pat (pharmacy)" stays as typed:
-# - wherever they stand: code, emphasis, links and images ([ ]), strikethrough, table cells,
-#   headings, maths and the backslash itself (CommonMark shows any escaped punctuation as is);
-_ANYWHERE = re.compile(r"([\\`*_\[\]{}|~#$])")
-# - at the start of a line: a list, a setext heading's underline or a thematic break;
-_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))", re.MULTILINE)
-# - inside a word: what makes a bare link, which GFM and linkify turn into one (www.x.org,
-#   http://x, //10.0.0.1/x, a@x.org, and GitHub's @mentions): a dot before a letter or after
-#   www, a colon after a letter, the second slash of //, an @. A sentence's own full stop and
-#   "12:30" or "3.5" stay plain.
-_IN_WORD = re.compile(r"(\.(?=[^\W\d_])|(?<=[wW]{3})\.|(?<=[^\W\d_]):(?=\S)|(?<=/)/|@(?=\S))")
+
+def _plain(text: str) -> str:
+    return _PLAIN.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), text)
 
 
-def _escape_line_start(match: re.Match[str]) -> str:
-    space, sign, number, mark = match.groups()
-    return f"{space}\\{sign}" if sign else f"{space}{number}\\{mark}"
+def _line_start(match: re.Match[str]) -> str:
+    space, number = match.group(1), match.group(4)
+    if number:
+        return f"{space}{number}\\"
+    return f"{space}\\{match.group()[len(space) :]}"
+
+
+def _address(found: str) -> str:
+    """The address a bare link ends with, without the sentence's punctuation after it."""
+    end = len(found)
+    while end and (
+        found[end - 1] in _URL_TAIL
+        or (found[end - 1] == ")" and found.count("(", 0, end) < found.count(")", 0, end))
+    ):
+        end -= 1
+    return found[:end]
 
 
 def escape_text(text: str) -> str:
-    """Make user text plain words in Markdown: no links, images, HTML or formatting.
-
-    Markdown punctuation is backslash-escaped where it would mean something. `&`, `<` and `>`
-    become HTML entities instead, which every renderer honours (some do not know `\\<`), so
-    nothing can open a tag, an entity or an autolink.
-    """
-    text = _ANYWHERE.sub(r"\\\1", text)
-    text = _LINE_START.sub(_escape_line_start, text)
-    text = _IN_WORD.sub(r"\\\1", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Make user text plain words in Markdown: no heading, list, link, image, HTML or
+    formatting of its own, and its http(s) addresses kept whole as autolinks."""
+    parts, at = [], 0
+    for match in _URL.finditer(text):
+        address = match.group(1) or _address(match.group())
+        if _SCHEME_ONLY.fullmatch(address):
+            continue  # "https://" with only punctuation after it: no address
+        parts += [_plain(text[at : match.start()]), f"<{address}>"]
+        at = match.end() if match.group(1) else match.start() + len(address)
+    parts.append(_plain(text[at:]))
+    escaped = _LINE_START.sub(_line_start, "".join(parts))
+    return _CLOSING_HASHES.sub("\\\\", escaped)
 
 
 def escape_cell(text: str) -> str:

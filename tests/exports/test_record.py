@@ -58,8 +58,36 @@ def test_control_characters_and_markup_do_not_break_any_format() -> None:
     assert "Vera (Ward 3)" in words
     assert "Report back by: not set yet" in words
     markdown = record_markdown(record).decode()
-    assert "&lt;script&gt;" in markdown and "<script>" not in markdown
+    assert "&lt;script>" in markdown and "<script>" not in markdown
     assert "| 1 | Act \\| now |" in markdown
     assert json.loads(record_json(record))["sections"][3]["themes"][0]["points"][0]["text"] == (
         "Bell\x07 and tab\tand form\x0cfeed <script>"
     )
+
+
+def test_an_address_in_the_markdown_record_reads_as_typed() -> None:
+    address = "https://example.org/lounge-study"
+    record = build_record(
+        workshop=WORKSHOP,
+        participants=[],
+        cards=[
+            card(
+                1,
+                "insight",
+                f"The lounge study ({address}) found fewer delays.",
+                evidence="research",
+                source_url=address,
+                theme="Lounge",
+            )
+        ],
+        actions=[],
+        commitment=None,
+        today=date(2026, 11, 23),
+        held_on=date(2026, 11, 20),
+    )
+    markdown = record_markdown(record).decode()
+    point = next(line for line in markdown.splitlines() if "lounge study" in line)
+    # The address whole in the card's words and in its source, as an autolink: no backslash.
+    assert point.startswith(f"- The lounge study (<{address}>) found fewer delays.")
+    assert f"source: <{address}>" in point
+    assert "\\" not in point
