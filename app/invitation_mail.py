@@ -92,6 +92,8 @@ class InvitationSender:
         with self.db.reader() as session:
             workshop = queries.get_workshop(session, workshop_id=workshop_id)
             briefing = before.briefing_of(session, workshop=workshop)
+            organiser = before.organiser_of(session, workshop=workshop)
+            now = self.writer.clock()
             rows = session.exec(
                 select(InvitationMail, Invitee)
                 .join(Invitee, Invitee.id == InvitationMail.invitee_id)
@@ -109,8 +111,10 @@ class InvitationSender:
                     email=person.email,
                     name=person.name,
                     sender=self.settings.smtp_from,
+                    organiser=organiser,
                     link=record["url"],
                     uid_domain=uid_domain(self.settings.base_url),
+                    now=now,
                 )
                 assert mail.id is not None
                 found.append((mail.id, message))

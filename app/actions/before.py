@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ..db import account_queries as aq
 from ..db.models import Briefing, InvitationMail, Invitee, Workshop
 from ..db.records import workshop_record
 from ..domain import invitations as rules
@@ -141,6 +142,15 @@ def briefing_of(session: Session, *, workshop: Workshop) -> dict:
         "recorded": workshop.recorded,
         "facilitator_name": workshop.facilitator_name,
     }
+
+
+def organiser_of(session: Session, *, workshop: Workshop) -> dict | None:
+    """Who an invitation comes from and whom replies reach: the account that owns the peer
+    assist, when it is active and its address reaches someone; else nobody is named."""
+    for row, account in aq.owners(session, workshop_id=workshop.id):
+        if row.kind == "owner" and account.active and rules.reachable(account.email):
+            return {"name": account.name, "email": account.email}
+    return None
 
 
 def set_briefing(

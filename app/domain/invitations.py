@@ -206,6 +206,18 @@ def check_invitee(*, name: str, email: str, unit: str, role: str, years: int | N
 MAX_LINKS = 10
 
 
+# Top-level names that never reach a mailbox (RFC 2606, RFC 6761): an address there, such as
+# the first admin's admin@localhost, is a placeholder nobody could answer.
+_NOWHERE = frozenset({"localhost", "invalid", "test", "example"})
+
+
+def reachable(email: str) -> bool:
+    """Whether mail to this address could reach someone: a dotted domain, not a reserved name."""
+    _, at, domain = email.rpartition("@")
+    labels = domain.rstrip(".").lower().split(".")
+    return bool(at) and len(labels) > 1 and all(labels) and labels[-1] not in _NOWHERE
+
+
 def check_links(lines: list[str]) -> list[str]:
     """The briefing's links: http or https, one per line, a few at most."""
     links = list(dict.fromkeys(line.strip() for line in lines if line.strip()))

@@ -1,11 +1,12 @@
 """An invitation to a peer assist: its text (the briefing and a personal join link) and its
-calendar request (METHOD:REQUEST, built with icalendar). Pure: no clock, no network."""
+calendar request (METHOD:REQUEST, built with icalendar). Pure: the moment comes from the
+caller's clock, and nothing goes over the network."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import parseaddr
 
 import icalendar
 
@@ -61,11 +62,16 @@ def invitation_ics(
     workshop_id: str,
     email: str,
     name: str,
-    organizer: str,
+    organiser: Mapping[str, str] | None,
     link: str,
     uid_domain: str,
+    now: datetime,
 ) -> bytes | None:
-    """The calendar request for the session, or None while it has no start time."""
+    """The calendar request for the session, or None while it has no start time.
+
+    `organiser` ({name, email}) is the account that owns the peer assist; without one the
+    request names no organiser rather than an address nobody reads.
+    """
     if not briefing.get("starts_at"):
         return None
     start = utc(briefing["starts_at"])
@@ -73,28 +79,21 @@ def invitation_ics(
     cal.add("method", "REQUEST")
     event = icalendar.Event()
     event.add("uid", f"peer-assist-{workshop_id}@{uid_domain}")
-    # The stamp of the request is the session's own, so the same invitation is the same file.
-    event.add("dtstamp", start)
+    # With a METHOD, DTSTAMP is when this request was made (RFC 5545 §3.8.7.2): a later one
+    # for the same UID is newer, so a client takes a changed time over the old.
+    event.add("dtstamp", utc(now))
     event.add("sequence", 0)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=briefing["duration_minutes"]))
     event.add("summary", clean_text(f"Peer assist: {briefing['title']}"))
     event.add("description", clean_text(f"{briefing['problem']}\n\nJoin: {link}"))
     event.add("url", link)
-    organizer_address = parseaddr(organizer)[1] or organizer
-    event.add(
-        "organizer", f"mailto:{organizer_address}", parameters={"CN": briefing["facilitator_name"]}
-    )
-    event.add(
-        "attendee",
-        f"mailto:{email}",
-        parameters={
-            "CN": name,
-            "ROLE": "REQ-PARTICIPANT",
-            "PARTSTAT": "NEEDS-ACTION",
-            "RSVP": "TRUE",
-        },
-    )
+    attendee = {"CN": name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"}
+    if organiser is not None:
+        event.add("organizer", f"mailto:{organiser['email']}", parameters={"CN": organiser["name"]})
+        # A reply goes to the organiser: ask for one only when there is someone to read it.
+        attendee["RSVP"] = "TRUE"
+    event.add("attendee", f"mailto:{email}", parameters=attendee)
     event.add("status", "CONFIRMED")
     cal.add_component(event)
     return cal.to_ical()
@@ -107,8 +106,10 @@ def invitation_message(
     email: str,
     name: str,
     sender: str,
+    organiser: Mapping[str, str] | None,
     link: str,
     uid_domain: str,
+    now: datetime,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -120,9 +121,10 @@ def invitation_message(
         workshop_id=workshop_id,
         email=email,
         name=name,
-        organizer=sender,
+        organiser=organiser,
         link=link,
         uid_domain=uid_domain,
+        now=now,
     )
     if ics is not None:
         # A text/calendar part with method=REQUEST is what mail clients offer to accept.

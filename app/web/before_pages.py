@@ -244,7 +244,10 @@ async def invitation_list(workshop_id: str, request: Request) -> HTMLResponse:
     return await _list(request, workshop_id, form={})
 
 
-def _invitee(svc: Services, workshop_id: str, invitee_id: int) -> tuple[dict, dict] | None:
+def _invitee(
+    svc: Services, workshop_id: str, invitee_id: int
+) -> tuple[dict, dict, dict | None] | None:
+    """The person, the briefing, and who the invitation comes from (see organiser_of)."""
     with svc.db.reader() as session:
         row = session.get(before.Invitee, invitee_id)
         if row is None or row.workshop_id != workshop_id:
@@ -253,7 +256,8 @@ def _invitee(svc: Services, workshop_id: str, invitee_id: int) -> tuple[dict, di
         record = before.invitee_record(
             row, secret_key=svc.settings.secret_key, base_url=svc.settings.base_url
         )
-        return record, before.briefing_of(session, workshop=workshop)
+        briefing = before.briefing_of(session, workshop=workshop)
+        return record, briefing, before.organiser_of(session, workshop=workshop)
 
 
 @router.get("/w/{workshop_id}/before/invitees/{invitee_id}/invite.ics")
@@ -266,15 +270,16 @@ async def invitee_ics(workshop_id: str, invitee_id: int, request: Request) -> Re
     found = await run_in_threadpool(_invitee, svc, workshop_id, invitee_id)
     if found is None:
         return problem_page("Not on the list", "That person is not on this list.", 404)
-    person, briefing = found
+    person, briefing, organiser = found
     ics = invitation_ics(
         briefing,
         workshop_id=workshop_id,
         email=person["email"],
         name=person["name"],
-        organizer=svc.settings.smtp_from,
+        organiser=organiser,
         link=person["url"],
         uid_domain=uid_domain(svc.settings.base_url),
+        now=svc.clock(),
     )
     if ics is None:
         return problem_page(
@@ -297,7 +302,7 @@ async def invitee_text(workshop_id: str, invitee_id: int, request: Request) -> R
     found = await run_in_threadpool(_invitee, svc, workshop_id, invitee_id)
     if found is None:
         return problem_page("Not on the list", "That person is not on this list.", 404)
-    person, briefing = found
+    person, briefing, _ = found
     text = briefing_text(briefing, name=person["name"], link=person["url"])
     return render(
         "partials/_invitation_text.html",

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 
 from app.main import create_app
 from tests.conftest import Clock, free_port, make_settings
-from tests.factories import Room, create_room
+from tests.factories import Account, Room, create_room, make_account
 
 UNITS = ["Pharmacy", "Estates", "Ward 3", "Ward 3", "Outpatients", "Theatres"]
 
@@ -71,10 +71,11 @@ async def running(
             yield application, c
 
 
-async def prepared(client: httpx.AsyncClient, clock: Clock) -> Room:
+async def prepared(client: httpx.AsyncClient, clock: Clock, owner: Account | None = None) -> Room:
     starts = (clock() + timedelta(days=21)).replace(hour=9, minute=0)
     room = await create_room(
         client,
+        owner=owner,
         starts_at=starts.isoformat(),
         decision_date=(starts + timedelta(days=30)).date().isoformat(),
     )
@@ -224,7 +225,13 @@ async def test_without_smtp_the_text_and_the_ics_are_offered(
         assert re.search(r"decides by \d{1,2} [A-Z][a-z]+ \d{4}\.", text.text), text.text
         ics = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/invite.ics", headers=headers)
         assert ics.headers["content-type"].startswith("text/calendar")
-        assert str(icalendar.Calendar.from_ical(ics.content)["METHOD"]) == "REQUEST"
+        cal = icalendar.Calendar.from_ical(ics.content)
+        assert str(cal["METHOD"]) == "REQUEST"
+        # Made by the first admin, whose address (admin@localhost) reaches nobody: the request
+        # names no organiser rather than a made-up one, and asks for no reply.
+        (event,) = cal.walk("VEVENT")
+        assert "ORGANIZER" not in event
+        assert "RSVP" not in event["ATTENDEE"].params
         # A visitor's token cannot read the list.
         stranger = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text")
         assert stranger.status_code in (401, 403)
@@ -267,3 +274,38 @@ async def test_what_a_stopped_server_left_queued_goes_out_on_the_next_start(
         assert len(inbox.messages) == 7
         listed = await client.get(f"/w/{room.id}/before/list", headers=room.facilitator.headers)
         assert listed.text.count(">sent</span>") == 7
+
+
+async def test_a_calendar_request_is_stamped_when_made_and_comes_from_the_owner(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        owner = await make_account(client, "Olu Owner")
+        room = await prepared(client, clock, owner=owner)
+        headers = room.facilitator.headers
+        page = await client.get(f"/w/{room.id}/before", headers=headers)
+        person = re.findall(r"/before/invitees/(\d+)/invite.ics", page.text)[1]
+        downloads = []
+        for _ in range(2):
+            clock.advance(3600)
+            ics = await client.get(
+                f"/w/{room.id}/before/invitees/{person}/invite.ics", headers=headers
+            )
+            downloads.append(icalendar.Calendar.from_ical(ics.content))
+        await client.post(f"/w/{room.id}/before/send", headers=headers)
+        await application.state.invitations.idle()
+        _, message = next(m for m in inbox.messages if m[0] == ["v0@x.org"])
+        part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        mailed = icalendar.Calendar.from_ical(part.get_content())
+    stamps = []
+    for cal in [*downloads, mailed]:
+        (event,) = cal.walk("VEVENT")
+        # DTSTAMP is when the request was made, by the app's clock, not the session's start.
+        stamps.append(event["DTSTAMP"].dt)
+        assert event["DTSTAMP"].dt != event["DTSTART"].dt
+        # Replies reach the owner's own address, not the mail server's sender.
+        assert str(event["ORGANIZER"]) == f"mailto:{owner.email}"
+        assert event["ORGANIZER"].params["CN"] == "Olu Owner"
+        assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert stamps == [clock() - timedelta(hours=1), clock(), clock()]

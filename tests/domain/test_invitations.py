@@ -16,6 +16,7 @@ from app.domain.invitations import (
     hints,
     mix,
     often_invited,
+    reachable,
 )
 
 V, H = InviteeRole.visitor, InviteeRole.host
@@ -118,3 +119,21 @@ def test_links_are_web_addresses() -> None:
     assert check_links(["https://a.org/x", " ", "https://a.org/x"]) == ["https://a.org/x"]
     with pytest.raises(Invalid):
         check_links(["javascript:alert(1)"])
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("olu@trust.nhs.uk", True),
+        ("ada@example.org", True),
+        ("admin@localhost", False),
+        ("peer-assist@localhost", False),
+        ("x@host.localhost", False),
+        ("x@mail.invalid", False),
+        ("x@intranet", False),
+        ("x@trust.", False),
+        ("no-at-sign.org", False),
+    ],
+)
+def test_an_address_reaches_someone_only_on_a_real_domain(email: str, expected: bool) -> None:
+    assert reachable(email) is expected
