@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.domain.themes import Group, group_cards, key
@@ -39,6 +39,30 @@ def visible_cards_by_id(cards: Sequence[Card]) -> dict[int, Card]:
 def linked_cards(action: Action, cards_by_id: Mapping[int, Card]) -> list[Card]:
     """The visible cards an action links to, in the action's card_ids order."""
     return [cards_by_id[cid] for cid in action.get("card_ids") or () if cid in cards_by_id]
+
+
+# The action list's columns, in every table of it (CSV, Excel, Markdown): the note is what the
+# host team said when it last updated the action, as the record shows it too.
+ACTION_COLUMNS = ("Action", "Owner", "Due date", "Status", "Linked cards", "Note")
+
+
+def action_row(
+    action: Action,
+    cards_by_id: Mapping[int, Card],
+    *,
+    typed: Callable[[str], str] = str,
+    cards: Callable[[list[str]], str] = "\n".join,
+) -> list[str]:
+    """One action's cells under ACTION_COLUMNS: what people typed goes through `typed`, the
+    linked cards' words through `cards` (a format's escaping and its way to list them)."""
+    return [
+        typed(action["title"]),
+        typed(action.get("owner") or ""),
+        action.get("due_date") or "",
+        status_label(action["status"]),
+        cards([card["text"] for card in linked_cards(action, cards_by_id)]),
+        typed(action.get("note") or ""),
+    ]
 
 
 def themes(cards: Sequence[Card]) -> list[Group]:

@@ -8,17 +8,15 @@ import re
 from collections.abc import Sequence
 
 from app.exports._common import (
+    ACTION_COLUMNS,
     Action,
     Card,
     Commitment,
     Workshop,
-    linked_cards,
-    status_label,
+    action_row,
     themes,
     visible_cards_by_id,
 )
-
-ACTION_COLUMNS = ("Action", "Owner", "Due date", "Status", "Linked cards")
 
 # OWASP's CSV-injection guidance: a spreadsheet may read a cell as a formula when it starts with
 # one of these. Tab and carriage return are stripped first, so they count too; the full-width
@@ -63,16 +61,7 @@ def to_csv(
         [],
         list(ACTION_COLUMNS),
     ]
-    for action in actions:
-        rows.append(
-            [
-                action["title"],
-                action.get("owner") or "",
-                action.get("due_date") or "",
-                status_label(action["status"]),
-                "\n".join(card["text"] for card in linked_cards(action, cards_by_id)),
-            ]
-        )
+    rows += [action_row(action, cards_by_id) for action in actions]
 
     grouped = themes(cards)
     if grouped:

@@ -125,6 +125,8 @@ def to_ics(
         if action.get("owner"):
             description.append(f"Owner: {action['owner']}")
         description.append(f"Status: {status_label(action['status'])}")
+        if action.get("note"):
+            description.append(f"Note: {action['note']}")
         linked = linked_cards(action, cards_by_id)
         if linked:
             description.append("Linked cards:")

@@ -37,6 +37,7 @@ ACTION_FIELDS = (
     "card_ids",
     "created_at",
     "updated_at",
+    "note",
 )
 
 

@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 
 from app.exports._common import (
+    ACTION_COLUMNS,
     Action,
     Card,
     Commitment,
     Workshop,
-    linked_cards,
-    status_label,
+    action_row,
     themes,
     visible_cards_by_id,
 )
@@ -103,6 +103,10 @@ def _blockquote(text: str) -> list[str]:
     return [f"> {escape_text(line)}".rstrip() for line in _NEWLINES.split(text.strip())]
 
 
+def _card_list(texts: list[str]) -> str:
+    return "<br>".join("• " + escape_cell(text) for text in texts)
+
+
 def to_markdown(
     workshop: Workshop,
     actions: Sequence[Action],
@@ -133,23 +137,11 @@ def to_markdown(
     if not actions:
         lines.append("_No actions yet._")
     else:
-        lines += [
-            "| # | Action | Owner | Due date | Status | Linked cards |",
-            "|---|---|---|---|---|---|",
-        ]
+        header = ["#", *ACTION_COLUMNS]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for number, action in enumerate(actions, start=1):
-            linked = "<br>".join(
-                "• " + escape_cell(card["text"]) for card in linked_cards(action, cards_by_id)
-            )
-            cells = [
-                str(number),
-                escape_cell(action["title"]),
-                escape_cell(action.get("owner") or ""),
-                action.get("due_date") or "",
-                status_label(action["status"]),
-                linked,
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+            cells = action_row(action, cards_by_id, typed=escape_cell, cards=_card_list)
+            lines.append("| " + " | ".join([str(number), *cells]) + " |")
     grouped = themes(cards)
     if grouped:
         lines += ["", "## Themes", ""]

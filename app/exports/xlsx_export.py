@@ -17,20 +17,19 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.exports._common import (
+    ACTION_COLUMNS,
     Action,
     Card,
     Commitment,
     Workshop,
-    linked_cards,
-    status_label,
+    action_row,
     visible_cards_by_id,
 )
-from app.exports.csv_export import ACTION_COLUMNS
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel holds at most this many characters in a cell.
 CELL_MAX = 32_767
-WIDTHS = {"A": 48, "B": 20, "C": 14, "D": 14, "E": 60}
+WIDTHS = {"A": 48, "B": 20, "C": 14, "D": 14, "E": 60, "F": 48}
 
 
 def text_cell(value: str) -> str:
@@ -79,17 +78,7 @@ def to_xlsx(
     )
     _put_row(sheet, 4, list(ACTION_COLUMNS), bold=True)
     for row, action in enumerate(actions, start=5):
-        _put_row(
-            sheet,
-            row,
-            [
-                action["title"],
-                action.get("owner") or "",
-                action.get("due_date") or "",
-                status_label(action["status"]),
-                "\n".join(card["text"] for card in linked_cards(action, cards_by_id)),
-            ],
-        )
+        _put_row(sheet, row, action_row(action, cards_by_id))
     for column, width in WIDTHS.items():
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A5"

@@ -3,10 +3,12 @@ and the report back that gives the record its 'What happened next'."""
 
 from __future__ import annotations
 
+import csv
 import io
 
 import httpx
 from docx import Document
+from openpyxl import load_workbook
 
 from app.domain.record import SECTIONS
 from tests.api.helpers import assert_error, url
@@ -50,6 +52,20 @@ async def test_the_host_team_follows_up_and_reports_back(
     ]
     assert record["report_back"]["status"] == "upcoming"
     assert "what_happened_next" not in [s["id"] for s in record["sections"]]
+    # The action list's downloads carry the notes too, in a last column, as the record does.
+    notes = ["Two wards started", "Pharmacy said no"]
+    exported = await client.get(url(room, "/actions.csv"), headers=host.headers)
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    header = rows.index(["Action", "Owner", "Due date", "Status", "Linked cards", "Note"])
+    assert [row[-1] for row in rows[header + 1 : header + 3]] == notes
+    exported = await client.get(url(room, "/actions.xlsx"), headers=host.headers)
+    sheet = load_workbook(io.BytesIO(exported.content))["Actions"]
+    assert [sheet["F4"].value, sheet["F5"].value, sheet["F6"].value] == ["Note", *notes]
+    exported = await client.get(url(room, "/actions.json"), headers=host.headers)
+    assert [a["note"] for a in exported.json()["actions"]] == notes
+    exported = await client.get(url(room, "/actions.md"), headers=host.headers)
+    assert "| Linked cards | Note |" in exported.text
+    assert all(f"| {note} |" in exported.text for note in notes)
 
     # Thirty days on, the date has come; a day later it has passed.
     clock.advance(86400 * 30)

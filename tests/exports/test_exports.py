@@ -29,6 +29,8 @@ TRICKY_TITLES = [
     "Ünïcödé — 日本語のタイトル — emoji 🚀👩🏽‍💻",
     "x" * 2000,
 ]
+# The action list's columns in CSV and Excel; Markdown puts "#" first.
+ACTION_HEADER = ["Action", "Owner", "Due date", "Status", "Linked cards", "Note"]
 FORMULA_TITLES = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tindent", "\rcarriage"]
 
 
@@ -58,6 +60,7 @@ def make_action(action_id: int, **overrides: Any) -> dict[str, Any]:
         "card_ids": [],
         "created_at": "2024-05-02T10:00:00+00:00",
         "updated_at": "2024-05-02T10:15:30+02:00",
+        "note": None,
     }
     action.update(overrides)
     return action
@@ -87,7 +90,7 @@ def parse_csv(data: bytes) -> list[list[str]]:
 
 
 def action_rows(rows: list[list[str]]) -> list[list[str]]:
-    header_at = rows.index(["Action", "Owner", "Due date", "Status", "Linked cards"])
+    header_at = rows.index(ACTION_HEADER)
     return rows[header_at + 1 :]
 
 
@@ -124,12 +127,12 @@ def test_csv_header_section_holds_title_and_commitment() -> None:
     assert rows[0] == ["Workshop", "Reducing onboarding time"]
     assert rows[1] == ["Report back by", "2024-07-15", "Team retro, then email the sponsor"]
     assert rows[2] == []
-    assert rows[3] == ["Action", "Owner", "Due date", "Status", "Linked cards"]
+    assert rows[3] == ACTION_HEADER
 
 
 def test_csv_action_columns() -> None:
     actions = [
-        make_action(1, status="in_progress", card_ids=[2, 3, 1, 99]),
+        make_action(1, status="in_progress", card_ids=[2, 3, 1, 99], note="Two wards started"),
         make_action(2, owner=None, due_date=None, status="dropped"),
     ]
     rows = action_rows(parse_csv(to_csv(make_workshop(), actions, make_commitment(), CARDS)))
@@ -140,8 +143,10 @@ def test_csv_action_columns() -> None:
             "2024-06-01",
             "In progress",
             "Who owns the dev setup docs?\nPair on the first ticket",
+            # The follow-up note, last, as the record's action table has it.
+            "Two wards started",
         ],
-        ["Action 2", "", "", "Dropped", ""],
+        ["Action 2", "", "", "Dropped", "", ""],
     ]
 
 
@@ -158,7 +163,7 @@ def test_csv_guards_formula_injection_in_every_text_cell(value: str) -> None:
     cards = [{"id": 1, "kind": "insight", "text": value}]
     data = to_csv(
         make_workshop(title=value),
-        [make_action(1, title=value, owner=value, card_ids=[1])],
+        [make_action(1, title=value, owner=value, card_ids=[1], note=value)],
         make_commitment(note=value),
         cards,
     )
@@ -166,7 +171,7 @@ def test_csv_guards_formula_injection_in_every_text_cell(value: str) -> None:
     guarded = "'" + value
     assert rows[0][1] == guarded
     assert rows[1][2] == guarded
-    assert action_rows(rows)[0] == [guarded, guarded, "2024-06-01", "Open", guarded]
+    assert action_rows(rows)[0] == [guarded, guarded, "2024-06-01", "Open", guarded, guarded]
 
 
 @pytest.mark.parametrize("value", ["a=b", "1-2", "'quoted already", " =leading space", "📎 @x"])
@@ -199,7 +204,7 @@ def split_gfm_row(line: str) -> list[str]:
 
 def markdown_table(text: str) -> list[list[str]]:
     lines = text.split("\n")
-    start = lines.index("| # | Action | Owner | Due date | Status | Linked cards |")
+    start = lines.index("| # | Action | Owner | Due date | Status | Linked cards | Note |")
     table = []
     for line in lines[start:]:
         if not line:
@@ -209,7 +214,10 @@ def markdown_table(text: str) -> list[list[str]]:
 
 
 def test_markdown_has_title_problem_commitment_and_actions() -> None:
-    actions = [make_action(1, card_ids=[1, 3]), make_action(2, title="Write the buddy guide")]
+    actions = [
+        make_action(1, card_ids=[1, 3]),
+        make_action(2, title="Write the buddy guide", note="Started *slowly*\non two wards"),
+    ]
     text = to_markdown(make_workshop(), actions, make_commitment(), CARDS).decode("utf-8")
     assert text.startswith("# Reducing onboarding time\n")
     # Read in an editor, it says what was typed: only the pipe, a table's cell mark, is escaped.
@@ -220,8 +228,18 @@ def test_markdown_has_title_problem_commitment_and_actions() -> None:
     )
     table = markdown_table(text)
     assert len(table) == 4
-    assert table[2] == ["1", "Action 1", "Olu", "2024-06-01", "Open", "• Pair on the first ticket"]
+    assert table[1] == ["---"] * 7
+    assert table[2] == [
+        "1",
+        "Action 1",
+        "Olu",
+        "2024-06-01",
+        "Open",
+        "• Pair on the first ticket",
+        "",
+    ]
     assert table[3][1] == "Write the buddy guide"
+    assert table[3][6] == "Started \\*slowly\\*<br>on two wards"
 
 
 @pytest.mark.parametrize(
@@ -230,11 +248,11 @@ def test_markdown_has_title_problem_commitment_and_actions() -> None:
 )
 def test_markdown_table_survives_pipes_and_newlines(title: str) -> None:
     cards = [{"id": 1, "kind": "insight", "text": title}]
-    actions = [make_action(1, title=title, owner=title, card_ids=[1]), make_action(2)]
+    actions = [make_action(1, title=title, owner=title, card_ids=[1], note=title), make_action(2)]
     text = to_markdown(make_workshop(), actions, None, cards).decode("utf-8")
     table = markdown_table(text)
     assert len(table) == 4, "a newline leaked out of a cell and split the table"
-    assert all(len(row) == 6 for row in table), table
+    assert all(len(row) == 7 for row in table), table
     assert table[3][1] == "Action 2"
     assert table[2][1].count("<br>") == len(re.findall(r"\r\n|\r|\n", title.strip()))
 
@@ -307,6 +325,7 @@ def test_json_key_order_is_stable() -> None:
         "card_ids",
         "created_at",
         "updated_at",
+        "note",
         "linked_cards",
         "themes",
     ]
@@ -419,7 +438,10 @@ def test_ics_any_text_round_trips(title: str) -> None:
 
 
 def test_ics_linked_cards_and_status_in_description() -> None:
-    actions = [make_action(1, status="dropped", card_ids=[3, 2]), make_action(2)]
+    actions = [
+        make_action(1, status="dropped", card_ids=[3, 2], note="Pharmacy said no"),
+        make_action(2),
+    ]
     data = ics(make_workshop(), actions, None)
     dropped = event_by_uid(data, f"action-1-ws-42@{UID_DOMAIN}")
     assert str(dropped["STATUS"]) == "CANCELLED"
@@ -427,6 +449,7 @@ def test_ics_linked_cards_and_status_in_description() -> None:
         "Workshop: Reducing onboarding time",
         "Owner: Olu",
         "Status: Dropped",
+        "Note: Pharmacy said no",
         "Linked cards:",
         "- Who owns the dev setup docs?",
     ]
@@ -469,7 +492,7 @@ def test_no_commitment_and_no_actions() -> None:
         ["Workshop", "Reducing onboarding time"],
         ["Report back by", "", ""],
         [],
-        ["Action", "Owner", "Due date", "Status", "Linked cards"],
+        ACTION_HEADER,
     ]
 
     text = md_data.decode("utf-8")

@@ -127,12 +127,12 @@ def rendered(markdown: str, renderer: str) -> Tags:
 
 
 def everywhere(value: str) -> bytes:
-    """The value in every field the export shows: title, problem, purpose, note, names,
+    """The value in every field the export shows: title, problem, purpose, notes, names,
     action title, owner and linked card text."""
     cards = [{"id": 1, "kind": "insight", "text": value}]
     return to_markdown(
         make_workshop(title=value, problem=value, purpose=value),
-        [make_action(1, title=value, owner=value, card_ids=[1])],
+        [make_action(1, title=value, owner=value, card_ids=[1], note=value)],
         make_commitment(note=value, set_by={"id": 1, "name": value}),
         cards,
     )
@@ -179,9 +179,9 @@ def test_an_address_reads_as_typed_and_opens_as_itself(typed: str) -> None:
 def test_a_markdown_table_of_hostile_text_keeps_its_shape() -> None:
     attack = "| [a](http://evil.example) |\n![b](http://x/b.png)"
     page = rendered(everywhere(attack).decode("utf-8"), "gfm-like")
-    # One header row and one action row, six cells each: no pipe in the text made a column.
+    # One header row and one action row, seven cells each: no pipe in the text made a column.
     assert [tag for tag, _ in page.tags].count("tr") == 2
-    assert [tag for tag, _ in page.tags].count("td") == 6
+    assert [tag for tag, _ in page.tags].count("td") == 7
 
 
 @pytest.mark.parametrize("attack", ATTACKS)

@@ -99,22 +99,25 @@ def test_xlsx_holds_every_word_as_text_never_a_formula(attack: str) -> None:
 
 def test_xlsx_lays_out_the_action_list_like_the_csv() -> None:
     actions = [
-        make_action(1, status="in_progress", card_ids=[2, 1, 3]),
+        make_action(1, status="in_progress", card_ids=[2, 1, 3], note="=Two wards\nstarted"),
         make_action(2, owner=None, due_date=None, status="dropped"),
     ]
     book = load_workbook(io.BytesIO(to_xlsx(make_workshop(), actions, make_commitment(), CARDS)))
     rows = [[c.value for c in row] for row in book["Actions"].iter_rows()]
     assert rows[0][:2] == ["Workshop", "Reducing onboarding time"]
     assert rows[1][:3] == ["Report back by", "2024-07-15", "Team retro, then email the sponsor"]
-    assert rows[3] == ["Action", "Owner", "Due date", "Status", "Linked cards"]
+    assert rows[3] == ["Action", "Owner", "Due date", "Status", "Linked cards", "Note"]
     assert rows[4] == [
         "Action 1",
         "Olu",
         "2024-06-01",
         "In progress",
         "Who owns the dev setup docs?\nPair on the first ticket",
+        # The follow-up note, last, as the record's action table and the CSV have it.
+        "=Two wards\nstarted",
     ]
-    assert rows[5] == ["Action 2", None, None, "Dropped", None]  # empty cells stay empty
+    assert book["Actions"]["F5"].data_type == "s"
+    assert rows[5] == ["Action 2", None, None, "Dropped", None, None]  # empty cells stay empty
 
 
 def test_xlsx_drops_what_a_workbook_cannot_hold() -> None:
