@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 
@@ -97,3 +98,15 @@ async def test_waiting_without_having_knocked_is_a_plain_404(client: httpx.Async
     assert "Type the room code again" in page.text
     status = await client.get(f"/r/{code}/wait/status", params={"wait": 5})
     assert status.json()["status"] == "unknown"
+
+
+async def test_the_sign_in_page_leads_to_where_the_room_code_is_typed(
+    client: httpx.AsyncClient,
+) -> None:
+    signin = await client.get("/signin")
+    assert signin.status_code == 200
+    # Someone who came to join, not to run a peer assist, finds the way on from here.
+    link = re.search(r'<a href="(/r)">([^<]*room code[^<]*)</a>', signin.text)
+    assert link, signin.text
+    typing = await client.get(link.group(1))
+    assert typing.status_code == 200 and 'name="code"' in typing.text
