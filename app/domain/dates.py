@@ -97,6 +97,12 @@ def long_date(value: str | date | None) -> str:
     return format_date(day, "d MMMM y", locale=LOCALE)
 
 
+def month_name(month: str) -> str:
+    """'2026-12' → 'Dec 2026': a month as pages say it (CSV keeps the ISO form)."""
+    year, number = month.split("-")
+    return format_date(date(int(year), int(number), 1), "MMM y", locale=LOCALE)
+
+
 def clock_time(iso: str | datetime | None, zone: str | None = None) -> str:
     """A moment as the room reads it: '1 March 2027, 09:30 GMT', in the workshop's zone."""
     if not iso:

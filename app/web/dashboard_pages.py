@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..db import dashboard as rows
 from ..domain import dashboard as rules
-from ..domain.dates import filter_range
+from ..domain.dates import filter_range, month_name
 from ..domain.errors import Invalid, RuleError
 from ..domain.invitations import UNIT_MAX
 from ..exports.csv_export import rows_to_csv
@@ -112,6 +112,12 @@ def _figures(svc: Services, visible: Any, filters: rules.Filters) -> tuple[dict,
     return figures, rules.units(found.peer_assists)
 
 
+def row_label(chart: Chart, row: dict) -> str:
+    """What a row is called on the page: 'Dec 2026', 'Context'. The CSV keeps the raw value."""
+    value = row[chart.by]
+    return month_name(value) if chart.by == "month" else str(value).capitalize()
+
+
 def drawn(name: str, data: list[dict]) -> dict:
     """A chart as the template draws it: bars scaled to the largest row."""
     chart = CHARTS[name]
@@ -131,7 +137,7 @@ def drawn(name: str, data: list[dict]) -> dict:
             note = str(sum(v for _, _, v in parts))
         else:
             note = ""
-        bars.append({"label": r[chart.by], "parts": parts, "note": note})
+        bars.append({"label": row_label(chart, r), "parts": parts, "note": note})
     return {"name": name, "chart": chart, "rows": data, "bars": bars, "top": top, "shown": shown}
 
 

@@ -108,6 +108,11 @@ async def test_the_dashboard_counts_what_the_account_may_see(
     # Each chart: an SVG and its numbers in a table for screen readers.
     assert page.text.count("<svg") == 6 and page.text.count('<details class="numbers">') == 6
     assert "Olga" not in page.text
+    # Months read as words on the page, in the charts and their tables; the CSV below keeps
+    # them ISO, for a machine.
+    assert page.text.count(">Oct 2026</text>") == 5
+    assert page.text.count('<th scope="row"><time datetime="2026-11">Nov 2026</time></th>') == 5
+    assert ">2026-10<" not in page.text and ">2026-11<" not in page.text
     counted = page.text[page.text.index('id="counted"') :]
     assert counted.count(f'href="/w/{made["w1"].id}/record"') == 1
     assert counted.count("<tr>") == 1 + 2  # the header row, W2 and W1

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.dates import DATE_FIELDS, YEARS_AHEAD, check_date, held_on, window
+from app.domain.dates import (
+    DATE_FIELDS,
+    YEARS_AHEAD,
+    check_date,
+    held_on,
+    month_name,
+    window,
+)
 from app.domain.errors import RuleError
 from app.web.dates import date_patterns
 
@@ -93,3 +100,10 @@ def test_a_peer_assist_is_held_on_the_day_its_room_met(
     began_at: datetime | None, starts_at: datetime | None, zone: str | None, day: date
 ) -> None:
     assert held_on(began_at, starts_at, MADE, zone) == day
+
+
+@pytest.mark.parametrize(
+    ("month", "said"), [("2026-12", "Dec 2026"), ("2027-01", "Jan 2027"), ("2030-05", "May 2030")]
+)
+def test_a_month_is_said_in_words(month: str, said: str) -> None:
+    assert month_name(month) == said
