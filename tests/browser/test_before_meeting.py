@@ -15,11 +15,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.async_api import expect
 
-from tests.conftest import free_port, sqlite_database
+from tests.conftest import Server, free_port, sqlite_database
 from tests.factories import admin
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, Tabs
-from .meeting import sign_in
+from .meeting import create_by_api, enter, sign_in
 from .test_accessibility import axe, severe
 
 pytestmark = pytest.mark.browser
@@ -186,4 +186,39 @@ async def test_before_the_meeting_end_to_end(
     await phone.screenshot(path=SHOTS / "library-phone.png", full_page=True)
     found += await axe(phone, "library on a phone")
     assert severe(found) == []
+    assert tabs.errors == [] and tabs.dialogs == []
+
+
+# A Pixel 7's width.
+PIXEL_7 = {"width": 412, "height": 915}
+# Each text of the mix chart at the size it is drawn: its font size scaled as the SVG is.
+CHART_TEXT = """() => [...document.querySelectorAll(".mix svg text")].map(text => {
+  const svg = text.ownerSVGElement;
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [text.textContent, Number(text.getAttribute("font-size")) * scale];
+})"""
+
+
+async def test_the_mix_of_visitors_reads_on_a_phone(server: Server, tabs: Tabs) -> None:
+    created = await create_by_api(server.base_url)
+    workshop_id = created["workshop"]["id"]
+    token = created["facilitator_token"]
+    page = await enter(tabs, server.base_url, workshop_id, token, "facilitator", PIXEL_7)
+    await page.goto(f"{server.base_url}/w/{workshop_id}/before")
+    form = page.locator(".invitee-form")
+    for i, unit in enumerate(["Estates and facilities management", "Pharmacy"]):
+        await form.get_by_label("Name").fill(f"Visitor {i}")
+        await form.get_by_label("Email").fill(f"v{i}@example.org")
+        await form.get_by_label("Organisation or unit").fill(unit)
+        await form.get_by_label("Years in the field").fill(str(4 + 10 * i))
+        await form.get_by_role("button", name="Add to the list").click()
+        await expect(page.locator(".invitees tbody tr")).to_have_count(i + 1)
+    # The list's table scrolls on its own: a page wider than the phone is zoomed out to fit,
+    # and every word on it with it.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PIXEL_7["width"]
+    sizes = await page.evaluate(CHART_TEXT)
+    assert len(sizes) == 2 + 2 * 2 + 5 * 2, sizes  # two headings, units and bands with counts
+    small = [(text, round(size, 1)) for text, size in sizes if size < 12]
+    assert small == [], small
+    await page.locator(".mix").screenshot(path=SHOTS / "mix-phone.png")
     assert tabs.errors == [] and tabs.dialogs == []
