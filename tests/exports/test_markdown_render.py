@@ -1,6 +1,7 @@
 """The Markdown export, rendered by a real Markdown parser, shows user text as words: no
 heading, list, image, HTML element or disguised link comes out of anything a participant
-typed. The one link user text makes is an address typed in full, shown as itself."""
+typed. The one link user text makes is an address typed in full, shown as itself. Read raw, in
+an editor, a mail or a chat, the file says what was typed, escaped only where it must be."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from app.exports import to_markdown
-from tests.exports.test_exports import make_action, make_commitment, make_workshop
+from tests.exports.test_exports import CARDS, make_action, make_commitment, make_workshop
 
 ATTACKS = [
     "[click](javascript:alert(1))",
@@ -153,6 +154,41 @@ def test_the_words_are_shown_as_typed(attack: str, renderer: str) -> None:
     assert [tag for tag, _ in heading.tags if tag != "a"] == ["h1"]
     # An address typed as an autolink, <https://…>, shows as the address.
     assert "".join(heading.text).strip() == re.sub(r"<(https?://[^\s<>|]+)>", r"\1", attack)
+
+
+# What the raw file says, read in an editor, a mail or a chat.
+
+
+def test_markdown_escapes_html() -> None:
+    actions = [make_action(1, title="<script>alert(1)</script> & co &amp; 1 < 2")]
+    text = to_markdown(make_workshop(), actions, None, CARDS).decode("utf-8")
+    assert "<script>" not in text
+    # Only what opens a tag or an entity becomes one; "& co" and "1 < 2" stay as typed.
+    assert "&lt;script>alert(1)&lt;/script> & co &amp;amp; 1 < 2" in text
+
+
+def test_markdown_reads_as_typed_where_nothing_would_render() -> None:
+    title = (
+        "Pat (pharmacy) checks at 12:30: 3.5 days, e.g. ward 7! 1. not a list; "
+        "snake_case, -5% churn, #12, @owner, a@b.org, www.example.org"
+    )
+    text = to_markdown(make_workshop(title=title), [], None, []).decode("utf-8")
+    assert text.startswith(f"# {title}\n"), text.split("\n")[0]
+    # Where a character would start something there, it is escaped: a list, a heading, a
+    # quote, emphasis, a link; an address is kept whole as an autolink.
+    for typed, written in (
+        ("1. first", "1\\. first"),
+        ("2) second", "2\\) second"),
+        ("- item", "\\- item"),
+        ("# heading", "\\# heading"),
+        ("> quote", "\\> quote"),
+        ("**bold**", "\\*\\*bold\\*\\*"),
+        ("_em_ and snake_case", "\\_em\\_ and snake_case"),
+        ("[x](javascript:alert(1))", "\\[x\\](javascript:alert(1))"),
+        ("Room #", "Room \\#"),
+        ("http://x.org/a_b?c=1&d=2.", "<http://x.org/a_b?c=1&d=2>."),
+    ):
+        assert f"# {written}\n" in to_markdown(make_workshop(title=typed), [], None, []).decode()
 
 
 ADDRESS = "https://example.org/lounge-study"
