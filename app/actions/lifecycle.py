@@ -64,8 +64,9 @@ def remove_participant(
     Their cards and votes stay, as the meeting's record; they are shown as written by "a
     former participant". The row stays too, nameless, because the cards refer to it."""
     check_writer(actor, (Role.facilitator,), "remove participants")
-    plausible = 0 < participant_id <= queries.MAX_ROW_ID
-    participant = session.get(Participant, participant_id) if plausible else None
+    participant = (
+        session.get(Participant, participant_id) if queries.plausible(participant_id) else None
+    )
     if participant is None or participant.workshop_id != workshop.id or participant.removed_at:
         raise NotFound(
             "There is nobody with that id in this peer assist.", code="participant_not_found"

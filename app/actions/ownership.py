@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ..db import account_queries as aq
+from ..db import queries
 from ..db.account_models import WorkshopOwner
 from ..db.models import AgendaTemplate, Participant, Workshop
 from ..db.records import participant_record
@@ -61,7 +62,11 @@ def remove_owner(
     check_may_run(
         by, owner_ids=aq.owner_ids(session, workshop_id=workshop.id), doing="change its owners"
     )
-    row = session.get(WorkshopOwner, (workshop.id, account_id))
+    row = (
+        session.get(WorkshopOwner, (workshop.id, account_id))
+        if queries.plausible(account_id)
+        else None
+    )
     if row is None:
         raise NotFound("That account does not own this peer assist.", code="owner_not_found")
     if row.kind == "owner":

@@ -49,7 +49,8 @@ WORKSHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_ROW_ID = 2**31 - 1
 
 
-def _plausible(row_id: int) -> bool:
+def plausible(row_id: int) -> bool:
+    """Whether an id could name a row: one past what the database can bind would fail there."""
     return 1 <= row_id <= MAX_ROW_ID
 
 
@@ -65,7 +66,7 @@ def row_id_from_text(text: str) -> int | None:
     if not ROW_ID_TEXT.fullmatch(text):
         return None
     row_id = int(text)
-    return row_id if _plausible(row_id) else None
+    return row_id if plausible(row_id) else None
 
 
 def get_workshop(session: Session, *, workshop_id: str) -> Workshop:
@@ -124,7 +125,7 @@ def participants(session: Session, *, workshop_id: str) -> list[Participant]:
 
 
 def get_card(session: Session, *, workshop_id: str, card_id: int) -> Card:
-    card = session.get(Card, card_id) if _plausible(card_id) else None
+    card = session.get(Card, card_id) if plausible(card_id) else None
     if card is None or card.workshop_id != workshop_id:
         raise NotFound("There is no card with that id in this peer assist.", code="card_not_found")
     return card
@@ -201,7 +202,7 @@ def themes(session: Session, *, workshop_id: str) -> list[dict]:
 
 
 def get_theme(session: Session, *, workshop_id: str, theme_id: int) -> Theme:
-    theme = session.get(Theme, theme_id) if _plausible(theme_id) else None
+    theme = session.get(Theme, theme_id) if plausible(theme_id) else None
     if theme is None or theme.workshop_id != workshop_id:
         raise NotFound(
             "There is no theme with that id in this peer assist.", code="theme_not_found"
@@ -220,7 +221,7 @@ def cards_in_theme(session: Session, *, workshop_id: str, name: str) -> list[Car
 
 
 def existing_card_ids(session: Session, *, workshop_id: str, card_ids: list[int]) -> set[int]:
-    card_ids = [i for i in card_ids if _plausible(i)]
+    card_ids = [i for i in card_ids if plausible(i)]
     if not card_ids:
         return set()
     found = session.exec(
@@ -252,7 +253,7 @@ def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list
 
 
 def get_knock(session: Session, *, knock_id: int) -> Knock | None:
-    return session.get(Knock, knock_id) if _plausible(knock_id) else None
+    return session.get(Knock, knock_id) if plausible(knock_id) else None
 
 
 def get_vote(session: Session, *, card_id: int, participant_id: int) -> Vote | None:
@@ -267,7 +268,7 @@ def actions(session: Session, *, workshop_id: str) -> list[dict]:
 
 
 def get_action(session: Session, *, workshop_id: str, action_id: int) -> Action:
-    action = session.get(Action, action_id) if _plausible(action_id) else None
+    action = session.get(Action, action_id) if plausible(action_id) else None
     if action is None or action.workshop_id != workshop_id:
         raise NotFound(
             "There is no action with that id in this peer assist.", code="action_not_found"
@@ -409,7 +410,7 @@ def agenda_templates(session: Session) -> list[AgendaTemplate]:
 
 
 def agenda_template(session: Session, *, template_id: int) -> AgendaTemplate | None:
-    return session.get(AgendaTemplate, template_id) if _plausible(template_id) else None
+    return session.get(AgendaTemplate, template_id) if plausible(template_id) else None
 
 
 # After the meeting: feedback, share links, the review and the report back.
