@@ -218,7 +218,7 @@ async def test_participants_are_refused_and_strangers_sent_to_sign_in(
     visitor = await join(client, room, "visitor", "Vera")
     by_token = await client.get("/library", headers=visitor.headers)
     assert by_token.status_code == 403
-    assert "only its own peer assist" in by_token.text
+    assert "is for taking part in its peer assist only" in by_token.text
     client.cookies.set(session_cookie_name(room.id), sign_session(SECRET_KEY, visitor.token))
     by_cookie = await client.get("/library")
     assert by_cookie.status_code == 403 and "Sign in with an account" in by_cookie.text
