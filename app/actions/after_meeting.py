@@ -37,7 +37,7 @@ def give_feedback(
     """Keep a participant's answer; a second answer replaces the first."""
     rules.check_feedback(Phase(workshop.phase), actor, answer.satisfaction)
     texts = {
-        field: rules.clean_text(getattr(answer, field), rules.FEEDBACK_QUESTIONS[field])
+        field: rules.clean_text(getattr(answer, field), rules.FEEDBACK_QUESTIONS[field], field)
         for field in rules.FEEDBACK_TEXTS
     }
     row = session.get(Feedback, actor.id) or Feedback(
@@ -116,7 +116,7 @@ def save_review(
     """The review's four questions, answered by the facilitator and the host team."""
     rules.check_review(actor)
     cleaned = {
-        f: rules.clean_text(texts.get(f), rules.REVIEW_QUESTIONS[f]) for f in rules.REVIEW_FIELDS
+        f: rules.clean_text(texts.get(f), rules.REVIEW_QUESTIONS[f], f) for f in rules.REVIEW_FIELDS
     }
     row = queries.review(session, workshop_id=workshop.id) or Review(
         workshop_id=workshop.id, updated_by=actor.id, updated_at=now
@@ -139,8 +139,8 @@ def report_back(
     now: datetime,
 ) -> tuple[int, dict, Events]:
     """The host team tells what it did and learned; telling again replaces it."""
-    did = rules.clean_text(did, "What the host team did")
-    learned = rules.clean_text(learned, "What it learned")
+    did = rules.clean_text(did, "What the host team did", "did")
+    learned = rules.clean_text(learned, "What it learned", "learned")
     rules.check_report_back(Phase(workshop.phase), actor, did)
     assert did is not None
     row = session.get(ReportBack, workshop.id) or ReportBack(

@@ -164,13 +164,13 @@ def set_briefing(
     """Write the briefing; the purpose lives on the workshop, so the projector shows it."""
     check_writer(actor, (Role.facilitator,), "write the briefing")
     links = rules.check_links(changes.links)
-    for text, what in (
-        (changes.purpose, "The purpose"),
-        (changes.background, "The background"),
-        (changes.ground_rules, "The ground rules"),
+    for text, what, field in (
+        (changes.purpose, "The purpose", "purpose"),
+        (changes.background, "The background", "background"),
+        (changes.ground_rules, "The ground rules", "ground_rules"),
     ):
         if text is not None and len(text) > 4000:
-            raise Invalid(f"{what} is longer than 4,000 characters.", code="too_long")
+            raise Invalid(f"{what} is longer than 4,000 characters.", code="too_long", field=field)
     row = session.get(Briefing, workshop.id) or Briefing(workshop_id=workshop.id, links=[])
     row.background = (changes.background or "").strip() or None
     row.ground_rules = (changes.ground_rules or "").strip() or None

@@ -53,6 +53,7 @@ def check_feedback(phase: Phase, actor: Actor, satisfaction: int) -> None:
         raise Invalid(
             f"Satisfaction is a whole number from {SATISFACTION_MIN} to {SATISFACTION_MAX}.",
             code="satisfaction_out_of_range",
+            field="satisfaction",
         )
 
 
@@ -61,11 +62,11 @@ def check_feedback_reader(actor: Actor) -> None:
     check_writer(actor, (Role.facilitator,), "read the feedback")
 
 
-def clean_text(value: str | None, what: str) -> str | None:
-    """Blank answers are no answer; long ones are refused, not cut."""
+def clean_text(value: str | None, what: str, field: str | None = None) -> str | None:
+    """Blank answers are no answer; long ones are refused, not cut. `field` is the form's."""
     text = (value or "").strip()
     if len(text) > TEXT_MAX:
-        raise Invalid(f"{what} is longer than {TEXT_MAX} characters.", code="too_long")
+        raise Invalid(f"{what} is longer than {TEXT_MAX} characters.", code="too_long", field=field)
     return text or None
 
 
@@ -108,7 +109,7 @@ def check_report_back(phase: Phase, actor: Actor, did: str | None) -> None:
             code="meeting_not_closed",
         )
     if not did:
-        raise Invalid("Say what the host team did.", code="report_back_empty")
+        raise Invalid("Say what the host team did.", code="report_back_empty", field="did")
 
 
 def check_review(actor: Actor, *, reading: bool = False) -> None:

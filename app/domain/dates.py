@@ -51,10 +51,12 @@ def check_date(field: str, value: date, today: date) -> None:
     )
     label = LABELS[field]
     if value > last:
-        raise Invalid(f"{label} is too far ahead; {choose}.", code="date_too_far")
+        raise Invalid(f"{label} is too far ahead; {choose}.", code="date_too_far", field=field)
     if value < EARLIEST and DATE_FIELDS[field]:  # where the past is allowed, up to a point
-        raise Invalid(f"{label} is before {EARLIEST.year}; {choose}.", code="date_too_early")
-    raise Invalid(f"{label} is in the past; {choose}.", code="date_in_past")
+        raise Invalid(
+            f"{label} is before {EARLIEST.year}; {choose}.", code="date_too_early", field=field
+        )
+    raise Invalid(f"{label} is in the past; {choose}.", code="date_in_past", field=field)
 
 
 def _filter_day(value: str, label: str) -> date | None:

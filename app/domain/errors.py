@@ -9,9 +9,19 @@ class RuleError(Exception):
     status: int = 409
     code: str = "conflict"
 
-    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        field: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        # The form field the sentence is about, so a page can say it beside that field; the
+        # API's answer does not carry it (API.md's error body is detail and code).
+        self.field = field
         if code is not None:
             self.code = code
         if status is not None:

@@ -224,8 +224,10 @@ def check_links(lines: list[str]) -> list[str]:
     wrong = [u for u in links if not u.startswith(("http://", "https://")) or len(u) > 2000]
     if wrong:
         raise Invalid(
-            f"Links must start with http:// or https://: {', '.join(wrong)}.", code="bad_link"
+            f"Links must start with http:// or https://: {', '.join(wrong)}.",
+            code="bad_link",
+            field="links",
         )
     if len(links) > MAX_LINKS:
-        raise Invalid(f"At most {MAX_LINKS} links, please.", code="too_many_links")
+        raise Invalid(f"At most {MAX_LINKS} links, please.", code="too_many_links", field="links")
     return links

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,7 @@ from ..actions.review import review_data
 from ..db import queries, reminder_queries
 from ..db.records import action_record, workshop_record
 from ..domain import after_meeting as rules
-from ..domain.errors import RuleError
+from ..domain.errors import Invalid, RuleError
 from ..domain.phases import Phase
 from ..domain.record import REPORT_BACK_LABELS, ReportBackStatus
 from ..domain.rules import ActionStatus
@@ -23,15 +24,11 @@ from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, perform
+from .forms import form_fields, refusal, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, render
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> dict | None:
@@ -80,7 +77,7 @@ async def survey(workshop_id: str, request: Request) -> Response:
 async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
-    form = await _form(request)
+    form = await form_fields(request)
     score = form.get("satisfaction", "")
     answer = after.Answer(
         satisfaction=int(score) if score.isdigit() else 0,
@@ -97,7 +94,8 @@ async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
             ),
         )
     except RuleError as exc:
-        return _survey(workshop_id, form, error=exc.detail)
+        saved = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+        return _survey(workshop_id, typed_over(saved, asdict(answer)), **refusal(exc))
     return _survey(workshop_id, outcome.body, thanks=True)
 
 
@@ -156,7 +154,7 @@ async def review_page(workshop_id: str, request: Request) -> Response:
 async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
-    form = await _form(request)
+    form = await form_fields(request)
     texts = {field: form.get(field) for field in rules.REVIEW_FIELDS}
     context: dict[str, Any] = {"workshop_id": workshop_id, "QUESTIONS": rules.REVIEW_QUESTIONS}
     try:
@@ -170,7 +168,7 @@ async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
             ),
         )
     except RuleError as exc:
-        return render("partials/_review_form.html", words=texts, error=exc.detail, **context)
+        return render("partials/_review_form.html", words=texts, **refusal(exc), **context)
     return render("partials/_review_form.html", words=outcome.body, saved=True, **context)
 
 
@@ -221,7 +219,7 @@ def _mail_context(svc: Services) -> dict[str, Any]:
 async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
-    emails = (await _form(request)).get("emails", "").replace(",", "\n").splitlines()
+    emails = (await form_fields(request)).get("emails", "").replace(",", "\n").splitlines()
     context: dict[str, Any] = {"workshop_id": workshop_id, **_mail_context(svc)}
     try:
         outcome = await perform(
@@ -234,9 +232,7 @@ async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse
             ),
         )
     except RuleError as exc:
-        return render(
-            "partials/_reminder_addresses.html", emails=emails, error=exc.detail, **context
-        )
+        return render("partials/_reminder_addresses.html", emails=emails, **refusal(exc), **context)
     return render(
         "partials/_reminder_addresses.html", emails=outcome.body["emails"], saved=True, **context
     )
@@ -246,13 +242,13 @@ async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse
 async def follow_up_action(workshop_id: str, action_id: int, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
-    form = await _form(request)
+    form = await form_fields(request)
     note = form.get("note", "").strip()
     context: dict[str, Any] = {"workshop_id": workshop_id, "STATUSES": STATUS_LABELS}
     try:
         changes = ActionChanges(
-            status=ActionStatus(form.get("status", "")),
-            note=rules.clean_text(note, "The note"),
+            status=_status(form.get("status", "")),
+            note=rules.clean_text(note, "The note", "note"),
             cleared=frozenset() if note else frozenset({"note"}),
         )
         outcome = await perform(
@@ -264,21 +260,23 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
                 session, w, actor=caller.actor, action_id=action_id, changes=changes, now=now
             ),
         )
-    except ValueError:
-        return render(
-            "partials/_follow_up_action.html",
-            action=await run_in_threadpool(_action, svc, workshop_id, action_id),
-            error="Choose a status.",
-            **context,
-        )
     except RuleError as exc:
+        saved = await run_in_threadpool(_action, svc, workshop_id, action_id)
+        typed = {"status": form.get("status"), "note": form.get("note", "")}
         return render(
             "partials/_follow_up_action.html",
-            action=await run_in_threadpool(_action, svc, workshop_id, action_id),
-            error=exc.detail,
+            action=typed_over(saved, typed),
+            **refusal(exc),
             **context,
         )
     return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
+
+
+def _status(value: str) -> ActionStatus:
+    try:
+        return ActionStatus(value)
+    except ValueError:
+        raise Invalid("Choose a status.", code="invalid_status", field="status") from None
 
 
 def _action(svc: Services, workshop_id: str, action_id: int) -> dict:
@@ -288,11 +286,16 @@ def _action(svc: Services, workshop_id: str, action_id: int) -> dict:
         )
 
 
+def _report(svc: Services, workshop_id: str) -> dict | None:
+    with svc.db.reader() as session:
+        return queries.report_back(session, workshop_id=workshop_id)
+
+
 @router.post("/w/{workshop_id}/follow-up/report-back", response_class=HTMLResponse)
 async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
-    form = await _form(request)
+    form = await form_fields(request)
     context: dict[str, Any] = {"workshop_id": workshop_id, "closed": True}
     try:
         outcome = await perform(
@@ -310,7 +313,10 @@ async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
             ),
         )
     except RuleError as exc:
-        return render("partials/_report_back.html", report=form, error=exc.detail, **context)
+        saved = await run_in_threadpool(_report, svc, workshop_id)
+        typed = {"did": form.get("did", ""), "learned": form.get("learned", "")}
+        report = typed_over(saved, typed)
+        return render("partials/_report_back.html", report=report, **refusal(exc), **context)
     # The promise at the top of the page says so at once, not at the next visit.
     reported = REPORT_BACK_LABELS[ReportBackStatus.reported]
     return render(

@@ -3,6 +3,7 @@ the briefing each invitee reads from their own link, and similar past peer assis
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,15 +22,11 @@ from ..search import similar
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, perform
+from .forms import form_fields, refusal, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
@@ -117,8 +114,8 @@ async def timing_partial(workshop_id: str, request: Request) -> HTMLResponse:
     return render("partials/_timing.html", timing=_timing(svc, briefing), workshop_id=workshop_id)
 
 
-async def _write(request: Request, workshop_id: str, apply_of: Any) -> str | None:
-    """Run one write for the caller; the sentence to show if it was refused."""
+async def _write(request: Request, workshop_id: str, apply_of: Any) -> RuleError | None:
+    """Run one write for the caller; why it was refused, if it was."""
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
     try:
@@ -130,20 +127,23 @@ async def _write(request: Request, workshop_id: str, apply_of: Any) -> str | Non
             apply=apply_of(caller),
         )
     except RuleError as exc:
-        return exc.detail
+        return exc
     return None
 
 
-async def _list(request: Request, workshop_id: str, **extra: Any) -> HTMLResponse:
+async def _list(
+    request: Request, workshop_id: str, error: RuleError | None = None, **extra: Any
+) -> HTMLResponse:
     svc: Services = request.app.state.services
     listed = await run_in_threadpool(_list_context, svc, workshop_id)
-    return render("partials/_invitation_list.html", **{**listed, **extra})
+    refused = refusal(error) if error else {}
+    return render("partials/_invitation_list.html", **{**listed, **refused, **extra})
 
 
 @router.post("/w/{workshop_id}/before/invitees", response_class=HTMLResponse)
 async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
-    form = await _form(request)
+    form = await form_fields(request)
     years = form.get("years", "").strip()
     new = before.NewInvitee(
         name=form.get("name", ""),
@@ -167,7 +167,7 @@ async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
             )
         ),
     )
-    return await _list(request, workshop_id, error=error, form=form if error else {})
+    return await _list(request, workshop_id, error, form=form if error else {})
 
 
 @router.post("/w/{workshop_id}/before/invitees/{invitee_id}/remove", response_class=HTMLResponse)
@@ -181,13 +181,13 @@ async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) ->
             )
         ),
     )
-    return await _list(request, workshop_id, error=error, form={})
+    return await _list(request, workshop_id, error, form={})
 
 
 @router.post("/w/{workshop_id}/before/briefing", response_class=HTMLResponse)
 async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
-    form = await _form(request)
+    form = await form_fields(request)
     changes = before.BriefingChanges(
         purpose=form.get("purpose"),
         background=form.get("background"),
@@ -205,12 +205,15 @@ async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
         ),
     )
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)
+    if error is None:
+        return render(
+            "partials/_briefing_form.html", briefing=briefing, workshop_id=workshop_id, saved=True
+        )
     return render(
         "partials/_briefing_form.html",
-        briefing=briefing,
+        briefing=typed_over(briefing, asdict(changes)),
         workshop_id=workshop_id,
-        error=error,
-        saved=error is None,
+        **refusal(error),
     )
 
 
@@ -221,7 +224,7 @@ async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)
     error = None
     if request.app.state.invitations is None:
-        error = "No mail server is set up (SMTP_URL): copy the text below instead."
+        error = RuleError("No mail server is set up (SMTP_URL): copy the text below instead.")
     else:
         error = await _write(
             request,
@@ -234,7 +237,7 @@ async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
         )
         if error is None:
             request.app.state.invitations.kick(workshop_id)
-    return await _list(request, workshop_id, error=error, form={})
+    return await _list(request, workshop_id, error, form={})
 
 
 @router.get("/w/{workshop_id}/before/list", response_class=HTMLResponse)
@@ -361,7 +364,7 @@ async def similar_past(request: Request) -> HTMLResponse:
     # Who may see which peer assist is the app's one decision (app.state.library_visibility);
     # asked first, so nobody signed out learns even that nothing matched.
     visible = await request.app.state.library_visibility(request)
-    form = await _form(request)
+    form = await form_fields(request)
     text = f"{form.get('title', '')} {form.get('problem', '')}".strip()
     if len(text) < 4:
         return HTMLResponse("")
