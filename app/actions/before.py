@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -12,9 +12,12 @@ from ..db import account_queries as aq
 from ..db.models import Briefing, InvitationMail, Invitee, Workshop
 from ..db.records import workshop_record
 from ..domain import invitations as rules
+from ..domain.dates import check_date
 from ..domain.errors import Invalid, NotFound
 from ..domain.events import WorkshopUpdated
+from ..domain.phases import Phase
 from ..domain.rules import Actor, Role, check_writer
+from ..domain.schedule import check_scheduler, check_start_movable
 from ..security import Sealed, hash_secret, invite_code
 from .base import Events
 
@@ -141,6 +144,8 @@ def briefing_of(session: Session, *, workshop: Workshop) -> dict:
         "ground_rules": row.ground_rules if row else None,
         "recorded": workshop.recorded,
         "facilitator_name": workshop.facilitator_name,
+        "phase": workshop.phase,
+        "sequence": row.sequence if row else 0,
     }
 
 
@@ -179,6 +184,39 @@ def set_briefing(
     session.add(row)
     workshop.purpose = (changes.purpose or "").strip() or None
     workshop.recorded = changes.recorded
+    session.add(workshop)
+    session.flush()
+    return (
+        200,
+        briefing_of(session, workshop=workshop),
+        [WorkshopUpdated(workshop_record(workshop))],
+    )
+
+
+def reschedule(
+    session: Session,
+    workshop: Workshop,
+    *,
+    actor: Actor,
+    starts_at: datetime | None,
+    decision_date: date | None,
+    now: datetime,
+) -> tuple[int, dict, Events]:
+    """Move the start or the decision date, each checked as when the peer assist was made.
+
+    Only what changed is checked: a decision date kept as it was may have passed meanwhile."""
+    check_scheduler(actor)
+    moved = starts_at != workshop.starts_at
+    if moved:
+        check_start_movable(Phase(workshop.phase))
+    if decision_date is not None and decision_date != workshop.decision_date:
+        check_date("decision_date", decision_date, now.date())
+    if moved:
+        row = session.get(Briefing, workshop.id) or Briefing(workshop_id=workshop.id, links=[])
+        row.sequence += 1
+        row.updated_at = now
+        session.add(row)
+    workshop.starts_at, workshop.decision_date = starts_at, decision_date
     session.add(workshop)
     session.flush()
     return (

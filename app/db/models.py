@@ -354,6 +354,9 @@ class Briefing(SQLModel, table=True):
     links: list = _json()
     ground_rules: str | None = Field(default=None, sa_type=sa.Text)
     updated_at: datetime = _dt()
+    # The calendar invitation's SEQUENCE: one more each time the start moves, so a calendar
+    # holding the invitation replaces it with the new time (RFC 5545 3.8.7.4).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class InvitationMail(SQLModel, table=True):

@@ -94,6 +94,11 @@ AGENDA_TEMPLATES: dict[str, tuple[str, dict[Phase, int]]] = {
 }
 
 
+def has_begun(phase: Phase) -> bool:
+    """Under way or over: the meeting has left the welcome, where it waits for its people."""
+    return phase is not Phase.welcome
+
+
 def plan_minutes(planned: dict[Phase, int]) -> int:
     return sum(planned.values()) // 60
 

@@ -78,11 +78,13 @@ def invitation_ics(
     cal = calendar(prodid=PRODID)
     cal.add("method", "REQUEST")
     event = icalendar.Event()
+    # One UID for the life of the peer assist, and SEQUENCE one more each time the start moves:
+    # a calendar that holds the invitation replaces it instead of adding a second meeting.
     event.add("uid", f"peer-assist-{workshop_id}@{uid_domain}")
     # With a METHOD, DTSTAMP is when this request was made (RFC 5545 §3.8.7.2): a later one
     # for the same UID is newer, so a client takes a changed time over the old.
     event.add("dtstamp", utc(now))
-    event.add("sequence", 0)
+    event.add("sequence", briefing.get("sequence", 0))
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=briefing["duration_minutes"]))
     event.add("summary", clean_text(f"Peer assist: {briefing['title']}"))

@@ -13,9 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from ..actions import before, workshops
 from ..db import library, queries
 from ..domain import invitations as rules
+from ..domain.dates import zone_info
 from ..domain.errors import RuleError
 from ..domain.guidance import meeting_day, timing_warning
+from ..domain.phases import Phase, has_begun
 from ..domain.rules import Role, check_writer
+from ..domain.schedule import check_scheduler
 from ..exports.invitation import briefing_text, invitation_ics, subject
 from ..invitation_mail import uid_domain
 from ..search import similar
@@ -25,6 +28,7 @@ from .deps import Services, get_caller, perform
 from .forms import form_fields, refusal, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
+from .schedule_form import read_schedule, shown
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,6 +79,20 @@ def _timing(svc: Services, briefing: dict) -> dict | None:
     return timing_warning(day, briefing["decision_date"], days_needed=svc.settings.days_to_act)
 
 
+def _schedule(svc: Services, workshop_id: str, briefing: dict, **extra: Any) -> dict[str, Any]:
+    """What the form for the start and the decision date shows, with the timing warning the
+    dates draw (the console's and the API's), so a change shows its effect at once."""
+    return {
+        "workshop_id": workshop_id,
+        "briefing": briefing,
+        "schedule": shown(briefing),
+        "zone": zone_info(briefing["time_zone"]).key,
+        "begun": has_begun(Phase(briefing["phase"])),
+        "timing": _timing(svc, briefing),
+        **extra,
+    }
+
+
 async def _facilitator(request: Request, workshop_id: str) -> Any:
     caller = await page_caller(request, workshop_id)
     if isinstance(caller, Response):
@@ -97,10 +115,8 @@ async def before_page(workshop_id: str, request: Request) -> Response:
     listed = await run_in_threadpool(_list_context, svc, workshop_id)
     return render(
         "pages/before.html",
-        briefing=briefing,
-        timing=_timing(svc, briefing),
+        **{**_schedule(svc, workshop_id, briefing), **listed},
         csrf=csrf_token(svc.settings.secret_key, caller.token),
-        **listed,
         **await header_context(request),
     )
 
@@ -215,6 +231,41 @@ async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
         workshop_id=workshop_id,
         **refusal(error),
     )
+
+
+@router.post("/w/{workshop_id}/before/schedule", response_class=HTMLResponse)
+async def save_schedule(workshop_id: str, request: Request) -> HTMLResponse:
+    """Move the start or the decision date; the invitations and each person's page follow."""
+    svc: Services = request.app.state.services
+    caller = await get_caller(request, workshop_id)
+    form = await form_fields(request)
+    saved = await run_in_threadpool(_briefing, svc, workshop_id)
+    try:
+        # Who may is asked first: nobody else learns even whether their dates would do.
+        check_scheduler(caller.actor)
+        starts_at, decision_date = read_schedule(form, saved)
+        await perform(
+            request,
+            svc,
+            workshop_id=workshop_id,
+            scope=f"participant:{caller.id}",
+            apply=lambda session, w, now: before.reschedule(
+                session,
+                w,
+                actor=caller.actor,
+                starts_at=starts_at,
+                decision_date=decision_date,
+                now=now,
+            ),
+        )
+    except RuleError as exc:
+        typed = {name: form.get(name, "") for name in ("starts_at", "decision_date")}
+        context = _schedule(svc, workshop_id, saved, **refusal(exc))
+        context["schedule"] = typed_over(context["schedule"], typed)
+        return render("partials/_schedule_form.html", **context)
+    briefing = await run_in_threadpool(_briefing, svc, workshop_id)
+    context = _schedule(svc, workshop_id, briefing, saved=True)
+    return render("partials/_schedule_form.html", **context)
 
 
 @router.post("/w/{workshop_id}/before/send", response_class=HTMLResponse)

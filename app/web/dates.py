@@ -1,5 +1,6 @@
-"""Date windows as regular expressions, for the OpenAPI document: a client (or schemathesis)
-reading the schema knows exactly which days the server takes today."""
+"""Date windows: as regular expressions, for the OpenAPI document (a client, or schemathesis,
+reading the schema knows exactly which days the server takes today), and the start time's,
+which the API's create and the Before page's form both check."""
 
 from __future__ import annotations
 
@@ -7,9 +8,30 @@ import calendar
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from ..domain import dates
 from ..domain.dates import DATE_FIELDS, window
 
 TWO = "{:02d}"
+
+
+def aware_start(value: datetime | None) -> datetime | None:
+    """A start time in UTC, from one that says its zone, on a day the calendar export takes."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, for example 2026-12-01T09:30:00+00:00")
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the calendar we can store") from None
+    first, last = dates.EARLIEST, dates.latest(datetime.now(UTC).date())
+    # The year as written is what the schema's pattern says; the day in UTC is what is kept.
+    if not (2000 <= value.year <= 2999 and first <= in_utc.date() <= last):
+        raise ValueError(
+            f"must be a day from {first.isoformat()} to {last.isoformat()} "
+            f"(no more than {dates.YEARS_AHEAD} years ahead)"
+        )
+    return in_utc
 
 
 def date_patterns(today: date | None = None) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -17,7 +17,6 @@ from pydantic import (
     field_validator,
 )
 
-from ..domain import dates
 from ..domain.invitations import UNIT_MAX
 from ..domain.phases import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, ORDER
 from ..domain.rules import (
@@ -32,6 +31,7 @@ from ..domain.rules import (
 )
 from ..domain.themes import NAME_MAX as THEME_NAME_MAX
 from ..domain.timer import MAX_TIMER_S
+from .dates import aware_start
 
 # The schema says what the validators check, so that a client reading it is never refused a
 # value it allows: at least one character that is not a space, and no NUL.
@@ -125,10 +125,6 @@ Moment = Annotated[
 PHASE_MOVES = ["next", "previous", *(p.value for p in ORDER)]
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -149,22 +145,7 @@ class WorkshopCreate(Strict):
     @field_validator("starts_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("needs a time zone, for example 2026-12-01T09:30:00+00:00")
-        try:
-            in_utc = value.astimezone(UTC)
-        except OverflowError:
-            raise ValueError("is outside the calendar we can store") from None
-        first, last = dates.EARLIEST, dates.latest(_today())
-        # The year as written is what the schema's pattern says; the day in UTC is what is kept.
-        if not (2000 <= value.year <= 2999 and first <= in_utc.date() <= last):
-            raise ValueError(
-                f"must be a day from {first.isoformat()} to {last.isoformat()} "
-                f"(no more than {dates.YEARS_AHEAD} years ahead)"
-            )
-        return in_utc
+        return aware_start(value)
 
 
 class JoinRequest(Strict):
