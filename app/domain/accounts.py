@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from .errors import Forbidden, RuleError
+from .phases import Phase, has_begun
 
 
 class AccountRole(StrEnum):
@@ -76,13 +77,22 @@ def check_admin(viewer: Viewer, doing: str) -> None:
         raise Forbidden(f"Only an admin may {doing}.", code="admin_only")
 
 
-def status_of(phase: str, starts_at: datetime | None, now: datetime) -> Status:
-    """Closed once closed; live once it has moved past welcome or its start time has come."""
-    if phase == "closed":
+def status_of(phase: str) -> Status:
+    """Closed once closed; live once it has begun (left the welcome). A start time that has
+    passed does not make it live: a meeting nobody began is still to come."""
+    if phase == Phase.closed:
         return Status.closed
-    if phase != "welcome" or (starts_at is not None and starts_at <= now):
-        return Status.live
-    return Status.upcoming
+    return Status.live if has_begun(Phase(phase)) else Status.upcoming
+
+
+def start_passed(starts_at: datetime | None, now: datetime) -> bool:
+    """Its start time has come; for one still upcoming, it was due to begin and has not."""
+    return starts_at is not None and starts_at <= now
+
+
+def soonest_first(starts_at: datetime | None) -> tuple[bool, datetime]:
+    """A sort key for what is to come: the soonest start first, those with none yet last."""
+    return (starts_at is None, starts_at or datetime.max.replace(tzinfo=UTC))
 
 
 def is_overdue(

@@ -166,6 +166,17 @@ GROUND_RULES: tuple[str, ...] = (
 ADVICE_MIN_DAYS = 14
 
 
+def past_start_advice(starts_at: datetime | None, now: datetime) -> str | None:
+    """Say so when the start chosen has passed. A meeting held before may be kept (the API
+    records them), so this is advice, not a refusal; on a form it is most often a slip."""
+    if starts_at is None or starts_at > now:
+        return None
+    return (
+        "That start time has already passed. If the peer assist is still to come, choose when "
+        "it will meet; it shows as live only once it begins."
+    )
+
+
 def decision_advice(
     meeting_day: date, decision_date: date | None, *, days_needed: int = ADVICE_MIN_DAYS
 ) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..actions import accounts, ownership
 from ..db import queries
 from ..db.account_models import Account
+from ..domain.accounts import soonest_first, start_passed
 from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
@@ -283,6 +285,7 @@ async def _my_page(
         state: [i for i in items if i["status"] == state]
         for state in ("live", "upcoming", "closed")
     }
+    groups["upcoming"] = _to_come(groups["upcoming"], svc.clock())
     return render(
         "pages/my.html",
         status,
@@ -300,6 +303,17 @@ async def my_peer_assists(request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     return await _my_page(request, signed)
+
+
+def _to_come(items: list[dict], now: datetime) -> list[dict]:
+    """The upcoming ones, the soonest first, each saying whether its start passed unbegun."""
+    starts = {
+        i["id"]: datetime.fromisoformat(i["starts_at"]) if i["starts_at"] else None for i in items
+    }
+    return [
+        {**i, "start_passed": start_passed(starts[i["id"]], now)}
+        for i in sorted(items, key=lambda i: soonest_first(starts[i["id"]]))
+    ]
 
 
 @router.get("/w/{workshop_id}/open")

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ..actions import workshops
 from ..db import queries
 from ..domain.errors import RuleError
-from ..domain.guidance import decision_advice
+from ..domain.guidance import decision_advice, past_start_advice
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.record import in_section
 from ..domain.rules import Actor, CardKind
@@ -210,23 +210,30 @@ async def start_page(request: Request) -> Response:
 
 @router.post("/start/advice", response_class=HTMLResponse)
 async def start_advice(request: Request) -> HTMLResponse:
-    """Live advice while the form is filled in: is the decision too close to learn in time?"""
+    """Live advice while a form is filled in (the start form, the Before page's): has the
+    start passed, and is the decision too close to learn in time?"""
     form = await _form(request)
     svc: Services = request.app.state.services
+    zone = form.get("time_zone") if form.get("time_zone") in TIME_ZONES else None
     try:
-        # The app's clock, not the machine's: the same "today" as every other check.
-        day = (
-            datetime.fromisoformat(form["starts_at"]).date()
+        starts = (
+            datetime.fromisoformat(local_time(form["starts_at"], zone or svc.settings.time_zone))
             if form.get("starts_at")
-            else svc.clock().date()
+            else None
         )
         decision = (
             date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (None)
         )
     except ValueError:
         return HTMLResponse("")
-    advice = decision_advice(day, decision, days_needed=svc.settings.days_to_act)
-    return render("partials/_advice.html", advice=advice)
+    # The app's clock, not the machine's: the same "today" as every other check.
+    now = svc.clock()
+    day = starts.date() if starts else now.date()
+    advice = [
+        past_start_advice(starts, now),
+        decision_advice(day, decision, days_needed=svc.settings.days_to_act),
+    ]
+    return render("partials/_advice.html", advice=[a for a in advice if a])
 
 
 @router.post("/start", response_class=HTMLResponse)

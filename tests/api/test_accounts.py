@@ -314,6 +314,34 @@ async def test_my_peer_assists_says_the_start_in_the_room_s_own_time(
     assert "UTC" not in entry
 
 
+async def test_live_means_begun_and_what_is_to_come_comes_soonest_first(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    missed = await create_room(
+        client, title="Missed start", starts_at=(clock() - timedelta(days=30)).isoformat()
+    )
+    later = await create_room(client, title="In March", starts_at="2027-03-10T09:00:00Z")
+    undated = await create_room(client, title="No date yet")
+    sooner = await create_room(client, title="In December", starts_at="2026-12-11T09:00:00Z")
+    begun = await create_room(client, title="Under way")
+    await move(client, begun, "context")
+    listed = (await client.get(f"{API}/workshops", headers=admin())).json()["items"]
+    status = {i["id"]: i["status"] for i in listed}
+    # The API and the page agree: a start time that passed does not make it live.
+    assert (status[missed.id], status[begun.id]) == ("upcoming", "live")
+    mine = await client.get("/my", headers=admin())
+    live, upcoming = (
+        mine.text.split(f"<h2>{label}</h2>", 1)[1].split("<h2>", 1)[0]
+        for label in ("Live", "Upcoming")
+    )
+    assert f"/w/{begun.id}/open" in live and f"/w/{missed.id}/open" not in live
+    order = [missed.id, sooner.id, later.id, undated.id]
+    assert sorted(order, key=lambda i: upcoming.index(f"/w/{i}/open")) == order
+    entries = {i: upcoming.split(f"/w/{i}/open", 1)[1].split("</li>", 1)[0] for i in order}
+    assert "Not begun: its start time has passed" in entries[missed.id]
+    assert not any("Not begun" in entries[i] for i in order[1:])
+
+
 async def test_owners_visibility_and_the_console_from_any_browser(
     client: httpx.AsyncClient, app: object
 ) -> None:

@@ -51,3 +51,24 @@ async def test_the_start_form_warns_as_dates_are_chosen(client: httpx.AsyncClien
     assert "only 3 days after" in response.text
     form = {"decision_date": (today + timedelta(days=30)).isoformat()}
     assert "only" not in (await client.post("/start/advice", data=form)).text
+
+
+async def test_a_start_that_has_passed_draws_advice_not_a_refusal(
+    client: httpx.AsyncClient, clock
+) -> None:
+    past = clock() - timedelta(days=30)
+    form = {"starts_at": f"{past:%Y-%m-%dT%H:%M}", "time_zone": "Europe/London"}
+    advice = await client.post("/start/advice", data=form)
+    assert "That start time has already passed" in advice.text.replace("&#39;", "'")
+    # Noon on the clock's day: still ahead in London (09:00 UTC now), gone by in Tokyo.
+    noon = {"starts_at": f"{clock():%Y-%m-%d}T12:00", "decision_date": ""}
+    london = await client.post("/start/advice", data={**noon, "time_zone": "Europe/London"})
+    tokyo = await client.post("/start/advice", data={**noon, "time_zone": "Asia/Tokyo"})
+    assert "already passed" not in london.text and "already passed" in tokyo.text
+    # The API records a meeting held before as it is told: no refusal, no warning.
+    room = await create_room(client, starts_at=past.isoformat())
+    assert room.created["workshop"]["starts_at"] is not None
+    # The Before page's form asks the same advice, in the room's own zone.
+    page = await client.get(f"/w/{room.id}/before", headers=room.facilitator.headers)
+    assert 'name="time_zone" value="Europe/London"' in page.text
+    assert page.text.count('hx-post="/start/advice"') == 2

@@ -13,6 +13,8 @@ from app.domain.accounts import (
     may_run,
     may_see,
     snippet,
+    soonest_first,
+    start_passed,
     status_of,
 )
 
@@ -35,12 +37,18 @@ def test_restricted_peer_assists_are_for_owners_and_admins() -> None:
     assert not may_run(GUS, owner_ids=owners)
 
 
-def test_status_follows_the_phase_and_the_start_time() -> None:
-    assert status_of("welcome", None, NOW) is Status.upcoming
-    assert status_of("welcome", NOW + timedelta(days=1), NOW) is Status.upcoming
-    assert status_of("welcome", NOW - timedelta(minutes=1), NOW) is Status.live
-    assert status_of("analysis", None, NOW) is Status.live
-    assert status_of("closed", None, NOW) is Status.closed
+def test_status_follows_the_phase_not_the_start_time() -> None:
+    assert status_of("welcome") is Status.upcoming
+    assert status_of("context") is Status.live and status_of("analysis") is Status.live
+    assert status_of("closed") is Status.closed
+    # Due to begin and not begun: still upcoming, marked as late.
+    assert start_passed(NOW - timedelta(minutes=1), NOW)
+    assert not start_passed(NOW + timedelta(days=1), NOW) and not start_passed(None, NOW)
+
+
+def test_what_is_to_come_comes_soonest_first() -> None:
+    starts = [NOW + timedelta(days=100), None, NOW + timedelta(days=18)]
+    assert sorted(starts, key=soonest_first) == [starts[2], starts[0], None]
 
 
 def test_overdue_needs_open_actions_past_a_date() -> None:
