@@ -232,13 +232,17 @@ def reschedule(
 def queue_invitations(
     session: Session, workshop: Workshop, *, actor: Actor, subject: str, now: datetime
 ) -> tuple[int, dict, Events]:
-    """Queue one invitation for each person not yet sent one; sending happens elsewhere."""
+    """Queue one invitation for each person not yet sent one with the current time; sending
+    happens elsewhere. Someone mailed before the start moved is sent the new time."""
     check_writer(actor, (Role.facilitator,), "send invitations")
+    briefing = session.get(Briefing, workshop.id)
+    sequence = briefing.sequence if briefing else 0
     already = set(
         session.exec(
             select(InvitationMail.invitee_id).where(
                 InvitationMail.workshop_id == workshop.id,
                 InvitationMail.status.in_(("queued", "sent")),
+                InvitationMail.sequence == sequence,
             )
         )
     )
@@ -253,6 +257,7 @@ def queue_invitations(
             subject=subject,
             status="queued",
             queued_at=now,
+            sequence=sequence,
         )
         session.add(mail)
         queued.append(mail)

@@ -374,6 +374,9 @@ class InvitationMail(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     queued_at: datetime = _dt()
     sent_at: datetime | None = _dt(default=None, nullable=True)
+    # The briefing's sequence when it was queued: one from before the start moved gave the old
+    # time, so sending again sends that person the new one.
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # The account tables live in their own module; importing it here registers them with the

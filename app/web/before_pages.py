@@ -45,7 +45,9 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
             session, emails=[p.email for p in people], today=svc.clock(), rule=rule
         )
         mails = before.mails(session, workshop_id=workshop_id)
-        starts_at = queries.get_workshop(session, workshop_id=workshop_id).starts_at
+        briefing = before.briefing_of(
+            session, workshop=queries.get_workshop(session, workshop_id=workshop_id)
+        )
     records = [
         before.invitee_record(r, secret_key=svc.settings.secret_key, base_url=svc.settings.base_url)
         for r in rows
@@ -59,7 +61,9 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
         "mails": mails,
         "mail_on": bool(svc.settings.smtp_url),
         # A calendar invite needs a start: without one the link would only fail to download.
-        "has_start": starts_at is not None,
+        "has_start": briefing["starts_at"] is not None,
+        # Mails from before the start last moved gave the old time.
+        "sequence": briefing["sequence"],
         "rule": rule,
         "form": {},
         "error": None,

@@ -1,4 +1,5 @@
-"""the briefing counts how often the start has moved: the calendar invitation's SEQUENCE
+"""the briefing counts how often the start has moved (the calendar invitation's SEQUENCE),
+and each invitation mailed says which time it gave
 
 Revision ID: 0013
 Revises: 0012
@@ -18,10 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # Every invitation sent so far went out as revision 0.
-    with op.batch_alter_table("briefing") as batch:
-        batch.add_column(sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"))
+    for table in ("briefing", "invitation_mail"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("sequence", sa.Integer(), nullable=False, server_default="0")
+            )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("briefing") as batch:
-        batch.drop_column("sequence")
+    for table in ("invitation_mail", "briefing"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("sequence")

@@ -184,6 +184,38 @@ async def test_every_invitation_arrives_once_with_a_working_link_and_a_request(
         assert link in str(event["DESCRIPTION"]).replace("http://testserver", "")
 
 
+async def test_after_the_start_moves_sending_again_mails_the_new_time(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        room = await prepared(client, clock)
+        headers, base = room.facilitator.headers, f"/w/{room.id}/before"
+        await client.post(f"{base}/send", headers=headers)
+        await application.state.invitations.idle()
+        moved = (clock() + timedelta(days=28)).replace(hour=14, minute=0, second=0, microsecond=0)
+        saved = await client.post(
+            f"{base}/schedule", data={"starts_at": f"{moved:%Y-%m-%dT%H:%M}"}, headers=headers
+        )
+        assert "Saved." in saved.text, saved.text
+        listed = await client.get(f"{base}/list", headers=headers)
+        assert listed.text.count("sent with the old time") == 7
+        await client.post(f"{base}/send", headers=headers)
+        await application.state.invitations.idle()
+        await client.post(f"{base}/send", headers=headers)  # nobody is left with the old time
+        await application.state.invitations.idle()
+        assert len(inbox.messages) == 14
+        listed = await client.get(f"{base}/list", headers=headers)
+        assert listed.text.count(">sent</span>") == 7  # beside the seven old ones, kept
+        events = []
+        for _, message in inbox.messages:
+            (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"][:1]
+            (event,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+            events.append((int(event["SEQUENCE"]), event["DTSTART"].dt, str(event["UID"])))
+        assert {e[0] for e in events[:7]} == {0} and {(1, moved)} == {e[:2] for e in events[7:]}
+        assert len({e[2] for e in events}) == 1  # the same meeting, moved, in every calendar
+
+
 async def test_a_refusing_server_shows_on_the_console_and_loses_nothing(
     tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
 ) -> None:
