@@ -158,6 +158,17 @@ def organiser_of(session: Session, *, workshop: Workshop) -> dict | None:
     return None
 
 
+def _briefing_changed(session: Session, workshop: Workshop) -> tuple[int, dict, Events]:
+    """The briefing as it now is; open screens are sent the workshop's new record."""
+    session.add(workshop)
+    session.flush()
+    return (
+        200,
+        briefing_of(session, workshop=workshop),
+        [WorkshopUpdated(workshop_record(workshop))],
+    )
+
+
 def set_briefing(
     session: Session,
     workshop: Workshop,
@@ -184,13 +195,7 @@ def set_briefing(
     session.add(row)
     workshop.purpose = (changes.purpose or "").strip() or None
     workshop.recorded = changes.recorded
-    session.add(workshop)
-    session.flush()
-    return (
-        200,
-        briefing_of(session, workshop=workshop),
-        [WorkshopUpdated(workshop_record(workshop))],
-    )
+    return _briefing_changed(session, workshop)
 
 
 def reschedule(
@@ -217,13 +222,7 @@ def reschedule(
         row.updated_at = now
         session.add(row)
     workshop.starts_at, workshop.decision_date = starts_at, decision_date
-    session.add(workshop)
-    session.flush()
-    return (
-        200,
-        briefing_of(session, workshop=workshop),
-        [WorkshopUpdated(workshop_record(workshop))],
-    )
+    return _briefing_changed(session, workshop)
 
 
 # ---------------------------------------------------------------- invitations by mail

@@ -105,6 +105,13 @@ async def prepared(client: httpx.AsyncClient, clock: Clock, owner: Account | Non
     return room
 
 
+async def send_all(application: Any, client: httpx.AsyncClient, room: Room) -> httpx.Response:
+    """Send the invitations, then wait until each mail has gone or been given up."""
+    sent = await client.post(f"/w/{room.id}/before/send", headers=room.facilitator.headers)
+    await application.state.invitations.idle()
+    return sent
+
+
 async def test_the_hints_change_as_the_list_grows(
     tmp_path: Path, database_url: str, clock: Clock
 ) -> None:
@@ -145,12 +152,8 @@ async def test_every_invitation_arrives_once_with_a_working_link_and_a_request(
     async with running(tmp_path, database_url, clock, port) as (application, client):
         room = await prepared(client, clock)
         headers = room.facilitator.headers
-        sent = await client.post(f"/w/{room.id}/before/send", headers=headers)
-        assert sent.status_code == 200
-        await application.state.invitations.idle()
-        again = await client.post(f"/w/{room.id}/before/send", headers=headers)
-        await application.state.invitations.idle()
-        assert again.status_code == 200
+        assert (await send_all(application, client, room)).status_code == 200
+        assert (await send_all(application, client, room)).status_code == 200
         assert sorted(r[0] for r, _ in inbox.messages) == sorted(
             ["hana@x.org"] + [f"v{i}@x.org" for i in range(6)]
         )
@@ -191,8 +194,7 @@ async def test_after_the_start_moves_sending_again_mails_the_new_time(
     async with running(tmp_path, database_url, clock, port) as (application, client):
         room = await prepared(client, clock)
         headers, base = room.facilitator.headers, f"/w/{room.id}/before"
-        await client.post(f"{base}/send", headers=headers)
-        await application.state.invitations.idle()
+        await send_all(application, client, room)
         moved = (clock() + timedelta(days=28)).replace(hour=14, minute=0, second=0, microsecond=0)
         saved = await client.post(
             f"{base}/schedule", data={"starts_at": f"{moved:%Y-%m-%dT%H:%M}"}, headers=headers
@@ -200,10 +202,8 @@ async def test_after_the_start_moves_sending_again_mails_the_new_time(
         assert "Saved." in saved.text, saved.text
         listed = await client.get(f"{base}/list", headers=headers)
         assert listed.text.count("sent with the old time") == 7
-        await client.post(f"{base}/send", headers=headers)
-        await application.state.invitations.idle()
-        await client.post(f"{base}/send", headers=headers)  # nobody is left with the old time
-        await application.state.invitations.idle()
+        await send_all(application, client, room)
+        await send_all(application, client, room)  # nobody is left with the old time
         assert len(inbox.messages) == 14
         listed = await client.get(f"{base}/list", headers=headers)
         assert listed.text.count(">sent</span>") == 7  # beside the seven old ones, kept
@@ -224,16 +224,14 @@ async def test_a_refusing_server_shows_on_the_console_and_loses_nothing(
     async with running(tmp_path, database_url, clock, port) as (application, client):
         room = await prepared(client, clock)
         headers = room.facilitator.headers
-        await client.post(f"/w/{room.id}/before/send", headers=headers)
-        await application.state.invitations.idle()
+        await send_all(application, client, room)
         listed = await client.get(f"/w/{room.id}/before/list", headers=headers)
         assert listed.text.count(">bounced</span>") == 7
         assert "No such mailbox" in listed.text
         assert inbox.messages == []
         # The server accepts again: sending again reaches everyone, once each.
         inbox.refuse = False
-        await client.post(f"/w/{room.id}/before/send", headers=headers)
-        await application.state.invitations.idle()
+        await send_all(application, client, room)
         assert len(inbox.messages) == 7
         listed = await client.get(f"/w/{room.id}/before/list", headers=headers)
         assert listed.text.count(">sent</span>") == 7
