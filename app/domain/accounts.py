@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from .errors import Forbidden, RuleError
@@ -77,12 +77,20 @@ def check_admin(viewer: Viewer, doing: str) -> None:
         raise Forbidden(f"Only an admin may {doing}.", code="admin_only")
 
 
-def status_of(phase: str) -> Status:
-    """Closed once closed; live once it has begun (left the welcome). A start time that has
-    passed does not make it live: a meeting nobody began is still to come."""
+def status_of(
+    phase: str, starts_at: datetime | None, duration_minutes: int, now: datetime
+) -> Status:
+    """Closed once closed; live once it has begun (left the welcome), or while its planned
+    time runs with the room still in the welcome, where a meeting greets its people. A
+    meeting whose planned time has gone by with nobody beginning it is not happening: it is
+    still to come (and "My peer assists" says its start has passed)."""
     if phase == Phase.closed:
         return Status.closed
-    return Status.live if has_begun(Phase(phase)) else Status.upcoming
+    if has_begun(Phase(phase)):
+        return Status.live
+    if starts_at is not None and starts_at <= now < starts_at + timedelta(minutes=duration_minutes):
+        return Status.live
+    return Status.upcoming
 
 
 def start_passed(starts_at: datetime | None, now: datetime) -> bool:

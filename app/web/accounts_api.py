@@ -124,7 +124,7 @@ def workshop_items(
             continue
         if mine_only and not (viewer.is_admin or viewer.id in owner_ids):
             continue
-        state = status_of(w.phase)
+        state = status_of(w.phase, w.starts_at, w.duration_minutes, now)
         if status and state != status:
             continue
         owner = next(((i, n) for kind, i, n in info["owners"] if kind == "owner"), None)

@@ -325,16 +325,25 @@ async def test_live_means_begun_and_what_is_to_come_comes_soonest_first(
     sooner = await create_room(client, title="In December", starts_at="2026-12-11T09:00:00Z")
     begun = await create_room(client, title="Under way")
     await move(client, begun, "context")
+    greeting = await create_room(
+        client, title="Welcoming", starts_at=(clock() - timedelta(minutes=10)).isoformat()
+    )
     listed = (await client.get(f"{API}/workshops", headers=admin())).json()["items"]
     status = {i["id"]: i["status"] for i in listed}
-    # The API and the page agree: a start time that passed does not make it live.
-    assert (status[missed.id], status[begun.id]) == ("upcoming", "live")
+    # The API and the page agree: a planned time long gone does not make it live; a room
+    # in its welcome at its time is.
+    assert (status[missed.id], status[begun.id], status[greeting.id]) == (
+        "upcoming",
+        "live",
+        "live",
+    )
     mine = await client.get("/my", headers=admin())
     live, upcoming = (
         mine.text.split(f"<h2>{label}</h2>", 1)[1].split("<h2>", 1)[0]
         for label in ("Live", "Upcoming")
     )
-    assert f"/w/{begun.id}/open" in live and f"/w/{missed.id}/open" not in live
+    assert f"/w/{begun.id}/open" in live and f"/w/{greeting.id}/open" in live
+    assert f"/w/{missed.id}/open" not in live
     order = [missed.id, sooner.id, later.id, undated.id]
     assert sorted(order, key=lambda i: upcoming.index(f"/w/{i}/open")) == order
     entries = {i: upcoming.split(f"/w/{i}/open", 1)[1].split("</li>", 1)[0] for i in order}

@@ -37,11 +37,17 @@ def test_restricted_peer_assists_are_for_owners_and_admins() -> None:
     assert not may_run(GUS, owner_ids=owners)
 
 
-def test_status_follows_the_phase_not_the_start_time() -> None:
-    assert status_of("welcome") is Status.upcoming
-    assert status_of("context") is Status.live and status_of("analysis") is Status.live
-    assert status_of("closed") is Status.closed
-    # Due to begin and not begun: still upcoming, marked as late.
+def test_status_follows_the_phase_and_the_planned_time() -> None:
+    hour = timedelta(hours=1)
+    for starts_at in (None, NOW + hour, NOW - 4 * hour):
+        assert status_of("welcome", starts_at, 180, NOW) is Status.upcoming
+        assert status_of("context", starts_at, 180, NOW) is Status.live
+        assert status_of("closed", starts_at, 180, NOW) is Status.closed
+    # Its time has come and the room is in the welcome, greeting its people: it is on.
+    assert status_of("welcome", NOW - hour, 180, NOW) is Status.live
+    assert status_of("welcome", NOW, 180, NOW) is Status.live
+    # Its planned time has gone by and nobody began it: still to come, marked as late.
+    assert status_of("welcome", NOW - 3 * hour, 180, NOW) is Status.upcoming
     assert start_passed(NOW - timedelta(minutes=1), NOW)
     assert not start_passed(NOW + timedelta(days=1), NOW) and not start_passed(None, NOW)
 
