@@ -128,12 +128,15 @@ def owner_ids(session: Session, *, workshop_id: str) -> frozenset[int]:
 
 
 def seat_of(session: Session, *, workshop_id: str, account_id: int) -> Participant | None:
-    """The facilitator seat an account holds in a peer assist, if any."""
+    """The facilitator seat an account holds in a peer assist, if any. A seat taken away
+    (its participant removed) is not one: its token no longer works, and handing it back
+    sent the browser round between a page and /w/{id}/open for ever."""
     return session.exec(
         select(Participant).where(
             col(Participant.workshop_id) == workshop_id,
             col(Participant.account_id) == account_id,
             col(Participant.role) == "facilitator",
+            col(Participant.removed_at).is_(None),
         )
     ).first()
 

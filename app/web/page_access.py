@@ -4,7 +4,7 @@ account that may run it (an owner, a co-owner, an admin), sent to take its facil
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,14 +17,22 @@ from .deps import Caller, Services, get_caller
 from .pages import no_such_peer_assist, problem_page
 
 JOIN_HINT = "Open your invite link to see this page."
+# Marks a page reached back from /open (see _seated).
+SEATED = "seated"
 
 
 def console_return(workshop_id: str, target: str | None) -> str:
     """Where an owner goes once seated: `target` when it is a page of this same peer assist
-    on this site, else its console. Anything else in `next=` would make /open an open
-    redirect, or a way to land someone on another peer assist's page."""
+    on this site, else its console; marked when a page sent them (`_seated`)."""
+    return _seated(_own_page(workshop_id, target)) if target else f"/w/{workshop_id}"
+
+
+def _own_page(workshop_id: str, target: str) -> str:
+    """`target` when it is a page of this same peer assist on this site, else its console.
+    Anything else in `next=` would make /open an open redirect, or a way to land someone on
+    another peer assist's page."""
     home = f"/w/{workshop_id}"
-    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return home
     parts = urlsplit(target)
     # Browsers read %2e%2e as "..": the path is judged as they will resolve it.
@@ -34,6 +42,15 @@ def console_return(workshop_id: str, target: str | None) -> str:
     if "\\" in path or "//" in path or any(seg in (".", "..") for seg in path.split("/")):
         return home
     return target
+
+
+def _seated(target: str) -> str:
+    """`target`, marked as reached through /open: should the page still not know the browser
+    (a seat refused again, a cookie the browser would not keep), it says so instead of
+    sending it round once more."""
+    parts = urlsplit(target)
+    query = f"{parts.query}&{SEATED}=1" if parts.query else f"{SEATED}=1"
+    return urlunsplit(parts._replace(query=query))
 
 
 def seat_url(workshop_id: str, target: str) -> str:
@@ -65,7 +82,10 @@ async def refusal(
     if exc.status == 404:
         return no_such_peer_assist()
     # A fragment a page fetches is not where anyone lands: the page took the seat, or did not.
-    if not request.headers.get("HX-Request") and await running_account(request, workshop_id):
+    came_back = SEATED in request.query_params
+    if not (request.headers.get("HX-Request") or came_back) and await running_account(
+        request, workshop_id
+    ):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(seat_url(workshop_id, here), status_code=303)
     return problem_page("Join first", join_hint, 401)

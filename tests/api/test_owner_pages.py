@@ -119,11 +119,39 @@ async def test_open_comes_back_only_to_a_page_of_the_same_peer_assist(
     ):
         opened = await client.get(f"{home}/open?next={quote(target, safe='')}")
         assert opened.status_code == 303, (target, opened.text)
-        assert opened.headers["location"] == lands, target
+        assert opened.headers["location"] == f"{lands}?seated=1", target
     # A fragment a page fetches is not sent to take a seat: the page it belongs to did.
     client.cookies.delete(session_cookie_name(room.id))
     themes = await client.get(f"{home}/themes", headers={"HX-Request": "true"})
     assert themes.status_code == 401
+
+
+async def test_a_co_owner_whose_seat_was_taken_away_gets_a_new_one_and_no_loop(
+    client: httpx.AsyncClient,
+) -> None:
+    """A removed seat was handed back by /open, refused by the page, and the browser went
+    round between the two for ever."""
+    room, _, gus = await _closed_room(client)
+    await _signed_in(client, gus)
+    assert (await client.get(f"/w/{room.id}/open")).status_code == 303
+    old = await _seat_token(client, room)
+    seat = (await client.get(url(room), headers=bearer(old))).json()["me"]["id"]
+    removed = await client.delete(
+        url(room, f"/participants/{seat}"), headers=room.facilitator.headers
+    )
+    assert removed.status_code == 204, removed.text
+    hops = [f"/w/{room.id}/follow-up"]
+    while len(hops) < 5:
+        seen = await client.get(hops[-1])
+        if seen.status_code != 303:
+            break
+        hops.append(seen.headers["location"])
+    assert seen.status_code == 200 and len(hops) == 3, hops
+    assert await _seat_token(client, room) != old
+    # Were the page still refused once back from /open, it says so instead of going round.
+    client.cookies.delete(session_cookie_name(room.id))
+    back = await client.get(f"/w/{room.id}/follow-up?seated=1")
+    assert back.status_code == 401 and "Join first" in back.text
 
 
 async def test_the_reminder_link_asks_a_signed_out_owner_to_sign_in_and_comes_back(
