@@ -13,7 +13,7 @@ from ..db.models import AgendaTemplate, Participant, Workshop
 from ..db.records import participant_record
 from ..domain.accounts import Viewer, Visibility, check_may_run, may_run
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
-from ..domain.events import ParticipantJoined
+from ..domain.events import ParticipantJoined, ParticipantRemoved
 from ..domain.rules import Role
 from ..security import Sealed, hash_secret
 from .base import Events
@@ -56,9 +56,10 @@ def add_owner(
 
 
 def remove_owner(
-    session: Session, workshop: Workshop, *, by: Viewer, account_id: int
+    session: Session, workshop: Workshop, *, by: Viewer, account_id: int, now: datetime
 ) -> tuple[int, dict, Events]:
-    """An owner or admin removes a co-owner; the owner itself stays."""
+    """An owner or admin removes a co-owner; the owner itself stays. The facilitator seat
+    that owning it gave them goes too: kept, it ran the meeting as before."""
     check_may_run(
         by, owner_ids=aq.owner_ids(session, workshop_id=workshop.id), doing="change its owners"
     )
@@ -72,8 +73,17 @@ def remove_owner(
     if row.kind == "owner":
         raise Forbidden("The owner cannot be removed; an admin can assign another.")
     session.delete(row)
+    events: Events = []
+    seat = aq.seat_of(session, workshop_id=workshop.id, account_id=account_id)
+    if seat is not None:
+        assert seat.id is not None
+        # Never a sha256 in hex, so no token matches it again (as lifecycle's removal does);
+        # their name stays, for they took part.
+        seat.token_hash, seat.token_nonce, seat.removed_at = f"removed:{seat.id}", None, now
+        session.add(seat)
+        events.append(ParticipantRemoved(seat.id, seat.role))
     session.flush()
-    return 200, owners_record(session, workshop_id=workshop.id), []
+    return 200, owners_record(session, workshop_id=workshop.id), events
 
 
 def set_visibility(

@@ -351,8 +351,9 @@ class ParticipantUpdated(RecordEvent):
 @event("participant.removed")
 @dataclass(frozen=True)
 class ParticipantRemoved(Event):
-    """The facilitator removed someone: their token no longer works. Their cards stay, and
-    `card.updated` follows for each, now written by "a former participant"."""
+    """Someone was taken out: their token no longer works. The facilitator removed them (their
+    cards stay, and `card.updated` follows for each, now written by "a former participant"),
+    or a co-owner's seat went with their ownership (their name stays: they took part)."""
 
     id: int
     role: str

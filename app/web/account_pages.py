@@ -414,7 +414,7 @@ async def remove_co_owner(workshop_id: str, account_id: str, request: Request) -
         workshop_id,
         "remove",
         lambda session, w, signed, form, now: ownership.remove_owner(
-            session, w, by=signed.viewer, account_id=owner_id
+            session, w, by=signed.viewer, account_id=owner_id, now=now
         ),
         lambda body, form: _back_to_sharing(workshop_id, removed=owner_id),
     )

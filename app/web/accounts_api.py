@@ -351,7 +351,7 @@ async def remove_owner(
         svc,
         workshop_id,
         lambda session, w, now: ownership.remove_owner(
-            session, w, by=signed.viewer, account_id=account_id
+            session, w, by=signed.viewer, account_id=account_id, now=now
         ),
     )
 

@@ -18,6 +18,7 @@ from ..actions.runner import BeforePublish, Writer
 from ..actions.state import Boards, state_for
 from ..db import queries
 from ..db.engine import Database
+from ..domain.events import ParticipantRemoved
 from ..domain.rules import Actor, Role
 from ..realtime.hub import Hub
 from ..security import check_csrf, hash_secret, session_cookie_name, unsign_session
@@ -310,8 +311,19 @@ async def perform(
     """Parse the request's Idempotency-Key and hand the write to the writer, which commits it
     and then publishes its events (app/actions/runner.py)."""
     idem = await idempotency_key(request, scope) if request.method == "POST" else None
+
+    async def withdraw_then(outcome: Outcome) -> None:
+        # Whoever a write took out loses access on every worker before any screen hears of
+        # it: their token is forgotten and their live connections close.
+        if outcome.workshop_id:
+            for event in outcome.events:
+                if event["type"] == ParticipantRemoved.type:
+                    await withdraw_access(services, outcome.workshop_id, event["data"]["id"])
+        if before_publish is not None:
+            await before_publish(outcome)
+
     return await services.writer.run(
-        workshop_id=workshop_id, apply=apply, idempotency=idem, before_publish=before_publish
+        workshop_id=workshop_id, apply=apply, idempotency=idem, before_publish=withdraw_then
     )
 
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import lifecycle
-from ..actions.base import Outcome
 from ..domain.accounts import check_admin
 from ..domain.errors import NotFound, RuleError
 from ..exports.subject_access import account_access, subject_access
@@ -60,12 +59,8 @@ async def remove_participant(
     workshop_id: str, participant_id: int, caller: CallerDep, request: Request, svc: ServicesDep
 ) -> Response:
     """Remove a participant (facilitator): their token stops working at once and their live
-    connections close. Their cards stay, shown as written by "a former participant"."""
-
-    async def withdraw(_: Outcome) -> None:
-        # Before the events go out: a worker that shows the removal has applied it.
-        await withdraw_access(svc, workshop_id, participant_id)
-
+    connections close (`perform` withdraws them). Their cards stay, shown as written by "a
+    former participant"."""
     await perform(
         request,
         svc,
@@ -74,7 +69,6 @@ async def remove_participant(
         apply=lambda session, w, now: lifecycle.remove_participant(
             session, w, actor=caller.actor, participant_id=participant_id, now=now
         ),
-        before_publish=withdraw,
     )
     return Response(status_code=204)
 

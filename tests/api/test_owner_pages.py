@@ -154,6 +154,33 @@ async def test_a_co_owner_whose_seat_was_taken_away_gets_a_new_one_and_no_loop(
     assert back.status_code == 401 and "Join first" in back.text
 
 
+async def test_a_co_owner_removed_no_longer_runs_the_meeting(client: httpx.AsyncClient) -> None:
+    """Removing a co-owner deleted their ownership and left the facilitator seat it gave them:
+    "no longer owns it", said the page, while they still moved the phases."""
+    fay, gus = await make_account(client, "Fay"), await make_account(client, "Gus")
+    room = await create_room(client, owner=fay)
+    added = await client.post(url(room, "/owners"), json={"email": gus.email}, headers=fay.headers)
+    assert added.status_code == 201, added.text
+    await _signed_in(client, gus)
+    assert (await client.get(f"/w/{room.id}/open")).status_code == 303
+    seat = await _seat_token(client, room)
+    assert (
+        await client.post(url(room, "/phase"), json={"to": "next"}, headers=bearer(seat))
+    ).is_success
+    gone = await client.delete(url(room, f"/owners/{gus.id}"), headers=fay.headers)
+    assert gone.status_code == 200, gone.text
+    moved = await client.post(url(room, "/phase"), json={"to": "next"}, headers=bearer(seat))
+    assert moved.status_code == 401, moved.text
+    people = (await client.get(url(room), headers=room.facilitator.headers)).json()
+    assert "Gus" not in [p["name"] for p in people["participants"]]
+    # Made a co-owner again, they get a seat again, through the same door.
+    again = await client.post(url(room, "/owners"), json={"email": gus.email}, headers=fay.headers)
+    assert again.status_code == 201, again.text
+    _fresh_browser(client, await _signed_in(client, gus))
+    assert (await client.get(f"/w/{room.id}/open")).status_code == 303
+    assert await _seat_token(client, room) != seat
+
+
 async def test_the_reminder_link_asks_a_signed_out_owner_to_sign_in_and_comes_back(
     client: httpx.AsyncClient,
 ) -> None:
