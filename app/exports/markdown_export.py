@@ -100,7 +100,9 @@ def _one_line(text: str) -> str:
 
 def _blockquote(text: str) -> list[str]:
     """Quote multi-line text, keeping its line breaks."""
-    return [f"> {escape_text(line)}".rstrip() for line in _NEWLINES.split(text.strip())]
+    # Stripped before it is escaped: str.rstrip takes Unicode spaces too, and taking a
+    # no-break space off after escaping left "=" or "1." bare, a heading or a list.
+    return [f"> {escape_text(line.rstrip())}".rstrip(" ") for line in _NEWLINES.split(text.strip())]
 
 
 def _card_list(texts: list[str]) -> str:

@@ -16,6 +16,9 @@ from app.exports import to_markdown
 from tests.exports.test_exports import CARDS, make_action, make_commitment, make_workshop
 
 ATTACKS = [
+    "Hijacked\n=\xa0\nmore",  # a setext heading once the no-break space was stripped
+    "1.\xa0\nx",
+    "-\x85\nx",
     "[click](javascript:alert(1))",
     "[click](<javascript:alert(1)>)",
     "![x](http://remote.example/img.png)",
