@@ -39,8 +39,11 @@ def _purpose(account_id: int) -> str:
 
 def redirect_with(svc: Services, target: str, account_id: int, flash: Flash) -> RedirectResponse:
     """A 303 to `target` that shows `flash` there, once."""
+    # Its end is signed with it: the cookie's max-age binds only the browser, and a copy of
+    # the cookie would otherwise show the secret again whenever it is sent.
+    until = svc.clock().timestamp() + FLASH_SECONDS
     packed = base64.urlsafe_b64encode(
-        json.dumps({"notice": flash.notice, "secret": flash.secret}).encode()
+        json.dumps({"notice": flash.notice, "secret": flash.secret, "until": until}).encode()
     ).decode()
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -64,6 +67,8 @@ def taken(request: Request, svc: Services, account_id: int) -> Flash | None:
         return None
     try:
         found = json.loads(base64.urlsafe_b64decode(packed.encode()))
+        if svc.clock().timestamp() > float(found["until"]):
+            return None
         return Flash(str(found["notice"]), found.get("secret"))
     except (binascii.Error, ValueError, KeyError, TypeError):
         return None

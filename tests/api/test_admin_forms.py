@@ -8,6 +8,7 @@ import re
 
 import httpx
 
+from tests.conftest import Clock
 from tests.factories import ACCOUNT_COOKIE, cookie_csrf, make_account
 
 WELCOME = re.compile(r'value="(http://[^"]+/welcome/[^"]+)"')
@@ -90,5 +91,19 @@ async def test_a_flash_is_for_the_account_that_posted(client: httpx.AsyncClient)
     assert flash is not None
     # Another admin signing in on the same browser does not see the first one's token.
     await signed_in_admin(client)
+    client.cookies.set("pa_flash", flash, path="/account")
+    assert 'id="new-token"' not in (await client.get("/account")).text
+
+
+async def test_a_copied_flash_shows_nothing_once_its_time_is_up(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """The cookie's max-age binds only the browser: a copy sent later showed the token again."""
+    csrf = await signed_in_admin(client)
+    sent = await client.post("/account/tokens", data={"csrf": csrf, "name": "Mine"})
+    assert sent.status_code == 303
+    flash = client.cookies.get("pa_flash")
+    assert flash is not None
+    clock.advance(180)
     client.cookies.set("pa_flash", flash, path="/account")
     assert 'id="new-token"' not in (await client.get("/account")).text
