@@ -88,7 +88,9 @@ class InvitationSender:
         self._stopping.set()
         await self.idle()
 
-    def _queued(self, workshop_id: str) -> list[tuple[int, EmailMessage]]:
+    def _queued(self, workshop_id: str) -> list[tuple[int, EmailMessage, int]]:
+        """Each queued mail, built now from the briefing as it is, with the briefing's
+        sequence: the time it carries, whatever the time was when it was queued."""
         with self.db.reader() as session:
             workshop = queries.get_workshop(session, workshop_id=workshop_id)
             briefing = before.briefing_of(session, workshop=workshop)
@@ -117,20 +119,20 @@ class InvitationSender:
                     now=now,
                 )
                 assert mail.id is not None
-                found.append((mail.id, message))
+                found.append((mail.id, message, briefing["sequence"]))
             return found
 
     async def send_queued(self, workshop_id: str) -> int:
         lock = self._locks.setdefault(workshop_id, asyncio.Lock())
         async with lock:
             sent = 0
-            for mail_id, message in await run_in_threadpool(self._queued, workshop_id):
+            for mail_id, message, sequence in await run_in_threadpool(self._queued, workshop_id):
                 if self._stopping.is_set():
                     break  # still queued: the next start sends it
-                sent += await self._send_one(mail_id, message)
+                sent += await self._send_one(mail_id, message, sequence)
             return sent
 
-    async def _send_one(self, mail_id: int, message: EmailMessage) -> int:
+    async def _send_one(self, mail_id: int, message: EmailMessage, sequence: int) -> int:
         delays = (*self.retry_delays, None)
         for delay in delays:
             try:
@@ -141,7 +143,9 @@ class InvitationSender:
                 log.warning("invitation %s not sent: %s", mail_id, error)
             await self.writer.run(
                 workshop_id=None,
-                apply=before.mail_result(mail_id, error=error, give_up=delay is None),
+                apply=before.mail_result(
+                    mail_id, error=error, give_up=delay is None, sequence=sequence
+                ),
             )
             if error is None:
                 return 1

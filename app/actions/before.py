@@ -232,7 +232,8 @@ def queue_invitations(
     session: Session, workshop: Workshop, *, actor: Actor, subject: str, now: datetime
 ) -> tuple[int, dict, Events]:
     """Queue one invitation for each person not yet sent one with the current time; sending
-    happens elsewhere. Someone mailed before the start moved is sent the new time."""
+    happens elsewhere. Someone mailed before the start moved is sent the new time; one still
+    queued is covered whatever the time was then, for a mail is built as it is sent."""
     check_writer(actor, (Role.facilitator,), "send invitations")
     briefing = session.get(Briefing, workshop.id)
     sequence = briefing.sequence if briefing else 0
@@ -240,8 +241,8 @@ def queue_invitations(
         session.exec(
             select(InvitationMail.invitee_id).where(
                 InvitationMail.workshop_id == workshop.id,
-                InvitationMail.status.in_(("queued", "sent")),
-                InvitationMail.sequence == sequence,
+                (InvitationMail.status == "queued")
+                | ((InvitationMail.status == "sent") & (InvitationMail.sequence == sequence)),
             )
         )
     )
@@ -274,8 +275,9 @@ def mails(session: Session, *, workshop_id: str) -> list[InvitationMail]:
     )
 
 
-def mail_result(mail_id: int, *, error: str | None, give_up: bool):  # type: ignore[no-untyped-def]
-    """An apply that records one attempt: sent, failed for now, or failed for good."""
+def mail_result(mail_id: int, *, error: str | None, give_up: bool, sequence: int):  # type: ignore[no-untyped-def]
+    """An apply that records one attempt: sent (with the time it carried: `sequence`, the
+    briefing's when the mail was built), failed for now, or failed for good."""
 
     def apply(session: Session, _: Workshop | None, now: datetime) -> tuple[int, dict, Events]:
         mail = session.get(InvitationMail, mail_id)
@@ -284,7 +286,7 @@ def mail_result(mail_id: int, *, error: str | None, give_up: bool):  # type: ign
         mail.attempts += 1
         mail.error = error
         if error is None:
-            mail.status, mail.sent_at = "sent", now
+            mail.status, mail.sent_at, mail.sequence = "sent", now, sequence
         elif give_up:
             mail.status = "failed"
         session.add(mail)

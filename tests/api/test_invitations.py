@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -196,9 +196,7 @@ async def test_after_the_start_moves_sending_again_mails_the_new_time(
         headers, base = room.facilitator.headers, f"/w/{room.id}/before"
         await send_all(application, client, room)
         moved = (clock() + timedelta(days=28)).replace(hour=14, minute=0, second=0, microsecond=0)
-        saved = await client.post(
-            f"{base}/schedule", data={"starts_at": f"{moved:%Y-%m-%dT%H:%M}"}, headers=headers
-        )
+        saved = await move_start(client, room, moved)
         assert "Saved." in saved.text, saved.text
         listed = await client.get(f"{base}/list", headers=headers)
         assert listed.text.count("sent with the old time") == 7
@@ -214,6 +212,40 @@ async def test_after_the_start_moves_sending_again_mails_the_new_time(
             events.append((int(event["SEQUENCE"]), event["DTSTART"].dt, str(event["UID"])))
         assert {e[0] for e in events[:7]} == {0} and {(1, moved)} == {e[:2] for e in events[7:]}
         assert len({e[2] for e in events}) == 1  # the same meeting, moved, in every calendar
+
+
+async def move_start(client: httpx.AsyncClient, room: Room, to: datetime) -> httpx.Response:
+    """The Before page's "When" form, moving the start and keeping the decision date."""
+    page = await client.get(f"/w/{room.id}/before", headers=room.facilitator.headers)
+    decision = re.search(r'name="decision_date"[^>]*value="([^"]*)"', page.text)
+    assert decision and decision.group(1), "the form shows the decision date"
+    return await client.post(
+        f"/w/{room.id}/before/schedule",
+        data={"starts_at": f"{to:%Y-%m-%dT%H:%M}", "decision_date": decision.group(1)},
+        headers=room.facilitator.headers,
+    )
+
+
+async def test_a_mail_still_queued_when_the_start_moves_goes_once_with_the_new_time(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
+) -> None:
+    """A mail is built as it is sent: one queued before the move carried the new time but was
+    recorded with the old, so the next Send mailed everyone a second time."""
+    inbox, port = smtp
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        room = await prepared(client, clock)
+        sender = application.state.invitations
+        kick, sender.kick = sender.kick, lambda workshop_id: None  # queued, not yet sent
+        assert (await send_all(application, client, room)).status_code == 200
+        sender.kick = kick
+        moved = (clock() + timedelta(days=28)).replace(hour=14, minute=0, second=0, microsecond=0)
+        assert "Saved." in (await move_start(client, room, moved)).text
+        await send_all(application, client, room)
+        await send_all(application, client, room)
+        assert len(inbox.messages) == 7
+        listed = await client.get(f"/w/{room.id}/before/list", headers=room.facilitator.headers)
+        assert "sent with the old time" not in listed.text
+        assert listed.text.count(">sent</span>") == 7
 
 
 async def test_a_refusing_server_shows_on_the_console_and_loses_nothing(
