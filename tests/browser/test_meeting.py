@@ -127,7 +127,7 @@ async def test_a_short_peer_assist(server: Server, tabs: Tabs) -> None:
     rows = list(csv.reader(io.StringIO((await download(host, "CSV")).decode("utf-8-sig"))))
     assert ["Workshop", "Cutting discharge delays on Ward 7"] in rows, rows
     assert any(row[:2] == ["Report back by", report_back] for row in rows), rows
-    header = rows.index(["Action", "Owner", "Due date", "Status", "Linked cards"])
+    header = rows.index(["Action", "Owner", "Due date", "Status", "Linked cards", "Note"])
     actions = [row for row in rows[header + 1 :] if row]
     assert [row[:3] for row in actions] == [[action, "Hana", due]], rows
 
