@@ -13,7 +13,7 @@ from ..security import unsign_session
 from .account_deps import ACCOUNT_COOKIE
 
 
-def signed_in_browser(scope: Scope) -> bool:
+def holds_account_cookie(scope: Scope) -> bool:
     """The browser holds an account's session cookie that our key signed.
 
     The signature is enough to choose the page's links (a session ended since only sends a
@@ -37,7 +37,7 @@ class ProblemPage(HTMLResponse):
         super().__init__(draw(False), status_code=status, headers=headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if signed_in_browser(scope):
+        if holds_account_cookie(scope):
             self.body = self.render(self.draw(True))
             self.headers["content-length"] = str(len(self.body))
         await super().__call__(scope, receive, send)
