@@ -19,6 +19,7 @@ from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
 from .deps import Services, client_address, perform
+from .forms import form_fields
 from .page_access import console_return
 from .pages import no_such_peer_assist, problem_page, render, set_session
 
@@ -61,11 +62,6 @@ def start_account_session(svc: Services, response: Response, account: Account) -
     )
 
 
-async def form_of(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
 def csrf_ok(svc: Services, signed: Signed, form: dict[str, str]) -> bool:
     return bool(signed.session_secret) and check_csrf(
         svc.settings.secret_key, signed.session_secret or "", form.get("csrf")
@@ -99,7 +95,7 @@ async def sign_in_page(request: Request, next: str = "/my") -> Response:
 @router.post("/signin", response_class=HTMLResponse)
 async def sign_in(request: Request) -> Response:
     svc: Services = request.app.state.services
-    form = await form_of(request)
+    form = await form_fields(request)
     email, target = form.get("email", "").strip().lower(), safe_next(form.get("next"))
 
     def again(message: str, status: int, headers: dict | None = None) -> Response:
@@ -144,7 +140,7 @@ async def sign_out(request: Request) -> Response:
     signed = await signed_in(request)
     response = RedirectResponse("/signin", status_code=303)
     if signed is not None and signed.session_secret:
-        form = await form_of(request)
+        form = await form_fields(request)
         if not csrf_ok(svc, signed, form):
             return problem_page("Sign out again", "This form has expired; reload the page.", 403)
         secret = signed.session_secret
@@ -185,7 +181,7 @@ async def setup_page(secret: str, request: Request) -> Response:
 async def setup(secret: str, request: Request) -> Response:
     """The one-time setup link creates the first admin and signs them in."""
     svc: Services = request.app.state.services
-    form = await form_of(request)
+    form = await form_fields(request)
     try:
         account = await run_in_threadpool(
             accounts.write,
@@ -225,7 +221,7 @@ async def welcome_page(secret: str, request: Request) -> Response:
 async def welcome(secret: str, request: Request) -> Response:
     """An invite or password-reset link sets the password, then signs the person in."""
     svc: Services = request.app.state.services
-    form = await form_of(request)
+    form = await form_fields(request)
     try:
         account = await run_in_threadpool(
             accounts.write,
@@ -357,7 +353,7 @@ async def _owner_form(
     signed = await page_account(request)
     if isinstance(signed, Response):
         return signed
-    form = await form_of(request)
+    form = await form_fields(request)
 
     async def again(message: str, status: int) -> Response:
         sharing = {

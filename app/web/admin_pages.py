@@ -17,9 +17,10 @@ from ..db import queries
 from ..domain.accounts import check_admin
 from ..domain.errors import RuleError
 from .account_deps import Signed
-from .account_pages import account_context, csrf_ok, form_of, page_account
+from .account_pages import account_context, csrf_ok, page_account
 from .deps import Services, perform
 from .flash import Flash, redirect_with, shown, taken
+from .forms import form_fields
 from .json_response import JSONResponse
 from .lifecycle_api import subject_export
 from .pages import problem_page, render
@@ -131,7 +132,7 @@ async def _admin_post(
     signed = await _signed_admin(request)
     if isinstance(signed, Response):
         return signed
-    form = await form_of(request)
+    form = await form_fields(request)
     if not csrf_ok(svc, signed, form):
         return problem_page("Try again", "This form has expired; reload the page.", 403)
     try:
@@ -226,7 +227,7 @@ async def assign_owner(workshop_id: str, request: Request) -> Response:
     signed = await _signed_admin(request)
     if isinstance(signed, Response):
         return signed
-    form = await form_of(request)
+    form = await form_fields(request)
     if not csrf_ok(svc, signed, form):
         return problem_page("Try again", "This form has expired; reload the page.", 403)
     check_admin(signed.viewer, "assign owners")
@@ -276,7 +277,7 @@ async def create_token(request: Request) -> Response:
     signed = await page_account(request)
     if isinstance(signed, Response):
         return signed
-    form = await form_of(request)
+    form = await form_fields(request)
     if not csrf_ok(svc, signed, form):
         return problem_page("Try again", "This form has expired; reload the page.", 403)
     try:
@@ -301,7 +302,7 @@ async def revoke_mine(token_id: int, request: Request) -> Response:
     signed = await page_account(request)
     if isinstance(signed, Response):
         return signed
-    form = await form_of(request)
+    form = await form_fields(request)
     if not csrf_ok(svc, signed, form):
         return problem_page("Try again", "This form has expired; reload the page.", 403)
     try:

@@ -24,7 +24,7 @@ from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, perform
-from .forms import form_fields, refusal, typed_over
+from .forms import error_context, form_fields, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, render
 
@@ -95,7 +95,7 @@ async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
         )
     except RuleError as exc:
         saved = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
-        return _survey(workshop_id, typed_over(saved, asdict(answer)), **refusal(exc))
+        return _survey(workshop_id, typed_over(saved, asdict(answer)), **error_context(exc))
     return _survey(workshop_id, outcome.body, thanks=True)
 
 
@@ -168,7 +168,7 @@ async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
             ),
         )
     except RuleError as exc:
-        return render("partials/_review_form.html", words=texts, **refusal(exc), **context)
+        return render("partials/_review_form.html", words=texts, **error_context(exc), **context)
     return render("partials/_review_form.html", words=outcome.body, saved=True, **context)
 
 
@@ -232,7 +232,9 @@ async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse
             ),
         )
     except RuleError as exc:
-        return render("partials/_reminder_addresses.html", emails=emails, **refusal(exc), **context)
+        return render(
+            "partials/_reminder_addresses.html", emails=emails, **error_context(exc), **context
+        )
     return render(
         "partials/_reminder_addresses.html", emails=outcome.body["emails"], saved=True, **context
     )
@@ -266,7 +268,7 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
         return render(
             "partials/_follow_up_action.html",
             action=typed_over(saved, typed),
-            **refusal(exc),
+            **error_context(exc),
             **context,
         )
     return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
@@ -316,7 +318,7 @@ async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
         saved = await run_in_threadpool(_report, svc, workshop_id)
         typed = {"did": form.get("did", ""), "learned": form.get("learned", "")}
         report = typed_over(saved, typed)
-        return render("partials/_report_back.html", report=report, **refusal(exc), **context)
+        return render("partials/_report_back.html", report=report, **error_context(exc), **context)
     # The promise at the top of the page says so at once, not at the next visit.
     reported = REPORT_BACK_LABELS[ReportBackStatus.reported]
     return render(

@@ -25,7 +25,7 @@ from ..search import similar
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, perform
-from .forms import form_fields, refusal, typed_over
+from .forms import error_context, form_fields, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
 from .schedule_form import read_schedule, shown
@@ -156,7 +156,7 @@ async def _list(
 ) -> HTMLResponse:
     svc: Services = request.app.state.services
     listed = await run_in_threadpool(_list_context, svc, workshop_id)
-    refused = refusal(error) if error else {}
+    refused = error_context(error) if error else {}
     return render("partials/_invitation_list.html", **{**listed, **refused, **extra})
 
 
@@ -233,7 +233,7 @@ async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
         "partials/_briefing_form.html",
         briefing=typed_over(briefing, asdict(changes)),
         workshop_id=workshop_id,
-        **refusal(error),
+        **error_context(error),
     )
 
 
@@ -264,7 +264,7 @@ async def save_schedule(workshop_id: str, request: Request) -> HTMLResponse:
         )
     except RuleError as exc:
         typed = {name: form.get(name, "") for name in ("starts_at", "decision_date")}
-        context = _schedule(svc, workshop_id, saved, **refusal(exc))
+        context = _schedule(svc, workshop_id, saved, **error_context(exc))
         context["schedule"] = typed_over(context["schedule"], typed)
         return render("partials/_schedule_form.html", **context)
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)

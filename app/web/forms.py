@@ -2,7 +2,7 @@
 words saved before, with the sentence beside the field it is about.
 
 Each page's form renders a record (the briefing, an action, an answer); a refused write
-renders it from `typed_over(saved, typed)`, and `refusal(exc)` gives the template its `error`
+renders it from `typed_over(saved, typed)`, and `error_context(exc)` gives the template its `error`
 and `error_field`, which the `field_error` macro (partials/_field_error.html) places.
 """
 
@@ -27,6 +27,6 @@ def typed_over(saved: Mapping[str, Any] | None, typed: Mapping[str, Any]) -> dic
     return {**(saved or {}), **typed}
 
 
-def refusal(exc: RuleError) -> dict[str, Any]:
+def error_context(exc: RuleError) -> dict[str, Any]:
     """The sentence of a refused write and the field it is about (None: the form as a whole)."""
     return {"error": exc.detail, "error_field": exc.field}
