@@ -5,7 +5,14 @@ POST /api/v1/workshops/{id}/cards   on the HTTP port (websockets' server speaks 
                                     a `card.added` event shaped like the app's, encodes it once and
                                     hands it to websockets.broadcast(); answers 201 with the card.
 
-    python -m bench.bare --port 9001 --http-port 9002 [--deflate]
+    python -m bench.bare --port 9001 --http-port 9002 [--deflate] [--keep bench.db] [--uvicorn]
+
+With `--keep` (the arm `bare-kept`) it first keeps each card as the app must, on a migrated
+SQLite database (`keeper.py`: the app's seven statements on plain `sqlite3`, on the event loop),
+and sends the kept card: the least any app that keeps its cards could cost in the same rooms.
+With `--uvicorn` as well (the arm `floor`) its HTTP side is uvicorn with httptools, as the app's
+is, serving a bare ASGI function (no framework, no middleware, no access log): the least the
+brief's fixed stack could cost. Its sockets stay websockets', as the bare relay's.
 """
 
 from __future__ import annotations
@@ -20,13 +27,17 @@ from websockets.asyncio.server import broadcast, serve
 
 ROOMS: dict[str, set] = {}
 SEQ: dict[str, int] = {}
+KEEPER = None  # a keeper.Keeper with --keep
+SEATS: dict[str, int] = {}  # with --keep: each room's writer, made at its first card
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def add_card(wid: str, body: dict) -> tuple[dict, str]:
+def add_card(wid: str, body: dict) -> tuple[bytes, str]:
+    if KEEPER is not None:
+        return keep_card(wid, body)
     seq = SEQ[wid] = SEQ.get(wid, 0) + 1
     card = {  # the same fields and sizes as the app's card
         "id": str(uuid.uuid4()),
@@ -44,7 +55,18 @@ def add_card(wid: str, body: dict) -> tuple[dict, str]:
         "created_at": now(),
         "updated_at": None,
     }
-    return card, json.dumps({"seq": seq, "type": "card.added", "at": now(), "data": card})
+    return json.dumps(card).encode(), json.dumps(
+        {"seq": seq, "type": "card.added", "at": now(), "data": card}
+    )
+
+
+def keep_card(wid: str, body: dict) -> tuple[bytes, str]:
+    author = SEATS.get(wid)
+    if author is None:
+        author = SEATS[wid] = KEEPER.open_room(wid)
+    seq, at, card = KEEPER.add_card(wid, author, body.get("kind", "insight"), body.get("text", ""))
+    SEQ[wid] = seq
+    return card.encode(), f'{{"seq":{seq},"type":"card.added","at":"{at}","data":{card}}}'
 
 
 async def events(ws) -> None:
@@ -70,7 +92,7 @@ async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
             if method == "POST" and len(parts) == 6 and parts[5] == "cards":
                 card, message = add_card(parts[4], body)
                 broadcast(ROOMS.get(parts[4], ()), message)
-                status, out = "201 Created", json.dumps(card).encode()
+                status, out = "201 Created", card
             else:
                 status, out = "404 Not Found", b'{"detail": "Not found.", "code": "not_found"}'
             writer.write(
@@ -84,9 +106,36 @@ async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
         writer.close()
 
 
-async def main(host: str, port: int, http_port: int, deflate: bool) -> None:
+async def asgi_http(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def]
+    """`http` as a bare ASGI function, for uvicorn."""
+    parts = scope["path"].split("/")
+    status, out = 404, b'{"detail": "Not found.", "code": "not_found"}'
+    if scope["method"] == "POST" and len(parts) == 6 and parts[5] == "cards":
+        raw, more = b"", True
+        while more:
+            message = await receive()
+            raw += message.get("body", b"")
+            more = message.get("more_body", False)
+        card, message = add_card(parts[4], json.loads(raw) if raw else {})
+        broadcast(ROOMS.get(parts[4], ()), message)
+        status, out = 201, card
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(out))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": out})
+
+
+async def main(host: str, port: int, http_port: int, deflate: bool, on_uvicorn: bool) -> None:
     compression = "deflate" if deflate else None
     async with serve(events, host, port, compression=compression, backlog=4096):
+        if on_uvicorn:
+            import uvicorn
+
+            config = uvicorn.Config(
+                asgi_http, host=host, port=http_port, http="httptools", lifespan="off",
+                access_log=False, log_level="warning", backlog=4096,
+            )  # fmt: skip
+            await uvicorn.Server(config).serve()
+            return
         server = await asyncio.start_server(http, host, http_port, backlog=4096)
         async with server:
             await server.serve_forever()
@@ -98,10 +147,16 @@ if __name__ == "__main__":
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--http-port", type=int, required=True)
     p.add_argument("--deflate", action="store_true")
+    p.add_argument("--keep", help="keep each card in this migrated SQLite database first")
+    p.add_argument("--uvicorn", action="store_true", help="answer HTTP through uvicorn")
     a = p.parse_args()
+    if a.keep:
+        from .keeper import Keeper
+
+        KEEPER = Keeper(a.keep)
     try:
         import uvloop  # the same event loop uvicorn picks
 
-        uvloop.run(main(a.host, a.port, a.http_port, a.deflate))
+        uvloop.run(main(a.host, a.port, a.http_port, a.deflate, a.uvicorn))
     except ImportError:
-        asyncio.run(main(a.host, a.port, a.http_port, a.deflate))
+        asyncio.run(main(a.host, a.port, a.http_port, a.deflate, a.uvicorn))

@@ -33,66 +33,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from app.db.engine import SQLITE_PRAGMAS
-
+from .keeper import Keeper
 from .procstat import thread_ns, tree
 from .profile_write import SERVE, Client, answering, card_room, migrated_env
 from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-CARD_COLUMNS = (
-    "id, workshop_id, author_id, kind, text, evidence, source_url, anonymous, theme, hidden,"
-    " private, votes, phase, created_at, updated_at"
-)
-INSERT_CARD = (
-    "INSERT INTO card (workshop_id, author_id, kind, text, evidence, source_url, anonymous,"
-    " theme, hidden, private, votes, phase, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, NULL, NULL, 0, NULL, 0, 0, 0, ?, ?, ?)"
-    f" RETURNING {CARD_COLUMNS},"
-    " (SELECT participant.name FROM participant WHERE id = ?) AS author_name,"
-    " (SELECT participant.role FROM participant WHERE id = ?) AS author_role"
-)
-INSERT_EVENT = "INSERT INTO event (workshop_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)"
-SET_HEAD = "UPDATE workshop SET last_seq = ? WHERE workshop.id = ?"
-INSERT_SEARCH = (
-    "INSERT INTO search_text (workshop_id, card_id, title, problem, purpose, cards, actions,"
-    " takeaways) VALUES (?, ?, '', '', '', ?, '', '')"
-)
-NAMES = (*(c.strip() for c in CARD_COLUMNS.split(",")), "author_name", "author_role")
 
 
 def floor_app(database: str, tokens: dict[bytes, int]):  # type: ignore[no-untyped-def]
     """The floor server's ASGI function: `tokens` maps a bearer header to its participant."""
-    db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-    for pragma in SQLITE_PRAGMAS:
-        db.execute(f"PRAGMA {pragma}")
-    columns = [row[1] for row in db.execute("PRAGMA table_info(workshop)")]
-    head = columns.index("last_seq")
-    phase = columns.index("phase")
-    read = f"SELECT {', '.join(columns)} FROM workshop WHERE workshop.id = ?"
+    keeper = Keeper(database)
     healthy = b'{"status":"ok"}'
-
-    def add_card(workshop_id: str, author: int, new: dict) -> bytes:
-        cur = db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            workshop = cur.execute(read, (workshop_id,)).fetchone()
-            now = datetime.now(UTC).isoformat(sep=" ")
-            args = (workshop_id, author, new["kind"], new["text"], workshop[phase], now, now)
-            row = cur.execute(INSERT_CARD, (*args, author, author)).fetchone()
-            seq = workshop[head] + 1
-            card = json.dumps(dict(zip(NAMES, row, strict=True)))
-            cur.execute(INSERT_EVENT, (workshop_id, seq, "card.added", now, card))
-            cur.execute(SET_HEAD, (seq, workshop_id))
-            cur.execute(INSERT_SEARCH, (workshop_id, row[0], row[4]))
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return card.encode()
 
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "lifespan":
@@ -113,7 +67,9 @@ def floor_app(database: str, tokens: dict[bytes, int]):  # type: ignore[no-untyp
             if author is None:
                 status, body = 401, b'{"detail":"Unknown token."}'
             else:
-                status, body = 201, add_card(workshop_id, author, json.loads(raw))
+                new = json.loads(raw)
+                _, _, card = keeper.add_card(workshop_id, author, new["kind"], new["text"])
+                status, body = 201, card.encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -120,6 +120,8 @@ def app_exists() -> bool:
 class Arm:
     name: str
     kind: str = "app"  # "app" or "bare"
+    keep: bool = False  # a bare relay that keeps each card first (bare.py --keep)
+    uvicorn: bool = False  # a bare relay whose HTTP is uvicorn's (bare.py --uvicorn)
     workers: int = 1
     db: str = "sqlite"  # "sqlite" or "postgres"
     redis: bool = False
@@ -185,6 +187,17 @@ async def start_bare(arm: Arm, cpus: list[int], scratch: Path) -> Server:
     cmd = [PY, "-m", "bench.bare", "--port", str(port), "--http-port", str(http_port)]
     if arm.deflate:
         cmd.append("--deflate")
+    if arm.keep:
+        # A fresh database each start, as the app's arms get fresh workshops: the relay opens
+        # its rooms (w0, w1, …) at their first card.
+        data = scratch / f"{arm.name}-data"
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        env = dict(os.environ, DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'bench.db'}")
+        await migrate(env, scratch / f"{arm.name}-migrate.log")
+        cmd += ["--keep", str(data / "bench.db")]
+    if arm.uvicorn:
+        cmd.append("--uvicorn")
     proc = spawn(pin(cmd, cpus), dict(os.environ), log)
     s = Server(arm, [proc], [port], [f"http://{HOST}:{http_port}"], [log], [cpus])
     try:
@@ -236,6 +249,21 @@ def app_supports_redis() -> bool:
     return any("redis" in p.name for p in backends.glob("*.py"))
 
 
+async def migrate(env: dict, log: Path) -> None:
+    """The app's migrations on the database `env` names, as `make run` runs them."""
+    mig = await asyncio.to_thread(
+        subprocess.run,
+        [PY, "-m", "app.cli", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=180,
+    )
+    log.write_bytes(mig.stdout + mig.stderr)
+    if mig.returncode != 0:
+        raise RuntimeError(f"migrate failed:\n{tail(log)}")
+
+
 async def start_app(arm: Arm, cpus: list[list[int]], scratch: Path) -> Server:
     """Start the app as `make run` does (migrate, then serve) on a fresh database."""
     if not app_exists():
@@ -276,20 +304,12 @@ async def start_app(arm: Arm, cpus: list[list[int]], scratch: Path) -> Server:
     else:  # unset, not empty: in memory is the app's default, measured as it ships
         env.pop("REDIS_URL", None)
     env.update(arm.env)
-    log0 = scratch / f"{arm.name}-migrate.log"
-    mig = await asyncio.to_thread(
-        subprocess.run,
-        [PY, "-m", "app.cli", "migrate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=180,
-    )
-    log0.write_bytes(mig.stdout + mig.stderr)
-    if mig.returncode != 0:
+    try:
+        await migrate(env, scratch / f"{arm.name}-migrate.log")
+    except Exception:
         if schema:
             drop_schema(schema)
-        raise RuntimeError(f"migrate failed:\n{tail(log0)}")
+        raise
     procs, logs = [], []
     for i, port in enumerate(ports):
         log = scratch / f"{arm.name}-{i}.log"

@@ -112,6 +112,10 @@ def fmt(v, nd: int = 2) -> str:
     return "–" if v is None else f"{v:.{nd}f}"
 
 
+# The floors' arms (scenarios/common.py) and the prefix of their ratios against bare.
+FLOORS = {"bare-kept": "floor", "kept-uvicorn": "floor_uvicorn"}
+
+
 def row(
     sid: str,
     title: str,
@@ -144,15 +148,16 @@ def row(
         for name, why in st.unavailable.items():
             if wanted is None or name in wanted:
                 r["notes"].append(f"{name}: not available ({why})")
+    keys = ("p50_ms", "p99_ms", "cpu_us_per_delivery", "cpu_us_per_delivery_min",
+            "rss_per_conn_kib", "write_p99_ms")  # fmt: skip
     if "app" in arms and "bare" in arms:
         a, b = arms["app"]["summary"], arms["bare"]["summary"]
-        r["ratios"] = {
-            k: ratio(a.get(k), b.get(k))
-            for k in (
-                "p50_ms", "p99_ms", "cpu_us_per_delivery", "cpu_us_per_delivery_min",
-                "rss_per_conn_kib", "write_p99_ms",
-            )
-        }  # fmt: skip
+        r["ratios"] = {k: ratio(a.get(k), b.get(k)) for k in keys}
+    for floor, prefix in FLOORS.items():
+        if floor in arms and "bare" in arms:
+            # The floor under the same goal: the kept relay ÷ bare, beside the app's ratio.
+            f, b = arms[floor]["summary"], arms["bare"]["summary"]
+            r["ratios"].update({f"{prefix}_{k}": ratio(f.get(k), b.get(k)) for k in keys})
     for name, arm in arms.items():
         errs = arm["summary"]["write_errors"]
         if errs:

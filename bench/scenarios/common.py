@@ -5,6 +5,13 @@ from __future__ import annotations
 from ..servers import Arm
 
 APP, BARE = Arm("app"), Arm("bare", kind="bare")
+# The bare relay keeping each card as the app's write must (bench/keeper.py): the floor, how
+# near bare any app that keeps its cards could come in the same rooms.
+BARE_KEPT = Arm("bare-kept", kind="bare", keep=True)
+# The same on the brief's fixed HTTP server, uvicorn, with no framework: the least the stack
+# itself allows.
+KEPT_UVICORN = Arm("kept-uvicorn", kind="bare", keep=True, uvicorn=True)
+FLOORS = [BARE_KEPT, KEPT_UVICORN]
 HTML = Arm("app-html", socket="html")
 APP_DEFLATE = Arm("app-deflate", deflate=True)
 BARE_DEFLATE = Arm("bare-deflate", kind="bare", deflate=True)

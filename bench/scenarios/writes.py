@@ -5,13 +5,15 @@ from __future__ import annotations
 from ..servers import Arm
 from ..stage import Ctx, Stage, interleave, reps_and_duration
 from ..stats import fmt, ratio, row, target
-from .common import APP, BARE
+from .common import APP, BARE, FLOORS
 
 
 async def s9_writes(ctx: Ctx) -> list[dict]:
     W, M, rate = 20, 2, 20.0  # 400 writes/s, in the quick run too: the goal is set at that rate
     dur, reps = reps_and_duration(ctx)
-    arms = [APP, BARE] if ctx.quick else [APP, Arm("app-pg", db="postgres"), BARE]
+    arms = [APP, BARE, *FLOORS]
+    if not ctx.quick:
+        arms.insert(1, Arm("app-pg", db="postgres"))
     async with Stage(ctx, arms, W, M) as st:
         await st.connect_all()
         res = await interleave(ctx, st, rate, dur, reps)

@@ -43,6 +43,26 @@ def test_the_goals_table_reads_each_goal_from_its_scenario_and_says_what_did_not
     assert by_goal["capacity 2 workers ÷ 1 worker"]["ran"] is False
     text = goals.table([typical, cost])
     assert "not run" in text and "✓" in text and "✗" in text
+    assert len({line.count("|") for line in text.splitlines()}) == 1  # every row has each column
+
+
+def test_a_goal_against_bare_shows_the_kept_relays_ratio_as_its_floor() -> None:
+    arms = {
+        "app": [window(cpu_us_per_delivery=300.0, p99_ms=9.0)],
+        "bare": [window(cpu_us_per_delivery=100.0, p99_ms=3.0)],
+        "bare-kept": [window(cpu_us_per_delivery=180.0, p99_ms=4.5)],
+        "kept-uvicorn": [window(cpu_us_per_delivery=250.0, p99_ms=6.0)],
+    }
+    by_goal = {e["goal"]: e for e in goals.evaluate([row("1", "typical", None, arms, "")])}
+
+    cpu = by_goal["CPU per delivery ÷ bare, rooms at 1 card/s"]
+    assert (cpu["value"], cpu["floors"]) == (3.0, (1.8, 2.5))
+    assert by_goal["p99 POST→delivery ÷ bare, typical load"]["floors"] == (1.5, 2.0)
+    assert by_goal["RSS per socket ÷ bare"]["floors"] == (None, None)  # a card holds no socket
+    line = next(
+        x for x in goals.table([row("1", "", None, arms, "")]).splitlines() if "1 card" in x
+    )
+    assert "| 3.00× | <= 1.5× | ✗ | 1.80× | 2.50× |" in line
 
 
 def test_a_capacity_goal_is_met_from_above() -> None:

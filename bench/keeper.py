@@ -1,0 +1,103 @@
+"""What keeping a card costs at the least: the app's own statements for it on plain `sqlite3`.
+
+A card must be kept, so part of what the app spends on one is not the app's to remove. This is
+that part and nothing more, shared by the floor server (`floor.py`, scenario 0's floor) and the
+kept relay (`bare.py --keep`, the floor of the rooms' scenarios): on one `sqlite3` connection,
+with the app's pragmas, on the app's migrated database, the seven statements the app's write
+sends for a card (read off SQLite's trace of the app): `BEGIN IMMEDIATE`, the workshop's row,
+the card with its author, its event, the workshop's head, its search row, `COMMIT`. No rule is
+checked, no Idempotency-Key kept, no ORM and no thread.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from datetime import UTC, datetime
+
+from app.db.engine import SQLITE_PRAGMAS
+
+CARD_COLUMNS = (
+    "id, workshop_id, author_id, kind, text, evidence, source_url, anonymous, theme, hidden,"
+    " private, votes, phase, created_at, updated_at"
+)
+INSERT_CARD = (
+    "INSERT INTO card (workshop_id, author_id, kind, text, evidence, source_url, anonymous,"
+    " theme, hidden, private, votes, phase, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, NULL, NULL, 0, NULL, 0, 0, 0, ?, ?, ?)"
+    f" RETURNING {CARD_COLUMNS},"
+    " (SELECT participant.name FROM participant WHERE id = ?) AS author_name,"
+    " (SELECT participant.role FROM participant WHERE id = ?) AS author_role"
+)
+INSERT_EVENT = "INSERT INTO event (workshop_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)"
+SET_HEAD = "UPDATE workshop SET last_seq = ? WHERE workshop.id = ?"
+INSERT_SEARCH = (
+    "INSERT INTO search_text (workshop_id, card_id, title, problem, purpose, cards, actions,"
+    " takeaways) VALUES (?, ?, '', '', '', ?, '', '')"
+)
+NAMES = (*(c.strip() for c in CARD_COLUMNS.split(",")), "author_name", "author_role")
+# A room the kept relay opens for itself (its rooms are named by the generator, not made by the
+# app): only the columns the database requires, as a new peer assist has them.
+OPEN_ROOM = (
+    "INSERT INTO workshop (id, title, problem, duration_minutes, facilitator_name, recorded,"
+    " created_at, phase, agenda, timer_status, timer_duration_s, host_team_muted, speakers,"
+    " private_writing, room_code, auto_admit, last_seq, visibility)"
+    " VALUES (?, 'Bench room', 'How fast is the room?', 90, 'Facilitator', 0, ?, 'welcome',"
+    " '[]', 'stopped', 0, 0, '[]', 0, ?, 0, 0, 'organisation')"
+)
+SEAT = (
+    "INSERT INTO participant (workshop_id, role, name, token_hash, joined_at, signal)"
+    " VALUES (?, 'visitor', 'Bench', ?, ?, 'none') RETURNING id"
+)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(sep=" ")
+
+
+class Keeper:
+    """One connection to a migrated SQLite database, keeping cards as the app's write does."""
+
+    def __init__(self, database: str) -> None:
+        self.db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        for pragma in SQLITE_PRAGMAS:
+            self.db.execute(f"PRAGMA {pragma}")
+        columns = [row[1] for row in self.db.execute("PRAGMA table_info(workshop)")]
+        self.head = columns.index("last_seq")
+        self.phase = columns.index("phase")
+        self.read = f"SELECT {', '.join(columns)} FROM workshop WHERE workshop.id = ?"
+
+    def open_room(self, workshop_id: str) -> int:
+        """A workshop of that id and one seat in it (the writer's); its participant id."""
+        at = now()
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute(OPEN_ROOM, (workshop_id, at, secrets.token_hex(6)))
+            (seat,) = cur.execute(SEAT, (workshop_id, secrets.token_hex(32), at)).fetchone()
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return seat
+
+    def add_card(self, workshop_id: str, author: int, kind: str, text: str) -> tuple[int, str, str]:
+        """Keep one card: its seq, its time, and its record in JSON, as its event carries it."""
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            workshop = cur.execute(self.read, (workshop_id,)).fetchone()
+            at = now()
+            args = (workshop_id, author, kind, text, workshop[self.phase], at, at)
+            row = cur.execute(INSERT_CARD, (*args, author, author)).fetchone()
+            seq = workshop[self.head] + 1
+            card = json.dumps(dict(zip(NAMES, row, strict=True)))
+            cur.execute(INSERT_EVENT, (workshop_id, seq, "card.added", at, card))
+            cur.execute(SET_HEAD, (seq, workshop_id))
+            cur.execute(INSERT_SEARCH, (workshop_id, row[0], row[4]))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return seq, at, card
