@@ -1,6 +1,6 @@
 """Instructions per card POST and per GET /healthz, counted by callgrind: repeatable on a noisy VM.
 
-    .venv/bin/python -m bench.instructions [--few 50] [--many 250] [--connect]
+    .venv/bin/python -m bench.instructions [--few 50] [--many 250] [--connect] [--floor]
 
 CPU time on a shared VM moves by ±30 % from one run to the next, which hides a change of 5 or
 10 %. Instructions do not move with the neighbours' load: valgrind's callgrind counts them, the
@@ -9,7 +9,10 @@ making `--few` requests and one `--many`, after the same start-up and warm-up; t
 divided by the difference in requests is one request's instructions, start-up and shut-down
 cancelled out. The four runs go two at a time (counts do not depend on the load) and take
 about five minutes. With --connect, a live socket's connect, snapshot and close too (the cost
-that decides how fast a crowd gets in, scenario 4). It needs Debian's valgrind.
+that decides how fast a crowd gets in, scenario 4). With --floor, the same two counts for the
+floor server of `floor.py` (uvicorn, a bare ASGI function, and a card kept by `keeper.py`): what
+a card and a health check cost on this stack before the app does anything, so the app's excess
+over it is a difference of two repeatable counts. It needs Debian's valgrind.
 
 Compare two commits by running it in a checkout of each; `profile_write` gives the same ratio
 in CPU time, and py-spy's view of where it goes.
@@ -29,13 +32,24 @@ from pathlib import Path
 
 from websockets.sync.client import connect as ws_connect
 
-from .profile_write import SERVE, card_room, migrated_env
+from .keeper import Keeper
+from .profile_write import SERVE, Client, answering, card_room, migrated_env
 from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def counted(kind: str, n: int) -> int:
+def floor_server(env: dict, database: Path) -> tuple[list[str], str, str]:
+    """The floor server's command, with a room and a token of its own in `database`."""
+    keeper = Keeper(str(database), checkpoints=False)
+    seat = keeper.open_room("floor")
+    keeper.db.close()
+    token = "f" * 40
+    env.update(FLOOR_DB=str(database), FLOOR_TOKENS=json.dumps({token: seat}))
+    return [sys.executable, "-m", "bench.floor", "--serve"], "/api/v1/workshops/floor/cards", token
+
+
+def counted(kind: str, n: int, floor: bool = False) -> int:
     """All instructions of one server run under callgrind: start, warm up, n requests, stop."""
     tmp = Path(tempfile.mkdtemp(prefix="instructions-"))
     port = free_port()
@@ -45,8 +59,11 @@ def counted(kind: str, n: int) -> int:
         env = migrated_env(tmp, port, f"sqlite:///{tmp / 'bench.db'}", admin, secret_key="k" * 40)
         # The same hashes in every run, so dicts and sets do the same work.
         env["PYTHONHASHSEED"] = "0"
+        serve = SERVE
+        if floor:
+            serve, path, token = floor_server(env, tmp / "bench.db")
         server = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *SERVE],
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *serve],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -54,7 +71,11 @@ def counted(kind: str, n: int) -> int:
         )
         try:
             # Start-up under valgrind takes a minute or two.
-            client, path, token = card_room(port, admin, wait_s=600)
+            if floor:
+                answering(port, wait_s=600)
+                client = Client(port)
+            else:
+                client, path, token = card_room(port, admin, wait_s=600)
             numbers = iter(range(10**9))
 
             def card() -> None:
@@ -104,13 +125,20 @@ def main() -> None:
     ap.add_argument(
         "--connect", action="store_true", help="also a live socket's connect, snapshot and close"
     )
+    ap.add_argument("--floor", action="store_true", help="also the floor server's two counts")
     args = ap.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    kinds = ("health", "card", "connect") if args.connect else ("health", "card")
+    kinds = ["health", "card", *(["connect"] if args.connect else [])]
+    if args.floor:
+        kinds += ["floor health", "floor card"]
     runs = [(kind, n) for kind in kinds for n in (args.few, args.many)]
+
+    def run(kind: str, n: int) -> int:
+        return counted(kind.removeprefix("floor "), n, floor=kind.startswith("floor "))
+
     with ThreadPoolExecutor(2) as pool:
-        totals = dict(zip(runs, pool.map(lambda r: counted(*r), runs), strict=True))
+        totals = dict(zip(runs, pool.map(lambda r: run(*r), runs), strict=True))
     per = {
         kind: (totals[(kind, args.many)] - totals[(kind, args.few)]) / (args.many - args.few)
         for kind in kinds
@@ -122,6 +150,10 @@ def main() -> None:
     }
     if args.connect:
         out["connect_instructions"] = round(per["connect"])
+    if args.floor:
+        out["floor_healthz_instructions"] = round(per["floor health"])
+        out["floor_card_post_instructions"] = round(per["floor card"])
+        out["floor_card_vs_app_healthz"] = round(per["floor card"] / per["health"], 2)
     print(json.dumps(out))
 
 
