@@ -127,6 +127,17 @@ def owner_ids(session: Session, *, workshop_id: str) -> frozenset[int]:
     return frozenset(o.account_id for o, _ in owners(session, workshop_id=workshop_id))
 
 
+def seats_of(session: Session, *, account_id: int) -> list[Participant]:
+    """Every facilitator seat the account holds, in any peer assist (removed ones aside)."""
+    return list(
+        session.exec(
+            select(Participant).where(
+                col(Participant.account_id) == account_id, col(Participant.removed_at).is_(None)
+            )
+        )
+    )
+
+
 def seat_of(session: Session, *, workshop_id: str, account_id: int) -> Participant | None:
     """The facilitator seat an account holds in a peer assist, if any. A seat taken away
     (its participant removed) is not one: its token no longer works, and handing it back

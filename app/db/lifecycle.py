@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from ..domain.lifecycle import purge_cutoff, sweep_due
+from .account_models import Account
 from .lean import Lean
 from .models import Event, Housekeeping, IdempotentResponse, Knock, Participant, Workshop
 
@@ -81,12 +82,16 @@ def present_ids(session: Session, *, workshop_id: str) -> set[int] | None:
     }
 
 
-# Asked by every new live socket, in a session of its own: a lean statement (db/lean.py).
+# Asked by every new live socket, in a session of its own: a lean statement (db/lean.py). A
+# seat that came with an account is in only while the account is active.
 _PRESENT = Lean(
-    select(Participant.id).where(
+    select(Participant.id)
+    .outerjoin(Account, col(Account.id) == Participant.account_id)
+    .where(
         col(Participant.id) == sa.bindparam("participant_id"),
         col(Participant.workshop_id) == sa.bindparam("workshop_id"),
         col(Participant.removed_at).is_(None),
+        sa.or_(col(Participant.account_id).is_(None), col(Account.active)),
     )
 )
 

@@ -27,7 +27,7 @@ from ..domain.errors import NotFound
 from ..search import Hit, search
 from . import schemas as s
 from .account_deps import AccountDep, workshop_exists
-from .deps import Services, ServicesDep, respond
+from .deps import Services, ServicesDep, respond, withdraw_deactivated
 from .json_response import JSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -274,6 +274,7 @@ async def change_account(
             now=svc.clock(),
         ),
     )
+    await withdraw_deactivated(svc, account_id)
     return JSONResponse(accounts.account_record(account))
 
 

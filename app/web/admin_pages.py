@@ -18,7 +18,7 @@ from ..domain.accounts import check_admin
 from ..domain.errors import RuleError
 from .account_deps import Signed
 from .account_pages import account_context, csrf_ok, page_account
-from .deps import Services, perform
+from .deps import Services, perform, withdraw_deactivated
 from .flash import Flash, redirect_with, shown, taken
 from .forms import form_fields
 from .json_response import JSONResponse
@@ -197,7 +197,9 @@ async def change_account(account_id: int, request: Request) -> Response:
         state = "an active" if account.active else "a deactivated"
         return f"{account.name} is now {state} {account.role}."
 
-    return await _admin_post(request, change)
+    answer = await _admin_post(request, change)
+    await withdraw_deactivated(svc, account_id)
+    return answer
 
 
 @router.post("/admin/tokens/{token_id}/revoke", response_class=HTMLResponse)

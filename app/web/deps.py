@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from ..actions.base import Apply, IdempotencyKey, Outcome
 from ..actions.runner import BeforePublish, Writer
 from ..actions.state import Boards, state_for
+from ..db import account_queries as aq
 from ..db import queries
 from ..db.engine import Database
 from ..domain.events import ParticipantRemoved
@@ -163,6 +164,16 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
             raise ApiError(
                 "Your token belongs to another peer assist.", status=403, code="forbidden"
             )
+        if participant.account_id is not None:
+            account = aq.get_account(session, account_id=participant.account_id)
+            if account is not None and not account.active:
+                # A seat that came with an account goes with it (withdraw_deactivated), and
+                # works again if the account is made active again.
+                raise ApiError(
+                    "This seat belongs to an account that has been deactivated.",
+                    status=403,
+                    code="account_inactive",
+                )
         assert participant.id is not None
         return Identity(
             participant.id, Role(participant.role), participant.name, participant.workshop_id
@@ -252,6 +263,21 @@ async def withdraw_access(
     """After a commit that removed a participant (or, None, deleted the workshop): their tokens
     stop working and their live connections close, on every worker."""
     await services.hub.access.withdraw(workshop_id, participant_id)
+
+
+async def withdraw_deactivated(services: Services, account_id: int) -> None:
+    """After a commit that may have deactivated the account: if it did, the facilitator seats
+    it holds stop working on every worker, as a removed participant's do."""
+
+    def seats() -> list[tuple[str, int]]:
+        with services.db.reader() as session:
+            account = aq.get_account(session, account_id=account_id)
+            if account is None or account.active:
+                return []
+            return [(s.workshop_id, s.id) for s in aq.seats_of(session, account_id=account_id)]
+
+    for workshop_id, participant_id in await run_in_threadpool(seats):
+        await withdraw_access(services, workshop_id, participant_id)
 
 
 def client_address(request: Request) -> str:

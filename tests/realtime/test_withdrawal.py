@@ -1,6 +1,7 @@
 """Withdrawn access on two real workers (PostgreSQL, Redis): a removed participant's token
-stops on both and their sockets close within 5 s (API.md); a deleted workshop's sockets close
-everywhere; and a worker that could not hear the broker trusts no remembered token."""
+stops on both and their sockets close within 5 s (API.md); so do a deactivated account's
+facilitator seats; a deleted workshop's sockets close everywhere; and a worker that could not
+hear the broker trusts no remembered token."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.conftest import PostgresSchema
-from tests.factories import API, add_card, delete_workshop_as_owner, move
+from tests.factories import (
+    API,
+    add_card,
+    admin,
+    create_room,
+    delete_workshop_as_owner,
+    make_account,
+    move,
+)
 from tests.realtime.conftest import Cluster
 from tests.realtime.harness import (
     RedisProcess,
@@ -86,6 +95,36 @@ async def test_a_removed_participant_is_cut_off_on_every_worker(cluster: Cluster
         + ", ".join(f"{took[n] * 1000:.0f} ms on worker {n}" for n in sorted(took))
     )
     await close_all([watching_b])
+
+
+async def test_a_deactivated_accounts_seat_is_cut_off_on_every_worker(cluster: Cluster) -> None:
+    a, b = cluster.workers
+    async with http_client(a.base_url, 30) as via_a, http_client(b.base_url, 30) as via_b:
+        fay = await make_account(via_a, "Fay")
+        room = await create_room(via_a, owner=fay)
+        seat = room.facilitator
+        on = {"a": Screen(room.id, seat), "b": Screen(room.id, seat)}
+        await on["a"].connect(a.ws_url)
+        await on["b"].connect(b.ws_url)
+        for via in (via_a, via_b):  # each worker remembers the seat's token
+            assert (await via.get(f"{API}/workshops/{room.id}", headers=seat.headers)).is_success
+
+        account = f"{API}/accounts/{fay.id}"
+        off = await via_a.patch(account, json={"active": False}, headers=admin())
+        assert off.status_code == 200, off.text
+        for screen in on.values():
+            await closed_within(screen, CONTRACT_S)
+            assert screen.close_codes[-1] == WITHDRAWN
+        for via in (via_a, via_b):
+            got = await via.get(f"{API}/workshops/{room.id}", headers=seat.headers)
+            assert got.status_code == 403 and got.json()["code"] == "account_inactive", got.text
+        assert await refused(b.ws_url, room.id, seat.token) == 403
+
+        assert (await via_b.patch(account, json={"active": True}, headers=admin())).is_success
+        again = Screen(room.id, seat)
+        await again.connect(a.ws_url)  # admitted from the database: the account is back
+        assert again.connected
+        await close_all([again])
 
 
 async def test_a_deleted_workshop_closes_its_sockets_on_every_worker(cluster: Cluster) -> None:
