@@ -91,6 +91,20 @@ def zone_info(zone: str | None) -> ZoneInfo:
     return ZoneInfo(zone or DEFAULT_ZONE)
 
 
+def on_the_clocks(wall_clock: datetime, zone: ZoneInfo) -> datetime:
+    """A time as the room's clocks show it, made aware in their zone. Invalid when the clocks
+    never show it (they skip an hour going forward): Python would read it an hour out, and the
+    meeting would be saved at a time nobody chose."""
+    aware = wall_clock.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall_clock:
+        raise Invalid(
+            f"Starts: {wall_clock:%H:%M} on {long_date(wall_clock.date())} never shows on the "
+            f"clocks in {zone.key}, because they go forward then. Choose another time.",
+            field="starts_at",
+        )
+    return aware
+
+
 def long_date(value: str | date | None) -> str:
     """'2027-03-01' → '1 March 2027': no one misreads it, whichever side of the Atlantic."""
     if not value:

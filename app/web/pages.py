@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..actions import workshops
 from ..db import queries
-from ..domain.errors import RuleError
+from ..domain.dates import on_the_clocks
+from ..domain.errors import Invalid, RuleError
 from ..domain.guidance import decision_advice, past_start_advice
 from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.record import in_section
@@ -133,12 +134,14 @@ def room_context(state: dict, view: str, viewer: Actor) -> dict:
 
 
 def local_time(wall_clock: str, zone: str) -> str:
-    """'2027-03-01T09:30' in a zone, as an ISO time with its offset; unchanged if not a time."""
+    """'2027-03-01T09:30' in a zone, as an ISO time with its offset; unchanged if not a time.
+    Invalid (naming `starts_at`) for a time the zone's clocks skip."""
     try:
         naive = datetime.fromisoformat(wall_clock)
     except ValueError:
         return wall_clock  # the schema says what is wrong with it
-    return naive.replace(tzinfo=ZoneInfo(zone)).isoformat()
+    # The form's field has no offset; one typed anyway is read as the room's clocks too.
+    return on_the_clocks(naive.replace(tzinfo=None), ZoneInfo(zone)).isoformat()
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -224,6 +227,8 @@ async def start_advice(request: Request) -> HTMLResponse:
         decision = (
             date.fromisoformat(form["decision_date"]) if form.get("decision_date") else (None)
         )
+    except Invalid as exc:  # a time the clocks skip: said while it is typed
+        return render("partials/_advice.html", advice=[exc.detail])
     except ValueError:
         return HTMLResponse("")
     # The app's clock, not the machine's: the same "today" as every other check.
@@ -260,6 +265,11 @@ async def start(request: Request) -> Response:
         errors.append("Time zone: choose one from the list.")
         zone = svc.settings.time_zone
     try:
+        starts_at = local_time(form["starts_at"], zone) if form.get("starts_at") else None
+    except Invalid as exc:
+        errors.append(exc.detail)
+        starts_at = None
+    try:
         body = WorkshopCreate.model_validate(
             {
                 "title": form.get("title", ""),
@@ -269,7 +279,7 @@ async def start(request: Request) -> Response:
                 "duration_minutes": duration,
                 "decision_date": form.get("decision_date"),
                 # The form's time is wall-clock time in the chosen zone.
-                "starts_at": local_time(form["starts_at"], zone) if form.get("starts_at") else None,
+                "starts_at": starts_at,
                 "recorded": form.get("recorded") == "on",
                 "visibility": form.get("visibility", "organisation"),
                 "unit": (form.get("unit") or "").strip() or None,

@@ -105,3 +105,20 @@ async def test_the_api_still_names_fields_for_programs(client: httpx.AsyncClient
     assert body["detail"] == (
         "Please correct the request: title: String should have at most 200 characters."
     )
+
+
+async def test_a_start_the_clocks_skip_is_refused_where_it_is_typed(
+    client: httpx.AsyncClient,
+) -> None:
+    skipped = {"starts_at": "2027-03-28T01:30", "time_zone": "Europe/London"}
+    page = await client.post("/start", data={**START, **skipped}, headers=SAME_SITE)
+    assert page.status_code == 422
+    (problem,) = problems(page)
+    assert problem.startswith("Starts: 01:30 on 28 March 2027 never shows on the clocks"), problem
+    assert 'value="2027-03-28T01:30"' in page.text  # kept as typed, to be moved
+    advice = await client.post("/start/advice", data=skipped, headers=SAME_SITE)
+    assert advice.status_code == 200 and "never shows on the clocks" in advice.text
+    # An hour later is a time like any other.
+    later = {**START, **skipped, "starts_at": "2027-03-28T02:30"}
+    made = await client.post("/start", data=later, headers=SAME_SITE)
+    assert made.status_code == 303, made.text

@@ -102,6 +102,11 @@ async def test_only_the_facilitator_moves_it_and_the_dates_are_checked(
     )
     assert "Only the facilitator may change when the peer assist meets" in refused
 
+    gap = "2027-03-28T01:30"  # the room's zone is London's: its clocks skip 01:00 to 02:00
+    refused = await schedule(client, room, headers, starts_at=gap, decision_date="")
+    assert "01:30 on 28 March 2027 never shows on the clocks in Europe/London" in refused
+    assert f'value="{gap}"' in refused and "Saved." not in refused
+
     far = f"{clock().year + 11}-01-05T09:00"
     refused = await schedule(client, room, headers, starts_at=far, decision_date="2027-02-01")
     assert "starts_at: must be a day from" in refused and f'value="{far}"' in refused

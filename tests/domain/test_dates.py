@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from app.domain.dates import (
     check_date,
     held_on,
     month_name,
+    on_the_clocks,
     window,
 )
 from app.domain.errors import RuleError
@@ -107,3 +109,20 @@ def test_a_peer_assist_is_held_on_the_day_its_room_met(
 )
 def test_a_month_is_said_in_words(month: str, said: str) -> None:
     assert month_name(month) == said
+
+
+def test_a_time_the_clocks_skip_is_refused_and_every_other_keeps_its_wall_clock() -> None:
+    london = ZoneInfo("Europe/London")
+    with pytest.raises(RuleError) as skipped:
+        on_the_clocks(datetime(2027, 3, 28, 1, 30), london)  # the clocks go 01:00 → 02:00
+    assert skipped.value.field == "starts_at"
+    assert (
+        "01:30 on 28 March 2027" in skipped.value.detail and "Europe/London" in skipped.value.detail
+    )
+    assert on_the_clocks(datetime(2027, 3, 28, 2, 30), london).utcoffset() == timedelta(hours=1)
+    assert on_the_clocks(datetime(2027, 3, 28, 0, 30), london).utcoffset() == timedelta(0)
+    # The hour the clocks go back happens twice: the first, as a person there would mean.
+    back = on_the_clocks(datetime(2027, 10, 31, 1, 30), london)
+    assert back.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    # A zone without daylight saving skips nothing.
+    assert on_the_clocks(datetime(2027, 3, 28, 1, 30), ZoneInfo("UTC")).hour == 1
