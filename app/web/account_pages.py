@@ -19,6 +19,7 @@ from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
 from .deps import Services, client_address, perform
+from .flash import Flash, redirect_with, shown, taken
 from .forms import form_fields
 from .page_access import console_return
 from .pages import no_such_peer_assist, problem_page, render, set_session
@@ -251,21 +252,16 @@ def _mine(svc: Services, signed: Signed) -> tuple[list[dict], dict[str, list[dic
     return items, owners
 
 
-def _confirmation(query: Mapping[str, str], owners: dict[str, list[dict]]) -> dict | None:
-    """What the Sharing panel confirms after a change came back here (?shared=&added=), said
-    only when it is so: the link names ids, never the words shown."""
+def _confirmation(
+    query: Mapping[str, str], owners: dict[str, list[dict]], said: Flash | None
+) -> dict | None:
+    """What a peer assist's Sharing panel confirms after a change came back here: the
+    sentence the change sent in its flash, never one a link could make up; the address
+    (?shared=) only says which panel to open."""
     workshop_id = query.get("shared", "")
-    if workshop_id not in owners:
+    if said is None or workshop_id not in owners:
         return None
-    ids = {str(o["id"]): o["name"] for o in owners[workshop_id]}
-    if (name := ids.get(query.get("added", ""))) is not None:
-        return {
-            "workshop_id": workshop_id,
-            "done": f"{name} can now open and run this peer assist.",
-        }
-    if query.get("removed") and query["removed"] not in ids:
-        return {"workshop_id": workshop_id, "done": "Removed: that account no longer owns it."}
-    return None
+    return {"workshop_id": workshop_id, "done": said.notice}
 
 
 async def _my_page(
@@ -276,13 +272,13 @@ async def _my_page(
     svc: Services = request.app.state.services
     items, owners = await run_in_threadpool(_mine, svc, signed)
     if sharing is None:
-        sharing = _confirmation(request.query_params, owners)
+        sharing = _confirmation(request.query_params, owners, taken(request, svc, signed.id))
     groups = {
         state: [i for i in items if i["status"] == state]
         for state in ("live", "upcoming", "closed")
     }
     groups["upcoming"] = _to_come(groups["upcoming"], svc.clock())
-    return render(
+    page = render(
         "pages/my.html",
         status,
         groups=groups,
@@ -290,6 +286,7 @@ async def _my_page(
         sharing=sharing,
         **account_context(svc, signed),
     )
+    return shown(page, request)
 
 
 @router.get("/my", response_class=HTMLResponse)
@@ -347,8 +344,9 @@ async def open_console(workshop_id: str, request: Request, next: str | None = No
 async def _owner_form(
     request: Request, workshop_id: str, form_name: str, apply: Any, done: Any
 ) -> Response:
-    """Run an owner's form from "my peer assists", then go back there: to `done(body, form)`,
-    or, refused, to the page with the sentence by the form and what was typed."""
+    """Run an owner's form from "my peer assists", then go back there: to the peer assist's
+    Sharing panel, saying `done(body, form)`, or, refused, to the page with the sentence by
+    the form and what was typed."""
     svc: Services = request.app.state.services
     signed = await page_account(request)
     if isinstance(signed, Response):
@@ -376,19 +374,16 @@ async def _owner_form(
         )
     except RuleError as exc:
         return await again(exc.detail, exc.status)
-    return RedirectResponse(done(outcome.body, form), status_code=303)
-
-
-def _back_to_sharing(workshop_id: str, **said: object) -> str:
-    return "/my?" + urlencode({"shared": workshop_id, **said})
+    back = "/my?" + urlencode({"shared": workshop_id})
+    return redirect_with(svc, back, signed.id, Flash(done(outcome.body, form)))
 
 
 @router.post("/my/{workshop_id}/owners")
 async def add_co_owner(workshop_id: str, request: Request) -> Response:
     def added(body: dict, form: dict[str, str]) -> str:
         email = form.get("email", "").strip().lower()
-        new = next((o["id"] for o in body["owners"] if o["email"].lower() == email), "")
-        return _back_to_sharing(workshop_id, added=new)
+        name = next(o["name"] for o in body["owners"] if o["email"].lower() == email)
+        return f"{name} can now open and run this peer assist."
 
     return await _owner_form(
         request,
@@ -412,8 +407,14 @@ async def remove_co_owner(workshop_id: str, account_id: str, request: Request) -
         lambda session, w, signed, form, now: ownership.remove_owner(
             session, w, by=signed.viewer, account_id=owner_id, now=now
         ),
-        lambda body, form: _back_to_sharing(workshop_id, removed=owner_id),
+        lambda body, form: "Removed: that account no longer owns it.",
     )
+
+
+VISIBILITY_SAVED = {
+    "organisation": "Saved: every facilitator finds it in the library.",
+    "restricted": "Saved: only its owners and admins find it.",
+}
 
 
 @router.post("/my/{workshop_id}/visibility")
@@ -425,5 +426,5 @@ async def change_visibility(workshop_id: str, request: Request) -> Response:
         lambda session, w, signed, form, now: ownership.set_visibility(
             session, w, by=signed.viewer, visibility=form.get("visibility", "")
         ),
-        lambda body, form: "/my",
+        lambda body, form: VISIBILITY_SAVED[body["visibility"]],
     )

@@ -78,11 +78,22 @@ async def test_adding_a_co_owner_says_so_and_the_panel_lists_the_owners(
     assert listed.index("Fay") < listed.index("Gus")
     # The owner stays; a co-owner has a button to remove them.
     assert f"/owners/{gus.id}/remove" in listed and f"/owners/{fay.id}/remove" not in listed
-    # Only a change that happened is confirmed: Ida owns nothing here.
-    forged = await client.get(f"/my?shared={room.id}&added={ida.id}")
-    assert "can now open" not in forged.text
+    # Said once: a reload says nothing again.
+    assert "can now open" not in _entry(await client.get(added.headers["location"]), room)
+    # Only a change that happened is confirmed, whatever a link says: Ida owns nothing here,
+    # and Gus was never removed.
+    for forged in (f"added={ida.id}", f"removed={ida.id}", f"removed={gus.id}"):
+        page = await client.get(f"/my?shared={room.id}&{forged}")
+        assert 'role="status"' not in _entry(page, room), forged
     plain = await client.get("/my")
     assert "can now open" not in plain.text and '<details class="owners">' in _entry(plain, room)
+
+    hidden = await client.post(
+        f"/my/{room.id}/visibility", data={"visibility": "restricted", "csrf": csrf}
+    )
+    assert hidden.status_code == 303, hidden.text
+    said = _entry(await client.get(hidden.headers["location"]), room)
+    assert 'role="status">Saved: only its owners and admins find it.' in said
 
     removed = await client.post(f"/my/{room.id}/owners/{gus.id}/remove", data={"csrf": csrf})
     assert removed.status_code == 303, removed.text
