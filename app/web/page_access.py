@@ -4,7 +4,7 @@ account that may run it (an owner, a co-owner, an admin), sent to take its facil
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -96,6 +96,13 @@ async def page_caller(
 ) -> Caller | Response:
     """The participant behind a page, or where the browser goes instead."""
     try:
-        return await get_caller(request, workshop_id)
+        caller = await get_caller(request, workshop_id)
     except RuleError as exc:
         return await refusal(request, workshop_id, exc, join_hint)
+    if SEATED in request.query_params:
+        # Back from /open with its seat: the mark has done its work, and should not stay in
+        # the address bar, a bookmark or a link copied from it.
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != SEATED]
+        clean = request.url.path + (f"?{urlencode(kept)}" if kept else "")
+        return RedirectResponse(clean, status_code=303)
+    return caller

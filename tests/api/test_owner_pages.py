@@ -71,6 +71,7 @@ async def test_owners_and_admins_open_each_page_by_its_address(
             seen = await client.get(f"/w/{room.id}{page}", follow_redirects=True)
             assert seen.status_code == 200, (who.name, page, seen.text)
             assert seen.url.path == f"/w/{room.id}{page}", (who.name, page)
+            assert not seen.url.query, (who.name, page)  # no mark left in the address bar
             token = await _seat_token(client, room)
             if page in ("", "/before", "/follow-up", "/review"):
                 # The page's forms write as the facilitator.
@@ -146,8 +147,14 @@ async def test_a_co_owner_whose_seat_was_taken_away_gets_a_new_one_and_no_loop(
         if seen.status_code != 303:
             break
         hops.append(seen.headers["location"])
-    assert seen.status_code == 200 and len(hops) == 3, hops
+    assert seen.status_code == 200 and len(hops) == 4, hops
+    assert hops[-1] == f"/w/{room.id}/follow-up", hops
     assert await _seat_token(client, room) != old
+    kept = await client.get(f"/w/{room.id}/follow-up?seated=1&tab=actions")
+    assert (
+        kept.status_code == 303
+        and kept.headers["location"] == f"/w/{room.id}/follow-up?tab=actions"
+    )
     # Were the page still refused once back from /open, it says so instead of going round.
     client.cookies.delete(session_cookie_name(room.id))
     back = await client.get(f"/w/{room.id}/follow-up?seated=1")
