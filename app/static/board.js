@@ -110,10 +110,21 @@
     });
   }
   // The phase's own columns in the phase's order (the feedback opens with what was done well),
-  // ahead of the rest.
-  function leadOrder(col, lead) {
-    var at = lead.indexOf(col.dataset.kind);
-    col.style.order = at >= 0 ? String(at - lead.length) : "";
+  // ahead of the rest in their usual order. Moved in the page itself, not by CSS `order`: a
+  // keyboard and a screen reader then meet the columns in the order the eye does.
+  function leadFirst(board, lead) {
+    var cols = Array.prototype.slice.call(board.querySelectorAll(":scope > .column"));
+    function rank(col) {
+      var at = lead.indexOf(col.dataset.kind);
+      return at >= 0 ? at - lead.length : Number(col.dataset.position);
+    }
+    var ranked = cols.slice().sort(function (a, b) { return rank(a) - rank(b); });
+    if (ranked.every(function (col, i) { return col === cols[i]; })) return;
+    var focused = document.activeElement;
+    ranked.forEach(function (col) { board.appendChild(col); });
+    if (focused && board.contains(focused) && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+    }
   }
   // How many columns a room's board has on a wide screen: as many as fit at 15rem, as it had;
   // more when the phase has more columns of its own than that, so they share the first row,
@@ -142,7 +153,6 @@
     var shown = Array.prototype.filter.call(board.querySelectorAll(".column"), function (col) {
       return getComputedStyle(col).display !== "none";
     });
-    shown.sort(function (a, b) { return (Number(a.style.order) || 0) - (Number(b.style.order) || 0); });
     function link(target, text) {
       var a = document.createElement("a");
       a.href = "#" + target;
@@ -182,10 +192,10 @@
       // Elsewhere the phase's own columns simply come first, side by side on a wide screen
       // (app.css): the feedback's fifth fell below the longest of the other four.
       var leads = 0;
+      leadFirst(board, lead);
       board.querySelectorAll(".column").forEach(function (col) {
         var on = lead.indexOf(col.dataset.kind) >= 0;
         col.classList.toggle("lead", on);
-        leadOrder(col, lead);
         if (on) leads++;
       });
       board.style.setProperty("--lead", String(columnsFor(board, leads)));
@@ -216,10 +226,10 @@
     var earlier = [];
     var now = [];
     var leading = 0;
+    leadFirst(board, lead);
     board.querySelectorAll(".column").forEach(function (col) {
       var on = lead.indexOf(col.dataset.kind) >= 0;
       col.classList.toggle("lead", on);
-      leadOrder(col, lead);
       if (on) leading++;
       if (on) return;
       var cards = col.querySelectorAll(".cards > .card");
