@@ -23,7 +23,9 @@ from ..domain.accounts import (
     normalise_email,
 )
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
+from ..domain.rules import Role
 from ..security import hash_secret
+from .workshops import renew_invite
 
 T = TypeVar("T")
 TOKEN_PREFIX = "pat_"
@@ -303,8 +305,14 @@ def change_account(
     role: str | None,
     active: bool | None,
     now: datetime,
+    invites: tuple[str, str],
 ) -> Account:
-    """An admin makes an account admin (or not), or deactivates it; never the last admin."""
+    """An admin makes an account admin (or not), or deactivates it; never the last admin.
+
+    Deactivated, its sessions end, and each peer assist not yet closed that it owns or sits in
+    gets a new facilitator link (`invites`: the secret key and base URL links are made with):
+    the old one, which its console showed, would seat the person again without the account.
+    Its seats stop working at once (web/deps.py)."""
     check_admin(by, "change accounts")
     account = _account(session, account_id)
     if role is not None and role not in {r.value for r in AccountRole}:
@@ -317,11 +325,22 @@ def change_account(
     if role is not None:
         account.role = role
     if active is not None:
-        account.active = active
+        was_active, account.active = account.active, active
         if not active:
             for row in aq.sessions_of(session, account_id=account_id):
                 row.ended_at = now
                 session.add(row)
+        if was_active and not active:
+            secret_key, base_url = invites
+            for workshop_id in aq.run_by(session, account_id=account_id):
+                renew_invite(
+                    session,
+                    workshop_id=workshop_id,
+                    role=Role.facilitator.value,
+                    now=now,
+                    secret_key=secret_key,
+                    base_url=base_url,
+                )
     session.add(account)
     return account
 

@@ -60,6 +60,24 @@ class NewWorkshop:
     unit: str | None = None
 
 
+def renew_invite(
+    session: Session, *, workshop_id: str, role: str, now: datetime, secret_key: str, base_url: str
+) -> dict:
+    """Withdraw a role's invite code (it then answers 410) and issue a new one: its link."""
+    for invite in queries.invites(session, workshop_id=workshop_id, role=role):
+        if invite.revoked_at is None:
+            invite.revoked_at = now
+            session.add(invite)
+    return _new_invite(
+        session,
+        workshop_id=workshop_id,
+        role=role,
+        now=now,
+        secret_key=secret_key,
+        base_url=base_url,
+    )
+
+
 def _new_invite(
     session: Session, *, workshop_id: str, role: str, now: datetime, secret_key: str, base_url: str
 ) -> dict:
@@ -210,11 +228,7 @@ def rotate_invite(
     check_writer(actor, (Role.facilitator,), "change invite links")
     if role not in {r.value for r in INVITED_ROLES}:
         raise NotFound(f"There is no {role} invite.", code="invite_not_found")
-    for invite in queries.invites(session, workshop_id=workshop.id, role=role):
-        if invite.revoked_at is None:
-            invite.revoked_at = now
-            session.add(invite)
-    link = _new_invite(
+    link = renew_invite(
         session,
         workshop_id=workshop.id,
         role=role,

@@ -127,6 +127,19 @@ def owner_ids(session: Session, *, workshop_id: str) -> frozenset[int]:
     return frozenset(o.account_id for o, _ in owners(session, workshop_id=workshop_id))
 
 
+def run_by(session: Session, *, account_id: int) -> list[str]:
+    """The peer assists not yet closed that the account owns or holds a seat in."""
+    owned = select(WorkshopOwner.workshop_id).where(col(WorkshopOwner.account_id) == account_id)
+    seated = select(Participant.workshop_id).where(col(Participant.account_id) == account_id)
+    found = session.exec(
+        select(Workshop.id)
+        .where(col(Workshop.id).in_(owned.union(seated).scalar_subquery()))
+        .where(col(Workshop.closed_at).is_(None))
+        .order_by(col(Workshop.id))
+    )
+    return list(found)
+
+
 def seats_of(session: Session, *, account_id: int) -> list[Participant]:
     """Every facilitator seat the account holds, in any peer assist (removed ones aside)."""
     return list(

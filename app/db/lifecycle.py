@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ..domain.lifecycle import purge_cutoff, sweep_due
 from .account_models import Account
@@ -67,31 +68,33 @@ def due_for_purge(session: Session, *, now: datetime, retention_days: int) -> li
     ]
 
 
+def _still_in() -> SelectOfScalar[int | None]:
+    """The ids of participants still in: not removed, and a seat that came with an account
+    only while the account is active. One definition for a new socket's check and the
+    recheck of every socket after lost messages, so the two never disagree."""
+    return (
+        select(Participant.id)
+        .outerjoin(Account, col(Account.id) == Participant.account_id)
+        .where(
+            col(Participant.removed_at).is_(None),
+            sa.or_(col(Participant.account_id).is_(None), col(Account.active)),
+        )
+    )
+
+
 def present_ids(session: Session, *, workshop_id: str) -> set[int] | None:
-    """Participants still in the workshop (not removed); None when it no longer exists."""
+    """Participants still in the workshop (`_still_in`); None when it no longer exists."""
     if session.get(Workshop, workshop_id) is None:
         return None
-    return {
-        pid
-        for pid in session.exec(
-            select(Participant.id).where(
-                Participant.workshop_id == workshop_id, col(Participant.removed_at).is_(None)
-            )
-        )
-        if pid is not None
-    }
+    found = session.exec(_still_in().where(col(Participant.workshop_id) == workshop_id))
+    return {pid for pid in found if pid is not None}
 
 
-# Asked by every new live socket, in a session of its own: a lean statement (db/lean.py). A
-# seat that came with an account is in only while the account is active.
+# Asked by every new live socket, in a session of its own: a lean statement (db/lean.py).
 _PRESENT = Lean(
-    select(Participant.id)
-    .outerjoin(Account, col(Account.id) == Participant.account_id)
-    .where(
+    _still_in().where(
         col(Participant.id) == sa.bindparam("participant_id"),
         col(Participant.workshop_id) == sa.bindparam("workshop_id"),
-        col(Participant.removed_at).is_(None),
-        sa.or_(col(Participant.account_id).is_(None), col(Account.active)),
     )
 )
 

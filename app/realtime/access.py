@@ -28,8 +28,11 @@ WITHDRAWN = 1008
 RETRY_MAX_S = 2.0
 
 
-def withdrawal_message(workshop_id: str, participant_id: int | None) -> str:
-    return json.dumps({"workshop_id": workshop_id, "participant_id": participant_id})
+def withdrawal_message(
+    workshop_id: str, participant_id: int | None, reason: str | None = None
+) -> str:
+    said = {"workshop_id": workshop_id, "participant_id": participant_id}
+    return json.dumps({**said, "reason": reason} if reason else said)
 
 
 class Access:
@@ -46,11 +49,15 @@ class Access:
         """Call `forget` on this worker for every withdrawal, wherever it was made."""
         self._forgetters.append(forget)
 
-    async def withdraw(self, workshop_id: str, participant_id: int | None = None) -> None:
+    async def withdraw(
+        self, workshop_id: str, participant_id: int | None = None, reason: str | None = None
+    ) -> None:
         """A participant (or, None, everyone in a workshop) lost access: every worker forgets
-        their tokens and closes their connections. Called after the commit that withdrew it."""
-        self.withdrawn(workshop_id, participant_id)  # here at once, whatever the broker does
-        message = withdrawal_message(workshop_id, participant_id)
+        their tokens and closes their connections, saying `reason` if given. Called after the
+        commit that withdrew it."""
+        # Here at once, whatever the broker does.
+        self.withdrawn(workshop_id, participant_id, reason)
+        message = withdrawal_message(workshop_id, participant_id, reason)
         try:
             await self.hub.backend.publish(ACCESS_CHANNEL, message)
         except Exception as exc:
@@ -61,7 +68,9 @@ class Access:
 
     def received(self, message: str) -> None:
         withdrawal = json.loads(message)
-        self.withdrawn(withdrawal["workshop_id"], withdrawal["participant_id"])
+        self.withdrawn(
+            withdrawal["workshop_id"], withdrawal["participant_id"], withdrawal.get("reason")
+        )
 
     def resync(self) -> None:
         """Messages may have been lost, a withdrawal among them."""
@@ -69,15 +78,17 @@ class Access:
         for workshop_id in list(self.hub.rooms):
             self.hub._spawn(self._recheck(workshop_id), "hub-access-recheck")
 
-    def withdrawn(self, workshop_id: str | None, participant_id: int | None) -> None:
+    def withdrawn(
+        self, workshop_id: str | None, participant_id: int | None, reason: str | None = None
+    ) -> None:
         for forget in self._forgetters:
             forget(workshop_id, participant_id)
         room = self.hub.rooms.get(workshop_id) if workshop_id is not None else None
         for sub in list(room.subscribers) if room is not None else []:
             if participant_id is None:
-                sub.end(WITHDRAWN, "this peer assist was deleted")
+                sub.end(WITHDRAWN, reason or "this peer assist was deleted")
             elif sub.viewer.id == participant_id:
-                sub.end(WITHDRAWN, "you were removed from this peer assist")
+                sub.end(WITHDRAWN, reason or "you were removed from this peer assist")
 
     async def _recheck(self, workshop_id: str) -> None:
         """Close this worker's connections to the workshop whose access is gone."""

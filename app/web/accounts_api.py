@@ -272,6 +272,7 @@ async def change_account(
             role=body.role,
             active=body.active,
             now=svc.clock(),
+            invites=(svc.settings.secret_key, svc.settings.base_url),
         ),
     )
     await withdraw_deactivated(svc, account_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -124,10 +124,11 @@ async def _admin_post(
     change: Callable[[Session, Signed, dict[str, str]], str | tuple[str, str]],
     *,
     keep: tuple[str, ...] = (),
+    then: Callable[[], Awaitable[None]] | None = None,
 ) -> Response:
-    """Run one admin form's change. Done, back to the admin page (a reload sends nothing
-    again), which says what happened once; refused, the page again with the sentence and the
-    form's `keep` fields as they were typed."""
+    """Run one admin form's change. Done, `then` (after the commit), and back to the admin
+    page (a reload sends nothing again), which says what happened once; refused, the page
+    again with the sentence and the form's `keep` fields as they were typed."""
     svc: Services = request.app.state.services
     signed = await _signed_admin(request)
     if isinstance(signed, Response):
@@ -142,6 +143,8 @@ async def _admin_post(
     except RuleError as exc:
         typed = {"form": request.url.path, **{k: form.get(k, "") for k in keep}}
         return await _admin_page(request, signed, error=exc.detail, typed=typed, status=exc.status)
+    if then is not None:
+        await then()
     notice, link = done if isinstance(done, tuple) else (done, None)
     return redirect_with(svc, "/admin", signed.id, Flash(notice, link))
 
@@ -193,13 +196,12 @@ async def change_account(account_id: int, request: Request) -> Response:
             role=changes[what].get("role"),  # type: ignore[arg-type]
             active=changes[what].get("active"),  # type: ignore[arg-type]
             now=svc.clock(),
+            invites=(svc.settings.secret_key, svc.settings.base_url),
         )
         state = "an active" if account.active else "a deactivated"
         return f"{account.name} is now {state} {account.role}."
 
-    answer = await _admin_post(request, change)
-    await withdraw_deactivated(svc, account_id)
-    return answer
+    return await _admin_post(request, change, then=lambda: withdraw_deactivated(svc, account_id))
 
 
 @router.post("/admin/tokens/{token_id}/revoke", response_class=HTMLResponse)

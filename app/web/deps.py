@@ -30,6 +30,7 @@ from .ratelimit import Limiter
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_KEY_MAX = 200
+DEACTIVATED_SEAT = "This seat belongs to an account that has been deactivated."
 
 
 @dataclass(frozen=True)
@@ -59,24 +60,47 @@ class KnownTokens:
     def __init__(self, size: int = 50_000) -> None:
         self.size = size
         self._known: dict[str, Identity] = {}
+        # Each person's remembered tokens, so withdrawing one needs no scan of them all (an
+        # account deactivated withdraws every seat it held, one by one).
+        self._of: dict[tuple[str, int], set[str]] = {}
+        # How many withdrawals this worker has applied. A token looked up in the database
+        # while one arrived may have been read before it committed: it is not remembered.
+        self.forgotten = 0
 
     def get(self, token_hash: str) -> Identity | None:
         return self._known.get(token_hash)
 
-    def add(self, token_hash: str, identity: Identity) -> None:
-        if len(self._known) >= self.size:
+    def add(self, token_hash: str, identity: Identity, *, forgotten: int) -> None:
+        """Remember a token proven by a lookup that began when `forgotten` was current."""
+        if forgotten != self.forgotten:
+            return
+        if len(self._known) >= self.size and token_hash not in self._known:
             # Oldest first: a full table loses the tokens of meetings long over.
-            del self._known[next(iter(self._known))]
+            self._drop(next(iter(self._known)))
         self._known[token_hash] = identity
+        self._of.setdefault((identity.workshop_id, identity.id), set()).add(token_hash)
+
+    def _drop(self, token_hash: str) -> None:
+        identity = self._known.pop(token_hash)
+        key = (identity.workshop_id, identity.id)
+        self._of[key].discard(token_hash)
+        if not self._of[key]:
+            del self._of[key]
 
     def forget(self, workshop_id: str | None, participant_id: int | None = None) -> None:
         """Forget a participant's token, a whole workshop's (None), or every token (None, None)."""
+        self.forgotten += 1
         if workshop_id is None:
             self._known.clear()
+            self._of.clear()
             return
-        # A scan of at most `size` entries, for something that happens a few times a meeting.
-        for token_hash, identity in list(self._known.items()):
-            if identity.workshop_id == workshop_id and participant_id in (None, identity.id):
+        people = (
+            [(workshop_id, participant_id)]
+            if participant_id is not None
+            else [key for key in self._of if key[0] == workshop_id]
+        )
+        for key in people:
+            for token_hash in self._of.pop(key, ()):
                 del self._known[token_hash]
 
 
@@ -169,11 +193,7 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
             if account is not None and not account.active:
                 # A seat that came with an account goes with it (withdraw_deactivated), and
                 # works again if the account is made active again.
-                raise ApiError(
-                    "This seat belongs to an account that has been deactivated.",
-                    status=403,
-                    code="account_inactive",
-                )
+                raise ApiError(DEACTIVATED_SEAT, status=403, code="account_inactive")
         assert participant.id is not None
         return Identity(
             participant.id, Role(participant.role), participant.name, participant.workshop_id
@@ -215,10 +235,11 @@ async def caller_for(
             code="account_token",
         )
     if identity is None or identity.workshop_id != workshop_id:
+        forgotten = services.known_tokens.forgotten
         identity = await run_in_threadpool(
             identify, services.db, workshop_id=workshop_id, token_hash=token_hash
         )
-        services.known_tokens.add(token_hash, identity)
+        services.known_tokens.add(token_hash, identity, forgotten=forgotten)
     return Caller(identity.id, identity.role, identity.name, identity.workshop_id, token, by_cookie)
 
 
@@ -258,11 +279,14 @@ def participant_scope(caller: Caller) -> str:
 
 
 async def withdraw_access(
-    services: Services, workshop_id: str, participant_id: int | None = None
+    services: Services,
+    workshop_id: str,
+    participant_id: int | None = None,
+    reason: str | None = None,
 ) -> None:
     """After a commit that removed a participant (or, None, deleted the workshop): their tokens
     stop working and their live connections close, on every worker."""
-    await services.hub.access.withdraw(workshop_id, participant_id)
+    await services.hub.access.withdraw(workshop_id, participant_id, reason)
 
 
 async def withdraw_deactivated(services: Services, account_id: int) -> None:
@@ -277,7 +301,7 @@ async def withdraw_deactivated(services: Services, account_id: int) -> None:
             return [(s.workshop_id, s.id) for s in aq.seats_of(session, account_id=account_id)]
 
     for workshop_id, participant_id in await run_in_threadpool(seats):
-        await withdraw_access(services, workshop_id, participant_id)
+        await withdraw_access(services, workshop_id, participant_id, DEACTIVATED_SEAT)
 
 
 def client_address(request: Request) -> str:

@@ -81,6 +81,9 @@ async def refusal(
     """What a page answers someone it does not know as a participant of this peer assist."""
     if exc.status == 404:
         return no_such_peer_assist()
+    if exc.code == "account_inactive":
+        # Not "join first": the seat is known, and joining again is not the way back.
+        return problem_page("Account deactivated", exc.detail, 403)
     # A fragment a page fetches is not where anyone lands: the page took the seat, or did not.
     came_back = SEATED in request.query_params
     if not (request.headers.get("HX-Request") or came_back) and await running_account(

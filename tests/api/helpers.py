@@ -138,3 +138,16 @@ def dump_tables(application: Any, only: tuple[str, ...] | None = None) -> dict[s
             rows = conn.execute(sa.select(table)).all()
             dumped[table.name] = "\n".join(repr(tuple(row)) for row in rows)
     return dumped
+
+
+async def co_facilitator_link(client: httpx.AsyncClient, room: Any) -> str:
+    """The console's co-facilitator code, as the page shows it."""
+    page = (await client.get(f"/w/{room.id}", headers=room.facilitator.headers)).text
+    marker = 'aria-label="Co-facilitator invite link"'
+    assert marker in page
+    before = page[: page.index(marker)]
+    return before[before.rindex('value="') + 7 :].split('"')[0].rsplit("/j/", 1)[1]
+
+
+async def join_with(client: httpx.AsyncClient, code: str, name: str) -> httpx.Response:
+    return await client.post(f"{API}/join/{code}", json={"name": name, "accept_ground_rules": True})

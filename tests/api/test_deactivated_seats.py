@@ -1,39 +1,67 @@
 """A facilitator seat that came with an account goes with the account: deactivated, the seat's
-token stops (even where it was remembered) and its live sockets close; active again, it works."""
+token stops (even where it was remembered), its pages say why, its live sockets close, and the
+co-facilitator link its console showed is replaced; active again, the seat works again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from tests.api.helpers import assert_error, url
-from tests.factories import ACCOUNT_COOKIE, admin, cookie_csrf, create_room, join, make_account
+from app.db import lifecycle
+from tests.api.helpers import assert_error, co_facilitator_link, db_of, join_with, url
+from tests.factories import (
+    ACCOUNT_COOKIE,
+    admin,
+    cookie_csrf,
+    create_room,
+    join,
+    make_account,
+    move,
+)
 
 
 async def test_deactivating_an_account_stops_its_seats_until_it_is_active_again(
-    client: httpx.AsyncClient,
+    app: Any, client: httpx.AsyncClient
 ) -> None:
     fay = await make_account(client, "Fay")
-    rooms = [await create_room(client, owner=fay) for _ in range(2)]
+    rooms = [await create_room(client, owner=fay) for _ in range(3)]
     vera = await join(client, rooms[0], "visitor", "Vera")
+    links = [await co_facilitator_link(client, room) for room in rooms]
+    await move(client, rooms[2], "closed")
     for room in rooms:  # each seat proven, so this worker remembers its token
         assert (await client.get(url(room), headers=room.facilitator.headers)).status_code == 200
 
     off = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": False}, headers=admin())
     assert off.status_code == 200 and off.json()["active"] is False
-    for room in rooms:
+    for room in rooms[:2]:
         seen = await client.get(url(room), headers=room.facilitator.headers)
         assert_error(seen, 403, "account_inactive")
         moved = await client.post(
             url(room, "/phase"), json={"to": "context"}, headers=room.facilitator.headers
         )
         assert_error(moved, 403, "account_inactive")
+        page = await client.get(f"/w/{room.id}", headers=room.facilitator.headers)
+        assert page.status_code == 403 and "deactivated" in page.text
+        assert "Join first" not in page.text
+    with db_of(app).reader() as session:
+        members = lifecycle.present_ids(session, workshop_id=rooms[0].id)
+    assert members == {vera.id}  # the recheck after lost messages agrees
     # Nobody else in the room is touched.
     assert (await client.get(url(rooms[0]), headers=vera.headers)).status_code == 200
+    # The co-facilitator link the console showed Fay would seat her again: it is replaced in
+    # the peer assists still to run, not in a closed one.
+    for link in links[:2]:
+        assert_error(await join_with(client, link, "Fay again"), 410, "invite_revoked")
+    assert (await join_with(client, links[2], "Fay again")).status_code != 410
 
     on = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": True}, headers=admin())
     assert on.status_code == 200
     for room in rooms:
         assert (await client.get(url(room), headers=room.facilitator.headers)).status_code == 200
+    fresh = await co_facilitator_link(client, rooms[0])
+    assert fresh != links[0]
+    assert (await join_with(client, fresh, "Cora")).status_code == 201
 
 
 async def test_the_admin_pages_deactivate_button_stops_the_seats_too(

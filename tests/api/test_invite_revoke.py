@@ -7,21 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.helpers import assert_error, url
+from tests.api.helpers import assert_error, co_facilitator_link, join_with, url
 from tests.factories import API, create_room, join
-
-
-async def co_facilitator_link(client: httpx.AsyncClient, room: Any) -> str:
-    """The console's co-facilitator code, as the page shows it."""
-    page = (await client.get(f"/w/{room.id}", headers=room.facilitator.headers)).text
-    marker = 'aria-label="Co-facilitator invite link"'
-    assert marker in page
-    before = page[: page.index(marker)]
-    return before[before.rindex('value="') + 7 :].split('"')[0].rsplit("/j/", 1)[1]
-
-
-async def join_with(client: httpx.AsyncClient, code: str, name: str) -> httpx.Response:
-    return await client.post(f"{API}/join/{code}", json={"name": name, "accept_ground_rules": True})
 
 
 @pytest.mark.postgres
