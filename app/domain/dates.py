@@ -96,7 +96,11 @@ def on_the_clocks(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     never show it (they skip an hour going forward): Python would read it an hour out, and the
     meeting would be saved at a time nobody chose."""
     aware = wall_clock.replace(tzinfo=zone)
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall_clock:
+    try:
+        shown = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # the calendar's edge: the start's own check says so in words
+        return aware
+    if shown != wall_clock:
         raise Invalid(
             f"Starts: {wall_clock:%H:%M} on {long_date(wall_clock.date())} never shows on the "
             f"clocks in {zone.key}, because they go forward then. Choose another time.",

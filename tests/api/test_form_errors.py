@@ -118,6 +118,19 @@ async def test_a_start_the_clocks_skip_is_refused_where_it_is_typed(
     assert 'value="2027-03-28T01:30"' in page.text  # kept as typed, to be moved
     advice = await client.post("/start/advice", data=skipped, headers=SAME_SITE)
     assert advice.status_code == 200 and "never shows on the clocks" in advice.text
+    # At the calendar's edges there is no hour to skip: the start's own range is said.
+    for edge, zone in (
+        ("9999-12-31T23:30", "America/New_York"),
+        ("0001-01-01T00:10", "Asia/Tokyo"),
+    ):
+        page = await client.post(
+            "/start", data={**START, "starts_at": edge, "time_zone": zone}, headers=SAME_SITE
+        )
+        assert page.status_code == 422 and "Starts:" in problems(page)[0], (edge, page.text)
+        advice = await client.post(
+            "/start/advice", data={"starts_at": edge, "time_zone": zone}, headers=SAME_SITE
+        )
+        assert advice.status_code == 200, (edge, advice.text)
     # An hour later is a time like any other.
     later = {**START, **skipped, "starts_at": "2027-03-28T02:30"}
     made = await client.post("/start", data=later, headers=SAME_SITE)
