@@ -259,7 +259,7 @@ def _confirmation(
     sentence the change sent in its flash, never one a link could make up; the address
     (?shared=) only says which panel to open."""
     workshop_id = query.get("shared", "")
-    if said is None or workshop_id not in owners:
+    if said is None or said.about != workshop_id or workshop_id not in owners:
         return None
     return {"workshop_id": workshop_id, "done": said.notice}
 
@@ -375,7 +375,8 @@ async def _owner_form(
     except RuleError as exc:
         return await again(exc.detail, exc.status)
     back = "/my?" + urlencode({"shared": workshop_id})
-    return redirect_with(svc, back, signed.id, Flash(done(outcome.body, form)))
+    said = Flash(done(outcome.body, form), about=workshop_id)
+    return redirect_with(svc, back, signed.id, said)
 
 
 @router.post("/my/{workshop_id}/owners")

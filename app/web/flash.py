@@ -26,10 +26,12 @@ FLASH_SECONDS = 120
 
 @dataclass(frozen=True)
 class Flash:
-    """The sentence to show, and the secret (a link or a token) to copy, if any."""
+    """The sentence to show, the secret (a link or a token) to copy, if any, and what it is
+    about when the page shows several things (a peer assist's id on My peer assists)."""
 
     notice: str
     secret: str | None = None
+    about: str | None = None
 
 
 def _purpose(account_id: int) -> str:
@@ -43,7 +45,9 @@ def redirect_with(svc: Services, target: str, account_id: int, flash: Flash) -> 
     # the cookie would otherwise show the secret again whenever it is sent.
     until = svc.clock().timestamp() + FLASH_SECONDS
     packed = base64.urlsafe_b64encode(
-        json.dumps({"notice": flash.notice, "secret": flash.secret, "until": until}).encode()
+        json.dumps(
+            {"notice": flash.notice, "secret": flash.secret, "about": flash.about, "until": until}
+        ).encode()
     ).decode()
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -69,7 +73,7 @@ def taken(request: Request, svc: Services, account_id: int) -> Flash | None:
         found = json.loads(base64.urlsafe_b64decode(packed.encode()))
         if svc.clock().timestamp() > float(found["until"]):
             return None
-        return Flash(str(found["notice"]), found.get("secret"))
+        return Flash(str(found["notice"]), found.get("secret"), found.get("about"))
     except (binascii.Error, ValueError, KeyError, TypeError):
         return None
 

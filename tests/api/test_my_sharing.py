@@ -78,6 +78,16 @@ async def test_adding_a_co_owner_says_so_and_the_panel_lists_the_owners(
     assert listed.index("Fay") < listed.index("Gus")
     # The owner stays; a co-owner has a button to remove them.
     assert f"/owners/{gus.id}/remove" in listed and f"/owners/{fay.id}/remove" not in listed
+    # Said of that peer assist only: an address naming another shows nothing there.
+    other = await create_room(client, owner=fay)
+    again = await client.post(f"/my/{room.id}/owners", data={"email": ida.email, "csrf": csrf})
+    assert again.status_code == 303, again.text
+    elsewhere = await client.get(f"/my?shared={other.id}")
+    assert 'role="status"' not in _entry(elsewhere, other)
+    assert 'role="status"' not in _entry(elsewhere, room)
+    gone = await client.post(f"/my/{room.id}/owners/{ida.id}/remove", data={"csrf": csrf})
+    assert gone.status_code == 303, gone.text
+    assert "no longer owns it" in _entry(await client.get(gone.headers["location"]), room)
     # Said once: a reload says nothing again.
     assert "can now open" not in _entry(await client.get(added.headers["location"]), room)
     # Only a change that happened is confirmed, whatever a link says: Ida owns nothing here,
