@@ -22,12 +22,18 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from websockets.asyncio.server import broadcast, serve
 
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
+    from .keeper import Keeper
+
 ROOMS: dict[str, set] = {}
 SEQ: dict[str, int] = {}
-KEEPER = None  # a keeper.Keeper with --keep
+KEEPER: Keeper | None = None  # with --keep
 SEATS: dict[str, int] = {}  # with --keep: each room's writer, made at its first card
 
 
@@ -106,7 +112,7 @@ async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
         writer.close()
 
 
-async def asgi_http(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def]
+async def asgi_http(scope: Scope, receive: Receive, send: Send) -> None:
     """`http` as a bare ASGI function, for uvicorn."""
     parts = scope["path"].split("/")
     status, out = 404, b'{"detail": "Not found.", "code": "not_found"}'

@@ -6,7 +6,8 @@ Issue 14 asks for ratios against a bare relay that keeps nothing. A card must be
 its cost is not the app's to remove: uvicorn's HTTP, SQLite's statements and commit, the search
 index's row. This measures that floor. Beside the app (started as `make run` does), it starts a
 *floor server*: uvicorn with uvloop and httptools as the app runs it, a bare ASGI function with
-no framework, no ORM, no thread, no middleware and no access log, whose card `POST` checks a
+no framework, no ORM, no writer thread, no middleware and no access log (SQLite's checkpoints
+run in a thread of their own, as the app's do), whose card `POST` checks a
 bearer token in a dict, parses the JSON, and runs on one `sqlite3` connection the same seven
 statements the app's write sends (`BEGIN IMMEDIATE`, the workshop's row, the card with its
 author, its event, the workshop's head, its search row, `COMMIT`), with the app's pragmas, on

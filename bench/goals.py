@@ -6,9 +6,10 @@ scenario did not run in this run says so instead of passing or failing.
 
 Beside a goal against the bare relay, two *floors* give the same ratio for the bare relay that
 first keeps each card as the app's write must, on plain `sqlite3` (`keeper.py`): `bare-kept`, on
-the bare relay's own HTTP, and `kept-uvicorn`, on uvicorn with no framework. An app that keeps
-each card in its own commit can hardly score below the first, nor one on uvicorn below the
-second, so a goal under its floor is out of reach of changes to the app alone.
+the bare relay's own HTTP, and `kept-uvicorn`, on uvicorn with no framework. For CPU an app that
+keeps each card in its own commit can hardly score below the first, nor one on uvicorn below the
+second, so a CPU goal under its floor is out of reach of changes to the app alone. For latency
+they are a reference only: the relays write on the event loop, the app in a thread of its own.
 """
 
 from __future__ import annotations
