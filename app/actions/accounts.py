@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from ..db import account_queries as aq
+from ..db import queries
 from ..db.account_models import Account, AccountSession, ApiToken, OneTimeLink
 from ..db.engine import Database
 from ..domain.accounts import (
@@ -26,6 +27,8 @@ from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
 from ..domain.rules import Role
 from ..security import hash_secret
 from .workshops import renew_invite
+
+FACILITATOR = Role.facilitator.value
 
 T = TypeVar("T")
 TOKEN_PREFIX = "pat_"
@@ -333,14 +336,20 @@ def change_account(
         if was_active and not active:
             secret_key, base_url = invites
             for workshop_id in aq.run_by(session, account_id=account_id):
-                renew_invite(
-                    session,
-                    workshop_id=workshop_id,
-                    role=Role.facilitator.value,
-                    now=now,
-                    secret_key=secret_key,
-                    base_url=base_url,
-                )
+                # Under the workshop's lock, as a facilitator's own "new link" is taken: the
+                # two never both replace the same link. A link withdrawn with none in its
+                # place stays withdrawn.
+                queries.lock_workshop(session, workshop_id=workshop_id)
+                live = queries.invites(session, workshop_id=workshop_id, role=FACILITATOR)
+                if any(invite.revoked_at is None for invite in live):
+                    renew_invite(
+                        session,
+                        workshop_id=workshop_id,
+                        role=FACILITATOR,
+                        now=now,
+                        secret_key=secret_key,
+                        base_url=base_url,
+                    )
     session.add(account)
     return account
 

@@ -30,7 +30,10 @@ from .ratelimit import Limiter
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_KEY_MAX = 200
-DEACTIVATED_SEAT = "This seat belongs to an account that has been deactivated."
+DEACTIVATED_SEAT = (
+    "Your account has been deactivated, so you can no longer run this peer assist. "
+    "Ask an admin to turn it back on."
+)
 
 
 @dataclass(frozen=True)

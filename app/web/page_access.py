@@ -81,16 +81,17 @@ async def refusal(
     """What a page answers someone it does not know as a participant of this peer assist."""
     if exc.status == 404:
         return no_such_peer_assist()
-    if exc.code == "account_inactive":
-        # Not "join first": the seat is known, and joining again is not the way back.
-        return problem_page("Account deactivated", exc.detail, 403)
     # A fragment a page fetches is not where anyone lands: the page took the seat, or did not.
     came_back = SEATED in request.query_params
     if not (request.headers.get("HX-Request") or came_back) and await running_account(
         request, workshop_id
     ):
+        # Whoever is signed in here takes a seat of their own, whatever seat the browser held.
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(seat_url(workshop_id, here), status_code=303)
+    if exc.code == "account_inactive":
+        # Not "join first": the seat is known, and joining again is not the way back.
+        return problem_page("Account deactivated", exc.detail, 403)
     return problem_page("Join first", join_hint, 401)
 
 

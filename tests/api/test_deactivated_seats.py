@@ -79,3 +79,35 @@ async def test_the_admin_pages_deactivate_button_stops_the_seats_too(
     client.cookies.clear()
     seen = await client.get(url(room), headers=room.facilitator.headers)
     assert_error(seen, 403, "account_inactive")
+
+
+async def test_a_withdrawn_link_stays_withdrawn_and_a_shared_browser_takes_its_own_seat(
+    client: httpx.AsyncClient,
+) -> None:
+    fay = await make_account(client, "Fay")
+    room = await create_room(client, owner=fay)
+    link = await co_facilitator_link(client, room)
+    withdrawn = await client.delete(
+        url(room, "/invites/facilitator"), headers=room.facilitator.headers
+    )
+    assert withdrawn.status_code == 204
+    off = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": False}, headers=admin())
+    assert off.status_code == 200
+    on = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": True}, headers=admin())
+    assert on.status_code == 200
+    # Deactivating replaced no link where there was none: the console still offers a new one.
+    console = await client.get(f"/w/{room.id}", headers=room.facilitator.headers)
+    assert 'aria-label="Co-facilitator invite link"' not in console.text
+    assert_error(await join_with(client, link, "Cora"), 410, "invite_revoked")
+
+    # A browser still holding Fay's seat, with an admin signed in: the admin is seated.
+    assert (
+        await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": False}, headers=admin())
+    ).status_code == 200
+    ada = await make_account(client, "Ada", role="admin")
+    signed = await client.post("/signin", data={"email": ada.email, "password": ada.password})
+    assert signed.status_code == 303
+    page = await client.get(f"/w/{room.id}/before", headers=room.facilitator.headers)
+    assert page.status_code == 303 and page.headers["location"].startswith(
+        f"/w/{room.id}/open?next="
+    )
