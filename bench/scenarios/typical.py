@@ -21,7 +21,8 @@ FAMILY = ["1", "6", "7", "2", "5"]
 async def typical_family(ctx: Ctx, ids: list[str]) -> list[dict]:
     """Rows are added to ctx.rows one by one (scenario 5 compares with 1's)."""
     W, M = ctx.size((20, 50), (10, 20))
-    arms = [APP, BARE, *FLOORS]
+    floors = [] if ctx.quick else FLOORS  # the quick run keeps to its three minutes
+    arms = [APP, BARE, *floors]
     if "6" in ids:
         arms.append(HTML)
     if "7" in ids:
@@ -52,7 +53,7 @@ async def typical_family(ctx: Ctx, ids: list[str]) -> list[dict]:
 # --- 1 typical -----------------------------------------------------------------------------------
 async def s1_typical(ctx: Ctx, st: Stage, W: int, M: int) -> list[dict]:
     dur, reps = reps_and_duration(ctx)
-    names = ["app", "bare", *(f.name for f in FLOORS)]
+    names = ["app", "bare", *(f.name for f in FLOORS if f.name in st.lives)]
     res = await interleave(ctx, st, 1.0, dur, reps, arms=names)
     r = row("1", "typical", st, res, f"{W}×{M} clients, 1 card/s per room", names)
     app = r["arms"].get("app", {}).get("summary", {})
@@ -71,7 +72,7 @@ async def s2_capacity(ctx: Ctx, st: Stage, W: int, M: int) -> list[dict]:
     ladder, caps = await climb(ctx, st, steps, dur, p99_limit=10.0, arms=names)
     common = min((caps[n]["rate"] or steps[0]) for n in caps) if caps else steps[0]
     ctx.log(f"    CPU per delivery at {common} cards/s per room, interleaved")
-    names += [f.name for f in FLOORS]  # at the same rate (their capacity is not climbed)
+    names += [f.name for f in FLOORS if f.name in st.lives]  # not climbed: at the same rate
     res = await interleave(ctx, st, common, dur + 1, reps, arms=names)
     r = row(
         "2",
