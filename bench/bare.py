@@ -112,22 +112,33 @@ async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
         writer.close()
 
 
+async def read_body(receive: Receive) -> bytes:
+    """A request's whole body, for the bare ASGI functions here and in floor.py."""
+    raw, more = b"", True
+    while more:
+        message = await receive()
+        raw += message.get("body", b"")
+        more = message.get("more_body", False)
+    return raw
+
+
+async def answer(send: Send, status: int, body: bytes) -> None:
+    """A JSON answer from a bare ASGI function."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def asgi_http(scope: Scope, receive: Receive, send: Send) -> None:
     """`http` as a bare ASGI function, for uvicorn."""
     parts = scope["path"].split("/")
     status, out = 404, b'{"detail": "Not found.", "code": "not_found"}'
     if scope["method"] == "POST" and len(parts) == 6 and parts[5] == "cards":
-        raw, more = b"", True
-        while more:
-            message = await receive()
-            raw += message.get("body", b"")
-            more = message.get("more_body", False)
+        raw = await read_body(receive)
         card, message = add_card(parts[4], json.loads(raw) if raw else {})
         broadcast(ROOMS.get(parts[4], ()), message)
         status, out = 201, card
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(out))]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": out})
+    await answer(send, status, out)
 
 
 async def main(host: str, port: int, http_port: int, deflate: bool, on_uvicorn: bool) -> None:

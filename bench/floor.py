@@ -36,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .bare import answer, read_body
 from .keeper import Keeper
 from .procstat import thread_ns, tree
 from .profile_write import SERVE, Client, answering, card_room, migrated_env
@@ -57,12 +58,7 @@ def floor_app(database: str, tokens: dict[bytes, int]):  # type: ignore[no-untyp
             return
         status, body = 200, healthy
         if scope["method"] == "POST":
-            raw = b""
-            more = True
-            while more:
-                message = await receive()
-                raw += message.get("body", b"")
-                more = message.get("more_body", False)
+            raw = await read_body(receive)
             author = tokens.get(dict(scope["headers"]).get(b"authorization", b""))
             workshop_id = scope["path"].split("/")[4]
             if author is None:
@@ -71,9 +67,7 @@ def floor_app(database: str, tokens: dict[bytes, int]):  # type: ignore[no-untyp
                 new = json.loads(raw)
                 _, _, card = keeper.add_card(workshop_id, author, new["kind"], new["text"])
                 status, body = 201, card.encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await answer(send, status, body)
 
     return app
 

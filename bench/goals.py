@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .stats import FLOORS
+
 
 @dataclass(frozen=True)
 class Goal:
@@ -27,8 +29,8 @@ class Goal:
     op: str = "<="
     unit: str = "×"
     detail: Callable[[dict], str] = lambda _r: ""
-    # The ratio's key among a row's ratios, whose floors are read as `floor_<key>` (the kept
-    # relay ÷ bare) and `floor_uvicorn_<key>` (the same on uvicorn); None: no floor.
+    # The ratio's key among a row's ratios, whose floors are read as `<prefix>_<key>` for each
+    # floor's prefix in stats.FLOORS; None: no floor.
     floor: str | None = None
 
 
@@ -84,11 +86,10 @@ def ratio_of(key: str) -> Callable[[dict], float | None]:
     return lambda r: r.get("ratios", {}).get(key)
 
 
-def floors(g: Goal, r: dict) -> tuple[float | None, float | None]:
-    if g.floor is None:
-        return None, None
-    ratios = r.get("ratios", {})
-    return ratios.get(f"floor_{g.floor}"), ratios.get(f"floor_uvicorn_{g.floor}")
+def floors(g: Goal, r: dict) -> tuple[float | None, ...]:
+    """The goal's ratio for each floor, in FLOORS' order (None: no floor, or not run)."""
+    ratios = r.get("ratios", {}) if g.floor else {}
+    return tuple(ratios.get(f"{prefix}_{g.floor}") for prefix in FLOORS.values())
 
 
 GOALS = [
@@ -139,7 +140,7 @@ def evaluate(rows: list[dict]) -> list[dict]:
                 "pass": ok,
                 "valid": r is None or r.get("status") != "invalid",
                 "detail": g.detail(r) if r else "",
-                "floors": floors(g, r) if r else (None, None),
+                "floors": floors(g, r or {}),
                 "ran": r is not None,
                 "wanted": g.scenarios,
             }

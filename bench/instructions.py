@@ -129,31 +129,31 @@ def main() -> None:
     args = ap.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    kinds = ["health", "card", *(["connect"] if args.connect else [])]
+    # (what is asked, of the floor server?)
+    kinds = [("health", False), ("card", False), *([("connect", False)] if args.connect else [])]
     if args.floor:
-        kinds += ["floor health", "floor card"]
+        kinds += [("health", True), ("card", True)]
     runs = [(kind, n) for kind in kinds for n in (args.few, args.many)]
-
-    def run(kind: str, n: int) -> int:
-        return counted(kind.removeprefix("floor "), n, floor=kind.startswith("floor "))
-
     with ThreadPoolExecutor(2) as pool:
-        totals = dict(zip(runs, pool.map(lambda r: run(*r), runs), strict=True))
+        counts = pool.map(lambda r: counted(r[0][0], r[1], floor=r[0][1]), runs)
+        totals = dict(zip(runs, counts, strict=True))
     per = {
         kind: (totals[(kind, args.many)] - totals[(kind, args.few)]) / (args.many - args.few)
         for kind in kinds
     }
+    app = {kind: n for (kind, floor), n in per.items() if not floor}
     out = {
-        "healthz_instructions": round(per["health"]),
-        "card_post_instructions": round(per["card"]),
-        "ratio": round(per["card"] / per["health"], 2),
+        "healthz_instructions": round(app["health"]),
+        "card_post_instructions": round(app["card"]),
+        "ratio": round(app["card"] / app["health"], 2),
     }
     if args.connect:
-        out["connect_instructions"] = round(per["connect"])
+        out["connect_instructions"] = round(app["connect"])
     if args.floor:
-        out["floor_healthz_instructions"] = round(per["floor health"])
-        out["floor_card_post_instructions"] = round(per["floor card"])
-        out["floor_card_vs_app_healthz"] = round(per["floor card"] / per["health"], 2)
+        floor_health, floor_card = per[("health", True)], per[("card", True)]
+        out["floor_healthz_instructions"] = round(floor_health)
+        out["floor_card_post_instructions"] = round(floor_card)
+        out["floor_card_vs_app_healthz"] = round(floor_card / app["health"], 2)
     print(json.dumps(out))
 
 

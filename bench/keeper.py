@@ -14,6 +14,7 @@ on one card in fifty that the app does not pay.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -21,6 +22,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from app.db.checkpoint import EVERY_S, SAFETY_NET_PAGES
@@ -82,19 +84,26 @@ class Keeper:
         self.phase = columns.index("phase")
         self.read = f"SELECT {', '.join(columns)} FROM workshop WHERE workshop.id = ?"
 
-    def open_room(self, workshop_id: str) -> int:
-        """A workshop of that id and one seat in it (the writer's); its participant id."""
-        at = now()
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction, as the app's: `BEGIN IMMEDIATE` … `COMMIT`, or rolled back."""
         cur = self.db.cursor()
         with self.lock:
             cur.execute("BEGIN IMMEDIATE")
             try:
-                cur.execute(OPEN_ROOM, (workshop_id, at, secrets.token_hex(6)))
-                (seat,) = cur.execute(SEAT, (workshop_id, secrets.token_hex(32), at)).fetchone()
+                yield cur
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+        self.committed.set()
+
+    def open_room(self, workshop_id: str) -> int:
+        """A workshop of that id and one seat in it (the writer's); its participant id."""
+        at = now()
+        with self._write() as cur:
+            cur.execute(OPEN_ROOM, (workshop_id, at, secrets.token_hex(6)))
+            (seat,) = cur.execute(SEAT, (workshop_id, secrets.token_hex(32), at)).fetchone()
         return seat
 
     def _checkpoints(self, database: str) -> None:
@@ -116,22 +125,14 @@ class Keeper:
 
     def add_card(self, workshop_id: str, author: int, kind: str, text: str) -> tuple[int, str, str]:
         """Keep one card: its seq, its time, and its record in JSON, as its event carries it."""
-        cur = self.db.cursor()
-        with self.lock:
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                workshop = cur.execute(self.read, (workshop_id,)).fetchone()
-                at = now()
-                args = (workshop_id, author, kind, text, workshop[self.phase], at, at)
-                row = cur.execute(INSERT_CARD, (*args, author, author)).fetchone()
-                seq = workshop[self.head] + 1
-                card = json.dumps(dict(zip(NAMES, row, strict=True)))
-                cur.execute(INSERT_EVENT, (workshop_id, seq, "card.added", at, card))
-                cur.execute(SET_HEAD, (seq, workshop_id))
-                cur.execute(INSERT_SEARCH, (workshop_id, row[0], row[4]))
-                cur.execute("COMMIT")
-                self.committed.set()
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._write() as cur:
+            workshop = cur.execute(self.read, (workshop_id,)).fetchone()
+            at = now()
+            args = (workshop_id, author, kind, text, workshop[self.phase], at, at)
+            row = cur.execute(INSERT_CARD, (*args, author, author)).fetchone()
+            seq = workshop[self.head] + 1
+            card = json.dumps(dict(zip(NAMES, row, strict=True)))
+            cur.execute(INSERT_EVENT, (workshop_id, seq, "card.added", at, card))
+            cur.execute(SET_HEAD, (seq, workshop_id))
+            cur.execute(INSERT_SEARCH, (workshop_id, row[0], row[4]))
         return seq, at, card

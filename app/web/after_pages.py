@@ -23,7 +23,7 @@ from ..domain.rules import ActionStatus
 from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
-from .deps import Services, get_caller, perform
+from .deps import Services, get_caller, participant_scope, perform
 from .forms import error_context, form_fields, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, render
@@ -88,7 +88,7 @@ async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=lambda session, w, now: after.give_feedback(
                 session, w, actor=caller.actor, answer=answer, now=now
             ),
@@ -162,7 +162,7 @@ async def save_review_page(workshop_id: str, request: Request) -> HTMLResponse:
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=lambda session, w, now: after.save_review(
                 session, w, actor=caller.actor, texts=texts, now=now
             ),
@@ -226,7 +226,7 @@ async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=lambda session, w, now: reminders.set_addresses(
                 session, w, actor=caller.actor, emails=emails, now=now
             ),
@@ -257,7 +257,7 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=lambda session, w, now: edit_action(
                 session, w, actor=caller.actor, action_id=action_id, changes=changes, now=now
             ),
@@ -304,7 +304,7 @@ async def report_back_page(workshop_id: str, request: Request) -> HTMLResponse:
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=lambda session, w, now: after.report_back(
                 session,
                 w,

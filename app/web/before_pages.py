@@ -24,7 +24,7 @@ from ..invitation_mail import uid_domain
 from ..search import similar
 from ..security import csrf_token
 from .account_deps import header_context
-from .deps import Services, get_caller, perform
+from .deps import Services, get_caller, participant_scope, perform
 from .forms import error_context, form_fields, typed_over
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
@@ -143,7 +143,7 @@ async def _write(request: Request, workshop_id: str, apply_of: Any) -> RuleError
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=apply_of(caller),
         )
     except RuleError as exc:
@@ -252,7 +252,7 @@ async def save_schedule(workshop_id: str, request: Request) -> HTMLResponse:
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"participant:{caller.id}",
+            scope=participant_scope(caller),
             apply=lambda session, w, now: before.reschedule(
                 session,
                 w,

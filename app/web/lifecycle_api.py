@@ -13,7 +13,7 @@ from ..domain.accounts import check_admin
 from ..domain.errors import NotFound, RuleError
 from ..exports.subject_access import account_access, subject_access
 from .account_deps import AccountDep, workshop_exists
-from .deps import CallerDep, Services, ServicesDep, perform, withdraw_access
+from .deps import CallerDep, Services, ServicesDep, participant_scope, perform, withdraw_access
 from .json_response import JSONResponse
 from .schemas import ErrorBody
 
@@ -65,7 +65,7 @@ async def remove_participant(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=f"participant:{caller.id}",
+        scope=participant_scope(caller),
         apply=lambda session, w, now: lifecycle.remove_participant(
             session, w, actor=caller.actor, participant_id=participant_id, now=now
         ),
@@ -88,7 +88,7 @@ async def revoke_invite(
         request,
         svc,
         workshop_id=workshop_id,
-        scope=f"participant:{caller.id}",
+        scope=participant_scope(caller),
         apply=lambda session, w, now: lifecycle.revoke_invite(
             session, w, actor=caller.actor, role=role, now=now
         ),

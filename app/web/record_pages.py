@@ -16,7 +16,7 @@ from ..exports._common import status_label
 from ..exports.record import EVIDENCE_LABELS, byline, people_line
 from ..security import csrf_token, hash_secret
 from .account_deps import header_context
-from .deps import Services, perform
+from .deps import Services, participant_scope, perform
 from .page_access import refusal, running_account
 from .pages import problem_page, render
 from .record import load_record, record_file, record_reader, record_sharer
@@ -118,7 +118,7 @@ async def share_record(workshop_id: str, request: Request) -> Response:
         request,
         svc,
         workshop_id=workshop_id,
-        scope=f"participant:{caller.id}",
+        scope=participant_scope(caller),
         apply=lambda session, w, now: after.create_share_link(
             session,
             w,
@@ -139,7 +139,7 @@ async def revoke_record_link(workshop_id: str, link_id: int, request: Request) -
         request,
         svc,
         workshop_id=workshop_id,
-        scope=f"participant:{caller.id}",
+        scope=participant_scope(caller),
         apply=lambda session, w, now: after.revoke_share_link(
             session, w, actor=caller.actor, link_id=link_id, now=now
         ),

@@ -11,9 +11,7 @@ from .common import APP, BARE, FLOORS
 async def s9_writes(ctx: Ctx) -> list[dict]:
     W, M, rate = 20, 2, 20.0  # 400 writes/s, in the quick run too: the goal is set at that rate
     dur, reps = reps_and_duration(ctx)
-    arms = [APP, BARE, *([] if ctx.quick else FLOORS)]
-    if not ctx.quick:
-        arms.insert(1, Arm("app-pg", db="postgres"))
+    arms = [APP, BARE] if ctx.quick else [APP, Arm("app-pg", db="postgres"), BARE, *FLOORS]
     async with Stage(ctx, arms, W, M) as st:
         await st.connect_all()
         res = await interleave(ctx, st, rate, dur, reps)

@@ -9,7 +9,7 @@ import re
 import httpx
 
 from tests.conftest import Clock
-from tests.factories import ACCOUNT_COOKIE, cookie_csrf, make_account
+from tests.factories import cookie_csrf, make_account, sign_in
 
 WELCOME = re.compile(r'value="(http://[^"]+/welcome/[^"]+)"')
 
@@ -18,9 +18,7 @@ async def signed_in_admin(client: httpx.AsyncClient) -> str:
     """An admin signed in by password in the client's cookie jar; the forms' CSRF token.
     (make_account takes its own account's cookie off the jar: call it before this.)"""
     alex = await make_account(client, "Alex Admin", role="admin")
-    signed = await client.post("/signin", data={"email": alex.email, "password": alex.password})
-    assert signed.status_code == 303, signed.text
-    return cookie_csrf(signed.cookies[ACCOUNT_COOKIE])
+    return cookie_csrf(await sign_in(client, alex))
 
 
 async def test_an_invite_redirects_and_shows_its_link_once(client: httpx.AsyncClient) -> None:

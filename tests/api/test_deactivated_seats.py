@@ -11,14 +11,21 @@ import httpx
 from app.db import lifecycle
 from tests.api.helpers import assert_error, co_facilitator_link, db_of, join_with, url
 from tests.factories import (
-    ACCOUNT_COOKIE,
+    API,
+    Account,
     admin,
     cookie_csrf,
     create_room,
     join,
     make_account,
     move,
+    sign_in,
 )
+
+
+async def set_active(client: httpx.AsyncClient, who: Account, active: bool) -> httpx.Response:
+    """The first admin turns the account off or on again."""
+    return await client.patch(f"{API}/accounts/{who.id}", json={"active": active}, headers=admin())
 
 
 async def test_deactivating_an_account_stops_its_seats_until_it_is_active_again(
@@ -32,7 +39,7 @@ async def test_deactivating_an_account_stops_its_seats_until_it_is_active_again(
     for room in rooms:  # each seat proven, so this worker remembers its token
         assert (await client.get(url(room), headers=room.facilitator.headers)).status_code == 200
 
-    off = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": False}, headers=admin())
+    off = await set_active(client, fay, False)
     assert off.status_code == 200 and off.json()["active"] is False
     for room in rooms[:2]:
         seen = await client.get(url(room), headers=room.facilitator.headers)
@@ -55,7 +62,7 @@ async def test_deactivating_an_account_stops_its_seats_until_it_is_active_again(
         assert_error(await join_with(client, link, "Fay again"), 410, "invite_revoked")
     assert (await join_with(client, links[2], "Fay again")).status_code != 410
 
-    on = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": True}, headers=admin())
+    on = await set_active(client, fay, True)
     assert on.status_code == 200
     for room in rooms:
         assert (await client.get(url(room), headers=room.facilitator.headers)).status_code == 200
@@ -71,8 +78,7 @@ async def test_the_admin_pages_deactivate_button_stops_the_seats_too(
     room = await create_room(client, owner=gus)
     assert (await client.get(url(room), headers=room.facilitator.headers)).status_code == 200
     alex = await make_account(client, "Alex Admin", role="admin")
-    signed = await client.post("/signin", data={"email": alex.email, "password": alex.password})
-    csrf = cookie_csrf(signed.cookies[ACCOUNT_COOKIE])
+    csrf = cookie_csrf(await sign_in(client, alex))
 
     done = await client.post(f"/admin/accounts/{gus.id}", data={"csrf": csrf, "do": "deactivate"})
     assert done.status_code == 303, done.text
@@ -91,9 +97,9 @@ async def test_a_withdrawn_link_stays_withdrawn_and_a_shared_browser_takes_its_o
         url(room, "/invites/facilitator"), headers=room.facilitator.headers
     )
     assert withdrawn.status_code == 204
-    off = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": False}, headers=admin())
+    off = await set_active(client, fay, False)
     assert off.status_code == 200
-    on = await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": True}, headers=admin())
+    on = await set_active(client, fay, True)
     assert on.status_code == 200
     # Deactivating replaced no link where there was none: the console still offers a new one.
     console = await client.get(f"/w/{room.id}", headers=room.facilitator.headers)
@@ -101,12 +107,9 @@ async def test_a_withdrawn_link_stays_withdrawn_and_a_shared_browser_takes_its_o
     assert_error(await join_with(client, link, "Cora"), 410, "invite_revoked")
 
     # A browser still holding Fay's seat, with an admin signed in: the admin is seated.
-    assert (
-        await client.patch(f"/api/v1/accounts/{fay.id}", json={"active": False}, headers=admin())
-    ).status_code == 200
+    assert (await set_active(client, fay, False)).status_code == 200
     ada = await make_account(client, "Ada", role="admin")
-    signed = await client.post("/signin", data={"email": ada.email, "password": ada.password})
-    assert signed.status_code == 303
+    await sign_in(client, ada)
     page = await client.get(f"/w/{room.id}/before", headers=room.facilitator.headers)
     assert page.status_code == 303 and page.headers["location"].startswith(
         f"/w/{room.id}/open?next="

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import ACCOUNT_COOKIE, make_account
+from tests.factories import ACCOUNT_COOKIE, make_account, sign_in
 
 
-async def sign_in(client: httpx.AsyncClient) -> None:
+async def fay_signed_in(client: httpx.AsyncClient) -> None:
     fay = await make_account(client, "Fay Facilitator")
-    signed = await client.post("/signin", data={"email": fay.email, "password": fay.password})
-    assert signed.status_code == 303 and ACCOUNT_COOKIE in client.cookies
+    await sign_in(client, fay)
+    assert ACCOUNT_COOKIE in client.cookies
 
 
 def filters_form(page: httpx.Response) -> str:
@@ -21,7 +21,7 @@ def filters_form(page: httpx.Response) -> str:
 async def test_dashboard_filters_that_do_not_work_are_said_beside_them(
     client: httpx.AsyncClient,
 ) -> None:
-    await sign_in(client)
+    await fay_signed_in(client)
     backwards = await client.get("/dashboard?from=2027-01-01&to=2026-01-01&unit=")
     assert backwards.status_code == 422
     form = filters_form(backwards)
@@ -52,7 +52,7 @@ async def test_the_refusal_page_offers_a_way_home_to_whoever_reads_it(
     assert stranger.status_code == 401  # "Join first": a stranger may hold an invite
     assert 'href="/signin"' in stranger.text and 'href="/my"' not in stranger.text
 
-    await sign_in(client)
+    await fay_signed_in(client)
     signed = await client.get("/w/no-such-peer-assist")
     assert signed.status_code == 401 and "Join first" in signed.text
     assert 'href="/my"' in signed.text

@@ -207,7 +207,7 @@ async def test_after_the_start_moves_sending_again_mails_the_new_time(
         assert listed.text.count(">sent</span>") == 7  # beside the seven old ones, kept
         events = []
         for _, message in inbox.messages:
-            (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"][:1]
+            part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
             (event,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
             events.append((int(event["SEQUENCE"]), event["DTSTART"].dt, str(event["UID"])))
         assert {e[0] for e in events[:7]} == {0} and {(1, moved)} == {e[:2] for e in events[7:]}

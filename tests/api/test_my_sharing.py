@@ -7,12 +7,12 @@ import httpx
 
 from tests.api.helpers import url
 from tests.factories import (
-    ACCOUNT_COOKIE,
     Account,
     Room,
     cookie_csrf,
     create_room,
     make_account,
+    sign_in,
 )
 
 
@@ -24,8 +24,7 @@ def _entry(page: httpx.Response, room: Room) -> str:
 
 async def _signed_in(client: httpx.AsyncClient, who: Account) -> str:
     """Sign in with the password; the CSRF token of the page's forms."""
-    signed = await client.post("/signin", data={"email": who.email, "password": who.password})
-    return cookie_csrf(signed.cookies[ACCOUNT_COOKIE])
+    return cookie_csrf(await sign_in(client, who))
 
 
 async def _owners(client: httpx.AsyncClient, room: Room, fay: Account) -> list[str]:

@@ -19,6 +19,7 @@ from tests.factories import (
     create_room,
     make_account,
     move,
+    sign_in,
 )
 
 PAGES = ("", "/before", "/follow-up", "/review", "/board", "/print")
@@ -27,9 +28,7 @@ PAGES = ("", "/before", "/follow-up", "/review", "/board", "/print")
 async def _signed_in(client: httpx.AsyncClient, who: Account) -> str:
     """Sign `who` in with their password; the account cookie, left on the client."""
     client.cookies.clear()
-    signed = await client.post("/signin", data={"email": who.email, "password": who.password})
-    assert signed.status_code == 303, signed.text
-    return signed.cookies[ACCOUNT_COOKIE]
+    return await sign_in(client, who)
 
 
 def _fresh_browser(client: httpx.AsyncClient, cookie: str) -> None:

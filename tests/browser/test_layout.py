@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
 from tests.conftest import Server
+from tests.factories import bearer
 
 from .conftest import DESKTOP, PHONE, PIXEL_7, PROJECTOR, Tabs
 from .meeting import (
@@ -371,7 +372,7 @@ async def test_the_pages_with_tables_fit_a_phone(server: Server, tabs: Tabs) -> 
     980 px unless the page says to use the phone's width."""
     created = await create_by_api(server.base_url)
     workshop_id = created["workshop"]["id"]
-    run = {"Authorization": f"Bearer {created['facilitator_token']}"}
+    run = bearer(created["facilitator_token"])
     async with httpx.AsyncClient(base_url=server.base_url, headers=run) as api:
         for i, unit in enumerate(("Community pharmacy", "Estates and facilities")):
             invited = await api.post(
