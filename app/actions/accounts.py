@@ -317,12 +317,12 @@ def change_account(
     the old one, which its console showed, would seat the person again without the account.
     Its seats stop working at once (web/deps.py)."""
     check_admin(by, "change accounts")
+    admins = aq.active_admins(session, lock=True)  # before reading the account: it may be one
     account = _account(session, account_id)
     if role is not None and role not in {r.value for r in AccountRole}:
         raise Invalid("The role is 'facilitator' or 'admin'.", code="invalid_role")
     loses_admin = account.role == "admin" and (role == "facilitator" or active is False)
     if loses_admin and account.active:
-        admins = [a for a in aq.accounts(session) if a.role == "admin" and a.active]
         if len(admins) <= 1:
             raise RuleError("Keep at least one active admin.", code="last_admin")
     if role is not None:

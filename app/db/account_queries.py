@@ -33,6 +33,17 @@ def earliest_admin(session: Session) -> Account | None:
     ).first()
 
 
+def active_admins(session: Session, *, lock: bool = False) -> list[Account]:
+    """The active admins. `lock`: their rows stay locked until the write commits, so two admins
+    taking each other's role at the same moment cannot each count the other still there. That
+    race is PostgreSQL's: SQLite's writers take turns, and it has no FOR UPDATE."""
+    query = select(Account).where(col(Account.role) == "admin", col(Account.active))
+    if lock:
+        # Fresh values too: a row this session loaded earlier may have changed while it waited.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(session.exec(query))
+
+
 def account_count(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Account)).one())
 
