@@ -136,10 +136,6 @@ async def _catch_up(
         await websocket.send_text(snapshot(state))
         return
     sub.last_seq = since or 0
-    # A resumed stream has no snapshot to carry who is online, so say it once up front.
-    await websocket.send_text(
-        sub.renderer.render_presence(await svc.hub.presence_of(sub.workshop_id))
-    )
     while page:
         for event in page:
             if event["seq"] != sub.last_seq + 1:
@@ -149,6 +145,11 @@ async def _catch_up(
         if len(page) < REPLAY_PAGE:
             break
         page = await svc.hub.fetch_events(sub.workshop_id, sub.last_seq, None)
+    # A resumed stream has no snapshot to carry who is online, so say it once: after the
+    # replay, which API.md has follow `since` directly.
+    await websocket.send_text(
+        sub.renderer.render_presence(await svc.hub.presence_of(sub.workshop_id))
+    )
 
 
 async def _pump(websocket: WebSocket, svc: Services, sub: Subscriber) -> None:

@@ -4,6 +4,7 @@ verify_action over hundreds of seeded schedules of writes, drops and reconnects.
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -59,6 +60,23 @@ async def test_since_equal_to_head_sends_nothing_then_follows(cluster: Cluster) 
         assert await settle(http, screen) == head + 1
         assert screen.seqs == [head + 1]
         await screen.drop()
+
+
+async def test_a_resumed_stream_starts_with_the_replay(cluster: Cluster) -> None:
+    """API.md: with `since=N`, every event after N follows; who is online comes after it."""
+    a, _ = cluster.workers
+    async with http_client(a.base_url, 30) as http:
+        room, (fac,) = await people(http)
+        since = (await fresh_state(http, room.id, fac))["seq"]
+        await add_cards(http, room.id, fac, 3)
+        head = (await fresh_state(http, room.id, fac))["seq"]
+        url = f"{a.ws_url}{API}/workshops/{room.id}/events?since={since}"
+        async with connect(url, additional_headers=fac.headers) as ws:
+            frames = [json.loads(await ws.recv()) for _ in range(head - since + 1)]
+    assert [(f["type"], f["seq"]) for f in frames] == [
+        *(("card.added", seq) for seq in range(since + 1, head + 1)),
+        ("presence.changed", None),
+    ]
 
 
 async def test_since_in_the_future_gets_a_snapshot_first(cluster: Cluster) -> None:
