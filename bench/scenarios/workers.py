@@ -12,6 +12,14 @@ from ..stage import Ctx, Stage, climb, interleave, reps_and_duration
 from ..stats import fmt, ratio, row, target
 from .common import BARE
 
+# The climb's p99 gate here. Scenario 2's 10 ms is one worker on SQLite; on PostgreSQL every
+# arm's p99 sits at 12-15 ms with no load to speak of (a write's round trips to a server that
+# shares the two cores, bench/PROFILES.md), so 10 ms stopped the climb at its first step and
+# no run gave the 2-worker ratio. The question here is how much load each arm carries before it
+# stops keeping up, and an arm that has stopped queues its writes and passes this within a
+# window.
+KEEPS_UP_P99_MS = 50.0
+
 
 async def s8_redis(ctx: Ctx) -> list[dict]:
     W, M = ctx.size((20, 50), (10, 20))
@@ -30,7 +38,12 @@ async def s8_redis(ctx: Ctx) -> list[dict]:
         res.update(await interleave(ctx, st, 1.0, dur, 1, arms=["app-pg-redis-2w", "bare"]))
         steps = ctx.size([4, 8, 16, 24, 32, 48, 64], [8, 24, 48])
         ladder, caps = await climb(
-            ctx, st, steps, ctx.size(3.0, 2.0), 10.0, arms=["app-pg-redis", "app-pg-redis-2w"]
+            ctx,
+            st,
+            steps,
+            ctx.size(3.0, 2.0),
+            KEEPS_UP_P99_MS,
+            arms=["app-pg-redis", "app-pg-redis-2w"],
         )
         r = row(
             "8",
@@ -38,7 +51,7 @@ async def s8_redis(ctx: Ctx) -> list[dict]:
             st,
             res,
             f"{W}×{M}, 1 card/s, PostgreSQL in memory vs through Redis (1 worker each); "
-            "capacity through Redis, 1 vs 2 workers",
+            f"capacity through Redis (p99 ≤ {KEEPS_UP_P99_MS:.0f} ms), 1 vs 2 workers",
         )
     a = {n: v["summary"] for n, v in r["arms"].items()}
     p50_delta = None
