@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlmodel import Session
 
@@ -300,6 +300,12 @@ def _account(session: Session, account_id: int) -> Account:
     return account
 
 
+class AccountChanged(NamedTuple):
+    account: Account
+    # Peer assists whose co-facilitator link was replaced, because the account was deactivated.
+    links_replaced: int
+
+
 def change_account(
     session: Session,
     *,
@@ -309,7 +315,7 @@ def change_account(
     active: bool | None,
     now: datetime,
     invites: tuple[str, str],
-) -> Account:
+) -> AccountChanged:
     """An admin makes an account admin (or not), or deactivates it; never the last admin.
 
     Deactivated, its sessions end, and each peer assist not yet closed that it owns or sits in
@@ -322,11 +328,11 @@ def change_account(
     if role is not None and role not in {r.value for r in AccountRole}:
         raise Invalid("The role is 'facilitator' or 'admin'.", code="invalid_role")
     loses_admin = account.role == "admin" and (role == "facilitator" or active is False)
-    if loses_admin and account.active:
-        if len(admins) <= 1:
-            raise RuleError("Keep at least one active admin.", code="last_admin")
+    if loses_admin and account.active and len(admins) <= 1:
+        raise RuleError("Keep at least one active admin.", code="last_admin")
     if role is not None:
         account.role = role
+    links_replaced = 0
     if active is not None:
         was_active, account.active = account.active, active
         if not active:
@@ -342,6 +348,7 @@ def change_account(
                 queries.lock_workshop(session, workshop_id=workshop_id)
                 live = queries.invites(session, workshop_id=workshop_id, role=FACILITATOR)
                 if any(invite.revoked_at is None for invite in live):
+                    links_replaced += 1
                     renew_invite(
                         session,
                         workshop_id=workshop_id,
@@ -351,7 +358,7 @@ def change_account(
                         base_url=base_url,
                     )
     session.add(account)
-    return account
+    return AccountChanged(account, links_replaced)
 
 
 def account_from_sign_on(

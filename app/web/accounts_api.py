@@ -262,7 +262,7 @@ async def change_account(
     account_id: int, body: AccountChange, signed: AccountDep, svc: ServicesDep
 ) -> JSONResponse:
     """Make an account admin or facilitator, or deactivate it (admin)."""
-    account = await run_in_threadpool(
+    changed = await run_in_threadpool(
         accounts.write,
         svc.db,
         lambda session: accounts.change_account(
@@ -276,7 +276,7 @@ async def change_account(
         ),
     )
     await withdraw_deactivated(svc, account_id)
-    return JSONResponse(accounts.account_record(account))
+    return JSONResponse(accounts.account_record(changed.account))
 
 
 @router.post(

@@ -189,7 +189,7 @@ async def change_account(account_id: int, request: Request) -> Response:
         }
         if what not in changes:
             raise RuleError("Choose what to do with the account.", status=422, code="invalid")
-        account = accounts.change_account(
+        account, links_replaced = accounts.change_account(
             session,
             by=signed.viewer,
             account_id=account_id,
@@ -198,8 +198,20 @@ async def change_account(account_id: int, request: Request) -> Response:
             now=svc.clock(),
             invites=(svc.settings.secret_key, svc.settings.base_url),
         )
-        state = "an active" if account.active else "a deactivated"
-        return f"{account.name} is now {state} {account.role}."
+        if account.active:
+            return f"{account.name} is now an active {account.role}."
+        said = (
+            f"{account.name} is now a deactivated {account.role}: signed out everywhere, and "
+            "their places in peer assists no longer work."
+        )
+        if links_replaced == 1:
+            said += " One peer assist they run has a new co-facilitator link; the old one is void."
+        elif links_replaced:
+            said += (
+                f" {links_replaced} peer assists they run have new co-facilitator links; "
+                "the old ones are void."
+            )
+        return said
 
     return await _admin_post(request, change, then=lambda: withdraw_deactivated(svc, account_id))
 

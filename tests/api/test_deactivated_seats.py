@@ -77,11 +77,16 @@ async def test_the_admin_pages_deactivate_button_stops_the_seats_too(
     gus = await make_account(client, "Gus")
     room = await create_room(client, owner=gus)
     assert (await client.get(url(room), headers=room.facilitator.headers)).status_code == 200
+    link = await co_facilitator_link(client, room)
     alex = await make_account(client, "Alex Admin", role="admin")
     csrf = cookie_csrf(await sign_in(client, alex))
 
     done = await client.post(f"/admin/accounts/{gus.id}", data={"csrf": csrf, "do": "deactivate"})
     assert done.status_code == 303, done.text
+    told = (await client.get(done.headers["location"])).text
+    assert "Gus is now a deactivated facilitator" in told
+    assert "One peer assist they run has a new co-facilitator link" in told
+    assert_error(await join_with(client, link, "Gus again"), 410, "invite_revoked")
     client.cookies.clear()
     seen = await client.get(url(room), headers=room.facilitator.headers)
     assert_error(seen, 403, "account_inactive")
