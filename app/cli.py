@@ -170,7 +170,10 @@ def first_run_link(services) -> str | None:  # type: ignore[no-untyped-def]
     if services.settings.admin_token:
         return None
     secret = accounts.write(
-        services.db, lambda session: accounts.setup_link(session, now=services.clock())
+        services.db,
+        lambda session: accounts.setup_link(
+            session, now=services.clock(), secret_key=services.settings.secret_key
+        ),
     )
     return f"{services.settings.base_url}/setup/{secret}" if secret else None
 

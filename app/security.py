@@ -17,10 +17,15 @@ def new_workshop_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-def invite_code(key: str, nonce: str) -> str:
-    """A secret of 192 bits derived from a nonce and the secret key (invite codes, tokens)."""
-    digest = hmac.new(key.encode(), f"invite:{nonce}".encode(), hashlib.sha256).digest()[:24]
-    return base64.urlsafe_b64encode(digest).decode()
+# A derived secret's size: 192 bits, and up to all 256 of the digest.
+SECRET_BYTES = 24
+
+
+def invite_code(key: str, nonce: str, size: int = SECRET_BYTES) -> str:
+    """A secret of `size` bytes (192 bits unless asked) derived from a nonce and the secret
+    key (invite codes, tokens), URL-safe and unpadded."""
+    digest = hmac.new(key.encode(), f"invite:{nonce}".encode(), hashlib.sha256).digest()[:size]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class Sealed(str):
@@ -32,18 +37,23 @@ class Sealed(str):
 
     nonce: str
     template: str
+    size: int
 
-    def __new__(cls, key: str, nonce: str | None = None, template: str = "{}") -> Sealed:
-        nonce = nonce or secrets.token_hex(16)
-        obj = super().__new__(cls, template.format(invite_code(key, nonce)))
-        obj.nonce, obj.template = nonce, template
+    def __new__(
+        cls, key: str, nonce: str | None = None, template: str = "{}", size: int = SECRET_BYTES
+    ) -> Sealed:
+        # As many random bits in the nonce as the secret shows (and never fewer than 128).
+        nonce = nonce or secrets.token_hex(max(16, size))
+        obj = super().__new__(cls, template.format(invite_code(key, nonce, size)))
+        obj.nonce, obj.template, obj.size = nonce, template, size
         return obj
 
 
 def seal(value: object) -> object:
     """A copy of a response body with every Sealed secret replaced by its nonce."""
     if isinstance(value, Sealed):
-        return {"$sealed": value.nonce, "template": value.template}
+        sealed = {"$sealed": value.nonce, "template": value.template}
+        return sealed if value.size == SECRET_BYTES else {**sealed, "size": value.size}
     if isinstance(value, dict):
         return {k: seal(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -54,7 +64,7 @@ def seal(value: object) -> object:
 def unseal(value: object, key: str) -> object:
     if isinstance(value, dict):
         if "$sealed" in value:
-            return Sealed(key, value["$sealed"], value["template"])
+            return Sealed(key, value["$sealed"], value["template"], value.get("size", SECRET_BYTES))
         return {k: unseal(v, key) for k, v in value.items()}
     if isinstance(value, list):
         return [unseal(v, key) for v in value]

@@ -25,7 +25,7 @@ from ..domain.accounts import (
 )
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
 from ..domain.rules import Role
-from ..security import hash_secret
+from ..security import Sealed, hash_secret
 from .workshops import renew_invite
 
 FACILITATOR = Role.facilitator.value
@@ -69,9 +69,10 @@ def write(db: Database, change: Callable[[Session], T]) -> T:
         return change(session)
 
 
-def new_account_token() -> str:
-    """A personal API token: 256 random bits, marked so it is recognised in logs and routes."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_account_token(secret_key: str) -> Sealed:
+    """A personal API token: 256 random bits, marked so it is recognised in logs and routes.
+    Sealed, so an answer that shows it can be kept for an Idempotency-Key repeat."""
+    return Sealed(secret_key, template=TOKEN_PREFIX + "{}", size=32)
 
 
 def viewer_of(account: Account) -> Viewer:
@@ -102,8 +103,11 @@ def ensure_first_admin(session: Session, *, now: datetime) -> Account:
     return account
 
 
-def _link(session: Session, *, purpose: str, account_id: int | None, now: datetime) -> str:
-    secret = secrets.token_urlsafe(32)
+def _link(
+    session: Session, *, purpose: str, account_id: int | None, now: datetime, secret_key: str
+) -> Sealed:
+    # Sealed, as every secret an answer shows: the API's answer may be kept for a repeat.
+    secret = Sealed(secret_key, size=32)
     session.add(
         OneTimeLink(
             purpose=purpose,
@@ -117,11 +121,11 @@ def _link(session: Session, *, purpose: str, account_id: int | None, now: dateti
     return secret
 
 
-def setup_link(session: Session, *, now: datetime) -> str | None:
+def setup_link(session: Session, *, now: datetime, secret_key: str) -> str | None:
     """A link that creates the first admin, while the installation has no account at all."""
     if aq.account_count(session):
         return None
-    return _link(session, purpose="setup", account_id=None, now=now)
+    return _link(session, purpose="setup", account_id=None, now=now, secret_key=secret_key)
 
 
 def peek_link(session: Session, *, secret: str, now: datetime) -> OneTimeLink:
@@ -185,8 +189,15 @@ def complete_setup(
 
 
 def invite(
-    session: Session, *, by: Viewer, email: str, name: str, role: str, now: datetime
-) -> tuple[Account, str]:
+    session: Session,
+    *,
+    by: Viewer,
+    email: str,
+    name: str,
+    role: str,
+    now: datetime,
+    secret_key: str,
+) -> tuple[Account, Sealed]:
     """An admin adds an account; the answer carries the one-time link that sets its password."""
     check_admin(by, "invite people")
     email, name = _check_identity(email, name)
@@ -198,15 +209,18 @@ def invite(
     session.add(account)
     session.flush()
     assert account.id is not None
-    return account, _link(session, purpose="invite", account_id=account.id, now=now)
+    link = _link(session, purpose="invite", account_id=account.id, now=now, secret_key=secret_key)
+    return account, link
 
 
-def issue_reset(session: Session, *, by: Viewer, account_id: int, now: datetime) -> str:
+def issue_reset(
+    session: Session, *, by: Viewer, account_id: int, now: datetime, secret_key: str
+) -> Sealed:
     """A one-time link that sets a new password; shown to the admin to pass on."""
     check_admin(by, "reset passwords")
     account = _account(session, account_id)
     assert account.id is not None
-    return _link(session, purpose="reset", account_id=account.id, now=now)
+    return _link(session, purpose="reset", account_id=account.id, now=now, secret_key=secret_key)
 
 
 def set_password(session: Session, *, secret: str, password: str, now: datetime) -> Account:
@@ -261,8 +275,8 @@ def end_session(session: Session, *, secret: str, now: datetime) -> None:
 
 
 def create_token(
-    session: Session, *, account_id: int, name: str, now: datetime
-) -> tuple[ApiToken, str]:
+    session: Session, *, account_id: int, name: str, now: datetime, secret_key: str
+) -> tuple[ApiToken, Sealed]:
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise Invalid("Name the token in 1 to 80 characters.", code="invalid_name")
@@ -271,7 +285,7 @@ def create_token(
             f"An account can hold {MAX_TOKENS_PER_ACCOUNT} tokens; revoke one first.",
             code="too_many_tokens",
         )
-    secret = new_account_token()
+    secret = new_account_token(secret_key)
     row = ApiToken(
         account_id=account_id,
         name=name,

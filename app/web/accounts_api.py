@@ -25,8 +25,9 @@ from ..domain.accounts import (
 )
 from ..domain.errors import NotFound
 from ..search import Hit, search
+from ..security import Sealed, url_template
 from . import schemas as s
-from .account_deps import AccountDep, workshop_exists
+from .account_deps import AccountDep, Signed, workshop_exists
 from .deps import Services, ServicesDep, respond, withdraw_deactivated
 from .json_response import JSONResponse
 
@@ -190,17 +191,29 @@ async def my_tokens(signed: AccountDep, svc: ServicesDep) -> JSONResponse:
     return JSONResponse({"items": [accounts.token_record(t) for t, _ in rows]})
 
 
+def _account_write(request: Request, svc: Services, signed: Signed, apply: Any) -> Any:
+    """A write about accounts, through the writer as every write goes: a repeat with the same
+    Idempotency-Key answers as the first did and changes nothing."""
+    return respond(request, svc, workshop_id=None, apply=apply, scope=f"account:{signed.id}")
+
+
 @router.post("/account/tokens", status_code=201, responses=_docs(dict, 201, *ACCOUNT_ERRORS))
-async def create_token(body: TokenCreate, signed: AccountDep, svc: ServicesDep) -> JSONResponse:
+async def create_token(
+    body: TokenCreate, signed: AccountDep, request: Request, svc: ServicesDep
+) -> JSONResponse:
     """A new personal API token; its value is shown this once and kept only as a hash."""
-    row, secret = await run_in_threadpool(
-        accounts.write,
-        svc.db,
-        lambda session: accounts.create_token(
-            session, account_id=signed.id, name=body.name, now=svc.clock()
-        ),
-    )
-    return JSONResponse({**accounts.token_record(row), "token": secret}, status_code=201)
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
+        row, secret = accounts.create_token(
+            session,
+            account_id=signed.id,
+            name=body.name,
+            now=now,
+            secret_key=svc.settings.secret_key,
+        )
+        return 201, {**accounts.token_record(row), "token": secret}, []
+
+    return await _account_write(request, svc, signed, apply)
 
 
 @router.delete(
@@ -237,24 +250,24 @@ async def list_accounts(signed: AccountDep, svc: ServicesDep) -> JSONResponse:
 
 
 @router.post("/accounts", status_code=201, responses=_docs(dict, 201, *ACCOUNT_ERRORS))
-async def invite_account(body: AccountCreate, signed: AccountDep, svc: ServicesDep) -> JSONResponse:
+async def invite_account(
+    body: AccountCreate, signed: AccountDep, request: Request, svc: ServicesDep
+) -> JSONResponse:
     """Invite someone (admin): the answer's one-time link sets their password."""
-    account, secret = await run_in_threadpool(
-        accounts.write,
-        svc.db,
-        lambda session: accounts.invite(
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
+        account, secret = accounts.invite(
             session,
             by=signed.viewer,
             email=body.email,
             name=body.name,
             role=body.role,
-            now=svc.clock(),
-        ),
-    )
-    link = f"{svc.settings.base_url}/welcome/{secret}"
-    return JSONResponse(
-        {"account": accounts.account_record(account), "link": link}, status_code=201
-    )
+            now=now,
+            secret_key=svc.settings.secret_key,
+        )
+        return 201, {"account": accounts.account_record(account), "link": _welcome(svc, secret)}, []
+
+    return await _account_write(request, svc, signed, apply)
 
 
 @router.patch("/accounts/{account_id}", responses=_docs(dict, 200, *ACCOUNT_ERRORS))
@@ -284,16 +297,32 @@ async def change_account(
     status_code=201,
     responses=_docs(dict, 201, *ACCOUNT_ERRORS),
 )
-async def reset_link(account_id: int, signed: AccountDep, svc: ServicesDep) -> JSONResponse:
+async def reset_link(
+    account_id: int, signed: AccountDep, request: Request, svc: ServicesDep
+) -> JSONResponse:
     """A one-time link that sets a new password, for the admin to pass on (admin)."""
-    secret = await run_in_threadpool(
-        accounts.write,
-        svc.db,
-        lambda session: accounts.issue_reset(
-            session, by=signed.viewer, account_id=account_id, now=svc.clock()
-        ),
+
+    def apply(session: Session, _: Workshop | None, now: datetime) -> Any:
+        secret = accounts.issue_reset(
+            session,
+            by=signed.viewer,
+            account_id=account_id,
+            now=now,
+            secret_key=svc.settings.secret_key,
+        )
+        return 201, {"link": _welcome(svc, secret)}, []
+
+    return await _account_write(request, svc, signed, apply)
+
+
+def _welcome(svc: Services, secret: Sealed) -> Sealed:
+    """The link a welcome or reset secret opens, sealed as the secret is."""
+    return Sealed(
+        svc.settings.secret_key,
+        secret.nonce,
+        url_template(svc.settings.base_url, "/welcome/"),
+        secret.size,
     )
-    return JSONResponse({"link": f"{svc.settings.base_url}/welcome/{secret}"}, status_code=201)
 
 
 def _owned_write(request: Request, svc: Services, workshop_id: str, apply: Any) -> Any:

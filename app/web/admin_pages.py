@@ -161,6 +161,7 @@ async def invite(request: Request) -> Response:
             name=form.get("name", ""),
             role=form.get("role", "facilitator"),
             now=request.app.state.services.clock(),
+            secret_key=request.app.state.services.settings.secret_key,
         )
         return f"Invited {account.name}. Send them this link:", f"{base_url}/welcome/{secret}"
 
@@ -175,7 +176,11 @@ async def change_account(account_id: int, request: Request) -> Response:
         what = form.get("do", "")
         if what == "reset":
             secret = accounts.issue_reset(
-                session, by=signed.viewer, account_id=account_id, now=svc.clock()
+                session,
+                by=signed.viewer,
+                account_id=account_id,
+                now=svc.clock(),
+                secret_key=svc.settings.secret_key,
             )
             return (
                 "Pass on this one-time link; it sets a new password:",
@@ -301,7 +306,11 @@ async def create_token(request: Request) -> Response:
             accounts.write,
             svc.db,
             lambda s: accounts.create_token(
-                s, account_id=signed.id, name=form.get("name", ""), now=svc.clock()
+                s,
+                account_id=signed.id,
+                name=form.get("name", ""),
+                now=svc.clock(),
+                secret_key=svc.settings.secret_key,
             ),
         )
     except RuleError as exc:

@@ -8,7 +8,18 @@ import asyncio
 import httpx
 
 from tests.api.helpers import assert_error, count_rows, seq_of, url
-from tests.factories import API, Person, Room, admin, create_room, join, move, state, workshop_body
+from tests.factories import (
+    API,
+    Person,
+    Room,
+    admin,
+    create_room,
+    join,
+    make_account,
+    move,
+    state,
+    workshop_body,
+)
 
 
 def keyed(who: Person, key: str) -> dict[str, str]:
@@ -206,3 +217,32 @@ async def test_create_with_a_key_creates_once(client: httpx.AsyncClient, app: ob
     )
     assert other_key.status_code == 201
     assert count_rows(app, "workshop") == 2
+
+
+async def test_account_writes_with_a_key_apply_once(client: httpx.AsyncClient, app: object) -> None:
+    """API.md: every POST takes the key, the accounts' own too."""
+    fay = await make_account(client, "Fay")
+    once = {**fay.headers, "Idempotency-Key": "token-once"}
+    made = [await client.post(f"{API}/account/tokens", json={"name": "CI"}, headers=once)]
+    made.append(await client.post(f"{API}/account/tokens", json={"name": "CI"}, headers=once))
+    assert [r.status_code for r in made] == [201, 201]
+    assert made[0].json() == made[1].json()
+    assert count_rows(app, "api_token", account_id=fay.id) == 2  # the factory's and this one
+    token = {"Authorization": f"Bearer {made[0].json()['token']}"}
+    assert (await client.get(f"{API}/account", headers=token)).status_code == 200
+
+    invite = {**admin(), "Idempotency-Key": "invite-once"}
+    body = {"email": "gus@example.org", "name": "Gus", "role": "facilitator"}
+    invited = [await client.post(f"{API}/accounts", json=body, headers=invite) for _ in range(2)]
+    assert [r.status_code for r in invited] == [201, 201], invited[1].text
+    assert invited[0].json() == invited[1].json()
+    gus = invited[0].json()["account"]["id"]
+
+    reset = {**admin(), "Idempotency-Key": "reset-once"}
+    path = f"{API}/accounts/{gus}/reset-link"
+    links = [await client.post(path, headers=reset) for _ in range(2)]
+    assert [r.status_code for r in links] == [201, 201]
+    assert links[0].json() == links[1].json()
+    assert count_rows(app, "one_time_link", account_id=gus) == 2  # the invite's and the reset's
+    # The link the repeat showed is the one that works.
+    assert (await client.get(links[1].json()["link"].replace("http://testserver", ""))).is_success
