@@ -21,6 +21,7 @@ from ..domain.accounts import (
     AccountRole,
     Viewer,
     check_admin,
+    check_passwords_used,
     normalise_email,
 )
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
@@ -214,17 +215,27 @@ def invite(
 
 
 def issue_reset(
-    session: Session, *, by: Viewer, account_id: int, now: datetime, secret_key: str
+    session: Session,
+    *,
+    by: Viewer,
+    account_id: int,
+    now: datetime,
+    secret_key: str,
+    single_sign_on: bool,
 ) -> Sealed:
     """A one-time link that sets a new password; shown to the admin to pass on."""
     check_admin(by, "reset passwords")
+    check_passwords_used(single_sign_on)
     account = _account(session, account_id)
     assert account.id is not None
     return _link(session, purpose="reset", account_id=account.id, now=now, secret_key=secret_key)
 
 
-def set_password(session: Session, *, secret: str, password: str, now: datetime) -> Account:
+def set_password(
+    session: Session, *, secret: str, password: str, now: datetime, single_sign_on: bool
+) -> Account:
     """An invite or reset link sets the account's password, and is then spent."""
+    check_passwords_used(single_sign_on)
     check_password_rules(password)
     link = _use_link(session, secret=secret, now=now, purposes={"invite", "reset"})
     account = _account(session, link.account_id or 0)

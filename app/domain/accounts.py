@@ -77,6 +77,17 @@ def check_admin(viewer: Viewer, doing: str) -> None:
         raise Forbidden(f"Only an admin may {doing}.", code="admin_only")
 
 
+def check_passwords_used(single_sign_on: bool) -> None:
+    """With single sign-on on, people sign in through their organisation, never by a password
+    (API.md): no link may set one, so none may sign anyone in."""
+    if single_sign_on:
+        raise RuleError(
+            "People sign in here with their organisation's account, so there is no password "
+            "to set.",
+            code="passwords_off",
+        )
+
+
 def status_of(
     phase: str, starts_at: datetime | None, duration_minutes: int, now: datetime
 ) -> Status:

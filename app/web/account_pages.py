@@ -167,7 +167,16 @@ def _link_page(
         link, account = peek()
     except RuleError as exc:
         return problem_page("This link does not work", exc.detail, exc.status)
-    return render(template, status, secret=secret, link=link, who=account, account=None, **context)
+    return render(
+        template,
+        status,
+        secret=secret,
+        link=link,
+        who=account,
+        account=None,
+        oidc=svc.settings.oidc_enabled,
+        **context,
+    )
 
 
 @router.get("/setup/{secret}", response_class=HTMLResponse)
@@ -228,7 +237,11 @@ async def welcome(secret: str, request: Request) -> Response:
             accounts.write,
             svc.db,
             lambda s: accounts.set_password(
-                s, secret=secret, password=form.get("password", ""), now=svc.clock()
+                s,
+                secret=secret,
+                password=form.get("password", ""),
+                now=svc.clock(),
+                single_sign_on=svc.settings.oidc_enabled,
             ),
         )
     except RuleError as exc:

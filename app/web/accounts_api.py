@@ -309,6 +309,7 @@ async def reset_link(
             account_id=account_id,
             now=now,
             secret_key=svc.settings.secret_key,
+            single_sign_on=svc.settings.oidc_enabled,
         )
         return 201, {"link": _welcome(svc, secret)}, []
 

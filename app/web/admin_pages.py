@@ -181,6 +181,7 @@ async def change_account(account_id: int, request: Request) -> Response:
                 account_id=account_id,
                 now=svc.clock(),
                 secret_key=svc.settings.secret_key,
+                single_sign_on=svc.settings.oidc_enabled,
             )
             return (
                 "Pass on this one-time link; it sets a new password:",

@@ -3,9 +3,11 @@ and checks `state` (against the browser's session) and `nonce` (inside the ID to
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +27,7 @@ def _authlib() -> Any:
     return starlette_client
 
 
+log = logging.getLogger(__name__)
 PROVIDER = "organisation"
 # Where Authlib keeps state, nonce and the PKCE verifier between the redirect and the callback.
 FLOW_COOKIE = "pa_sign_on"
@@ -56,6 +59,22 @@ def claims_of(token: dict[str, Any], admin_group: str) -> tuple[str, str, bool] 
     return email, str(name)[:80], admin
 
 
+def provider_silent(exc: httpx.HTTPError) -> Response:
+    """The identity provider did not answer (down, or a wrong OIDC_ISSUER): not our fault to
+    hide behind a 500, nor the person's to fix, so say so and when to try again."""
+    from .pages import problem_page
+
+    log.warning("the identity provider did not answer: %r", exc)
+    page = problem_page(
+        "Sign-in is not available",
+        "Your organisation's sign-in service did not answer. Try again in a minute; if it "
+        "keeps happening, tell whoever runs this installation.",
+        503,
+    )
+    page.headers["Retry-After"] = "60"
+    return page
+
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -69,7 +88,12 @@ async def sign_on(request: Request, next: str = "/my") -> Response:
         return problem_page("Single sign-on is off", "Sign in with your email and password.", 404)
     request.session["next"] = safe_next(next)
     client = request.app.state.oauth.create_client(PROVIDER)
-    return await client.authorize_redirect(request, f"{svc.settings.base_url}/signin/oidc/callback")
+    try:
+        return await client.authorize_redirect(
+            request, f"{svc.settings.base_url}/signin/oidc/callback"
+        )
+    except httpx.HTTPError as exc:
+        return provider_silent(exc)
 
 
 @router.get("/signin/oidc/callback")
@@ -90,6 +114,8 @@ async def sign_on_callback(request: Request) -> Response:
         token = await client.authorize_access_token(request)
     except _authlib().OAuthError as exc:
         return problem_page("Sign-in did not work", f"{exc.description or exc.error}.", 400)
+    except httpx.HTTPError as exc:
+        return provider_silent(exc)
     found = claims_of(token, svc.settings.oidc_admin_group)
     if found is None:
         return problem_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -12,7 +13,7 @@ import pytest
 
 from tests.api.helpers import assert_error
 from tests.conftest import Clock, make_settings, oidc_settings, set_oidc_user
-from tests.factories import ACCOUNT_COOKIE, API, cookie_csrf, workshop_body
+from tests.factories import ACCOUNT_COOKIE, API, admin, cookie_csrf, workshop_body
 
 
 @pytest.fixture
@@ -109,3 +110,43 @@ async def test_a_forged_state_is_refused(sso: httpx.AsyncClient, oidc_issuer: st
     assert forged.status_code == 400
     assert ACCOUNT_COOKIE not in forged.cookies
     assert_error(await sso.get(f"{API}/account"), 401, "sign_in_required")
+
+
+async def test_with_sign_on_no_link_sets_a_password(sso: httpx.AsyncClient) -> None:
+    """API.md: single sign-on when it is set up, otherwise passwords; never both."""
+    invited = await sso.post(
+        f"{API}/accounts",
+        json={"email": "gus@example.org", "name": "Gus", "role": "facilitator"},
+        headers=admin(),
+    )
+    assert invited.status_code == 201, invited.text
+    link = invited.json()["link"].replace("http://testserver", "")
+    page = await sso.get(link)
+    assert page.status_code == 200
+    assert 'href="/signin/oidc"' in page.text and 'type="password"' not in page.text
+    posted = await sso.post(link, data={"password": "a long enough password"})
+    assert posted.status_code == 409
+    assert ACCOUNT_COOKIE not in posted.cookies
+    assert "organisation's account" in posted.text
+    gus = invited.json()["account"]["id"]
+    reset = await sso.post(f"{API}/accounts/{gus}/reset-link", headers=admin())
+    assert_error(reset, 409, "passwords_off")
+
+
+async def test_a_provider_that_does_not_answer_is_503_not_500(
+    tmp_path: Path, database_url: str, clock: Clock
+) -> None:
+    from app.main import create_app
+
+    with socket.socket() as nobody:  # a port nothing listens on
+        nobody.bind(("127.0.0.1", 0))
+        port = nobody.getsockname()[1]
+    settings = make_settings(tmp_path, database_url, **oidc_settings(f"http://127.0.0.1:{port}"))
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as app:
+            start = await app.get("/signin/oidc")
+            assert start.status_code == 503
+            assert start.headers["retry-after"] == "60"
+            assert "sign-in service did not answer" in start.text
