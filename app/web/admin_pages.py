@@ -40,6 +40,8 @@ def _admin_view(svc: Services) -> dict[str, Any]:
             "templates": queries.agenda_templates(session),
             "unowned": unowned,
             "retention_days": days,
+            # With single sign-on nobody has a password to reset (API.md).
+            "passwords": not svc.settings.oidc_enabled,
             "due_for_purge": lifecycle_db.due_for_purge(
                 session, now=svc.clock(), retention_days=days
             ),

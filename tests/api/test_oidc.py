@@ -112,7 +112,9 @@ async def test_a_forged_state_is_refused(sso: httpx.AsyncClient, oidc_issuer: st
     assert_error(await sso.get(f"{API}/account"), 401, "sign_in_required")
 
 
-async def test_with_sign_on_no_link_sets_a_password(sso: httpx.AsyncClient) -> None:
+async def test_with_sign_on_no_link_sets_a_password(
+    sso: httpx.AsyncClient, oidc_issuer: str
+) -> None:
     """API.md: single sign-on when it is set up, otherwise passwords; never both."""
     invited = await sso.post(
         f"{API}/accounts",
@@ -131,6 +133,18 @@ async def test_with_sign_on_no_link_sets_a_password(sso: httpx.AsyncClient) -> N
     gus = invited.json()["account"]["id"]
     reset = await sso.post(f"{API}/accounts/{gus}/reset-link", headers=admin())
     assert_error(reset, 409, "passwords_off")
+    # Nor does the admin page offer one.
+    lead = await sso.post(
+        f"{API}/accounts",
+        json={"email": "lead@example.org", "name": "Lead", "role": "admin"},
+        headers=admin(),
+    )
+    assert lead.status_code == 201
+    set_oidc_user(oidc_issuer, "lead-2", email="lead@example.org", name="Lead")
+    assert (await sign_on(sso, "lead-2")).status_code == 303
+    page = await sso.get("/admin")
+    assert page.status_code == 200 and 'value="deactivate"' in page.text
+    assert 'value="reset"' not in page.text
 
 
 async def test_a_provider_that_does_not_answer_is_503_not_500(
