@@ -18,7 +18,7 @@ from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
-from .errors import DATABASE_DOWN
+from .errors import DATABASE_DOWN, error_response
 from .timing import with_timing
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 GOING_AWAY = 1001
 UNSUPPORTED_DATA = 1003
+# The ASGI extension that lets a refused upgrade answer with an HTTP response of our own.
+DENIAL = "websocket.http.response"
 
 
 async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller | None:
@@ -47,7 +49,12 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # database trip each).
         return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
-        await websocket.close(POLICY_VIOLATION, exc.detail[:120])
+        if exc.status == 404 and DENIAL in websocket.scope.get("extensions", {}):
+            # A workshop that is gone (or never was) answers 404 here as on every other route
+            # of it (API.md); refused credentials keep their 403.
+            await websocket.send_denial_response(error_response(404, exc.detail, exc.code))
+        else:
+            await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
     except DATABASE_DOWN:
         # Clients retry 1013 by themselves; by then the database may be back.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Depends, WebSocket
 
 from ..compact_json import dumps
 from ..realtime.json_stream import JsonRenderer
+from .account_deps import workshop_exists
 from .json_response import JSONResponse
 from .live import POLICY_VIOLATION, admit, close_quietly, follow, parse_since
 from .schemas import ErrorBody
@@ -25,8 +26,9 @@ a browser's session cookie with an allowed `Origin`). Frames are JSON text:
 - events are `{"seq", "type", "at", "data"}`, `seq` rising by 1 with no gaps;
 - `presence.changed` has `seq: null` and is never replayed.
 
-Close codes: 1008 refused origin or credentials (403 before the upgrade), 1013 fell too far
-behind (reconnect with `since`), 1001 the server is going away (reconnect with `since`).
+Close codes: 1008 refused origin or credentials (403 before the upgrade; 404 when the
+workshop does not exist or was deleted), 1013 fell too far behind (reconnect with `since`),
+1001 the server is going away (reconnect with `since`).
 """
 
 
@@ -35,7 +37,11 @@ behind (reconnect with `since`), 1001 the server is going away (reconnect with `
     status_code=426,
     summary="Live events (websocket)",
     description=EVENTS_DOC,
-    responses={426: {"model": ErrorBody, "description": "Upgrade to a websocket."}},
+    dependencies=[Depends(workshop_exists)],
+    responses={
+        404: {"model": ErrorBody, "description": "No such workshop (or it was deleted)."},
+        426: {"model": ErrorBody, "description": "Upgrade to a websocket."},
+    },
     tags=["live"],
 )
 async def events_described(workshop_id: str) -> JSONResponse:

@@ -143,7 +143,11 @@ async def test_a_deleted_workshop_closes_its_sockets_on_every_worker(cluster: Cl
             for who in (fac, host, vera):
                 got = await via.get(f"{API}/workshops/{room.id}", headers=who.headers)
                 assert got.status_code == 404, (who.name, got.text)
-        assert await refused(a.ws_url, room.id, fac.token) == 403
+            # Its live address too, as every route of a deleted workshop (API.md).
+            described = await via.get(f"{API}/workshops/{room.id}/events", headers=fac.headers)
+            assert described.status_code == 404, described.text
+        assert await refused(a.ws_url, room.id, fac.token) == 404
+        assert await refused(b.ws_url, room.id, "no-such-token") == 404
 
 
 async def test_a_worker_that_cannot_hear_the_broker_trusts_no_remembered_token(
