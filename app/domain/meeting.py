@@ -51,7 +51,9 @@ def change_phase(meeting: Meeting, to: str, now: datetime) -> tuple[Meeting, lis
     )
     after = Meeting(target, agenda, timer, mute)
     events: list[Event] = [PhaseChanged(target.value, meeting.phase.value, after.agenda_dicts())]
-    if mute != meeting.mute:
+    # Entering questions or analysis mutes the host team, and API.md has it say so every
+    # time, even coming from the other muted phase; elsewhere only a change is news.
+    if mute != meeting.mute or mute.host_team_muted:
         events.append(MuteChanged(mute.host_team_muted, list(mute.speakers), target.value))
     events.append(TimerChanged(after.timer_dict(now)))
     return after, events
@@ -105,8 +107,8 @@ def set_mute(
     """The facilitator's override: mute or unmute the host team and name who may still speak."""
     mute = Mute(host_team_muted, check_speakers(speakers, host_ids))
     after = replace(meeting, mute=mute)
-    if mute == meeting.mute:
-        return after, []
+    # Said even when nothing changed: every committed write adds an event (API.md), and a
+    # screen that missed the last one is set right.
     return after, [MuteChanged(mute.host_team_muted, list(mute.speakers), meeting.phase.value)]
 
 

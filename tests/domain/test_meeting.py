@@ -55,11 +55,17 @@ def test_entering_a_muted_phase_mutes_then_times(clock: Clock, target: Phase) ->
     assert events[2].data()["status"] == "running"
 
 
-def test_moving_between_muted_phases_stays_muted_without_a_mute_event(clock: Clock) -> None:
-    before = meeting_in(Phase.questions, clock)
-    after, events = m.change_phase(before, "next", clock())
-    assert after.phase is Phase.analysis and after.mute == Mute(True, ())
-    assert types(events) == ["phase.changed", "timer.changed"]
+@pytest.mark.parametrize(("start", "to"), [(Phase.questions, "next"), (Phase.analysis, "previous")])
+def test_entering_a_muted_phase_from_the_other_still_says_the_mute(
+    clock: Clock, start: Phase, to: str
+) -> None:
+    """API.md: entering questions (or analysis) adds phase.changed and then mute.changed,
+    whichever phase it came from."""
+    before = meeting_in(start, clock)
+    after, events = m.change_phase(before, to, clock())
+    assert after.phase is not start and after.mute == Mute(True, ())
+    assert types(events) == ["phase.changed", "mute.changed", "timer.changed"]
+    assert mute_of(events[1]) == (True, [])
 
 
 @pytest.mark.parametrize("target", [p for p in ORDER if p not in MUTED_PHASES])
@@ -207,12 +213,15 @@ def test_speakers_must_be_hosts(clock: Clock, speakers: list[int]) -> None:
 
 
 @pytest.mark.parametrize("phase", [Phase.context, Phase.questions])
-def test_set_mute_emits_nothing_when_unchanged(clock: Clock, phase: Phase) -> None:
+def test_set_mute_says_the_mute_even_when_unchanged(clock: Clock, phase: Phase) -> None:
+    """API.md: each committed write adds one or more events."""
     meeting = meeting_in(phase, clock)
     after, events = m.set_mute(
         meeting, meeting.mute.host_team_muted, list(meeting.mute.speakers), HOSTS
     )
-    assert events == [] and after == meeting
+    assert after == meeting
+    assert types(events) == ["mute.changed"]
+    assert mute_of(events[0]) == (meeting.mute.host_team_muted, list(meeting.mute.speakers))
     _, events = m.set_mute(meeting, not meeting.mute.host_team_muted, [], HOSTS)
     assert types(events) == ["mute.changed"]
 
