@@ -62,9 +62,7 @@ def _by_token(svc: Services, token: str) -> Account:
             account = _first_use(svc)
         if account.active:
             return account
-        raise ApiError(
-            "The first admin account has been deactivated.", status=401, code="unauthorized"
-        )
+        raise SignInRequired("The first admin account has been deactivated.")
     token_hash = hash_secret(token)
     with svc.db.reader() as session:
         found = aq.token_owner(session, token_hash=token_hash)
@@ -75,7 +73,11 @@ def _by_token(svc: Services, token: str) -> Account:
                 "This needs an account's token (an owner's or an admin's, from signing "
                 "in); a participant's token is for taking part in its peer assist only."
             )
-    raise ApiError("That token is not valid or has been revoked.", status=401, code="unauthorized")
+    # Not an account, so no more signed in than a request without a token (API.md: 401
+    # sign_in_required), with a sentence that says why.
+    raise SignInRequired(
+        "That token is not valid or has been revoked. Sign in again for a new one."
+    )
 
 
 def _first_use(svc: Services) -> Account:

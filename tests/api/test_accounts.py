@@ -66,6 +66,10 @@ async def test_tokens_are_hashed_listed_and_revoked_at_once(
     revoked = await client.delete(f"{API}/account/tokens/{made.json()['id']}", headers=fay.headers)
     assert revoked.status_code == 204
     assert_error(await client.get(f"{API}/account", headers=bearer(second)), 401)
+    # A revoked or made-up token is no account: creating a peer assist needs one (API.md).
+    for token in (second, "pat_" + "x" * 43, "no-such-token"):
+        refused = await client.post(f"{API}/workshops", json=workshop_body(), headers=bearer(token))
+        assert_error(refused, 401, "sign_in_required")
     # Another account cannot revoke Fay's token; the admin can, and sees every one in use.
     gus = await make_account(client, "Gus")
     fay_token_id = listed[-1]["id"] if listed[-1]["name"] == "tests" else listed[0]["id"]
