@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..db import account_queries as aq
+from ..db import queries
 from ..db.models import Briefing, InvitationMail, Invitee, Workshop
 from ..db.records import workshop_record
 from ..domain import invitations as rules
@@ -84,8 +85,8 @@ def remove_invitee(
     session: Session, workshop: Workshop, *, actor: Actor, invitee_id: int, now: datetime
 ) -> tuple[int, dict, Events]:
     check_writer(actor, (Role.facilitator,), "edit the invitation list")
-    row = session.get(Invitee, invitee_id)
-    if row is None or row.workshop_id != workshop.id:
+    row = queries.get_invitee(session, workshop_id=workshop.id, invitee_id=invitee_id)
+    if row is None:
         raise NotFound("That person is not on this invitation list.", code="invitee_not_found")
     session.execute(sa.delete(InvitationMail).where(InvitationMail.invitee_id == invitee_id))
     session.delete(row)

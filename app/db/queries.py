@@ -25,6 +25,7 @@ from .models import (
     Feedback,
     IdempotentResponse,
     Invite,
+    Invitee,
     Knock,
     Participant,
     ReportBack,
@@ -250,6 +251,12 @@ def votes_of(session: Session, *, workshop_id: str, participant_id: int) -> list
         connection_of(session), {"workshop_id": workshop_id, "participant_id": participant_id}
     )
     return [row.card_id for row in found]
+
+
+def get_invitee(session: Session, *, workshop_id: str, invitee_id: int) -> Invitee | None:
+    """A person on this workshop's invitation list (None for another workshop's)."""
+    row = session.get(Invitee, invitee_id) if plausible(invitee_id) else None
+    return row if row is not None and row.workshop_id == workshop_id else None
 
 
 def get_knock(session: Session, *, knock_id: int) -> Knock | None:

@@ -103,16 +103,14 @@ async def subject_access_download(request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     name = request.query_params.get("name", "").strip()
-    account = request.query_params.get("account_id", "")
-    if not account.isdigit() and not 1 <= len(name) <= 80:
+    account_id = queries.row_id_from_text(request.query_params.get("account_id", ""))
+    if account_id is None and not 1 <= len(name) <= 80:
         return await _admin_page(
             request, signed, error="Give a participant's name (up to 80 characters).", status=422
         )
     try:
         found = await run_in_threadpool(
-            lambda: subject_export(
-                svc, name=name, account_id=int(account) if account.isdigit() else None
-            )
+            lambda: subject_export(svc, name=name, account_id=account_id)
         )
     except RuleError as exc:
         return await _admin_page(request, signed, error=exc.detail, status=exc.status)

@@ -24,7 +24,7 @@ from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, participant_scope, perform
-from .forms import error_context, form_fields, typed_over
+from .forms import error_context, form_fields, typed_over, whole_number
 from .page_access import page_caller
 from .pages import not_for_your_role, render
 
@@ -80,7 +80,7 @@ async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
     form = await form_fields(request)
     score = form.get("satisfaction", "")
     answer = after.Answer(
-        satisfaction=int(score) if score.isdigit() else 0,
+        satisfaction=whole_number(score) or 0,  # 0: the rule's own sentence refuses it
         **{field: form.get(field) for field in rules.FEEDBACK_TEXTS},
     )
     try:

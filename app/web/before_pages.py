@@ -14,7 +14,7 @@ from ..actions import before, workshops
 from ..db import library, queries
 from ..domain import invitations as rules
 from ..domain.dates import zone_info
-from ..domain.errors import RuleError
+from ..domain.errors import Invalid, RuleError
 from ..domain.guidance import meeting_day, timing_warning
 from ..domain.phases import Phase, has_begun
 from ..domain.rules import Role, check_writer
@@ -25,7 +25,7 @@ from ..search import similar
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, participant_scope, perform
-from .forms import error_context, form_fields, typed_over
+from .forms import error_context, form_fields, typed_over, whole_number
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
 from .schedule_form import read_schedule, shown
@@ -165,12 +165,16 @@ async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     form = await form_fields(request)
     years = form.get("years", "").strip()
+    if years and whole_number(years) is None:
+        # Not dropped without a word: the person typed something, and it was not a number.
+        refused = Invalid("Years of experience are a whole number from 0 to 70.", field="years")
+        return await _list(request, workshop_id, refused, form=form)
     new = before.NewInvitee(
         name=form.get("name", ""),
         email=form.get("email", ""),
         unit=form.get("unit", ""),
         role=form.get("role", "visitor"),
-        years=int(years) if years.isdigit() else None,
+        years=whole_number(years),
     )
     error = await _write(
         request,
@@ -307,8 +311,8 @@ def _invitee(
 ) -> tuple[dict, dict, dict | None] | None:
     """The person, the briefing, and who the invitation comes from (see organiser_of)."""
     with svc.db.reader() as session:
-        row = session.get(before.Invitee, invitee_id)
-        if row is None or row.workshop_id != workshop_id:
+        row = queries.get_invitee(session, workshop_id=workshop_id, invitee_id=invitee_id)
+        if row is None:
             return None
         workshop = queries.get_workshop(session, workshop_id=workshop_id)
         record = before.invitee_record(

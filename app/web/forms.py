@@ -8,6 +8,7 @@ and `error_field`, which the `field_error` macro (partials/_field_error.html) pl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,26 @@ from ..domain.errors import RuleError
 async def form_fields(request: Request) -> dict[str, str]:
     """The posted form's text fields (a file input has no place in these forms)."""
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            fields[name] = value  # the last of a repeated name, as FormData.items() gives
+        else:
+            # A file sent where text goes is no field of ours; let go of its temporary file
+            # now rather than when the collector finds it.
+            await value.close()
+    return fields
+
+
+# Enough digits for any count a form asks for, few enough that int() always takes them.
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number typed into a form, or None. Not str.isdigit(): "²" is a digit to it and
+    not to int(), and int() refuses thousands of digits."""
+    text = text.strip()
+    return int(text) if _WHOLE.fullmatch(text) else None
 
 
 def typed_over(saved: Mapping[str, Any] | None, typed: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (
+            not declared.isdigit() or len(declared) > 18 or int(declared) > self.max_bytes
+        ):
             await self._refuse(send)
             return
         seen = 0

@@ -24,6 +24,7 @@ from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, participant_state, perform
 from .form_errors import JOIN_FORM, START_FORM, form_problems
+from .forms import form_fields
 from .problem import ProblemPage
 from .schemas import JoinRequest, WorkshopCreate
 from .templating import (
@@ -145,8 +146,8 @@ def local_time(wall_clock: str, zone: str) -> str:
 
 
 async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if v != ""}
+    # Text fields only, as form_fields: a file sent in a date's place is a date not given.
+    return {k: v for k, v in (await form_fields(request)).items() if v != ""}
 
 
 def lengths(svc: Services) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from pydantic import ValidationError, field_validator
 from ..domain.dates import zone_info
 from ..domain.errors import Invalid
 from .dates import aware_start
-from .errors import describe_validation
+from .form_errors import START_FORM, form_problems
 from .pages import local_time
 from .schemas import Day, Moment, Strict
 
@@ -59,7 +59,9 @@ def read_schedule(form: dict[str, str], briefing: dict) -> tuple[datetime | None
     except ValidationError as exc:
         errors: list[Any] = list(exc.errors())
         where = errors[0].get("loc") or (None,)
-        raise Invalid(describe_validation(errors), field=str(where[0])) from None
+        # In the form's own words, as the start form says them (not the API's).
+        said = " ".join(form_problems(errors, START_FORM))
+        raise Invalid(said, field=str(where[0])) from None
     # The form shows minutes: a start the API set to the second, left as shown, is not a move.
     if typed["starts_at"] == shown(briefing)["starts_at"]:
         return briefing["starts_at"], body.decision_date

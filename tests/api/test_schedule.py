@@ -109,7 +109,7 @@ async def test_only_the_facilitator_moves_it_and_the_dates_are_checked(
 
     far = f"{clock().year + 11}-01-05T09:00"
     refused = await schedule(client, room, headers, starts_at=far, decision_date="2027-02-01")
-    assert "starts_at: must be a day from" in refused and f'value="{far}"' in refused
+    assert "Starts: must be a day from" in refused and f'value="{far}"' in refused
     assert 'value="2027-02-01"' in refused and "Saved." not in refused
     past = (clock() - timedelta(days=2)).date().isoformat()
     shown = f"{datetime.fromisoformat(state['starts_at']):%Y-%m-%dT%H:%M}"
