@@ -50,10 +50,13 @@ def knock(
     row = Knock(workshop_id=workshop.id, name=name, token_hash=hash_secret(token), created_at=now)
     session.add(row)
     session.flush()
+    # The token rides in the answer (sealed, if the caller sealed it) so that a repeat of the
+    # same knock hands the browser the same one.
     if workshop.auto_admit:
         record, events = _admit(session, row, now)
-        return 201, {"admitted": True, "participant": record}, events
-    return 202, {"admitted": False, "knock_id": row.id}, [_lobby_event(session, workshop.id)]
+        return 201, {"admitted": True, "participant": record, "token": token}, events
+    body = {"admitted": False, "knock_id": row.id, "token": token}
+    return 202, body, [_lobby_event(session, workshop.id)]
 
 
 def admit(

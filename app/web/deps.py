@@ -360,10 +360,14 @@ async def perform(
     apply: Apply,
     scope: str,
     before_publish: BeforePublish | None = None,
+    form_key: str | None = None,
 ) -> Outcome:
     """Parse the request's Idempotency-Key and hand the write to the writer, which commits it
-    and then publishes its events (app/actions/runner.py)."""
+    and then publishes its events (app/actions/runner.py). `form_key`: a page's form's own key
+    (forms.once_key), for a form that cannot send the header."""
     idem = await idempotency_key(request, scope) if request.method == "POST" else None
+    if idem is None and form_key is not None:
+        idem = IdempotencyKey(scope=scope, key=form_key, request_hash=form_key)
 
     async def withdraw_then(outcome: Outcome) -> None:
         # Whoever a write took out loses access on every worker before any screen hears of

@@ -8,7 +8,10 @@ and `error_field`, which the `field_error` macro (partials/_field_error.html) pl
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +32,27 @@ async def form_fields(request: Request) -> dict[str, str]:
             # now rather than when the collector finds it.
             await value.close()
     return fields
+
+
+# A form's own key, as form_once makes it; anything else in its place is no key.
+_ONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def form_once() -> str:
+    """A new key for a form that creates something (joining, starting a peer assist): sent
+    twice, as a double tap on a phone sends it, it is answered once (deps.perform)."""
+    return secrets.token_urlsafe(16)
+
+
+def once_key(fields: Mapping[str, str]) -> str | None:
+    """The Idempotency-Key a form's submission carries: its `once` field with what was typed.
+    The same form sent again as it was is the same write; changed (back, edit, send), it is a
+    new one, so the key holds a digest of the fields as well."""
+    once = fields.get("once", "")
+    if not _ONCE.fullmatch(once):
+        return None
+    typed = json.dumps(sorted(fields.items()), ensure_ascii=False).encode()
+    return f"form:{once}:{hashlib.sha256(typed).hexdigest()[:32]}"
 
 
 # Enough digits for any count a form asks for, few enough that int() always takes them.

@@ -15,9 +15,10 @@ from ..actions import lobby
 from ..db import queries
 from ..db.models import Workshop
 from ..domain.errors import RuleError
-from ..security import new_secret, normalise_room_code, session_cookie_name, unsign_session
+from ..security import Sealed, normalise_room_code, session_cookie_name, unsign_session
 from .deps import Services, client_address, perform
 from .form_errors import JOIN_FORM, form_problems
+from .forms import form_fields, once_key
 from .json_response import JSONResponse
 from .pages import problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
@@ -101,9 +102,10 @@ async def knock(code: str, request: Request) -> Response:
     found = await _workshop_for(request, code)
     if isinstance(found, HTMLResponse):
         return found
-    form = await request.form()
-    name = str(form.get("name", ""))
-    token = new_secret()
+    form = await form_fields(request)
+    name = form.get("name", "")
+    # Sealed: a second send of the same form gets the first's answer, this token with it.
+    token = Sealed(svc.settings.secret_key)
     try:
         body = JoinRequest.model_validate(
             {"name": name, "accept_ground_rules": form.get("accept") == "on"}
@@ -115,6 +117,7 @@ async def knock(code: str, request: Request) -> Response:
             svc,
             workshop_id=found.id,
             scope=f"knock:{found.id}",
+            form_key=once_key(form),
             apply=lambda session, w, now: lobby.knock(
                 session, w, name=body.name, token=token, now=now
             ),
@@ -143,7 +146,7 @@ async def knock(code: str, request: Request) -> Response:
         )
     target = f"/w/{found.id}" if outcome.body["admitted"] else f"/r/{found.room_code}/wait"
     response = RedirectResponse(target, status_code=303)
-    set_session(response, svc, found.id, token)
+    set_session(response, svc, found.id, outcome.body["token"])
     return response
 
 

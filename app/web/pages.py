@@ -24,7 +24,7 @@ from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, participant_state, perform
 from .form_errors import JOIN_FORM, START_FORM, form_problems
-from .forms import form_fields
+from .forms import form_fields, once_key
 from .problem import ProblemPage
 from .schemas import JoinRequest, WorkshopCreate
 from .templating import (
@@ -302,6 +302,7 @@ async def start(request: Request) -> Response:
             svc,
             workshop_id=None,
             scope=f"create:{signed.id}",
+            form_key=once_key(form),
             apply=lambda session, _, now: workshops.create_workshop(
                 session,
                 new=new,
@@ -354,7 +355,7 @@ async def join(code: str, request: Request) -> Response:
         return problem_page("This invite does not work", exc.detail, exc.status)
     if found["role"] == "projector":
         # A screen joins in one click: it has no name to give and writes nothing.
-        form = {"name": PROJECTOR_NAME, "accept": "on"}
+        form = {"name": PROJECTOR_NAME, "accept": "on", "once": form.get("once", "")}
     try:
         body = JoinRequest.model_validate(
             {"name": form.get("name", ""), "accept_ground_rules": form.get("accept") == "on"}
@@ -367,6 +368,7 @@ async def join(code: str, request: Request) -> Response:
             svc,
             workshop_id=workshop_id,
             scope=f"join:{workshop_id}",
+            form_key=once_key(form),
             apply=lambda session, w, now: workshops.join(
                 session,
                 w,

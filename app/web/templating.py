@@ -27,6 +27,7 @@ from ..domain.rules import (
     mute_on_entering,
 )
 from ..domain.themes import GROUPED_PHASES, THEMED_KINDS, THEMING_PHASES, group_cards
+from .forms import form_once
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Views of the room, one per role; the projector board is also open to the facilitator.
@@ -86,6 +87,7 @@ def make_env() -> Environment:
         kinds_for=kinds_for,
         is_listening=listening,
         qr=qr_svg,
+        form_once=form_once,
         PHASES=ORDER,
         phase_toward=phase_toward,
         GUIDANCE=GUIDANCE,
