@@ -37,10 +37,18 @@ def active_admins(session: Session, *, lock: bool = False) -> list[Account]:
     """The active admins. `lock`: their rows stay locked until the write commits, so two admins
     taking each other's role at the same moment cannot each count the other still there. That
     race is PostgreSQL's: SQLite's writers take turns, and it has no FOR UPDATE."""
-    query = select(Account).where(col(Account.role) == "admin", col(Account.active))
+    query = (
+        select(Account)
+        .where(col(Account.role) == "admin", col(Account.active))
+        .order_by(Account.id)
+    )
     if lock:
-        # Fresh values too: a row this session loaded earlier may have changed while it waited.
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # FOR NO KEY UPDATE: two changes of admins take turns, but a write that adds a row
+        # pointing at an admin (a console seat, an owner) under its workshop's lock does not
+        # wait for it, which with plain FOR UPDATE closed a deadlock with the workshop locks
+        # a deactivation takes. In id order, so two lockers meet in the same order. Fresh
+        # values too: a row this session loaded earlier may have changed while it waited.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return list(session.exec(query))
 
 

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from app.actions.accounts import change_account, viewer_of
+from app.actions.ownership import console_seat
+from app.actions.workshops import NewWorkshop, create_workshop
+from app.db import queries
 from app.db.account_models import Account
 from app.db.account_queries import active_admins
 from app.db.engine import Database
@@ -63,4 +66,50 @@ def test_two_admins_demoting_each_other_at_once_leave_one(change: dict) -> None:
     with db.session() as session:
         admins = [a.name for a in active_admins(session)]
     assert admins == ["Fay"]
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_deactivation_and_an_admin_opening_a_console_do_not_deadlock() -> None:
+    """The admins' rows are locked for the count; a write that, under a workshop's lock, adds
+    a row pointing at an admin (a console seat) must not wait on them while the deactivation
+    waits on that workshop (PostgreSQL's deadlock detector would fail one of the two)."""
+    db = Database(postgres_database().url)
+    with db.session() as session, session.begin():
+        ada = Account(email="ada@example.org", name="Ada", role="admin", created_at=NOW)
+        bob = Account(email="bob@example.org", name="Bob", role="admin", created_at=NOW)
+        fay = Account(email="fay@example.org", name="Fay", created_at=NOW)
+        session.add_all([ada, bob, fay])
+        session.flush()
+        ada_sees, bob_sees, fay_id = viewer_of(ada), viewer_of(bob), fay.id
+        new = NewWorkshop(
+            title="Discharge", problem="Waits", duration_minutes=60, facilitator_name="Fay",
+            owner_id=fay_id,
+        )  # fmt: skip
+        _, body, _ = create_workshop(
+            session, new=new, now=NOW, base_url="http://testserver", secret_key=INVITES[0]
+        )
+        workshop_id = body["workshop_id"]
+    assert fay_id is not None
+    done: dict[str, str] = {}
+
+    def deactivate_fay() -> None:
+        try:
+            with db.session() as session, session.begin():
+                change_account(
+                    session, by=ada_sees, account_id=fay_id, role=None, active=False, now=NOW,
+                    invites=INVITES,
+                )  # fmt: skip
+            done["deactivation"] = "committed"
+        except Exception as exc:
+            done["deactivation"] = repr(exc)
+
+    with db.session() as session, session.begin():
+        workshop = queries.lock_workshop(session, workshop_id=workshop_id)
+        deactivation = threading.Thread(target=deactivate_fay)
+        deactivation.start()
+        deactivation.join(0.5)  # it takes the admins' rows, then waits for this workshop
+        console_seat(session, workshop, by=bob_sees, name="Bob", now=NOW, secret_key=INVITES[0])
+    deactivation.join(10)
+    assert done == {"deactivation": "committed"}
     db.dispose()
