@@ -235,9 +235,11 @@ def set_password(
     session: Session, *, secret: str, password: str, now: datetime, single_sign_on: bool
 ) -> Account:
     """An invite or reset link sets the account's password, and is then spent."""
+    # The link first: one that is unknown or spent says so whatever the sign-in; a good one
+    # under single sign-on is refused, and the refusal rolls back its spending.
+    link = _use_link(session, secret=secret, now=now, purposes={"invite", "reset"})
     check_passwords_used(single_sign_on)
     check_password_rules(password)
-    link = _use_link(session, secret=secret, now=now, purposes={"invite", "reset"})
     account = _account(session, link.account_id or 0)
     if not account.active:
         raise Forbidden("This account has been deactivated.", code="account_inactive")

@@ -421,7 +421,28 @@
     readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerControls(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 
+  // A live frame may draw the composer's kinds again (the mute said again, say): the kind a
+  // person chose stays chosen while it is still offered.
+  var chosenKind = null;
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    var picked = document.querySelector(
+      "#composer-kinds input[name=kind]:checked, #composer-kinds select[name=kind]");
+    if (picked) chosenKind = picked.value;  // muted for a while, the choice waits
+  });
+  function keepKind() {
+    var kinds = document.getElementById("composer-kinds");
+    if (!chosenKind || !kinds) return;
+    var select = kinds.querySelector("select[name=kind]");
+    if (select) {
+      if (select.querySelector('option[value="' + CSS.escape(chosenKind) + '"]')) select.value = chosenKind;
+      return;
+    }
+    var radio = kinds.querySelector('input[name=kind][value="' + CSS.escape(chosenKind) + '"]');
+    if (radio) radio.checked = true;
+  }
+
   document.addEventListener("htmx:wsAfterMessage", function () {
+    keepKind();
     readTimer(); syncVotes(); syncMute(); syncComposer(); syncTimerControls(); sortColumns(); layoutBoard(); syncSpotlight(); syncSignals(); syncPresence(); syncActionCards(); tick();
   });
 

@@ -53,6 +53,13 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def _deactivated(said: str) -> ApiError:
+    """The token is right but its account is off: no sign-in will help, an admin will."""
+    return ApiError(
+        f"{said} An admin can make it active again.", status=401, code="account_inactive"
+    )
+
+
 def _by_token(svc: Services, token: str) -> Account:
     admin_token = svc.settings.admin_token
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
@@ -62,12 +69,14 @@ def _by_token(svc: Services, token: str) -> Account:
             account = _first_use(svc)
         if account.active:
             return account
-        raise SignInRequired("The first admin account has been deactivated.")
+        raise _deactivated("The first admin account has been deactivated.")
     token_hash = hash_secret(token)
     with svc.db.reader() as session:
         found = aq.token_owner(session, token_hash=token_hash)
-        if found is not None and found[1].active:
-            return found[1]
+        if found is not None:
+            if found[1].active:
+                return found[1]
+            raise _deactivated("This account has been deactivated.")
         if found is None and queries.participant_by_token(session, token_hash=token_hash):
             raise ParticipantTokenRefused(
                 "This needs an account's token (an owner's or an admin's, from signing "

@@ -204,8 +204,9 @@ async def change_account(account_id: int, request: Request) -> Response:
             now=svc.clock(),
             invites=(svc.settings.secret_key, svc.settings.base_url),
         )
-        if account.active:
-            return f"{account.name} is now an active {account.role}."
+        if account.active or what != "deactivate":
+            state = "an active" if account.active else "a deactivated"
+            return f"{account.name} is now {state} {account.role}."
         said = (
             f"{account.name} is now a deactivated {account.role}: signed out everywhere, and "
             "their places in peer assists no longer work."

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 from fastapi import WebSocket
+from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..actions.state import state_for
@@ -49,10 +50,11 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # database trip each).
         return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
-        if exc.status == 404 and DENIAL in websocket.scope.get("extensions", {}):
-            # A workshop that is gone (or never was) answers 404 here as on every other route
-            # of it (API.md); refused credentials keep their 403.
-            await websocket.send_denial_response(error_response(404, exc.detail, exc.code))
+        # A workshop that is gone (or never was) answers 404 here as on every other route of
+        # it (API.md), whatever was presented; refused credentials keep their 403.
+        gone = exc if exc.status == 404 else await _missing(svc, workshop_id)
+        if gone is not None and DENIAL in websocket.scope.get("extensions", {}):
+            await websocket.send_denial_response(error_response(404, gone.detail, gone.code))
         else:
             await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
@@ -60,6 +62,21 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # Clients retry 1013 by themselves; by then the database may be back.
         await websocket.close(TRY_AGAIN_LATER, "the database is not answering; try again")
         return None
+
+
+async def _missing(svc: Services, workshop_id: str) -> RuleError | None:
+    """Why the workshop cannot be found, or None when it is there. Asked only of a refused
+    upgrade, whose credentials could not say (no token, an account's token)."""
+
+    def look() -> None:
+        with svc.db.reader() as session:
+            queries.get_workshop(session, workshop_id=workshop_id)
+
+    try:
+        await run_in_threadpool(look)
+    except RuleError as exc:
+        return exc if exc.status == 404 else None
+    return None
 
 
 def _start(

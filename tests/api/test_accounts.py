@@ -192,7 +192,7 @@ async def test_admin_manages_accounts_and_keeps_one_admin(client: httpx.AsyncCli
         f"{API}/accounts/{gus.id}", json={"active": False}, headers=fay.headers
     )
     assert off.json()["active"] is False
-    assert_error(await client.get(f"{API}/account", headers=gus.headers), 401)
+    assert_error(await client.get(f"{API}/account", headers=gus.headers), 401, "account_inactive")
 
 
 async def test_the_list_shows_what_each_account_may_see(

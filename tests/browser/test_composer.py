@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from playwright.async_api import expect
@@ -45,4 +46,31 @@ async def test_each_card_starts_from_the_defaults(server: Server, tabs: Tabs) ->
     await expect(second.locator(".who")).to_have_text("Vera")
     await expect(second.locator(".tag")).to_have_count(0)
     await expect(second.locator(".source")).to_have_count(0)
+    assert not tabs.errors, tabs.errors
+
+
+async def test_the_kind_a_host_chose_stays_chosen_through_mute_changes(
+    server: Server, tabs: Tabs
+) -> None:
+    """Each mute.changed draws the host's kinds again; the choice outlives it, even a spell of
+    listening in between."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    hana = await quick_join(tabs, meeting, "host", "Hana", PHONE)
+    await next_phase(meeting, "context")
+    await next_phase(meeting, "questions")
+    kinds = hana.locator("#composer-kinds")
+    may_speak = meeting.facilitator.locator("#speaker-list").get_by_label("Hana")
+    await may_speak.check()  # she may add context and questions while the rest listen
+    # Not the first offered, which a fresh drawing of the kinds would choose.
+    await expect(kinds.locator("input[name=kind]").first).to_have_value("question")
+    await kinds.locator("input[name=kind][value=context]").check()
+    await may_speak.uncheck()
+    await expect(kinds).to_have_attribute("data-listening", "1")
+    await may_speak.check()
+    await expect(kinds).to_have_attribute("data-listening", "0")
+    await expect(kinds.locator("input[name=kind][value=context]")).to_be_checked()
+    await post_card(hana, "The letter waits for the consultant's signature.")
+    mine = card(meeting.facilitator, "The letter waits for the consultant's signature.")
+    await expect(mine).to_be_visible()
+    await expect(mine).to_have_class(re.compile(r"\bkind-context\b"))
     assert not tabs.errors, tabs.errors

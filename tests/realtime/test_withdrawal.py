@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import PostgresSchema
+from tests.conftest import ADMIN_TOKEN, PostgresSchema
 from tests.factories import (
     API,
     add_card,
@@ -148,6 +148,7 @@ async def test_a_deleted_workshop_closes_its_sockets_on_every_worker(cluster: Cl
             assert described.status_code == 404, described.text
         assert await refused(a.ws_url, room.id, fac.token) == 404
         assert await refused(b.ws_url, room.id, "no-such-token") == 404
+        assert await refused(b.ws_url, room.id, ADMIN_TOKEN) == 404  # an account's, too
 
 
 async def test_a_worker_that_cannot_hear_the_broker_trusts_no_remembered_token(
