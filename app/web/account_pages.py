@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -73,9 +73,20 @@ async def page_account(request: Request) -> Signed | Response:
     """The signed-in account of a page, or a redirect to sign in and back."""
     signed = await signed_in(request)
     if signed is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(sign_in_url(target), status_code=303)
+        return RedirectResponse(sign_in_url(_back_to(request)), status_code=303)
     return signed
+
+
+def _back_to(request: Request) -> str:
+    """Where signing in leads back to: the page itself, or for a form sent while signed out
+    (a session that ended mid-form) the page the form was on. Its address takes only POST, so
+    going back to it would be a 405."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc == request.url.netloc and came_from.path:
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return "/my"
 
 
 @router.get("/signin", response_class=HTMLResponse)
