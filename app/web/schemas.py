@@ -34,14 +34,17 @@ from ..domain.timer import MAX_TIMER_S
 from .dates import aware_start
 
 # The schema says what the validators check, so that a client reading it is never refused a
-# value it allows: at least one character that is not a space, and no NUL.
+# value it allows: at least one character that is neither a space nor invisible, and no NUL.
 # Python's whitespace (str.isspace, what strip() removes), spelled out: regex engines differ
 # on what \s means, and the schema's reader must agree with the server character by character.
 SPACE = (
     "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
     "\\u2028\\u2029\\u202f\\u205f\\u3000"
 )
-NOT_BLANK = f"^[^\\u0000]*[^{SPACE}\\u0000][^\\u0000]*$"
+# Characters that take no room on a screen (soft hyphen, zero-width spaces and joiners, the
+# word joiner, the byte-order mark): a name of these alone shows as nobody.
+INVISIBLE = "\\u00ad\\u200b-\\u200d\\u2060\\ufeff"
+NOT_BLANK = f"^[^\\u0000]*[^{SPACE}{INVISIBLE}\\u0000][^\\u0000]*$"
 _NOT_BLANK = re.compile(NOT_BLANK)
 HTTP_LINK = f"^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}\\u0000]+$"
 _HTTP_LINK = re.compile(HTTP_LINK)

@@ -9,9 +9,10 @@ import html
 
 import httpx
 
+from tests.api.helpers import assert_error
 from tests.api.test_form_errors import START
 from tests.api.test_forms import SAME_SITE
-from tests.factories import Room, create_room, join, make_account, move, sign_in
+from tests.factories import Room, admin, create_room, join, make_account, move, sign_in
 
 NOT_DIGITS = ("²", "9" * 5000)
 PAST_THE_DATABASE = ("99999999999999999999", "9223372036854775808")
@@ -100,3 +101,35 @@ async def test_the_before_pages_dates_say_what_is_wrong_in_the_forms_words(
         said = html.unescape(answer.text)
         assert "Starts: not a date and time we can read; pick a day and a time." in said
         assert "Please correct the request" not in said and "Input should be" not in said
+
+
+async def test_a_name_of_invisible_characters_is_nobody(client: httpx.AsyncClient) -> None:
+    room = await create_room(client)
+    code = room.invites["visitor"]["code"]
+    for name in ("\u200b\u200b", "\ufeff", "\u00ad \u2060"):
+        joined = await client.post(
+            f"/api/v1/join/{code}", json={"name": name, "accept_ground_rules": True}
+        )
+        assert joined.status_code == 422, joined.text
+        page = await client.post(f"/j/{code}", data={"name": name, "accept": "on"})
+        assert page.status_code == 422
+        assert "Your name: please fill this in" in html.unescape(page.text)
+    named = await client.post(
+        f"/api/v1/join/{code}", json={"name": "Zoë\u200b", "accept_ground_rules": True}
+    )
+    assert named.status_code == 201  # a visible letter with it is a name
+
+
+async def test_account_and_token_names_refuse_nul_on_every_database(
+    client: httpx.AsyncClient,
+) -> None:
+    invited = await client.post(
+        "/api/v1/accounts",
+        json={"email": "nul@example.org", "name": "Nu\x00ll", "role": "facilitator"},
+        headers=admin(),
+    )
+    assert_error(invited, 422, "invalid_name")
+    fay = await make_account(client, "Fay")
+    token = await client.post("/api/v1/account/tokens", json={"name": "t\x00"}, headers=fay.headers)
+    assert_error(token, 422, "invalid_name")
+    assert "(NUL)" in token.json()["detail"]
