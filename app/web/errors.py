@@ -114,6 +114,22 @@ def allowed_methods(request: Request, fallback: str) -> str:
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch"})
 
 
+def wants_page(request: Request) -> bool:
+    """A person's browser going to a page (not the API, not an htmx swap, not a script): it
+    should get a page to read, not JSON."""
+    return (
+        not request.url.path.startswith("/api/")
+        and "text/html" in request.headers.get("accept", "")
+        and "hx-request" not in request.headers
+    )
+
+
+def refused_page(status: int, title: str, detail: str) -> Response:
+    from .pages import problem_page  # pages imports this module
+
+    return problem_page(title, detail, status)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RuleError)
     async def _rule(request: Request, exc: RuleError) -> JSONResponse:
@@ -123,14 +139,19 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status, exc.detail, exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
+        if wants_page(request) and all(e.get("loc", ("",))[0] == "path" for e in errors):
+            # A page's address with letters where its number goes: no such page.
+            return refused_page(
+                404, "No such page", "There is nothing at this address; check the link."
+            )
         too_long = any(e.get("type") == "string_too_long" for e in errors)
         code = "too_long" if too_long else "invalid"
         return error_response(422, describe_validation(errors), code)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address."
@@ -139,6 +160,14 @@ def install(app: FastAPI) -> None:
             allowed = allowed_methods(request, (headers or {}).get("Allow", ""))
             detail = f"This address does not accept {request.method}; it takes {allowed}."
             headers = {**(headers or {}), "Allow": allowed}
+        if wants_page(request) and exc.status_code in (404, 405):
+            if exc.status_code == 404:
+                page = refused_page(404, "No such page", f"{detail} Check the link.")
+            else:
+                said = "This address is not opened that way; go back to the page you came from."
+                page = refused_page(405, "This page cannot be opened", said)
+            page.headers.update(headers or {})
+            return page
         return error_response(
             exc.status_code, detail, STATUS_CODES.get(exc.status_code, "error"), headers=headers
         )

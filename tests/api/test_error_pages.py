@@ -63,3 +63,30 @@ async def test_the_refusal_page_offers_a_way_home_to_whoever_reads_it(
     client.cookies.set(ACCOUNT_COOKIE, "forged.value")
     forged = await client.get("/w/no-such-peer-assist")
     assert 'href="/signin"' in forged.text and 'href="/my"' not in forged.text
+
+
+async def test_a_browser_gets_a_page_for_an_address_that_is_not_one(
+    client: httpx.AsyncClient,
+) -> None:
+    """A person who follows a broken link or opens a form's address reads a page; a script,
+    an htmx swap and the API keep their JSON."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for method, path, status in (
+        ("GET", "/j/a%2Fb", 404),
+        ("GET", "/no/such/page", 404),
+        ("GET", "/signout", 405),
+        ("POST", "/my", 405),
+        ("POST", "/admin/accounts/abc", 404),  # letters where the account's number goes
+        ("GET", "/account/tokens/abc/revoke", 405),
+    ):
+        page = await client.request(method, path, headers=browser)
+        assert page.status_code == status, (method, path, page.text[:200])
+        assert page.headers["content-type"].startswith("text/html"), (method, path)
+        assert "<h1>" in page.text and '"code"' not in page.text
+    script = await client.get("/no/such/page")
+    assert script.json()["code"] == "not_found"
+    swap = await client.get("/no/such/page", headers={**browser, "HX-Request": "true"})
+    assert swap.json()["code"] == "not_found"
+    api = await client.get("/api/v1/nothing", headers=browser)
+    assert api.json()["code"] == "not_found"
+    assert (await client.post("/admin/accounts/abc")).json()["code"] == "invalid"
