@@ -422,22 +422,30 @@
   });
 
   // A live frame may draw the composer's kinds again (the mute said again, say): the kind a
-  // person chose stays chosen while it is still offered.
+  // person chose stays chosen while it is still offered, in the phase they chose it in. Only a
+  // choice they made counts: otherwise each phase's own default leads (templating.kinds_for).
   var chosenKind = null;
-  document.addEventListener("htmx:wsBeforeMessage", function () {
-    var picked = document.querySelector(
-      "#composer-kinds input[name=kind]:checked, #composer-kinds select[name=kind]");
-    if (picked) chosenKind = picked.value;  // muted for a while, the choice waits
+  function currentPhase() {
+    var banner = document.getElementById("phase-banner");
+    return banner ? banner.dataset.phase : "";
+  }
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el.name === "kind" && el.closest("#composer-kinds")) {
+      chosenKind = { value: el.value, phase: currentPhase() };
+    }
   });
   function keepKind() {
     var kinds = document.getElementById("composer-kinds");
     if (!chosenKind || !kinds) return;
+    if (chosenKind.phase !== currentPhase()) { chosenKind = null; return; }
+    var value = CSS.escape(chosenKind.value);
     var select = kinds.querySelector("select[name=kind]");
     if (select) {
-      if (select.querySelector('option[value="' + CSS.escape(chosenKind) + '"]')) select.value = chosenKind;
+      if (select.querySelector('option[value="' + value + '"]')) select.value = chosenKind.value;
       return;
     }
-    var radio = kinds.querySelector('input[name=kind][value="' + CSS.escape(chosenKind) + '"]');
+    var radio = kinds.querySelector('input[name=kind][value="' + value + '"]');
     if (radio) radio.checked = true;
   }
 

@@ -73,4 +73,10 @@ async def test_the_kind_a_host_chose_stays_chosen_through_mute_changes(
     mine = card(meeting.facilitator, "The letter waits for the consultant's signature.")
     await expect(mine).to_be_visible()
     await expect(mine).to_have_class(re.compile(r"\bkind-context\b"))
+    # A choice belongs to its phase: in the next, that phase's own kind leads again, for the
+    # facilitator's list as for everyone.
+    console = meeting.facilitator.locator("#composer-kinds select[name=kind]")
+    await console.select_option("context")
+    await next_phase(meeting, "analysis")
+    await expect(console).to_have_value("insight")
     assert not tabs.errors, tabs.errors
