@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
 from collections.abc import Callable
@@ -367,7 +368,9 @@ async def perform(
     (forms.once_key), for a form that cannot send the header."""
     idem = await idempotency_key(request, scope) if request.method == "POST" else None
     if idem is None and form_key is not None:
-        idem = IdempotencyKey(scope=scope, key=form_key, request_hash=form_key)
+        # The key already holds a digest of what was typed; hashed again to fit its column.
+        digest = hashlib.sha256(form_key.encode()).hexdigest()
+        idem = IdempotencyKey(scope=scope, key=form_key, request_hash=digest)
 
     async def withdraw_then(outcome: Outcome) -> None:
         # Whoever a write took out loses access on every worker before any screen hears of

@@ -47,9 +47,16 @@ PROJECTOR_NAME = "Projector"
 VARY = {"Vary": "HX-Request, Cookie"}
 
 
+# Pages whose form carries a key of its own (forms.form_once): kept by no cache, which would
+# hand two people the same key and so, sent alike, the same seat.
+ONE_TIME_FORMS = frozenset({"pages/join.html", "pages/start.html"})
+NO_STORE = {**VARY, "Cache-Control": "private, no-store"}
+
+
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = ENV.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status, headers=VARY)
+    headers = NO_STORE if template in ONE_TIME_FORMS else VARY
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def problem_page(

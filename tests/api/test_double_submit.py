@@ -20,6 +20,8 @@ ONCE = re.compile(r'name="once" value="([^"]+)"')
 async def once_of(client: httpx.AsyncClient, path: str, headers: dict | None = None) -> str:
     page = await client.get(path, headers=headers)
     assert page.status_code == 200, page.text[:300]
+    # No cache may hand the same key to two people.
+    assert page.headers["cache-control"] == "private, no-store"
     keys = ONCE.findall(page.text)
     assert len(keys) == 1, keys
     return keys[0]
@@ -48,6 +50,10 @@ async def test_a_double_tap_on_join_seats_one_person(app: object) -> None:
         again = await phone.post(link, data={**form, "name": "Dbl Two"})
         assert again.status_code == 303
         assert count_rows(app, "participant", workshop_id=room.id, name="Dbl Two") == 1
+        # The longest key a page may carry fits what the database keeps (PostgreSQL checks).
+        longest = {"name": "Long", "accept": "on", "once": "A" * 64}
+        assert [a.status_code for a in await twice(phone, link, longest)] == [303, 303]
+        assert count_rows(app, "participant", workshop_id=room.id, name="Long") == 1
         # A page's own key, and nothing else, makes a repeat: without one, two seats.
         for _ in range(2):
             await phone.post(link, data={"name": "Plain", "accept": "on"})
