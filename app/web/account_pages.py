@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
 
 from ..actions import accounts, ownership
 from ..db import queries
@@ -79,13 +80,18 @@ async def page_account(request: Request) -> Signed | Response:
 
 def _back_to(request: Request) -> str:
     """Where signing in leads back to: the page itself, or for a form sent while signed out
-    (a session that ended mid-form) the page the form was on. Its address takes only POST, so
-    going back to it would be a 405."""
+    (a session that ended mid-form) the page the form was on, the nearest address above the
+    form's that opens as a page. The form's own takes only POST: going back to it was a 405.
+    (No Referer to go by: every page asks for none, headers.py.)"""
     if request.method in ("GET", "HEAD"):
         return request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    came_from = urlsplit(request.headers.get("referer", ""))
-    if came_from.netloc == request.url.netloc and came_from.path:
-        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        above = "/".join(parts) or "/"
+        scope = {"type": "http", "path": above, "root_path": "", "method": "GET"}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            return above
     return "/my"
 
 
