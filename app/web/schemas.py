@@ -41,9 +41,14 @@ SPACE = (
     "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
     "\\u2028\\u2029\\u202f\\u205f\\u3000"
 )
-# Characters that take no room on a screen (soft hyphen, zero-width spaces and joiners, the
-# word joiner, the byte-order mark): a name of these alone shows as nobody.
-INVISIBLE = "\\u00ad\\u200b-\\u200d\\u2060\\ufeff"
+# Characters that show nothing on a screen: the soft hyphen, zero-width spaces and joiners,
+# direction marks and embeddings, invisible operators, variation selectors, the Hangul and
+# braille blanks, the byte-order mark. A name of these alone shows as nobody. (The tag
+# characters lie outside the 16-bit range a schema's pattern can name simply; left be.)
+INVISIBLE = (
+    "\\u00ad\\u034f\\u115f\\u1160\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064"
+    "\\u2066-\\u2069\\u2800\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0"
+)
 NOT_BLANK = f"^[^\\u0000]*[^{SPACE}{INVISIBLE}\\u0000][^\\u0000]*$"
 _NOT_BLANK = re.compile(NOT_BLANK)
 HTTP_LINK = f"^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}\\u0000]+$"

@@ -106,7 +106,7 @@ async def test_the_before_pages_dates_say_what_is_wrong_in_the_forms_words(
 async def test_a_name_of_invisible_characters_is_nobody(client: httpx.AsyncClient) -> None:
     room = await create_room(client)
     code = room.invites["visitor"]["code"]
-    for name in ("\u200b\u200b", "\ufeff", "\u00ad \u2060"):
+    for name in ("\u200b\u200b", "\ufeff", "\u00ad \u2060", "\u200e\u202e", "\u3164", "\u2800"):
         joined = await client.post(
             f"/api/v1/join/{code}", json={"name": name, "accept_ground_rules": True}
         )
@@ -118,6 +118,11 @@ async def test_a_name_of_invisible_characters_is_nobody(client: httpx.AsyncClien
         f"/api/v1/join/{code}", json={"name": "Zoë\u200b", "accept_ground_rules": True}
     )
     assert named.status_code == 201  # a visible letter with it is a name
+    emoji = await client.post(
+        f"/api/v1/join/{code}",
+        json={"name": "\U0001f469\u200d\u2695\ufe0f", "accept_ground_rules": True},
+    )
+    assert emoji.status_code == 201  # a joined emoji shows
 
 
 async def test_account_and_token_names_refuse_nul_on_every_database(
