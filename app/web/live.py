@@ -39,6 +39,7 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
     if origin is not None and origin.rstrip("/") not in svc.settings.origins:
         await websocket.close(POLICY_VIOLATION, "origin not allowed")
         return None
+    token = None
     try:
         token, by_cookie = presented_token(svc.settings, workshop_id, websocket)
         if origin is None and by_cookie:
@@ -52,7 +53,10 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
     except RuleError as exc:
         # A workshop that is gone (or never was) answers 404 here as on every other route of
         # it (API.md), whatever was presented; refused credentials keep their 403.
-        gone = exc if exc.status == 404 else await _missing(svc, workshop_id)
+        gone = exc if exc.status == 404 else None
+        if gone is None and (not token or exc.code == "account_token"):
+            # Refused before the workshop was looked up (a participant's token looks it up).
+            gone = await _missing(svc, workshop_id)
         if gone is not None and DENIAL in websocket.scope.get("extensions", {}):
             await websocket.send_denial_response(error_response(404, gone.detail, gone.code))
         else:
@@ -76,6 +80,8 @@ async def _missing(svc: Services, workshop_id: str) -> RuleError | None:
         await run_in_threadpool(look)
     except RuleError as exc:
         return exc if exc.status == 404 else None
+    except DATABASE_DOWN:
+        return None  # not known; the refusal stands as it was
     return None
 
 

@@ -6,9 +6,11 @@ committed. The second now waits for the first and counts again."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from app.actions.accounts import change_account, viewer_of
 from app.actions.ownership import console_seat
@@ -69,6 +71,21 @@ def test_two_admins_demoting_each_other_at_once_leave_one(change: dict) -> None:
     db.dispose()
 
 
+def waits_for_a_workshop(db: Database, within_s: float = 10.0) -> bool:
+    """Whether some connection comes to wait for a workshop's row lock within `within_s`."""
+    asked = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query ILIKE '%FROM workshop%FOR UPDATE%'"
+    )
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        with db.engine.connect() as conn:
+            if conn.execute(asked).scalar_one():
+                return True
+        time.sleep(0.02)
+    return False
+
+
 @pytest.mark.postgres
 def test_a_deactivation_and_an_admin_opening_a_console_do_not_deadlock() -> None:
     """The admins' rows are locked for the count; a write that, under a workshop's lock, adds
@@ -108,7 +125,9 @@ def test_a_deactivation_and_an_admin_opening_a_console_do_not_deadlock() -> None
         workshop = queries.lock_workshop(session, workshop_id=workshop_id)
         deactivation = threading.Thread(target=deactivate_fay)
         deactivation.start()
-        deactivation.join(0.5)  # it takes the admins' rows, then waits for this workshop
+        # It takes the admins' rows, then waits for this workshop's: only then is there a
+        # cycle to close.
+        assert waits_for_a_workshop(db), "the deactivation never reached the workshop's lock"
         console_seat(session, workshop, by=bob_sees, name="Bob", now=NOW, secret_key=INVITES[0])
     deactivation.join(10)
     assert done == {"deactivation": "committed"}
