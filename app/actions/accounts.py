@@ -168,7 +168,9 @@ def _check_identity(email: str, name: str) -> tuple[str, str]:
         raise Invalid("Give an email address like ada@example.org.", code="invalid_email")
     if not name or len(name) > 80:
         raise Invalid("Give a name of 1 to 80 characters.", code="invalid_name")
-    if "\x00" in name + email:
+    if "\x00" in email:
+        raise Invalid("Give an email address like ada@example.org.", code="invalid_email")
+    if "\x00" in name:
         raise Invalid(NUL_SAID, code="invalid_name")
     return email, name
 
