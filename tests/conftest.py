@@ -223,6 +223,14 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+@pytest.fixture
+async def phone(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    """A second browser on the same app, with cookies of its own (someone joining)."""
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
 @dataclass
 class Server:
     """A real uvicorn process serving the app."""

@@ -32,51 +32,45 @@ async def twice(client: httpx.AsyncClient, path: str, form: dict, **kw: object) 
     return list(await asyncio.gather(*(client.post(path, data=form, **kw) for _ in range(2))))
 
 
-async def test_a_double_tap_on_join_seats_one_person(app: object) -> None:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with (
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as api,
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as phone,
-    ):
-        room = await create_room(api)
-        link = f"/j/{room.invites['visitor']['code']}"
-        form = {"name": "Dbl", "accept": "on", "once": await once_of(phone, link)}
-        answers = await twice(phone, link, form)
-        assert [a.status_code for a in answers] == [303, 303]
-        cookies = {a.headers["set-cookie"].split(";")[0] for a in answers}
-        assert len(cookies) == 1  # the same seat, whichever answer the phone keeps
-        assert count_rows(app, "participant", workshop_id=room.id, name="Dbl") == 1
-        # Back, a name corrected, sent again: that is another person joining.
-        again = await phone.post(link, data={**form, "name": "Dbl Two"})
-        assert again.status_code == 303
-        assert count_rows(app, "participant", workshop_id=room.id, name="Dbl Two") == 1
-        # The longest key a page may carry fits what the database keeps (PostgreSQL checks).
-        longest = {"name": "Long", "accept": "on", "once": "A" * 64}
-        assert [a.status_code for a in await twice(phone, link, longest)] == [303, 303]
-        assert count_rows(app, "participant", workshop_id=room.id, name="Long") == 1
-        # A page's own key, and nothing else, makes a repeat: without one, two seats.
-        for _ in range(2):
-            await phone.post(link, data={"name": "Plain", "accept": "on"})
-        assert count_rows(app, "participant", workshop_id=room.id, name="Plain") == 2
+async def test_a_double_tap_on_join_seats_one_person(
+    client: httpx.AsyncClient, phone: httpx.AsyncClient, app: object
+) -> None:
+    room = await create_room(client)
+    link = f"/j/{room.invites['visitor']['code']}"
+    form = {"name": "Dbl", "accept": "on", "once": await once_of(phone, link)}
+    answers = await twice(phone, link, form)
+    assert [a.status_code for a in answers] == [303, 303]
+    cookies = {a.headers["set-cookie"].split(";")[0] for a in answers}
+    assert len(cookies) == 1  # the same seat, whichever answer the phone keeps
+    assert count_rows(app, "participant", workshop_id=room.id, name="Dbl") == 1
+    # Back, a name corrected, sent again: that is another person joining.
+    again = await phone.post(link, data={**form, "name": "Dbl Two"})
+    assert again.status_code == 303
+    assert count_rows(app, "participant", workshop_id=room.id, name="Dbl Two") == 1
+    # The longest key a page may carry fits what the database keeps (PostgreSQL checks).
+    longest = {"name": "Long", "accept": "on", "once": "A" * 64}
+    assert [a.status_code for a in await twice(phone, link, longest)] == [303, 303]
+    assert count_rows(app, "participant", workshop_id=room.id, name="Long") == 1
+    # A page's own key, and nothing else, makes a repeat: without one, two seats.
+    for _ in range(2):
+        await phone.post(link, data={"name": "Plain", "accept": "on"})
+    assert count_rows(app, "participant", workshop_id=room.id, name="Plain") == 2
 
 
-async def test_a_double_tap_on_the_room_code_waits_once(app: object) -> None:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with (
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as api,
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as phone,
-    ):
-        room = await create_room(api)
-        code = room.created["workshop"]["room_code"]
-        form = {"name": "Waiter", "accept": "on", "once": await once_of(phone, f"/r/{code}")}
-        answers = await twice(phone, f"/r/{code}", form)
-        assert [a.status_code for a in answers] == [303, 303]
-        assert len({a.headers["set-cookie"].split(";")[0] for a in answers}) == 1
-        console = await api.get(url(room), headers=room.facilitator.headers)
-        assert [w["name"] for w in console.json()["lobby"]["waiting"]] == ["Waiter"]
-        # The seat cookie the repeat gave is the one the lobby knows.
-        status = await phone.get(f"/r/{code}/wait/status")
-        assert status.json()["status"] == "waiting"
+async def test_a_double_tap_on_the_room_code_waits_once(
+    client: httpx.AsyncClient, phone: httpx.AsyncClient
+) -> None:
+    room = await create_room(client)
+    code = room.created["workshop"]["room_code"]
+    form = {"name": "Waiter", "accept": "on", "once": await once_of(phone, f"/r/{code}")}
+    answers = await twice(phone, f"/r/{code}", form)
+    assert [a.status_code for a in answers] == [303, 303]
+    assert len({a.headers["set-cookie"].split(";")[0] for a in answers}) == 1
+    console = await client.get(url(room), headers=room.facilitator.headers)
+    assert [w["name"] for w in console.json()["lobby"]["waiting"]] == ["Waiter"]
+    # The seat cookie the repeat gave is the one the lobby knows.
+    status = await phone.get(f"/r/{code}/wait/status")
+    assert status.json()["status"] == "waiting"
 
 
 async def test_a_double_click_on_start_makes_one_peer_assist(

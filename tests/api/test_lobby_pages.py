@@ -19,75 +19,69 @@ async def knock(client: httpx.AsyncClient, code: str, name: str) -> httpx.Respon
     return await client.post(f"/r/{code}", data={"name": name, "accept": "on"})
 
 
-async def test_the_wait_page_answers_and_moves_on_when_admitted(app: object) -> None:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with (
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as api,
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as phone,
-    ):
-        room = await create_room(api)
-        code = room.created["workshop"]["room_code"]
-        answer = await knock(phone, code, "Wanda")
-        assert answer.status_code == 303
-        assert answer.headers["location"] == f"/r/{code}/wait"
+async def test_the_wait_page_answers_and_moves_on_when_admitted(
+    client: httpx.AsyncClient, phone: httpx.AsyncClient
+) -> None:
+    room = await create_room(client)
+    code = room.created["workshop"]["room_code"]
+    answer = await knock(phone, code, "Wanda")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/r/{code}/wait"
 
-        wait = await phone.get(f"/r/{code}/wait")
-        assert wait.status_code == 200, wait.text
-        assert "You are in the lobby" in wait.text
-        assert f'data-wait-url="/r/{code}/wait/status"' in wait.text
-        status = await phone.get(f"/r/{code}/wait/status")
-        assert status.status_code == 200
-        assert status.json()["status"] == "waiting"
+    wait = await phone.get(f"/r/{code}/wait")
+    assert wait.status_code == 200, wait.text
+    assert "You are in the lobby" in wait.text
+    assert f'data-wait-url="/r/{code}/wait/status"' in wait.text
+    status = await phone.get(f"/r/{code}/wait/status")
+    assert status.status_code == 200
+    assert status.json()["status"] == "waiting"
 
-        # A long poll is open when the facilitator lets Wanda in; it answers with the room.
-        poll = asyncio.ensure_future(phone.get(f"/r/{code}/wait/status", params={"wait": 20}))
-        await asyncio.sleep(0.2)
-        assert not poll.done()
-        console = await api.get(url(room), headers=room.facilitator.headers)
-        [waiting] = console.json()["lobby"]["waiting"]
-        assert waiting["name"] == "Wanda"
-        admitted = await api.post(
-            url(room, f"/lobby/{waiting['id']}"),
-            json={"admit": True},
-            headers=room.facilitator.headers,
-        )
-        assert admitted.status_code == 200, admitted.text
-        polled = await poll
-        assert polled.json() == {"status": "admitted", "next": f"/w/{room.id}"}
+    # A long poll is open when the facilitator lets Wanda in; it answers with the room.
+    poll = asyncio.ensure_future(phone.get(f"/r/{code}/wait/status", params={"wait": 20}))
+    await asyncio.sleep(0.2)
+    assert not poll.done()
+    console = await client.get(url(room), headers=room.facilitator.headers)
+    [waiting] = console.json()["lobby"]["waiting"]
+    assert waiting["name"] == "Wanda"
+    admitted = await client.post(
+        url(room, f"/lobby/{waiting['id']}"),
+        json={"admit": True},
+        headers=room.facilitator.headers,
+    )
+    assert admitted.status_code == 200, admitted.text
+    polled = await poll
+    assert polled.json() == {"status": "admitted", "next": f"/w/{room.id}"}
 
-        # The wait page now sends Wanda into the room, where she is a visitor.
-        again = await phone.get(f"/r/{code}/wait")
-        assert again.status_code == 303 and again.headers["location"] == f"/w/{room.id}"
-        inside = await phone.get(f"/w/{room.id}")
-        assert inside.status_code == 200 and "Visiting peer · Wanda" in inside.text
+    # The wait page now sends Wanda into the room, where she is a visitor.
+    again = await phone.get(f"/r/{code}/wait")
+    assert again.status_code == 303 and again.headers["location"] == f"/w/{room.id}"
+    inside = await phone.get(f"/w/{room.id}")
+    assert inside.status_code == 200 and "Visiting peer · Wanda" in inside.text
 
 
-async def test_a_person_turned_away_sees_a_kind_page(app: object) -> None:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with (
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as api,
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as phone,
-    ):
-        room = await create_room(api)
-        code = room.created["workshop"]["room_code"]
-        await knock(phone, code, "Tom")
-        poll = asyncio.ensure_future(phone.get(f"/r/{code}/wait/status", params={"wait": 20}))
-        console = await api.get(url(room), headers=room.facilitator.headers)
-        [waiting] = console.json()["lobby"]["waiting"]
-        turned = await api.post(
-            url(room, f"/lobby/{waiting['id']}"),
-            json={"admit": False},
-            headers=room.facilitator.headers,
-        )
-        assert turned.status_code == 200, turned.text
-        assert (await poll).json() == {"status": "turned_away", "next": f"/r/{code}/wait"}
+async def test_a_person_turned_away_sees_a_kind_page(
+    client: httpx.AsyncClient, phone: httpx.AsyncClient
+) -> None:
+    room = await create_room(client)
+    code = room.created["workshop"]["room_code"]
+    await knock(phone, code, "Tom")
+    poll = asyncio.ensure_future(phone.get(f"/r/{code}/wait/status", params={"wait": 20}))
+    console = await client.get(url(room), headers=room.facilitator.headers)
+    [waiting] = console.json()["lobby"]["waiting"]
+    turned = await client.post(
+        url(room, f"/lobby/{waiting['id']}"),
+        json={"admit": False},
+        headers=room.facilitator.headers,
+    )
+    assert turned.status_code == 200, turned.text
+    assert (await poll).json() == {"status": "turned_away", "next": f"/r/{code}/wait"}
 
-        page = await phone.get(f"/r/{code}/wait")
-        assert page.status_code == 200, page.text
-        assert "could not let you in" in page.text
-        assert "data-wait-url" not in page.text
-        # Still not in the room.
-        assert (await phone.get(f"{API}/workshops/{room.id}")).status_code == 401
+    page = await phone.get(f"/r/{code}/wait")
+    assert page.status_code == 200, page.text
+    assert "could not let you in" in page.text
+    assert "data-wait-url" not in page.text
+    # Still not in the room.
+    assert (await phone.get(f"{API}/workshops/{room.id}")).status_code == 401
 
 
 async def test_waiting_without_having_knocked_is_a_plain_404(client: httpx.AsyncClient) -> None:
