@@ -48,6 +48,11 @@ class Sealed(str):
         obj.nonce, obj.template, obj.size = nonce, template, size
         return obj
 
+    def link(self, key: str, base_url: str, path: str) -> Sealed:
+        """The address that opens this secret (an invite, a share link, a welcome link),
+        sealed from the same nonce, so a kept answer derives both again."""
+        return Sealed(key, self.nonce, url_template(base_url, path), self.size)
+
 
 def seal(value: object) -> object:
     """A copy of a response body with every Sealed secret replaced by its nonce."""

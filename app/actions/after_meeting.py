@@ -19,7 +19,7 @@ from ..domain.errors import NotFound
 from ..domain.phases import Phase
 from ..domain.rules import Actor
 from ..exports.record import build_record
-from ..security import Sealed, hash_secret, url_template
+from ..security import Sealed, hash_secret
 from .base import Events
 
 
@@ -81,7 +81,7 @@ def create_share_link(
     )
     session.add(link)
     session.flush()
-    url = Sealed(secret_key, token.nonce, url_template(base_url, "/s/"))
+    url = token.link(secret_key, base_url, "/s/")
     return 201, {**share_link_record(link), "token": token, "url": url}, []
 
 

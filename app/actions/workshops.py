@@ -25,7 +25,6 @@ from ..security import (
     invite_code,
     new_room_code,
     new_workshop_id,
-    url_template,
 )
 from .base import Events, store_meeting
 
@@ -91,7 +90,7 @@ def _new_invite(
             created_at=now,
         )
     )
-    return {"code": code, "url": Sealed(secret_key, code.nonce, url_template(base_url, "/j/"))}
+    return {"code": code, "url": code.link(secret_key, base_url, "/j/")}
 
 
 def current_invites(

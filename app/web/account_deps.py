@@ -18,7 +18,7 @@ from ..db.account_models import Account
 from ..domain.accounts import ParticipantTokenRefused, SignInRequired, Viewer, may_see
 from ..domain.errors import NotFound
 from ..security import check_csrf, csrf_token, hash_secret, session_cookie_name, unsign_session
-from .deps import UNSAFE_METHODS, Services, is_account_token
+from .deps import UNSAFE_METHODS, Services, is_account_token, workshop_found
 from .errors import ApiError
 
 ACCOUNT_COOKIE = "pa_account"
@@ -189,13 +189,7 @@ AccountDep = Annotated[Signed, Depends(require_account)]
 async def workshop_exists(request: Request, workshop_id: str) -> None:
     """A deleted or unknown peer assist answers 404 before anyone is asked who they are:
     its participants' tokens are no account's, and would otherwise get 401 (API.md)."""
-    svc: Services = request.app.state.services
-
-    def look() -> None:
-        with svc.db.reader() as session:
-            queries.get_workshop(session, workshop_id=workshop_id)
-
-    await run_in_threadpool(look)
+    await workshop_found(request.app.state.services, workshop_id)
 
 
 async def reads_as_account(request: Request, workshop_id: str) -> bool:

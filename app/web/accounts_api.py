@@ -25,7 +25,6 @@ from ..domain.accounts import (
 )
 from ..domain.errors import NotFound
 from ..search import Hit, search
-from ..security import Sealed, url_template
 from . import schemas as s
 from .account_deps import AccountDep, Signed, workshop_exists
 from .deps import Services, ServicesDep, respond, withdraw_deactivated
@@ -265,7 +264,14 @@ async def invite_account(
             now=now,
             secret_key=svc.settings.secret_key,
         )
-        return 201, {"account": accounts.account_record(account), "link": _welcome(svc, secret)}, []
+        return (
+            201,
+            {
+                "account": accounts.account_record(account),
+                "link": secret.link(svc.settings.secret_key, svc.settings.base_url, "/welcome/"),
+            },
+            [],
+        )
 
     return await _account_write(request, svc, signed, apply)
 
@@ -311,19 +317,13 @@ async def reset_link(
             secret_key=svc.settings.secret_key,
             single_sign_on=svc.settings.oidc_enabled,
         )
-        return 201, {"link": _welcome(svc, secret)}, []
+        return (
+            201,
+            {"link": secret.link(svc.settings.secret_key, svc.settings.base_url, "/welcome/")},
+            [],
+        )
 
     return await _account_write(request, svc, signed, apply)
-
-
-def _welcome(svc: Services, secret: Sealed) -> Sealed:
-    """The link a welcome or reset secret opens, sealed as the secret is."""
-    return Sealed(
-        svc.settings.secret_key,
-        secret.nonce,
-        url_template(svc.settings.base_url, "/welcome/"),
-        secret.size,
-    )
 
 
 def _owned_write(request: Request, svc: Services, workshop_id: str, apply: Any) -> Any:

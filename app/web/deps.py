@@ -204,6 +204,16 @@ def identify(db: Database, *, workshop_id: str, token_hash: str) -> Identity:
         )
 
 
+async def workshop_found(services: Services, workshop_id: str) -> None:
+    """Raises NotFound (404) when the workshop is not there: deleted, or never was."""
+
+    def look() -> None:
+        with services.db.reader() as session:
+            queries.get_workshop(session, workshop_id=workshop_id)
+
+    await run_in_threadpool(look)
+
+
 def is_account_token(settings: Settings, token: str) -> bool:
     """An account's bearer token (a personal token or ADMIN_TOKEN), not a participant's."""
     admin = settings.admin_token

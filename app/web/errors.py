@@ -195,9 +195,7 @@ def install(app: FastAPI) -> None:
         )
         headers = {"Retry-After": str(RETRY_AFTER_S)}
         if not request.url.path.startswith("/api/"):
-            from .pages import problem_page  # pages imports this module
-
-            page = problem_page("Please try again in a moment", DATABASE_DOWN_DETAIL, 503)
+            page = refused_page(503, "Please try again in a moment", DATABASE_DOWN_DETAIL)
             page.headers.update(headers)
             return page
         return error_response(503, DATABASE_DOWN_DETAIL, "database_unavailable", headers)

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable
 
 from fastapi import WebSocket
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..actions.state import state_for
@@ -18,7 +17,7 @@ from ..domain.errors import RuleError
 from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
-from .deps import Caller, Services, caller_for, presented_token
+from .deps import Caller, Services, caller_for, presented_token, workshop_found
 from .errors import DATABASE_DOWN, error_response
 from .timing import with_timing
 
@@ -72,12 +71,8 @@ async def _missing(svc: Services, workshop_id: str) -> RuleError | None:
     """Why the workshop cannot be found, or None when it is there. Asked only of a refused
     upgrade, whose credentials could not say (no token, an account's token)."""
 
-    def look() -> None:
-        with svc.db.reader() as session:
-            queries.get_workshop(session, workshop_id=workshop_id)
-
     try:
-        await run_in_threadpool(look)
+        await workshop_found(svc, workshop_id)
     except RuleError as exc:
         return exc if exc.status == 404 else None
     except DATABASE_DOWN:
