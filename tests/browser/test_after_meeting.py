@@ -116,6 +116,12 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     await api(server.base_url, "POST", f"{workshop}/cards", token, json=card)
     await api(server.base_url, "POST", f"{workshop}/phase", token, json={"to": "commitment"})
     await api(server.base_url, "POST", f"{workshop}/actions", token, json={"title": "Book early"})
+    pharmacy = {
+        "title": "Ask pharmacy to stay open until seven for a month",
+        "owner": "Pharmacy lead",
+        "due_date": "2030-12-28",
+    }
+    await api(server.base_url, "POST", f"{workshop}/actions", token, json=pharmacy)
     await api(
         server.base_url,
         "PUT",
@@ -165,6 +171,34 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     assert scrolling == [], scrolling
     joined = host.locator("#people-title ~ .table-scroll td:nth-child(3)").first
     await expect(joined).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    # The printable action list, opened on the phone: no word is broken to narrow a column
+    # ("Decemb er", "Pharmac y"), and nothing is wider than the screen.
+    await host.goto(f"{server.base_url}/w/{meeting.id}/print")
+    await expect(host.get_by_role("cell", name="Pharmacy lead")).to_be_visible()
+    await host.screenshot(path=SHOTS / "print-phone.png", full_page=True)
+    broken = await host.evaluate(
+        "[...document.querySelectorAll('td')].flatMap(td => {"
+        " const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT), out = [];"
+        " for (let node; (node = walk.nextNode()); ) {"
+        "  for (const word of node.data.matchAll(/\\S+/g)) {"
+        "   const range = document.createRange();"
+        "   range.setStart(node, word.index); range.setEnd(node, word.index + word[0].length);"
+        "   const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));"
+        "   if (tops.size > 1) out.push(word[0]);"
+        "  }"
+        " }"
+        " return out; })"
+    )
+    assert broken == [], broken
+    # Each action's block keeps within the page's margins, as the headings do.
+    edges = await host.evaluate(
+        "[Math.max(...[...document.querySelectorAll('tr')]"
+        ".map(r => r.getBoundingClientRect().right)),"
+        " document.querySelector('h2').getBoundingClientRect().right]"
+    )
+    assert edges[0] <= edges[1] + 0.5, edges
+    measured = await overflow(host, PHONE)
+    assert measured["scroll"] <= measured["width"], measured
 
     # The facilitator opens the review, then the record, and shares it.
     console = meeting.facilitator
