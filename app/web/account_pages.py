@@ -19,7 +19,7 @@ from ..domain.accounts import soonest_first, start_passed
 from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
-from .deps import Services, client_address, perform
+from .deps import Services, client_address, owner_scope, perform
 from .flash import Flash, redirect_with, shown, taken
 from .forms import form_fields
 from .page_access import console_return
@@ -352,7 +352,7 @@ async def open_console(workshop_id: str, request: Request, next: str | None = No
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"open:{workshop_id}",
+            scope=f"open:{workshop_id}:{signed.id}",
             apply=lambda session, w, now: ownership.console_seat(
                 session,
                 w,
@@ -399,7 +399,7 @@ async def _owner_form(
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"owners:{workshop_id}",
+            scope=owner_scope(workshop_id, signed.id),
             apply=lambda session, w, now: apply(session, w, signed, form, now),
         )
     except RuleError as exc:

@@ -27,7 +27,7 @@ from ..domain.errors import NotFound
 from ..search import Hit, search
 from . import schemas as s
 from .account_deps import AccountDep, Signed, workshop_exists
-from .deps import Services, ServicesDep, respond, withdraw_deactivated
+from .deps import Services, ServicesDep, owner_scope, respond, withdraw_deactivated
 from .json_response import JSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -326,9 +326,15 @@ async def reset_link(
     return await _account_write(request, svc, signed, apply)
 
 
-def _owned_write(request: Request, svc: Services, workshop_id: str, apply: Any) -> Any:
+def _owned_write(
+    request: Request, svc: Services, signed: Signed, workshop_id: str, apply: Any
+) -> Any:
     return respond(
-        request, svc, workshop_id=workshop_id, apply=apply, scope=f"owners:{workshop_id}"
+        request,
+        svc,
+        workshop_id=workshop_id,
+        apply=apply,
+        scope=owner_scope(workshop_id, signed.id),
     )
 
 
@@ -366,7 +372,7 @@ async def add_owner(
         assert w is not None
         return ownership.add_owner(session, w, by=signed.viewer, email=body.email, now=now)
 
-    return await _owned_write(request, svc, workshop_id, apply)
+    return await _owned_write(request, svc, signed, workshop_id, apply)
 
 
 @router.delete(
@@ -381,6 +387,7 @@ async def remove_owner(
     return await _owned_write(
         request,
         svc,
+        signed,
         workshop_id,
         lambda session, w, now: ownership.remove_owner(
             session, w, by=signed.viewer, account_id=account_id, now=now
@@ -400,6 +407,7 @@ async def set_visibility(
     return await _owned_write(
         request,
         svc,
+        signed,
         workshop_id,
         lambda session, w, now: ownership.set_visibility(
             session, w, by=signed.viewer, visibility=body.visibility
@@ -419,6 +427,7 @@ async def console_token(
     return await _owned_write(
         request,
         svc,
+        signed,
         workshop_id,
         lambda session, w, now: ownership.console_seat(
             session,

@@ -18,7 +18,7 @@ from ..domain.accounts import check_admin
 from ..domain.errors import RuleError
 from .account_deps import Signed
 from .account_pages import account_context, csrf_ok, page_account
-from .deps import Services, perform, withdraw_deactivated
+from .deps import Services, owner_scope, perform, withdraw_deactivated
 from .flash import Flash, redirect_with, shown, taken
 from .forms import form_fields
 from .json_response import JSONResponse
@@ -259,7 +259,7 @@ async def assign_owner(workshop_id: str, request: Request) -> Response:
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"owners:{workshop_id}",
+            scope=owner_scope(workshop_id, signed.id),
             apply=lambda session, w, now: ownership.add_owner(
                 session, w, by=signed.viewer, email=form.get("email", ""), now=now
             ),

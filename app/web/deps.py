@@ -292,6 +292,13 @@ def participant_scope(caller: Caller) -> str:
     return f"participant:{caller.id}"
 
 
+def owner_scope(workshop_id: str, account_id: int) -> str:
+    """Where an account's Idempotency-Keys on one peer assist live. Its own, never shared by
+    the peer assist's owners: a stored answer is replayed before the write's rules are checked,
+    so another account's key would hand over that account's answer (a facilitator token)."""
+    return f"owners:{workshop_id}:{account_id}"
+
+
 async def withdraw_access(
     services: Services,
     workshop_id: str,

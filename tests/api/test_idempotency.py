@@ -246,3 +246,26 @@ async def test_account_writes_with_a_key_apply_once(client: httpx.AsyncClient, a
     assert count_rows(app, "one_time_link", account_id=gus) == 2  # the invite's and the reset's
     # The link the repeat showed is the one that works.
     assert (await client.get(links[1].json()["link"].replace("http://testserver", ""))).is_success
+
+
+async def test_another_accounts_key_replays_nothing_of_theirs(client: httpx.AsyncClient) -> None:
+    """A stored answer is replayed before the write's rules are checked: a key that an owner
+    sent must be no key at all to another account, or its answer (a facilitator token, the
+    owners' addresses) would be handed over to whoever repeats the key."""
+    fay, gus = await make_account(client, "Fay"), await make_account(client, "Gus")
+    room = await create_room(client, owner=fay)
+    console = {"Idempotency-Key": "console-1"}
+    mine = await client.post(url(room, "/console"), headers={**fay.headers, **console})
+    assert mine.status_code == 200
+    assert_error(await client.post(url(room, "/console"), headers={**gus.headers, **console}), 403)
+    owners = {"Idempotency-Key": "owners-1"}
+    ida = await make_account(client, "Ida")
+    body = {"email": ida.email}
+    added = await client.post(url(room, "/owners"), json=body, headers={**fay.headers, **owners})
+    assert added.status_code == 201, added.text
+    repeat = await client.post(url(room, "/owners"), json=body, headers={**gus.headers, **owners})
+    assert_error(repeat, 403)
+    assert fay.email not in repeat.text
+    # The owner's own repeat is still the first answer.
+    again = await client.post(url(room, "/console"), headers={**fay.headers, **console})
+    assert again.json() == mine.json()
