@@ -24,7 +24,7 @@ from ..invitation_mail import uid_domain
 from ..search import similar
 from ..security import csrf_token
 from .account_deps import header_context
-from .deps import Services, get_caller, participant_scope, perform
+from .deps import Caller, Services, get_caller, participant_scope, perform
 from .forms import error_context, form_fields, typed_over, whole_number
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
@@ -97,7 +97,7 @@ def _schedule(svc: Services, workshop_id: str, briefing: dict, **extra: Any) -> 
     }
 
 
-async def _facilitator(request: Request, workshop_id: str) -> Any:
+async def _facilitator(request: Request, workshop_id: str) -> Caller | Response:
     caller = await page_caller(request, workshop_id)
     if isinstance(caller, Response):
         return caller
@@ -134,10 +134,11 @@ async def timing_partial(workshop_id: str, request: Request) -> HTMLResponse:
     return render("partials/_timing.html", timing=_timing(svc, briefing), workshop_id=workshop_id)
 
 
-async def _write(request: Request, workshop_id: str, apply_of: Any) -> RuleError | None:
+async def _write(
+    request: Request, caller: Caller, workshop_id: str, apply_of: Any
+) -> RuleError | None:
     """Run one write for the caller; why it was refused, if it was."""
     svc: Services = request.app.state.services
-    caller = await get_caller(request, workshop_id)
     try:
         await perform(
             request,
@@ -154,6 +155,8 @@ async def _write(request: Request, workshop_id: str, apply_of: Any) -> RuleError
 async def _list(
     request: Request, workshop_id: str, error: RuleError | None = None, **extra: Any
 ) -> HTMLResponse:
+    """The invitation list: names, addresses and units, for the facilitator's eyes only (every
+    route that renders it has asked `_facilitator` first, a refused write's too)."""
     svc: Services = request.app.state.services
     listed = await run_in_threadpool(_list_context, svc, workshop_id)
     refused = error_context(error) if error else {}
@@ -161,8 +164,11 @@ async def _list(
 
 
 @router.post("/w/{workshop_id}/before/invitees", response_class=HTMLResponse)
-async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
+async def add_invitee(workshop_id: str, request: Request) -> Response:
     svc: Services = request.app.state.services
+    caller = await _facilitator(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
     form = await form_fields(request)
     years = form.get("years", "").strip()
     if years and whole_number(years) is None:
@@ -178,6 +184,7 @@ async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
     )
     error = await _write(
         request,
+        caller,
         workshop_id,
         lambda caller: (
             lambda session, w, now: before.add_invitee(
@@ -195,9 +202,13 @@ async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/w/{workshop_id}/before/invitees/{invitee_id}/remove", response_class=HTMLResponse)
-async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) -> HTMLResponse:
+async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) -> Response:
+    caller = await _facilitator(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
     error = await _write(
         request,
+        caller,
         workshop_id,
         lambda caller: (
             lambda session, w, now: before.remove_invitee(
@@ -209,8 +220,11 @@ async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) ->
 
 
 @router.post("/w/{workshop_id}/before/briefing", response_class=HTMLResponse)
-async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
+async def save_briefing(workshop_id: str, request: Request) -> Response:
     svc: Services = request.app.state.services
+    caller = await _facilitator(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
     form = await form_fields(request)
     changes = before.BriefingChanges(
         purpose=form.get("purpose"),
@@ -221,6 +235,7 @@ async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
     )
     error = await _write(
         request,
+        caller,
         workshop_id,
         lambda caller: (
             lambda session, w, now: before.set_briefing(
@@ -277,9 +292,12 @@ async def save_schedule(workshop_id: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/w/{workshop_id}/before/send", response_class=HTMLResponse)
-async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
+async def send_invitations(workshop_id: str, request: Request) -> Response:
     """Queue an invitation for each person not yet sent one, then mail them in the background."""
     svc: Services = request.app.state.services
+    caller = await _facilitator(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)
     error = None
     if request.app.state.invitations is None:
@@ -287,6 +305,7 @@ async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
     else:
         error = await _write(
             request,
+            caller,
             workshop_id,
             lambda caller: (
                 lambda session, w, now: before.queue_invitations(
@@ -300,9 +319,11 @@ async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
 
 
 @router.get("/w/{workshop_id}/before/list", response_class=HTMLResponse)
-async def invitation_list(workshop_id: str, request: Request) -> HTMLResponse:
+async def invitation_list(workshop_id: str, request: Request) -> Response:
     """The list again, for the console to refresh while invitations go out."""
-    await get_caller(request, workshop_id)
+    caller = await _facilitator(request, workshop_id)
+    if isinstance(caller, Response):
+        return caller
     return await _list(request, workshop_id, form={})
 
 

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 
 from app.main import create_app
 from tests.conftest import Clock, free_port, make_settings
-from tests.factories import Account, Room, create_room, make_account
+from tests.factories import Account, Room, create_room, join, make_account
 
 UNITS = ["Pharmacy", "Estates", "Ward 3", "Ward 3", "Outpatients", "Theatres"]
 
@@ -297,6 +297,40 @@ async def test_without_smtp_the_text_and_the_ics_are_offered(
         # A visitor's token cannot read the list.
         stranger = await client.get(f"/w/{room.id}/before/invitees/{ids[1]}/text")
         assert stranger.status_code in (401, 403)
+
+
+@pytest.mark.parametrize("with_mail", [False, True], ids=["no-smtp", "smtp"])
+async def test_only_the_facilitator_reads_or_changes_the_list(
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int], with_mail: bool
+) -> None:
+    """Names, addresses and units are the facilitator's to see: nobody else gets the list, not
+    from a read, a refused write, or sending (which, with no mail server, refuses first)."""
+    inbox, port = smtp
+    async with running(tmp_path, database_url, clock, port if with_mail else None) as (_, client):
+        room = await prepared(client, clock)
+        others = {"nobody": {}}
+        for role in ("visitor", "host", "projector"):
+            others[role] = (await join(client, room, role, role.title())).headers
+        base = f"/w/{room.id}/before"
+        person = {"name": "Ivy", "email": "ivy@x.org", "unit": "Ward 9", "role": "visitor"}
+        tries = [
+            ("GET", f"{base}/list", None),
+            ("POST", f"{base}/send", None),
+            ("POST", f"{base}/invitees", person),
+            ("POST", f"{base}/invitees", {**person, "years": "many"}),
+            ("POST", f"{base}/invitees/1/remove", None),
+            ("POST", f"{base}/briefing", {"purpose": "Theirs now"}),
+        ]
+        for who, headers in others.items():
+            for method, path, form in tries:
+                answer = await client.request(method, path, data=form, headers=headers)
+                assert answer.status_code in (401, 403), (who, method, path, answer.status_code)
+                assert "@x.org" not in answer.text and "Ward 3" not in answer.text, (who, path)
+        listed = await client.get(f"{base}/list", headers=room.facilitator.headers)
+        assert listed.status_code == 200 and "v0@x.org" in listed.text
+        assert "Ivy" not in listed.text and not inbox.messages
+        page = await client.get(base, headers=room.facilitator.headers)
+        assert "Learn how other wards cut discharge delays" in page.text
 
 
 async def test_without_a_start_time_no_calendar_invite_is_offered(
