@@ -154,8 +154,11 @@ def report_back(
     return 200, found, []
 
 
-def read_record(session: Session, *, workshop: Workshop, today: date) -> dict:
-    """The record of this workshop, as `exports.record.build_record` shapes it."""
+def read_record(
+    session: Session, *, workshop: Workshop, today: date, feedback_words: bool = False
+) -> dict:
+    """The record of this workshop, as `exports.record.build_record` shapes it; the feedback's
+    written answers only with `feedback_words`."""
     board = queries.board(session, workshop=workshop)
     return build_record(
         workshop=board["workshop"],
@@ -172,4 +175,5 @@ def read_record(session: Session, *, workshop: Workshop, today: date) -> dict:
         ),
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),
+        feedback_words=feedback_words,
     )

@@ -96,6 +96,17 @@ def feedback_summary(answers: Iterable[Mapping[str, Any]], *, names: bool = Fals
     return summary
 
 
+# Said where the written answers would be, to a reader they are not for.
+WORDS_WITHHELD = "What they wrote is for the facilitator and the peer assist's owners."
+
+
+def without_words(summary: dict) -> dict:
+    """The summary for a reader of the record who may not read the feedback itself (GET
+    /feedback is the facilitator's): the counts and the average, none of the written answers,
+    which with a few answers would say who wrote what."""
+    return {**summary, **{field: [] for field in FEEDBACK_TEXTS}}
+
+
 def check_follow_up(actor: Actor, what: str) -> None:
     check_writer(actor, FOLLOW_UP_ROLES, what)
 

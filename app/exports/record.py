@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from ..domain import record as rules
-from ..domain.after_meeting import feedback_summary
+from ..domain.after_meeting import feedback_summary, without_words
 
 Row = Mapping[str, Any]
 
@@ -44,6 +44,7 @@ def build_record(
     held_on: date,
     feedback: Sequence[Row] = (),
     report_back: Row | None = None,
+    feedback_words: bool = False,
 ) -> dict:
     """The record as one JSON-ready dict: a header, the sections in order, an appendix."""
     shown = [c for c in cards if rules.on_record(c)]
@@ -115,6 +116,7 @@ def build_record(
             )
         )
     appendix_id, appendix_title = rules.APPENDIX
+    summary = feedback_summary(feedback)
     return {
         "workshop": {
             "id": workshop["id"],
@@ -129,7 +131,9 @@ def build_record(
         "appendix": {
             "id": appendix_id,
             "title": appendix_title,
-            "feedback": feedback_summary(feedback),
+            # The written answers only for who may read the feedback (see without_words).
+            "feedback": summary if feedback_words else without_words(summary),
+            "words_shown": feedback_words,
         },
     }
 

@@ -20,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from ..domain.after_meeting import FEEDBACK_QUESTIONS
+from ..domain.after_meeting import FEEDBACK_QUESTIONS, WORDS_WITHHELD
 from ._common import status_label
 from .record import byline, evidence_line, people_line
 
@@ -127,6 +127,9 @@ def _appendix(doc: DocumentType, appendix: Mapping[str, Any]) -> None:
     doc.add_paragraph(
         f"{feedback['count']} answered; average satisfaction {feedback['average']} out of 5."
     )
+    if not appendix["words_shown"]:
+        doc.add_paragraph(WORDS_WITHHELD).runs[0].italic = True
+        return
     for field in ("most_valuable", "will_do_differently", "ideas"):
         if feedback[field]:
             doc.add_heading(FEEDBACK_QUESTIONS[field], level=2)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain.after_meeting import FEEDBACK_QUESTIONS
+from ..domain.after_meeting import FEEDBACK_QUESTIONS, WORDS_WITHHELD
 from ._common import status_label
 from .markdown_export import _blockquote, _one_line, escape_cell
 from .record import byline, evidence_line, people_line
@@ -93,6 +93,8 @@ def _appendix(appendix: Mapping[str, Any]) -> list[str]:
     lines.append(
         f"{feedback['count']} answered; average satisfaction {feedback['average']} out of 5."
     )
+    if not appendix["words_shown"]:
+        return [*lines, "", f"_{WORDS_WITHHELD}_"]
     for field in ("most_valuable", "will_do_differently", "ideas"):
         if feedback[field]:
             lines += ["", f"**{FEEDBACK_QUESTIONS[field]}**", ""]

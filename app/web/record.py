@@ -17,6 +17,7 @@ from ..db import account_queries as aq
 from ..db import queries
 from ..domain import after_meeting as rules
 from ..domain.accounts import check_may_run
+from ..domain.errors import RuleError
 from ..domain.rules import Role
 from ..exports.record_docx import record_docx
 from ..exports.record_text import record_json, record_markdown
@@ -99,11 +100,27 @@ async def record_sharer(request: Request, workshop_id: str) -> Caller:
 RecordSharerDep = Annotated[Caller, Depends(record_sharer)]
 
 
-async def load_record(svc: Services, workshop_id: str) -> dict:
+async def reads_feedback_words(request: Request, workshop_id: str) -> bool:
+    """Whether this reader of the record may read what participants wrote in their feedback:
+    who may share the record (the facilitator, the owners, admins), as GET /feedback is the
+    facilitator's. Everyone else, a share link's reader too, gets the counts alone."""
+    try:
+        await record_sharer(request, workshop_id)
+    except RuleError:
+        return False
+    return True
+
+
+async def load_record(svc: Services, workshop_id: str, *, feedback_words: bool) -> dict:
     def read() -> dict:
         with svc.db.reader() as session:
             workshop = queries.get_workshop(session, workshop_id=workshop_id)
-            return after.read_record(session, workshop=workshop, today=svc.clock().date())
+            return after.read_record(
+                session,
+                workshop=workshop,
+                today=svc.clock().date(),
+                feedback_words=feedback_words,
+            )
 
     return await run_in_threadpool(read)
 
@@ -129,10 +146,15 @@ def record_file(record: dict, fmt: str) -> Response:
     },
 )
 async def get_record(
-    workshop_id: str, fmt: Literal["md", "docx", "json"], reader: RecordReaderDep, svc: ServicesDep
+    workshop_id: str,
+    fmt: Literal["md", "docx", "json"],
+    reader: RecordReaderDep,
+    request: Request,
+    svc: ServicesDep,
 ) -> Response:
     """The record: problem, background, surprises, themes, what worked, actions, takeaways."""
-    return record_file(await load_record(svc, reader.workshop_id), fmt)
+    words = await reads_feedback_words(request, reader.workshop_id)
+    return record_file(await load_record(svc, reader.workshop_id, feedback_words=words), fmt)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
 from ..db import queries
-from ..domain.after_meeting import FEEDBACK_QUESTIONS
+from ..domain.after_meeting import FEEDBACK_QUESTIONS, WORDS_WITHHELD
 from ..domain.errors import NotFound, RuleError
 from ..exports._common import status_label
 from ..exports.record import EVIDENCE_LABELS, byline, people_line
@@ -19,7 +19,13 @@ from .account_deps import header_context
 from .deps import Services, participant_scope, perform
 from .page_access import refusal, running_account
 from .pages import problem_page, render
-from .record import load_record, record_file, record_reader, record_sharer
+from .record import (
+    load_record,
+    reads_feedback_words,
+    record_file,
+    record_reader,
+    record_sharer,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +42,7 @@ RECORD_HELPERS: dict[str, Any] = {
     "status_label": status_label,
     "EVIDENCE_LABELS": EVIDENCE_LABELS,
     "FEEDBACK_QUESTIONS": FEEDBACK_QUESTIONS,
+    "WORDS_WITHHELD": WORDS_WITHHELD,
 }
 
 
@@ -55,7 +62,9 @@ async def _participant_page(request: Request, workshop_id: str, *, print: bool) 
         return await refusal(
             request, workshop_id, exc, "Open your invite link to read this record."
         )
-    record = await load_record(svc, workshop_id)
+    record = await load_record(
+        svc, workshop_id, feedback_words=await reads_feedback_words(request, workshop_id)
+    )
     caller = reader.participant
     header = await header_context(request)
     # An owner reads it as an account, without taking a seat: a seat would list them among
@@ -177,7 +186,7 @@ async def _shared_page(request: Request, token: str, *, print: bool) -> HTMLResp
         return found
     page = render(
         "pages/record.html",
-        record=await load_record(svc, found),
+        record=await load_record(svc, found, feedback_words=False),
         print=print,
         shared=True,
         sharing=None,
@@ -211,6 +220,6 @@ async def shared_record_file(
     found = await _shared(request, token)
     if isinstance(found, HTMLResponse):
         return found
-    response = record_file(await load_record(svc, found), fmt)
+    response = record_file(await load_record(svc, found, feedback_words=False), fmt)
     response.headers.update(SHARED_HEADERS)
     return response

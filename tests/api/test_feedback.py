@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.api.helpers import assert_error, count_rows, url
-from tests.factories import create_room, join, move
+from tests.factories import create_room, join, make_account, move
 
 
 async def give(client: httpx.AsyncClient, room, who, **body: object) -> httpx.Response:  # type: ignore[no-untyped-def]
@@ -56,13 +56,36 @@ async def test_feedback_opens_at_reflection_and_a_second_answer_replaces_the_fir
     assert {a["name"] for a in named.json()["answers"]} == {"Vera Visitor", "Hana Host"}
     assert_error(await client.get(url(room, "/feedback"), headers=vera.headers), 403)
 
-    # The record's appendix carries the answers, without names.
-    record = (await client.get(url(room, "/record.json"), headers=vera.headers)).json()
+    # The record's appendix carries the answers, without names, for the facilitator.
+    facilitator = room.facilitator.headers
+    record = (await client.get(url(room, "/record.json"), headers=facilitator)).json()
     assert record["appendix"]["feedback"]["will_do_differently"] == ["Ask before advising"]
+    assert record["appendix"]["words_shown"] is True
     assert "answers" not in record["appendix"]["feedback"]
-    markdown = (await client.get(url(room, "/record.md"), headers=vera.headers)).text
+    markdown = (await client.get(url(room, "/record.md"), headers=facilitator)).text
     assert "- Ask before advising" in markdown
     assert "2 answered; average satisfaction 4.5 out of 5." in markdown
+    # Anyone else who reads the record gets the counts, not what people wrote: the feedback
+    # is the facilitator's to read, and with few answers the words would say who wrote them.
+    for reader in (vera, hana):
+        record = (await client.get(url(room, "/record.json"), headers=reader.headers)).json()
+        assert record["appendix"]["feedback"]["count"] == 2
+        assert record["appendix"]["words_shown"] is False
+        for form in ("json", "md", "docx"):
+            answer = await client.get(url(room, f"/record.{form}"), headers=reader.headers)
+            assert answer.status_code == 200
+            assert b"Ask before advising" not in answer.content
+        markdown = (await client.get(url(room, "/record.md"), headers=reader.headers)).text
+        assert "What they wrote is for the facilitator" in markdown
+        page = await client.get(f"/w/{room.id}/record", headers=reader.headers)
+        assert "Ask before advising" not in page.text and "2 answered" in page.text
+    page = await client.get(f"/w/{room.id}/record", headers=facilitator)
+    assert "Ask before advising" in page.text
+    shared = await client.post(url(room, "/record/links"), headers=facilitator)
+    link = shared.json()["url"].replace("http://testserver", "")
+    for path in ("", "/print", "/record.md", "/record.json", "/record.docx"):
+        outside = await client.get(link + path)
+        assert outside.status_code == 200 and b"Ask before advising" not in outside.content
 
 
 async def test_the_survey_page_saves_an_answer_from_a_form(client: httpx.AsyncClient) -> None:
@@ -116,3 +139,21 @@ async def test_a_page_refused_for_a_role_leads_back_to_the_meeting(
         assert f'href="/w/{room.id}">Back to the meeting' in refused.text, page
         assert "Start a new peer assist" not in refused.text, page
         assert 'href="/r"' in refused.text and 'href="/signin"' in refused.text, page
+
+
+async def test_owners_read_the_words_in_the_record_and_other_accounts_the_counts(
+    client: httpx.AsyncClient,
+) -> None:
+    fay, gus = await make_account(client, "Fay"), await make_account(client, "Gus")
+    room = await create_room(client, owner=fay)
+    vera = await join(client, room, "visitor", "Vera Visitor")
+    await move(client, room, "reflection")
+    said = {"satisfaction": 4, "ideas": "Shorter context, please"}
+    given = await client.post(url(room, "/feedback"), json=said, headers=vera.headers)
+    assert given.status_code == 201
+    mine = (await client.get(url(room, "/record.json"), headers=fay.headers)).json()
+    assert mine["appendix"]["feedback"]["ideas"] == ["Shorter context, please"]
+    # Gus may see the peer assist (it is the organisation's) but does not run it.
+    theirs = await client.get(url(room, "/record.json"), headers=gus.headers)
+    assert theirs.status_code == 200
+    assert theirs.json()["appendix"]["feedback"] == {**mine["appendix"]["feedback"], "ideas": []}
