@@ -22,7 +22,9 @@ def _last_active(cards: list[dict], votes: list, feedback: list[dict]) -> dict[i
             seen[who] = at
 
     for card in cards:
-        saw(card["author_id"], datetime.fromisoformat(card["created_at"]))
+        # An anonymous card's time would name its author (API.md: never sent to anyone).
+        if not card["anonymous"]:
+            saw(card["author_id"], datetime.fromisoformat(card["created_at"]))
     for _, voter, at in votes:
         saw(voter, at)
     for answer in feedback:

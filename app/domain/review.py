@@ -85,7 +85,8 @@ def attendance(
     """When each person joined, and when they last wrote something (cards, votes, feedback).
 
     The app does not keep when a screen went away, only what people did: the last thing a
-    person did is as near to when they left as the record can honestly say.
+    person did is as near to when they left as the record can honestly say, to the minute
+    (a card's own time, to the microsecond, must not be matched to a person through it).
     """
     rows = []
     for p in participants:
@@ -97,7 +98,9 @@ def attendance(
                 "name": p["name"],
                 "role": p["role"],
                 "joined_at": p["joined_at"],
-                "last_active_at": seen.isoformat() if seen else None,
+                "last_active_at": seen.replace(second=0, microsecond=0).isoformat()
+                if seen
+                else None,
             }
         )
     return rows

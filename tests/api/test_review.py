@@ -90,3 +90,26 @@ async def test_the_review_starts_from_what_the_app_recorded(
     refused = await client.get(f"/w/{room.id}/review", headers=vera.headers)
     assert refused.status_code == 403
     assert "may see the after action review" in refused.text
+
+
+async def test_attendance_names_no_anonymous_card_through_its_time(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """Each card carries its time to the microsecond: a last activity taken from an anonymous
+    card, or given to the microsecond, would match a person to it."""
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera Visitor")
+    await move(client, room, "analysis")
+    clock.advance(95.25)
+    await card_id(client, room, vera, "insight", "Book at admission")
+    clock.advance(600)
+    secret = {"kind": "option", "text": "Close the lounge", "anonymous": True}
+    posted = await client.post(url(room, "/cards"), json=secret, headers=vera.headers)
+    assert posted.status_code == 201
+    data = (await client.get(url(room, "/review"), headers=room.facilitator.headers)).json()
+    (seen,) = [p["last_active_at"] for p in data["attendance"] if p["name"] == "Vera Visitor"]
+    board = (await client.get(url(room), headers=room.facilitator.headers)).json()
+    times = {c["text"]: c["created_at"] for c in board["cards"]}
+    assert seen not in times.values()
+    # Her last signed card, to the minute.
+    assert seen == times["Book at admission"][:16] + ":00+00:00", (seen, times)
