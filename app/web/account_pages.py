@@ -19,7 +19,7 @@ from ..domain.accounts import soonest_first, start_passed
 from ..domain.errors import RuleError
 from ..security import check_csrf, sign_session
 from .account_deps import ACCOUNT_COOKIE, Signed, nav_context, signed_in
-from .deps import Services, client_address, owner_scope, perform
+from .deps import Services, client_address, owner_scope, perform, workshop_found
 from .flash import Flash, redirect_with, shown, taken
 from .forms import form_fields
 from .page_access import console_return
@@ -344,6 +344,11 @@ async def open_console(workshop_id: str, request: Request, next: str | None = No
     """An owner (or admin) opens the console from any browser: they get a facilitator seat,
     then the console, or the page of this peer assist `next` names (see page_access)."""
     svc: Services = request.app.state.services
+    try:
+        # Gone is gone for everyone, signed in or not (API.md: every route answers 404).
+        await workshop_found(svc, workshop_id)
+    except RuleError:
+        return no_such_peer_assist()
     signed = await page_account(request)
     if isinstance(signed, Response):
         return signed

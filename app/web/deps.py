@@ -234,6 +234,9 @@ async def caller_for(
     A live connection proves itself the same way, then asks the database once more after it
     has subscribed, so a withdrawal cannot slip in between (see web/live.py)."""
     if not token:
+        # A deleted or unknown peer assist answers 404 whoever asks (API.md), not "join first".
+        # Looked up only here and for an account's token: a participant's proves it anyway.
+        await workshop_found(services, workshop_id)
         raise ApiError(
             "Join the peer assist first: this needs a participant's token.",
             status=401,
@@ -242,6 +245,7 @@ async def caller_for(
     token_hash = hash_secret(token)
     identity = None if not services.hub.hearing else services.known_tokens.get(token_hash)
     if identity is None and is_account_token(services.settings, token):
+        await workshop_found(services, workshop_id)
         raise ApiError(
             "This needs a participant's token. An owner gets one from My peer assists "
             "(or POST /api/v1/workshops/{id}/console).",

@@ -17,7 +17,7 @@ from app.search.schema import INDEX_TABLE
 from app.security import hash_secret
 from tests.api.busy_room import build_busy_room
 from tests.api.helpers import assert_error, db_of, url
-from tests.factories import API, create_room, delete_workshop_as_owner, join
+from tests.factories import API, admin, create_room, delete_workshop_as_owner, join
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -161,12 +161,18 @@ async def test_afterwards_every_route_of_it_answers_404(
         for method in operations
     ]
     assert len(routes) >= 20
-    for who in (room.facilitator, visitor):
-        for method, path in routes:
-            target = _filled(path, room.id)
-            body = None if method in ("GET", "DELETE") else {}
-            response = await client.request(method, target, json=body, headers=who.headers)
-            assert_error(response, 404)
+    # Its own tokens, nobody's, an account's; and a peer assist that never was, the same.
+    credentials = [room.facilitator.headers, visitor.headers, {}, admin()]
+    for workshop_id in (room.id, "NeverWasAnyRoom0"):
+        for headers in credentials:
+            for method, path in routes:
+                target = _filled(path, workshop_id)
+                body = None if method in ("GET", "DELETE") else {}
+                response = await client.request(method, target, json=body, headers=headers)
+                assert response.status_code == 404, (method, target, headers, response.text)
+            for page in ("", "/board", "/print", "/record", "/open", "/before", "/follow-up"):
+                response = await client.get(f"/w/{workshop_id}{page}", headers=headers)
+                assert response.status_code == 404, (page, headers, response.status_code)
     for code in codes.values():
         joined = await client.post(
             f"{API}/join/{code}", json={"name": "Late", "accept_ground_rules": True}

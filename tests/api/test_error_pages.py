@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import ACCOUNT_COOKIE, make_account, sign_in
+from tests.factories import ACCOUNT_COOKIE, create_room, make_account, sign_in
 
 
 async def fay_signed_in(client: httpx.AsyncClient) -> None:
@@ -48,12 +48,16 @@ async def test_dashboard_filters_that_do_not_work_are_said_beside_them(
 async def test_the_refusal_page_offers_a_way_home_to_whoever_reads_it(
     client: httpx.AsyncClient,
 ) -> None:
-    stranger = await client.get("/w/no-such-peer-assist")
+    room = await create_room(client)
+    stranger = await client.get(f"/w/{room.id}")
     assert stranger.status_code == 401  # "Join first": a stranger may hold an invite
     assert 'href="/signin"' in stranger.text and 'href="/my"' not in stranger.text
+    # A peer assist that is not there is not there, whoever asks (API.md: 404).
+    gone = await client.get("/w/no-such-peer-assist")
+    assert gone.status_code == 404 and "it may have been deleted" in gone.text
 
     await fay_signed_in(client)
-    signed = await client.get("/w/no-such-peer-assist")
+    signed = await client.get(f"/w/{room.id}")
     assert signed.status_code == 401 and "Join first" in signed.text
     assert 'href="/my"' in signed.text
     assert "Sign in" not in signed.text and 'href="/signin"' not in signed.text
@@ -61,7 +65,7 @@ async def test_the_refusal_page_offers_a_way_home_to_whoever_reads_it(
 
     # A cookie our key did not sign is nobody's.
     client.cookies.set(ACCOUNT_COOKIE, "forged.value")
-    forged = await client.get("/w/no-such-peer-assist")
+    forged = await client.get(f"/w/{room.id}")
     assert 'href="/signin"' in forged.text and 'href="/my"' not in forged.text
 
 
