@@ -130,6 +130,12 @@ class BriefingChanges:
     recorded: bool
 
 
+def ground_rules_of(session: Session, *, workshop_id: str) -> str | None:
+    """The facilitator's own ground rules from the briefing, said after the standard ones."""
+    row = session.get(Briefing, workshop_id)
+    return row.ground_rules if row else None
+
+
 def briefing_of(session: Session, *, workshop: Workshop) -> dict:
     row = session.get(Briefing, workshop.id)
     return {

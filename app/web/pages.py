@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ..actions import workshops
+from ..actions import before, workshops
 from ..db import queries
 from ..domain.dates import on_the_clocks
 from ..domain.errors import Invalid, RuleError
@@ -435,6 +435,11 @@ def _invites(svc: Services, workshop_id: str) -> dict:
         )
 
 
+def _ground_rules(svc: Services, workshop_id: str) -> str | None:
+    with svc.db.reader() as session:
+        return before.ground_rules_of(session, workshop_id=workshop_id)
+
+
 def _visitor_takeaways(svc: Services, workshop_id: str) -> set[int]:
     """Which takeaways are the visitors', as the record decides: an anonymous card's view
     carries no role, so the page cannot tell by itself."""
@@ -459,6 +464,8 @@ async def _show(request: Request, workshop_id: str, page: str) -> Response:
         )
     elif view == "console" or view == "board":
         context["invites"] = await run_in_threadpool(_invites, svc, state["workshop"]["id"])
+    if view == "board":
+        context["ground_rules"] = await run_in_threadpool(_ground_rules, svc, workshop_id)
     context.update(
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         live_url=f"/w/{state['workshop']['id']}/live?view={view}",
