@@ -77,8 +77,13 @@ async def test_main_views_have_no_horizontal_scroll(server: Server, tabs: Tabs) 
     joining = await tabs.open("join page", PHONE)
     await joining.goto(meeting.links["visitor"])
     pages = {**meeting.pages, "start": start, "join": joining}
+    board = meeting.pages["board"]
+    # The welcome: the room reads the ground rules as they are gone through, and the QR code.
+    await expect(board.locator(".board-rules")).to_contain_text("never the person")
+    await expect(board.locator(".join-box .qr")).to_be_visible()
 
     await next_phase(meeting, "context")
+    await expect(board.locator(".board-rules")).to_be_hidden()
     # People paste links into cards: a long unbroken one must wrap, not widen the page.
     await post_card(
         visitor,
@@ -87,7 +92,18 @@ async def test_main_views_have_no_horizontal_scroll(server: Server, tabs: Tabs) 
     )
     await post_card(host, "Transport is booked by a central team.")
     await next_phase(meeting, "questions")
+    # The room has gathered: the cards get the QR code's width, the room code stays in sight.
+    await expect(board.locator(".join-box .qr")).to_be_hidden()
+    await expect(board.locator(".join-box .room-code")).to_be_visible()
+    width = await board.evaluate("document.getElementById('board').clientWidth / innerWidth")
+    assert width > 0.9, width
     await next_phase(meeting, "analysis")
+    # Writing privately: the room is told why its columns stay empty.
+    console = meeting.facilitator
+    await console.get_by_role("button", name="Start private writing").click()
+    await expect(board.locator("#writing")).to_contain_text("writing on their own")
+    await console.get_by_role("button", name="Reveal all cards").click()
+    await expect(board.locator("#writing")).not_to_contain_text("writing on their own")
     await post_card(visitor, "Pharmacy could prepare take-home medicines the day before.", "option")
     await next_phase(meeting, "feedback")
     await next_phase(meeting, "commitment")
