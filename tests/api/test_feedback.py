@@ -94,6 +94,8 @@ async def test_the_survey_page_saves_an_answer_from_a_form(client: httpx.AsyncCl
     await move(client, room, "reflection")
     page = await client.get(f"/w/{room.id}/survey", headers=vera.headers)
     assert page.status_code == 200 and 'name="satisfaction"' in page.text
+    # Before anyone writes, the survey says who will read the words.
+    assert "Everyone else who reads the record sees only how many answered" in page.text
     sent = await client.post(
         f"/w/{room.id}/survey",
         data={"satisfaction": "4", "most_valuable": "Hearing Ward 3"},
