@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 
 from tests.conftest import Clock
-from tests.factories import cookie_csrf, make_account, sign_in
+from tests.factories import cookie_csrf, make_account, sign_in, sign_in_link
 
 WELCOME = re.compile(r'value="(http://[^"]+/welcome/[^"]+)"')
 
@@ -22,7 +22,9 @@ async def signed_in_admin(client: httpx.AsyncClient) -> str:
     return cookie_csrf(await sign_in(client, alex))
 
 
-async def test_an_invite_redirects_and_shows_its_link_once(client: httpx.AsyncClient) -> None:
+async def test_an_invite_redirects_and_shows_its_link_once(
+    client: httpx.AsyncClient, phone: httpx.AsyncClient
+) -> None:
     csrf = await signed_in_admin(client)
     typed = {"csrf": csrf, "name": "Nia New", "email": "nia@example.org", "role": "facilitator"}
     sent = await client.post("/admin/accounts", data=typed)
@@ -39,8 +41,14 @@ async def test_an_invite_redirects_and_shows_its_link_once(client: httpx.AsyncCl
     assert not WELCOME.findall(again.text) and "Invited Nia New" not in again.text
     assert "There is an account with that email already" not in again.text
 
-    # The link works: it opens the page that sets Nia's password.
-    assert (await client.get("/" + links[0].split("/", 3)[3])).status_code == 200
+    # Until she uses it, the list says she is invited, not that her account is in use.
+    row = again.text.split("nia@example.org", 1)[1].split("</tr>", 1)[0]
+    assert "invited, not signed in yet" in row
+    # The link works: it opens the page that sets Nia's password, on her own browser.
+    assert (await phone.get("/" + links[0].split("/", 3)[3])).status_code == 200
+    await sign_in_link(phone, links[0])
+    row = (await client.get("/admin")).text.split("nia@example.org", 1)[1].split("</tr>", 1)[0]
+    assert "invited" not in row and ">active<" in row
 
 
 async def test_a_refused_invite_keeps_what_was_typed(client: httpx.AsyncClient) -> None:
