@@ -214,9 +214,11 @@ async def _start_form(
 @router.get("/", response_class=HTMLResponse)
 async def start_page(request: Request) -> Response:
     """The start form, for accounts; a signed-out person is sent to sign in and back."""
-    if await signed_in(request) is None:
+    signed = await signed_in(request)
+    if signed is None:
         return RedirectResponse("/signin?next=/", status_code=303)
-    return await _start_form(request, {}, None)
+    # Most often the account's owner facilitates: their name, which they may change.
+    return await _start_form(request, {"facilitator_name": signed.account.name}, None)
 
 
 @router.post("/start/advice", response_class=HTMLResponse)

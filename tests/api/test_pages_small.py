@@ -55,6 +55,9 @@ async def test_the_start_form_keeps_the_chosen_zone(client: httpx.AsyncClient) -
     form = await client.get("/", headers=admin())
     assert 'name="aim_is_learning" required' in form.text
     assert "<option selected>Europe/London</option>" in form.text
+    # The account's own name is offered as the facilitator's: most often they facilitate.
+    name = (await client.get("/api/v1/account", headers=admin())).json()["name"]
+    assert f'name="facilitator_name" required maxlength="80" value="{name}"' in form.text
     made = await client.post(
         "/start",
         data={
