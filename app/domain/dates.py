@@ -44,9 +44,10 @@ def check_date(field: str, value: date, today: date) -> None:
     first, last = window(field, today)
     if first <= value <= last:
         return
-    # The sentence always gives the window, so the person can pick a day that works.
+    # The sentence always gives the window, so the person can pick a day that works, in the
+    # words the pages use for a date.
     choose = (
-        f"choose a day from {first.isoformat()} to {last.isoformat()} "
+        f"choose a day from {long_date(first)} to {long_date(last)} "
         f"(no more than {YEARS_AHEAD} years ahead)"
     )
     label = LABELS[field]

@@ -28,7 +28,7 @@ def aware_start(value: datetime | None) -> datetime | None:
     # The year as written is what the schema's pattern says; the day in UTC is what is kept.
     if not (2000 <= value.year <= 2999 and first <= in_utc.date() <= last):
         raise ValueError(
-            f"must be a day from {first.isoformat()} to {last.isoformat()} "
+            f"must be a day from {dates.long_date(first)} to {dates.long_date(last)} "
             f"(no more than {dates.YEARS_AHEAD} years ahead)"
         )
     return in_utc

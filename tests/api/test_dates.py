@@ -34,8 +34,10 @@ async def commitment_room(client: httpx.AsyncClient) -> Room:
 def refused_for_range(response: httpx.Response) -> None:
     """A 422 whose sentence gives the days that would be taken."""
     body = assert_error(response, 422)
-    # The app's clock (tests move it) sets the window, so read the days as a shape.
-    window = re.search(r"from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})", body["detail"])
+    # The app's clock (tests move it) sets the window, so read the days as a shape: in words,
+    # as the pages write a date, for the person who reads the sentence.
+    day = r"\d{1,2} [A-Z][a-z]+ \d{4}"
+    window = re.search(rf"from ({day}) to ({day})", body["detail"])
     assert window and "10 years" in body["detail"], body
 
 

@@ -70,6 +70,8 @@ def test_dates_out_of_range_are_422_with_a_sentence(field: str, day: date, code:
         check_date(field, day, date(2026, 12, 2))
     assert (caught.value.status, caught.value.code) == (422, code)
     assert caught.value.detail.endswith(".")
+    # The days offered, as the pages write a date (not 2026-12-02).
+    assert "to 2 December 2036" in caught.value.detail, caught.value.detail
 
 
 MADE = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
