@@ -17,7 +17,7 @@ from ..domain.errors import RuleError
 from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
-from .deps import Caller, Services, caller_for, presented_token, workshop_found
+from .deps import Caller, Services, caller_for, presented_token
 from .errors import DATABASE_DOWN, error_response
 from .timing import with_timing
 
@@ -38,7 +38,6 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
     if origin is not None and origin.rstrip("/") not in svc.settings.origins:
         await websocket.close(POLICY_VIOLATION, "origin not allowed")
         return None
-    token = None
     try:
         token, by_cookie = presented_token(svc.settings, workshop_id, websocket)
         if origin is None and by_cookie:
@@ -51,13 +50,10 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
         # A workshop that is gone (or never was) answers 404 here as on every other route of
-        # it (API.md), whatever was presented; refused credentials keep their 403.
-        gone = exc if exc.status == 404 else None
-        if gone is None and (not token or exc.code == "account_token"):
-            # Refused before the workshop was looked up (a participant's token looks it up).
-            gone = await _missing(svc, workshop_id)
-        if gone is not None and DENIAL in websocket.scope.get("extensions", {}):
-            await websocket.send_denial_response(error_response(404, gone.detail, gone.code))
+        # it (API.md), whatever was presented (caller_for looks it up for every refusal);
+        # refused credentials keep their 403.
+        if exc.status == 404 and DENIAL in websocket.scope.get("extensions", {}):
+            await websocket.send_denial_response(error_response(404, exc.detail, exc.code))
         else:
             await websocket.close(POLICY_VIOLATION, exc.detail[:120])
         return None
@@ -65,19 +61,6 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # Clients retry 1013 by themselves; by then the database may be back.
         await websocket.close(TRY_AGAIN_LATER, "the database is not answering; try again")
         return None
-
-
-async def _missing(svc: Services, workshop_id: str) -> RuleError | None:
-    """Why the workshop cannot be found, or None when it is there. Asked only of a refused
-    upgrade, whose credentials could not say (no token, an account's token)."""
-
-    try:
-        await workshop_found(svc, workshop_id)
-    except RuleError as exc:
-        return exc if exc.status == 404 else None
-    except DATABASE_DOWN:
-        return None  # not known; the refusal stands as it was
-    return None
 
 
 def _start(
