@@ -108,6 +108,15 @@ async def _facilitator(request: Request, workshop_id: str) -> Caller | Response:
     return caller
 
 
+async def _preparer(request: Request, workshop_id: str) -> Caller:
+    """The facilitator behind one of the preparation page's own requests (its forms, the list's
+    refresh), or a refusal as the API words it: these answer htmx, which shows the sentence by
+    the form, where a page's "Join first" would hide why (a form expired, too many changes)."""
+    caller = await get_caller(request, workshop_id)
+    check_writer(caller.actor, (Role.facilitator,), "prepare the peer assist")
+    return caller
+
+
 @router.get("/w/{workshop_id}/before", response_class=HTMLResponse)
 async def before_page(workshop_id: str, request: Request) -> Response:
     """The facilitator's preparation: the briefing, who is invited, and the invitations."""
@@ -135,17 +144,13 @@ async def timing_partial(workshop_id: str, request: Request) -> HTMLResponse:
 
 
 async def _write(
-    request: Request, caller: Caller, workshop_id: str, apply_of: Any
+    request: Request, caller: Caller, workshop_id: str, apply: Any
 ) -> RuleError | None:
     """Run one write for the caller; why it was refused, if it was."""
     svc: Services = request.app.state.services
     try:
         await perform(
-            request,
-            svc,
-            workshop_id=workshop_id,
-            scope=participant_scope(caller),
-            apply=apply_of(caller),
+            request, svc, workshop_id=workshop_id, scope=participant_scope(caller), apply=apply
         )
     except RuleError as exc:
         return exc
@@ -156,7 +161,7 @@ async def _list(
     request: Request, workshop_id: str, error: RuleError | None = None, **extra: Any
 ) -> HTMLResponse:
     """The invitation list: names, addresses and units, for the facilitator's eyes only (every
-    route that renders it has asked `_facilitator` first, a refused write's too)."""
+    route that renders it has asked `_preparer` first, a refused write's too)."""
     svc: Services = request.app.state.services
     listed = await run_in_threadpool(_list_context, svc, workshop_id)
     refused = error_context(error) if error else {}
@@ -164,11 +169,9 @@ async def _list(
 
 
 @router.post("/w/{workshop_id}/before/invitees", response_class=HTMLResponse)
-async def add_invitee(workshop_id: str, request: Request) -> Response:
+async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
-    caller = await _facilitator(request, workshop_id)
-    if isinstance(caller, Response):
-        return caller
+    caller = await _preparer(request, workshop_id)
     form = await form_fields(request)
     years = form.get("years", "").strip()
     if years and whole_number(years) is None:
@@ -186,45 +189,37 @@ async def add_invitee(workshop_id: str, request: Request) -> Response:
         request,
         caller,
         workshop_id,
-        lambda caller: (
-            lambda session, w, now: before.add_invitee(
-                session,
-                w,
-                actor=caller.actor,
-                new=new,
-                now=now,
-                secret_key=svc.settings.secret_key,
-                base_url=svc.settings.base_url,
-            )
+        lambda session, w, now: before.add_invitee(
+            session,
+            w,
+            actor=caller.actor,
+            new=new,
+            now=now,
+            secret_key=svc.settings.secret_key,
+            base_url=svc.settings.base_url,
         ),
     )
     return await _list(request, workshop_id, error, form=form if error else {})
 
 
 @router.post("/w/{workshop_id}/before/invitees/{invitee_id}/remove", response_class=HTMLResponse)
-async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) -> Response:
-    caller = await _facilitator(request, workshop_id)
-    if isinstance(caller, Response):
-        return caller
+async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) -> HTMLResponse:
+    caller = await _preparer(request, workshop_id)
     error = await _write(
         request,
         caller,
         workshop_id,
-        lambda caller: (
-            lambda session, w, now: before.remove_invitee(
-                session, w, actor=caller.actor, invitee_id=invitee_id, now=now
-            )
+        lambda session, w, now: before.remove_invitee(
+            session, w, actor=caller.actor, invitee_id=invitee_id, now=now
         ),
     )
     return await _list(request, workshop_id, error, form={})
 
 
 @router.post("/w/{workshop_id}/before/briefing", response_class=HTMLResponse)
-async def save_briefing(workshop_id: str, request: Request) -> Response:
+async def save_briefing(workshop_id: str, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
-    caller = await _facilitator(request, workshop_id)
-    if isinstance(caller, Response):
-        return caller
+    caller = await _preparer(request, workshop_id)
     form = await form_fields(request)
     changes = before.BriefingChanges(
         purpose=form.get("purpose"),
@@ -237,10 +232,8 @@ async def save_briefing(workshop_id: str, request: Request) -> Response:
         request,
         caller,
         workshop_id,
-        lambda caller: (
-            lambda session, w, now: before.set_briefing(
-                session, w, actor=caller.actor, changes=changes, now=now
-            )
+        lambda session, w, now: before.set_briefing(
+            session, w, actor=caller.actor, changes=changes, now=now
         ),
     )
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)
@@ -292,12 +285,10 @@ async def save_schedule(workshop_id: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/w/{workshop_id}/before/send", response_class=HTMLResponse)
-async def send_invitations(workshop_id: str, request: Request) -> Response:
+async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
     """Queue an invitation for each person not yet sent one, then mail them in the background."""
     svc: Services = request.app.state.services
-    caller = await _facilitator(request, workshop_id)
-    if isinstance(caller, Response):
-        return caller
+    caller = await _preparer(request, workshop_id)
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)
     error = None
     if request.app.state.invitations is None:
@@ -307,10 +298,8 @@ async def send_invitations(workshop_id: str, request: Request) -> Response:
             request,
             caller,
             workshop_id,
-            lambda caller: (
-                lambda session, w, now: before.queue_invitations(
-                    session, w, actor=caller.actor, subject=subject(briefing), now=now
-                )
+            lambda session, w, now: before.queue_invitations(
+                session, w, actor=caller.actor, subject=subject(briefing), now=now
             ),
         )
         if error is None:
@@ -319,11 +308,9 @@ async def send_invitations(workshop_id: str, request: Request) -> Response:
 
 
 @router.get("/w/{workshop_id}/before/list", response_class=HTMLResponse)
-async def invitation_list(workshop_id: str, request: Request) -> Response:
+async def invitation_list(workshop_id: str, request: Request) -> HTMLResponse:
     """The list again, for the console to refresh while invitations go out."""
-    caller = await _facilitator(request, workshop_id)
-    if isinstance(caller, Response):
-        return caller
+    await _preparer(request, workshop_id)
     return await _list(request, workshop_id, form={})
 
 
