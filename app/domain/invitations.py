@@ -37,6 +37,7 @@ class InviteeRole(StrEnum):
 @dataclass(frozen=True)
 class Invitee:
     name: str
+    # Empty for someone with no address: they are given the text to copy and the .ics by hand.
     email: str
     unit: str
     role: InviteeRole
@@ -113,13 +114,15 @@ def hints(people: list[Invitee], *, often: frozenset[str] = frozenset()) -> list
                 "Look across the organisation, not up it: peers, not judges.",
             )
         )
-    usual = tuple(sorted(p.email for p in guests if p.email.casefold() in often))
+    # People are told apart by address; without one, nobody can say who else invited them.
+    regulars = [p for p in guests if p.email and p.email.casefold() in often]
+    usual = tuple(sorted(p.email for p in regulars))
     if usual:
         found.append(
             Hint(
                 "often_invited",
                 "Often invited lately: "
-                + ", ".join(p.name for p in guests if p.email.casefold() in often)
+                + ", ".join(p.name for p in regulars)
                 + ". Someone new may see the problem afresh.",
                 usual,
             )
@@ -197,9 +200,8 @@ def check_invitee(*, name: str, email: str, unit: str, role: str, years: int | N
         raise Invalid("Invite someone as a visitor or a host.", code="bad_role") from None
     if years is not None and not 0 <= years <= 70:
         raise Invalid("Years of experience go from 0 to 70.", code="bad_years")
+    # An address is optional: the text to copy and the .ics exist for people without mail.
     (cleaned,) = check_addresses([email]) or [""]
-    if not cleaned:
-        raise Invalid("Give the person's email address.", code="bad_email")
     return Invitee(name, cleaned, unit, part, years)
 
 

@@ -60,7 +60,7 @@ def invitation_ics(
     briefing: dict,
     *,
     workshop_id: str,
-    email: str,
+    email: str | None,
     name: str,
     organiser: Mapping[str, str] | None,
     link: str,
@@ -70,7 +70,8 @@ def invitation_ics(
     """The calendar request for the session, or None while it has no start time.
 
     `organiser` ({name, email}) is the account that owns the peer assist; without one the
-    request names no organiser rather than an address nobody reads.
+    request names no organiser rather than an address nobody reads. Someone with no `email`
+    is named as no attendee either: the file goes into their own calendar by hand.
     """
     if not briefing.get("starts_at"):
         return None
@@ -95,7 +96,8 @@ def invitation_ics(
         event.add("organizer", f"mailto:{organiser['email']}", parameters={"CN": organiser["name"]})
         # A reply goes to the organiser: ask for one only when there is someone to read it.
         attendee["RSVP"] = "TRUE"
-    event.add("attendee", f"mailto:{email}", parameters=attendee)
+    if email:
+        event.add("attendee", f"mailto:{email}", parameters=attendee)
     event.add("status", "CONFIRMED")
     cal.add_component(event)
     return cal.to_ical()

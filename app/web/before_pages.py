@@ -38,7 +38,8 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
     with svc.db.reader() as session:
         rows = before.invitees(session, workshop_id=workshop_id)
         people = [
-            rules.Invitee(r.name, r.email, r.unit, rules.InviteeRole(r.role), r.years) for r in rows
+            rules.Invitee(r.name, r.email or "", r.unit, rules.InviteeRole(r.role), r.years)
+            for r in rows
         ]
         rule = rules.OftenInvited(svc.settings.often_invited_times, svc.settings.often_invited_days)
         often = before.often_invited(
