@@ -34,6 +34,30 @@ class InviteeRole(StrEnum):
     visitor = "visitor"
 
 
+# What an invitation asks of each person, in its opening words. The method: "the role of the
+# host team is to listen in order to understand and learn"; it presents the context, stays in
+# the back seat while the visitors talk it through, and commits to when it will report back.
+YOUR_PART: dict[InviteeRole, str] = {
+    InviteeRole.visitor: (
+        "You are invited to a peer assist: a host team with a problem asks peers from "
+        "elsewhere to share experience, insights and options. It is there to learn from you, "
+        "not to approve a plan already made."
+    ),
+    InviteeRole.host: (
+        "You are invited with the host team to a peer assist: your team has asked peers from "
+        "elsewhere to share experience, insights and options on its problem. Your part is to "
+        "present the context briefly, then mostly listen, to understand and learn, while the "
+        "visitors talk it through; they give their feedback at the end. The team leaves with "
+        "an action list and commits to a date to report back on what it did."
+    ),
+}
+
+
+def your_part(role: str) -> str:
+    """The invitation's opening words for someone invited in this role."""
+    return YOUR_PART[InviteeRole(role)]
+
+
 @dataclass(frozen=True)
 class Invitee:
     name: str

@@ -360,6 +360,7 @@ async def invitee_ics(workshop_id: str, invitee_id: int, request: Request) -> Re
         workshop_id=workshop_id,
         email=person["email"],
         name=person["name"],
+        role=person["role"],
         organiser=organiser,
         link=person["url"],
         uid_domain=uid_domain(svc.settings.base_url),
@@ -387,7 +388,7 @@ async def invitee_text(workshop_id: str, invitee_id: int, request: Request) -> R
     if found is None:
         return problem_page("Not on the list", "That person is not on this list.", 404)
     person, briefing, _ = found
-    text = briefing_text(briefing, name=person["name"], link=person["url"])
+    text = briefing_text(briefing, name=person["name"], role=person["role"], link=person["url"])
     return render(
         "partials/_invitation_text.html",
         person=person,

@@ -76,3 +76,37 @@ async def test_an_address_that_is_not_one_is_still_refused(
         )
         assert "do not look like email addresses" in refused.text
         assert 'value="otto at porters"' in refused.text
+
+
+async def test_the_host_team_is_told_its_own_part_not_a_visitor_s(
+    tmp_path: Path, database_url: str, clock: Clock, mailbox: tuple[Inbox, int]
+) -> None:
+    """Hana, invited with the host team, was asked to come and share her experience with a
+    host team: she is that team. Each invitation (text, mail, calendar) says the part of the
+    role it was made for."""
+    inbox, port = mailbox
+    async with running(tmp_path, database_url, clock, port) as (application, client):
+        room = await prepared(client, clock)  # Hana is the host; the six others visit
+        base, headers = f"/w/{room.id}/before", room.facilitator.headers
+        page = await client.get(base, headers=headers)
+        ids = sorted(set(re.findall(r"/before/invitees/(\d+)/text", page.text)), key=int)
+        host, visitor = ids[0], ids[1]
+        texts = {}
+        for who, person in (("host", host), ("visitor", visitor)):
+            shown = (await client.get(f"{base}/invitees/{person}/text", headers=headers)).text
+            ics = await client.get(f"{base}/invitees/{person}/invite.ics", headers=headers)
+            (event,) = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+            texts[who] = (shown, str(event["DESCRIPTION"]))
+        await send_all(application, client, room)
+        mailed = {
+            to[0]: m.get_body(("plain",)).get_content().replace("\r\n", "\n")
+            for to, m in inbox.messages
+        }
+        texts["host"] += (mailed["hana@x.org"],)
+        texts["visitor"] += (mailed["v0@x.org"],)
+    for said in texts["host"]:
+        assert "with the host team" in said, said
+        assert "present the context" in said and "listen" in said and "report back" in said
+        assert "learn from you" not in said and "asks peers from elsewhere" not in said
+    for said in texts["visitor"]:
+        assert "asks peers from elsewhere" in said and "with the host team" not in said
