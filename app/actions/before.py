@@ -151,6 +151,21 @@ def briefing_of(session: Session, *, workshop: Workshop) -> dict:
     }
 
 
+def ground_rules_of(session: Session, *, workshop_id: str) -> str | None:
+    """The facilitator's own ground rules from the briefing, said beside the usual ones."""
+    row = session.get(Briefing, workshop_id)
+    return row.ground_rules if row else None
+
+
+def invited_name(session: Session, *, code: str, workshop_id: str, role: str) -> str:
+    """The name of whoever owns this personal invitation code, when it is for this peer
+    assist and this role (else ""): their join page is filled in with it."""
+    row = invitee_by_code(session, code=code)
+    if row is None or (row.workshop_id, row.role) != (workshop_id, role):
+        return ""
+    return row.name
+
+
 def organiser_of(session: Session, *, workshop: Workshop) -> dict | None:
     """Who an invitation comes from and whom replies reach: the account that owns the peer
     assist, when it is active and its address reaches someone; else nobody is named."""

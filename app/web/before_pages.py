@@ -429,7 +429,7 @@ async def personal_briefing(code: str, request: Request) -> HTMLResponse:
             "The link is not known. Ask the facilitator to send it again.",
             404,
         )
-    return render("pages/briefing.html", **found)
+    return render("pages/briefing.html", **found, code=code)
 
 
 def _similar(svc: Services, text: str, visible: Any) -> list[dict]:
