@@ -112,6 +112,7 @@ class InvitationSender:
                     workshop_id=workshop_id,
                     email=person.email,
                     name=person.name,
+                    role=person.role,
                     sender=self.settings.smtp_from,
                     organiser=organiser,
                     link=record["url"],

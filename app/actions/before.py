@@ -62,13 +62,13 @@ def add_invitee(
     taken = session.exec(
         select(Invitee).where(Invitee.workshop_id == workshop.id, Invitee.email == person.email)
     ).first()
-    if taken is not None:
+    if person.email and taken is not None:
         raise Invalid(f"{person.email} is on the list already.", code="already_invited")
     code = Sealed(secret_key)
     row = Invitee(
         workshop_id=workshop.id,
         name=person.name,
-        email=person.email,
+        email=person.email or None,
         unit=person.unit,
         role=person.role.value,
         years=person.years,
@@ -108,6 +108,7 @@ def often_invited(
     session: Session, *, emails: list[str], today: datetime, rule: rules.OftenInvited
 ) -> frozenset[str]:
     """Who on this list is on other lists too often lately (any peer assist counts)."""
+    emails = [e for e in emails if e]  # someone with no address cannot be told apart
     if not emails:
         return frozenset()
     since = today - timedelta(days=rule.days)
@@ -154,6 +155,21 @@ def briefing_of(session: Session, *, workshop: Workshop) -> dict:
         "phase": workshop.phase,
         "sequence": row.sequence if row else 0,
     }
+
+
+def ground_rules_of(session: Session, *, workshop_id: str) -> str | None:
+    """The facilitator's own ground rules from the briefing, said beside the usual ones."""
+    row = session.get(Briefing, workshop_id)
+    return row.ground_rules if row else None
+
+
+def invited_name(session: Session, *, code: str, workshop_id: str, role: str) -> str:
+    """The name of whoever owns this personal invitation code, when it is for this peer
+    assist and this role (else ""): their join page is filled in with it."""
+    row = invitee_by_code(session, code=code)
+    if row is None or (row.workshop_id, row.role) != (workshop_id, role):
+        return ""
+    return row.name
 
 
 def organiser_of(session: Session, *, workshop: Workshop) -> dict | None:
@@ -255,7 +271,8 @@ def queue_invitations(
     )
     queued = []
     for person in invitees(session, workshop_id=workshop.id):
-        if person.id in already:
+        # Someone with no address gets the text and the .ics by hand; the list says so.
+        if person.id in already or not person.email:
             continue
         mail = InvitationMail(
             workshop_id=workshop.id,

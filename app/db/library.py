@@ -5,6 +5,7 @@ number of peer assists."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -15,24 +16,33 @@ from . import queries
 from .models import Action, Commitment, Participant, ReportBack, Theme, Workshop
 
 
+def held_days(session: Session, *, workshop_ids: list[str]) -> dict[str, date]:
+    """The day each peer assist was held, as its record dates it (domain.dates.held_on)."""
+    if not workshop_ids:
+        return {}
+    began = queries.began_at(session, workshop_ids=workshop_ids)
+    return {
+        w.id: held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone)
+        for w in session.execute(
+            sa.select(
+                Workshop.id, Workshop.starts_at, Workshop.created_at, Workshop.time_zone
+            ).where(Workshop.id.in_(workshop_ids))
+        )
+    }
+
+
 def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
     if not workshop_ids:
         return {}
     found: dict[str, dict] = {}
-    began = queries.began_at(session, workshop_ids=workshop_ids)
+    held = held_days(session, workshop_ids=workshop_ids)
     for w in session.execute(
-        sa.select(
-            Workshop.id,
-            Workshop.facilitator_name,
-            Workshop.starts_at,
-            Workshop.created_at,
-            Workshop.time_zone,
-        ).where(Workshop.id.in_(workshop_ids))
+        sa.select(Workshop.id, Workshop.facilitator_name).where(Workshop.id.in_(workshop_ids))
     ):
         found[w.id] = {
             "hosts": [],
             "facilitator": w.facilitator_name,
-            "when": held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone),
+            "when": held[w.id],
             "decided": None,
             "report_back_by": None,
             "actions": [],

@@ -335,7 +335,9 @@ class Invitee(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: str = Field(foreign_key="workshop.id", index=True, max_length=32)
     name: str = Field(max_length=80)
-    email: str = Field(max_length=254, index=True)
+    # None for someone with no address (the facilitator hands them the text and the .ics);
+    # NULLs never collide in the unique constraint, so several may have none.
+    email: str | None = Field(default=None, max_length=254, index=True)
     unit: str = Field(max_length=200)
     role: str = Field(max_length=20)
     years: int | None = None

@@ -34,9 +34,34 @@ class InviteeRole(StrEnum):
     visitor = "visitor"
 
 
+# What an invitation asks of each person, in its opening words. The method: "the role of the
+# host team is to listen in order to understand and learn"; it presents the context, stays in
+# the back seat while the visitors talk it through, and commits to when it will report back.
+YOUR_PART: dict[InviteeRole, str] = {
+    InviteeRole.visitor: (
+        "You are invited to a peer assist: a host team with a problem asks peers from "
+        "elsewhere to share experience, insights and options. It is there to learn from you, "
+        "not to approve a plan already made."
+    ),
+    InviteeRole.host: (
+        "You are invited with the host team to a peer assist: your team has asked peers from "
+        "elsewhere to share experience, insights and options on its problem. Your part is to "
+        "present the context briefly, then mostly listen, to understand and learn, while the "
+        "visitors talk it through; they give their feedback at the end. The team leaves with "
+        "an action list and commits to a date to report back on what it did."
+    ),
+}
+
+
+def your_part(role: str) -> str:
+    """The invitation's opening words for someone invited in this role."""
+    return YOUR_PART[InviteeRole(role)]
+
+
 @dataclass(frozen=True)
 class Invitee:
     name: str
+    # Empty for someone with no address: they are given the text to copy and the .ics by hand.
     email: str
     unit: str
     role: InviteeRole
@@ -113,13 +138,15 @@ def hints(people: list[Invitee], *, often: frozenset[str] = frozenset()) -> list
                 "Look across the organisation, not up it: peers, not judges.",
             )
         )
-    usual = tuple(sorted(p.email for p in guests if p.email.casefold() in often))
+    # People are told apart by address; without one, nobody can say who else invited them.
+    regulars = [p for p in guests if p.email and p.email.casefold() in often]
+    usual = tuple(sorted(p.email for p in regulars))
     if usual:
         found.append(
             Hint(
                 "often_invited",
                 "Often invited lately: "
-                + ", ".join(p.name for p in guests if p.email.casefold() in often)
+                + ", ".join(p.name for p in regulars)
                 + ". Someone new may see the problem afresh.",
                 usual,
             )
@@ -197,9 +224,8 @@ def check_invitee(*, name: str, email: str, unit: str, role: str, years: int | N
         raise Invalid("Invite someone as a visitor or a host.", code="bad_role") from None
     if years is not None and not 0 <= years <= 70:
         raise Invalid("Years of experience go from 0 to 70.", code="bad_years")
+    # An address is optional: the text to copy and the .ics exist for people without mail.
     (cleaned,) = check_addresses([email]) or [""]
-    if not cleaned:
-        raise Invalid("Give the person's email address.", code="bad_email")
     return Invitee(name, cleaned, unit, part, years)
 
 

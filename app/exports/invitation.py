@@ -11,6 +11,7 @@ from email.message import EmailMessage
 import icalendar
 
 from ..domain.dates import clock_time, long_date
+from ..domain.invitations import your_part
 from .ics_export import calendar, clean_text, utc
 
 PRODID = "-//Peer Assist Live//Invitation//EN"
@@ -20,14 +21,11 @@ def subject(briefing: dict) -> str:
     return f"Invitation to a peer assist: {briefing['title']}"
 
 
-def briefing_text(briefing: dict, *, name: str, link: str) -> str:
-    """The briefing in plain words, the same in the mail and in the text offered to copy."""
+def briefing_text(briefing: dict, *, name: str, role: str, link: str) -> str:
+    """The briefing in plain words, the same in the mail and in the text offered to copy,
+    opening with what this person's `role` asks of them (a host is not a visiting peer)."""
     lines = [f"Dear {name},", ""]
-    lines.append(
-        "You are invited to a peer assist: a host team with a problem asks peers from "
-        "elsewhere to share experience, insights and options. It is there to learn from you, "
-        "not to approve a plan already made."
-    )
+    lines.append(your_part(role))
     if briefing.get("purpose"):
         lines += ["", f"Purpose: {briefing['purpose']}"]
     lines += ["", "The problem:", briefing["problem"]]
@@ -60,8 +58,9 @@ def invitation_ics(
     briefing: dict,
     *,
     workshop_id: str,
-    email: str,
+    email: str | None,
     name: str,
+    role: str,
     organiser: Mapping[str, str] | None,
     link: str,
     uid_domain: str,
@@ -70,7 +69,8 @@ def invitation_ics(
     """The calendar request for the session, or None while it has no start time.
 
     `organiser` ({name, email}) is the account that owns the peer assist; without one the
-    request names no organiser rather than an address nobody reads.
+    request names no organiser rather than an address nobody reads. Someone with no `email`
+    is named as no attendee either: the file goes into their own calendar by hand.
     """
     if not briefing.get("starts_at"):
         return None
@@ -88,14 +88,17 @@ def invitation_ics(
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=briefing["duration_minutes"]))
     event.add("summary", clean_text(f"Peer assist: {briefing['title']}"))
-    event.add("description", clean_text(f"{briefing['problem']}\n\nJoin: {link}"))
+    # The calendar is where many read it first: it says their part as the mail does.
+    about = f"{your_part(role)}\n\n{briefing['problem']}\n\nJoin: {link}"
+    event.add("description", clean_text(about))
     event.add("url", link)
     attendee = {"CN": name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"}
     if organiser is not None:
         event.add("organizer", f"mailto:{organiser['email']}", parameters={"CN": organiser["name"]})
         # A reply goes to the organiser: ask for one only when there is someone to read it.
         attendee["RSVP"] = "TRUE"
-    event.add("attendee", f"mailto:{email}", parameters=attendee)
+    if email:
+        event.add("attendee", f"mailto:{email}", parameters=attendee)
     event.add("status", "CONFIRMED")
     cal.add_component(event)
     return cal.to_ical()
@@ -107,6 +110,7 @@ def invitation_message(
     workshop_id: str,
     email: str,
     name: str,
+    role: str,
     sender: str,
     organiser: Mapping[str, str] | None,
     link: str,
@@ -117,12 +121,13 @@ def invitation_message(
     message["From"] = sender
     message["To"] = email
     message["Subject"] = subject(briefing)
-    message.set_content(briefing_text(briefing, name=name, link=link))
+    message.set_content(briefing_text(briefing, name=name, role=role, link=link))
     ics = invitation_ics(
         briefing,
         workshop_id=workshop_id,
         email=email,
         name=name,
+        role=role,
         organiser=organiser,
         link=link,
         uid_domain=uid_domain,

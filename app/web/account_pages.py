@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 
 from ..actions import accounts, ownership
-from ..db import queries
+from ..db import library, queries
 from ..db.account_models import Account
 from ..domain.accounts import soonest_first, start_passed
 from ..domain.errors import RuleError
@@ -273,13 +273,16 @@ async def welcome(secret: str, request: Request) -> Response:
 
 
 def _mine(svc: Services, signed: Signed) -> tuple[list[dict], dict[str, list[dict]]]:
-    """The account's peer assists, and who owns each."""
+    """The account's peer assists, and who owns each; a closed one with the day it was held,
+    as its record and the library date it, not the start it was once planned for."""
     from .accounts_api import workshop_items
 
     items = workshop_items(svc, signed.viewer, q=None, status=None, mine_only=True)
+    closed = [i["id"] for i in items if i["status"] == "closed"]
     with svc.db.reader() as session:
         owners = ownership.owners_by_workshop(session, workshop_ids=[i["id"] for i in items])
-    return items, owners
+        held = library.held_days(session, workshop_ids=closed)
+    return [{**i, "held_on": held.get(i["id"])} for i in items], owners
 
 
 def _confirmation(

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ..actions import after_meeting as after
@@ -24,9 +25,11 @@ from ..exports._common import STATUS_LABELS
 from ..security import csrf_token
 from .account_deps import header_context
 from .deps import Services, get_caller, participant_scope, perform
+from .form_errors import FOLLOW_UP_FORM, form_problems
 from .forms import error_context, form_fields, typed_over, whole_number
 from .page_access import page_caller
 from .pages import not_for_your_role, render
+from .schemas import ActionUpdate
 
 router = APIRouter(include_in_schema=False)
 
@@ -246,12 +249,19 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
     caller = await get_caller(request, workshop_id)
     form = await form_fields(request)
     note = form.get("note", "").strip()
+    owner, due = form.get("owner", "").strip(), form.get("due_date", "").strip()
     context: dict[str, Any] = {"workshop_id": workshop_id, "STATUSES": STATUS_LABELS}
     try:
+        given = _owner_and_due(owner, due)
         changes = ActionChanges(
             status=_status(form.get("status", "")),
             note=rules.clean_text(note, "The note", "note"),
-            cleared=frozenset() if note else frozenset({"note"}),
+            owner=given.owner,
+            due_date=given.due_date,
+            # A field left blank clears what was there, as null does in the API.
+            cleared=frozenset(
+                f for f, typed in (("note", note), ("owner", owner), ("due_date", due)) if not typed
+            ),
         )
         outcome = await perform(
             request,
@@ -264,7 +274,10 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
         )
     except RuleError as exc:
         saved = await run_in_threadpool(_action, svc, workshop_id, action_id)
-        typed = {"status": form.get("status"), "note": form.get("note", "")}
+        typed = {
+            "status": form.get("status"),
+            **{f: form.get(f, "") for f in ("note", "owner", "due_date")},
+        }
         return render(
             "partials/_follow_up_action.html",
             action=typed_over(saved, typed),
@@ -272,6 +285,18 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
             **context,
         )
     return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
+
+
+def _owner_and_due(owner: str, due: str) -> ActionUpdate:
+    """The owner and due date read as the API reads them (its ActionUpdate: a name of at most
+    80 characters, a day written 2027-01-31); edit_action then checks the day as it does for
+    the API. A refusal names the field as the form labels it."""
+    try:
+        return ActionUpdate.model_validate({"owner": owner or None, "due_date": due or None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        sentence = form_problems([dict(first)], FOLLOW_UP_FORM)[0]
+        raise Invalid(sentence, field=str(first["loc"][0])) from None
 
 
 def _status(value: str) -> ActionStatus:

@@ -38,7 +38,8 @@ def _list_context(svc: Services, workshop_id: str) -> dict[str, Any]:
     with svc.db.reader() as session:
         rows = before.invitees(session, workshop_id=workshop_id)
         people = [
-            rules.Invitee(r.name, r.email, r.unit, rules.InviteeRole(r.role), r.years) for r in rows
+            rules.Invitee(r.name, r.email or "", r.unit, rules.InviteeRole(r.role), r.years)
+            for r in rows
         ]
         rule = rules.OftenInvited(svc.settings.often_invited_times, svc.settings.often_invited_days)
         often = before.often_invited(
@@ -346,6 +347,7 @@ async def invitee_ics(workshop_id: str, invitee_id: int, request: Request) -> Re
         workshop_id=workshop_id,
         email=person["email"],
         name=person["name"],
+        role=person["role"],
         organiser=organiser,
         link=person["url"],
         uid_domain=uid_domain(svc.settings.base_url),
@@ -373,7 +375,7 @@ async def invitee_text(workshop_id: str, invitee_id: int, request: Request) -> R
     if found is None:
         return problem_page("Not on the list", "That person is not on this list.", 404)
     person, briefing, _ = found
-    text = briefing_text(briefing, name=person["name"], link=person["url"])
+    text = briefing_text(briefing, name=person["name"], role=person["role"], link=person["url"])
     return render(
         "partials/_invitation_text.html",
         person=person,
@@ -414,7 +416,7 @@ async def personal_briefing(code: str, request: Request) -> HTMLResponse:
             "The link is not known. Ask the facilitator to send it again.",
             404,
         )
-    return render("pages/briefing.html", **found)
+    return render("pages/briefing.html", **found, code=code)
 
 
 def _similar(svc: Services, text: str, visible: Any) -> list[dict]:

@@ -18,6 +18,7 @@ START_FORM = {
     "visibility": "Who finds it in the library",
 }
 JOIN_FORM = {"name": "Your name", "accept_ground_rules": "I accept the ground rules"}
+FOLLOW_UP_FORM = {"owner": "Owner", "due_date": "Due date"}
 
 # A number's unit, where the form's label does not say it.
 UNITS = {"duration_minutes": " minutes"}

@@ -17,8 +17,8 @@ from ..db.models import Workshop
 from ..domain.errors import RuleError
 from ..security import Sealed, normalise_room_code, session_cookie_name, unsign_session
 from .deps import Services, client_address, perform
-from .form_errors import JOIN_FORM, form_problems
 from .forms import form_fields, once_key
+from .join_pages import briefing_rules, join_form, join_refused
 from .json_response import JSONResponse
 from .pages import problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
@@ -83,13 +83,10 @@ async def knock_page(code: str, request: Request) -> HTMLResponse:
     found = await _workshop_for(request, code)
     if isinstance(found, HTMLResponse):
         return found
-    return render(
-        "pages/join.html",
+    rules = await run_in_threadpool(briefing_rules, request.app.state.services, found.id)
+    return join_form(
+        {"role": "visitor", "workshop": found, "ground_rules": rules, "name": ""},
         code=found.room_code,
-        role="visitor",
-        workshop=found,
-        errors=None,
-        name="",
         action=f"/r/{found.room_code}",
     )
 
@@ -122,27 +119,10 @@ async def knock(code: str, request: Request) -> Response:
                 session, w, name=body.name, token=token, now=now
             ),
         )
-    except ValidationError as exc:
-        return render(
-            "pages/join.html",
-            422,
-            code=code,
-            role="visitor",
-            workshop=found,
-            errors=form_problems(list(exc.errors()), JOIN_FORM),
-            name=name,
-            action=f"/r/{found.room_code}",
-        )
-    except RuleError as exc:
-        return render(
-            "pages/join.html",
-            exc.status,
-            code=code,
-            role="visitor",
-            workshop=found,
-            errors=exc.detail,
-            name=name,
-            action=f"/r/{found.room_code}",
+    except (ValidationError, RuleError) as exc:
+        visitor = {"role": "visitor", "workshop": found}
+        return await join_refused(
+            svc, visitor, name, exc, code=code, action=f"/r/{found.room_code}"
         )
     target = f"/w/{found.id}" if outcome.body["admitted"] else f"/r/{found.room_code}/wait"
     response = RedirectResponse(target, status_code=303)

@@ -23,10 +23,10 @@ from ..domain.rules import Actor, CardKind
 from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, participant_state, perform
-from .form_errors import JOIN_FORM, START_FORM, form_problems
+from .form_errors import START_FORM, form_problems
 from .forms import form_fields, once_key
 from .problem import ProblemPage
-from .schemas import JoinRequest, WorkshopCreate
+from .schemas import WorkshopCreate
 from .templating import (
     BOARD_VIEWER,
     VIEW_OF_ROLE,
@@ -42,7 +42,6 @@ ENV = make_env()
 COOKIE_DAYS = 30
 TIME_ZONES = sorted(available_timezones())
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.svg"
-PROJECTOR_NAME = "Projector"
 # A page differs by the account or seat in its cookies, and whole or in part for htmx.
 VARY = {"Vary": "HX-Request, Cookie"}
 
@@ -325,90 +324,6 @@ async def start(request: Request) -> Response:
     workshop_id = outcome.body["workshop"]["id"]
     response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
     set_session(response, svc, workshop_id, outcome.body["facilitator_token"])
-    return response
-
-
-def _invite(svc: Services, code: str) -> dict:
-    with svc.db.reader() as session:
-        invite = workshops.find_invite(session, code=code)
-        workshop = queries.get_workshop(session, workshop_id=invite.workshop_id)
-        return {"role": invite.role, "workshop": workshop}
-
-
-@router.get("/j/{code}", response_class=HTMLResponse)
-async def join_page(code: str, request: Request) -> HTMLResponse:
-    svc: Services = request.app.state.services
-    try:
-        found = await run_in_threadpool(_invite, svc, code)
-    except RuleError as exc:
-        return problem_page("This invite does not work", exc.detail, exc.status)
-    return render(
-        "pages/join.html",
-        code=code,
-        role=found["role"],
-        workshop=found["workshop"],
-        errors=None,
-        name="",
-    )
-
-
-@router.post("/j/{code}", response_class=HTMLResponse)
-async def join(code: str, request: Request) -> Response:
-    svc: Services = request.app.state.services
-    if refused := refuse_cross_site(request, svc):
-        return refused
-    form = await _form(request)
-    try:
-        found = await run_in_threadpool(_invite, svc, code)
-    except RuleError as exc:
-        return problem_page("This invite does not work", exc.detail, exc.status)
-    if found["role"] == "projector":
-        # A screen joins in one click: it has no name to give and writes nothing.
-        form = {"name": PROJECTOR_NAME, "accept": "on", "once": form.get("once", "")}
-    try:
-        body = JoinRequest.model_validate(
-            {"name": form.get("name", ""), "accept_ground_rules": form.get("accept") == "on"}
-        )
-        if not body.accept_ground_rules:
-            raise RuleError("Please accept the ground rules to join.", status=422)
-        workshop_id = found["workshop"].id
-        outcome = await perform(
-            request,
-            svc,
-            workshop_id=workshop_id,
-            scope=f"join:{workshop_id}",
-            form_key=once_key(form),
-            apply=lambda session, w, now: workshops.join(
-                session,
-                w,
-                invite=workshops.find_invite(session, code=code),
-                name=body.name,
-                now=now,
-                secret_key=svc.settings.secret_key,
-            ),
-        )
-    except ValidationError as exc:
-        return render(
-            "pages/join.html",
-            422,
-            code=code,
-            role=found["role"],
-            workshop=found["workshop"],
-            errors=form_problems(list(exc.errors()), JOIN_FORM),
-            name=form.get("name", ""),
-        )
-    except RuleError as exc:
-        return render(
-            "pages/join.html",
-            exc.status,
-            code=code,
-            role=found["role"],
-            workshop=found["workshop"],
-            errors=exc.detail,
-            name=form.get("name", ""),
-        )
-    response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
-    set_session(response, svc, workshop_id, outcome.body["token"])
     return response
 
 

@@ -4,7 +4,9 @@ and the report back that gives the record its 'What happened next'."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+from datetime import timedelta
 
 import httpx
 from docx import Document
@@ -128,3 +130,62 @@ async def test_the_follow_up_page_keeps_who_is_reminded(
         f"/w/{made.room.id}/follow-up/reminders", data={"emails": "nope"}, headers=made.host.headers
     )
     assert "do not look like email addresses" in wrong.text
+
+
+async def test_the_follow_up_form_gives_an_action_its_owner_and_due_date(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """An action that left the meeting with no owner or date got neither from any page: the
+    follow-up form had only the status and a note."""
+    made = await reflection_room(client, clock)
+    room, host = made.room, made.host
+    await move(client, room, "closed")
+    actions = (await client.get(url(room), headers=host.headers)).json()["actions"]
+    (orphan,) = [a for a in actions if a["owner"] is None and a["due_date"] is None]
+    form_url = f"/w/{room.id}/follow-up/actions/{orphan['id']}"
+    page = await client.get(f"/w/{room.id}/follow-up", headers=host.headers)
+    assert f'hx-post="{form_url}"' in page.text
+    form = page.text.split(f'hx-post="{form_url}"', 1)[1].split("</form>", 1)[0]
+    assert 'name="owner"' in form and 'name="due_date"' in form
+
+    # The rules and the sentence are the API's: a due date too far ahead is refused alike.
+    far = str(clock().date() + timedelta(days=366 * 11))
+    api = await client.patch(
+        url(room, f"/actions/{orphan['id']}"), json={"due_date": far}, headers=host.headers
+    )
+    assert api.status_code == 422
+    typed = {"status": "in_progress", "note": "", "owner": "Pharmacy lead", "due_date": far}
+    refused = await client.post(form_url, data=typed, headers=host.headers)
+    assert html.unescape(api.json()["detail"]) in html.unescape(refused.text)
+    # What was typed stays, to be corrected rather than typed again.
+    assert 'value="Pharmacy lead"' in refused.text and f'value="{far}"' in refused.text
+    assert 'value="in_progress" checked' in refused.text
+    long = await client.post(form_url, data={**typed, "owner": "x" * 81}, headers=host.headers)
+    assert "Owner: too long; please keep it to 80 characters" in long.text
+    assert f'value="{"x" * 81}"' in long.text
+    unreadable = await client.post(
+        form_url, data={**typed, "due_date": "next week"}, headers=host.headers
+    )
+    assert "not a date we can read" in unreadable.text and 'value="next week"' in unreadable.text
+    state = (await client.get(url(room), headers=host.headers)).json()
+    kept = next(a for a in state["actions"] if a["id"] == orphan["id"])
+    assert (kept["owner"], kept["due_date"], kept["status"]) == (None, None, "open")
+
+    due = str(clock().date() + timedelta(days=20))
+    saved = await client.post(form_url, data={**typed, "due_date": due}, headers=host.headers)
+    assert "Saved." in saved.text, saved.text
+    state = (await client.get(url(room), headers=host.headers)).json()
+    kept = next(a for a in state["actions"] if a["id"] == orphan["id"])
+    assert (kept["owner"], kept["due_date"], kept["status"]) == (
+        "Pharmacy lead",
+        due,
+        "in_progress",
+    )
+    # Left blank, they are cleared, as the note is (and as null clears them in the API).
+    cleared = await client.post(
+        form_url, data={"status": "in_progress", "owner": " ", "due_date": ""}, headers=host.headers
+    )
+    assert "Saved." in cleared.text
+    state = (await client.get(url(room), headers=host.headers)).json()
+    kept = next(a for a in state["actions"] if a["id"] == orphan["id"])
+    assert (kept["owner"], kept["due_date"]) == (None, None)

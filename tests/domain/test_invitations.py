@@ -115,6 +115,16 @@ def test_a_person_the_list_cannot_hold(field: str, value: object, code: str) -> 
     assert caught.value.code == code
 
 
+def test_a_person_without_an_address_is_still_invited() -> None:
+    """The text to copy and the .ics exist for people without mail."""
+    for blank in ("", "   "):
+        person = check_invitee(name="Otto", email=blank, unit="", role="visitor", years=None)
+        assert person.email == ""
+    # Nobody without an address is among the usual suspects, though the list holds several.
+    people = [Invitee(f"P{i}", "", f"U{i}", V, None) for i in range(6)]
+    assert codes(people, often=frozenset({""})) == []
+
+
 def test_links_are_web_addresses() -> None:
     assert check_links(["https://a.org/x", " ", "https://a.org/x"]) == ["https://a.org/x"]
     with pytest.raises(Invalid):
