@@ -157,12 +157,6 @@ def briefing_of(session: Session, *, workshop: Workshop) -> dict:
     }
 
 
-def ground_rules_of(session: Session, *, workshop_id: str) -> str | None:
-    """The facilitator's own ground rules from the briefing, said beside the usual ones."""
-    row = session.get(Briefing, workshop_id)
-    return row.ground_rules if row else None
-
-
 def invited_name(session: Session, *, code: str, workshop_id: str, role: str) -> str:
     """The name of whoever owns this personal invitation code, when it is for this peer
     assist and this role (else ""): their join page is filled in with it."""

@@ -15,7 +15,7 @@ from ..domain.errors import RuleError
 from .deps import Services, perform
 from .form_errors import JOIN_FORM, form_problems
 from .forms import once_key
-from .pages import _form, problem_page, refuse_cross_site, render, set_session
+from .pages import _form, briefing_rules, problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
 
 router = APIRouter(include_in_schema=False)
@@ -38,11 +38,6 @@ def _invite(svc: Services, code: str, invitee: str | None = "") -> dict:
             session, code=invitee, workshop_id=workshop.id, role=invite.role
         )
         return {**found, "ground_rules": rules, "name": known}
-
-
-def briefing_rules(svc: Services, workshop_id: str) -> str | None:
-    with svc.db.reader() as session:
-        return before.ground_rules_of(session, workshop_id=workshop_id)
 
 
 def join_form(found: dict, status: int = 200, *, errors: Any = None, **context: Any) -> Response:

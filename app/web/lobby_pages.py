@@ -18,9 +18,9 @@ from ..domain.errors import RuleError
 from ..security import Sealed, normalise_room_code, session_cookie_name, unsign_session
 from .deps import Services, client_address, perform
 from .forms import form_fields, once_key
-from .join_pages import briefing_rules, join_form, join_refused
+from .join_pages import join_form, join_refused
 from .json_response import JSONResponse
-from .pages import problem_page, refuse_cross_site, render, set_session
+from .pages import briefing_rules, problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
 
 router = APIRouter(include_in_schema=False)

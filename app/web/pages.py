@@ -352,7 +352,9 @@ def _invites(svc: Services, workshop_id: str) -> dict:
         )
 
 
-def _ground_rules(svc: Services, workshop_id: str) -> str | None:
+def briefing_rules(svc: Services, workshop_id: str) -> str | None:
+    """The briefing's own ground rules, said wherever the standard ones are (the board in the
+    welcome, the join pages, the briefing)."""
     with svc.db.reader() as session:
         return before.ground_rules_of(session, workshop_id=workshop_id)
 
@@ -382,7 +384,7 @@ async def _show(request: Request, workshop_id: str, page: str) -> Response:
     elif view == "console" or view == "board":
         context["invites"] = await run_in_threadpool(_invites, svc, state["workshop"]["id"])
     if view == "board":
-        context["ground_rules"] = await run_in_threadpool(_ground_rules, svc, workshop_id)
+        context["ground_rules"] = await run_in_threadpool(briefing_rules, svc, workshop_id)
     context.update(
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         live_url=f"/w/{state['workshop']['id']}/live?view={view}",
