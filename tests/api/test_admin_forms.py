@@ -44,6 +44,9 @@ async def test_an_invite_redirects_and_shows_its_link_once(
     # Until she uses it, the list says she is invited, not that her account is in use.
     row = again.text.split("nia@example.org", 1)[1].split("</tr>", 1)[0]
     assert "invited, not signed in yet" in row
+    # The first admin, who may have only ADMIN_TOKEN and no password, is no invitee.
+    first = again.text.split("admin@localhost", 1)[1].split("</tr>", 1)[0]
+    assert ">active<" in first, first
     # The link works: it opens the page that sets Nia's password, on her own browser.
     assert (await phone.get("/" + links[0].split("/", 3)[3])).status_code == 200
     await sign_in_link(phone, links[0])
