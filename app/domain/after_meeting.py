@@ -97,7 +97,7 @@ def feedback_summary(answers: Iterable[Mapping[str, Any]], *, names: bool = Fals
 
 
 # Said where the written answers would be, to a reader they are not for.
-WORDS_WITHHELD = "What they wrote is for the facilitator and the peer assist's owners."
+WORDS_WITHHELD = "What they wrote is for the facilitator and the people who run this peer assist."
 
 
 def without_words(summary: dict) -> dict:
