@@ -131,7 +131,7 @@ def build_record(
         "appendix": {
             "id": appendix_id,
             "title": appendix_title,
-            # The written answers only for who may read the feedback (see without_words).
+            # Few answers' words would say who wrote them (see without_words).
             "feedback": summary if feedback_words else without_words(summary),
             "words_shown": feedback_words,
         },

@@ -360,7 +360,7 @@ async def open_console(workshop_id: str, request: Request, next: str | None = No
             request,
             svc,
             workshop_id=workshop_id,
-            scope=f"open:{workshop_id}:{signed.id}",
+            scope=owner_scope(workshop_id, signed.id),
             apply=lambda session, w, now: ownership.console_seat(
                 session,
                 w,
