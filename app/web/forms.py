@@ -22,6 +22,10 @@ from ..domain.errors import RuleError
 
 async def form_fields(request: Request) -> dict[str, str]:
     """The posted form's text fields (a file input has no place in these forms)."""
+    # Read whole first, so it is kept: a write's Idempotency-Key (a script may send one to a
+    # page's form) hashes the body after the form is read, and a read stream is gone (BodyLimit
+    # bounds what is kept).
+    await request.body()
     form = await request.form()
     fields = {}
     for name, value in form.multi_items():

@@ -113,7 +113,7 @@ async def knock(code: str, request: Request) -> Response:
             request,
             svc,
             workshop_id=found.id,
-            scope=f"knock:{found.id}",
+            scope=f"knock:{found.id}:{client_address(request)}",
             form_key=once_key(form),
             apply=lambda session, w, now: lobby.knock(
                 session, w, name=body.name, token=token, now=now

@@ -57,6 +57,26 @@ async def test_a_double_tap_on_join_seats_one_person(
     assert count_rows(app, "participant", workshop_id=room.id, name="Plain") == 2
 
 
+async def test_a_header_key_on_the_join_form_replays_nobody_elses_seat(
+    client: httpx.AsyncClient, app: object
+) -> None:
+    """A script may send the join form with an Idempotency-Key: the same key from another
+    address is another person, who must not be handed the first one's seat."""
+    room = await create_room(client)
+    link = f"/j/{room.invites['visitor']['code']}"
+    form = {"name": "Same Name", "accept": "on"}
+    key = {"Idempotency-Key": "join-1"}
+    seats = []
+    for address in ("10.0.0.1", "10.0.0.2"):
+        transport = httpx.ASGITransport(app=app, client=(address, 4000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+            joined = await other.post(link, data=form, headers={**key, **SAME_SITE})
+            assert joined.status_code == 303, joined.text
+            seats.append(joined.headers["set-cookie"].split(";")[0])
+    assert seats[0] != seats[1]
+    assert count_rows(app, "participant", workshop_id=room.id, name="Same Name") == 2
+
+
 async def test_a_double_tap_on_the_room_code_waits_once(
     client: httpx.AsyncClient, phone: httpx.AsyncClient
 ) -> None:
