@@ -23,7 +23,7 @@ from typing import Any
 
 from .invitations import folded
 from .phases import ORDER, Phase
-from .review import actual_seconds
+from .review import actual_seconds, timed
 
 # The charts, in the order the page shows them; each one's CSV is /dashboard/{name}.csv.
 CHARTS = ("held", "attendance", "satisfaction", "actions", "report_backs", "phases")
@@ -243,7 +243,8 @@ def phase_means(peer_assists: Sequence[PeerAssist]) -> list[dict]:
         for phase in ORDER:
             if phase is not Phase.closed:
                 planned[phase.value].append(p.planned_s.get(phase.value, 0) / 60)
-                actual[phase.value].append(spent[phase.value] / 60)
+                if timed(phase, spent[phase.value]):
+                    actual[phase.value].append(spent[phase.value] / 60)
     return [
         {
             "phase": phase.value,

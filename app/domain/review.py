@@ -42,18 +42,31 @@ def actual_seconds(
     return spent
 
 
+def timed(phase: Phase, seconds: int) -> bool:
+    """Whether a phase's actual time was measured. The welcome's runs from the first start of
+    its timer (actual_seconds): a welcome whose timer never ran was not timed, and its 0 would
+    read as a welcome skipped."""
+    return phase is not Phase.welcome or seconds > 0
+
+
 def phase_rows(planned: Mapping[str, int], actual: Mapping[str, int]) -> list[dict]:
-    """Planned against actual minutes per phase (closed has no time of its own)."""
-    return [
-        {
-            "phase": p.value,
-            "planned_min": round(planned.get(p.value, 0) / 60),
-            "actual_min": round(actual.get(p.value, 0) / 60),
-            "difference_min": round((actual.get(p.value, 0) - planned.get(p.value, 0)) / 60),
-        }
-        for p in ORDER
-        if p is not Phase.closed
-    ]
+    """Planned against actual minutes per phase (closed has no time of its own); the actual
+    time and the difference are None for a phase that was not timed."""
+    rows = []
+    for p in ORDER:
+        if p is Phase.closed:
+            continue
+        plan, spent = planned.get(p.value, 0), actual.get(p.value, 0)
+        known = timed(p, spent)
+        rows.append(
+            {
+                "phase": p.value,
+                "planned_min": round(plan / 60),
+                "actual_min": round(spent / 60) if known else None,
+                "difference_min": round((spent - plan) / 60) if known else None,
+            }
+        )
+    return rows
 
 
 def cards_by_phase_and_role(cards: Iterable[Mapping[str, Any]]) -> list[dict]:
