@@ -110,6 +110,15 @@ def on_the_clocks(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     return aware
 
 
+def length_in_words(minutes: int) -> str:
+    """A meeting's length as people say it: 420 → '7 hours', 90 → '1 hour 30 minutes', 4320 →
+    '3 days'. (Babel's format_timedelta rounds to one unit: 90 minutes would read '2 hours'.)"""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, left = divmod(rest, 60)
+    units = ((days, "day"), (hours, "hour"), (left, "minute"))
+    return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n) or "0 minutes"
+
+
 def long_date(value: str | date | None) -> str:
     """'2027-03-01' → '1 March 2027': no one misreads it, whichever side of the Atlantic."""
     if not value:

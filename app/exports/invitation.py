@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import icalendar
 
-from ..domain.dates import clock_time, long_date
+from ..domain.dates import clock_time, length_in_words, long_date
 from ..domain.invitations import your_part
 from .ics_export import calendar, clean_text, utc
 
@@ -34,7 +34,7 @@ def briefing_text(briefing: dict, *, name: str, role: str, link: str) -> str:
     if briefing.get("starts_at"):
         # In the peer assist's own time zone, as the room shows it.
         when = clock_time(utc(briefing["starts_at"]), briefing.get("time_zone"))
-        lines += ["", f"When: {when}, for {briefing['duration_minutes']} minutes"]
+        lines += ["", f"When: {when}, for {length_in_words(briefing['duration_minutes'])}"]
     if briefing.get("decision_date"):
         lines.append(f"The host team decides by {long_date(briefing['decision_date'])}.")
     if briefing.get("links"):

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ..domain.after_meeting import FEEDBACK_PHASES
-from ..domain.dates import clock_time, long_date, time_on
+from ..domain.dates import clock_time, length_in_words, long_date, time_on
 from ..domain.errors import InvalidMove
 from ..domain.guidance import GROUND_RULES, GUIDANCE, KIND_LABELS, KIND_ORDER
 from ..domain.phases import ORDER, Phase, resolve_move
@@ -80,6 +80,7 @@ def make_env() -> Environment:
     env.filters["kind_heading"] = lambda kind: KIND_LABELS[CardKind(kind)][0].lower()
     env.filters["time_on"] = time_on
     env.filters["long_date"] = long_date
+    env.filters["length_in_words"] = length_in_words
     env.globals.update(
         mute_on_entering=lambda phase: mute_on_entering(Phase(phase)).as_dict(),
         board_kinds_of=board_kinds,

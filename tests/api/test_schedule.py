@@ -77,7 +77,7 @@ async def test_moving_the_start_moves_the_invitation_and_the_personal_page(
     assert after["DTSTART"].dt == new and after["DTEND"].dt - new == timedelta(minutes=120)
     text = html.unescape((await client.get(f"{person}/text", headers=headers)).text)
     when = f"{new.day} {new:%B %Y}, 14:30 GMT"
-    assert f"When: {when}, for 120 minutes" in text
+    assert f"When: {when}, for 2 hours" in text  # as people say a length
     assert f"decides by {decision.day} {decision:%B %Y}." in text
     link = re.search(r"http://testserver(/i/[\w-]+)", text).group(1)
     personal = html.unescape((await client.get(link)).text)

@@ -15,6 +15,7 @@ from app.domain.dates import (
     YEARS_AHEAD,
     check_date,
     held_on,
+    length_in_words,
     month_name,
     on_the_clocks,
     window,
@@ -128,3 +129,18 @@ def test_a_time_the_clocks_skip_is_refused_and_every_other_keeps_its_wall_clock(
     assert back.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
     # A zone without daylight saving skips nothing.
     assert on_the_clocks(datetime(2027, 3, 28, 1, 30), ZoneInfo("UTC")).hour == 1
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [
+        (45, "45 minutes"),
+        (60, "1 hour"),
+        (90, "1 hour 30 minutes"),
+        (420, "7 hours"),
+        (1441, "1 day 1 minute"),
+        (4320, "3 days"),
+    ],
+)
+def test_a_length_reads_as_people_say_it(minutes: int, words: str) -> None:
+    assert length_in_words(minutes) == words
