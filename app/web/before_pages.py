@@ -293,7 +293,10 @@ async def send_invitations(workshop_id: str, request: Request) -> HTMLResponse:
     briefing = await run_in_threadpool(_briefing, svc, workshop_id)
     error = None
     if request.app.state.invitations is None:
-        error = RuleError("No mail server is set up (SMTP_URL): copy the text below instead.")
+        error = RuleError(
+            "This installation has no mail server (whoever runs it can add one, as SMTP_URL): "
+            "copy each person's text below instead."
+        )
     else:
         error = await _write(
             request,

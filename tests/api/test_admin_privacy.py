@@ -3,6 +3,7 @@ one person (a participant name or an account) for a subject access request."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -42,6 +43,7 @@ async def test_the_admin_page_shows_the_retention_and_the_next_sweep(
     page = await client.get("/admin", headers=admin())
     due = page.text.split('class="due-for-purge"')[1].split("</ul>")[0]
     assert "Closed long ago" in due and "Still running" not in due
+    assert re.search(r"closed \d{1,2} [A-Z][a-z]+ \d{4}<", due), due  # a date as pages say it
 
 
 async def test_admins_export_everything_stored_about_a_name_or_an_account(
