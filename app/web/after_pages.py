@@ -248,19 +248,20 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
     form = await form_fields(request)
-    note = form.get("note", "").strip()
-    owner, due = form.get("owner", "").strip(), form.get("due_date", "").strip()
+    note, owner, due = (_changed(form, field) for field in FOLLOW_UP_FIELDS)
     context: dict[str, Any] = {"workshop_id": workshop_id, "STATUSES": STATUS_LABELS}
     try:
-        given = _owner_and_due(owner, due)
+        given = _owner_and_due(owner or "", due or "")
         changes = ActionChanges(
             status=_status(form.get("status", "")),
-            note=rules.clean_text(note, "The note", "note"),
+            note=rules.clean_text(note, "The note", "note") if note else None,
             owner=given.owner,
             due_date=given.due_date,
-            # A field left blank clears what was there, as null does in the API.
+            # A field emptied clears what was there, as null does in the API.
             cleared=frozenset(
-                f for f, typed in (("note", note), ("owner", owner), ("due_date", due)) if not typed
+                f
+                for f, typed in zip(FOLLOW_UP_FIELDS, (note, owner, due), strict=True)
+                if typed == ""
             ),
         )
         outcome = await perform(
@@ -274,17 +275,31 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
         )
     except RuleError as exc:
         saved = await run_in_threadpool(_action, svc, workshop_id, action_id)
-        typed = {
-            "status": form.get("status"),
-            **{f: form.get(f, "") for f in ("note", "owner", "due_date")},
-        }
+        typed = {"status": form.get("status"), **{f: form.get(f, "") for f in FOLLOW_UP_FIELDS}}
+        # What the page first showed stays what a later save is compared with.
+        shown = {f: form.get(f"{f}_was", (saved or {}).get(f) or "") for f in FOLLOW_UP_FIELDS}
         return render(
             "partials/_follow_up_action.html",
             action=typed_over(saved, typed),
+            shown=shown,
             **error_context(exc),
             **context,
         )
     return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
+
+
+FOLLOW_UP_FIELDS = ("note", "owner", "due_date")
+
+
+def _changed(form: dict[str, str], field: str) -> str | None:
+    """What the person changed `field` to, or None when they left it as their page showed it
+    (its `<field>_was`), or it was not in the form (a page from before it had the field): a
+    change someone else made meanwhile stands."""
+    if field not in form:
+        return None
+    typed = form[field].strip()
+    was = form.get(f"{field}_was")
+    return None if was is not None and typed == was.strip() else typed
 
 
 def _owner_and_due(owner: str, due: str) -> ActionUpdate:

@@ -189,3 +189,58 @@ async def test_the_follow_up_form_gives_an_action_its_owner_and_due_date(
     state = (await client.get(url(room), headers=host.headers)).json()
     kept = next(a for a in state["actions"] if a["id"] == orphan["id"])
     assert (kept["owner"], kept["due_date"]) == (None, None)
+
+
+async def test_a_follow_up_save_writes_only_what_its_page_changed(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """A save sends back every field its page showed: what the person left alone must not
+    undo a change someone made meanwhile, and a field the form did not send (a page from
+    before it had one) is not cleared."""
+    made = await reflection_room(client, clock)
+    room, host = made.room, made.host
+    await move(client, room, "closed")
+    action = (await client.get(url(room), headers=host.headers)).json()["actions"][0]
+    form_url = f"/w/{room.id}/follow-up/actions/{action['id']}"
+    due = str(clock().date() + timedelta(days=20))
+    first = {"owner": "Hank", "due_date": due, "note": "Booked"}
+    await client.patch(url(room, f"/actions/{action['id']}"), json=first, headers=host.headers)
+    page = await client.get(f"/w/{room.id}/follow-up", headers=host.headers)
+    shown = page.text.split(f'hx-post="{form_url}"', 1)[1].split("</form>", 1)[0]
+    assert 'name="owner_was" value="Hank"' in shown
+
+    # Someone else gives it to Ann meanwhile; the page, still showing Hank, saves a status.
+    later = {"owner": "Ann", "note": "Ann books now"}
+    await client.patch(url(room, f"/actions/{action['id']}"), json=later, headers=host.headers)
+    stale = {"status": "done", "owner": "Hank", "owner_was": "Hank", "due_date": due}
+    stale |= {"due_date_was": due, "note": "Booked", "note_was": "Booked"}
+    assert "Saved." in (await client.post(form_url, data=stale, headers=host.headers)).text
+    # An old page's form: a status and a note, no owner or date.
+    assert (
+        "Saved."
+        in (
+            await client.post(
+                form_url, data={"status": "done", "note": "Ann books now"}, headers=host.headers
+            )
+        ).text
+    )
+    kept = next(
+        a
+        for a in (await client.get(url(room), headers=host.headers)).json()["actions"]
+        if a["id"] == action["id"]
+    )
+    assert (kept["owner"], kept["due_date"], kept["note"], kept["status"]) == (
+        "Ann",
+        due,
+        "Ann books now",
+        "done",
+    )
+    # What the person did change is written.
+    mine = {**stale, "owner": "Zed", "owner_was": "Hank"}
+    assert "Saved." in (await client.post(form_url, data=mine, headers=host.headers)).text
+    owner = next(
+        a["owner"]
+        for a in (await client.get(url(room), headers=host.headers)).json()["actions"]
+        if a["id"] == action["id"]
+    )
+    assert owner == "Zed"
