@@ -154,6 +154,11 @@ async def test_before_the_meeting_end_to_end(
     assert width <= PHONE["width"]
     found += await axe(phone, "briefing")
     await phone.screenshot(path=SHOTS / "briefing-phone.png", full_page=True)
+    # On the day: the join page knows who it is, and its address no longer says so (one copied
+    # from the address bar would name this person to whoever opens it).
+    await phone.get_by_role("link", name="Join on the day").click()
+    await expect(phone.get_by_label("Your name")).not_to_have_value("")
+    assert "invitee=" not in phone.url, phone.url
     # Later, the library finds the past peer assist by its words, and the new one by its status.
     await page.goto(f"{server.base_url}/my")
     logged_before = len(tabs.console)
