@@ -59,11 +59,26 @@ def add_invitee(
     person = rules.check_invitee(
         name=new.name, email=new.email, unit=new.unit, role=new.role, years=new.years
     )
-    taken = session.exec(
-        select(Invitee).where(Invitee.workshop_id == workshop.id, Invitee.email == person.email)
-    ).first()
-    if person.email and taken is not None:
-        raise Invalid(f"{person.email} is on the list already.", code="already_invited")
+    if person.email:
+        taken = session.exec(
+            select(Invitee).where(Invitee.workshop_id == workshop.id, Invitee.email == person.email)
+        ).first()
+        if taken is not None:
+            raise Invalid(f"{person.email} is on the list already.", code="already_invited")
+    else:
+        # With no address a person is told apart by name and role (a list is short): a form
+        # sent twice must not list them twice, each with a personal link of their own.
+        unaddressed = session.exec(
+            select(Invitee).where(Invitee.workshop_id == workshop.id, Invitee.email.is_(None))
+        )
+        if any(
+            i.name.casefold() == person.name.casefold() and i.role == person.role.value
+            for i in unaddressed
+        ):
+            raise Invalid(
+                f"{person.name} is on the list already, without an address.",
+                code="already_invited",
+            )
     code = Sealed(secret_key)
     row = Invitee(
         workshop_id=workshop.id,

@@ -5,53 +5,22 @@ a refusing server shows on the console and loses nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.main import create_app
+from tests.api.conftest import Inbox
 from tests.conftest import Clock, free_port, make_settings
 from tests.factories import Account, Room, create_room, join, make_account
 
 UNITS = ["Pharmacy", "Estates", "Ward 3", "Ward 3", "Outpatients", "Theatres"]
-
-
-class Inbox:
-    def __init__(self, refuse: bool = False) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _: Any):  # type: ignore[no-untyped-def]
-        if self.refuse:
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @asynccontextmanager

@@ -4,32 +4,19 @@ there for exactly them. Sending by mail passes them by, and the list says so."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
-import pytest
-from aiosmtpd.controller import Controller
 
-from tests.api.test_invitations import Inbox, prepared, running, send_all
-from tests.conftest import Clock, free_port
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+from tests.api.conftest import Inbox
+from tests.api.test_invitations import prepared, running, send_all
+from tests.conftest import Clock
 
 
 async def test_a_person_without_an_address_is_listed_and_passed_by_when_mailing(
-    tmp_path: Path, database_url: str, clock: Clock, mailbox: tuple[Inbox, int]
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
 ) -> None:
-    inbox, port = mailbox
+    inbox, port = smtp
     async with running(tmp_path, database_url, clock, port) as (application, client):
         room = await prepared(client, clock)
         base, headers = f"/w/{room.id}/before", room.facilitator.headers
@@ -45,6 +32,14 @@ async def test_a_person_without_an_address_is_listed_and_passed_by_when_mailing(
             )
             assert added.status_code == 200 and 'role="alert"' not in added.text, added.text
         assert "Otto" in added.text and "Pia" in added.text
+        # Sent twice (a double tap), Otto is still listed once: no address tells him apart.
+        again = await client.post(
+            f"{base}/invitees",
+            data={"name": "otto", "email": "", "unit": "Porters", "role": "visitor"},
+            headers=headers,
+        )
+        assert "is on the list already, without an address" in again.text
+        assert again.text.count("Dear Otto") <= 1 and again.text.count(">Otto<") <= 1
         assert (await send_all(application, client, room)).status_code == 200
         assert len(inbox.messages) == 7  # the seven with an address, nobody else
         listed = await client.get(f"{base}/list", headers=headers)
@@ -79,12 +74,12 @@ async def test_an_address_that_is_not_one_is_still_refused(
 
 
 async def test_the_host_team_is_told_its_own_part_not_a_visitor_s(
-    tmp_path: Path, database_url: str, clock: Clock, mailbox: tuple[Inbox, int]
+    tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
 ) -> None:
     """Hana, invited with the host team, was asked to come and share her experience with a
     host team: she is that team. Each invitation (text, mail, calendar) says the part of the
     role it was made for."""
-    inbox, port = mailbox
+    inbox, port = smtp
     async with running(tmp_path, database_url, clock, port) as (application, client):
         room = await prepared(client, clock)  # Hana is the host; the six others visit
         base, headers = f"/w/{room.id}/before", room.facilitator.headers
