@@ -38,6 +38,12 @@ async def form_fields(request: Request) -> dict[str, str]:
     return fields
 
 
+async def filled_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields that hold something: a field left empty, or a file sent
+    in a date's place, is a value not given."""
+    return {k: v for k, v in (await form_fields(request)).items() if v != ""}
+
+
 # A form's own key, as form_once makes it; anything else in its place is no key.
 _ONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 

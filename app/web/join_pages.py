@@ -14,8 +14,8 @@ from ..db import queries
 from ..domain.errors import RuleError
 from .deps import Services, client_address, perform
 from .form_errors import JOIN_FORM, form_problems
-from .forms import once_key
-from .pages import _form, briefing_rules, problem_page, refuse_cross_site, render, set_session
+from .forms import filled_fields, once_key
+from .pages import briefing_rules, problem_page, refuse_cross_site, render, set_session
 from .schemas import JoinRequest
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +74,7 @@ async def join(code: str, request: Request) -> Response:
     svc: Services = request.app.state.services
     if refused := refuse_cross_site(request, svc):
         return refused
-    form = await _form(request)
+    form = await filled_fields(request)
     try:
         found = await run_in_threadpool(_invite, svc, code, None)
     except RuleError as exc:

@@ -24,7 +24,7 @@ from ..security import cross_site, csrf_token, session_cookie_name, sign_session
 from .account_deps import signed_in
 from .deps import Caller, Services, participant_state, perform
 from .form_errors import START_FORM, form_problems
-from .forms import form_fields, once_key
+from .forms import filled_fields, once_key
 from .problem import ProblemPage
 from .schemas import WorkshopCreate
 from .templating import (
@@ -151,11 +151,6 @@ def local_time(wall_clock: str, zone: str) -> str:
     return on_the_clocks(naive.replace(tzinfo=None), ZoneInfo(zone)).isoformat()
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    # Text fields only, as form_fields: a file sent in a date's place is a date not given.
-    return {k: v for k, v in (await form_fields(request)).items() if v != ""}
-
-
 def lengths(svc: Services) -> list[tuple[str, str]]:
     """Choices for the meeting's length: built-in agendas, plain lengths, saved templates."""
     with svc.db.reader() as session:
@@ -224,7 +219,7 @@ async def start_page(request: Request) -> Response:
 async def start_advice(request: Request) -> HTMLResponse:
     """Live advice while a form is filled in (the start form, the Before page's): has the
     start passed, and is the decision too close to learn in time?"""
-    form = await _form(request)
+    form = await filled_fields(request)
     svc: Services = request.app.state.services
     zone = form.get("time_zone") if form.get("time_zone") in TIME_ZONES else None
     try:
@@ -258,7 +253,7 @@ async def start(request: Request) -> Response:
     signed = await signed_in(request)
     if signed is None:
         return RedirectResponse("/signin?next=/", status_code=303)
-    form = await _form(request)
+    form = await filled_fields(request)
     # Every problem at once, so a person does not fix one only to meet the next.
     errors: list[str] = []
     length = await run_in_threadpool(resolve_length, svc, str(form.get("length", "")))

@@ -5,8 +5,10 @@ Revises: 0013
 Create Date: 2026-12-08 10:00:00
 """
 
+import logging
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
@@ -26,7 +28,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The older schema cannot hold someone without an address: they leave the list, with any
-    # mail row that names them (none is ever queued for them).
+    # mail row that names them (none is ever queued for them). Said, not done silently.
+    gone = op.get_bind().execute(sa.text("SELECT count(*) FROM invitee WHERE email IS NULL"))
+    count = gone.scalar_one()
+    if count:
+        logging.getLogger("alembic.runtime.migration").warning(
+            "0014 downgrade: %d invitee(s) without an email address leave the lists", count
+        )
     op.execute(
         "DELETE FROM invitation_mail WHERE invitee_id IN "
         "(SELECT id FROM invitee WHERE email IS NULL)"
