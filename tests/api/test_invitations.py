@@ -16,8 +16,7 @@ import icalendar
 import pytest
 
 from app.main import create_app
-from tests.api.conftest import Inbox
-from tests.conftest import Clock, free_port, make_settings
+from tests.conftest import Clock, Inbox, free_port, make_settings
 from tests.factories import Account, Room, create_room, join, make_account
 
 UNITS = ["Pharmacy", "Estates", "Ward 3", "Ward 3", "Outpatients", "Theatres"]

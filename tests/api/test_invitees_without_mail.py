@@ -8,9 +8,8 @@ from pathlib import Path
 
 import icalendar
 
-from tests.api.conftest import Inbox
 from tests.api.test_invitations import prepared, running, send_all
-from tests.conftest import Clock
+from tests.conftest import Clock, Inbox
 
 
 async def test_a_person_without_an_address_is_listed_and_passed_by_when_mailing(

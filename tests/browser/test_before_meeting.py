@@ -6,16 +6,13 @@ and find both peer assists in the library."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from email import message_from_bytes, policy
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.async_api import expect
 
-from tests.conftest import Server, free_port, sqlite_database
+from tests.conftest import Inbox, Server, sqlite_database
 from tests.factories import admin
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, Tabs
@@ -27,26 +24,6 @@ UNITS = ["Pharmacy", "Estates", "Ward 3", "Outpatients", "Theatres", "Community"
 SHOTS = ARTIFACTS / "before-meeting"
 PAST = "Falls at night on the elderly care ward"
 TYPED = "Our frail patients keep having falls at night"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def past_peer_assist(base_url: str) -> str:
@@ -143,7 +120,7 @@ async def test_before_the_meeting_end_to_end(
     await expect(page.locator(".badge.mail-sent")).to_have_count(6, timeout=20_000)
     assert len(inbox.messages) == 6
     found += await axe(page, "before the meeting")
-    mail = next(m for m in inbox.messages if m["To"] == "v2@example.org")
+    mail = next(m for _, m in inbox.messages if m["To"] == "v2@example.org")
     text = mail.get_body(("plain",)).get_content()
     link = re.search(r"(http://\S+/i/[\w-]+)", text).group(1)
     phone = await tabs.open("visitor", PHONE)
