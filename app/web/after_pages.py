@@ -205,6 +205,7 @@ async def follow_up_page(workshop_id: str, request: Request) -> Response:
         **found,
         workshop_id=workshop_id,
         STATUSES=STATUS_LABELS,
+        FOLLOW_UP_FIELDS=FOLLOW_UP_FIELDS,
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         **_mail_context(svc),
         **await header_context(request),
@@ -248,19 +249,23 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
     form = await form_fields(request)
-    note, owner, due = (_changed(form, field) for field in FOLLOW_UP_FIELDS)
-    context: dict[str, Any] = {"workshop_id": workshop_id, "STATUSES": STATUS_LABELS}
+    status, note, owner, due = (_changed(form, field) for field in FOLLOW_UP_FIELDS)
+    context: dict[str, Any] = {
+        "workshop_id": workshop_id,
+        "STATUSES": STATUS_LABELS,
+        "FOLLOW_UP_FIELDS": FOLLOW_UP_FIELDS,
+    }
     try:
         given = _owner_and_due(owner or "", due or "")
         changes = ActionChanges(
-            status=_status(form.get("status", "")),
+            status=_status(status) if status is not None else None,
             note=rules.clean_text(note, "The note", "note") if note else None,
             owner=given.owner,
             due_date=given.due_date,
             # A field emptied clears what was there, as null does in the API.
             cleared=frozenset(
                 f
-                for f, typed in zip(FOLLOW_UP_FIELDS, (note, owner, due), strict=True)
+                for f, typed in (("note", note), ("owner", owner), ("due_date", due))
                 if typed == ""
             ),
         )
@@ -275,7 +280,7 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
         )
     except RuleError as exc:
         saved = await run_in_threadpool(_action, svc, workshop_id, action_id)
-        typed = {"status": form.get("status"), **{f: form.get(f, "") for f in FOLLOW_UP_FIELDS}}
+        typed = {f: form.get(f, "") for f in FOLLOW_UP_FIELDS}
         # What the page first showed stays what a later save is compared with.
         shown = {f: form.get(f"{f}_was", (saved or {}).get(f) or "") for f in FOLLOW_UP_FIELDS}
         return render(
@@ -288,7 +293,7 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
     return render("partials/_follow_up_action.html", action=outcome.body, saved=True, **context)
 
 
-FOLLOW_UP_FIELDS = ("note", "owner", "due_date")
+FOLLOW_UP_FIELDS = ("status", "note", "owner", "due_date")
 
 
 def _changed(form: dict[str, str], field: str) -> str | None:
