@@ -241,10 +241,10 @@ def phase_means(peer_assists: Sequence[PeerAssist]) -> list[dict]:
             p.phase_changes, current=Phase.closed, now=datetime.max, welcome_s=p.welcome_s
         )
         for phase in ORDER:
-            if phase is not Phase.closed:
+            # Like for like: a welcome that was not timed leaves both means.
+            if phase is not Phase.closed and timed(phase, spent[phase.value]):
                 planned[phase.value].append(p.planned_s.get(phase.value, 0) / 60)
-                if timed(phase, spent[phase.value]):
-                    actual[phase.value].append(spent[phase.value] / 60)
+                actual[phase.value].append(spent[phase.value] / 60)
     return [
         {
             "phase": phase.value,

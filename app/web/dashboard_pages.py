@@ -130,11 +130,12 @@ def drawn(name: str, data: list[dict]) -> dict:
         top = max([r[k] or 0 for r in data for k, _ in shown] + [1])
     bars = []
     for r in data:
-        parts = [(i, k, r[k] or 0) for i, (k, _) in enumerate(shown)]
+        # None stays None: a figure not measured (a welcome never timed) is drawn as such, not 0.
+        parts = [(i, k, r[k]) for i, (k, _) in enumerate(shown)]
         if name == "satisfaction":
             note = f"{r['mean']} ({r['answers']})" if r["answers"] else "no answers"
         elif chart.stacked:
-            note = str(sum(v for _, _, v in parts))
+            note = str(sum(v or 0 for _, _, v in parts))
         else:
             note = ""
         bars.append({"label": row_label(chart, r), "parts": parts, "note": note})

@@ -141,6 +141,11 @@ async def test_the_dashboard_counts_what_the_account_may_see(
     phases = figures(table(await client.get("/dashboard/phases.csv", headers=fay.headers)))
     # 120 minutes: core phases planned at 22.5 each; context ran 20 and 10 minutes.
     assert ["Context", "22.5", "15.0"] in [[r[0].capitalize(), *r[1:]] for r in phases]
+    # Nobody ran a welcome's timer: it was not timed, which the chart says rather than draw 0.
+    assert ["Welcome", "", ""] in [[r[0].capitalize(), *r[1:]] for r in phases]
+    page = await client.get("/dashboard", headers=fay.headers)
+    chart = page.text.split('id="chart-phases"', 1)[1].split("</svg>", 1)[0]
+    assert "Actual: not timed" in chart and "Actual: 0<" not in chart
 
     # The admin and Rex, W3's owner, see it too.
     for headers in (admin(), made["rex"].headers):
