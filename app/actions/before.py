@@ -66,17 +66,15 @@ def add_invitee(
         if taken is not None:
             raise Invalid(f"{person.email} is on the list already.", code="already_invited")
     else:
-        # With no address a person is told apart by name and role (a list is short): a form
-        # sent twice must not list them twice, each with a personal link of their own.
+        # With no address a person is told apart by name alone (a list is short): a form sent
+        # twice must not list them twice, each with a personal link of their own.
         unaddressed = session.exec(
             select(Invitee).where(Invitee.workshop_id == workshop.id, Invitee.email.is_(None))
         )
-        if any(
-            i.name.casefold() == person.name.casefold() and i.role == person.role.value
-            for i in unaddressed
-        ):
+        if any(i.name.casefold() == person.name.casefold() for i in unaddressed):
             raise Invalid(
-                f"{person.name} is on the list already, without an address.",
+                f"{person.name} is on the list already, without an address. Someone else of "
+                "that name needs their address, or their name written another way.",
                 code="already_invited",
             )
     code = Sealed(secret_key)
