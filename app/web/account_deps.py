@@ -77,7 +77,7 @@ def _by_token(svc: Services, token: str) -> Account:
             if found[1].active:
                 return found[1]
             raise _deactivated("This account has been deactivated.")
-        if found is None and queries.participant_by_token(session, token_hash=token_hash):
+        if queries.participant_by_token(session, token_hash=token_hash):
             raise ParticipantTokenRefused(
                 "This needs an account's token (an owner's or an admin's, from signing "
                 "in); a participant's token is for taking part in its peer assist only."

@@ -249,7 +249,8 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
     form = await form_fields(request)
-    status, note, owner, due = (_changed(form, field) for field in FOLLOW_UP_FIELDS)
+    changed = {field: _changed(form, field) for field in FOLLOW_UP_FIELDS}
+    status, note, owner, due = changed.values()
     context: dict[str, Any] = {
         "workshop_id": workshop_id,
         "STATUSES": STATUS_LABELS,
@@ -262,12 +263,9 @@ async def follow_up_action(workshop_id: str, action_id: int, request: Request) -
             note=rules.clean_text(note, "The note", "note") if note else None,
             owner=given.owner,
             due_date=given.due_date,
-            # A field emptied clears what was there, as null does in the API.
-            cleared=frozenset(
-                f
-                for f, typed in (("note", note), ("owner", owner), ("due_date", due))
-                if typed == ""
-            ),
+            # A field emptied clears what was there, as null does in the API (an emptied
+            # status has been refused above).
+            cleared=frozenset(f for f, typed in changed.items() if typed == ""),
         )
         outcome = await perform(
             request,

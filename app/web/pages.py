@@ -21,7 +21,7 @@ from ..domain.phases import AGENDA_TEMPLATES, plan_minutes
 from ..domain.record import in_section
 from ..domain.rules import Actor, CardKind
 from ..security import cross_site, csrf_token, session_cookie_name, sign_session
-from .account_deps import signed_in
+from .account_deps import Signed, signed_in
 from .deps import Caller, Services, participant_state, perform
 from .form_errors import START_FORM, form_problems
 from .forms import filled_fields, once_key
@@ -186,13 +186,18 @@ def resolve_length(svc: Services, choice: str) -> tuple[int, dict[str, int] | No
 
 
 async def _start_form(
-    request: Request, form: dict, errors: str | list[str] | None, status: int = 200
+    request: Request,
+    signed: Signed,
+    form: dict,
+    errors: str | list[str] | None,
+    status: int = 200,
 ) -> HTMLResponse:
+    """The start form for `signed`, whom the caller has already found (a second look would
+    ask the database again)."""
     from .account_pages import account_context
 
     svc: Services = request.app.state.services
     choices = await run_in_threadpool(lengths, svc)
-    signed = await signed_in(request)
     return render(
         "pages/start.html",
         status,
@@ -212,7 +217,7 @@ async def start_page(request: Request) -> Response:
     if signed is None:
         return RedirectResponse("/signin?next=/", status_code=303)
     # Most often the account's owner facilitates: their name, which they may change.
-    return await _start_form(request, {"facilitator_name": signed.account.name}, None)
+    return await _start_form(request, signed, {"facilitator_name": signed.account.name}, None)
 
 
 @router.post("/start/advice", response_class=HTMLResponse)
@@ -295,7 +300,7 @@ async def start(request: Request) -> Response:
             [e for e in exc.errors() if length or e["loc"] != ("duration_minutes",)], START_FORM
         )
     if errors:
-        return await _start_form(request, form, errors, 422)
+        return await _start_form(request, signed, form, errors, 422)
     new = workshops.NewWorkshop(
         **body.model_dump(), planned=planned, time_zone=zone, owner_id=signed.id
     )
@@ -315,7 +320,7 @@ async def start(request: Request) -> Response:
             ),
         )
     except RuleError as exc:
-        return await _start_form(request, form, exc.detail, exc.status)
+        return await _start_form(request, signed, form, exc.detail, exc.status)
     workshop_id = outcome.body["workshop"]["id"]
     response = RedirectResponse(f"/w/{workshop_id}", status_code=303)
     set_session(response, svc, workshop_id, outcome.body["facilitator_token"])

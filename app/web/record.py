@@ -76,36 +76,45 @@ async def record_sharer(request: Request, workshop_id: str) -> Caller:
     and the facilitator is the one who answers for the room.
     """
     if await reads_as_account(request, workshop_id):
-        signed = await require_account(request)
-        svc: Services = request.app.state.services
-
-        def facilitator() -> Caller:
-            with svc.db.reader() as session:
-                owner_ids = aq.owner_ids(session, workshop_id=workshop_id)
-                check_may_run(signed.viewer, owner_ids=owner_ids, doing="share the record")
-                person = next(
-                    p
-                    for p in queries.participants(session, workshop_id=workshop_id)
-                    if p.role == Role.facilitator
-                )
-            assert person.id is not None
-            return Caller(person.id, Role.facilitator, person.name, workshop_id, "", False)
-
-        return await run_in_threadpool(facilitator)
+        return await _account_as_facilitator(request, workshop_id)
     caller = await get_caller(request, workshop_id)
     rules.check_share(caller.actor)
     return caller
 
 
+async def _account_as_facilitator(request: Request, workshop_id: str) -> Caller:
+    """The facilitator, for an account that may run this peer assist (an owner, an admin)."""
+    signed = await require_account(request)
+    svc: Services = request.app.state.services
+
+    def facilitator() -> Caller:
+        with svc.db.reader() as session:
+            owner_ids = aq.owner_ids(session, workshop_id=workshop_id)
+            check_may_run(signed.viewer, owner_ids=owner_ids, doing="share the record")
+            person = next(
+                p
+                for p in queries.participants(session, workshop_id=workshop_id)
+                if p.role == Role.facilitator
+            )
+        assert person.id is not None
+        return Caller(person.id, Role.facilitator, person.name, workshop_id, "", False)
+
+    return await run_in_threadpool(facilitator)
+
+
 RecordSharerDep = Annotated[Caller, Depends(record_sharer)]
 
 
-async def reads_feedback_words(request: Request, workshop_id: str) -> bool:
+async def reads_feedback_words(request: Request, reader: RecordReader) -> bool:
     """Whether this reader of the record may read what participants wrote in their feedback:
-    who may share the record (the facilitator, the owners, admins), as GET /feedback is the
-    facilitator's. Everyone else, a share link's reader too, gets the counts alone."""
+    who may share the record (record_sharer: the facilitator, the owners, admins), as GET
+    /feedback is the facilitator's. Everyone else, a share link's reader too, gets the counts
+    alone. Decided from who `record_reader` found, without asking again who is calling."""
     try:
-        await record_sharer(request, workshop_id)
+        if reader.participant is not None:
+            rules.check_share(reader.participant.actor)
+        else:
+            await _account_as_facilitator(request, reader.workshop_id)
     except RuleError:
         return False
     return True
@@ -153,7 +162,7 @@ async def get_record(
     svc: ServicesDep,
 ) -> Response:
     """The record: problem, background, surprises, themes, what worked, actions, takeaways."""
-    words = await reads_feedback_words(request, reader.workshop_id)
+    words = await reads_feedback_words(request, reader)
     return record_file(await load_record(svc, reader.workshop_id, feedback_words=words), fmt)
 
 

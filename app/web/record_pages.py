@@ -63,7 +63,7 @@ async def _participant_page(request: Request, workshop_id: str, *, print: bool) 
             request, workshop_id, exc, "Open your invite link to read this record."
         )
     record = await load_record(
-        svc, workshop_id, feedback_words=await reads_feedback_words(request, workshop_id)
+        svc, workshop_id, feedback_words=await reads_feedback_words(request, reader)
     )
     caller = reader.participant
     header = await header_context(request)
