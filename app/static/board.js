@@ -13,8 +13,10 @@
   // half empty above "+2 more"; but not in a numbered list (the action list), where a skipped
   // item would renumber the ones after it, nor for items ranked below it (`rank`, the votes):
   // a card the room voted for more stays, its words cut short, and the rest go. The first
-  // item always stays, cut off at the box's edge if it must be: an empty box that says
-  // "+3 more" tells the room nothing.
+  // item always stays, as a voted one does, its words cut short so that its author and votes
+  // still show (the room's favourite must not lose its stars), down to a single line, and cut
+  // off at the box's edge only when not even that is left: an empty box that says "+3 more"
+  // tells the room nothing.
   function fitList(box, list, items, rank) {
     var more = box.querySelector(":scope > .more");
     if (!more) {
@@ -33,13 +35,17 @@
     more.textContent = "+" + items.length + " more";
     more.hidden = false;
     items.forEach(function (c, i) { c.hidden = i > 0; });
+    // The first item is cut to the room the "+N more" line leaves it, a line there only when
+    // something else goes.
+    more.hidden = items.length === 1;
+    if (overflowing()) cutShort(list, items[0], 1);
     var skips = list.tagName !== "OL";
     var hidden = 0;
     for (var i = 1; i < items.length; i++) {
       items[i].hidden = false;
       if (!overflowing()) continue;
       if (rank && rank(items[i]) > rank(items[items.length - 1])) {
-        if (!cutShort(list, items[i])) { items[i].hidden = true; hidden++; }
+        if (!cutShort(list, items[i], 2)) { items[i].hidden = true; hidden++; }
         hidden += items.length - i - 1;
         break;
       }
@@ -62,14 +68,14 @@
     });
   }
   // Cut an item's words to the whole lines left above the list's bottom edge, its footer (the
-  // votes) still showing; false when not even two lines are left.
-  function cutShort(list, item) {
+  // votes) still showing; false when fewer than `least` lines are left.
+  function cutShort(list, item, least) {
     var text = item.querySelector(".text");
     if (!text) return false;
     var line = parseFloat(getComputedStyle(text).lineHeight) || 24;
     var below = item.getBoundingClientRect().bottom - text.getBoundingClientRect().bottom;
     var room = list.getBoundingClientRect().bottom - text.getBoundingClientRect().top - below - 2;
-    if (room < 2 * line) return false;
+    if (room < least * line) return false;
     text.style.maxHeight = Math.floor(room / line) * line + "px";
     text.classList.add("cut");
     return true;

@@ -170,6 +170,42 @@ async def test_the_board_never_hides_a_voted_card_behind_one_with_fewer_votes(
     assert not tabs.errors, tabs.errors
 
 
+async def test_the_board_keeps_the_votes_of_a_first_card_too_tall_for_its_column(
+    server: Server, tabs: Tabs
+) -> None:
+    """In the commitment the action list takes the board's top half and the columns get
+    short. A column's first card stays whatever its size; its words are cut short so that
+    its author and its votes still show: the room's favourite must not lose its stars."""
+    meeting = await quick_meeting(tabs, server.base_url)
+    vera, host, board = await asyncio.gather(
+        quick_join(tabs, meeting, "visitor", "Vera", key="vera"),
+        quick_join(tabs, meeting, "host", "Hana", key="host"),
+        quick_join(tabs, meeting, "projector", "Room screen", PROJECTOR, key="board"),
+    )
+    await advance_to(meeting, "analysis")
+    tall = " ".join(["Pharmacy prepares the take-home medicines the day before discharge."] * 9)
+    await post_card(vera, tall, "option")
+    await card(vera, tall).locator("button.vote").click()
+    await advance_to(meeting, "commitment")
+    form = host.locator("#action-form")
+    for n in range(3):
+        await form.locator("textarea[name=title]").fill(f"Action {n}: book transport at admission")
+        await form.locator("input[name=owner]").fill("Hana")
+        await form.get_by_role("button", name="Add action").click()
+        await expect(host.locator("#action-list .action")).to_have_count(n + 1)
+    await expect(board.locator("#action-list > li")).to_have_count(3)
+
+    shown = card(board, tall)
+    await expect(shown.locator("p.text.cut")).to_be_visible()
+    votes = shown.locator("[id^=votes-]")
+    await expect(votes).to_have_text("1")
+    await expect(votes).to_be_in_viewport()
+    box = await board.locator(".column[data-kind=option] .cards").bounding_box()
+    star = await votes.bounding_box()
+    assert box and star and star["y"] + star["height"] <= box["y"] + box["height"] + 1
+    assert not tabs.errors, tabs.errors
+
+
 async def test_the_host_team_is_shown_the_way_to_the_report_back_date(
     server: Server, tabs: Tabs
 ) -> None:
