@@ -101,14 +101,17 @@ async def test_a_visitor_answers_the_survey_on_a_phone_in_a_few_taps(
 
     summary = await api(server.base_url, "GET", f"/{meeting.id}/feedback", token)
     assert summary["count"] == 1 and summary["most_valuable"] == ["Hearing how Ward 3 did it"]
-    # The facilitator's console shows it, without a name.
-    await meeting.facilitator.reload()
+    # The facilitator's console, open since before the survey, shows it by itself (an answer
+    # adds no live event: the panel asks again every 10 s), without a name.
     panel = meeting.facilitator.locator("#feedback-panel")
-    await expect(panel).to_contain_text("Hearing how Ward 3 did it")
+    await expect(panel).to_contain_text("Hearing how Ward 3 did it", timeout=15_000)
     await expect(panel).not_to_contain_text("Vera")
-    # With names, every answer still fits the console's narrow side panel.
+    # With names, every answer still fits the console's narrow side panel, and the panel keeps
+    # asking with names.
     await panel.get_by_role("button", name="Show who said what").click()
     await expect(panel).to_contain_text("Vera")
+    poll = panel.locator(".feedback-poll")
+    await expect(poll).to_have_attribute("hx-get", f"/w/{meeting.id}/feedback-panel?names=1")
     widths = await panel.evaluate("p => [p.scrollWidth, p.clientWidth]")
     assert widths[0] <= widths[1], f"the answers with names stick out of the panel: {widths}"
     assert not tabs.errors and not tabs.dialogs
