@@ -93,4 +93,5 @@ async def test_a_browser_gets_a_page_for_an_address_that_is_not_one(
     assert swap.json()["code"] == "not_found"
     api = await client.get("/api/v1/nothing", headers=browser)
     assert api.json()["code"] == "not_found"
-    assert (await client.post("/admin/accounts/abc")).json()["code"] == "invalid"
+    # A script gets JSON: `abc` names no account, as 999 would not.
+    assert (await client.post("/admin/accounts/abc")).json()["code"] == "account_not_found"

@@ -10,7 +10,7 @@ import re
 
 import httpx
 
-from tests.factories import admin, create_room
+from tests.factories import admin, create_room, join
 
 TOO_BIG = "99999999999999999999"
 
@@ -52,3 +52,45 @@ async def test_an_id_too_big_for_the_database_is_refused_not_a_crash(
             ):
                 crashed.append(f"{method} {path}: {answer.status_code} {answer.text[:120]}")
     assert crashed == [], "\n".join(crashed)
+
+
+async def test_an_id_that_is_not_a_number_is_unknown_not_malformed(
+    raw_client: httpx.AsyncClient, app: object
+) -> None:
+    """API.md: an unknown card answers 404. `abc` names no card (nor any action, theme,
+    participant, account, token or template) any more than 999 does."""
+    client = raw_client
+    room = await create_room(client)
+    malformed = []
+    for method, path, ints in _routes_with_ids(app):
+        concrete = path.replace("{workshop_id}", room.id)
+        for name in ints:
+            concrete = concrete.replace(f"{{{name}}}", "abc")
+        concrete = re.sub(r"\{[^}]+\}", "x", concrete)
+        for headers in (admin(), room.facilitator.headers):
+            body = {} if method in {"POST", "PUT", "PATCH"} else None
+            answer = await client.request(method, concrete, json=body, headers=headers)
+            if answer.status_code == 422 and "integer" in answer.text:
+                malformed.append(f"{method} {path}: {answer.text[:120]}")
+    assert malformed == [], "\n".join(malformed)
+
+
+async def test_a_vote_on_card_abc_is_card_not_found(client: httpx.AsyncClient) -> None:
+    room = await create_room(client)
+    visitor = await join(client, room, "visitor", "Vera")
+    for method, path, code in (
+        ("POST", f"/api/v1/workshops/{room.id}/cards/abc/vote", "card_not_found"),
+        ("PATCH", f"/api/v1/workshops/{room.id}/cards/abc", "card_not_found"),
+        ("PATCH", f"/api/v1/workshops/{room.id}/actions/abc", "action_not_found"),
+    ):
+        headers = visitor.headers if code == "card_not_found" else room.facilitator.headers
+        answer = await client.request(method, path, json={"title": "x"}, headers=headers)
+        assert answer.status_code == 404, (path, answer.text)
+        assert answer.json()["code"] == code
+    gone = await client.delete(
+        f"/api/v1/workshops/{room.id}/participants/abc", headers=room.facilitator.headers
+    )
+    assert gone.status_code == 404 and gone.json()["code"] == "participant_not_found"
+    # Without a token it is still "join first": the id is not looked at before the caller.
+    anonymous = await client.post(f"/api/v1/workshops/{room.id}/cards/abc/vote")
+    assert anonymous.status_code == 401
