@@ -51,6 +51,8 @@ def search(
     limit: int = 20,
 ) -> list[Hit]:
     """The peer assists that match `text` among those `visible` allows, best first."""
+    # Nobody means to search for a NUL, and PostgreSQL refuses one in any statement.
+    text = text.replace("\x00", " ")
     query: SearchQuery = parse(text)
     if query.empty:
         return []

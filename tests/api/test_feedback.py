@@ -42,6 +42,10 @@ async def test_feedback_opens_at_reflection_and_a_second_answer_replaces_the_fir
     assert_error(await give(client, room, vera, satisfaction="lots"), 422)
     assert_error(await give(client, room, vera, most_valuable="no score"), 422)
     assert_error(await give(client, room, board, satisfaction=3), 403)
+    # NUL is refused with a sentence on both databases (PostgreSQL cannot store it; SQLite
+    # kept it and served it back), as in every other text.
+    nul = await give(client, room, vera, satisfaction=4, most_valuable="nul\u0000here")
+    assert "NUL" in assert_error(nul, 422, "invalid")["detail"]
     assert count_rows(app, "feedback") == 0
 
     first = await give(client, room, vera, satisfaction=2, most_valuable="The questions")

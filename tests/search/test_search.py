@@ -8,7 +8,7 @@ import pytest
 
 from app.db.models import Workshop
 from app.search import EVERY_WORKSHOP, search
-from tests.factories import API, Room, add_card, create_room, move
+from tests.factories import API, Room, add_card, admin, create_room, move
 
 LONG_PROBLEM = " ".join(
     ["Our wards report many delays in the afternoon and we do not know why."] * 12
@@ -141,3 +141,15 @@ async def test_a_peer_assist_matches_as_a_whole_across_its_cards(
     # An excluded word in any one of its cards leaves the whole peer assist out.
     assert [h.workshop_id for h in found(app, "mats -sensor")] == [other.id]
     assert [h.workshop_id for h in found(app, "night -porters")] == [room.id]
+
+
+async def test_a_nul_in_the_query_is_a_space_on_both_engines(
+    client: httpx.AsyncClient, app
+) -> None:
+    """PostgreSQL refuses a NUL anywhere in a statement: `GET /workshops?q=a%00b` answered
+    422 "a value that cannot be stored" there, and searched on SQLite."""
+    room = await create_room(client, title="Theatre lists", problem="Lists overrun.")
+    assert [h.workshop_id for h in found(app, "theatre\x00lists")] == [room.id]
+    listed = await client.get(f"{API}/workshops", params={"q": "theatre\x00"}, headers=admin())
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [room.id]
