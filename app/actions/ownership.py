@@ -10,10 +10,10 @@ from ..db import account_queries as aq
 from ..db import queries
 from ..db.account_models import WorkshopOwner
 from ..db.models import AgendaTemplate, Participant, Workshop
-from ..db.records import participant_record
+from ..db.records import participant_record, workshop_record
 from ..domain.accounts import Viewer, Visibility, check_may_run, may_run
 from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
-from ..domain.events import ParticipantJoined, ParticipantRemoved
+from ..domain.events import ParticipantJoined, ParticipantRemoved, WorkshopUpdated
 from ..domain.rules import Role
 from ..security import Sealed, hash_secret
 from .base import Events
@@ -96,7 +96,9 @@ def set_visibility(
         raise Invalid("Visibility is 'organisation' or 'restricted'.", code="invalid_visibility")
     workshop.visibility = visibility
     session.add(workshop)
-    return 200, {"workshop_id": workshop.id, "visibility": visibility}, []
+    # The state's workshop carries its visibility: open screens and replays learn of it.
+    events: Events = [WorkshopUpdated(workshop_record(workshop))]
+    return 200, {"workshop_id": workshop.id, "visibility": visibility}, events
 
 
 def may_open_console(session: Session, *, workshop_id: str, viewer: Viewer) -> bool:

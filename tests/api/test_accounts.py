@@ -374,6 +374,11 @@ async def test_owners_visibility_and_the_console_from_any_browser(
         url(room, "/visibility"), json={"visibility": "restricted"}, headers=gus.headers
     )
     assert hidden.json()["visibility"] == "restricted"
+    # A committed write adds an event (API.md): the state's workshop says who finds it now,
+    # and open screens and replays learn of it as of that seq.
+    after = (await client.get(url(room), headers=bearer(seat.json()["token"]))).json()
+    assert after["workshop"]["visibility"] == "restricted"
+    assert after["seq"] == state.json()["seq"] + 1
     ida = await make_account(client, "Ida")
     assert room.id not in {
         i["id"] for i in (await client.get(f"{API}/workshops", headers=ida.headers)).json()["items"]
