@@ -131,6 +131,11 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
                     self.writable.clear()
             return
         await super().send(message)
+        if message["type"] == "websocket.http.response.body" and self.close_sent:
+            # The upgrade was answered, with an HTTP response of the app's own (a 404 for a
+            # peer assist that is gone). uvicorn's protocol otherwise takes the app for one
+            # that answered nothing, and logs an ERROR for every such refusal.
+            self.handshake_complete = True
 
     def _watch_close(self) -> None:
         """Abort a connection seen closing at two looks in a row (see _Closing)."""

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
 from tests.conftest import ADMIN_TOKEN, Server
-from tests.factories import create_room
+from tests.factories import bearer, create_room
 from tests.realtime.harness import open_raw_socket, raw_socket_outcome
 
 pytestmark = pytest.mark.slow
@@ -134,4 +136,21 @@ def test_a_body_that_stops_short_is_answered_408_and_closed(server: Server) -> N
         assert head.startswith(b"HTTP/1.1 408"), (path, answer)
         assert b"connection: close" in head.lower()
         assert b'"code":"request_timeout"' in body.replace(b" ", b"")
+    assert clean_log(server.log) == []
+
+
+async def test_an_upgrade_to_no_peer_assist_is_a_404_and_no_error_in_the_log(
+    server: Server,
+) -> None:
+    """A refused upgrade answers 404 with our own HTTP response (ASGI's denial extension);
+    uvicorn took that for an app that had answered nothing and logged an ERROR each time."""
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        room = await create_room(http)
+    url = f"{server.ws_url}/api/v1/workshops/no-such-peer-assist/events"
+    for _ in range(2):
+        with pytest.raises(InvalidStatus) as refused:
+            async with ws_connect(url, additional_headers=bearer(room.facilitator.token)):
+                pass
+        assert refused.value.response.status_code == 404
+        assert b'"code":"workshop_not_found"' in refused.value.response.body.replace(b" ", b"")
     assert clean_log(server.log) == []
