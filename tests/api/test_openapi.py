@@ -272,3 +272,14 @@ def test_the_routes_matched_first_take_no_request_from_another() -> None:
     meeting = next(r for _, r in jumped if getattr(r, "path", "").endswith("/phase"))
     scope = {"type": "http", "path": "/workshops/x1/phase", "method": "POST", "root_path": ""}
     assert meeting.matches(scope)[0] is Match.FULL
+
+
+async def test_the_exports_describe_each_media_type(spec: dict) -> None:
+    for path in ("actions", "record"):
+        operation = spec["paths"][f"/api/v1/workshops/{{workshop_id}}/{path}.{{fmt}}"]["get"]
+        content = operation["responses"]["200"]["content"]
+        empty = [media for media, body in content.items() if not body.get("schema")]
+        assert not empty, (path, empty)
+        assert content["application/json"]["schema"].get("type") == "object", path
+        text = [m for m in content if m.startswith("text/")]
+        assert all(content[m]["schema"]["type"] == "string" for m in text), path
