@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Request
 from ..actions import action_list, cards
 from ..actions.cards import CardChanges, NewCard
 from ..domain.errors import Invalid
+from . import error_codes as codes
 from . import schemas as s
 from .deps import CallerDep, ServicesDep, participant_scope, respond
 from .json_response import JSONResponse
@@ -21,7 +22,9 @@ router = APIRouter(route_class=LeanRoute)
 @router.post(
     "/workshops/{workshop_id}/cards",
     status_code=201,
-    responses=api_responses(s.CardOut, 201, 409, 413, *COMMON),
+    responses=api_responses(
+        s.CardOut, 201, 409, 413, *COMMON, said={403: codes.MUTED, 409: codes.PHASE}
+    ),
 )
 async def add_card(
     workshop_id: str, body: s.CardCreate, caller: CallerDep, request: Request, svc: ServicesDep
@@ -75,7 +78,7 @@ async def edit_card(
 
 @router.post(
     "/workshops/{workshop_id}/cards/{card_id}/vote",
-    responses=api_responses(s.VoteOut, 200, 409, *COMMON),
+    responses=api_responses(s.VoteOut, 200, 409, *COMMON, said={409: codes.VOTE_REFUSED}),
 )
 async def vote(
     workshop_id: str, card_id: int, caller: CallerDep, request: Request, svc: ServicesDep
@@ -94,7 +97,7 @@ async def vote(
 
 @router.delete(
     "/workshops/{workshop_id}/cards/{card_id}/vote",
-    responses=api_responses(s.VoteOut, 200, 409, *COMMON),
+    responses=api_responses(s.VoteOut, 200, 409, *COMMON, said={409: codes.UNVOTE_REFUSED}),
 )
 async def unvote(
     workshop_id: str, card_id: int, caller: CallerDep, request: Request, svc: ServicesDep

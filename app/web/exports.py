@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from .. import exports
 from .deps import CallerDep, ServicesDep, participant_state
+from .export_schemas import ACTIONS_JSON, file_content
 from .schemas import ErrorBody
 
 router = APIRouter()
@@ -33,7 +34,7 @@ def slug(title: str) -> str:
     "/workshops/{workshop_id}/actions.{fmt}",
     responses={
         200: {
-            "content": {t: {} for t in MEDIA_TYPES.values()},
+            "content": file_content(MEDIA_TYPES.values(), ACTIONS_JSON),
             "description": "The action list with the commitment.",
         },
         **{code: {"model": ErrorBody} for code in (401, 403, 404, 422)},

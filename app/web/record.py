@@ -24,6 +24,7 @@ from ..exports.record_text import record_json, record_markdown
 from . import record_schemas as rs
 from .account_deps import reads_as_account, require_account
 from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, participant_scope, respond
+from .export_schemas import RECORD_JSON, file_content
 from .exports import slug
 from .json_response import JSONResponse
 from .schemas import ErrorBody
@@ -148,7 +149,7 @@ def record_file(record: dict, fmt: str) -> Response:
     "/workshops/{workshop_id}/record.{fmt}",
     responses={
         200: {
-            "content": {t: {} for t, _ in RECORD_TYPES.values()},
+            "content": file_content((t for t, _ in RECORD_TYPES.values()), RECORD_JSON),
             "description": "The record for people who were not there, ordered by meaning.",
         },
         **{code: {"model": ErrorBody} for code in COMMON},

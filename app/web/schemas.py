@@ -124,7 +124,8 @@ def _whole_number(value: object) -> object:
 
 Whole = Annotated[int, BeforeValidator(_whole_number)]
 
-# The range of days each date field takes is added to the schema day by day (openapi.py).
+# The days a request's date field takes are added to its schema day by day (openapi.py);
+# answers (CommitmentOut) say any day, as a stored date falls into the past.
 Day = Annotated[date, BeforeValidator(_iso_day)]
 MOMENT = r"^2[0-9]{3}-"
 Moment = Annotated[

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from starlette.routing import Match
 
+from tests.conftest import ROOT
+
 # API.md's HTTP table, each route with sample path values and the body fields it names.
 CONTRACT: list[tuple[str, str, set[str], int]] = [
     (
@@ -272,3 +274,108 @@ def test_the_routes_matched_first_take_no_request_from_another() -> None:
     meeting = next(r for _, r in jumped if getattr(r, "path", "").endswith("/phase"))
     scope = {"type": "http", "path": "/workshops/x1/phase", "method": "POST", "root_path": ""}
     assert meeting.matches(scope)[0] is Match.FULL
+
+
+def refs(node: Any) -> set[str]:
+    """Every $ref anywhere under `node`."""
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(refs(value) for value in node))
+    return set()
+
+
+def components_under(spec: dict, node: Any) -> set[str]:
+    """The component schemas `node` uses, directly or through others."""
+    found: set[str] = set()
+    todo = [r.rsplit("/", 1)[-1] for r in refs(node)]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(r.rsplit("/", 1)[-1] for r in refs(spec["components"]["schemas"][name]))
+    return found
+
+
+def operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [(m, p, op) for p, ops in spec["paths"].items() for m, op in ops.items()]
+
+
+async def test_answers_take_any_stored_date(spec: dict) -> None:
+    """A stored date stays valid when time passes (an overdue report-back): the schemas of
+    answers bound no date; only requests carry the days the server takes today."""
+    answers = components_under(spec, [op["responses"] for _, _, op in operations(spec)])
+    assert {"StateOut", "CommitmentOut", "WorkshopOut", "ActionOut"} <= answers
+    bounded = []
+    for name in answers:
+        for field, prop in spec["components"]["schemas"][name].get("properties", {}).items():
+            for option in prop.get("anyOf", [prop]):
+                if option.get("format") in ("date", "date-time") and "pattern" in option:
+                    bounded.append(f"{name}.{field}")
+    assert not bounded, bounded
+    for name, field in (("CommitmentSet", "report_back_by"), ("WorkshopCreate", "decision_date")):
+        prop = spec["components"]["schemas"][name]["properties"][field]
+        assert "date_in_past" in prop.get("description", ""), (name, prop)
+
+
+async def test_no_route_documents_fastapi_validation_errors(spec: dict) -> None:
+    """Every error the API answers is ErrorBody, a 422 included: FastAPI's own
+    HTTPValidationError (a list of details) is never what a route answers."""
+    text = json.dumps(spec)
+    assert "HTTPValidationError" not in text and "schemas/ValidationError" not in text
+    wrong = []
+    for method, path, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] in "45" and response.get("content") != {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+            }:
+                wrong.append(f"{method.upper()} {path} {status}")
+    assert not wrong, wrong
+    names = {r.rsplit("/", 1)[-1] for r in refs(spec)}
+    assert names <= set(spec["components"]["schemas"]), names - set(spec["components"]["schemas"])
+
+
+# The machine codes API.md names, and the one every POST may answer (a reused key).
+CONTRACT_CODES = (
+    "host_team_muted",
+    "not_allowed_in_phase",
+    "no_votes_left",
+    "sign_in_required",
+    "idempotency_key_reused",
+)
+
+
+async def test_the_error_codes_are_named_and_each_is_one_the_app_answers(spec: dict) -> None:
+    text = json.dumps(spec)
+    missing = [c for c in CONTRACT_CODES if c not in text]
+    assert not missing, missing
+    described = spec["components"]["schemas"]["ErrorBody"]["properties"]["code"]["description"]
+    source = "\n".join(
+        p.read_text() for p in (ROOT / "app").rglob("*.py") if p.name != "error_codes.py"
+    )
+    named = re.findall(r"`([a-z_]+)`", described)
+    assert len(named) > 20, described
+    unknown = [c for c in named if f'"{c}"' not in source]
+    assert not unknown, f"named in the document, answered nowhere: {unknown}"
+    # The routes API.md names them for say so where a client reads the route.
+    cards = find_operation(spec, "post", "/api/v1/workshops/W1/cards")
+    vote = find_operation(spec, "post", "/api/v1/workshops/W1/cards/7/vote")
+    create = find_operation(spec, "post", "/api/v1/workshops")
+    assert cards and vote and create
+    assert "host_team_muted" in cards["responses"]["403"]["description"]
+    assert "not_allowed_in_phase" in cards["responses"]["409"]["description"]
+    assert "idempotency_key_reused" in cards["responses"]["409"]["description"]
+    assert "no_votes_left" in vote["responses"]["409"]["description"]
+    assert "sign_in_required" in create["responses"]["401"]["description"]
+
+
+async def test_the_exports_describe_each_media_type(spec: dict) -> None:
+    for path in ("actions", "record"):
+        operation = spec["paths"][f"/api/v1/workshops/{{workshop_id}}/{path}.{{fmt}}"]["get"]
+        content = operation["responses"]["200"]["content"]
+        empty = [media for media, body in content.items() if not body.get("schema")]
+        assert not empty, (path, empty)
+        assert content["application/json"]["schema"].get("type") == "object", path
+        text = [m for m in content if m.startswith("text/")]
+        assert all(content[m]["schema"]["type"] == "string" for m in text), path
