@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 
 from fastapi import WebSocket
@@ -251,8 +252,12 @@ async def close_all(live: set[WebSocket], code: int = GOING_AWAY) -> None:
 def parse_since(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
+    # Digits as written in ASCII only: Python's int() also takes "+5", " 5 " and other
+    # scripts' digits, which no client means as a seq. A minus sign stays a number (it then
+    # asks for a snapshot, as any seq the server cannot replay from does).
+    if not re.fullmatch(r"-?[0-9]+", raw):
+        raise ValueError("since must be a whole number")
     try:
-        value = int(raw)
-    except ValueError:
+        return int(raw)
+    except ValueError:  # past Python's 4,300 digits
         raise ValueError("since must be a whole number") from None
-    return value

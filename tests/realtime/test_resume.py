@@ -10,6 +10,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from app.web.live import parse_since
 from tests.conftest import PostgresSchema
 from tests.factories import API, Person, move
 from tests.realtime.conftest import Cluster
@@ -160,3 +161,14 @@ async def test_everyone_resumes_after_moving_phases(cluster: Cluster) -> None:
         for screen in screens:
             await settle(http, screen)
         await close_all(screens)
+
+
+def test_since_is_a_seq_written_in_ascii_digits() -> None:
+    """Python's int() took "+5", "5 " and other scripts' digits ("٣" was replayed from 3);
+    a seq past the head, however long, still asks for a snapshot (API.md)."""
+    assert parse_since("42") == 42 and parse_since("0") == 0 and parse_since(None) is None
+    assert parse_since("-1") == -1
+    assert parse_since("9" * 30) == int("9" * 30)
+    for bad in ("\u0663", "+5", "5 ", " 5", "1e3", "4.0", "0x10", "1_000", "9" * 5000):
+        with pytest.raises(ValueError, match="whole number"):
+            parse_since(bad)
