@@ -58,6 +58,23 @@ async def send(message: EmailMessage, target: SmtpTarget) -> None:
     )
 
 
+# A person waits on the page for this one: a mail server that does not answer by then is
+# reported, and the link shown to pass on by hand.
+AT_ONCE_TIMEOUT_S = 10
+
+
+async def send_at_once(message: EmailMessage, settings: Settings) -> bool:
+    """Send one message while someone waits for the answer: False, logged, when it failed."""
+    try:
+        target = SmtpTarget.from_url(settings.smtp_url)
+        async with asyncio.timeout(AT_ONCE_TIMEOUT_S):
+            await send(message, target)
+    except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
+        log.warning("mail to %s not sent: %r", message["To"], exc)
+        return False
+    return True
+
+
 class ReminderLoop:
     """Every `reminder_every_s`, send the reminders that are due, each one once."""
 

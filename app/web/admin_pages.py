@@ -16,6 +16,8 @@ from ..db import lifecycle as lifecycle_db
 from ..db import queries
 from ..domain.accounts import check_admin
 from ..domain.errors import RuleError
+from ..exports.account_mail import account_invite_message
+from ..mail import send_at_once
 from .account_deps import Signed
 from .account_pages import account_context, csrf_ok, page_account
 from .deps import Services, owner_scope, perform, withdraw_deactivated
@@ -124,11 +126,12 @@ async def _admin_post(
     change: Callable[[Session, Signed, dict[str, str]], str | tuple[str, str]],
     *,
     keep: tuple[str, ...] = (),
-    then: Callable[[], Awaitable[None]] | None = None,
+    then: Callable[[], Awaitable[str | None]] | None = None,
 ) -> Response:
-    """Run one admin form's change. Done, `then` (after the commit), and back to the admin
-    page (a reload sends nothing again), which says what happened once; refused, the page
-    again with the sentence and the form's `keep` fields as they were typed."""
+    """Run one admin form's change. Done, `then` (after the commit; what it says, if anything,
+    is said instead), and back to the admin page (a reload sends nothing again), which says
+    what happened once; refused, the page again with the sentence and the form's `keep`
+    fields as they were typed."""
     svc: Services = request.app.state.services
     signed = await _signed_admin(request)
     if isinstance(signed, Response):
@@ -143,15 +146,16 @@ async def _admin_post(
     except RuleError as exc:
         typed = {"form": request.url.path, **{k: form.get(k, "") for k in keep}}
         return await _admin_page(request, signed, error=exc.detail, typed=typed, status=exc.status)
-    if then is not None:
-        await then()
+    said = await then() if then is not None else None
     notice, link = done if isinstance(done, tuple) else (done, None)
+    notice = said or notice
     return redirect_with(svc, "/admin", signed.id, Flash(notice, link))
 
 
 @router.post("/admin/accounts", response_class=HTMLResponse)
 async def invite(request: Request) -> Response:
-    base_url = request.app.state.services.settings.base_url
+    svc: Services = request.app.state.services
+    invited: dict[str, str] = {}
 
     def change(session: Session, signed: Signed, form: dict[str, str]) -> tuple[str, str]:
         account, secret = accounts.invite(
@@ -160,12 +164,36 @@ async def invite(request: Request) -> Response:
             email=form.get("email", ""),
             name=form.get("name", ""),
             role=form.get("role", "facilitator"),
-            now=request.app.state.services.clock(),
-            secret_key=request.app.state.services.settings.secret_key,
+            now=svc.clock(),
+            secret_key=svc.settings.secret_key,
         )
-        return f"Invited {account.name}. Send them this link:", f"{base_url}/welcome/{secret}"
+        link = f"{svc.settings.base_url}/welcome/{secret}"
+        invited.update(name=account.name, email=account.email, role=account.role, link=link)
+        invited["by"] = signed.account.name
+        return f"Invited {account.name}. Send them this link:", link
 
-    return await _admin_post(request, change, keep=("name", "email", "role"))
+    async def mail_them() -> str | None:
+        # With a mail server the invitation goes by mail; the link stays on the page either
+        # way, for a mail that is late or lost.
+        if not svc.settings.smtp_url:
+            return None
+        message = account_invite_message(
+            name=invited["name"],
+            email=invited["email"],
+            role=invited["role"],
+            link=invited["link"],
+            invited_by=invited["by"],
+            sender=svc.settings.smtp_from,
+            single_sign_on=svc.settings.oidc_enabled,
+        )
+        if await send_at_once(message, svc.settings):
+            return f"Invited {invited['name']}: we mailed them this link (you may pass it on too):"
+        return (
+            f"Invited {invited['name']}, but the mail to {invited['email']} could not be sent; "
+            "send them this link yourself:"
+        )
+
+    return await _admin_post(request, change, keep=("name", "email", "role"), then=mail_them)
 
 
 @router.post("/admin/accounts/{account_id}", response_class=HTMLResponse)
