@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.web.ratelimit import RULES, Limiter
+from app.web.ratelimit import RULES, SWEEP_EVERY_S, Limiter, QuietMemoryStorage
 from tests.conftest import REDIS_URL, make_settings, need_service
 from tests.factories import API, create_room, join, move
 
@@ -93,6 +94,42 @@ def test_every_rule_has_a_setting() -> None:
 async def test_an_empty_setting_turns_a_rule_off() -> None:
     limiter = Limiter("memory://", {"room_code_guess": ""})
     assert [await limiter.hit("room_code_guess", "a") for _ in range(100)] == [None] * 100
+
+
+async def test_counting_here_starts_no_thread(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """limits' own memory storage started a thread on every hit that came more than 10 ms
+    after the last (every room at its usual pace), and the event loop waited for it."""
+    limiter = Limiter("memory://", {"participant_write": "100/minute"})
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        started.append(thread)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    for n in range(10):
+        assert await limiter.hit("participant_write", str(n % 3)) is None
+        await asyncio.sleep(0.02)
+    assert started == []
+    # Still a limit.
+    limiter = Limiter("memory://", {"participant_write": "2/minute"})
+    assert [await limiter.hit("participant_write", "p") for _ in range(3)][:2] == [None, None]
+    assert await limiter.blocked("participant_write", "p") is not None
+
+
+async def test_expired_counts_are_dropped_once_a_minute() -> None:
+    limiter = Limiter("memory://", {"participant_write": "5/second"})
+    storage = limiter.local.storage
+    assert isinstance(storage, QuietMemoryStorage)
+    await limiter.hit("participant_write", "gone")
+    await asyncio.sleep(1.1)  # its one count has expired, and is still kept
+    await limiter.hit("participant_write", "here")
+    assert any("gone" in key for key in storage.events)
+    storage._swept -= SWEEP_EVERY_S  # a minute on
+    await limiter.hit("participant_write", "here")
+    assert not any("gone" in key for key in storage.events)
+    assert any("here" in key for key in storage.events)
 
 
 async def test_shared_counts_are_kept_without_a_thread(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
