@@ -154,6 +154,10 @@ class Checkpointer:
         self._due.set()
         if thread is not None:
             thread.join(timeout=10)
+        if self._erase:
+            # Now, not at the last connection's close: another process (the server, when this
+            # is the CLI's purge) may keep the file open, and then nothing would empty the log.
+            self.checkpoint()
 
 
 def _passive(raw: Any) -> tuple[int, int, int]:

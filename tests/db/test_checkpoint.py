@@ -4,6 +4,7 @@ most of a room's p99 (bench/README.md)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,28 @@ def test_a_commit_that_asks_empties_the_log_once_no_reader_holds_it(
         assert sizes(url)[1] > 0
     finally:
         db.dispose()
+
+
+def test_a_log_asked_to_be_emptied_is_emptied_at_close(tmp_path: Path) -> None:
+    """The CLI's purge closes its database at once; the server may keep the file open, so no
+    last close of a connection would empty the log."""
+    url = sqlite_database(tmp_path)
+    server = sqlite3.connect(url.removeprefix("sqlite:///"))
+    server.execute("SELECT count(*) FROM workshop").fetchone()
+    db = Database(url)
+    assert db.checkpointer is not None
+    db.checkpointer.every_s = 3600
+    try:
+        write_pages(db, 100)
+        with db.session() as session, session.begin():
+            checkpoint.erase_log_after_commit(session.connection())
+            session.connection().execute(sa.text("DELETE FROM ballast"))
+    finally:
+        db.dispose()
+    try:
+        assert sizes(url)[1] == 0
+    finally:
+        server.close()
 
 
 def test_postgres_has_no_checkpointer() -> None:
