@@ -22,6 +22,13 @@ answer people. It ends after a few idle seconds and starts again with the next c
 after the last checkpoint is not lost: SQLite checkpoints when the last connection closes. (With
 `synchronous=NORMAL` the log reaches the disk at a checkpoint, so it now does so every few
 seconds, where it used to wait for the 1,000th page.)
+
+A checkpoint copies the log into the database but leaves the log's file as it was: the next
+writes overwrite it from the start, and until they reach the end it keeps old page images,
+words of a peer assist deleted since among them. So a commit that deleted one asks for the log
+to be erased (`erase_log_after_commit`): the thread's next second pass is a TRUNCATE checkpoint,
+which also empties the file. It waits for readers of the log, briefly; one that is still there
+puts it off to the next round. Deletions are rare, so this costs the hot path nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +51,18 @@ IDLE_S = 5.0
 # Commits checkpoint by themselves past this many pages (80 MiB), a net under the thread.
 SAFETY_NET_PAGES = 20_000
 LOG_KEPT_BYTES = 64 * 1024 * 1024
+# How long the erasing checkpoint waits for readers of the log, the app's writers held off.
+ERASE_WAIT_MS = 1000
+# In a connection's info: its next commit deleted what the log must not keep.
+ERASE_LOG = "erase_log_after_commit"
+
+
+def erase_log_after_commit(conn: sa.Connection) -> None:
+    """Have the checkpoint after this transaction's commit empty the log's file (SQLite)."""
+    # Left set by a transaction that rolled back, it empties the log after the next commit
+    # instead, for nothing but a little I/O.
+    if conn.dialect.name == "sqlite":
+        conn.info[ERASE_LOG] = True
 
 
 @dataclass
@@ -54,6 +73,7 @@ class Checkpointer:
     every_s: float = EVERY_S
     idle_s: float = IDLE_S
     checkpoints: int = field(default=0, init=False)  # how many ran (for the tests)
+    _erase: bool = field(default=False, init=False)  # the next second pass empties the log
     _due: threading.Event = field(default_factory=threading.Event, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -63,10 +83,15 @@ class Checkpointer:
         event.listen(self.engine, "connect", _checkpoints_left_to_the_thread)
         event.listen(self.engine, "commit", self._committed)
 
-    def _committed(self, _conn: sa.Connection) -> None:
+    def _committed(self, conn: sa.Connection) -> None:
+        if conn.info.pop(ERASE_LOG, False):
+            self._erase = True
         # Every commit passes here; once one has asked, the rest have nothing to do.
         if self._due.is_set():
             return
+        self._ask()
+
+    def _ask(self) -> None:
         with self._lock:
             if self._stop.is_set():  # closed
                 return
@@ -102,7 +127,14 @@ class Checkpointer:
             try:
                 _passive(raw)
                 with self.writer_lock:
-                    done = _passive(raw)
+                    if self._erase:
+                        done = _truncate(raw)
+                        # A reader kept it from emptying the log: again at the next round.
+                        self._erase = done[0] != 0
+                    else:
+                        done = _passive(raw)
+                if self._erase:
+                    self._ask()
             finally:
                 raw.close()
         except Exception:
@@ -122,6 +154,10 @@ class Checkpointer:
         self._due.set()
         if thread is not None:
             thread.join(timeout=10)
+        if self._erase:
+            # Now, not at the last connection's close: another process (the server, when this
+            # is the CLI's purge) may keep the file open, and then nothing would empty the log.
+            self.checkpoint()
 
 
 def _passive(raw: Any) -> tuple[int, int, int]:
@@ -130,6 +166,19 @@ def _passive(raw: Any) -> tuple[int, int, int]:
     busy, in_log, copied = raw.driver_connection.execute(
         "PRAGMA wal_checkpoint(PASSIVE)"
     ).fetchone()
+    return busy, in_log, copied
+
+
+def _truncate(raw: Any) -> tuple[int, int, int]:
+    # Unlike PASSIVE it waits for readers of the log (SQLite's busy handler), with this
+    # process's writers held off, so not for the connections' usual 30 s.
+    driver = raw.driver_connection
+    (wait_ms,) = driver.execute("PRAGMA busy_timeout").fetchone()
+    driver.execute(f"PRAGMA busy_timeout={ERASE_WAIT_MS}")
+    try:
+        busy, in_log, copied = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={wait_ms}")
     return busy, in_log, copied
 
 

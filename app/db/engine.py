@@ -79,6 +79,10 @@ SQLITE_PRAGMAS: tuple[str, ...] = (
     # A savepoint's journal and other temporary storage in memory, never in a file: a server
     # whose sockets took every file handle must still save (tests/db/test_temp_files).
     "temp_store=MEMORY",
+    # Deleted rows and freed pages are overwritten with zeros, not left in the file for
+    # anyone who reads it: a deleted peer assist leaves nothing of it (API.md). Some builds
+    # of SQLite do so by default (Debian's), others do not.
+    "secure_delete=ON",
 )
 
 

@@ -10,7 +10,9 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from ..domain.lifecycle import purge_cutoff, sweep_due
+from ..search import schema as search_schema
 from .account_models import Account
+from .checkpoint import erase_log_after_commit
 from .lean import Lean
 from .models import Event, Housekeeping, IdempotentResponse, Knock, Participant, Workshop
 
@@ -43,11 +45,18 @@ def _belonging(workshop_id: str) -> list[tuple[sa.Table, sa.ColumnElement[bool]]
 
 
 def delete_workshop_rows(session: Session, *, workshop_id: str) -> dict[str, int]:
-    """Delete the workshop and every row of it in every table; how many went, by table."""
+    """Delete the workshop and every row of it in every table; how many went, by table.
+
+    On SQLite the words must leave the file too, not only the rows: the search index is
+    rewritten without them, and the log that still holds their old pages is emptied after the
+    commit (checkpoint.py)."""
     deleted = {}
     for table, where in _belonging(workshop_id):
         result = session.execute(sa.delete(table).where(where))
         deleted[table.name] = result.rowcount
+    conn = session.connection()
+    search_schema.forget_deleted(conn)
+    erase_log_after_commit(conn)
     return deleted
 
 

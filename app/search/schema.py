@@ -93,6 +93,19 @@ def drop(conn: sa.Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def forget_deleted(conn: sa.Connection) -> None:
+    """Rewrite the index without the words of the rows just deleted from search_text.
+
+    Deleting an FTS5 row only adds a delete marker: the segments keep its words, with its id
+    and their positions, until a merge happens to reach them. 'optimize' merges every segment
+    into one and leaves the deleted rows out (the pages it frees are zeroed, secure_delete in
+    db/engine.py). FTS5's own 'secure-delete' option would not need the merge, but it came with
+    SQLite 3.44, and Python's sqlite3 is often built with an older one (3.40 on Debian 12).
+    PostgreSQL's index row goes with its search_text row."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"INSERT INTO {INDEX_TABLE}({INDEX_TABLE}) VALUES ('optimize')")
+
+
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Alembic's filter: the engine-specific index is not a model, so never compare it."""
     return not (type_ == "table" and name is not None and name.startswith(INDEX_TABLE))

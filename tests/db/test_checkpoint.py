@@ -4,6 +4,7 @@ most of a room's p99 (bench/README.md)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,60 @@ def test_the_log_starts_afresh_though_writers_append_during_a_checkpoint(
         assert in_log < 50, f"the log did not start afresh: {in_log} pages in it"
     finally:
         db.dispose()
+
+
+def test_a_commit_that_asks_empties_the_log_once_no_reader_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint leaves the log's file as it was, old page images in it; after a commit that
+    deleted a peer assist, the next one empties it (lifecycle.delete_workshop_rows asks)."""
+    monkeypatch.setattr(checkpoint, "ERASE_WAIT_MS", 50)
+    url = sqlite_database(tmp_path)
+    db = Database(url)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.every_s = 3600  # only the calls below checkpoint
+    try:
+        write_pages(db, 200)
+        checkpointer.checkpoint()
+        assert sizes(url)[1] > 200 * PAGE, "a plain checkpoint keeps the log's file"
+        with db.session() as session, session.begin():
+            checkpoint.erase_log_after_commit(session.connection())
+            session.connection().execute(sa.text("DELETE FROM ballast"))
+        # A reader in the middle of the log holds its pages: the log cannot go yet.
+        with db.reader() as reader:
+            reader.execute(sa.text("SELECT count(*) FROM ballast")).one()
+            busy, _, _ = checkpointer.checkpoint()  # type: ignore[misc]
+            assert busy == 1 and sizes(url)[1] > 0
+        assert checkpointer.checkpoint() == (0, 0, 0)
+        assert sizes(url)[1] == 0
+        write_pages(db, 10, commits=1)  # asked once: later checkpoints keep the file again
+        checkpointer.checkpoint()
+        assert sizes(url)[1] > 0
+    finally:
+        db.dispose()
+
+
+def test_a_log_asked_to_be_emptied_is_emptied_at_close(tmp_path: Path) -> None:
+    """The CLI's purge closes its database at once; the server may keep the file open, so no
+    last close of a connection would empty the log."""
+    url = sqlite_database(tmp_path)
+    server = sqlite3.connect(url.removeprefix("sqlite:///"))
+    server.execute("SELECT count(*) FROM workshop").fetchone()
+    db = Database(url)
+    assert db.checkpointer is not None
+    db.checkpointer.every_s = 3600
+    try:
+        write_pages(db, 100)
+        with db.session() as session, session.begin():
+            checkpoint.erase_log_after_commit(session.connection())
+            session.connection().execute(sa.text("DELETE FROM ballast"))
+    finally:
+        db.dispose()
+    try:
+        assert sizes(url)[1] == 0
+    finally:
+        server.close()
 
 
 def test_postgres_has_no_checkpointer() -> None:

@@ -97,6 +97,8 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 30000
+            # Whatever SQLite's build leaves it at (Debian's zeroes, others do not).
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
     finally:
         engine.dispose()
     # WAL is a property of the file: it stays on for plain connections too.
