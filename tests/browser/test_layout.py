@@ -18,6 +18,7 @@ from .meeting import (
     advance_to,
     card,
     create_by_api,
+    enter,
     in_days,
     next_phase,
     post_card,
@@ -203,6 +204,41 @@ async def test_the_board_keeps_the_votes_of_a_first_card_too_tall_for_its_column
     box = await board.locator(".column[data-kind=option] .cards").bounding_box()
     star = await votes.bounding_box()
     assert box and star and star["y"] + star["height"] <= box["y"] + box["height"] + 1
+    assert not tabs.errors, tabs.errors
+
+
+async def test_a_theme_card_cut_short_keeps_its_words_inside_it(server: Server, tabs: Tabs) -> None:
+    """Grouped into themes, the projector cuts a card too tall for its group as it cuts one in
+    a column: its words end inside the card, not over the group's dark background."""
+    created = await create_by_api(server.base_url)
+    wid, fac = created["workshop"]["id"], bearer(created["facilitator_token"])
+    async with httpx.AsyncClient(base_url=f"{server.base_url}/api/v1") as api:
+        code = created["invites"]["projector"]["code"]
+        seat = await api.post(
+            f"/join/{code}", json={"name": "Room screen", "accept_ground_rules": True}
+        )
+        board = await enter(tabs, server.base_url, wid, seat.json()["token"], "board", PROJECTOR)
+        await api.post(f"/workshops/{wid}/phase", json={"to": "analysis"}, headers=fac)
+        tall = " ".join(["Pharmacy prepares the take-home medicines the day before."] * 30)
+        for n, text in enumerate((tall, "Book transport early", "A huddle", "Porters")):
+            theme = f"Theme {n}"
+            made = await api.post(f"/workshops/{wid}/themes", json={"name": theme}, headers=fac)
+            assert made.status_code == 201, made.text
+            card = await api.post(
+                f"/workshops/{wid}/cards", json={"kind": "option", "text": text}, headers=fac
+            )
+            moved = await api.patch(
+                f"/workshops/{wid}/cards/{card.json()['id']}", json={"theme": theme}, headers=fac
+            )
+            assert moved.status_code == 200, moved.text
+    text = board.locator("#themes .theme-card .text").filter(has_text="Pharmacy")
+    await expect(text).to_have_class(re.compile(r"\bcut\b"))
+    inside = await text.evaluate(
+        "t => { const c = t.closest('.theme-card').getBoundingClientRect();"
+        " const b = t.getBoundingClientRect();"
+        " return getComputedStyle(t).overflow === 'hidden' && b.bottom <= c.bottom + 1; }"
+    )
+    assert inside
     assert not tabs.errors, tabs.errors
 
 
