@@ -29,6 +29,7 @@ from . import schemas as s
 from .account_deps import AccountDep, Signed, workshop_exists
 from .deps import Services, ServicesDep, owner_scope, respond, withdraw_deactivated
 from .json_response import JSONResponse
+from .schemas import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 ACCOUNT_ERRORS = (401, 403, 404, 409, 422)
@@ -218,7 +219,7 @@ async def create_token(
 @router.delete(
     "/account/tokens/{token_id}", status_code=204, responses=_docs(None, 204, 401, 403, 404)
 )
-async def revoke_token(token_id: int, signed: AccountDep, svc: ServicesDep) -> Response:
+async def revoke_token(token_id: RowId, signed: AccountDep, svc: ServicesDep) -> Response:
     """Revoke a token: your own, or any as an admin. It stops working at once."""
     await run_in_threadpool(
         accounts.write,
@@ -278,7 +279,7 @@ async def invite_account(
 
 @router.patch("/accounts/{account_id}", responses=_docs(dict, 200, *ACCOUNT_ERRORS))
 async def change_account(
-    account_id: int, body: AccountChange, signed: AccountDep, svc: ServicesDep
+    account_id: RowId, body: AccountChange, signed: AccountDep, svc: ServicesDep
 ) -> JSONResponse:
     """Make an account admin or facilitator, or deactivate it (admin)."""
     changed = await run_in_threadpool(
@@ -304,7 +305,7 @@ async def change_account(
     responses=_docs(dict, 201, *ACCOUNT_ERRORS),
 )
 async def reset_link(
-    account_id: int, signed: AccountDep, request: Request, svc: ServicesDep
+    account_id: RowId, signed: AccountDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """A one-time link that sets a new password, for the admin to pass on (admin)."""
 
@@ -381,7 +382,7 @@ async def add_owner(
     responses=_docs(dict, 200, *ACCOUNT_ERRORS),
 )
 async def remove_owner(
-    workshop_id: str, account_id: int, signed: AccountDep, request: Request, svc: ServicesDep
+    workshop_id: str, account_id: RowId, signed: AccountDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Remove a co-owner (an owner or an admin)."""
     return await _owned_write(
@@ -443,7 +444,7 @@ async def console_token(
 @router.delete(
     "/agenda-templates/{template_id}", status_code=204, responses=_docs(None, 204, 401, 403, 404)
 )
-async def delete_template(template_id: int, signed: AccountDep, svc: ServicesDep) -> Response:
+async def delete_template(template_id: RowId, signed: AccountDep, svc: ServicesDep) -> Response:
     """Delete a saved agenda template (the account that saved it, or an admin)."""
     await run_in_threadpool(
         accounts.write,

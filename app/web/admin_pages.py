@@ -26,6 +26,7 @@ from .forms import form_fields
 from .json_response import JSONResponse
 from .lifecycle_api import subject_export
 from .pages import problem_page, render
+from .schemas import RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,7 +198,7 @@ async def invite(request: Request) -> Response:
 
 
 @router.post("/admin/accounts/{account_id}", response_class=HTMLResponse)
-async def change_account(account_id: int, request: Request) -> Response:
+async def change_account(account_id: RowId, request: Request) -> Response:
     svc: Services = request.app.state.services
 
     def change(session: Session, signed: Signed, form: dict[str, str]) -> str | tuple[str, str]:
@@ -252,7 +253,7 @@ async def change_account(account_id: int, request: Request) -> Response:
 
 
 @router.post("/admin/tokens/{token_id}/revoke", response_class=HTMLResponse)
-async def revoke(token_id: int, request: Request) -> Response:
+async def revoke(token_id: RowId, request: Request) -> Response:
     svc: Services = request.app.state.services
 
     def change(session: Session, signed: Signed, form: dict[str, str]) -> str:
@@ -263,7 +264,7 @@ async def revoke(token_id: int, request: Request) -> Response:
 
 
 @router.post("/admin/templates/{template_id}/delete", response_class=HTMLResponse)
-async def delete_template(template_id: int, request: Request) -> Response:
+async def delete_template(template_id: RowId, request: Request) -> Response:
     def change(session: Session, signed: Signed, form: dict[str, str]) -> str:
         ownership.delete_template(session, by=signed.viewer, template_id=template_id)
         return "The template is deleted."
@@ -352,7 +353,7 @@ async def create_token(request: Request) -> Response:
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
-async def revoke_mine(token_id: int, request: Request) -> Response:
+async def revoke_mine(token_id: RowId, request: Request) -> Response:
     svc: Services = request.app.state.services
     signed = await page_account(request)
     if isinstance(signed, Response):

@@ -29,7 +29,7 @@ from .form_errors import FOLLOW_UP_FORM, form_problems
 from .forms import error_context, form_fields, typed_over, whole_number
 from .page_access import page_caller
 from .pages import not_for_your_role, render
-from .schemas import ActionUpdate
+from .schemas import ActionUpdate, RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -245,7 +245,7 @@ async def reminder_addresses(workshop_id: str, request: Request) -> HTMLResponse
 
 
 @router.post("/w/{workshop_id}/follow-up/actions/{action_id}", response_class=HTMLResponse)
-async def follow_up_action(workshop_id: str, action_id: int, request: Request) -> HTMLResponse:
+async def follow_up_action(workshop_id: str, action_id: RowId, request: Request) -> HTMLResponse:
     svc: Services = request.app.state.services
     caller = await get_caller(request, workshop_id)
     form = await form_fields(request)

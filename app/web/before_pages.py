@@ -29,6 +29,7 @@ from .forms import error_context, form_fields, typed_over, whole_number
 from .page_access import page_caller
 from .pages import not_for_your_role, problem_page, render
 from .schedule_form import read_schedule, shown
+from .schemas import RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -204,7 +205,7 @@ async def add_invitee(workshop_id: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/w/{workshop_id}/before/invitees/{invitee_id}/remove", response_class=HTMLResponse)
-async def remove_invitee(workshop_id: str, invitee_id: int, request: Request) -> HTMLResponse:
+async def remove_invitee(workshop_id: str, invitee_id: RowId, request: Request) -> HTMLResponse:
     caller = await _preparer(request, workshop_id)
     error = await _write(
         request,
@@ -335,7 +336,7 @@ def _invitee(
 
 
 @router.get("/w/{workshop_id}/before/invitees/{invitee_id}/invite.ics")
-async def invitee_ics(workshop_id: str, invitee_id: int, request: Request) -> Response:
+async def invitee_ics(workshop_id: str, invitee_id: RowId, request: Request) -> Response:
     """The calendar request for one person, to attach by hand when there is no mail server."""
     svc: Services = request.app.state.services
     caller = await _facilitator(request, workshop_id)
@@ -368,7 +369,7 @@ async def invitee_ics(workshop_id: str, invitee_id: int, request: Request) -> Re
 
 
 @router.get("/w/{workshop_id}/before/invitees/{invitee_id}/text", response_class=HTMLResponse)
-async def invitee_text(workshop_id: str, invitee_id: int, request: Request) -> Response:
+async def invitee_text(workshop_id: str, invitee_id: RowId, request: Request) -> Response:
     """The invitation's words for one person, to copy into a mail of one's own."""
     svc: Services = request.app.state.services
     caller = await _facilitator(request, workshop_id)

@@ -15,6 +15,7 @@ from .deps import CallerDep, ServicesDep, participant_scope, respond
 from .json_response import JSONResponse
 from .lean_route import LeanRoute
 from .openapi import COMMON, api_responses
+from .schemas import RowId
 
 router = APIRouter(route_class=LeanRoute)
 
@@ -48,7 +49,7 @@ async def add_card(
 )
 async def edit_card(
     workshop_id: str,
-    card_id: int,
+    card_id: RowId,
     body: s.CardUpdate,
     caller: CallerDep,
     request: Request,
@@ -81,7 +82,7 @@ async def edit_card(
     responses=api_responses(s.VoteOut, 200, 409, *COMMON, said={409: codes.VOTE_REFUSED}),
 )
 async def vote(
-    workshop_id: str, card_id: int, caller: CallerDep, request: Request, svc: ServicesDep
+    workshop_id: str, card_id: RowId, caller: CallerDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Vote for a card (visitors, in analysis and feedback; five votes each)."""
     return await respond(
@@ -100,7 +101,7 @@ async def vote(
     responses=api_responses(s.VoteOut, 200, 409, *COMMON, said={409: codes.UNVOTE_REFUSED}),
 )
 async def unvote(
-    workshop_id: str, card_id: int, caller: CallerDep, request: Request, svc: ServicesDep
+    workshop_id: str, card_id: RowId, caller: CallerDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Take back your vote for a card."""
     return await respond(
@@ -147,7 +148,7 @@ async def add_action(
 )
 async def edit_action(
     workshop_id: str,
-    action_id: int,
+    action_id: RowId,
     body: s.ActionUpdate,
     caller: CallerDep,
     request: Request,

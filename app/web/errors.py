@@ -82,35 +82,6 @@ def error_response(
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 
 
-# A path's number that is not a number names nothing there is (API.md: an unknown card
-# answers 404), so it answers as an unknown one does, not as a malformed request.
-UNKNOWN_IDS = {
-    "card_id": ("There is no card with that id in this peer assist.", "card_not_found"),
-    "action_id": ("There is no action with that id in this peer assist.", "action_not_found"),
-    "theme_id": ("There is no theme with that id in this peer assist.", "theme_not_found"),
-    "participant_id": (
-        "There is nobody with that id in this peer assist.",
-        "participant_not_found",
-    ),
-    "knock_id": ("Nobody with that number is waiting.", "knock_not_found"),
-    "account_id": ("There is no such account.", "account_not_found"),
-    "token_id": ("There is no such token.", "token_not_found"),
-    "template_id": ("There is no such template.", "template_not_found"),
-    "link_id": ("There is no share link with that id.", "share_link_not_found"),
-    "invitee_id": ("That person is not on this invitation list.", "invitee_not_found"),
-}
-
-
-def unknown_id(errors: list[dict]) -> tuple[str, str] | None:
-    """The 404's sentence and code when a path id is not a number: whatever else the request
-    got wrong, it names nothing there is."""
-    for error in errors:
-        place = tuple(error.get("loc", ()))
-        if len(place) == 2 and place[0] == "path" and str(place[1]) in UNKNOWN_IDS:
-            return UNKNOWN_IDS[str(place[1])]
-    return None
-
-
 NOT_JSON = "The request body is not valid JSON."
 BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's own 400
 
@@ -179,9 +150,6 @@ def install(app: FastAPI) -> None:
             return refused_page(
                 404, "No such page", "There is nothing at this address; check the link."
             )
-        unknown = unknown_id(errors)
-        if unknown is not None:
-            return error_response(404, *unknown)
         too_long = any(e.get("type") == "string_too_long" for e in errors)
         code = "too_long" if too_long else "invalid"
         return error_response(422, describe_validation(errors), code)

@@ -35,6 +35,8 @@ from fastapi.params import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from .schemas import RowId, row_id
+
 Handler = Callable[[Request], Awaitable[Response]]
 # The digits of a path's integer: beyond 18 of them FastAPI decides (and Python's int is exact).
 MAX_DIGITS = 18
@@ -49,7 +51,7 @@ class _Dependency:
 @dataclass(frozen=True)
 class _Plan:
     request: tuple[str, ...]  # the endpoint's parameters that take the Request
-    path: tuple[tuple[str, type], ...]  # (name, str or int)
+    path: tuple[tuple[str, Any], ...]  # (name, str, int or RowId)
     body: tuple[str, type[BaseModel]] | None
     dependencies: tuple[tuple[str, _Dependency], ...]
 
@@ -59,10 +61,13 @@ class _Plan:
         out: dict[str, Any] = {}
         for name, kind in self.path:
             value = given[name]
-            if kind is int and not isinstance(value, int):  # a `{name:int}` path gives an int
-                if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
-                    return None
-                value = int(value)
+            if kind is not str and not isinstance(value, int):  # `{name:int}` gives an int
+                if kind is not int:  # RowId: what is not digits names no row (schemas.row_id)
+                    value = row_id(value)
+                if isinstance(value, str):
+                    if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
+                        return None
+                    value = int(value)
             out[name] = value
         if self.body is not None:
             name, model = self.body
@@ -91,7 +96,7 @@ def plan_for(endpoint: Callable[..., Any], path_names: set[str]) -> _Plan | None
     if not (inspect.isclass(returned) and issubclass(returned, Response)):
         return None  # FastAPI serialises anything else by the route's response model
     request: list[str] = []
-    path: list[tuple[str, type]] = []
+    path: list[tuple[str, Any]] = []
     body: tuple[str, type[BaseModel]] | None = None
     dependencies: list[tuple[str, _Dependency]] = []
     for name, parameter in inspect.signature(endpoint).parameters.items():
@@ -100,7 +105,7 @@ def plan_for(endpoint: Callable[..., Any], path_names: set[str]) -> _Plan | None
         hint = hints.get(name)
         if hint is Request:
             request.append(name)
-        elif name in path_names and hint in (str, int):
+        elif name in path_names and (hint in (str, int) or hint == RowId):
             path.append((name, hint))
         elif inspect.isclass(hint) and issubclass(hint, BaseModel) and body is None:
             body = (name, hint)

@@ -15,7 +15,7 @@ from ..exports.subject_access import account_access, subject_access
 from .account_deps import AccountDep, workshop_exists
 from .deps import CallerDep, Services, ServicesDep, participant_scope, perform, withdraw_access
 from .json_response import JSONResponse
-from .schemas import ErrorBody
+from .schemas import ErrorBody, RowId
 
 router = APIRouter()
 
@@ -56,7 +56,7 @@ async def delete_workshop(
     responses=_errors(401, 403, 404, 409, 422),
 )
 async def remove_participant(
-    workshop_id: str, participant_id: int, caller: CallerDep, request: Request, svc: ServicesDep
+    workshop_id: str, participant_id: RowId, caller: CallerDep, request: Request, svc: ServicesDep
 ) -> Response:
     """Remove a participant (facilitator): their token stops working at once and their live
     connections close (`perform` withdraws them). Their cards stay, shown as written by "a
@@ -128,7 +128,7 @@ async def name_subject_access(
 
 @router.get("/accounts/{account_id}/subject-access", responses=_errors(401, 403, 404))
 async def account_subject_access(
-    account_id: int, signed: AccountDep, svc: ServicesDep
+    account_id: RowId, signed: AccountDep, svc: ServicesDep
 ) -> JSONResponse:
     """Everything stored about one account, as JSON (admins); secrets only ever as hashes,
     and those are left out."""

@@ -27,7 +27,7 @@ from .deps import Caller, CallerDep, Services, ServicesDep, get_caller, particip
 from .export_schemas import RECORD_JSON, file_content
 from .exports import slug
 from .json_response import JSONResponse
-from .schemas import ErrorBody
+from .schemas import ErrorBody, RowId
 
 router = APIRouter()
 COMMON = (401, 403, 404, 422)
@@ -214,7 +214,7 @@ async def list_share_links(
     responses=_docs(200, rs.ShareLinkOut, *COMMON),
 )
 async def revoke_share_link(
-    workshop_id: str, link_id: int, sharer: RecordSharerDep, request: Request, svc: ServicesDep
+    workshop_id: str, link_id: RowId, sharer: RecordSharerDep, request: Request, svc: ServicesDep
 ) -> JSONResponse:
     """Revoke a share link: it stops working at once."""
     return await respond(

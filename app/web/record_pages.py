@@ -26,6 +26,7 @@ from .record import (
     record_reader,
     record_sharer,
 )
+from .schemas import RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -141,7 +142,7 @@ async def share_record(workshop_id: str, request: Request) -> Response:
 
 
 @router.post("/w/{workshop_id}/record/links/{link_id}/revoke", response_class=HTMLResponse)
-async def revoke_record_link(workshop_id: str, link_id: int, request: Request) -> Response:
+async def revoke_record_link(workshop_id: str, link_id: RowId, request: Request) -> Response:
     svc: Services = request.app.state.services
     caller = await record_sharer(request, workshop_id)
     await perform(

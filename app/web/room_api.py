@@ -10,6 +10,7 @@ from .deps import CallerDep, ServicesDep, participant_scope, respond
 from .json_response import JSONResponse
 from .lean_route import LeanRoute
 from .openapi import COMMON, api_responses
+from .schemas import RowId
 
 router = APIRouter(route_class=LeanRoute)
 
@@ -89,7 +90,7 @@ async def set_auto_admit(
 )
 async def admit(
     workshop_id: str,
-    knock_id: int,
+    knock_id: RowId,
     body: s.Admission,
     caller: CallerDep,
     request: Request,

@@ -80,6 +80,18 @@ Theme = _words(THEME_NAME_MAX)
 Unit = _words(UNIT_MAX)
 
 
+def row_id(value: object) -> object:
+    """A path's id as written: one that is not ASCII digits names no row there is, so it
+    becomes 0, which no row has. The route then answers as it does for any unknown id, after
+    the caller is checked, with the same sentence (API.md: an unknown card answers 404)."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        return 0
+    return value
+
+
+RowId = Annotated[int, BeforeValidator(row_id)]
+
+
 def _http_url(value: str) -> str:
     if not _HTTP_LINK.match(value):
         raise ValueError("must be an http or https link")

@@ -10,6 +10,7 @@ from . import schemas as s
 from .deps import CallerDep, ServicesDep, participant_scope, respond
 from .json_response import JSONResponse
 from .openapi import COMMON, api_responses
+from .schemas import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["themes"])
 
@@ -40,7 +41,7 @@ async def create_theme(
 )
 async def rename_theme(
     workshop_id: str,
-    theme_id: int,
+    theme_id: RowId,
     body: s.ThemeRename,
     caller: CallerDep,
     request: Request,
@@ -64,7 +65,7 @@ async def rename_theme(
 )
 async def merge_theme(
     workshop_id: str,
-    theme_id: int,
+    theme_id: RowId,
     body: s.ThemeMerge,
     caller: CallerDep,
     request: Request,
