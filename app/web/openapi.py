@@ -52,8 +52,10 @@ def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
 
+# A body that is not JSON is a 422 like any other invalid body (errors.NOT_JSON); the only 400
+# is a POST's malformed Idempotency-Key.
+BAD_KEY = _error("The Idempotency-Key header is malformed (`bad_idempotency_key`).")
 BODY_ERRORS = {
-    "400": _error("The body is not valid JSON, or the Idempotency-Key header is malformed."),
     "408": _error("The body did not arrive within BODY_TIMEOUT_S; the connection is closed."),
     "413": _error("The body is larger than MAX_BODY_BYTES."),
 }
@@ -146,7 +148,7 @@ def _add_answers(path: str, method: str, operation: dict, idempotency: dict) -> 
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if method == "post":
         operation.setdefault("parameters", []).append(idempotency)
-        responses.setdefault("400", BODY_ERRORS["400"])
+        responses.setdefault("400", BAD_KEY)
         if "409" in responses:  # the route's own conflicts, and a reused key
             own = _said(responses["409"], "Conflict", error_codes.REFUSED)
             responses["409"]["description"] = f"{own} Or: {error_codes.REUSED_KEY}"

@@ -208,6 +208,20 @@ async def test_posts_declare_the_idempotency_key_header(spec: dict) -> None:
     assert not undeclared, undeclared
 
 
+async def test_only_a_post_documents_a_400_and_it_is_the_idempotency_key(spec: dict) -> None:
+    """A body that is not JSON answers 422 like any invalid body; the one 400 the API answers
+    is a POST's malformed Idempotency-Key, so no PUT, PATCH or DELETE may promise one."""
+    wrong = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            answer = operation.get("responses", {}).get("400")
+            if answer is None:
+                continue
+            if method != "post" or "bad_idempotency_key" not in answer["description"]:
+                wrong.append(f"{method.upper()} {path}: {answer['description']}")
+    assert wrong == [], wrong
+
+
 async def test_documented_errors_use_the_error_body(spec: dict) -> None:
     wrong = []
     for method, path, _, _ in CONTRACT:
