@@ -122,7 +122,14 @@
     var type = (xhr && xhr.getResponseHeader("Content-Type")) || "";
     if (type.indexOf("json") >= 0) evt.detail.shouldSwap = false;
   });
+  // A read the page makes by itself (data-background: the feedback panel's poll) is nobody's
+  // write: it says nothing, retries nothing, and stops for good at a refusal (a seat removed).
+  function background(evt) { return evt.detail.elt.hasAttribute("data-background"); }
   document.addEventListener("htmx:responseError", function (evt) {
+    if (background(evt)) {
+      if (evt.detail.xhr.status < 500) evt.detail.elt.remove();
+      return;
+    }
     if (evt.detail.xhr.status === 503) retryLater(evt.detail.elt);
     else toast(errorText(evt.detail.xhr));
   });
@@ -132,6 +139,7 @@
   // lands once either way. One without (the pages before and after the meeting) may have
   // landed, so the person is told instead of it being sent twice.
   function noAnswer(evt) {
+    if (background(evt)) return; // the next poll asks again
     var elt = evt.detail.elt;
     if (elt._idemKey) retryLater(elt);
     else saveState(elt, "No answer from the server. Check your connection, then try again.");

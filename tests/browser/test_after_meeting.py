@@ -248,3 +248,31 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     response = await outsider.goto(link)
     assert response is not None and response.status == 410
     assert not tabs.errors and not tabs.dialogs
+
+
+async def test_the_feedback_panels_own_asking_again_is_nobodys_write(
+    server: Server, tabs: Tabs
+) -> None:
+    """The panel asks again every 10 s by itself. An answer it does not get (the server busy,
+    the seat gone) is not a write of the facilitator's to report or retry: no "Not saved,
+    retrying…", no toast every 10 s; at a refusal it stops asking."""
+    meeting, _ = await meeting_with_token(tabs, server.base_url)
+    console = meeting.facilitator
+    poll = console.locator("#feedback-panel .feedback-poll")
+    await expect(poll).to_have_count(1)
+    answers = iter([503, 403])
+    asked: list[int] = []
+
+    async def refuse(route) -> None:  # type: ignore[no-untyped-def]
+        status = next(answers, 403)
+        asked.append(status)
+        body = '{"detail": "Refused for this test.", "code": "forbidden"}'
+        await route.fulfill(status=status, body=body, content_type="application/json")
+
+    tabs.provoke(r"status of 503|Error Code 503 from .*/feedback-panel")
+    await console.route(re.compile(r".*/feedback-panel.*"), refuse)
+    await expect(poll).to_have_count(0, timeout=25_000)  # gone at the 403
+    assert asked == [503, 403]
+    await expect(console.locator("#toast")).to_be_hidden()
+    assert "retrying" not in await console.locator("body").inner_text()
+    assert not tabs.errors, tabs.errors
