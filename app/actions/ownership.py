@@ -94,10 +94,11 @@ def set_visibility(
     )
     if visibility not in {v.value for v in Visibility}:
         raise Invalid("Visibility is 'organisation' or 'restricted'.", code="invalid_visibility")
+    changed = workshop.visibility != visibility
     workshop.visibility = visibility
     session.add(workshop)
     # The state's workshop carries its visibility: open screens and replays learn of it.
-    events: Events = [WorkshopUpdated(workshop_record(workshop))]
+    events: Events = [WorkshopUpdated(workshop_record(workshop))] if changed else []
     return 200, {"workshop_id": workshop.id, "visibility": visibility}, events
 
 

@@ -257,7 +257,8 @@ def parse_since(raw: str | None) -> int | None:
     # asks for a snapshot, as any seq the server cannot replay from does).
     if not re.fullmatch(r"-?[0-9]+", raw):
         raise ValueError("since must be a whole number")
-    try:
-        return int(raw)
-    except ValueError:  # past Python's 4,300 digits
-        raise ValueError("since must be a whole number") from None
+    if len(raw) > 18:
+        # Past any head (or below 0): a snapshot follows, as API.md says. int() would refuse
+        # 4,300 digits and more.
+        return -1 if raw.startswith("-") else 10**18
+    return int(raw)

@@ -379,6 +379,14 @@ async def test_owners_visibility_and_the_console_from_any_browser(
     after = (await client.get(url(room), headers=bearer(seat.json()["token"]))).json()
     assert after["workshop"]["visibility"] == "restricted"
     assert after["seq"] == state.json()["seq"] + 1
+    # The same again changes nothing, and adds nothing.
+    again = await client.put(
+        url(room, "/visibility"), json={"visibility": "restricted"}, headers=gus.headers
+    )
+    assert again.status_code == 200
+    assert (await client.get(url(room), headers=bearer(seat.json()["token"]))).json()[
+        "seq"
+    ] == after["seq"]
     ida = await make_account(client, "Ida")
     assert room.id not in {
         i["id"] for i in (await client.get(f"{API}/workshops", headers=ida.headers)).json()["items"]
