@@ -52,17 +52,24 @@ IDLE_S = 5.0
 SAFETY_NET_PAGES = 20_000
 LOG_KEPT_BYTES = 64 * 1024 * 1024
 # How long the erasing checkpoint waits for readers of the log, the app's writers held off.
-ERASE_WAIT_MS = 1000
-# In a connection's info: its next commit deleted what the log must not keep.
+ERASE_WAIT_MS = 200
+# A reader that keeps the log from being emptied (a backup, a shell left open): the rounds that
+# try again come further apart, up to this, so writers are held off less and less often.
+ERASE_PAUSE_MAX_S = 60.0
+# In a connection's info: its next commit deleted what the log must not keep, and the
+# statements that rewrite what still holds it.
 ERASE_LOG = "erase_log_after_commit"
 
 
-def erase_log_after_commit(conn: sa.Connection) -> None:
-    """Have the checkpoint after this transaction's commit empty the log's file (SQLite)."""
+def erase_log_after_commit(conn: sa.Connection, *, rewrite: str | None = None) -> None:
+    """Have the checkpoint after this transaction's commit run `rewrite` (once, however many
+    commits asked) and then empty the log's file (SQLite)."""
     # Left set by a transaction that rolled back, it empties the log after the next commit
     # instead, for nothing but a little I/O.
     if conn.dialect.name == "sqlite":
-        conn.info[ERASE_LOG] = True
+        asked = conn.info.setdefault(ERASE_LOG, set())
+        if rewrite is not None:
+            asked.add(rewrite)
 
 
 @dataclass
@@ -74,6 +81,8 @@ class Checkpointer:
     idle_s: float = IDLE_S
     checkpoints: int = field(default=0, init=False)  # how many ran (for the tests)
     _erase: bool = field(default=False, init=False)  # the next second pass empties the log
+    _rewrites: set[str] = field(default_factory=set, init=False)  # run before it, once each
+    _pause_s: float = field(default=0.0, init=False)  # more than every_s after a busy erase
     _due: threading.Event = field(default_factory=threading.Event, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -84,7 +93,9 @@ class Checkpointer:
         event.listen(self.engine, "commit", self._committed)
 
     def _committed(self, conn: sa.Connection) -> None:
-        if conn.info.pop(ERASE_LOG, False):
+        asked = conn.info.pop(ERASE_LOG, None)
+        if asked is not None:
+            self._rewrites |= asked
             self._erase = True
         # Every commit passes here; once one has asked, the rest have nothing to do.
         if self._due.is_set():
@@ -114,7 +125,7 @@ class Checkpointer:
             # Cleared first, so that a commit in the next few seconds asks for one more round.
             self._due.clear()
             # Let the commits of the next few seconds gather into this checkpoint.
-            if self._stop.wait(self.every_s):
+            if self._stop.wait(max(self.every_s, self._pause_s)):
                 return
             self.checkpoint()
 
@@ -127,12 +138,7 @@ class Checkpointer:
             try:
                 _passive(raw)
                 with self.writer_lock:
-                    if self._erase:
-                        done = _truncate(raw)
-                        # A reader kept it from emptying the log: again at the next round.
-                        self._erase = done[0] != 0
-                    else:
-                        done = _passive(raw)
+                    done = self._erase_now(raw) if self._erase else _passive(raw)
                 if self._erase:
                     self._ask()
             finally:
@@ -141,6 +147,26 @@ class Checkpointer:
             log.warning("SQLite's checkpoint failed; the next commit tries again", exc_info=True)
             return None
         self.checkpoints += 1
+        return done
+
+    def _erase_now(self, raw: Any) -> tuple[int, int, int]:
+        """The rewrites asked for, each in a transaction of its own, then the log emptied;
+        called with the app's writers held off."""
+        for statement in sorted(self._rewrites):
+            _run_alone(raw, statement)
+            self._rewrites.discard(statement)
+        done = _truncate(raw)
+        if done[0] == 0:
+            self._erase, self._pause_s = False, 0.0
+            return done
+        # A reader kept it from emptying the log: again, later and later.
+        self._pause_s = min(max(2 * self._pause_s, 2 * self.every_s), ERASE_PAUSE_MAX_S)
+        if self._pause_s == ERASE_PAUSE_MAX_S:
+            log.warning(
+                "a reader has kept SQLite's log from being emptied since a deletion; "
+                "its pages still hold what was deleted (trying every %.0f s)",
+                ERASE_PAUSE_MAX_S,
+            )
         return done
 
     def close(self) -> None:
@@ -154,10 +180,14 @@ class Checkpointer:
         self._due.set()
         if thread is not None:
             thread.join(timeout=10)
-        if self._erase:
-            # Now, not at the last connection's close: another process (the server, when this
-            # is the CLI's purge) may keep the file open, and then nothing would empty the log.
+        # Now, not at the last connection's close: another process (the server, when this is
+        # the CLI's purge) may keep the file open, and then nothing would empty the log.
+        for _ in range(3):
+            if not self._erase:
+                return
             self.checkpoint()
+        if self._erase:
+            log.warning("SQLite's log still holds what was deleted: a reader kept it busy")
 
 
 def _passive(raw: Any) -> tuple[int, int, int]:
@@ -167,6 +197,17 @@ def _passive(raw: Any) -> tuple[int, int, int]:
         "PRAGMA wal_checkpoint(PASSIVE)"
     ).fetchone()
     return busy, in_log, copied
+
+
+def _run_alone(raw: Any, statement: str) -> None:
+    driver = raw.driver_connection  # in autocommit (engine.py): the transaction is this one
+    driver.execute("BEGIN IMMEDIATE")
+    try:
+        driver.execute(statement)
+    except BaseException:
+        driver.execute("ROLLBACK")
+        raise
+    driver.execute("COMMIT")
 
 
 def _truncate(raw: Any) -> tuple[int, int, int]:

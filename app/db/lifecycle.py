@@ -47,16 +47,16 @@ def _belonging(workshop_id: str) -> list[tuple[sa.Table, sa.ColumnElement[bool]]
 def delete_workshop_rows(session: Session, *, workshop_id: str) -> dict[str, int]:
     """Delete the workshop and every row of it in every table; how many went, by table.
 
-    On SQLite the words must leave the file too, not only the rows: the search index is
-    rewritten without them, and the log that still holds their old pages is emptied after the
-    commit (checkpoint.py)."""
+    On SQLite the words must leave the file too, not only the rows: after the commit the search
+    index is rewritten without them and the log that still holds their old pages is emptied,
+    by the checkpoint thread's next round (checkpoint.py)."""
     deleted = {}
     for table, where in _belonging(workshop_id):
         result = session.execute(sa.delete(table).where(where))
         deleted[table.name] = result.rowcount
-    conn = session.connection()
-    search_schema.forget_deleted(conn)
-    erase_log_after_commit(conn)
+    # After the commit, once however many deletions asked, and outside this transaction: the
+    # rewrite reads the whole index, which a purge of many peer assists would pay for each.
+    erase_log_after_commit(session.connection(), rewrite=search_schema.FORGET_DELETED)
     return deleted
 
 

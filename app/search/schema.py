@@ -103,7 +103,11 @@ def forget_deleted(conn: sa.Connection) -> None:
     SQLite 3.44, and Python's sqlite3 is often built with an older one (3.40 on Debian 12).
     PostgreSQL's index row goes with its search_text row."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"INSERT INTO {INDEX_TABLE}({INDEX_TABLE}) VALUES ('optimize')")
+        conn.exec_driver_sql(FORGET_DELETED)
+
+
+# SQLite only (forget_deleted): the statement the checkpoint thread runs after a deletion.
+FORGET_DELETED = f"INSERT INTO {INDEX_TABLE}({INDEX_TABLE}) VALUES ('optimize')"
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

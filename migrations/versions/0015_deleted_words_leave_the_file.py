@@ -40,6 +40,9 @@ def upgrade() -> None:
         # begins every one with a BEGIN IMMEDIATE (db/engine.py): end that empty one first.
         if driver.in_transaction:
             driver.execute("COMMIT")
+        # On disk, not in memory (the app's connections keep temporary tables in memory):
+        # VACUUM's temporary copy is the whole database.
+        driver.execute("PRAGMA temp_store=FILE")
         driver.execute("VACUUM")
         # VACUUM wrote every page to the log; the log also still holds the old ones.
         driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")

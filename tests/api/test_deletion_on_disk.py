@@ -51,11 +51,12 @@ def on_disk(db: Database) -> bytes:
     return b"".join(f.read_bytes() for f in files if f.exists()).lower()
 
 
-def checkpointed(db: Database) -> None:
-    """Wait until the app's own checkpoint thread has run after the last commit and stopped."""
+def checkpointed(db: Database, before: int) -> None:
+    """Wait until the app's own checkpoint thread has run since `before` (the count read
+    before the last write: it may have run and stopped by the time the answer is back) and
+    has stopped."""
     checkpointer = db.checkpointer
     assert checkpointer is not None
-    before = checkpointer.checkpoints
     deadline = time.monotonic() + 20
     while checkpointer._thread is not None or checkpointer.checkpoints == before:
         assert time.monotonic() < deadline, "the checkpoint thread did not run and stop"
@@ -87,13 +88,14 @@ async def test_deleting_leaves_none_of_its_words_in_the_files(
         headers=doomed.facilitator.headers,
     )
     assert edited.status_code == 200, edited.text
-    checkpointed(db)
+    checkpointed(db, 0)
     seen = on_disk(db)
     assert all(needle in seen for needle in needles())  # the check can see them
 
+    before = db.checkpointer.checkpoints
     response = await delete_workshop_as_owner(client, doomed)
     assert response.status_code == 204, response.text
-    checkpointed(db)
+    checkpointed(db, before)
 
     left = on_disk(db)
     assert sorted(n.decode() for n in needles() if n in left) == []

@@ -150,6 +150,42 @@ def test_a_commit_that_asks_empties_the_log_once_no_reader_holds_it(
         db.dispose()
 
 
+def test_a_reader_that_holds_the_log_is_tried_again_later_and_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each try holds the app's writers off while it waits for readers. A reader that stays (a
+    backup, a shell left open) must not hold every write off every few seconds for ever: the
+    tries come further apart, and the rewrite asked for runs once, after the commit."""
+    monkeypatch.setattr(checkpoint, "ERASE_WAIT_MS", 20)
+    url = sqlite_database(tmp_path)
+    db = Database(url)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.every_s = 1.0
+    rewrite = "CREATE TABLE IF NOT EXISTS rewritten (n INTEGER)"
+    try:
+        write_pages(db, 50)
+        with db.session() as session, session.begin():
+            checkpoint.erase_log_after_commit(session.connection(), rewrite=rewrite)
+            checkpoint.erase_log_after_commit(session.connection(), rewrite=rewrite)
+            session.connection().execute(sa.text("DELETE FROM ballast"))
+        with db.reader() as reader:
+            reader.execute(sa.text("SELECT count(*) FROM ballast")).one()
+            pauses = []
+            for _ in range(7):
+                busy, _, _ = checkpointer.checkpoint()  # type: ignore[misc]
+                assert busy == 1
+                pauses.append(checkpointer._pause_s)
+        assert pauses == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+        with db.reader() as reader:
+            names = reader.execute(sa.text("SELECT name FROM sqlite_master")).scalars().all()
+            assert "rewritten" in names
+        assert checkpointer.checkpoint() == (0, 0, 0)
+        assert checkpointer._pause_s == 0 and sizes(url)[1] == 0
+    finally:
+        db.dispose()
+
+
 def test_a_log_asked_to_be_emptied_is_emptied_at_close(tmp_path: Path) -> None:
     """The CLI's purge closes its database at once; the server may keep the file open, so no
     last close of a connection would empty the log."""
