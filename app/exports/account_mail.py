@@ -20,7 +20,8 @@ def account_invite_message(
     """Tell the person who invited them, what the account is for, and the way in."""
     what = "run peer assists and manage the installation" if role == "admin" else "run peer assists"
     first = (
-        "Open this link once to sign in with your organisation's account:"
+        # The welcome page then leads to the organisation's sign-in, which works for good.
+        f"Sign in with your organisation's account as {email}, starting from this page:"
         if single_sign_on
         else (
             "Open this link to choose your password. It works once, within "

@@ -178,16 +178,19 @@ async def invite(request: Request) -> Response:
         # way, for a mail that is late or lost.
         if not svc.settings.smtp_url:
             return None
-        message = account_invite_message(
-            name=invited["name"],
-            email=invited["email"],
-            role=invited["role"],
-            link=invited["link"],
-            invited_by=invited["by"],
-            sender=svc.settings.smtp_from,
-            single_sign_on=svc.settings.oidc_enabled,
-        )
-        if await send_at_once(message, svc.settings):
+        try:
+            message = account_invite_message(
+                name=invited["name"],
+                email=invited["email"],
+                role=invited["role"],
+                link=invited["link"],
+                invited_by=invited["by"],
+                sender=svc.settings.smtp_from,
+                single_sign_on=svc.settings.oidc_enabled,
+            )
+        except ValueError:  # a header the mail cannot carry (SMTP_FROM, say): not sent
+            message = None
+        if message is not None and await send_at_once(message, svc.settings):
             return f"Invited {invited['name']}: we mailed them this link (you may pass it on too):"
         return (
             f"Invited {invited['name']}, but the mail to {invited['email']} could not be sent; "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from app.exports.account_mail import account_invite_message
 from tests.api.test_admin_forms import WELCOME, signed_in_admin
 from tests.api.test_invitations import running
 from tests.conftest import Clock, Inbox
@@ -50,3 +51,20 @@ async def test_a_mail_that_cannot_go_leaves_the_link_on_the_page(
         assert inbox.messages == []
         # The account stands: the admin passes the link on.
         assert "invited, not signed in yet" in page
+
+
+def test_under_single_sign_on_the_mail_leads_to_the_organisations_sign_in() -> None:
+    """The welcome page only leads on to the organisation's sign-in, which works for good:
+    nothing is used up, so the mail promises no single use and no expiry."""
+    message = account_invite_message(
+        name="Nia New",
+        email="nia@example.org",
+        role="facilitator",
+        link="http://testserver/welcome/x",
+        invited_by="Alex Admin",
+        sender="Peer Assist Live <pa@example.org>",
+        single_sign_on=True,
+    )
+    text = message.get_content()
+    assert "organisation's account as nia@example.org" in text
+    assert "once" not in text and "days" not in text
