@@ -26,9 +26,12 @@ seconds, where it used to wait for the 1,000th page.)
 A checkpoint copies the log into the database but leaves the log's file as it was: the next
 writes overwrite it from the start, and until they reach the end it keeps old page images,
 words of a peer assist deleted since among them. So a commit that deleted one asks for the log
-to be erased (`erase_log_after_commit`): the thread's next second pass is a TRUNCATE checkpoint,
-which also empties the file. It waits for readers of the log, briefly; one that is still there
-puts it off to the next round. Deletions are rare, so this costs the hot path nothing.
+to be erased (`erase_log_after_commit`), naming what must be rewritten first (the search index,
+without the deleted words). The thread's next second pass runs each rewrite once, however many
+deletions asked, then a TRUNCATE checkpoint, which also empties the file. Writers wait for all
+of it: a second or so with thousands of peer assists in the index, once a round, and only
+after a deletion. It waits for readers of the log briefly; one still there puts the erase off,
+to rounds further and further apart.
 """
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ class QuietMemoryStorage(MemoryStorage):
     anything (a moving window reads the times it keeps), so they are dropped here at most once
     a minute, by the hit that finds the minute over: a few milliseconds for ten thousand
     people. These are `limits`' private names, so limits is pinned to the versions tested,
-    and `check_compatible` refuses another at start-up."""
+    and `check_compatible` refuses another at start-up. The sweep drops people's lists
+    without their locks: every count is asked on the event loop, one at a time."""
 
     def __init__(self) -> None:
         super().__init__()
