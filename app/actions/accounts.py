@@ -24,7 +24,7 @@ from ..domain.accounts import (
     check_passwords_used,
     normalise_email,
 )
-from ..domain.errors import Forbidden, Invalid, NotFound, RuleError
+from ..domain.errors import Forbidden, Invalid, NotFound, RuleError, refuse_nul
 from ..domain.rules import Role
 from ..security import Sealed, hash_secret
 from .workshops import renew_invite
@@ -34,9 +34,6 @@ FACILITATOR = Role.facilitator.value
 T = TypeVar("T")
 TOKEN_PREFIX = "pat_"
 MIN_PASSWORD = 10
-# PostgreSQL's text holds no NUL, and SQLite's would show it as nothing: refused on every
-# database alike, in the words the forms use (form_errors.py).
-NUL_SAID = "The name holds an invisible character (NUL) that cannot be kept; retype it."
 
 
 class LinkGone(RuleError):
@@ -170,8 +167,7 @@ def _check_identity(email: str, name: str) -> tuple[str, str]:
         raise Invalid("Give a name of 1 to 80 characters.", code="invalid_name")
     if "\x00" in email:
         raise Invalid("Give an email address like ada@example.org.", code="invalid_email")
-    if "\x00" in name:
-        raise Invalid(NUL_SAID, code="invalid_name")
+    refuse_nul(name, "The name", code="invalid_name")
     return email, name
 
 
@@ -300,8 +296,7 @@ def create_token(
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise Invalid("Name the token in 1 to 80 characters.", code="invalid_name")
-    if "\x00" in name:
-        raise Invalid(NUL_SAID, code="invalid_name")
+    refuse_nul(name, "The name", code="invalid_name")
     if len(aq.tokens(session, account_id=account_id)) >= MAX_TOKENS_PER_ACCOUNT:
         raise RuleError(
             f"An account can hold {MAX_TOKENS_PER_ACCOUNT} tokens; revoke one first.",

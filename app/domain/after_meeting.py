@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import Invalid, NotAllowedInPhase
+from .errors import Invalid, NotAllowedInPhase, refuse_nul
 from .phases import Phase
 from .rules import TEXT_MAX, ActionStatus, Actor, Role, check_writer
 
@@ -64,14 +64,7 @@ def check_feedback_reader(actor: Actor) -> None:
 
 def clean_text(value: str | None, what: str, field: str | None = None) -> str | None:
     """Blank answers are no answer; long ones are refused, not cut. `field` is the form's."""
-    if value and "\x00" in value:
-        # PostgreSQL's text holds no NUL and SQLite's shows it as nothing: refused on both,
-        # as every other text is.
-        raise Invalid(
-            f"{what} holds an invisible character (NUL) that cannot be kept; retype it.",
-            code="invalid",
-            field=field,
-        )
+    refuse_nul(value or "", what, field=field)
     text = (value or "").strip()
     if len(text) > TEXT_MAX:
         raise Invalid(f"{what} is longer than {TEXT_MAX} characters.", code="too_long", field=field)

@@ -56,5 +56,16 @@ class Invalid(RuleError):
     status, code = 422, "invalid"
 
 
+def refuse_nul(text: str, what: str, *, code: str = "invalid", field: str | None = None) -> None:
+    """PostgreSQL's text holds no NUL, and SQLite's would show it as nothing: refused on every
+    database alike, in the words the forms use (web/form_errors.py)."""
+    if "\x00" in text:
+        raise Invalid(
+            f"{what} holds an invisible character (NUL) that cannot be kept; retype it.",
+            code=code,
+            field=field,
+        )
+
+
 class NotFound(RuleError):
     status, code = 404, "not_found"

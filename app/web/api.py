@@ -22,7 +22,7 @@ from .account_deps import AccountDep
 from .deps import (
     CallerDep,
     ServicesDep,
-    client_address,
+    address_scope,
     participant_scope,
     participant_state,
     perform,
@@ -98,7 +98,7 @@ async def join(code: str, body: s.JoinRequest, request: Request, svc: ServicesDe
         svc,
         workshop_id=workshop_id,
         apply=apply,
-        scope=f"join:{workshop_id}:{client_address(request)}",
+        scope=address_scope("join", workshop_id, request),
     )
 
 

@@ -296,6 +296,12 @@ def participant_scope(caller: Caller) -> str:
     return f"participant:{caller.id}"
 
 
+def address_scope(kind: str, workshop_id: str, request: Request) -> str:
+    """Where the Idempotency-Keys of someone not yet known live (a join, a knock at the lobby):
+    their address's, as nobody else's key may replay their answer (a participant's token)."""
+    return f"{kind}:{workshop_id}:{client_address(request)}"
+
+
 def owner_scope(workshop_id: str, account_id: int) -> str:
     """Where an account's Idempotency-Keys on one peer assist live. Its own, never shared by
     the peer assist's owners: a stored answer is replayed before the write's rules are checked,

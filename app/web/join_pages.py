@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..actions import before, workshops
 from ..db import queries
 from ..domain.errors import RuleError
-from .deps import Services, client_address, perform
+from .deps import Services, address_scope, perform
 from .form_errors import JOIN_FORM, form_problems
 from .forms import filled_fields, once_key
 from .pages import briefing_rules, problem_page, refuse_cross_site, render, set_session
@@ -93,9 +93,7 @@ async def join(code: str, request: Request) -> Response:
             request,
             svc,
             workshop_id=workshop_id,
-            # Nobody is known before joining: a key (the form's, or a header a script sent) is
-            # kept per address, as the API's join keeps it, so another's key replays nothing.
-            scope=f"join:{workshop_id}:{client_address(request)}",
+            scope=address_scope("join", workshop_id, request),
             form_key=once_key(form),
             apply=lambda session, w, now: workshops.join(
                 session,

@@ -16,7 +16,7 @@ from ..db import queries
 from ..db.models import Workshop
 from ..domain.errors import RuleError
 from ..security import Sealed, normalise_room_code, session_cookie_name, unsign_session
-from .deps import Services, client_address, perform
+from .deps import Services, address_scope, client_address, perform
 from .forms import form_fields, once_key
 from .join_pages import join_form, join_refused
 from .json_response import JSONResponse
@@ -113,7 +113,7 @@ async def knock(code: str, request: Request) -> Response:
             request,
             svc,
             workshop_id=found.id,
-            scope=f"knock:{found.id}:{client_address(request)}",
+            scope=address_scope("knock", found.id, request),
             form_key=once_key(form),
             apply=lambda session, w, now: lobby.knock(
                 session, w, name=body.name, token=token, now=now
