@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..compact_json import dumps
 from .access import ACCESS_CHANNEL, Access, FetchMembers
-from .backends.base import Backend, Presence
+from .backends.base import Backend, Presence, Published
 from .subscriber import Backlog, Frame, Lost, Renderer, Subscriber, SubscriberLost
 from .uvicorn_ws import text_frame
 
@@ -106,7 +106,11 @@ class Hub:
             await self.backend.subscribe(ACCESS_CHANNEL)
         except Exception:
             log.warning("subscribe to withdrawals failed; the backend's RESYNC will repair it")
-        self._spawn(self._listen(), "hub-listener")
+        deliver_to = getattr(self.backend, "deliver_to", None)
+        if deliver_to is not None:  # in process: delivered as it is published
+            deliver_to(self._receive)
+        else:
+            self._spawn(self._listen(), "hub-listener")
         self._spawn(self._sweep_presence(), "hub-presence")
 
     async def stop(self) -> None:
@@ -271,7 +275,8 @@ class Hub:
                 sub.last_seq = event["seq"]
                 yield sub.renderer.render(event, sub.viewer)
 
-    # Fan-out: one task reads the backend and only ever queues, so no reader can stall it.
+    # Fan-out: one task reads a broker's messages (in process, `_receive` is called as each is
+    # published) and only ever queues or writes without waiting, so no reader can stall it.
 
     async def _listen(self) -> None:
         while True:
@@ -283,10 +288,13 @@ class Hub:
                 log.exception("hub listener failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            try:
-                self._dispatch(published.channel, published.message)
-            except Exception:
-                log.exception("could not dispatch a published message")
+            self._receive(published)
+
+    def _receive(self, published: Published) -> None:
+        try:
+            self._dispatch(published.channel, published.message)
+        except Exception:
+            log.exception("could not dispatch a published message")
 
     def _dispatch(self, channel: str | None, message: str) -> None:
         if channel is None:  # the backend may have lost messages: everyone checks the record

@@ -151,3 +151,11 @@ async def test_presence_news_in_the_queue_is_not_overtaken() -> None:
         frames = hub.frames(sub)
         assert [json.loads(await anext(frames))["seq"] for _ in range(2)] == [None, 1]
         await frames.aclose()
+
+
+async def test_in_one_worker_an_event_is_written_before_its_publish_returns() -> None:
+    # As the bare relay's broadcast(): a card's frames leave before its answer, with no queue
+    # and no task to wake in between (nothing else runs here between publish and the check).
+    async with live_connection("w-at-once") as (hub, record, sub, socket):
+        await hub.publish(sub.workshop_id, record.add(2))
+        assert socket.seqs() == [1, 2]

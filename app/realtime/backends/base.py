@@ -21,7 +21,10 @@ PresenceEntry = tuple[str, int, str]
 
 
 class Backend(Protocol):
-    """Carries live messages between workers; may lose some, never reorders one publisher's."""
+    """Carries live messages between workers; may lose some, never reorders one publisher's.
+
+    A backend that stays in one process may also offer `deliver_to(receiver)`: the hub then
+    gets each message within `publish` instead of reading `next_published` (MemoryBackend)."""
 
     async def connect(self) -> None: ...
     async def disconnect(self) -> None: ...

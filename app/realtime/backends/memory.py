@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 
 from .base import PresenceEntry, Published
 
 
 class MemoryBackend:
+    """One worker's channels. With a receiver (`deliver_to`), a message reaches it within the
+    publisher's own call, as the bare relay's `broadcast()` does: a card's frames leave before
+    its answer, with no queue and no task to wake between them. Without one, messages queue
+    for `next_published`."""
+
     def __init__(self) -> None:
         self._channels: set[str] = set()
         self._queue: asyncio.Queue[Published] = asyncio.Queue()
+        self._receiver: Callable[[Published], None] | None = None
+
+    def deliver_to(self, receiver: Callable[[Published], None]) -> None:
+        self._receiver = receiver
 
     async def connect(self) -> None:
         pass
@@ -27,7 +37,10 @@ class MemoryBackend:
 
     async def publish(self, channel: str, message: str) -> None:
         if channel in self._channels:
-            self._queue.put_nowait(Published(channel, message))
+            if self._receiver is not None:
+                self._receiver(Published(channel, message))
+            else:
+                self._queue.put_nowait(Published(channel, message))
 
     async def next_published(self) -> Published:
         return await self._queue.get()
