@@ -114,6 +114,9 @@ class Hub:
         self._spawn(self._sweep_presence(), "hub-presence")
 
     async def stop(self) -> None:
+        deliver_to = getattr(self.backend, "deliver_to", None)
+        if deliver_to is not None:  # nothing published after this reaches a stopped hub
+            deliver_to(None)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -141,7 +144,7 @@ class Hub:
             log.warning("publish failed (%r); serving this worker's clients, retrying", exc)
             # Without the broker this worker's own clients still get the news at once; the
             # other workers are told to check the record as soon as the broker is back.
-            self._dispatch(CHANNEL_PREFIX + workshop_id, message)
+            self._receive(Published(CHANNEL_PREFIX + workshop_id, message))
             self._unsent.add(workshop_id)
             if self._retrying is None or self._retrying.done():
                 self._retrying = self._spawn(self._retry_unsent(), "hub-retry")
@@ -344,7 +347,11 @@ class Hub:
                     log.exception("could not render %s for %s", event["type"], sub.renderer.name)
                     sub.lose()
                     continue
-                sub.deliver(seq, *frame)
+                try:
+                    sub.deliver(seq, *frame)
+                except Exception:  # as above: this connection only
+                    log.exception("could not deliver %s to %s", event["type"], sub.conn_id)
+                    sub.lose()
 
     def _check(self, workshop_id: str, *, refresh: bool = False) -> None:
         """Everyone here looks in the record for events the broker may have lost."""

@@ -159,3 +159,31 @@ async def test_in_one_worker_an_event_is_written_before_its_publish_returns() ->
     async with live_connection("w-at-once") as (hub, record, sub, socket):
         await hub.publish(sub.workshop_id, record.add(2))
         assert socket.seqs() == [1, 2]
+
+
+async def test_a_socket_that_fails_on_write_loses_its_connection_and_nothing_else() -> None:
+    # Delivered within the publish, a failure here would reach the write's answer after its
+    # commit, or cost the rest of the room the event.
+    async with live_connection("w-raises") as (hub, record, sub, socket):
+        broken = new_sub(sub.workshop_id, pid=2)
+        async with hub.subscription(broken):
+            await settle()
+            broken.queue.clear()
+            tried: list[bytes] = []
+
+            def refuse(frame: bytes) -> bool:
+                tried.append(frame)
+                raise ConnectionResetError("the client went away")
+
+            broken.write = refuse
+            await hub.publish(sub.workshop_id, record.add(1))  # answers: it does not raise
+            assert tried and broken.lost.is_set()
+            assert socket.seqs() == [1]
+
+
+async def test_a_stopped_hub_delivers_nothing_more() -> None:
+    async with live_connection("w-stopped") as (hub, record, sub, socket):
+        await hub.stop()
+        await hub.publish(sub.workshop_id, record.add(1))
+        await settle()
+        assert socket.seqs() == []

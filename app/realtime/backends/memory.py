@@ -20,8 +20,12 @@ class MemoryBackend:
         self._queue: asyncio.Queue[Published] = asyncio.Queue()
         self._receiver: Callable[[Published], None] | None = None
 
-    def deliver_to(self, receiver: Callable[[Published], None]) -> None:
+    def deliver_to(self, receiver: Callable[[Published], None] | None) -> None:
+        """Hand messages to `receiver` from now on (None: queue them again), first any that
+        were queued before it came."""
         self._receiver = receiver
+        while receiver is not None and not self._queue.empty():
+            receiver(self._queue.get_nowait())
 
     async def connect(self) -> None:
         pass
