@@ -99,6 +99,8 @@ class Hub:
         self._unsent: set[str] = set()
         self._retrying: asyncio.Task | None = None
         self.access = Access(self, fetch_members)
+        # A backend in this process hands messages over within publish (MemoryBackend).
+        self._deliver_to = getattr(backend, "deliver_to", None)
 
     async def start(self) -> None:
         await self.backend.connect()
@@ -106,17 +108,15 @@ class Hub:
             await self.backend.subscribe(ACCESS_CHANNEL)
         except Exception:
             log.warning("subscribe to withdrawals failed; the backend's RESYNC will repair it")
-        deliver_to = getattr(self.backend, "deliver_to", None)
-        if deliver_to is not None:  # in process: delivered as it is published
-            deliver_to(self._receive)
+        if self._deliver_to is not None:  # in process: delivered as it is published
+            self._deliver_to(self._receive)
         else:
             self._spawn(self._listen(), "hub-listener")
         self._spawn(self._sweep_presence(), "hub-presence")
 
     async def stop(self) -> None:
-        deliver_to = getattr(self.backend, "deliver_to", None)
-        if deliver_to is not None:  # nothing published after this reaches a stopped hub
-            deliver_to(None)
+        if self._deliver_to is not None:  # nothing published after this reaches a stopped hub
+            self._deliver_to(None)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

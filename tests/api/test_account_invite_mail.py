@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
+
 from app.exports.account_mail import account_invite_message
 from tests.api.test_admin_forms import WELCOME, signed_in_admin
 from tests.api.test_invitations import running
@@ -15,15 +17,20 @@ from tests.conftest import Clock, Inbox
 TYPED = {"name": "Nia New", "email": "nia@example.org", "role": "facilitator"}
 
 
+async def invited_by_form(client: httpx.AsyncClient) -> str:
+    """The admin invites TYPED from the admin page; the page it comes back to."""
+    csrf = await signed_in_admin(client)
+    sent = await client.post("/admin/accounts", data={"csrf": csrf, **TYPED})
+    assert sent.status_code == 303
+    return (await client.get("/admin")).text
+
+
 async def test_an_invited_account_gets_its_link_by_mail(
     tmp_path: Path, database_url: str, clock: Clock, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
     async with running(tmp_path, database_url, clock, port) as (_, client):
-        csrf = await signed_in_admin(client)
-        sent = await client.post("/admin/accounts", data={"csrf": csrf, **TYPED})
-        assert sent.status_code == 303
-        page = (await client.get("/admin")).text
+        page = await invited_by_form(client)
         assert "we mailed them this link" in page
         (shown,) = WELCOME.findall(page)
         ((to, message),) = inbox.messages
@@ -42,10 +49,7 @@ async def test_a_mail_that_cannot_go_leaves_the_link_on_the_page(
     inbox, port = smtp
     inbox.refuse = True
     async with running(tmp_path, database_url, clock, port) as (_, client):
-        csrf = await signed_in_admin(client)
-        sent = await client.post("/admin/accounts", data={"csrf": csrf, **TYPED})
-        assert sent.status_code == 303
-        page = (await client.get("/admin")).text
+        page = await invited_by_form(client)
         assert "the mail to nia@example.org could not be sent" in page
         assert len(WELCOME.findall(page)) == 1
         assert inbox.messages == []
