@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from playwright.async_api import Locator, Page, ViewportSize, expect
+from playwright.async_api import Locator, Page, Response, ViewportSize, expect
 
 from app.domain.dates import long_date
 from app.domain.phases import ORDER
@@ -187,9 +187,19 @@ async def wait_live(page: Page) -> None:
     await expect(page.locator("#connection")).to_have_text("Live")
 
 
+def phase_answer(response: Response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/phase")
+
+
 async def next_phase(meeting: Meeting, phase: str) -> None:
-    """The facilitator moves on; wait until every open screen shows the new phase."""
-    await meeting.facilitator.get_by_role("button", name="Next phase").click()
+    """The facilitator moves on; wait until every open screen shows the new phase, and until
+    the facilitator's own answer is in. The room's frames leave before that answer, and the
+    button drops a click while its request is out (hx-sync), so a click made as soon as the
+    screens move could be dropped, as a person's would be were they that quick."""
+    console = meeting.facilitator
+    async with console.expect_response(phase_answer) as answer:
+        await console.get_by_role("button", name="Next phase").click()
+    assert (await answer.value).ok, await (await answer.value).text()
     for page in meeting.pages.values():
         await expect(page.locator(f"#phase-banner.phase-{phase}")).to_have_count(1)
 

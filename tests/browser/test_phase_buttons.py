@@ -56,5 +56,6 @@ async def test_a_double_click_moves_the_meeting_one_phase(server: Server, tabs: 
         assert await settled_phase(console, server.base_url, workshop_id, token) == after
     # And clicked twice on purpose, once the screen has moved, it moves twice.
     for after in ("questions", "analysis"):
+        await console.wait_for_function("() => !window.__phasePosts")  # its answer is in
         await console.get_by_role("button", name="Next phase").click()
         await expect(console.locator(f"#phase-banner.phase-{after}")).to_have_count(1)

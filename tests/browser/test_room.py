@@ -22,7 +22,16 @@ from app.web.templating import qr_svg
 from tests.conftest import free_port, sqlite_database, start_server
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, PROJECTOR, TABLET, Tabs, dump_pages
-from .meeting import ROOM_URL, Meeting, card, join, post_card, start_meeting, wait_live
+from .meeting import (
+    ROOM_URL,
+    Meeting,
+    card,
+    join,
+    next_phase,
+    post_card,
+    start_meeting,
+    wait_live,
+)
 from .room_checks import (
     ACTIONS_ACCOUNTED,
     API_POST,
@@ -59,12 +68,6 @@ async def shoot(meeting: Meeting, phase: str) -> None:
     for name, page in meeting.pages.items():
         await page.evaluate("scrollTo(0, 0)")  # the first screen, as a person arriving sees it
         await page.screenshot(path=SHOTS / f"{phase}-{name}.png")
-
-
-async def move_to(meeting: Meeting, phase: str) -> None:
-    await meeting.facilitator.get_by_role("button", name="Next phase").click()
-    for page in meeting.pages.values():
-        await expect(page.locator(f"#phase-banner.phase-{phase}")).to_have_count(1)
 
 
 async def reach_everyone(meeting: Meeting, author: str, text: str, kind: str | None) -> None:
@@ -169,7 +172,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     say(f"welcome board sizes: {json.dumps(await board_sizes(board, 'welcome'))}")
 
     # Context: an anonymous question with evidence; the composer starts fresh after it.
-    await move_to(meeting, "context")
+    await next_phase(meeting, "context")
     await expect(vera.get_by_role("button", name="I'm done writing")).to_be_visible()
     composer = vera.locator("#composer")
     await composer.locator("details.evidence summary").click()
@@ -203,7 +206,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     say(f"context board sizes: {json.dumps(await board_sizes(board, 'context'))}")
 
     # Questions: the host team listens, and a listening host has no box to type in.
-    await move_to(meeting, "questions")
+    await next_phase(meeting, "questions")
     await expect(console.locator("#people li[data-signal=hand]")).to_have_count(0)
     await expect(hands).to_be_hidden()
     await expect(board.locator(".problem-statement")).to_be_hidden()
@@ -248,7 +251,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(start).to_have_text("Restart…")
 
     # Analysis: more cards than any screen holds; the board shows the most voted first.
-    await move_to(meeting, "analysis")
+    await next_phase(meeting, "analysis")
     await add_card_on_first_screen(vera, "analysis")
     cards = f"/api/v1/workshops/{meeting.id}/cards"
     for i in range(16):
@@ -359,7 +362,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await reach_everyone(meeting, "Walt", "After the restart: nothing was lost.", "insight")
 
     # Feedback.
-    await move_to(meeting, "feedback")
+    await next_phase(meeting, "feedback")
     await add_card_on_first_screen(vera, "feedback")
     await add_card_on_first_screen(hana, "feedback")
     await reach_everyone(meeting, "Vera", "Starting with a ward-level pilot was wise.", "strength")
@@ -388,7 +391,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await fits(board, "5-feedback")
 
     # Commitment: the host team's actions and report-back date are on the board.
-    await move_to(meeting, "commitment")
+    await next_phase(meeting, "commitment")
     form = hana.locator("#action-form")
     # Nobody writes cards now: no disabled composer pushes the action form down Hana's phone.
     await expect(hana.locator(".composer")).to_be_hidden()
@@ -459,7 +462,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
         tablet_shot = shot_path(f"6-commitment-console-{size['width']}")
         await console.screenshot(path=tablet_shot, full_page=True)
 
-    await move_to(meeting, "reflection")
+    await next_phase(meeting, "reflection")
     await add_card_on_first_screen(vera, "reflection")
     await add_card_on_first_screen(hana, "reflection")
     await post_card(vera, "Ask the pharmacy before the ward round.", "takeaway")
@@ -475,7 +478,7 @@ async def run_the_room(tabs: Tabs, base_url: str, held: dict) -> None:
     await expect(board.locator("#board-strip")).to_be_hidden()
     await shoot(meeting, "7-reflection")
     say(f"reflection board sizes: {json.dumps(await board_sizes(board, 'reflection'))}")
-    await move_to(meeting, "closed")
+    await next_phase(meeting, "closed")
     await shoot(meeting, "8-closed")
     # Closed looks closed: no clock, no invitation to join, no hand to raise.
     await expect(board.locator(".join-box .qr")).to_have_count(0)
