@@ -33,9 +33,15 @@ SECRET_KEY = "test-secret-key"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The 1,000 resume schedules first: split over two processes (`make test`), the suite's
-    longest test started last would run alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("scale") is None)
+    """The 1,000 resume schedules first, then the files with slow tests: split over two
+    processes (`make test`, which keeps this order), the suite's longest tests started last
+    would run alone at the end while the other process waits."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("scale") is None,
+            item.get_closest_marker("slow") is None,
+        )
+    )
 
 
 def reachable(host: str, port: int) -> bool:

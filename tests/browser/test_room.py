@@ -110,6 +110,7 @@ async def all_live(meeting: Meeting, since: float) -> dict[str, float]:
     return dict(await asyncio.gather(*(one(n, p) for n, p in meeting.pages.items())))
 
 
+@pytest.mark.slow
 async def test_a_whole_room(browser: Browser, room_server: dict) -> None:
     tabs = Tabs(browser)
     base_url = f"http://127.0.0.1:{room_server['port']}"
