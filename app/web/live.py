@@ -37,7 +37,12 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
     """Check origin and credentials before the upgrade; refuse with 403 if they fail."""
     origin = websocket.headers.get("origin")
     if origin is not None and origin.rstrip("/") not in svc.settings.origins:
-        await websocket.close(POLICY_VIOLATION, "origin not allowed")
+        await refuse(
+            websocket,
+            403,
+            "This page's address may not open the live connection (ALLOWED_ORIGINS).",
+            "forbidden",
+        )
         return None
     try:
         token, by_cookie = presented_token(svc.settings, workshop_id, websocket)
@@ -53,15 +58,22 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # A workshop that is gone (or never was) answers 404 here as on every other route of
         # it (API.md), whatever was presented (caller_for looks it up for every refusal);
         # refused credentials keep their 403.
-        if exc.status == 404 and DENIAL in websocket.scope.get("extensions", {}):
-            await websocket.send_denial_response(error_response(404, exc.detail, exc.code))
-        else:
-            await websocket.close(POLICY_VIOLATION, exc.detail[:120])
+        await refuse(websocket, 404 if exc.status == 404 else 403, exc.detail, exc.code)
         return None
     except DATABASE_DOWN:
         # Clients retry 1013 by themselves; by then the database may be back.
         await websocket.close(TRY_AGAIN_LATER, "the database is not answering; try again")
         return None
+
+
+async def refuse(websocket: WebSocket, status: int, detail: str, code: str) -> None:
+    """Refuse the upgrade with an HTTP answer that says why, as every other route's refusal
+    does (API.md's error body); a server without the ASGI extension for it gets close 1008,
+    which it sends as a bare 403."""
+    if DENIAL in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(error_response(status, detail, code))
+    else:
+        await websocket.close(POLICY_VIOLATION, detail[:120])
 
 
 def _start(

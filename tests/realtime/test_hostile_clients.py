@@ -4,6 +4,7 @@ and request bodies that never finish. Each is closed cleanly, and the log stays 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 from pathlib import Path
@@ -13,8 +14,9 @@ import pytest
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import ADMIN_TOKEN, Server
-from tests.factories import bearer, create_room
+from app.security import session_cookie_name, sign_session
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY, Server
+from tests.factories import bearer, create_room, join
 from tests.realtime.harness import open_raw_socket, raw_socket_outcome
 
 pytestmark = pytest.mark.slow
@@ -83,6 +85,47 @@ def clean_log(log: Path) -> list[str]:
     """Lines that say something went wrong inside the server."""
     bad = ("Traceback", "Exception", "ERROR", "unexpected error")
     return [line for line in log.read_text().splitlines() if any(b in line for b in bad)]
+
+
+async def refusal(url: str, **options: object) -> tuple[int, dict]:
+    """The HTTP answer to an upgrade the server refuses: its status and its JSON body."""
+    with pytest.raises(InvalidStatus) as refused:
+        async with ws_connect(url, **options):  # type: ignore[arg-type]
+            pass
+    response = refused.value.response
+    return response.status_code, json.loads(response.body)
+
+
+async def test_a_refused_upgrade_says_why(server: Server) -> None:
+    """Every refusal before the upgrade answers with the API's error body, as the 404 does:
+    closed before the upgrade, uvicorn answered a bare 403 with nothing in it."""
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        room, other = await create_room(http), await create_room(http)
+        visitor = await join(http, room, "visitor", "Vic")
+    events = f"{server.ws_url}/api/v1/workshops/{room.id}/events"
+    elsewhere = await refusal(events, additional_headers=bearer(other.facilitator.token))
+    unknown = await refusal(events, additional_headers=bearer("not-a-token-anyone-was-given"))
+    foreign = await refusal(
+        events, origin="https://evil.example", additional_headers=bearer(visitor.token)
+    )
+    # The room's HTML stream, asked for a view that is not the visitor's.
+    cookie = f"{session_cookie_name(room.id)}={sign_session(SECRET_KEY, visitor.token)}"
+    view = await refusal(
+        f"{server.ws_url}/w/{room.id}/live?view=console",
+        origin=server.base_url,
+        additional_headers={"Cookie": cookie},
+    )
+    for status, body in (elsewhere, unknown, foreign, view):
+        assert status == 403, (status, body)
+        assert body["code"] and body["detail"].endswith("."), body
+    assert "another peer assist" in elsewhere[1]["detail"]
+    assert unknown[1]["code"] == "unauthorized"
+    assert "ALLOWED_ORIGINS" in foreign[1]["detail"]
+    assert "view" in view[1]["detail"]
+    # And the visitor's own socket opens.
+    async with ws_connect(events, additional_headers=bearer(visitor.token)) as ws:
+        assert '"snapshot"' in await ws.recv()
+    assert clean_log(server.log) == []
 
 
 async def test_malformed_frames_close_the_socket_cleanly(server: Server) -> None:
