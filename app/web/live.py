@@ -19,7 +19,7 @@ from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
-from .errors import DATABASE_DOWN, error_response
+from .errors import DATABASE_DOWN, RETRY_AFTER_S, error_response
 from .timing import with_timing
 
 log = logging.getLogger(__name__)
@@ -56,24 +56,34 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
         # A workshop that is gone (or never was) answers 404 here as on every other route of
-        # it (API.md), whatever was presented (caller_for looks it up for every refusal);
-        # refused credentials keep their 403.
+        # it (API.md), whatever was presented (caller_for looks it up for every refusal).
+        # Refused credentials answer 403, as the socket always has (its documented refusal,
+        # ws.py); `code` tells a token nobody knows (`unauthorized`) from one that may not.
         await refuse(websocket, 404 if exc.status == 404 else 403, exc.detail, exc.code)
         return None
     except DATABASE_DOWN:
-        # Clients retry 1013 by themselves; by then the database may be back.
-        await websocket.close(TRY_AGAIN_LATER, "the database is not answering; try again")
+        # 503 and Retry-After, as HTTP answers: by then the database may be back. (A close
+        # before the upgrade reaches the client as a bare 403, which says not to retry.)
+        await refuse(
+            websocket,
+            503,
+            "The database is not answering right now. Please try again in a moment.",
+            "database_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
         return None
 
 
-async def refuse(websocket: WebSocket, status: int, detail: str, code: str) -> None:
+async def refuse(
+    websocket: WebSocket, status: int, detail: str, code: str, headers: dict | None = None
+) -> None:
     """Refuse the upgrade with an HTTP answer that says why, as every other route's refusal
-    does (API.md's error body); a server without the ASGI extension for it gets close 1008,
-    which it sends as a bare 403."""
+    does (API.md's error body); a server without the ASGI extension for it gets a close
+    (1013 for a 503, else 1008), which it sends as a bare 403."""
     if DENIAL in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(error_response(status, detail, code))
+        await websocket.send_denial_response(error_response(status, detail, code, headers))
     else:
-        await websocket.close(POLICY_VIOLATION, detail[:120])
+        await websocket.close(TRY_AGAIN_LATER if status == 503 else POLICY_VIOLATION, detail[:120])
 
 
 def _start(

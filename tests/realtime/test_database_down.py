@@ -9,9 +9,11 @@ import time
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
 from tests.conftest import PostgresSchema
-from tests.factories import Person, move
+from tests.factories import Person, bearer, move
 from tests.realtime.harness import Screen, close_all, fresh_state, http_client, people, post
 from tests.statefold import comparable
 from tests.tcp_proxy import TcpProxy
@@ -85,6 +87,22 @@ async def test_writes_answer_503_while_the_database_is_cut_and_recover_by_themse
                 await latecomer.wait_until(lambda s: not s.connected, timeout=15)
                 assert latecomer.close_codes == [TRY_AGAIN_LATER]
                 raise RuntimeError("closed with 1013, as asked")
+            # A token this worker has never seen needs the database to be checked: the upgrade
+            # is refused as a write is, 503 with a sentence and when to try again.
+            with pytest.raises(InvalidStatus) as refused:
+                async with ws_connect(
+                    f"{server.ws_url}/api/v1/workshops/{room.id}/events",
+                    additional_headers=bearer("a-token-this-worker-has-never-seen"),
+                ):
+                    pass
+            answer = refused.value.response
+            assert_unavailable(
+                httpx.Response(
+                    answer.status_code,
+                    headers=answer.headers.raw_items(),
+                    content=bytes(answer.body),
+                )
+            )
             await asyncio.sleep(2)  # long enough for a socket the server dropped to be seen
             assert [s.connected for s in screens] == [True] * 3, [s.close_codes for s in screens]
 
