@@ -188,6 +188,7 @@ async def wait_live(page: Page) -> None:
 
 
 def phase_answer(response: Response) -> bool:
+    """Whether this is the answer to a phase move."""
     return response.request.method == "POST" and response.url.endswith("/phase")
 
 
@@ -197,9 +198,14 @@ async def next_phase(meeting: Meeting, phase: str) -> None:
     button drops a click while its request is out (hx-sync), so a click made as soon as the
     screens move could be dropped, as a person's would be were they that quick."""
     console = meeting.facilitator
+    button = console.get_by_role("button", name="Next phase")
     async with console.expect_response(phase_answer) as answer:
-        await console.get_by_role("button", name="Next phase").click()
-    assert (await answer.value).ok, await (await answer.value).text()
+        await button.click()
+    response = await answer.value
+    assert response.ok, await response.text()
+    # htmx lets go of the button once it has handled the answer, a moment after it came (and
+    # the last phase has no button left to let go of).
+    await expect(console.locator("button.next-phase.htmx-request")).to_have_count(0)
     for page in meeting.pages.values():
         await expect(page.locator(f"#phase-banner.phase-{phase}")).to_have_count(1)
 

@@ -22,16 +22,7 @@ from app.web.templating import qr_svg
 from tests.conftest import free_port, sqlite_database, start_server
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, PROJECTOR, TABLET, Tabs, dump_pages
-from .meeting import (
-    ROOM_URL,
-    Meeting,
-    card,
-    join,
-    next_phase,
-    post_card,
-    start_meeting,
-    wait_live,
-)
+from .meeting import ROOM_URL, Meeting, card, join, next_phase, post_card, start_meeting, wait_live
 from .room_checks import (
     ACTIONS_ACCOUNTED,
     API_POST,
