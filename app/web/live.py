@@ -34,7 +34,8 @@ DENIAL = "websocket.http.response"
 
 
 async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller | None:
-    """Check origin and credentials before the upgrade; refuse with 403 if they fail."""
+    """Check origin and credentials before the upgrade; refuse (403, 404 or 503) and answer
+    None if they fail."""
     origin = websocket.headers.get("origin")
     if origin is not None and origin.rstrip("/") not in svc.settings.origins:
         await refuse(

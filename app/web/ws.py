@@ -26,9 +26,13 @@ a browser's session cookie with an allowed `Origin`). Frames are JSON text:
 - events are `{"seq", "type", "at", "data"}`, `seq` rising by 1 with no gaps;
 - `presence.changed` has `seq: null` and is never replayed.
 
-Close codes: 1008 refused origin or credentials (403 before the upgrade; 404 when the
-workshop does not exist or was deleted), 1013 fell too far behind (reconnect with `since`),
-1001 the server is going away (reconnect with `since`).
+Refused before the upgrade with an HTTP answer and the usual error body (`detail`, `code`):
+403 for a refused origin or credentials, 404 when the workshop does not exist or was deleted,
+503 with Retry-After while the database is not answering.
+
+Close codes: 1008 the person was removed, the workshop deleted, or `since` is no number;
+1013 fell too far behind (reconnect with `since`); 1001 the server is going away (reconnect
+with `since`).
 """
 
 
