@@ -47,6 +47,11 @@ DATABASE_DOWN_DETAIL = (
 RETRY_AFTER_S = 2
 
 
+def database_down_response(detail: str = DATABASE_DOWN_DETAIL) -> JSONResponse:
+    """503 with when to try again: the database is not answering, and nothing was changed."""
+    return error_response(503, detail, "database_unavailable", {"Retry-After": str(RETRY_AFTER_S)})
+
+
 def database_unavailable(exc: Exception) -> bool:
     """True when the database could not answer, as opposed to refusing the statement.
 
@@ -201,12 +206,11 @@ def install(app: FastAPI) -> None:
             request.url.path,
             getattr(exc, "orig", exc),
         )
-        headers = {"Retry-After": str(RETRY_AFTER_S)}
         if not request.url.path.startswith("/api/"):
             page = refused_page(503, "Please try again in a moment", DATABASE_DOWN_DETAIL)
-            page.headers.update(headers)
+            page.headers["Retry-After"] = str(RETRY_AFTER_S)
             return page
-        return error_response(503, DATABASE_DOWN_DETAIL, "database_unavailable", headers)
+        return database_down_response()
 
     for down in DATABASE_DOWN:
         app.add_exception_handler(down, _database_down)

@@ -12,6 +12,7 @@ from jinja2 import Environment, TemplateNotFound
 
 from ..domain.events import spec
 from ..domain.rules import Actor
+from .errors import error_response
 from .live import admit, follow, parse_since, refuse
 from .templating import BOARD_VIEWER, VIEW_OF_ROLE, make_env
 
@@ -82,7 +83,9 @@ async def live(websocket: WebSocket, workshop_id: str) -> None:
     view = websocket.query_params.get("view") or VIEW_OF_ROLE[caller.role]
     renderers: HtmlRenderers = websocket.app.state.html_renderers
     if view not in renderers.by_view or (view != VIEW_OF_ROLE[caller.role] and view != "board"):
-        await refuse(websocket, 403, "There is no such live view for your role.", "forbidden")
+        await refuse(
+            websocket, error_response(403, "There is no such live view for your role.", "forbidden")
+        )
         return
     await websocket.accept()
     renderer = renderers.by_view[view]

@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from fastapi import WebSocket
+from fastapi import Response, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..actions.state import state_for
@@ -19,7 +19,7 @@ from ..domain.rules import Actor
 from ..realtime.hub import Renderer, Subscriber, SubscriberLost
 from ..realtime.uvicorn_ws import FRAMES
 from .deps import Caller, Services, caller_for, presented_token
-from .errors import DATABASE_DOWN, RETRY_AFTER_S, error_response
+from .errors import DATABASE_DOWN, database_down_response, error_response
 from .timing import with_timing
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,11 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
     if origin is not None and origin.rstrip("/") not in svc.settings.origins:
         await refuse(
             websocket,
-            403,
-            "This page's address may not open the live connection (ALLOWED_ORIGINS).",
-            "forbidden",
+            error_response(
+                403,
+                "This page's address may not open the live connection (ALLOWED_ORIGINS).",
+                "forbidden",
+            ),
         )
         return None
     try:
@@ -60,31 +62,29 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # it (API.md), whatever was presented (caller_for looks it up for every refusal).
         # Refused credentials answer 403, as the socket always has (its documented refusal,
         # ws.py); `code` tells a token nobody knows (`unauthorized`) from one that may not.
-        await refuse(websocket, 404 if exc.status == 404 else 403, exc.detail, exc.code)
+        status = 404 if exc.status == 404 else 403
+        await refuse(websocket, error_response(status, exc.detail, exc.code))
         return None
     except DATABASE_DOWN:
         # 503 and Retry-After, as HTTP answers: by then the database may be back. (A close
         # before the upgrade reaches the client as a bare 403, which says not to retry.)
         await refuse(
             websocket,
-            503,
-            "The database is not answering right now. Please try again in a moment.",
-            "database_unavailable",
-            headers={"Retry-After": str(RETRY_AFTER_S)},
+            database_down_response(
+                "The database is not answering right now. Please try again in a moment."
+            ),
         )
         return None
 
 
-async def refuse(
-    websocket: WebSocket, status: int, detail: str, code: str, headers: dict | None = None
-) -> None:
-    """Refuse the upgrade with an HTTP answer that says why, as every other route's refusal
-    does (API.md's error body); a server without the ASGI extension for it gets a close
-    (1013 for a 503, else 1008), which it sends as a bare 403."""
+async def refuse(websocket: WebSocket, answer: Response) -> None:
+    """Refuse the upgrade with the HTTP answer any other route would give (API.md's error
+    body); a server without the ASGI extension for it gets a close (1013 for a 503, else
+    1008), which it sends as a bare 403."""
     if DENIAL in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(error_response(status, detail, code, headers))
+        await websocket.send_denial_response(answer)
     else:
-        await websocket.close(TRY_AGAIN_LATER if status == 503 else POLICY_VIOLATION, detail[:120])
+        await websocket.close(TRY_AGAIN_LATER if answer.status_code == 503 else POLICY_VIOLATION)
 
 
 def _start(

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.http11 import Response
 
 from tests.conftest import free_port, reachable
 from tests.factories import API, Person, Room, create_room, join
@@ -307,3 +309,11 @@ async def close_all(screens: list[Screen]) -> None:
     for screen in screens:
         with contextlib.suppress(Exception):
             await screen.drop()
+
+
+async def refused_upgrade(url: str, **options: object) -> Response:
+    """The HTTP answer to a websocket upgrade the server refuses (status, headers and body)."""
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, **options):  # type: ignore[arg-type]
+            pass
+    return refused.value.response

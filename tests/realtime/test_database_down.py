@@ -9,12 +9,18 @@ import time
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect as ws_connect
-from websockets.exceptions import InvalidStatus
 
 from tests.conftest import PostgresSchema
 from tests.factories import Person, bearer, move
-from tests.realtime.harness import Screen, close_all, fresh_state, http_client, people, post
+from tests.realtime.harness import (
+    Screen,
+    close_all,
+    fresh_state,
+    http_client,
+    people,
+    post,
+    refused_upgrade,
+)
 from tests.statefold import comparable
 from tests.tcp_proxy import TcpProxy
 
@@ -89,13 +95,10 @@ async def test_writes_answer_503_while_the_database_is_cut_and_recover_by_themse
                 raise RuntimeError("closed with 1013, as asked")
             # A token this worker has never seen needs the database to be checked: the upgrade
             # is refused as a write is, 503 with a sentence and when to try again.
-            with pytest.raises(InvalidStatus) as refused:
-                async with ws_connect(
-                    f"{server.ws_url}/api/v1/workshops/{room.id}/events",
-                    additional_headers=bearer("a-token-this-worker-has-never-seen"),
-                ):
-                    pass
-            answer = refused.value.response
+            answer = await refused_upgrade(
+                f"{server.ws_url}/api/v1/workshops/{room.id}/events",
+                additional_headers=bearer("a-token-this-worker-has-never-seen"),
+            )
             assert_unavailable(
                 httpx.Response(
                     answer.status_code,

@@ -9,14 +9,13 @@ import asyncio
 import time
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
 
 from tests.conftest import ADMIN_TOKEN, PostgresSchema
 from tests.factories import (
     API,
     add_card,
     admin,
+    bearer,
     create_room,
     delete_workshop_as_owner,
     make_account,
@@ -29,6 +28,7 @@ from tests.realtime.harness import (
     close_all,
     http_client,
     people,
+    refused_upgrade,
     start_servers,
 )
 
@@ -45,12 +45,8 @@ async def closed_within(screen: Screen, seconds: float, since: float | None = No
 
 
 async def refused(ws_url: str, workshop_id: str, token: str) -> int:
-    with pytest.raises(InvalidStatus) as caught:
-        await connect(
-            f"{ws_url}{API}/workshops/{workshop_id}/events",
-            additional_headers={"Authorization": f"Bearer {token}"},
-        )
-    return caught.value.response.status_code
+    url = f"{ws_url}{API}/workshops/{workshop_id}/events"
+    return (await refused_upgrade(url, additional_headers=bearer(token))).status_code
 
 
 async def test_a_removed_participant_is_cut_off_on_every_worker(cluster: Cluster) -> None:
