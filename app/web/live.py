@@ -34,8 +34,8 @@ DENIAL = "websocket.http.response"
 
 
 async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller | None:
-    """Check origin and credentials before the upgrade; refuse (403, 404 or 503) and answer
-    None if they fail."""
+    """Check origin and credentials before the upgrade; refuse (401, 403, 404 or 503) and
+    answer None if they fail."""
     origin = websocket.headers.get("origin")
     if origin is not None and origin.rstrip("/") not in svc.settings.origins:
         await refuse(
@@ -58,12 +58,10 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
         # database trip each).
         return await caller_for(svc, workshop_id=workshop_id, token=token, by_cookie=by_cookie)
     except RuleError as exc:
-        # A workshop that is gone (or never was) answers 404 here as on every other route of
-        # it (API.md), whatever was presented (caller_for looks it up for every refusal).
-        # Refused credentials answer 403, as the socket always has (its documented refusal,
-        # ws.py); `code` tells a token nobody knows (`unauthorized`) from one that may not.
-        status = 404 if exc.status == 404 else 403
-        await refuse(websocket, error_response(status, exc.detail, exc.code))
+        # "Authenticated like HTTP" (API.md): the status HTTP gives the same credentials, 401
+        # for none or a token nobody was given, 403 for another peer assist's, and 404 for a
+        # workshop that is gone (caller_for looks it up for every refusal).
+        await refuse(websocket, error_response(exc.status, exc.detail, exc.code))
         return None
     except DATABASE_DOWN:
         # 503 and Retry-After, as HTTP answers: by then the database may be back. (A close

@@ -27,8 +27,10 @@ a browser's session cookie with an allowed `Origin`). Frames are JSON text:
 - `presence.changed` has `seq: null` and is never replayed.
 
 Refused before the upgrade with an HTTP answer and the usual error body (`detail`, `code`):
-403 for a refused origin or credentials, 404 when the workshop does not exist or was deleted,
-503 with Retry-After while the database is not answering.
+403 for a refused origin, the status HTTP gives the same credentials (401 for none or a token
+nobody was given, 403 for another workshop's token or a view not the caller's), 404 when the
+workshop does not exist or was deleted, 503 with Retry-After while the database is not
+answering.
 
 Close codes: 1008 the person was removed, the workshop deleted, or `since` is no number;
 1013 fell too far behind (reconnect with `since`); 1001 the server is going away (reconnect

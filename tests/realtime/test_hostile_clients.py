@@ -111,8 +111,14 @@ async def test_a_refused_upgrade_says_why(server: Server) -> None:
         origin=server.base_url,
         additional_headers={"Cookie": cookie},
     )
-    for status, body in (elsewhere, unknown, foreign, view):
-        assert status == 403, (status, body)
+    # Authenticated like HTTP (API.md): the same credentials get the status HTTP gives them.
+    assert [s for s, _ in (elsewhere, unknown, foreign, view)] == [403, 401, 403, 403]
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        for token, (status, _) in ((other.facilitator.token, elsewhere), ("nobody's", unknown)):
+            assert (
+                await http.get(f"/api/v1/workshops/{room.id}", headers=bearer(token))
+            ).status_code == status
+    for _, body in (elsewhere, unknown, foreign, view):
         assert body["code"] and body["detail"].endswith("."), body
     assert "another peer assist" in elsewhere[1]["detail"]
     assert unknown[1]["code"] == "unauthorized"
