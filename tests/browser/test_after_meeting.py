@@ -220,6 +220,11 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     assert await rows_within_margins(host)
     measured = await overflow(host, PHONE)
     assert measured["scroll"] <= measured["width"], measured
+    # Its Print button and the way back are a thumb's size, as the room's controls are (the
+    # button was 21 px tall).
+    for control in (host.get_by_role("button", name="Print"), host.locator(".tools a")):
+        box = await control.bounding_box()
+        assert box is not None and box["height"] >= 44, box
     # On paper (A4's width), the table keeps to the page: a link too long for its column
     # breaks inside it, and nothing else does.
     await host.set_viewport_size({"width": 794, "height": 1123})
