@@ -343,6 +343,13 @@ async def test_a_phone_gives_every_control_a_fingers_height(server: Server, tabs
         box = await control.first.bounding_box()
         assert box is not None, name
         assert box["height"] >= 44, (name, box)
+    # From the commitment on, the action list's download links (19 px tall, in rows 22 px
+    # apart, "Print (A4)" broken over two lines).
+    await advance_to(meeting, "commitment")
+    links = vera.locator(".downloads a")
+    await expect(links.first).to_be_visible()
+    boxes = [await link.bounding_box() for link in await links.all()]
+    assert len(boxes) >= 7 and all(b is not None and b["height"] >= 44 for b in boxes), boxes
     assert not tabs.errors, tabs.errors
 
 
