@@ -41,7 +41,8 @@ def _check_cards(session: Session, workshop: Workshop, card_ids: list[int]) -> l
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(
-            f"These cards are not in this peer assist: {missing}.", code="card_not_found"
+            "These cards are not in this peer assist: " + ", ".join(map(str, missing)) + ".",
+            code="card_not_found",
         )
     return wanted
 

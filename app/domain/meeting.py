@@ -118,6 +118,16 @@ def edit_agenda(
     """Re-plan phase lengths. A running or paused timer is left alone (extend it to change
     it); a timer not started yet that holds this phase's old plan takes the new one, or the
     screens would count down a slot the facilitator has just changed."""
+    names = [phase.value for phase in Phase]
+    unknown = [name[:40] for name in planned if name not in names]
+    if unknown:
+        named = ", ".join(f'"{name}"' for name in unknown[:3])
+        raise Invalid(
+            f"The agenda could not be changed: {named} "
+            f"{'is not a phase' if len(unknown) == 1 else 'are not phases'} of a peer assist. "
+            f"The phases are {', '.join(names)}.",
+            code="invalid_agenda",
+        )
     try:
         by_phase = {Phase(name): int(seconds) for name, seconds in planned.items()}
         agenda = replan(meeting.agenda, by_phase)

@@ -278,7 +278,9 @@ def check_speakers(speakers: list[int], host_ids: set[int]) -> tuple[int, ...]:
     if unknown:
         # 409: well formed, but the host team of this meeting has no such members.
         raise RuleError(
-            f"Speakers must be members of the host team; these are not: {unknown}.",
+            "Speakers must be members of the host team; these are not: "
+            + ", ".join(map(str, unknown))
+            + ".",
             code="speaker_not_host",
             status=409,
         )

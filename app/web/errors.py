@@ -104,7 +104,14 @@ def describe_validation(errors: list[dict]) -> str:
             message = "is not a field this request accepts"
         elif err.get("type") == "json_invalid":
             return NOT_JSON
-        parts.append(f"{where or 'the body'}: {message}")
+        if where:
+            parts.append(f"{where}: {message}")
+        elif err.get("type") == "missing":
+            parts.append("a JSON body is required")
+        elif err.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+            parts.append("the body must be a JSON object")
+        else:
+            parts.append(f"the body: {message}")
     more = "" if len(errors) <= 3 else f" (and {len(errors) - 3} more)"
     return "Please correct the request: " + "; ".join(parts) + more + "."
 

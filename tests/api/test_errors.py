@@ -72,6 +72,27 @@ async def test_malformed_json_and_unknown_fields_are_422_with_a_readable_detail(
     assert (await state(client, room, visitor))["cards"] == []
 
 
+async def test_a_body_that_is_not_an_object_is_told_in_plain_words(
+    client: httpx.AsyncClient,
+) -> None:
+    """A JSON list, a form or no body at all said "the body: Input should be a valid
+    dictionary or object to extract fields from" and "the body: is required"."""
+    room, visitor = await context_room(client)
+    for content, said in (
+        (b'["question", "Hi"]', "Please correct the request: the body must be a JSON object."),
+        (b"", "Please correct the request: a JSON body is required."),
+    ):
+        response = await client.post(
+            url(room, "/cards"), content=content, headers={**visitor.headers, **JSON}
+        )
+        assert assert_error(response, 422)["detail"] == said
+    response = await client.put(
+        url(room, "/agenda"), json={"planned_s": {"lunch": 600}}, headers=room.facilitator.headers
+    )
+    assert '"lunch" is not a phase' in assert_error(response, 422)["detail"]
+    assert (await state(client, room, visitor))["cards"] == []
+
+
 async def test_a_body_over_64_kib_is_413(client: httpx.AsyncClient) -> None:
     room, visitor = await context_room(client)
     big = json.dumps({"kind": "question", "text": "x" * (LIMIT + 10)}).encode()

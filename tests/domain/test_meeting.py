@@ -266,6 +266,15 @@ def test_edit_agenda_refuses_bad_plans(clock: Clock, planned: dict[str, int]) ->
     assert (caught.value.status, caught.value.code) == (422, "invalid_agenda")
 
 
+def test_an_unknown_phase_is_named_with_the_phases_there_are(clock: Clock) -> None:
+    """It said "'lunch' is not a valid Phase", the name of a class in the code."""
+    with pytest.raises(Invalid) as caught:
+        m.edit_agenda(meeting_in(Phase.context, clock), {"lunch": 60, "context": 60}, clock())
+    detail = caught.value.detail
+    assert '"lunch" is not a phase of a peer assist' in detail and "Phase" not in detail
+    assert "welcome, context, questions, analysis, feedback" in detail
+
+
 def test_a_phase_planned_at_zero_opens_with_a_stopped_timer(clock: Clock) -> None:
     meeting, _ = m.edit_agenda(meeting_in(Phase.context, clock), {"questions": 0}, clock())
     after, _ = m.change_phase(meeting, "questions", clock())
