@@ -16,11 +16,11 @@ from ..db.models import Feedback, ReportBack, Review, ShareLink, Workshop
 from ..domain import after_meeting as rules
 from ..domain import dates
 from ..domain.errors import NotFound
-from ..domain.phases import Phase
+from ..domain.phases import Phase, met
 from ..domain.rules import Actor
 from ..exports.record import build_record
 from ..security import Sealed, hash_secret
-from .base import Events
+from .base import Events, meeting_of
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,12 @@ def read_record(
     """The record of this workshop, as `exports.record.build_record` shapes it; the feedback's
     written answers only with `feedback_words`."""
     board = queries.board(session, workshop=workshop)
+    # Called off from its welcome, it is dated by the day planned (its first phase change was
+    # its close), as one not yet begun is.
+    began = met(meeting_of(workshop).agenda)
+    began_at = (
+        queries.began_at(session, workshop_ids=[workshop.id]).get(workshop.id) if began else None
+    )
     return build_record(
         workshop=board["workshop"],
         participants=board["participants"],
@@ -168,11 +174,9 @@ def read_record(
         commitment=board["commitment"],
         today=today,
         held_on=dates.held_on(
-            queries.began_at(session, workshop_ids=[workshop.id]).get(workshop.id),
-            workshop.starts_at,
-            workshop.created_at,
-            workshop.time_zone,
+            began_at, workshop.starts_at, workshop.created_at, workshop.time_zone
         ),
+        began=began,
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),
         feedback_words=feedback_words,

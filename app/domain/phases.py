@@ -99,6 +99,16 @@ def has_begun(phase: Phase) -> bool:
     return phase is not Phase.welcome
 
 
+def met(agenda: Agenda) -> bool:
+    """Whether the room met: it spent time in a phase between the welcome and the close (a
+    peer assist closed from its welcome, called off, never did)."""
+    return any(
+        item.actual_s > 0 or item.entered_at is not None
+        for item in agenda
+        if item.phase not in (Phase.welcome, Phase.closed)
+    )
+
+
 def plan_minutes(planned: dict[Phase, int]) -> int:
     return sum(planned.values()) // 60
 

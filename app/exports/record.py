@@ -42,6 +42,7 @@ def build_record(
     commitment: Row | None,
     today: date,
     held_on: date,
+    began: bool = True,
     feedback: Sequence[Row] = (),
     report_back: Row | None = None,
     feedback_words: bool = False,
@@ -123,6 +124,8 @@ def build_record(
             "title": workshop["title"],
             "facilitator_name": workshop["facilitator_name"],
             "held_on": held_on.isoformat(),
+            # Whether the room met (domain.phases.met): held_on is otherwise the day planned.
+            "began": began,
             "decision_date": workshop.get("decision_date"),
         },
         "report_back": report,
@@ -163,6 +166,14 @@ def byline(point: Mapping[str, Any]) -> str:
     if point.get("votes"):
         parts.append(f"{point['votes']} vote{'s' if point['votes'] != 1 else ''}")
     return ", ".join(parts)
+
+
+def held_line(workshop: Mapping[str, Any], day: str, facilitator: str) -> str:
+    """When the room met and who facilitated; one not begun, or called off from its welcome,
+    has not met."""
+    if workshop.get("began", True):
+        return f"Held on {day}, facilitated by {facilitator}."
+    return f"Planned for {day}, to be facilitated by {facilitator}; the room has not met."
 
 
 def people_line(group: Mapping[str, Any]) -> str:

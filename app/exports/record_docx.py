@@ -22,7 +22,7 @@ from docx.shared import Pt
 
 from ..domain.after_meeting import FEEDBACK_QUESTIONS, WORDS_WITHHELD
 from ._common import status_label
-from .record import byline, evidence_line, people_line
+from .record import byline, evidence_line, held_line, people_line
 
 # Word's XML cannot hold most control characters; a card may (only NUL is refused on input).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -164,9 +164,7 @@ def record_docx(record: Mapping[str, Any]) -> bytes:
     date_line = doc.add_paragraph()
     date_line.add_run("Report back by: ").bold = True
     date_line.add_run(_report_back_text(record["report_back"])).bold = True
-    doc.add_paragraph(
-        f"Held on {workshop['held_on']}, facilitated by {workshop['facilitator_name']}."
-    )
+    doc.add_paragraph(held_line(workshop, workshop["held_on"], workshop["facilitator_name"]))
     if record["participants"] is None:
         doc.add_paragraph("Participants are not listed: this peer assist is restricted.")
     else:

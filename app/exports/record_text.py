@@ -9,7 +9,7 @@ from typing import Any
 from ..domain.after_meeting import FEEDBACK_QUESTIONS, WORDS_WITHHELD
 from ._common import status_label
 from .markdown_export import _blockquote, _one_line, escape_cell
-from .record import byline, evidence_line, people_line
+from .record import byline, evidence_line, held_line, people_line
 
 
 def record_json(record: Mapping[str, Any]) -> bytes:
@@ -109,7 +109,7 @@ def record_markdown(record: Mapping[str, Any]) -> bytes:
         "",
         _report_back(record["report_back"]),
         "",
-        f"Held on {workshop['held_on']}, facilitated by {_one_line(workshop['facilitator_name'])}.",
+        held_line(workshop, workshop["held_on"], _one_line(workshop["facilitator_name"])),
     ]
     if record["participants"] is None:
         lines += ["", "Participants are not listed: this peer assist is restricted."]

@@ -13,7 +13,7 @@ from ..db import queries
 from ..domain.after_meeting import FEEDBACK_QUESTIONS, WORDS_WITHHELD
 from ..domain.errors import NotFound, RuleError
 from ..exports._common import status_label
-from ..exports.record import EVIDENCE_LABELS, byline, people_line
+from ..exports.record import EVIDENCE_LABELS, byline, held_line, people_line
 from ..security import csrf_token, hash_secret
 from .account_deps import header_context
 from .deps import Services, participant_scope, perform
@@ -40,6 +40,7 @@ SHARED_HEADERS = {
 RECORD_HELPERS: dict[str, Any] = {
     "byline": byline,
     "people_line": people_line,
+    "held_line": held_line,
     "status_label": status_label,
     "EVIDENCE_LABELS": EVIDENCE_LABELS,
     "FEEDBACK_QUESTIONS": FEEDBACK_QUESTIONS,

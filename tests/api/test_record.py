@@ -194,3 +194,33 @@ async def test_the_record_is_dated_by_the_day_the_room_met_not_the_plan(
     clock.advance(3 * 86400)
     await move(client, room, "closed")  # and closed days later
     assert await held_on() == (tomorrow - timedelta(days=1)).date().isoformat()
+
+
+async def test_a_peer_assist_closed_from_its_welcome_is_not_said_to_have_been_held(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """Its record said "Held on", in every format, of a meeting that never met, dated by the
+    day it was called off."""
+    planned = clock.now + timedelta(days=7)
+    cancelled = await create_room(client, starts_at=planned.isoformat())
+    held = await create_room(client)
+    await move(client, cancelled, "closed")
+    await move(client, held, "context")
+    clock.advance(600)
+    await move(client, held, "closed")
+    for room, began in ((cancelled, False), (held, True)):
+        day = (await record(client, room, room.facilitator, "json")).json()["workshop"]
+        assert day["began"] is began
+        assert day["held_on"] == (planned if not began else clock.now).date().isoformat()
+        markdown = (await record(client, room, room.facilitator, "md")).text
+        docx = await record(client, room, room.facilitator, "docx")
+        words = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+        page = (await client.get(f"/w/{room.id}/record", headers=room.facilitator.headers)).text
+        shown = long_date(day["held_on"])
+        for text, when in ((markdown, day["held_on"]), (words, day["held_on"]), (page, shown)):
+            if began:
+                assert f"Held on {when}, facilitated by " in text
+            else:
+                assert "Held on" not in text
+                assert f"Planned for {when}, to be facilitated by " in text, text
+                assert "the room has not met." in text

@@ -19,6 +19,7 @@ from app.domain.phases import (
     agenda_from_dicts,
     default_agenda,
     enter,
+    met,
     planned_s,
     replan,
     resolve_move,
@@ -220,3 +221,14 @@ def test_every_field_of_a_stored_agenda_counts() -> None:
         "actual_s": 0,
         "entered_at": None,
     }
+
+
+def test_the_room_met_once_it_spent_time_past_the_welcome() -> None:
+    agenda = default_agenda(60)
+    assert not met(agenda)
+    # Called off from the welcome: the close is its only move.
+    assert not met(enter(agenda, Phase.welcome, Phase.closed, T0 + timedelta(minutes=20)))
+    in_context = enter(agenda, Phase.welcome, Phase.context, T0)
+    assert met(in_context)
+    closed = enter(in_context, Phase.context, Phase.closed, T0 + timedelta(minutes=5))
+    assert met(closed)
