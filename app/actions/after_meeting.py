@@ -11,10 +11,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from ..db import queries
+from ..db import library, queries
 from ..db.models import Feedback, ReportBack, Review, ShareLink, Workshop
 from ..domain import after_meeting as rules
-from ..domain import dates
 from ..domain.errors import NotFound
 from ..domain.phases import Phase, met
 from ..domain.rules import Actor
@@ -160,12 +159,6 @@ def read_record(
     """The record of this workshop, as `exports.record.build_record` shapes it; the feedback's
     written answers only with `feedback_words`."""
     board = queries.board(session, workshop=workshop)
-    # Called off from its welcome, it is dated by the day planned (its first phase change was
-    # its close), as one not yet begun is.
-    began = met(meeting_of(workshop).agenda)
-    began_at = (
-        queries.began_at(session, workshop_ids=[workshop.id]).get(workshop.id) if began else None
-    )
     return build_record(
         workshop=board["workshop"],
         participants=board["participants"],
@@ -173,10 +166,9 @@ def read_record(
         actions=board["actions"],
         commitment=board["commitment"],
         today=today,
-        held_on=dates.held_on(
-            began_at, workshop.starts_at, workshop.created_at, workshop.time_zone
-        ),
-        began=began,
+        # Dated as the library and the account's page date it.
+        held_on=library.held_days(session, workshop_ids=[workshop.id])[workshop.id],
+        began=met(meeting_of(workshop).agenda),
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),
         feedback_words=feedback_words,

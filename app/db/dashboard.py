@@ -13,7 +13,7 @@ from sqlmodel import Session
 from ..domain import dashboard as rules
 from ..domain import dates
 from ..domain.events import ActionUpdated, PhaseChanged
-from ..domain.phases import Phase
+from ..domain.phases import Phase, agenda_from_dicts, met
 from .models import (
     Action,
     Commitment,
@@ -41,7 +41,8 @@ def _planned(agenda: list[dict]) -> tuple[dict[str, int], int]:
 
 
 def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme:
-    """Closed peer assists only: one still to come, or under way, has no figures yet."""
+    """Closed peer assists that met: one still to come, or under way, has no figures yet, and
+    one called off from its welcome (phases.met) was never held."""
     rows = session.execute(
         sa.select(
             Workshop.id,
@@ -53,6 +54,7 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
             Workshop.agenda,
         ).where(visible, Workshop.closed_at.is_not(None))
     ).all()
+    rows = [w for w in rows if met(agenda_from_dicts(w.agenda))]
     ids = [w.id for w in rows]
     if not ids:
         return Programme([], [], [], [])

@@ -11,23 +11,32 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..domain.dates import held_on
+from ..domain.phases import agenda_from_dicts, met
 from ..domain.rules import ActionStatus, Role
 from . import queries
 from .models import Action, Commitment, Participant, ReportBack, Theme, Workshop
 
 
-def held_days(session: Session, *, workshop_ids: list[str]) -> dict[str, date]:
-    """The day each peer assist was held, as its record dates it (domain.dates.held_on)."""
+def held_days(
+    session: Session, *, workshop_ids: list[str], met_only: bool = False
+) -> dict[str, date]:
+    """The day each peer assist was held, as its record dates it (domain.dates.held_on); with
+    `met_only`, one that never met (phases.met: called off from its welcome) is left out."""
     if not workshop_ids:
         return {}
     began = queries.began_at(session, workshop_ids=workshop_ids)
     return {
-        w.id: held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone)
+        w.id: held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone, met=has_met)
         for w in session.execute(
             sa.select(
-                Workshop.id, Workshop.starts_at, Workshop.created_at, Workshop.time_zone
+                Workshop.id,
+                Workshop.starts_at,
+                Workshop.created_at,
+                Workshop.time_zone,
+                Workshop.agenda,
             ).where(Workshop.id.in_(workshop_ids))
         )
+        if (has_met := met(agenda_from_dicts(w.agenda))) or not met_only
     }
 
 

@@ -154,14 +154,20 @@ def time_on(iso: str | datetime | None, day: str | datetime | None, zone: str | 
 
 
 def held_on(
-    began_at: datetime | None, starts_at: datetime | None, created_at: datetime, zone: str | None
+    began_at: datetime | None,
+    starts_at: datetime | None,
+    created_at: datetime,
+    zone: str | None,
+    *,
+    met: bool = True,
 ) -> date:
     """The day a peer assist was held, as its own room counts days: the day it began (its
     first move on from the welcome), else the day it is planned to start, else the day it was
     made. A meeting run early, postponed or closed days later is still dated by the day the
     room met; in UTC a morning in Sydney, or half past midnight in a British summer, would
-    fall on the day before."""
-    moment = began_at or starts_at or created_at
+    fall on the day before. One that never `met` (phases.met: called off from its welcome,
+    its only phase change its close) is dated as one not begun, by the day planned."""
+    moment = (began_at if met else None) or starts_at or created_at
     # Rows come back aware (db/models.py); a moment made by hand without a zone means UTC.
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(zone_info(zone)).date()

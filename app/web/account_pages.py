@@ -281,8 +281,11 @@ def _mine(svc: Services, signed: Signed) -> tuple[list[dict], dict[str, list[dic
     closed = [i["id"] for i in items if i["status"] == "closed"]
     with svc.db.reader() as session:
         owners = ownership.owners_by_workshop(session, workshop_ids=[i["id"] for i in items])
-        held = library.held_days(session, workshop_ids=closed)
-    return [{**i, "held_on": held.get(i["id"])} for i in items], owners
+        held = library.held_days(session, workshop_ids=closed, met_only=True)
+    return [
+        {**i, "held_on": held.get(i["id"]), "called_off": i["id"] in closed and i["id"] not in held}
+        for i in items
+    ], owners
 
 
 def _confirmation(

@@ -37,7 +37,7 @@ async def held(client: httpx.AsyncClient, room: Room, clock: Clock, context_min:
 
 
 async def programme(client: httpx.AsyncClient, clock: Clock) -> dict:
-    """Three closed peer assists and one still open.
+    """Three closed peer assists, one still open and one called off.
 
     W1, October, Cardiology: Hana hosts, Vera visits; context 20 min; one action done on the
     day it was due at the latest; answers 5 and 3; reported on time.
@@ -91,6 +91,9 @@ async def programme(client: httpx.AsyncClient, clock: Clock) -> dict:
     await move(client, w3, "closed")
 
     still_open = await create_room(client, starts_at="2026-11-22T09:00:00+00:00", unit="Surgery")
+    # Called off: closed from its welcome, it was never held and counts nowhere.
+    called_off = await create_room(client, starts_at="2026-11-23T09:00:00+00:00", unit="Surgery")
+    await move(client, called_off, "closed")
     clock.now = TODAY
     return {"w1": w1, "vera": vera, "rex": rex, "open": still_open}
 

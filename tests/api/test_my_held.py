@@ -21,6 +21,8 @@ async def test_a_peer_assist_held_early_says_when_it_was_held(
     clock.advance(3600)
     await move(client, held, "closed")
     ahead = await create_room(client, title="Still ahead", starts_at=planned.isoformat())
+    called_off = await create_room(client, title="Called off", starts_at=planned.isoformat())
+    await move(client, called_off, "closed")
     mine = await client.get("/my", headers=admin())
     closed = mine.text.split("<h2>Closed</h2>", 1)[1]
     entry = closed.split(f"/w/{held.id}/open", 1)[1].split("</li>", 1)[0]
@@ -34,3 +36,7 @@ async def test_a_peer_assist_held_early_says_when_it_was_held(
     # One still to come keeps its start.
     upcoming = mine.text.split(f"/w/{ahead.id}/open", 1)[1].split("</li>", 1)[0]
     assert "<dt>Starts</dt><dd>10 December 2026, 09:00 GMT</dd>" in upcoming, upcoming
+    # One closed from its welcome was never held, and does not start any more either.
+    off = closed.split(f"/w/{called_off.id}/open", 1)[1].split("</li>", 1)[0]
+    assert "<dt>Held</dt><dd>No: called off before it began</dd>" in off, off
+    assert "Held on" not in off and "Starts" not in off
