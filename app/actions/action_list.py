@@ -12,7 +12,7 @@ from ..db.models import Action, Commitment, Workshop
 from ..db.records import action_record
 from ..domain import rules
 from ..domain.dates import check_date
-from ..domain.errors import NotFound
+from ..domain.errors import NotFound, listed
 from ..domain.events import ActionAdded, ActionUpdated, CommitmentSet
 from ..domain.rules import ActionStatus, Actor
 from .base import Events, meeting_of
@@ -41,7 +41,7 @@ def _check_cards(session: Session, workshop: Workshop, card_ids: list[int]) -> l
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(
-            "These cards are not in this peer assist: " + ", ".join(map(str, missing)) + ".",
+            f"These cards are not in this peer assist: {listed(missing)}.",
             code="card_not_found",
         )
     return wanted

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+# A refusal names what it refused, but a sentence stays a sentence: a few items, each cut short.
+LISTED_AT_MOST = 5
+LISTED_WIDTH = 40
+
+
+def listed(items: Iterable[object], *, quoted: bool = False) -> str:
+    """Items as a refusal names them: "7, 8" or "\"lunch\"", never a Python list; past a few,
+    how many more; a long one cut short with an ellipsis."""
+    words = [str(item) for item in items]
+    shown = [w if len(w) <= LISTED_WIDTH else w[: LISTED_WIDTH - 1] + "…" for w in words]
+    shown = [f'"{w}"' if quoted else w for w in shown[:LISTED_AT_MOST]]
+    more = len(words) - len(shown)
+    return ", ".join(shown) + (f" (and {more} more)" if more else "")
+
 
 class RuleError(Exception):
     """A command the meeting's rules refuse."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from .errors import Invalid
+from .errors import Invalid, listed
 from .reminders import check_addresses
 
 MIN_VISITORS = 6
@@ -250,7 +250,7 @@ def check_links(lines: list[str]) -> list[str]:
     wrong = [u for u in links if not u.startswith(("http://", "https://")) or len(u) > 2000]
     if wrong:
         raise Invalid(
-            f"Links must start with http:// or https://: {', '.join(wrong)}.",
+            f"Links must start with http:// or https://: {listed(wrong)}.",
             code="bad_link",
             field="links",
         )

@@ -12,7 +12,18 @@ from datetime import datetime
 from . import timer as timers
 from .errors import Invalid, TimerConflict
 from .events import AgendaChanged, Event, MuteChanged, PhaseChanged, TimerChanged
-from .phases import Agenda, Phase, enter, planned_s, replan, resolve_move, start_clock
+from .phases import (
+    MAX_DURATION_MINUTES,
+    PHASE_NAMES,
+    Agenda,
+    Phase,
+    enter,
+    not_phases,
+    planned_s,
+    replan,
+    resolve_move,
+    start_clock,
+)
 from .rules import Mute, check_speakers, mute_on_entering
 from .timer import Timer
 
@@ -118,22 +129,20 @@ def edit_agenda(
     """Re-plan phase lengths. A running or paused timer is left alone (extend it to change
     it); a timer not started yet that holds this phase's old plan takes the new one, or the
     screens would count down a slot the facilitator has just changed."""
-    names = [phase.value for phase in Phase]
-    unknown = [name[:40] for name in planned if name not in names]
+    unknown = [name for name in planned if name not in {p.value for p in Phase}]
     if unknown:
-        named = ", ".join(f'"{name}"' for name in unknown[:3])
         raise Invalid(
-            f"The agenda could not be changed: {named} "
-            f"{'is not a phase' if len(unknown) == 1 else 'are not phases'} of a peer assist. "
-            f"The phases are {', '.join(names)}.",
+            f"The agenda could not be changed: {not_phases(unknown)}. The phases are: "
+            f"{PHASE_NAMES}.",
             code="invalid_agenda",
         )
     try:
         by_phase = {Phase(name): int(seconds) for name, seconds in planned.items()}
         agenda = replan(meeting.agenda, by_phase)
-    except ValueError as exc:
+    except ValueError:
         raise Invalid(
-            f"The agenda could not be changed: {exc}. Give seconds from 0 to 259200 per phase.",
+            "The agenda could not be changed: give each phase from 0 to "
+            f"{MAX_DURATION_MINUTES * 60} seconds.",
             code="invalid_agenda",
         ) from None
     timer = meeting.timer

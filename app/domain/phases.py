@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import InvalidMove
+from .errors import InvalidMove, listed
 
 
 class Phase(StrEnum):
@@ -117,6 +117,16 @@ def planned_s(agenda: Agenda, phase: Phase) -> int:
     return next(item.planned_s for item in agenda if item.phase is phase)
 
 
+PHASE_NAMES = ", ".join(p.value for p in ORDER)
+
+
+def not_phases(names: list[str]) -> str:
+    """'"lunch" is not a phase', as every refusal of a phase name words it."""
+    return (
+        f"{listed(names, quoted=True)} {'is not a phase' if len(names) == 1 else 'are not phases'}"
+    )
+
+
 def resolve_move(current: Phase, to: str) -> Phase:
     """Turn `next`, `previous` or a phase name into the phase to enter, or raise InvalidMove."""
     index = ORDER.index(current)
@@ -131,9 +141,8 @@ def resolve_move(current: Phase, to: str) -> Phase:
     try:
         target = Phase(to)
     except ValueError:
-        names = ", ".join(p.value for p in ORDER)
         raise InvalidMove(
-            f"'{to}' is not a phase. Use next, previous or one of: {names}.",
+            f"{not_phases([to])}. Use next, previous or one of: {PHASE_NAMES}.",
             status=422,
             code="unknown_phase",
         ) from None

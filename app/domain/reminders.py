@@ -10,7 +10,7 @@ import re
 from datetime import date
 from enum import StrEnum
 
-from .errors import Invalid
+from .errors import Invalid, listed
 
 MAX_ADDRESSES = 20
 # Deliberately loose: the mail server is the judge; this only stops obvious typing slips.
@@ -43,9 +43,7 @@ def check_addresses(addresses: list[str]) -> list[str]:
     cleaned = list(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
     wrong = [a for a in cleaned if len(a) > ADDRESS_MAX or not ADDRESS.fullmatch(a)]
     if wrong:
-        raise Invalid(
-            f"These do not look like email addresses: {', '.join(wrong)}.", code="bad_email"
-        )
+        raise Invalid(f"These do not look like email addresses: {listed(wrong)}.", code="bad_email")
     if len(cleaned) > MAX_ADDRESSES:
         raise Invalid(f"At most {MAX_ADDRESSES} addresses, please.", code="too_many_emails")
     return cleaned

@@ -13,6 +13,7 @@ from .errors import (
     NotAllowedInPhase,
     NoVotesLeft,
     RuleError,
+    listed,
 )
 from .phases import Phase
 
@@ -278,9 +279,7 @@ def check_speakers(speakers: list[int], host_ids: set[int]) -> tuple[int, ...]:
     if unknown:
         # 409: well formed, but the host team of this meeting has no such members.
         raise RuleError(
-            "Speakers must be members of the host team; these are not: "
-            + ", ".join(map(str, unknown))
-            + ".",
+            f"Speakers must be members of the host team; these are not: {listed(unknown)}.",
             code="speaker_not_host",
             status=409,
         )

@@ -91,27 +91,33 @@ NOT_JSON = "The request body is not valid JSON."
 BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's own 400
 
 
+# Pydantic's error types that its own wording leaves obscure to a person.
+PLAIN = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field this request accepts",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "list_type": "must be a list",
+}
+
+
 def describe_validation(errors: list[dict]) -> str:
-    """One readable sentence for the first few validation problems."""
+    """One readable sentence for the first few validation problems: each field by its name,
+    as programs need, and what it must be in words, not pydantic's ("Input should be a valid
+    dictionary or object to extract fields from")."""
     parts = []
     for err in errors[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-        message = err.get("msg", "is invalid")
-        message = message.removeprefix("Value error, ")
-        if err.get("type") == "missing":
-            message = "is required"
-        elif err.get("type") == "extra_forbidden":
-            message = "is not a field this request accepts"
-        elif err.get("type") == "json_invalid":
+        kind = err.get("type")
+        if kind == "json_invalid":
             return NOT_JSON
-        if where:
-            parts.append(f"{where}: {message}")
-        elif err.get("type") == "missing":
+        if not where and kind == "missing":
             parts.append("a JSON body is required")
-        elif err.get("type") in ("model_attributes_type", "dict_type", "model_type"):
-            parts.append("the body must be a JSON object")
-        else:
-            parts.append(f"the body: {message}")
+            continue
+        message = PLAIN.get(kind or "") or err.get("msg", "is invalid")
+        message = message.removeprefix("Value error, ").replace("Input should be ", "must be ", 1)
+        parts.append(f"{where}: {message}" if where else f"the body {message}")
     more = "" if len(errors) <= 3 else f" (and {len(errors) - 3} more)"
     return "Please correct the request: " + "; ".join(parts) + more + "."
 

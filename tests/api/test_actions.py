@@ -113,7 +113,9 @@ async def test_actions_link_cards_of_this_workshop_only(client: httpx.AsyncClien
     action_id = response.json()["id"]
     seq = await seq_of(client, room)
     for ids in ([999_999], [insight, 999_999], [foreign]):
-        assert_error(await add_action(client, room, host, "Linked", card_ids=ids), 404)
+        refused = assert_error(await add_action(client, room, host, "Linked", card_ids=ids), 404)
+        missing = ids[-1]
+        assert refused["detail"] == f"These cards are not in this peer assist: {missing}."
         response = await client.patch(
             url(room, f"/actions/{action_id}"), json={"card_ids": ids}, headers=host.headers
         )

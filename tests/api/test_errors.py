@@ -90,6 +90,17 @@ async def test_a_body_that_is_not_an_object_is_told_in_plain_words(
         url(room, "/agenda"), json={"planned_s": {"lunch": 600}}, headers=room.facilitator.headers
     )
     assert '"lunch" is not a phase' in assert_error(response, 422)["detail"]
+    # A field of the wrong shape is named, and what it must be said in words.
+    for path, body, said in (
+        ("/agenda", {"planned_s": [1]}, "planned_s: must be a JSON object."),
+        ("/mute", {"host_team_muted": True, "speakers": "x"}, "speakers: must be a list."),
+    ):
+        response = await client.put(url(room, path), json=body, headers=room.facilitator.headers)
+        assert assert_error(response, 422)["detail"] == f"Please correct the request: {said}"
+    response = await add_card(client, room, visitor, "bogus", "Hi")
+    assert assert_error(response, 422)["detail"].startswith(
+        "Please correct the request: kind: must be 'context', "
+    )
     assert (await state(client, room, visitor))["cards"] == []
 
 

@@ -271,8 +271,20 @@ def test_an_unknown_phase_is_named_with_the_phases_there_are(clock: Clock) -> No
     with pytest.raises(Invalid) as caught:
         m.edit_agenda(meeting_in(Phase.context, clock), {"lunch": 60, "context": 60}, clock())
     detail = caught.value.detail
-    assert '"lunch" is not a phase of a peer assist' in detail and "Phase" not in detail
-    assert "welcome, context, questions, analysis, feedback" in detail
+    assert detail.startswith('The agenda could not be changed: "lunch" is not a phase.')
+    assert "Phase" not in detail and "welcome, context, questions, analysis, feedback" in detail
+    many = {f"extra-{i}": 60 for i in range(7)} | {"x" * 100: 60}
+    with pytest.raises(Invalid) as caught:
+        m.edit_agenda(meeting_in(Phase.context, clock), many, clock())
+    # Named as a sentence names them: a few, how many more, a long one cut short.
+    assert '"extra-0", "extra-1", "extra-2", "extra-3", "extra-4" (and 3 more) are not phases' in (
+        caught.value.detail
+    )
+    with pytest.raises(Invalid) as caught:
+        m.edit_agenda(meeting_in(Phase.context, clock), {"context": -1}, clock())
+    assert caught.value.detail == (
+        "The agenda could not be changed: give each phase from 0 to 259200 seconds."
+    )
 
 
 def test_a_phase_planned_at_zero_opens_with_a_stopped_timer(clock: Clock) -> None:

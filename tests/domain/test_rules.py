@@ -13,6 +13,7 @@ from app.domain.errors import (
     NotAllowedInPhase,
     NoVotesLeft,
     RuleError,
+    listed,
 )
 from app.domain.phases import ORDER, Phase
 from app.domain.rules import (
@@ -268,8 +269,9 @@ def test_check_speakers_keeps_order_and_drops_repeats() -> None:
     assert check_speakers([3, 2, 3, 2], {2, 3}) == (3, 2)
     assert check_speakers([], set()) == ()
     with pytest.raises(RuleError) as caught:
-        check_speakers([2, 7], {2, 3})
-    assert caught.value.code == "speaker_not_host" and "7" in caught.value.detail
+        check_speakers([2, 7, 8], {2, 3})
+    assert caught.value.code == "speaker_not_host"
+    assert caught.value.detail.endswith("these are not: 7, 8.")  # not "[7, 8]"
     assert caught.value.status == 409
 
 
@@ -337,3 +339,10 @@ def test_a_refused_role_is_told_in_plain_words(refuse, sentence: str) -> None:  
 
 
 FREE_VOTE = {"already_voted": False, "votes_used": 0, "on_board": True}
+
+
+def test_a_refusal_lists_what_it_refused_as_a_sentence_would() -> None:
+    assert listed([7, 8]) == "7, 8"
+    assert listed(["lunch"], quoted=True) == '"lunch"'
+    assert listed(range(8)) == "0, 1, 2, 3, 4 (and 3 more)"
+    assert listed(["x" * 100]) == "x" * 39 + "…"
