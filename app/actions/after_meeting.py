@@ -168,7 +168,7 @@ def read_record(
         today=today,
         # Dated as the library and the account's page date it.
         held_on=library.held_days(session, workshop_ids=[workshop.id])[workshop.id],
-        began=met(meeting_of(workshop).agenda),
+        met=met(meeting_of(workshop).agenda),
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),
         feedback_words=feedback_words,

@@ -42,7 +42,7 @@ def build_record(
     commitment: Row | None,
     today: date,
     held_on: date,
-    began: bool = True,
+    met: bool,
     feedback: Sequence[Row] = (),
     report_back: Row | None = None,
     feedback_words: bool = False,
@@ -124,8 +124,8 @@ def build_record(
             "title": workshop["title"],
             "facilitator_name": workshop["facilitator_name"],
             "held_on": held_on.isoformat(),
-            # Whether the room met (domain.phases.met): held_on is otherwise the day planned.
-            "began": began,
+            # Whether the room met (domain.phases.met); held_on is otherwise the day planned.
+            "met": met,
             "decision_date": workshop.get("decision_date"),
         },
         "report_back": report,
@@ -169,11 +169,11 @@ def byline(point: Mapping[str, Any]) -> str:
 
 
 def held_line(workshop: Mapping[str, Any], day: str, facilitator: str) -> str:
-    """When the room met and who facilitated; one not begun, or called off from its welcome,
-    has not met."""
-    if workshop.get("began", True):
+    """When the room met and who facilitated. One not begun, or called off from its welcome,
+    has no day to give: the day planned may never have been set (it is then the day made)."""
+    if workshop["met"]:
         return f"Held on {day}, facilitated by {facilitator}."
-    return f"Planned for {day}, to be facilitated by {facilitator}; the room has not met."
+    return f"Not held: the room has not met. Facilitator: {facilitator}."
 
 
 def people_line(group: Mapping[str, Any]) -> str:

@@ -37,7 +37,7 @@ RECORD_JSON: dict[str, Any] = {
     "properties": {
         "workshop": {
             **OBJECT,
-            "required": ["id", "title", "facilitator_name", "held_on", "decision_date"],
+            "required": ["id", "title", "facilitator_name", "held_on", "met", "decision_date"],
         },
         "report_back": {**OBJECT, "required": ["by", "note", "status", "status_label"]},
         "participants": {"type": "array"},

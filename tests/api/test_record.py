@@ -203,24 +203,30 @@ async def test_a_peer_assist_closed_from_its_welcome_is_not_said_to_have_been_he
     day it was called off."""
     planned = clock.now + timedelta(days=7)
     cancelled = await create_room(client, starts_at=planned.isoformat())
-    held = await create_room(client)
-    await move(client, cancelled, "closed")
+    unplanned, held = await create_room(client), await create_room(client)
+    for room in (cancelled, unplanned):
+        await move(client, room, "closed")
     await move(client, held, "context")
     clock.advance(600)
     await move(client, held, "closed")
-    for room, began in ((cancelled, False), (held, True)):
-        day = (await record(client, room, room.facilitator, "json")).json()["workshop"]
-        assert day["began"] is began
-        assert day["held_on"] == (planned if not began else clock.now).date().isoformat()
+    for room, met in ((cancelled, False), (unplanned, False), (held, True)):
+        workshop = (await record(client, room, room.facilitator, "json")).json()["workshop"]
+        assert workshop["met"] is met
+        if room is cancelled:
+            assert workshop["held_on"] == planned.date().isoformat()  # not the day called off
         markdown = (await record(client, room, room.facilitator, "md")).text
         docx = await record(client, room, room.facilitator, "docx")
         words = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
         page = (await client.get(f"/w/{room.id}/record", headers=room.facilitator.headers)).text
-        shown = long_date(day["held_on"])
-        for text, when in ((markdown, day["held_on"]), (words, day["held_on"]), (page, shown)):
-            if began:
+        shown = long_date(workshop["held_on"])
+        for text, when in (
+            (markdown, workshop["held_on"]),
+            (words, workshop["held_on"]),
+            (page, shown),
+        ):
+            if met:
                 assert f"Held on {when}, facilitated by " in text
             else:
-                assert "Held on" not in text
-                assert f"Planned for {when}, to be facilitated by " in text, text
-                assert "the room has not met." in text
+                # No day at all: one never planned would be "planned" for the day it was made.
+                assert "Held on" not in text and when not in text, text
+                assert "Not held: the room has not met. Facilitator: " in text

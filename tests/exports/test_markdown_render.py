@@ -239,6 +239,7 @@ def test_the_record_in_markdown_forms_no_element_or_disguised_link_either(attack
         commitment={"report_back_by": "2027-01-15", "note": attack},
         today=date(2026, 11, 23),
         held_on=date(2026, 11, 20),
+        met=True,
     )
     for renderer in RENDERERS:
         page = rendered(record_markdown(record).decode("utf-8"), renderer)

@@ -51,6 +51,7 @@ def test_control_characters_and_markup_do_not_break_any_format() -> None:
         commitment=None,
         today=date(2026, 11, 23),
         held_on=date(2026, 11, 20),
+        met=True,
     )
     doc = Document(io.BytesIO(record_docx(record)))
     words = "\n".join(p.text for p in doc.paragraphs)
@@ -84,6 +85,7 @@ def test_an_address_in_the_markdown_record_reads_as_typed() -> None:
         commitment=None,
         today=date(2026, 11, 23),
         held_on=date(2026, 11, 20),
+        met=True,
     )
     markdown = record_markdown(record).decode()
     point = next(line for line in markdown.splitlines() if "lounge study" in line)
