@@ -29,6 +29,10 @@ POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 GOING_AWAY = 1001
 UNSUPPORTED_DATA = 1003
+NEEDS_BEARER = (
+    "A session cookie opens the live connection only from a page, which sends an Origin "
+    "header; a program sends 'Authorization: Bearer <token>'."
+)
 # The ASGI extension that lets a refused upgrade answer with an HTTP response of our own.
 DENIAL = "websocket.http.response"
 
@@ -47,11 +51,12 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
             ),
         )
         return None
+    cookie_without_origin = False
     try:
         token, by_cookie = presented_token(svc.settings, workshop_id, websocket)
         if origin is None and by_cookie:
             # Without an Origin we cannot tell a page from another site: require a bearer token.
-            token = None
+            token, cookie_without_origin = None, True
         # A token proven here before is taken as is, as for HTTP: a withdrawal that this
         # worker has not heard of yet is caught by `_start`, which asks the database whether
         # the viewer is still in after subscribing (a crowd reconnecting at once saves one
@@ -60,8 +65,10 @@ async def admit(websocket: WebSocket, svc: Services, workshop_id: str) -> Caller
     except RuleError as exc:
         # "Authenticated like HTTP" (API.md): the status HTTP gives the same credentials, 401
         # for none or a token nobody was given, 403 for another peer assist's, and 404 for a
-        # workshop that is gone (caller_for looks it up for every refusal).
-        await refuse(websocket, error_response(exc.status, exc.detail, exc.code))
+        # workshop that is gone (caller_for looks it up for every refusal). A cookie without
+        # an Origin has joined already: "join first" would send it round in a circle.
+        detail = NEEDS_BEARER if cookie_without_origin and exc.status == 401 else exc.detail
+        await refuse(websocket, error_response(exc.status, detail, exc.code))
         return None
     except DATABASE_DOWN:
         # 503 and Retry-After, as HTTP answers: by then the database may be back. (A close

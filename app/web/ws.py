@@ -27,10 +27,10 @@ a browser's session cookie with an allowed `Origin`). Frames are JSON text:
 - `presence.changed` has `seq: null` and is never replayed.
 
 Refused before the upgrade with an HTTP answer and the usual error body (`detail`, `code`):
-403 for a refused origin, the status HTTP gives the same credentials (401 for none or a token
-nobody was given, 403 for another workshop's token or a view not the caller's), 404 when the
-workshop does not exist or was deleted, 503 with Retry-After while the database is not
-answering.
+403 for a refused origin; for credentials, the status HTTP gives them (401 for none or a token
+nobody was given, 403 for another workshop's token, an account's token or the seat of a
+deactivated account); 404 when the workshop does not exist or was deleted; 503 with
+Retry-After while the database is not answering.
 
 Close codes: 1008 the person was removed, the workshop deleted, or `since` is no number;
 1013 fell too far behind (reconnect with `since`); 1001 the server is going away (reconnect
@@ -45,8 +45,18 @@ with `since`).
     description=EVENTS_DOC,
     dependencies=[Depends(workshop_exists)],
     responses={
+        401: {"model": ErrorBody, "description": "No credentials, or a token nobody was given."},
+        403: {
+            "model": ErrorBody,
+            "description": "A refused Origin, another workshop's token, an account's token, or "
+            "the seat of a deactivated account.",
+        },
         404: {"model": ErrorBody, "description": "No such workshop (or it was deleted)."},
         426: {"model": ErrorBody, "description": "Upgrade to a websocket."},
+        503: {
+            "model": ErrorBody,
+            "description": "The database is not answering; try again after Retry-After.",
+        },
     },
     tags=["live"],
 )

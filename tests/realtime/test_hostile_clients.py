@@ -94,36 +94,42 @@ async def refusal(url: str, **options: object) -> tuple[int, dict]:
 
 async def test_a_refused_upgrade_says_why(server: Server) -> None:
     """Every refusal before the upgrade answers with the API's error body, as the 404 does:
-    closed before the upgrade, uvicorn answered a bare 403 with nothing in it."""
+    closed before the upgrade, uvicorn answered a bare 403 with nothing in it. Credentials get
+    the status HTTP gives them (API.md: "authenticated like HTTP"); a bad token got 403."""
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         room, other = await create_room(http), await create_room(http)
         visitor = await join(http, room, "visitor", "Vic")
     events = f"{server.ws_url}/api/v1/workshops/{room.id}/events"
-    elsewhere = await refusal(events, additional_headers=bearer(other.facilitator.token))
-    unknown = await refusal(events, additional_headers=bearer("not-a-token-anyone-was-given"))
+    cookie = f"{session_cookie_name(room.id)}={sign_session(SECRET_KEY, visitor.token)}"
+    credentials = {  # who presents what: (the headers, words the refusal must hold)
+        "another peer assist's token": (bearer(other.facilitator.token), "another peer assist"),
+        "a token nobody was given": (bearer("not-a-token-anyone-was-given"), "Join again"),
+        "an account's token": (bearer(ADMIN_TOKEN), "participant's token"),
+        "nothing": ({}, "Join the peer assist first"),
+    }
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        for name, (headers, said) in credentials.items():
+            status, body = await refusal(events, additional_headers=headers)
+            over_http = await http.get(f"/api/v1/workshops/{room.id}", headers=headers)
+            assert (status, body["code"]) == (
+                over_http.status_code,
+                over_http.json()["code"],
+            ), name
+            assert said in body["detail"] and body["detail"].endswith("."), (name, body)
+    # A page's cookie without a page's Origin: told to send a bearer token, not to join again.
+    status, body = await refusal(events, additional_headers={"Cookie": cookie})
+    assert status == 401 and "Authorization: Bearer" in body["detail"], body
     foreign = await refusal(
         events, origin="https://evil.example", additional_headers=bearer(visitor.token)
     )
     # The room's HTML stream, asked for a view that is not the visitor's.
-    cookie = f"{session_cookie_name(room.id)}={sign_session(SECRET_KEY, visitor.token)}"
     view = await refusal(
         f"{server.ws_url}/w/{room.id}/live?view=console",
         origin=server.base_url,
         additional_headers={"Cookie": cookie},
     )
-    # Authenticated like HTTP (API.md): the same credentials get the status HTTP gives them.
-    assert [s for s, _ in (elsewhere, unknown, foreign, view)] == [403, 401, 403, 403]
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
-        for token, (status, _) in ((other.facilitator.token, elsewhere), ("nobody's", unknown)):
-            assert (
-                await http.get(f"/api/v1/workshops/{room.id}", headers=bearer(token))
-            ).status_code == status
-    for _, body in (elsewhere, unknown, foreign, view):
-        assert body["code"] and body["detail"].endswith("."), body
-    assert "another peer assist" in elsewhere[1]["detail"]
-    assert unknown[1]["code"] == "unauthorized"
-    assert "ALLOWED_ORIGINS" in foreign[1]["detail"]
-    assert "view" in view[1]["detail"]
+    assert foreign[0] == 403 and "ALLOWED_ORIGINS" in foreign[1]["detail"]
+    assert view[0] == 403 and "view" in view[1]["detail"]
     # And the visitor's own socket opens.
     async with ws_connect(events, additional_headers=bearer(visitor.token)) as ws:
         assert '"snapshot"' in await ws.recv()
