@@ -210,6 +210,10 @@ async def test_after_closing_the_host_follows_up_and_an_outsider_reads_the_share
     assert scrolling == [], scrolling
     joined = host.locator("#people-title ~ .table-scroll td:nth-child(3)").first
     await expect(joined).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    # The record's downloads, on the phone: a finger's height, as the room's are.
+    await host.goto(f"{server.base_url}/w/{meeting.id}/record")
+    tools = [await a.bounding_box() for a in await host.locator(".record-tools a").all()]
+    assert len(tools) >= 4 and all(b is not None and b["height"] >= 44 for b in tools), tools
     # The printable action list, opened on the phone: no word is broken to narrow a column
     # ("Decemb er", "Pharmac y"), and nothing is wider than the screen.
     await host.goto(f"{server.base_url}/w/{meeting.id}/print")
