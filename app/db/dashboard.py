@@ -108,6 +108,7 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
                     w.starts_at,
                     w.created_at,
                     w.time_zone,
+                    met=True,  # the others were left out above
                 ),
                 unit=w.unit,
                 planned_s=planned,

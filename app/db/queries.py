@@ -355,7 +355,7 @@ def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
 
 
 def began_at(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, datetime]:
-    """When each peer assist began: its first phase change (none while it waits to start)."""
+    """Each peer assist's first phase change: a close, if it was called off (phases.met)."""
     if not workshop_ids:
         return {}
     rows = session.execute(

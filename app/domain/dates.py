@@ -159,7 +159,7 @@ def held_on(
     created_at: datetime,
     zone: str | None,
     *,
-    met: bool = True,
+    met: bool,
 ) -> date:
     """The day a peer assist was held, as its own room counts days: the day it began (its
     first move on from the welcome), else the day it is planned to start, else the day it was

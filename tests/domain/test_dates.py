@@ -104,7 +104,14 @@ PLANNED = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 def test_a_peer_assist_is_held_on_the_day_its_room_met(
     began_at: datetime | None, starts_at: datetime | None, zone: str | None, day: date
 ) -> None:
-    assert held_on(began_at, starts_at, MADE, zone) == day
+    assert held_on(began_at, starts_at, MADE, zone, met=True) == day
+
+
+def test_one_that_never_met_is_dated_by_the_day_planned() -> None:
+    """Called off from its welcome, its first phase change is its close: not the day held."""
+    called_off = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert held_on(called_off, PLANNED, MADE, "Europe/London", met=False) == date(2026, 12, 6)
+    assert held_on(called_off, None, MADE, "Europe/London", met=False) == MADE.date()
 
 
 @pytest.mark.parametrize(
