@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from ..db import queries
+from ..db import library, queries
 from ..db.models import Action, Commitment, Workshop
 from ..db.records import action_record
 from ..domain import rules
@@ -33,6 +33,7 @@ class ActionChanges:
 def _check(session: Session, workshop: Workshop, actor: Actor) -> None:
     meeting = meeting_of(workshop)
     rules.check_action_list(meeting.phase, actor, meeting.mute)
+    rules.check_held(meeting.phase, lambda: library.has_met(session, workshop.id))
 
 
 def _check_cards(session: Session, workshop: Workshop, card_ids: list[int]) -> list[int]:
@@ -41,7 +42,8 @@ def _check_cards(session: Session, workshop: Workshop, card_ids: list[int]) -> l
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(
-            f"These cards are not in this peer assist: {listed(missing)}.",
+            f"{'This card is' if len(missing) == 1 else 'These cards are'} not in this peer "
+            f"assist: {listed(missing)}.",
             code="card_not_found",
         )
     return wanted

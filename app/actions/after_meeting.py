@@ -14,12 +14,13 @@ from sqlmodel import Session
 from ..db import library, queries
 from ..db.models import Feedback, ReportBack, Review, ShareLink, Workshop
 from ..domain import after_meeting as rules
+from ..domain import rules as meeting_rules
 from ..domain.errors import NotFound
-from ..domain.phases import Phase, met
+from ..domain.phases import Phase
 from ..domain.rules import Actor
 from ..exports.record import build_record
 from ..security import Sealed, hash_secret
-from .base import Events, meeting_of
+from .base import Events
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def give_feedback(
 ) -> tuple[int, dict, Events]:
     """Keep a participant's answer; a second answer replaces the first."""
     rules.check_feedback(Phase(workshop.phase), actor, answer.satisfaction)
+    meeting_rules.check_held(Phase(workshop.phase), lambda: library.has_met(session, workshop.id))
     texts = {
         field: rules.clean_text(getattr(answer, field), rules.FEEDBACK_QUESTIONS[field], field)
         for field in rules.FEEDBACK_TEXTS
@@ -141,6 +143,7 @@ def report_back(
     did = rules.clean_text(did, "What the host team did", "did")
     learned = rules.clean_text(learned, "What it learned", "learned")
     rules.check_report_back(Phase(workshop.phase), actor, did)
+    meeting_rules.check_held(Phase(workshop.phase), lambda: library.has_met(session, workshop.id))
     assert did is not None
     row = session.get(ReportBack, workshop.id) or ReportBack(
         workshop_id=workshop.id, did=did, reported_by=actor.id, reported_at=now
@@ -159,6 +162,8 @@ def read_record(
     """The record of this workshop, as `exports.record.build_record` shapes it; the feedback's
     written answers only with `feedback_words`."""
     board = queries.board(session, workshop=workshop)
+    # Dated as the library and My peer assists date it.
+    held = library.held(session, workshop_ids=[workshop.id])[workshop.id]
     return build_record(
         workshop=board["workshop"],
         participants=board["participants"],
@@ -166,9 +171,8 @@ def read_record(
         actions=board["actions"],
         commitment=board["commitment"],
         today=today,
-        # Dated as the library and the account's page date it.
-        held_on=library.held_days(session, workshop_ids=[workshop.id])[workshop.id],
-        met=met(meeting_of(workshop).agenda),
+        held_on=held.day,
+        met=held.met,
         feedback=queries.feedback(session, workshop_id=workshop.id),
         report_back=queries.report_back(session, workshop_id=workshop.id),
         feedback_words=feedback_words,

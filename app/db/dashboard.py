@@ -13,7 +13,8 @@ from sqlmodel import Session
 from ..domain import dashboard as rules
 from ..domain import dates
 from ..domain.events import ActionUpdated, PhaseChanged
-from ..domain.phases import Phase, agenda_from_dicts, met
+from ..domain.phases import Phase
+from .library import met_of
 from .models import (
     Action,
     Commitment,
@@ -54,7 +55,8 @@ def programme(session: Session, *, visible: sa.ColumnElement[bool]) -> Programme
             Workshop.agenda,
         ).where(visible, Workshop.closed_at.is_not(None))
     ).all()
-    rows = [w for w in rows if met(agenda_from_dicts(w.agenda))]
+    was_met = met_of(session, workshop_ids=[w.id for w in rows])
+    rows = [w for w in rows if was_met[w.id]]
     ids = [w.id for w in rows]
     if not ids:
         return Programme([], [], [], [])

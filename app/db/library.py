@@ -5,38 +5,70 @@ number of peer assists."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..domain.dates import held_on
-from ..domain.phases import agenda_from_dicts, met
+from ..domain.events import PhaseChanged
+from ..domain.phases import Phase, met
 from ..domain.rules import ActionStatus, Role
 from . import queries
-from .models import Action, Commitment, Participant, ReportBack, Theme, Workshop
+from .models import Action, Commitment, Event, Participant, ReportBack, Theme, Workshop
 
 
-def held_days(
-    session: Session, *, workshop_ids: list[str], met_only: bool = False
-) -> dict[str, date]:
-    """The day each peer assist was held, as its record dates it (domain.dates.held_on); with
-    `met_only`, one that never met (phases.met: called off from its welcome) is left out."""
+@dataclass(frozen=True)
+class Held:
+    day: date  # the day it met, else the day planned, else the day made (dates.held_on)
+    met: bool  # phases.met: False for one not begun or called off from its welcome
+
+
+def met_of(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, bool]:
+    """Whether each peer assist met, read off its phase changes (phases.met)."""
+    entered: dict[str, list[str]] = {w: [] for w in workshop_ids}
+    for workshop_id, data in session.execute(
+        sa.select(Event.workshop_id, Event.data).where(
+            Event.workshop_id.in_(workshop_ids), Event.type == PhaseChanged.type
+        )
+    ):
+        entered[workshop_id].append(data["phase"])
+    oldest = dict(
+        session.execute(
+            sa.select(Event.workshop_id, sa.func.min(Event.seq))
+            .where(Event.workshop_id.in_(workshop_ids))
+            .group_by(Event.workshop_id)
+        ).all()
+    )
+    return {w: met(entered[w], history_cut=oldest.get(w, 1) > 1) for w in workshop_ids}
+
+
+def has_met(session: Session, workshop_id: str) -> bool:
+    return met_of(session, workshop_ids=[workshop_id])[workshop_id]
+
+
+def held(session: Session, *, workshop_ids: list[str]) -> dict[str, Held]:
+    """The day each peer assist was held, as its record, the library and My peer assists date
+    it (domain.dates.held_on), and whether it met at all."""
     if not workshop_ids:
         return {}
     began = queries.began_at(session, workshop_ids=workshop_ids)
+    was_met = met_of(session, workshop_ids=workshop_ids)
     return {
-        w.id: held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone, met=has_met)
+        w.id: Held(
+            held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone, met=was_met[w.id]),
+            was_met[w.id],
+        )
         for w in session.execute(
             sa.select(
                 Workshop.id,
                 Workshop.starts_at,
                 Workshop.created_at,
                 Workshop.time_zone,
-                Workshop.agenda,
             ).where(Workshop.id.in_(workshop_ids))
         )
-        if (has_met := met(agenda_from_dicts(w.agenda))) or not met_only
     }
 
 
@@ -44,14 +76,17 @@ def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:
     if not workshop_ids:
         return {}
     found: dict[str, dict] = {}
-    held = held_days(session, workshop_ids=workshop_ids)
+    days = held(session, workshop_ids=workshop_ids)
     for w in session.execute(
-        sa.select(Workshop.id, Workshop.facilitator_name).where(Workshop.id.in_(workshop_ids))
+        sa.select(Workshop.id, Workshop.facilitator_name, Workshop.phase).where(
+            Workshop.id.in_(workshop_ids)
+        )
     ):
         found[w.id] = {
             "hosts": [],
             "facilitator": w.facilitator_name,
-            "when": held[w.id],
+            "when": days[w.id].day,
+            "called_off": w.phase == Phase.closed and not days[w.id].met,
             "decided": None,
             "report_back_by": None,
             "actions": [],

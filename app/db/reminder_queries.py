@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from .library import met_of
 from .models import Commitment, ReminderAddress, ReminderSent, ReportBack
 
 
@@ -22,7 +23,8 @@ def reminder_addresses(session: Session, *, workshop_id: str) -> list[str]:
 
 def reminder_candidates(session: Session, *, until: date) -> list[tuple[str, date]]:
     """(workshop id, report-back date) of workshops with someone to remind, a date up to
-    `until`, and no report back yet."""
+    `until`, and no report back yet; never one called off from its welcome (phases.met), which
+    may hold a date written before such a peer assist refused one."""
     rows = session.exec(
         select(Commitment.workshop_id, Commitment.report_back_by)
         .where(
@@ -32,7 +34,9 @@ def reminder_candidates(session: Session, *, until: date) -> list[tuple[str, dat
         )
         .order_by(col(Commitment.report_back_by))
     )
-    return [(w, d) for w, d in rows]
+    due = list(rows)
+    was_met = met_of(session, workshop_ids=[w for w, _ in due])
+    return [(w, d) for w, d in due if was_met[w]]
 
 
 def reminders_claimed(session: Session, *, workshop_id: str, report_back_by: date) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -99,14 +100,12 @@ def has_begun(phase: Phase) -> bool:
     return phase is not Phase.welcome
 
 
-def met(agenda: Agenda) -> bool:
-    """Whether the room met: it spent time in a phase between the welcome and the close (a
-    peer assist closed from its welcome, called off, never did)."""
-    return any(
-        item.actual_s > 0 or item.entered_at is not None
-        for item in agenda
-        if item.phase not in (Phase.welcome, Phase.closed)
-    )
+def met(entered: Iterable[str], *, history_cut: bool = False) -> bool:
+    """Whether the room met: it entered a phase between the welcome and the close, however
+    briefly (a script moves through them in milliseconds). One closed from its welcome, called
+    off, never did. `entered` is the phases its kept phase changes entered; when its oldest
+    events were pruned, it met (ten thousand events are a meeting)."""
+    return history_cut or any(name not in (Phase.welcome, Phase.closed) for name in entered)
 
 
 def plan_minutes(planned: dict[Phase, int]) -> int:

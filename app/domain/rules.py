@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -248,6 +249,17 @@ def check_action_list(phase: Phase, actor: Actor, mute: Mute) -> None:
     check_not_muted(actor, mute)
     if phase not in ACTION_PHASES:
         raise NotAllowedInPhase("The action list and the commitment open in the commitment phase.")
+
+
+def check_held(phase: Phase, met: Callable[[], bool]) -> None:
+    """A peer assist called off from its welcome has no action list, commitment, feedback or
+    report back: no meeting took place to act on, rate or report on (phases.met). `met` is
+    asked only of a closed one (it reads the phase changes)."""
+    if phase is Phase.closed and not met():
+        raise NotAllowedInPhase(
+            "This peer assist was called off before it began: it has no action list, "
+            "commitment, feedback or report back."
+        )
 
 
 def check_signal(phase: Phase, actor: Actor, mute: Mute, signal: Signal) -> None:

@@ -123,9 +123,9 @@ def build_record(
             "id": workshop["id"],
             "title": workshop["title"],
             "facilitator_name": workshop["facilitator_name"],
+            # With met false, the day planned (else made), as before it began: read both.
             "held_on": held_on.isoformat(),
-            # Whether the room met (domain.phases.met); held_on is otherwise the day planned.
-            "met": met,
+            "met": met,  # domain.phases.met
             "decision_date": workshop.get("decision_date"),
         },
         "report_back": report,
@@ -170,7 +170,7 @@ def byline(point: Mapping[str, Any]) -> str:
 
 def held_line(workshop: Mapping[str, Any], day: str, facilitator: str) -> str:
     """When the room met and who facilitated. One not begun, or called off from its welcome,
-    has no day to give: the day planned may never have been set (it is then the day made)."""
+    gets no day: its held_on is the day planned, or the day made when none was."""
     if workshop["met"]:
         return f"Held on {day}, facilitated by {facilitator}."
     return f"Not held: the room has not met. Facilitator: {facilitator}."

@@ -281,11 +281,17 @@ def _mine(svc: Services, signed: Signed) -> tuple[list[dict], dict[str, list[dic
     closed = [i["id"] for i in items if i["status"] == "closed"]
     with svc.db.reader() as session:
         owners = ownership.owners_by_workshop(session, workshop_ids=[i["id"] for i in items])
-        held = library.held_days(session, workshop_ids=closed, met_only=True)
-    return [
-        {**i, "held_on": held.get(i["id"]), "called_off": i["id"] in closed and i["id"] not in held}
-        for i in items
-    ], owners
+        held = library.held(session, workshop_ids=closed)
+
+    def dated(item: dict) -> dict:
+        closed_one = held.get(item["id"])  # None while it is not closed
+        return {
+            **item,
+            "held_on": closed_one.day if closed_one and closed_one.met else None,
+            "called_off": bool(closed_one and not closed_one.met),
+        }
+
+    return [dated(i) for i in items], owners
 
 
 def _confirmation(

@@ -427,7 +427,12 @@ def _similar(svc: Services, text: str, visible: Any) -> list[dict]:
     with svc.db.reader() as session:
         hits = similar(session, text, visible=visible)
         about = library.summaries(session, workshop_ids=[h.workshop_id for h in hits])
-    return [{"hit": h, **about[h.workshop_id]} for h in hits if h.workshop_id in about]
+    # One called off before it began solved nothing: it is no answer to "solved before?".
+    return [
+        {"hit": h, **about[h.workshop_id]}
+        for h in hits
+        if h.workshop_id in about and not about[h.workshop_id]["called_off"]
+    ]
 
 
 @router.post("/start/similar", response_class=HTMLResponse)

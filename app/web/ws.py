@@ -28,9 +28,10 @@ a browser's session cookie with an allowed `Origin`). Frames are JSON text:
 
 Refused before the upgrade with an HTTP answer and the usual error body (`detail`, `code`):
 403 for a refused origin; for credentials, the status HTTP gives them (401 for none or a token
-nobody was given, 403 for another workshop's token, an account's token or the seat of a
-deactivated account); 404 when the workshop does not exist or was deleted; 503 with
-Retry-After while the database is not answering.
+nobody was given, a session cookie without an `Origin` counting as none; 403 for another
+workshop's token, an account's token or the seat of a deactivated account); 404 when the
+workshop does not exist or was deleted; 503 with Retry-After while the database is not
+answering.
 
 Close codes: 1008 the person was removed, the workshop deleted, or `since` is no number;
 1013 fell too far behind (reconnect with `since`); 1001 the server is going away (reconnect

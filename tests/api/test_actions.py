@@ -115,7 +115,7 @@ async def test_actions_link_cards_of_this_workshop_only(client: httpx.AsyncClien
     for ids in ([999_999], [insight, 999_999], [foreign]):
         refused = assert_error(await add_action(client, room, host, "Linked", card_ids=ids), 404)
         missing = ids[-1]
-        assert refused["detail"] == f"These cards are not in this peer assist: {missing}."
+        assert refused["detail"] == f"This card is not in this peer assist: {missing}."
         response = await client.patch(
             url(room, f"/actions/{action_id}"), json={"card_ids": ids}, headers=host.headers
         )

@@ -24,7 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 
 from app.domain import meeting as domain
 from app.domain.errors import NotFound, RuleError
-from app.domain.phases import ORDER, Phase, agenda_from_dicts
+from app.domain.phases import ORDER, Phase, agenda_from_dicts, met
 from app.domain.rules import (
     VOTES_PER_VISITOR,
     ActionStatus,
@@ -36,6 +36,7 @@ from app.domain.rules import (
     check_action_list,
     check_add_card,
     check_edit_card,
+    check_held,
     check_report_back_by,
     check_unvote,
     check_vote,
@@ -113,6 +114,7 @@ class MeetingMachine(RuleBasedStateMachine):
         self.votes: dict[int, list[int]] = collections.defaultdict(list)
         self.actions: dict[int, dict] = {}
         self.commitment: dict | None = None
+        self.entered: list[str] = []  # the phases the meeting has entered (phases.met)
 
     @property
     def fac(self) -> Person:
@@ -167,6 +169,7 @@ class MeetingMachine(RuleBasedStateMachine):
         if after is REFUSED:
             return
         self.meeting = after
+        self.entered.append(after.phase.value)
         body = response.json()
         assert body["phase"] == after.phase.value
         assert body["mute"] == after.mute.as_dict()
@@ -366,6 +369,7 @@ class MeetingMachine(RuleBasedStateMachine):
 
         def verdict() -> None:
             check_action_list(self.meeting.phase, actor(person), self.meeting.mute)
+            check_held(self.meeting.phase, lambda: met(self.entered))
             if any(i not in self.cards for i in card_ids):
                 raise NotFound("no such card", code="card_not_found")
 
@@ -385,6 +389,7 @@ class MeetingMachine(RuleBasedStateMachine):
 
         def verdict() -> None:
             check_action_list(self.meeting.phase, actor(person), self.meeting.mute)
+            check_held(self.meeting.phase, lambda: met(self.entered))
             if action_id not in self.actions:
                 raise NotFound("no such action", code="action_not_found")
 
@@ -400,6 +405,7 @@ class MeetingMachine(RuleBasedStateMachine):
 
         def verdict() -> None:
             check_action_list(self.meeting.phase, actor(person), self.meeting.mute)
+            check_held(self.meeting.phase, lambda: met(self.entered))
             check_report_back_by(day, now.date())
 
         if self.expect("commitment", person, response, verdict) is not REFUSED:

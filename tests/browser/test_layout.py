@@ -350,7 +350,8 @@ async def test_a_phone_gives_every_control_a_fingers_height(server: Server, tabs
     await expect(links.first).to_be_visible()
     boxes = [await link.bounding_box() for link in await links.all()]
     assert len(boxes) >= 7 and all(b is not None and b["height"] >= 44 for b in boxes), boxes
-    # Each on one line: "Print (A4)" was broken over two (its text's lines, counted).
+    # Each on one line: "Print (A4)" was broken over two (its text's lines, counted). The
+    # first row's six; the next row's long "The record, for people who..." may wrap inside.
     lines = await links.evaluate_all(
         "links => links.map(a => { const r = document.createRange(); r.selectNodeContents(a);"
         " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size })"
