@@ -14,7 +14,7 @@ from ..actions import after_meeting as after
 from ..actions import reminders
 from ..actions.action_list import ActionChanges, edit_action
 from ..actions.review import review_data
-from ..db import queries, reminder_queries
+from ..db import library, queries, reminder_queries
 from ..db.records import action_record, workshop_record
 from ..domain import after_meeting as rules
 from ..domain.errors import Invalid, RuleError
@@ -34,10 +34,13 @@ from .schemas import ActionUpdate, RowId
 router = APIRouter(include_in_schema=False)
 
 
-def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> dict | None:
+def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> tuple[dict | None, bool]:
+    """This participant's earlier answer, and whether the peer assist was called off (the
+    survey shows from reflection on, which a room that met has passed)."""
     with svc.db.reader() as session:
         found = queries.feedback(session, workshop_id=workshop_id)
-    return next((a for a in found if a["participant_id"] == participant_id), None)
+        called_off = not library.has_met(session, workshop_id)
+    return next((a for a in found if a["participant_id"] == participant_id), None), called_off
 
 
 def _survey(
@@ -63,14 +66,15 @@ async def survey(workshop_id: str, request: Request) -> Response:
     caller = await (get_caller if fetched else page_caller)(request, workshop_id)
     if isinstance(caller, Response):
         return caller
-    answer = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+    answer, called_off = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
     if fetched:
-        return _survey(workshop_id, answer)
+        return _survey(workshop_id, answer, called_off=called_off)
     # A page of its own sends the form itself, so it carries the CSRF token the room would.
     return _survey(
         workshop_id,
         answer,
         page=True,
+        called_off=called_off,
         csrf=csrf_token(svc.settings.secret_key, caller.token),
         **await header_context(request),
     )
@@ -97,8 +101,13 @@ async def answer_survey(workshop_id: str, request: Request) -> HTMLResponse:
             ),
         )
     except RuleError as exc:
-        saved = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
-        return _survey(workshop_id, typed_over(saved, asdict(answer)), **error_context(exc))
+        saved, called_off = await run_in_threadpool(_my_answer, svc, workshop_id, caller.id)
+        return _survey(
+            workshop_id,
+            typed_over(saved, asdict(answer)),
+            called_off=called_off,
+            **error_context(exc),
+        )
     return _survey(workshop_id, outcome.body, thanks=True)
 
 

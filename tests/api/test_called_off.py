@@ -71,3 +71,16 @@ async def test_the_library_says_called_off_and_it_is_no_answer_to_solved_before(
     typed = {"title": "", "problem": "Our patients keep having falls at night"}
     similar = (await client.post("/start/similar", data=typed, headers=admin())).text
     assert f"/w/{held.id}/record" in similar and f"/w/{called_off.id}/" not in similar
+
+
+async def test_the_survey_of_a_called_off_peer_assist_offers_nothing_to_rate(
+    client: httpx.AsyncClient,
+) -> None:
+    room = await create_room(client)
+    vera = await join(client, room, "visitor", "Vera")
+    await move(client, room, "closed")
+    for fetched in ({}, {"HX-Request": "true"}):
+        page = await client.get(f"/w/{room.id}/survey", headers={**vera.headers, **fetched})
+        assert page.status_code == 200
+        assert "called off before it began" in page.text and "How was it?" not in page.text
+        assert 'name="satisfaction"' not in page.text
