@@ -35,11 +35,12 @@ router = APIRouter(include_in_schema=False)
 
 
 def _my_answer(svc: Services, workshop_id: str, participant_id: int) -> tuple[dict | None, bool]:
-    """This participant's earlier answer, and whether the peer assist was called off (the
-    survey shows from reflection on, which a room that met has passed)."""
+    """This participant's earlier answer, and whether the peer assist was called off: closed
+    without having met (one not begun is not called off; its survey opens at reflection)."""
     with svc.db.reader() as session:
         found = queries.feedback(session, workshop_id=workshop_id)
-        called_off = not library.has_met(session, workshop_id)
+        closed = queries.get_workshop(session, workshop_id=workshop_id).phase == Phase.closed
+        called_off = closed and not library.has_met(session, workshop_id)
     return next((a for a in found if a["participant_id"] == participant_id), None), called_off
 
 
