@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -16,7 +16,6 @@ from ..domain.dates import held_on
 from ..domain.events import PhaseChanged
 from ..domain.phases import Phase, met
 from ..domain.rules import ActionStatus, Role
-from . import queries
 from .models import Action, Commitment, Event, Participant, ReportBack, Theme, Workshop
 
 
@@ -26,14 +25,19 @@ class Held:
     met: bool  # phases.met: False for one not begun or called off from its welcome
 
 
-def met_of(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, bool]:
-    """Whether each peer assist met, read off its phase changes (phases.met)."""
+def _phase_changes(
+    session: Session, workshop_ids: Sequence[str]
+) -> dict[str, tuple[datetime | None, bool]]:
+    """Each peer assist's first phase change (when it began, or its close if it was called
+    off) and whether it met (phases.met), from one read of its phase changes."""
+    first: dict[str, datetime] = {}
     entered: dict[str, list[str]] = {w: [] for w in workshop_ids}
-    for workshop_id, data in session.execute(
-        sa.select(Event.workshop_id, Event.data).where(
-            Event.workshop_id.in_(workshop_ids), Event.type == PhaseChanged.type
-        )
+    for workshop_id, at, data in session.execute(
+        sa.select(Event.workshop_id, Event.at, Event.data)
+        .where(Event.workshop_id.in_(workshop_ids), Event.type == PhaseChanged.type)
+        .order_by(Event.workshop_id, Event.seq)
     ):
+        first.setdefault(workshop_id, at)
         entered[workshop_id].append(data["phase"])
     oldest = dict(
         session.execute(
@@ -42,7 +46,14 @@ def met_of(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, bool]:
             .group_by(Event.workshop_id)
         ).all()
     )
-    return {w: met(entered[w], history_cut=oldest.get(w, 1) > 1) for w in workshop_ids}
+    return {
+        w: (first.get(w), met(entered[w], history_cut=oldest.get(w, 1) > 1)) for w in workshop_ids
+    }
+
+
+def met_of(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, bool]:
+    """Whether each peer assist met, read off its phase changes (phases.met)."""
+    return {w: was_met for w, (_, was_met) in _phase_changes(session, workshop_ids).items()}
 
 
 def has_met(session: Session, workshop_id: str) -> bool:
@@ -54,22 +65,17 @@ def held(session: Session, *, workshop_ids: list[str]) -> dict[str, Held]:
     it (domain.dates.held_on), and whether it met at all."""
     if not workshop_ids:
         return {}
-    began = queries.began_at(session, workshop_ids=workshop_ids)
-    was_met = met_of(session, workshop_ids=workshop_ids)
-    return {
-        w.id: Held(
-            held_on(began.get(w.id), w.starts_at, w.created_at, w.time_zone, met=was_met[w.id]),
-            was_met[w.id],
+    changes = _phase_changes(session, workshop_ids)
+    found = {}
+    for w in session.execute(
+        sa.select(Workshop.id, Workshop.starts_at, Workshop.created_at, Workshop.time_zone).where(
+            Workshop.id.in_(workshop_ids)
         )
-        for w in session.execute(
-            sa.select(
-                Workshop.id,
-                Workshop.starts_at,
-                Workshop.created_at,
-                Workshop.time_zone,
-            ).where(Workshop.id.in_(workshop_ids))
-        )
-    }
+    ):
+        began_at, was_met = changes[w.id]
+        day = held_on(began_at, w.starts_at, w.created_at, w.time_zone, met=was_met)
+        found[w.id] = Held(day, was_met)
+    return found
 
 
 def summaries(session: Session, *, workshop_ids: list[str]) -> dict[str, dict]:

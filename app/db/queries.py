@@ -354,18 +354,6 @@ def oldest_kept_seq(session: Session, *, workshop_id: str) -> int | None:
     return session.exec(select(func.min(Event.seq)).where(Event.workshop_id == workshop_id)).one()
 
 
-def began_at(session: Session, *, workshop_ids: Sequence[str]) -> dict[str, datetime]:
-    """Each peer assist's first phase change: a close, if it was called off (phases.met)."""
-    if not workshop_ids:
-        return {}
-    rows = session.execute(
-        sa.select(Event.workshop_id, func.min(Event.at))
-        .where(col(Event.workshop_id).in_(workshop_ids), Event.type == PhaseChanged.type)
-        .group_by(Event.workshop_id)
-    )
-    return {workshop_id: at for workshop_id, at in rows}
-
-
 def prune_events(session: Session, *, workshop_id: str, keep_after: int) -> None:
     session.execute(
         sa.delete(Event).where(col(Event.workshop_id) == workshop_id, col(Event.seq) <= keep_after)
